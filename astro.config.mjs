@@ -1,0 +1,15 @@
+// @ts-check
+import { defineConfig } from 'astro/config';
+
+// SITE_URL is the public origin of the site (used for canonical links, feeds and the sitemap).
+const site = process.env.SITE_URL ?? 'http://localhost:4321';
+
+export default defineConfig({
+  site,
+  output: 'static',
+  trailingSlash: 'always',
+  build: { format: 'directory' },
+  // No client JavaScript: pages are plain HTML and CSS.
+  prefetch: false,
+  devToolbar: { enabled: false },
+});

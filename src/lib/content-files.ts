@@ -1,0 +1,101 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import matter from 'gray-matter';
+import yaml from 'js-yaml';
+import { z } from 'zod';
+import { describeValue, type ContentIssue } from './content-error.ts';
+import type { SiteSource } from './site.ts';
+import { formatPath, parseStory, type Story } from './story.ts';
+import { tagDefSchema } from './tags.ts';
+import { authorSchema, sectionSchema } from './taxonomy.ts';
+
+/** Reads the embedded content folder (`content/`): stories as markdown files, taxonomies as YAML lists. */
+export async function readContentDir(dir: string, displayRoot = path.relative(process.cwd(), dir) || '.'): Promise<SiteSource> {
+  const issues: ContentIssue[] = [];
+  const shown = (file: string) => path.join(displayRoot, file).split(path.sep).join('/');
+
+  const sections = await readYamlList(dir, 'sections.yaml', sectionSchema, shown, issues);
+  const authors = await readYamlList(dir, 'authors.yaml', authorSchema, shown, issues);
+  const tags = await readYamlList(dir, 'tags.yaml', tagDefSchema, shown, issues);
+
+  const storyDir = path.join(dir, 'stories');
+  const files = (await readdir(storyDir).catch(() => [] as string[])).filter((f) => f.endsWith('.md')).sort();
+  const stories: { story: Story; where: string }[] = [];
+  for (const file of files) {
+    const where = shown(path.join('stories', file));
+    const parsed = await readStoryFile(path.join(storyDir, file), where);
+    issues.push(...parsed.issues);
+    if (parsed.story) stories.push({ story: parsed.story, where });
+  }
+  return { stories, sections, authors, tags, issues };
+}
+
+/** The stable id of a story read from a file: `story-` and the file's name. Sanity imports keep the same id. */
+export function storyIdFromFile(file: string): string {
+  return `story-${path.basename(file, '.md')}`;
+}
+
+/** Reads and validates one story file. */
+export async function readStoryFile(file: string, where: string): Promise<{ story?: Story; issues: ContentIssue[] }> {
+  const source = await readFile(file, 'utf8');
+  let parsed: matter.GrayMatterFile<string>;
+  try {
+    // A fresh options object skips gray-matter's cache, which would otherwise share results between identical files.
+    parsed = matter(source, {});
+  } catch (error) {
+    return { issues: [{ where, field: '', message: `the front matter is not valid YAML: ${yamlReason(error)}`, hint: 'check the lines between the two --- markers' }] };
+  }
+  const data: Record<string, unknown> = { ...parsed.data };
+  data['slug'] ??= path.basename(file, '.md');
+  if ('body' in data) {
+    return { issues: [{ where, field: 'body', message: 'expected the body below the front matter, not a "body" field in it' }] };
+  }
+  data['body'] = { format: 'markdown', value: parsed.content.replace(/^\n+/, '') };
+  return parseStory(storyIdFromFile(file), where, data);
+}
+
+async function readYamlList<T extends z.ZodType>(
+  dir: string,
+  file: string,
+  schema: T,
+  shown: (file: string) => string,
+  issues: ContentIssue[],
+): Promise<{ def: z.output<T>; where: string }[]> {
+  const where = shown(file);
+  let text: string;
+  try {
+    text = await readFile(path.join(dir, file), 'utf8');
+  } catch {
+    issues.push({ where, field: '', message: 'expected this file, found none', hint: 'create it as a YAML list (see README, "Content format")' });
+    return [];
+  }
+  let list: unknown;
+  try {
+    list = yaml.load(text);
+  } catch (error) {
+    issues.push({ where, field: '', message: `not valid YAML: ${yamlReason(error)}` });
+    return [];
+  }
+  if (!Array.isArray(list)) {
+    issues.push({ where, field: '', message: `expected a YAML list of entries, received ${describeValue(list)}` });
+    return [];
+  }
+  const out: { def: z.output<T>; where: string }[] = [];
+  list.forEach((item, i) => {
+    const result = schema.safeParse(item, { reportInput: true });
+    if (result.success) {
+      out.push({ def: result.data, where: `${where}[${i}]` });
+      return;
+    }
+    for (const issue of result.error.issues) {
+      const received = issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : `received ${describeValue('input' in issue ? issue.input : undefined)}`;
+      issues.push({ where: `${where}[${i}]`, field: formatPath(issue.path), message: `${issue.message}, ${received}` });
+    }
+  });
+  return out;
+}
+
+function yamlReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}

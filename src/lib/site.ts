@@ -1,0 +1,218 @@
+import type { z } from 'zod';
+import type { ContentIssue } from './content-error.ts';
+import { findSimilar, type SimilarLink } from './similar.ts';
+import type { Story } from './story.ts';
+import { buildTagVocabulary, tagIndex, type Tag, type TagCount, type tagDefSchema } from './tags.ts';
+import type { Author, Section } from './taxonomy.ts';
+import { urls } from './urls.ts';
+
+/** Everything a content source (files or Sanity) hands over, with where each entry came from. */
+export interface SiteSource {
+  stories: { story: Story; where: string }[];
+  sections: { def: Section; where: string }[];
+  authors: { def: Author; where: string }[];
+  tags: { def: z.output<typeof tagDefSchema>; where: string }[];
+  /** Problems the source found while reading (malformed files, invalid fields). */
+  issues: ContentIssue[];
+}
+
+/** A story's body rendered to sanitized HTML, and its plain text. */
+export interface RenderedBody {
+  html: string;
+  text: string;
+}
+
+/** A link to another story, as listings and Similar News show it. */
+export interface StoryCard {
+  id: string;
+  slug: string;
+  url: string;
+  title: string;
+  dek: string;
+  publishedAt: string;
+  updatedAt?: string;
+  section: { slug: string; name: string; url: string };
+  image?: Story['image'];
+}
+
+/** A Similar News link: the card, and whether it was pinned, similar or a fallback. */
+export interface SimilarItem extends StoryCard {
+  reason: SimilarLink['reason'];
+}
+
+/** Everything a story page shows. */
+export interface StoryView extends StoryCard {
+  updateNote?: string;
+  tags: { slug: string; name: string; url: string }[];
+  authors: { slug: string; name: string; url: string }[];
+  source?: { name: string; url: string };
+  seo?: Story['seo'];
+  html: string;
+  similar: SimilarItem[];
+}
+
+/** The whole site, computed once per build. */
+export interface Site {
+  /** Published stories, newest first (ties: id). */
+  stories: StoryView[];
+  sections: (Section & { url: string; stories: StoryView[] })[];
+  authors: (Author & { url: string; stories: StoryView[] })[];
+  tags: (TagCount & { url: string; stories: StoryView[] })[];
+  tagIndex: ReturnType<typeof tagIndex>;
+}
+
+/** Options for `buildSite`. */
+export interface BuildSiteOptions {
+  /** Stories published after this instant are scheduled and left out. */
+  now: Date;
+  /** Renders a story body; called once per published story. */
+  render: (story: Story) => RenderedBody;
+  similarLimit?: number;
+}
+
+/** Thrown with every problem of the content when the site cannot be built. */
+export { ContentError } from './content-error.ts';
+
+/** Newest first; ties broken by id so that two builds order stories the same way. */
+export function byNewest(a: { publishedAt: string; id: string }, b: { publishedAt: string; id: string }): number {
+  return a.publishedAt < b.publishedAt ? 1 : a.publishedAt > b.publishedAt ? -1 : a.id.localeCompare(b.id);
+}
+
+/**
+ * Checks what no single entry can: unique slugs, known sections, authors and pinned stories, tag folding.
+ * Returns every issue, the source's own first.
+ */
+export function validateSite(source: SiteSource): ContentIssue[] {
+  const issues = [...source.issues];
+  const { issues: tagIssues } = buildTagVocabulary(source.tags);
+  issues.push(...tagIssues);
+  issues.push(...duplicates(source.sections.map((s) => ({ key: s.def.slug, where: s.where })), 'slug', 'section'));
+  issues.push(...duplicates(source.authors.map((a) => ({ key: a.def.slug, where: a.where })), 'slug', 'author'));
+  issues.push(...duplicates(source.stories.map((s) => ({ key: s.story.slug, where: s.where })), 'slug', 'story'));
+
+  const sectionSlugs = new Set(source.sections.map((s) => s.def.slug));
+  const authorSlugs = new Set(source.authors.map((a) => a.def.slug));
+  const storySlugs = new Set(source.stories.map((s) => s.story.slug));
+  for (const { story, where } of source.stories) {
+    if (!sectionSlugs.has(story.section)) {
+      issues.push({ where, field: 'section', message: `unknown section "${story.section}"`, hint: `known sections: ${[...sectionSlugs].sort().join(', ')}` });
+    }
+    story.authors.forEach((author, i) => {
+      if (!authorSlugs.has(author)) {
+        issues.push({ where, field: `authors[${i}]`, message: `unknown author "${author}"`, hint: `known authors: ${[...authorSlugs].sort().join(', ')}` });
+      }
+    });
+    story.related.forEach((slug, i) => {
+      if (!storySlugs.has(slug)) issues.push({ where, field: `related[${i}]`, message: `no story has the slug "${slug}"` });
+      else if (slug === story.slug) issues.push({ where, field: `related[${i}]`, message: 'a story cannot be pinned as related to itself' });
+    });
+  }
+  return issues;
+}
+
+function duplicates(entries: { key: string; where: string }[], field: string, kind: string): ContentIssue[] {
+  const first = new Map<string, string>();
+  const issues: ContentIssue[] = [];
+  for (const { key, where } of entries) {
+    const seen = first.get(key);
+    if (seen) issues.push({ where, field, message: `the ${kind} ${field} "${key}" is already used by ${seen}`, hint: `give each ${kind} its own ${field}` });
+    else first.set(key, where);
+  }
+  return issues;
+}
+
+/** Whether a story is live at `now`: not a draft, and not scheduled for later. */
+export function isLive(story: Pick<Story, 'draft' | 'publishedAt'>, now: Date): boolean {
+  return !story.draft && story.publishedAt <= now.toISOString();
+}
+
+/** Builds the site model from valid content (call `validateSite` first): listings, tags, Similar News. */
+export function buildSite(source: SiteSource, options: BuildSiteOptions): Site {
+  const { vocabulary } = buildTagVocabulary(source.tags);
+  const sections = new Map(source.sections.map(({ def }) => [def.slug, def]));
+  const authors = new Map(source.authors.map(({ def }) => [def.slug, def]));
+
+  // Id order makes the first spelling of an ad-hoc tag, and so its display name, the same in every build.
+  const live = source.stories
+    .map((s) => s.story)
+    .filter((s) => isLive(s, options.now))
+    .sort((a, b) => a.id.localeCompare(b.id));
+
+  const cards = new Map<string, StoryCard>();
+  const views: StoryView[] = [];
+  const texts = new Map<string, string>();
+  for (const story of live) {
+    const section = sections.get(story.section) ?? { slug: story.section, name: story.section };
+    const card: StoryCard = {
+      id: story.id,
+      slug: story.slug,
+      url: urls.story(story.slug),
+      title: story.title,
+      dek: story.dek,
+      publishedAt: story.publishedAt,
+      ...(story.updatedAt ? { updatedAt: story.updatedAt } : {}),
+      section: { slug: section.slug, name: section.name, url: urls.section(section.slug) },
+      ...(story.image ? { image: story.image } : {}),
+    };
+    cards.set(story.id, card);
+    const tags = uniqueBySlug(story.tags.map((t) => vocabulary.resolve(t)));
+    const { html, text } = options.render(story);
+    texts.set(story.id, text);
+    views.push({
+      ...card,
+      ...(story.updateNote ? { updateNote: story.updateNote } : {}),
+      tags: tags.map((t) => ({ slug: t.slug, name: t.name, url: urls.tag(t.slug) })),
+      authors: story.authors.map((slug) => ({ slug, name: authors.get(slug)?.name ?? slug, url: urls.author(slug) })),
+      ...(story.source ? { source: story.source } : {}),
+      ...(story.seo ? { seo: story.seo } : {}),
+      html,
+      similar: [],
+    });
+  }
+
+  const idBySlug = new Map(live.map((s) => [s.slug, s.id]));
+  const similar = findSimilar(
+    live.map((story, i) => ({
+      id: story.id,
+      title: story.title,
+      text: `${story.dek} ${texts.get(story.id) ?? ''}`,
+      tags: views[i]?.tags.map((t) => t.slug) ?? [],
+      publishedAt: story.publishedAt,
+      section: story.section,
+      pinned: story.related.flatMap((slug) => idBySlug.get(slug) ?? []),
+    })),
+    { limit: options.similarLimit ?? 5 },
+  );
+  for (const view of views) {
+    view.similar = (similar.get(view.id) ?? []).flatMap((link) => {
+      const card = cards.get(link.id);
+      return card ? [{ ...card, reason: link.reason }] : [];
+    });
+  }
+
+  views.sort(byNewest);
+  const tagStories = new Map<string, { tag: Tag; stories: StoryView[] }>();
+  for (const view of views) {
+    for (const t of view.tags) {
+      const entry = tagStories.get(t.slug) ?? { tag: vocabulary.resolve(t.slug), stories: [] };
+      entry.stories.push(view);
+      tagStories.set(t.slug, entry);
+    }
+  }
+  const tags = [...tagStories.values()]
+    .map(({ tag, stories }) => ({ ...tag, count: stories.length, url: urls.tag(tag.slug), stories }))
+    .sort((a, b) => a.slug.localeCompare(b.slug));
+
+  return {
+    stories: views,
+    sections: source.sections.map(({ def }) => ({ ...def, url: urls.section(def.slug), stories: views.filter((v) => v.section.slug === def.slug) })),
+    authors: source.authors.map(({ def }) => ({ ...def, url: urls.author(def.slug), stories: views.filter((v) => v.authors.some((a) => a.slug === def.slug)) })),
+    tags,
+    tagIndex: tagIndex(tags),
+  };
+}
+
+function uniqueBySlug(tags: Tag[]): Tag[] {
+  const seen = new Set<string>();
+  return tags.filter((t) => !seen.has(t.slug) && Boolean(seen.add(t.slug)));
+}

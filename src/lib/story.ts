@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { describeValue, type ContentIssue } from './content-error.ts';
+
+/** A URL path segment: lower-case letters, digits and single hyphens. */
+export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+const text = (max: number) =>
+  z
+    .string({ error: 'expected text' })
+    .trim()
+    .min(1, { error: 'expected non-empty text' })
+    .max(max, { error: `expected at most ${max} characters` });
+
+const slug = z
+  .string({ error: 'expected a slug' })
+  .regex(SLUG_PATTERN, { error: 'expected a slug of lower-case letters, digits and hyphens, like "peace-plan"' });
+
+/** Dates arrive as YAML timestamps (Date) or strings; both become ISO 8601 strings in UTC. */
+const isoDate = z.union([z.date(), z.string()], { error: 'expected a date like 2025-11-20T14:30:00Z' }).transform((value, ctx) => {
+  const date = value instanceof Date ? value : parseIsoDate(value);
+  if (!date || Number.isNaN(date.getTime())) {
+    ctx.addIssue({ code: 'custom', message: 'expected a date like 2025-11-20T14:30:00Z (ISO 8601, with a time zone)', input: value });
+    return z.NEVER;
+  }
+  return date.toISOString();
+});
+
+/** Accepts `YYYY-MM-DD` or a full ISO 8601 date-time with an explicit zone; rejects the rest. */
+function parseIsoDate(value: string): Date | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/.exec(value.trim());
+  if (!m) return undefined;
+  const date = new Date(m[4] ? value.trim().replace(' ', 'T') : `${value.trim()}T00:00:00Z`);
+  // Reject dates that JavaScript silently rolls over, such as 2025-02-30.
+  if (Number.isNaN(date.getTime())) return undefined;
+  if (!m[4] && date.toISOString().slice(0, 10) !== value.trim()) return undefined;
+  return date;
+}
+
+const httpUrl = z
+  .string({ error: 'expected a URL' })
+  .trim()
+  .refine((u) => /^https?:\/\//i.test(u) && URL.canParse(u), { error: 'expected an http(s) URL like https://example.com/story' });
+
+/** A story body in one of the two formats the render pipeline accepts. */
+export const storyBodySchema = z.discriminatedUnion('format', [
+  z.object({ format: z.literal('markdown'), value: z.string() }),
+  z.object({ format: z.literal('portable-text'), value: z.array(z.unknown()) }),
+]);
+
+/** The fields of a story, whatever its source (markdown front matter or a Sanity document). */
+export const storySchema = z
+  .object({
+    title: text(160),
+    slug,
+    dek: text(400),
+    publishedAt: isoDate,
+    updatedAt: isoDate.optional(),
+    updateNote: text(400).optional(),
+    section: slug,
+    tags: z.array(text(60), { error: 'expected a list of tag names' }).max(20, { error: 'expected at most 20 tags' }).default([]),
+    authors: z.array(slug, { error: 'expected a list of author slugs' }).min(1, { error: 'expected at least one author' }),
+    source: z
+      .object({ name: text(120), url: httpUrl }, { error: 'expected {name, url} for the outlet the story reports on' })
+      .strict()
+      .optional(),
+    image: z
+      .object(
+        {
+          src: text(500),
+          alt: z.string({ error: 'expected alt text describing the image for readers who cannot see it' }).trim().min(1, {
+            error: 'expected alt text describing the image for readers who cannot see it',
+          }),
+          caption: text(300).optional(),
+          credit: text(120).optional(),
+          width: z.number().int().positive().optional(),
+          height: z.number().int().positive().optional(),
+        },
+        { error: 'expected {src, alt, caption, credit}' },
+      )
+      .strict()
+      .optional(),
+    seo: z
+      .object({ metaTitle: text(70).optional(), metaDescription: text(200).optional() })
+      .strict()
+      .optional(),
+    related: z.array(slug).default([]),
+    draft: z.boolean({ error: 'expected true or false' }).default(false),
+    body: storyBodySchema,
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.updatedAt && s.updatedAt < s.publishedAt) {
+      ctx.addIssue({ code: 'custom', path: ['updatedAt'], message: `expected a time after publishedAt (${s.publishedAt})`, input: s.updatedAt });
+    }
+    if (s.updateNote && !s.updatedAt) {
+      ctx.addIssue({ code: 'custom', path: ['updatedAt'], message: 'expected updatedAt when there is an updateNote', input: undefined });
+    }
+  });
+
+/** The validated fields of a story. */
+export type StoryFields = z.output<typeof storySchema>;
+/** A story's body: markdown text or Portable Text blocks. */
+export type StoryBody = z.output<typeof storyBodySchema>;
+/** A validated story with its stable id (the file's or the Sanity document's). */
+export type Story = StoryFields & { id: string };
+
+/** Formats a Zod path as `tags[2]` / `source.url`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) out += typeof key === 'number' ? `[${key}]` : out ? `.${String(key)}` : String(key);
+  return out;
+}
+
+/** Validates raw story fields; returns the story or every issue found, each naming `where` and the field. */
+export function parseStory(id: string, where: string, raw: unknown): { story: Story; issues: [] } | { story?: undefined; issues: ContentIssue[] } {
+  const result = storySchema.safeParse(raw, { reportInput: true });
+  if (result.success) return { story: { id, ...result.data }, issues: [] };
+  const issues = result.error.issues.map((issue): ContentIssue => {
+    const field = formatPath(issue.path);
+    if (issue.code === 'unrecognized_keys') {
+      return {
+        where,
+        field,
+        message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`,
+        hint: `known fields are ${Object.keys(storySchema.shape ?? {}).join(', ')}`,
+      };
+    }
+    const received = 'input' in issue ? describeValue(issue.input) : 'nothing';
+    return { where, field, message: `${issue.message}, received ${received}` };
+  });
+  return { issues };
+}

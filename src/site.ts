@@ -1,0 +1,27 @@
+// Framework glue: loads, validates and builds the site once per build; pages import `getSite`.
+import { AstroUserError } from 'astro/errors';
+import { renderBody } from './lib/body.ts';
+import { formatIssue } from './lib/content-error.ts';
+import { buildSite, validateSite, type Site } from './lib/site.ts';
+import { loadSource, sourceFromEnv } from './lib/source.ts';
+
+let site: Promise<Site> | undefined;
+
+/** The site model, computed on first use and shared by every page of the build. */
+export function getSite(): Promise<Site> {
+  site ??= load();
+  return site;
+}
+
+async function load(): Promise<Site> {
+  const source = await loadSource(sourceFromEnv());
+  const issues = validateSite(source);
+  if (issues.length > 0) {
+    const n = issues.length;
+    throw new AstroUserError(
+      `${n} content problem${n === 1 ? '' : 's'} found; nothing was built:\n${issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`,
+      'Fix each entry named above, then build again. The README ("Content format") lists every field.',
+    );
+  }
+  return buildSite(source, { now: new Date(), render: (story) => renderBody(story.body) });
+}
