@@ -1,5 +1,5 @@
 // Framework glue: loads, validates and builds the site once per build; pages import `getSite`.
-import { AstroUserError } from 'astro/errors';
+import { AstroError } from "astro/errors";
 import { renderBody } from './lib/body.ts';
 import { formatIssue } from './lib/content-error.ts';
 import { buildSite, validateSite, type Site } from './lib/site.ts';
@@ -18,7 +18,7 @@ async function load(): Promise<Site> {
   const issues = validateSite(source);
   if (issues.length > 0) {
     const n = issues.length;
-    throw new AstroUserError(
+    throw new AstroError(
       `${n} content problem${n === 1 ? '' : 's'} found; nothing was built:\n${issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`,
       'Fix each entry named above, then build again. The README ("Content format") lists every field.',
     );

@@ -1,11 +1,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import matter from 'gray-matter';
-import yaml from 'js-yaml';
+import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { z } from 'zod';
 import { describeValue, type ContentIssue } from './content-error.ts';
 import type { SiteSource } from './site.ts';
-import { formatPath, parseStory, type Story } from './story.ts';
+import { formatPath, parseStory, storyRefs, type Story, type StoryRefs } from './story.ts';
 import { tagDefSchema } from './tags.ts';
 import { authorSchema, sectionSchema } from './taxonomy.ts';
 
@@ -20,14 +20,16 @@ export async function readContentDir(dir: string, displayRoot = path.relative(pr
 
   const storyDir = path.join(dir, 'stories');
   const files = (await readdir(storyDir).catch(() => [] as string[])).filter((f) => f.endsWith('.md')).sort();
-  const stories: { story: Story; where: string }[] = [];
+  const stories: SiteSource['stories'] = [];
+  const rejected: SiteSource['rejected'] = [];
   for (const file of files) {
     const where = shown(path.join('stories', file));
     const parsed = await readStoryFile(path.join(storyDir, file), where);
     issues.push(...parsed.issues);
     if (parsed.story) stories.push({ story: parsed.story, where });
+    else rejected.push({ where, refs: parsed.refs });
   }
-  return { stories, sections, authors, tags, issues };
+  return { stories, rejected, sections, authors, tags, issues };
 }
 
 /** The stable id of a story read from a file: `story-` and the file's name. Sanity imports keep the same id. */
@@ -36,22 +38,26 @@ export function storyIdFromFile(file: string): string {
 }
 
 /** Reads and validates one story file. */
-export async function readStoryFile(file: string, where: string): Promise<{ story?: Story; issues: ContentIssue[] }> {
+export async function readStoryFile(file: string, where: string): Promise<{ story?: Story | undefined; issues: ContentIssue[]; refs: StoryRefs }> {
   const source = await readFile(file, 'utf8');
   let parsed: matter.GrayMatterFile<string>;
   try {
-    // A fresh options object skips gray-matter's cache, which would otherwise share results between identical files.
-    parsed = matter(source, {});
+    // The YAML core schema keeps dates as strings, so that the story schema checks them strictly (YAML's own
+    // timestamps roll 2025-13-45 over into a valid date). A fresh options object also skips gray-matter's cache.
+    parsed = matter(source, { engines: { yaml: (text: string) => (loadYaml(text, { schema: CORE_SCHEMA }) ?? {}) as object } });
   } catch (error) {
-    return { issues: [{ where, field: '', message: `the front matter is not valid YAML: ${yamlReason(error)}`, hint: 'check the lines between the two --- markers' }] };
+    return {
+      issues: [{ where, field: '', message: `the front matter is not valid YAML: ${yamlReason(error)}`, hint: 'check the lines between the two --- markers' }],
+      refs: { slug: path.basename(file, '.md') },
+    };
   }
   const data: Record<string, unknown> = { ...parsed.data };
   data['slug'] ??= path.basename(file, '.md');
   if ('body' in data) {
-    return { issues: [{ where, field: 'body', message: 'expected the body below the front matter, not a "body" field in it' }] };
+    return { issues: [{ where, field: 'body', message: 'expected the body below the front matter, not a "body" field in it' }], refs: storyRefs(data) };
   }
   data['body'] = { format: 'markdown', value: parsed.content.replace(/^\n+/, '') };
-  return parseStory(storyIdFromFile(file), where, data);
+  return { ...parseStory(storyIdFromFile(file), where, data), refs: storyRefs(data) };
 }
 
 async function readYamlList<T extends z.ZodType>(
@@ -71,7 +77,7 @@ async function readYamlList<T extends z.ZodType>(
   }
   let list: unknown;
   try {
-    list = yaml.load(text);
+    list = loadYaml(text, { schema: CORE_SCHEMA });
   } catch (error) {
     issues.push({ where, field: '', message: `not valid YAML: ${yamlReason(error)}` });
     return [];

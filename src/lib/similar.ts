@@ -6,11 +6,13 @@
  *   score = (1 - tagWeight) * text(a, b) + tagWeight * tags(a, b), then times recency(a, b)
  *
  * - text: cosine of TF-IDF vectors. Terms come from `tokenize` (text.ts). A term's weight in a story is
- *   `titleWeight * (1 + ln titleCount) + (1 + ln bodyCount)` (sublinear tf per field, each field counted
- *   only when the term occurs in it) times `idf = ln(N / df)`. Vectors are L2-normalised.
- * - tags: the summed idf of the tags both stories carry, divided by the geometric mean of each story's
- *   own summed tag idf (a weighted Ochiai coefficient: 1 when the tag sets are equal, 0 when disjoint).
- *   A tag on every story has idf 0 and counts for nothing.
+ *   `(1 + ln(titleWeight * titleCount + bodyCount)) * ln(N / df)`: a title occurrence counts as
+ *   `titleWeight` body occurrences, tf is sublinear, and a term in every story weighs nothing. Vectors are
+ *   L2-normalised.
+ * - tags: the summed idf of the tags both stories carry, divided by the larger of the two stories' own
+ *   summed tag idf (1 when the tag sets are equal, 0 when disjoint). Dividing by the larger sum, rather
+ *   than the geometric mean, keeps a story with one common tag from matching everything with that tag at
+ *   full strength (on ECB+ the geometric mean made the hybrid worse than text alone).
  * - recency: only when both stories have `publishedAt`: `max(recencyFloor, 0.5 ^ (gapDays / recencyHalfLifeDays))`,
  *   so a story 30 days apart counts half by default and nothing is ever excluded by age alone.
  *
@@ -68,8 +70,12 @@ export interface SimilarOptions {
   titleWeight?: number;
   /** A similar link needs a score above this; below, the fallback fills in. */
   minScore?: number;
-  /** Share of stories above which a term is pruned from the index (see the module comment). */
+  /** Share of stories above which a term or tag is not used to look up candidates (see the module comment). */
   maxDocFrequency?: number;
+  /** How many of a story's heaviest terms look up its candidates. */
+  probeTerms?: number;
+  /** How many candidates per story are scored exactly. */
+  candidates?: number;
   /** Days over which the similarity of two dated stories halves; `Infinity` turns the decay off. */
   recencyHalfLifeDays?: number;
   /** The smallest factor the recency decay can reach, from 0 to 1. */
@@ -83,29 +89,40 @@ export interface SimilarOptions {
 export const SIMILAR_DEFAULTS: Readonly<Required<SimilarOptions>> = {
   limit: 5,
   signals: 'hybrid',
-  tagWeight: 0.2,
+  tagWeight: 0.15,
   titleWeight: 2,
   minScore: 0.02,
   maxDocFrequency: 0.1,
+  probeTerms: 30,
+  candidates: 50,
   recencyHalfLifeDays: 30,
   recencyFloor: 0.5,
 };
 
-/** Below this many stories a term's postings cost too little to be worth pruning. */
-const PRUNE_MIN_DF = 100;
+/** Below this many stories a term's postings cost too little to be worth skipping. */
+const PROBE_MIN_DF = 100;
 const DAY_MS = 86_400_000;
 const ROUND = 1e9;
 
-/** Sparse vectors of all stories and the postings of every shared term, in compressed rows. */
-interface Index {
-  /** Story i's entries are `start[i]` to `start[i + 1]` of `item` and `weight`. */
-  docStart: Int32Array;
-  docItem: Int32Array;
-  docWeight: Float64Array;
-  /** Item t's postings are `postStart[t]` to `postStart[t + 1]` of `postDoc` and `postWeight`. */
-  postStart: Int32Array;
-  postDoc: Int32Array;
-  postWeight: Float64Array;
+/** Per-row sparse entries in compressed form: row r's entries are `start[r]` to `start[r + 1]`. */
+interface SparseRows {
+  start: Int32Array;
+  item: Int32Array;
+  weight: Float64Array;
+}
+
+/**
+ * One signal (text terms or tags) of every story. `rows` holds each story's items that it shares with
+ * another story, its probes first (entries `start[i]` to `probeEnd[i]`); `queryWeight` is the story's
+ * own side of a product (the tf-idf weight for text, 1 for tags) and `rows.weight` the other side (the
+ * tf-idf weight, or the tag's idf). `postings` lists, for each probe-able item, the stories that have it.
+ */
+interface SignalIndex {
+  items: number;
+  rows: SparseRows;
+  queryWeight: Float64Array;
+  probeEnd: Int32Array;
+  postings: SparseRows;
 }
 
 /** Finds the related stories of every story; returns a map from each id to its links, in id order. */
@@ -126,53 +143,70 @@ export function findSimilar(docs: readonly SimilarInput[], options: SimilarOptio
 
   const textWeight = o.signals === 'tags' ? 0 : o.signals === 'text' ? 1 : 1 - o.tagWeight;
   const tagWeight = 1 - textWeight;
-  const text = textWeight > 0 ? buildTextIndex(stories, o) : undefined;
-  const tags = tagWeight > 0 ? buildTagIndex(stories) : undefined;
+  const maxDf = Math.max(o.maxDocFrequency * n, PROBE_MIN_DF);
+  const text = textWeight > 0 ? buildTextIndex(stories, o, maxDf) : undefined;
+  const tagData = tagWeight > 0 ? buildTagIndex(stories, maxDf) : undefined;
+  const tags = tagData?.index;
+  const tagNorm = tagData?.norm ?? new Float64Array(n);
   const decays = Number.isFinite(o.recencyHalfLifeDays) && o.recencyFloor < 1;
   const fallbackOrder = sectionOrder(stories, time);
 
+  const textQuery = new Float64Array(text?.items ?? 0);
+  const tagQuery = new Float64Array(tags?.items ?? 0);
   const accText = new Float64Array(n);
   const accTag = new Float64Array(n);
+  const approx = new Float64Array(n);
   const score = new Float64Array(n);
   const seen = new Uint8Array(n);
   const touched = new Int32Array(n);
   const excluded = new Uint8Array(n);
-  const better = (a: number, b: number): boolean =>
-    score[a] !== score[b] ? (score[a] ?? 0) > (score[b] ?? 0) : time[a] !== time[b] ? (time[a] ?? 0) > (time[b] ?? 0) : a < b;
+  const ranksBefore = (s: Float64Array) => (a: number, b: number): boolean =>
+    s[a] !== s[b] ? (s[a] ?? 0) > (s[b] ?? 0) : time[a] !== time[b] ? (time[a] ?? 0) > (time[b] ?? 0) : a < b;
+  const approxBefore = ranksBefore(approx);
+  const scoreBefore = ranksBefore(score);
 
   const result = new Map<string, SimilarLink[]>();
   for (let i = 0; i < n; i++) {
     let count = 0;
-    const visit = (index: Index | undefined, acc: Float64Array): void => {
+    // Step 1: gather candidates through the probes' postings, scoring them on the probes alone.
+    const gather = (index: SignalIndex | undefined, acc: Float64Array): void => {
       if (!index) return;
-      for (let k = index.docStart[i] ?? 0, end = index.docStart[i + 1] ?? 0; k < end; k++) {
-        const item = index.docItem[k] ?? 0;
-        const w = index.docWeight[k] ?? 0;
-        for (let p = index.postStart[item] ?? 0, pEnd = index.postStart[item + 1] ?? 0; p < pEnd; p++) {
-          const j = index.postDoc[p] ?? 0;
+      for (let k = index.rows.start[i] ?? 0, end = index.probeEnd[i] ?? 0; k < end; k++) {
+        const item = index.rows.item[k] ?? 0;
+        const w = index.queryWeight[k] ?? 0;
+        const postings = index.postings;
+        for (let p = postings.start[item] ?? 0, pEnd = postings.start[item + 1] ?? 0; p < pEnd; p++) {
+          const j = postings.item[p] ?? 0;
           if (j === i) continue;
           if (seen[j] === 0) {
             seen[j] = 1;
             touched[count++] = j;
           }
-          acc[j] = (acc[j] ?? 0) + w * (index.postWeight[p] ?? 0);
+          acc[j] = (acc[j] ?? 0) + w * (postings.weight[p] ?? 0);
         }
       }
     };
-    visit(text?.index, accText);
-    visit(tags?.index, accTag);
+    gather(text, accText);
+    gather(tags, accTag);
 
-    const tagNormI = tags?.norm[i] ?? 0;
+    const decay = (j: number): number => {
+      if (!decays || !Number.isFinite(time[i]) || !Number.isFinite(time[j])) return 1;
+      const gapDays = Math.abs((time[i] ?? 0) - (time[j] ?? 0)) / DAY_MS;
+      return Math.max(o.recencyFloor, 0.5 ** (gapDays / o.recencyHalfLifeDays));
+    };
+    const combine = (textDot: number, sharedTagIdf: number, j: number): number => {
+      const tagScore = sharedTagIdf > 0 ? sharedTagIdf / Math.max(tagNorm[i] ?? 0, tagNorm[j] ?? 0) : 0;
+      return Math.round((textWeight * textDot + tagWeight * tagScore) * decay(j) * ROUND) / ROUND;
+    };
     for (let c = 0; c < count; c++) {
       const j = touched[c] ?? 0;
-      let s = textWeight * (accText[j] ?? 0);
-      if (tags && tagNormI > 0) s += (tagWeight * (accTag[j] ?? 0)) / Math.sqrt(tagNormI * (tags.norm[j] ?? 0));
-      if (decays && Number.isFinite(time[i]) && Number.isFinite(time[j])) {
-        const gapDays = Math.abs((time[i] ?? 0) - (time[j] ?? 0)) / DAY_MS;
-        s *= Math.max(o.recencyFloor, 0.5 ** (gapDays / o.recencyHalfLifeDays));
-      }
-      score[j] = Math.round(s * ROUND) / ROUND;
+      approx[j] = combine(accText[j] ?? 0, accTag[j] ?? 0, j);
     }
+
+    // Step 2: score the best candidates exactly, against the story's whole vector and tag set.
+    scatter(text, i, textQuery, true);
+    scatter(tags, i, tagQuery, true);
+    const exact = (j: number): number => combine(dot(text, j, textQuery), dot(tags, j, tagQuery), j);
 
     const story = stories[i];
     const links: SimilarLink[] = [];
@@ -181,10 +215,12 @@ export function findSimilar(docs: readonly SimilarInput[], options: SimilarOptio
       const j = indexOf.get(pinnedId);
       if (j === undefined || excluded[j] === 1) continue;
       excluded[j] = 1;
-      links.push({ id: pinnedId, score: seen[j] === 1 ? (score[j] ?? 0) : 0, reason: 'pinned' });
+      links.push({ id: pinnedId, score: exact(j), reason: 'pinned' });
     }
 
-    const top = selectTop(touched, count, o.limit - links.length, (j) => excluded[j] === 0 && (score[j] ?? 0) > o.minScore, better);
+    const pool = selectTop(touched, count, o.candidates, (j) => excluded[j] === 0 && (approx[j] ?? 0) > 0, approxBefore);
+    for (const j of pool) score[j] = exact(j);
+    const top = selectTop(Int32Array.from(pool), pool.length, o.limit - links.length, (j) => (score[j] ?? 0) > o.minScore, scoreBefore);
     for (const j of top) {
       excluded[j] = 1;
       links.push({ id: stories[j]?.id ?? '', score: score[j] ?? 0, reason: 'similar' });
@@ -204,14 +240,35 @@ export function findSimilar(docs: readonly SimilarInput[], options: SimilarOptio
       const j = touched[c] ?? 0;
       accText[j] = 0;
       accTag[j] = 0;
+      approx[j] = 0;
       score[j] = 0;
       seen[j] = 0;
     }
+    scatter(text, i, textQuery, false);
+    scatter(tags, i, tagQuery, false);
     for (const link of links) excluded[indexOf.get(link.id) ?? 0] = 0;
     excluded[i] = 0;
     result.set(story?.id ?? '', links);
   }
   return result;
+}
+
+/** Writes story i's query weights into a dense vector (or clears them), so a dot product is one pass. */
+function scatter(index: SignalIndex | undefined, i: number, dense: Float64Array, set: boolean): void {
+  if (!index) return;
+  for (let k = index.rows.start[i] ?? 0, end = index.rows.start[i + 1] ?? 0; k < end; k++) {
+    dense[index.rows.item[k] ?? 0] = set ? (index.queryWeight[k] ?? 0) : 0;
+  }
+}
+
+/** Story j's row against a dense query vector: the text cosine, or the summed idf of shared tags. */
+function dot(index: SignalIndex | undefined, j: number, dense: Float64Array): number {
+  if (!index) return 0;
+  let sum = 0;
+  for (let k = index.rows.start[j] ?? 0, end = index.rows.start[j + 1] ?? 0; k < end; k++) {
+    sum += (dense[index.rows.item[k] ?? 0] ?? 0) * (index.rows.weight[k] ?? 0);
+  }
+  return sum;
 }
 
 /** Checks the options once, so that a typo in a weight fails loudly instead of skewing every page. */
@@ -229,6 +286,8 @@ function resolveOptions(options: SimilarOptions): Required<SimilarOptions> {
   if (!(o.titleWeight >= 0 && Number.isFinite(o.titleWeight))) fail('titleWeight', 'a number of 0 or more', o.titleWeight);
   if (!(o.minScore >= 0 && o.minScore < 1)) fail('minScore', 'a number from 0 up to (not including) 1', o.minScore);
   if (!(o.maxDocFrequency > 0 && o.maxDocFrequency <= 1)) fail('maxDocFrequency', 'a share above 0 and at most 1', o.maxDocFrequency);
+  if (!Number.isInteger(o.probeTerms) || o.probeTerms < 1) fail('probeTerms', 'a whole number of 1 or more', o.probeTerms);
+  if (!Number.isInteger(o.candidates) || o.candidates < 1) fail('candidates', 'a whole number of 1 or more', o.candidates);
   if (!(o.recencyHalfLifeDays > 0)) fail('recencyHalfLifeDays', 'a number of days above 0 (or Infinity)', o.recencyHalfLifeDays);
   if (!(o.recencyFloor >= 0 && o.recencyFloor <= 1)) fail('recencyFloor', 'a number from 0 to 1', o.recencyFloor);
   return o;
@@ -313,57 +372,65 @@ function selectTop(
   return heap.sort((a, b) => (better(a, b) ? -1 : 1));
 }
 
-/** TF-IDF vectors of title and body, with common terms pruned as the module comment explains. */
-function buildTextIndex(stories: readonly SimilarInput[], o: Required<SimilarOptions>): { index: Index } {
+/** TF-IDF vectors of title and body, their probes and postings (see the module comment). */
+function buildTextIndex(stories: readonly SimilarInput[], o: Required<SimilarOptions>, maxDf: number): SignalIndex {
   const n = stories.length;
   const termIds = new Map<string, number>();
+  // Per-term counters, indexed by term id and cleared after each story: cheaper than a Map per story.
   const df: number[] = [];
+  const titleCount: number[] = [];
+  const bodyCount: number[] = [];
   const docTerms: Int32Array[] = [];
-  const docTf: Float64Array[] = [];
+  const docWeights: Float64Array[] = [];
   for (const story of stories) {
-    const counts = new Map<number, { title: number; body: number }>();
-    const add = (value: string, field: 'title' | 'body'): void => {
+    const ids: number[] = [];
+    for (const [value, counts] of [
+      [story.title, titleCount],
+      [story.text, bodyCount],
+    ] as const) {
       for (const term of tokenize(value)) {
         let id = termIds.get(term);
         if (id === undefined) {
           id = df.length;
           termIds.set(term, id);
           df.push(0);
+          titleCount.push(0);
+          bodyCount.push(0);
         }
-        const entry = counts.get(id);
-        if (entry) entry[field]++;
-        else counts.set(id, field === 'title' ? { title: 1, body: 0 } : { title: 0, body: 1 });
+        if (titleCount[id] === 0 && bodyCount[id] === 0) ids.push(id);
+        counts[id] = (counts[id] ?? 0) + 1;
       }
-    };
-    add(story.title, 'title');
-    add(story.text, 'body');
-    const terms = new Int32Array(counts.size);
-    const tf = new Float64Array(counts.size);
-    let k = 0;
-    for (const [id, c] of counts) {
-      terms[k] = id;
-      tf[k] = (c.title > 0 ? o.titleWeight * (1 + Math.log(c.title)) : 0) + (c.body > 0 ? 1 + Math.log(c.body) : 0);
-      df[id] = (df[id] ?? 0) + 1;
-      k++;
     }
+    const terms = Int32Array.from(ids);
+    const tf = new Float64Array(terms.length);
+    terms.forEach((id, k) => {
+      // Sublinear tf, kept continuous and non-negative below 1 (which a titleWeight under 1 can give).
+      const count = o.titleWeight * (titleCount[id] ?? 0) + (bodyCount[id] ?? 0);
+      tf[k] = count >= 1 ? 1 + Math.log(count) : count;
+      df[id] = (df[id] ?? 0) + 1;
+      titleCount[id] = 0;
+      bodyCount[id] = 0;
+    });
     docTerms.push(terms);
-    docTf.push(tf);
+    docWeights.push(tf);
   }
-  const maxDf = Math.max(o.maxDocFrequency * n, PRUNE_MIN_DF);
-  const idf = df.map((d) => (d > maxDf ? 0 : Math.log(n / d)));
-  const indexed = df.map((d, t) => d >= 2 && (idf[t] ?? 0) > 0);
-  const weights = docTf.map((tf, i) => {
+  for (let i = 0; i < n; i++) {
     const terms = docTerms[i] ?? new Int32Array(0);
-    const w = tf.map((x, k) => x * (idf[terms[k] ?? 0] ?? 0));
+    const w = docWeights[i] ?? new Float64Array(0);
     let squares = 0;
-    for (const x of w) squares += x * x;
-    return squares > 0 ? w.map((x) => x / Math.sqrt(squares)) : w;
-  });
-  return { index: compress(n, df.length, docTerms, weights, (t) => indexed[t] === true) };
+    for (let k = 0; k < w.length; k++) {
+      const x = (w[k] ?? 0) * Math.log(n / (df[terms[k] ?? 0] ?? 1));
+      w[k] = x;
+      squares += x * x;
+    }
+    const norm = Math.sqrt(squares);
+    if (norm > 0) for (let k = 0; k < w.length; k++) w[k] = (w[k] ?? 0) / norm;
+  }
+  return buildSignal(df, docTerms, docWeights, docWeights, maxDf, o.probeTerms);
 }
 
-/** Tag postings weighted by idf, and each story's summed tag idf (the Ochiai denominator). */
-function buildTagIndex(stories: readonly SimilarInput[]): { index: Index; norm: Float64Array } {
+/** Tags weighted by idf, and each story's summed tag idf (the denominator of the tag score). */
+function buildTagIndex(stories: readonly SimilarInput[], maxDf: number): { index: SignalIndex; norm: Float64Array } {
   const n = stories.length;
   const tagIds = new Map<string, number>();
   const df: number[] = [];
@@ -383,63 +450,92 @@ function buildTagIndex(stories: readonly SimilarInput[]): { index: Index; norm: 
     }
     return Int32Array.from(ids);
   });
-  const idf = df.map((d) => Math.log(n / d));
   const norm = new Float64Array(n);
-  // The query side of a shared tag weighs 1 and its posting carries the idf, so the accumulated
-  // sum is the summed idf of the shared tags.
-  const weights = docTags.map((tags, i) => {
-    let sum = 0;
-    for (const t of tags) sum += idf[t] ?? 0;
-    norm[i] = sum;
-    return new Float64Array(tags.length).fill(1);
+  const idfs = docTags.map((tags, i) => {
+    const w = Float64Array.from(tags, (t) => Math.log(n / (df[t] ?? 1)));
+    norm[i] = w.reduce((sum, x) => sum + x, 0);
+    return w;
   });
-  const keep = (t: number): boolean => (df[t] ?? 0) >= 2 && (idf[t] ?? 0) > 0;
-  return { index: compress(n, df.length, docTags, weights, keep, (t) => idf[t] ?? 0), norm };
+  const ones = docTags.map((tags) => new Float64Array(tags.length).fill(1));
+  return { index: buildSignal(df, docTags, idfs, ones, maxDf, Infinity), norm };
 }
 
-/** Packs per-story sparse vectors into compressed rows and builds the postings of the kept items. */
-function compress(
-  n: number,
-  items: number,
+/**
+ * Packs per-story items into rows and builds the postings of the probe-able items. A row keeps the
+ * items the story shares with another story and whose weight is above 0, its probes first: the
+ * `probes` heaviest items (ties by item id, so that token order does not matter) among those found
+ * in at most `maxDf` stories.
+ */
+function buildSignal(
+  df: readonly number[],
   docItems: readonly Int32Array[],
   docWeights: readonly Float64Array[],
-  keep: (item: number) => boolean,
-  postingWeight: (item: number, docWeight: number) => number = (_item, docWeight) => docWeight,
-): Index {
-  const docStart = new Int32Array(n + 1);
-  const postCount = new Int32Array(items + 1);
-  for (let i = 0; i < n; i++) {
-    let kept = 0;
-    for (const t of docItems[i] ?? []) {
-      if (!keep(t)) continue;
-      kept++;
-      postCount[t + 1] = (postCount[t + 1] ?? 0) + 1;
-    }
-    docStart[i + 1] = (docStart[i] ?? 0) + kept;
-  }
-  const total = docStart[n] ?? 0;
-  const docItem = new Int32Array(total);
-  const docWeight = new Float64Array(total);
+  queryWeights: readonly Float64Array[],
+  maxDf: number,
+  probes: number,
+): SignalIndex {
+  const n = docItems.length;
+  const items = df.length;
+  const kept = (t: number, w: number): boolean => (df[t] ?? 0) >= 2 && w > 0;
+  const probeable = (t: number): boolean => (df[t] ?? 0) <= maxDf;
+  const start = new Int32Array(n + 1);
   const postStart = new Int32Array(items + 1);
-  for (let t = 0; t < items; t++) postStart[t + 1] = (postStart[t] ?? 0) + (postCount[t + 1] ?? 0);
-  const fill = postStart.slice(0, items);
-  const postDoc = new Int32Array(total);
-  const postWeight = new Float64Array(total);
   for (let i = 0; i < n; i++) {
     const ids = docItems[i] ?? new Int32Array(0);
     const ws = docWeights[i] ?? new Float64Array(0);
-    let k = docStart[i] ?? 0;
+    let count = 0;
     for (let e = 0; e < ids.length; e++) {
       const t = ids[e] ?? 0;
-      if (!keep(t)) continue;
-      docItem[k] = t;
-      docWeight[k] = ws[e] ?? 0;
-      k++;
-      const p = fill[t] ?? 0;
-      postDoc[p] = i;
-      postWeight[p] = postingWeight(t, ws[e] ?? 0);
-      fill[t] = p + 1;
+      if (!kept(t, ws[e] ?? 0)) continue;
+      count++;
+      if (probeable(t)) postStart[t + 1] = (postStart[t + 1] ?? 0) + 1;
+    }
+    start[i + 1] = (start[i] ?? 0) + count;
+  }
+  for (let t = 0; t < items; t++) postStart[t + 1] = (postStart[t + 1] ?? 0) + (postStart[t] ?? 0);
+
+  const total = start[n] ?? 0;
+  const item = new Int32Array(total);
+  const weight = new Float64Array(total);
+  const queryWeight = new Float64Array(total);
+  const probeEnd = new Int32Array(n);
+  const fill = postStart.slice(0, items);
+  const postDoc = new Int32Array(postStart[items] ?? 0);
+  const postWeight = new Float64Array(postStart[items] ?? 0);
+  for (let i = 0; i < n; i++) {
+    const ids = docItems[i] ?? new Int32Array(0);
+    const ws = docWeights[i] ?? new Float64Array(0);
+    const qs = queryWeights[i] ?? new Float64Array(0);
+    const order: number[] = [];
+    for (let e = 0; e < ids.length; e++) if (kept(ids[e] ?? 0, ws[e] ?? 0)) order.push(e);
+    order.sort((a, b) => (ws[b] ?? 0) - (ws[a] ?? 0) || (ids[a] ?? 0) - (ids[b] ?? 0));
+    const isProbe = new Uint8Array(ids.length);
+    let chosen = 0;
+    for (const e of order) {
+      if (chosen >= probes) break;
+      if (probeable(ids[e] ?? 0)) {
+        isProbe[e] = 1;
+        chosen++;
+      }
+    }
+    let k = start[i] ?? 0;
+    for (const pass of [1, 0]) {
+      for (const e of order) {
+        if (isProbe[e] !== pass) continue;
+        const t = ids[e] ?? 0;
+        item[k] = t;
+        weight[k] = ws[e] ?? 0;
+        queryWeight[k] = qs[e] ?? 0;
+        k++;
+        if (probeable(t)) {
+          const p = fill[t] ?? 0;
+          postDoc[p] = i;
+          postWeight[p] = ws[e] ?? 0;
+          fill[t] = p + 1;
+        }
+      }
+      if (pass === 1) probeEnd[i] = k;
     }
   }
-  return { docStart, docItem, docWeight, postStart, postDoc, postWeight };
+  return { items, rows: { start, item, weight }, queryWeight, probeEnd, postings: { start: postStart, item: postDoc, weight: postWeight } };
 }

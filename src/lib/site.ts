@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ContentIssue } from './content-error.ts';
 import { findSimilar, type SimilarLink } from './similar.ts';
-import type { Story } from './story.ts';
+import type { Story, StoryRefs } from './story.ts';
 import { buildTagVocabulary, tagIndex, type Tag, type TagCount, type tagDefSchema } from './tags.ts';
 import type { Author, Section } from './taxonomy.ts';
 import { urls } from './urls.ts';
@@ -9,6 +9,8 @@ import { urls } from './urls.ts';
 /** Everything a content source (files or Sanity) hands over, with where each entry came from. */
 export interface SiteSource {
   stories: { story: Story; where: string }[];
+  /** Stories that failed validation: their references are still checked, so one run reports every problem. */
+  rejected: { where: string; refs: StoryRefs }[];
   sections: { def: Section; where: string }[];
   authors: { def: Author; where: string }[];
   tags: { def: z.output<typeof tagDefSchema>; where: string }[];
@@ -58,7 +60,7 @@ export interface Site {
   sections: (Section & { url: string; stories: StoryView[] })[];
   authors: (Author & { url: string; stories: StoryView[] })[];
   tags: (TagCount & { url: string; stories: StoryView[] })[];
-  tagIndex: ReturnType<typeof tagIndex>;
+  tagIndex: ReturnType<typeof tagIndex<TagCount & { url: string; stories: StoryView[] }>>;
 }
 
 /** Options for `buildSite`. */
@@ -88,26 +90,29 @@ export function validateSite(source: SiteSource): ContentIssue[] {
   issues.push(...tagIssues);
   issues.push(...duplicates(source.sections.map((s) => ({ key: s.def.slug, where: s.where })), 'slug', 'section'));
   issues.push(...duplicates(source.authors.map((a) => ({ key: a.def.slug, where: a.where })), 'slug', 'author'));
-  issues.push(...duplicates(source.stories.map((s) => ({ key: s.story.slug, where: s.where })), 'slug', 'story'));
+  const all: { where: string; refs: StoryRefs }[] = [...source.stories.map(({ story, where }) => ({ where, refs: story as StoryRefs })), ...source.rejected];
+  all.sort((a, b) => a.where.localeCompare(b.where));
+  issues.push(...duplicates(all.flatMap(({ refs, where }) => (refs.slug ? [{ key: refs.slug, where }] : [])), 'slug', 'story'));
 
   const sectionSlugs = new Set(source.sections.map((s) => s.def.slug));
   const authorSlugs = new Set(source.authors.map((a) => a.def.slug));
-  const storySlugs = new Set(source.stories.map((s) => s.story.slug));
-  for (const { story, where } of source.stories) {
-    if (!sectionSlugs.has(story.section)) {
-      issues.push({ where, field: 'section', message: `unknown section "${story.section}"`, hint: `known sections: ${[...sectionSlugs].sort().join(', ')}` });
+  const storySlugs = new Set(all.flatMap(({ refs }) => refs.slug ?? []));
+  for (const { refs, where } of all) {
+    if (refs.section !== undefined && !sectionSlugs.has(refs.section)) {
+      issues.push({ where, field: 'section', message: `unknown section "${refs.section}"`, hint: `known sections: ${[...sectionSlugs].sort().join(', ')}` });
     }
-    story.authors.forEach((author, i) => {
+    refs.authors?.forEach((author, i) => {
       if (!authorSlugs.has(author)) {
         issues.push({ where, field: `authors[${i}]`, message: `unknown author "${author}"`, hint: `known authors: ${[...authorSlugs].sort().join(', ')}` });
       }
     });
-    story.related.forEach((slug, i) => {
+    refs.related?.forEach((slug, i) => {
       if (!storySlugs.has(slug)) issues.push({ where, field: `related[${i}]`, message: `no story has the slug "${slug}"` });
-      else if (slug === story.slug) issues.push({ where, field: `related[${i}]`, message: 'a story cannot be pinned as related to itself' });
+      else if (slug === refs.slug) issues.push({ where, field: `related[${i}]`, message: 'a story cannot be pinned as related to itself' });
     });
   }
-  return issues;
+  // One list, grouped by entry, so an editor can work through it file by file.
+  return issues.sort((a, b) => a.where.localeCompare(b.where));
 }
 
 function duplicates(entries: { key: string; where: string }[], field: string, kind: string): ContentIssue[] {

@@ -72,6 +72,7 @@ export const storySchema = z
           }),
           caption: text(300).optional(),
           credit: text(120).optional(),
+          srcset: z.string().optional(),
           width: z.number().int().positive().optional(),
           height: z.number().int().positive().optional(),
         },
@@ -129,4 +130,28 @@ export function parseStory(id: string, where: string, raw: unknown): { story: St
     return { where, field, message: `${issue.message}, received ${received}` };
   });
   return { issues };
+}
+
+/** The fields of a story that other entries must agree with, read leniently so an invalid story is still cross-checked. */
+export interface StoryRefs {
+  slug?: string;
+  section?: string;
+  authors?: string[];
+  related?: string[];
+}
+
+/** Picks the cross-checked fields out of raw story data, keeping only those of the right type. */
+export function storyRefs(raw: Record<string, unknown>): StoryRefs {
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : undefined);
+  const refs: StoryRefs = {};
+  const slug = str(raw['slug']);
+  const section = str(raw['section']);
+  const authors = list(raw['authors']);
+  const related = list(raw['related']);
+  if (slug) refs.slug = slug;
+  if (section) refs.section = section;
+  if (authors) refs.authors = authors;
+  if (related) refs.related = related;
+  return refs;
 }

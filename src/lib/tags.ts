@@ -90,9 +90,9 @@ export interface TagCount extends Tag {
 }
 
 /** The tag index: the most used tags, and every tag grouped A to Z under its first letter. */
-export function tagIndex(tags: readonly TagCount[], popularCount = 20): { popular: TagCount[]; letters: { letter: string; tags: TagCount[] }[] } {
+export function tagIndex<T extends TagCount>(tags: readonly T[], popularCount = 20): { popular: T[]; letters: { letter: string; tags: T[] }[] } {
   const popular = [...tags].sort((a, b) => b.count - a.count || a.slug.localeCompare(b.slug)).slice(0, popularCount);
-  const groups = new Map<string, TagCount[]>();
+  const groups = new Map<string, T[]>();
   for (const tag of [...tags].sort((a, b) => a.slug.localeCompare(b.slug))) {
     const first = tag.slug.charAt(0);
     const letter = /[a-z]/.test(first) ? first.toUpperCase() : '#';

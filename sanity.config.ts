@@ -1,0 +1,36 @@
+import { visionTool } from '@sanity/vision';
+import { defineConfig } from 'sanity';
+import { structureTool } from 'sanity/structure';
+import { schemaTypes } from './schemas/index.ts';
+import { structure } from './schemas/structure.ts';
+
+/**
+ * Reads a `SANITY_STUDIO_*` variable. The Studio build (Vite) replaces `process.env.SANITY_STUDIO_X` with its value
+ * at build time, but leaves the expression alone when the variable is unset, and `process` does not exist in the
+ * browser; the try/catch turns that ReferenceError into "unset". In Node (`sanity schema validate`) it is a plain read.
+ */
+function studioEnv(read: () => string | undefined): string | undefined {
+  try {
+    const value = read();
+    return value === undefined || value === '' ? undefined : value;
+  } catch {
+    return undefined;
+  }
+}
+
+const projectId = studioEnv(() => process.env.SANITY_STUDIO_PROJECT_ID) ?? 'local';
+const dataset = studioEnv(() => process.env.SANITY_STUDIO_DATASET) ?? 'production';
+// Points every Studio API call at a Sanity-compatible API, e.g. https://localhost:4000 (the Studio prepends the
+// project id: https://<projectId>.localhost:4000). See /work/shared/notes/studio-against-local-api.md.
+const apiHost = studioEnv(() => process.env.SANITY_STUDIO_API_HOST);
+
+/** The newsroom Studio: one workspace, the desk structure and Vision for GROQ. */
+export default defineConfig({
+  name: 'default',
+  title: 'Newsroom',
+  projectId,
+  dataset,
+  ...(apiHost ? { apiHost } : {}),
+  plugins: [structureTool({ structure }), visionTool()],
+  schema: { types: schemaTypes },
+});

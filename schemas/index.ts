@@ -1,0 +1,8 @@
+import { author } from './author.ts';
+import { blockContent } from './block-content.ts';
+import { section } from './section.ts';
+import { story } from './story.ts';
+import { tag } from './tag.ts';
+
+/** Every schema type of the Studio, in the order the "create new" menu lists them. */
+export const schemaTypes = [story, section, tag, author, blockContent];

@@ -1,0 +1,198 @@
+import { defineArrayMember, defineField, defineType } from 'sanity';
+import { altField, captionField, creditField } from './image-fields.ts';
+import {
+  maxChars,
+  messages,
+  notSelfReference,
+  slugFormat,
+  slugify,
+  SLUG_MAX_LENGTH,
+  sourceComplete,
+  updatedAfterPublished,
+  updateNoteHasTime,
+} from './validation.ts';
+
+/** Subtitle of a story in lists: "Section · 12 Mar 2026"; `timeZone` defaults to the editor's own. */
+export function storySubtitle(sectionName: unknown, publishedAt: unknown, timeZone?: string): string {
+  const parts: string[] = [typeof sectionName === 'string' && sectionName !== '' ? sectionName : 'No section'];
+  const time = typeof publishedAt === 'string' ? Date.parse(publishedAt) : Number.NaN;
+  if (Number.isNaN(time)) parts.push('no publish time');
+  else {
+    const options: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'short', year: 'numeric' };
+    if (timeZone) options.timeZone = timeZone;
+    parts.push(new Intl.DateTimeFormat('en-GB', options).format(time));
+  }
+  return parts.join(' · ');
+}
+
+/** A news story: the document editors write and the site renders at /news/<slug>/. */
+export const story = defineType({
+  name: 'story',
+  title: 'Story',
+  type: 'document',
+  fields: [
+    defineField({
+      name: 'title',
+      title: 'Headline',
+      type: 'string',
+      validation: (rule) => [rule.required().error('Every story needs a headline'), rule.custom(maxChars(120, messages.headlineTooLong))],
+    }),
+    defineField({
+      name: 'slug',
+      title: 'Slug',
+      type: 'slug',
+      description: 'The story URL: /news/<slug>/. Changing it after publishing breaks shared links.',
+      // Uniqueness: Sanity's built-in slug check (per document type, drafts and versions of this story excluded).
+      options: { source: 'title', maxLength: SLUG_MAX_LENGTH, slugify: (input: string) => slugify(input) },
+      validation: (rule) => [rule.required().error('Generate a slug from the headline'), rule.custom(slugFormat)],
+    }),
+    defineField({
+      name: 'dek',
+      title: 'Dek',
+      type: 'text',
+      rows: 3,
+      description: 'One or two sentences under the headline; also the summary in lists and feeds.',
+      validation: (rule) => [rule.required().error('Write a dek: one or two sentences under the headline'), rule.custom(maxChars(400, messages.dekTooLong))],
+    }),
+    defineField({
+      name: 'body',
+      title: 'Body',
+      type: 'blockContent',
+      validation: (rule) => rule.required().error('The story has no body yet'),
+    }),
+    defineField({
+      name: 'publishedAt',
+      title: 'Published at',
+      type: 'datetime',
+      description: 'A time in the future schedules the story: it appears on the site from then on.',
+      initialValue: () => new Date().toISOString(),
+      validation: (rule) => rule.required().error('Set when the story is published'),
+    }),
+    defineField({
+      name: 'updatedAt',
+      title: 'Updated at',
+      type: 'datetime',
+      description: 'Set when a published story changes in substance; shown as "Updated" on the page.',
+      validation: (rule) => rule.custom(updatedAfterPublished),
+    }),
+    defineField({
+      name: 'updateNote',
+      title: 'Update note',
+      type: 'string',
+      description: 'What changed, for readers, for example "Adds the minister\'s response".',
+      validation: (rule) => [rule.custom(updateNoteHasTime).warning(), rule.custom(maxChars(400, 'Keep the update note under 400 characters'))],
+    }),
+    defineField({
+      name: 'section',
+      title: 'Section',
+      type: 'reference',
+      to: [{ type: 'section' }],
+      validation: (rule) => rule.required().error('Pick the section this story belongs to'),
+    }),
+    defineField({
+      name: 'tags',
+      title: 'Tags',
+      type: 'array',
+      of: [defineArrayMember({ type: 'reference', to: [{ type: 'tag' }] })],
+      validation: (rule) => [
+        rule.unique().error('This tag is already on the story'),
+        rule.max(8).error('Use at most 8 tags: keep the ones readers would follow'),
+      ],
+    }),
+    defineField({
+      name: 'authors',
+      title: 'Authors',
+      type: 'array',
+      of: [defineArrayMember({ type: 'reference', to: [{ type: 'author' }] })],
+      validation: (rule) => [
+        rule.required().min(1).error('Credit at least one author'),
+        rule.unique().error('This author is already credited'),
+      ],
+    }),
+    defineField({
+      name: 'source',
+      title: 'Source',
+      type: 'object',
+      description: 'The outlet or document this story reports on, if any.',
+      options: { collapsible: true, collapsed: true },
+      fields: [
+        defineField({
+          name: 'name',
+          title: 'Name',
+          type: 'string',
+          validation: (rule) => rule.custom(maxChars(120, 'Source names over 120 characters do not fit: shorten it')),
+        }),
+        defineField({
+          name: 'url',
+          title: 'Web address',
+          type: 'url',
+          validation: (rule) => rule.uri({ scheme: ['http', 'https'] }).error(messages.sourceUrlScheme),
+        }),
+      ],
+      validation: (rule) => rule.custom(sourceComplete),
+    }),
+    defineField({
+      name: 'mainImage',
+      title: 'Main image',
+      type: 'image',
+      options: { hotspot: true },
+      fields: [altField, captionField, creditField],
+    }),
+    defineField({
+      name: 'seo',
+      title: 'Search and sharing',
+      type: 'object',
+      options: { collapsible: true, collapsed: true },
+      fields: [
+        defineField({
+          name: 'metaTitle',
+          title: 'Meta title',
+          type: 'string',
+          description: 'Replaces the headline in search results and link previews. Leave empty to use the headline.',
+          validation: (rule) => rule.custom(maxChars(60, messages.metaTitleTooLong)).warning(),
+        }),
+        defineField({
+          name: 'metaDescription',
+          title: 'Meta description',
+          type: 'text',
+          rows: 3,
+          description: 'Replaces the dek in search results and link previews. Leave empty to use the dek.',
+          validation: (rule) => rule.custom(maxChars(160, messages.metaDescriptionTooLong)),
+        }),
+      ],
+    }),
+    defineField({
+      name: 'related',
+      title: 'Related stories',
+      type: 'array',
+      description: 'Pinned stories appear first under Similar News',
+      of: [
+        defineArrayMember({
+          type: 'reference',
+          to: [{ type: 'story' }],
+          // Keep the story itself out of the picker; `notSelfReference` catches pasted references.
+          options: {
+            filter: ({ document }) => ({ filter: '_id != $id', params: { id: document._id.replace(/^drafts\./, '') } }),
+          },
+        }),
+      ],
+      validation: (rule) => [
+        rule.max(3).error('Pin at most 3 related stories'),
+        rule.unique().error('This story is already pinned'),
+        rule.custom(notSelfReference),
+      ],
+    }),
+  ],
+  orderings: [
+    { title: 'Published, newest first', name: 'publishedAtDesc', by: [{ field: 'publishedAt', direction: 'desc' }] },
+    { title: 'Published, oldest first', name: 'publishedAtAsc', by: [{ field: 'publishedAt', direction: 'asc' }] },
+  ],
+  preview: {
+    select: { title: 'title', sectionName: 'section.name', publishedAt: 'publishedAt', media: 'mainImage' },
+    prepare: ({ title, sectionName, publishedAt, media }) => ({
+      title: typeof title === 'string' && title !== '' ? title : 'Untitled story',
+      subtitle: storySubtitle(sectionName, publishedAt),
+      media,
+    }),
+  },
+});

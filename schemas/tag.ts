@@ -1,0 +1,35 @@
+import { defineArrayMember, defineField, defineType } from 'sanity';
+import { maxChars, slugFormat, slugify, SLUG_MAX_LENGTH } from './validation.ts';
+
+/** A topic readers can follow at /tags/<slug>/; aliases fold other spellings into it. */
+export const tag = defineType({
+  name: 'tag',
+  title: 'Tag',
+  type: 'document',
+  fields: [
+    defineField({
+      name: 'name',
+      title: 'Name',
+      type: 'string',
+      validation: (rule) => [rule.required().error('Give the tag a name'), rule.custom(maxChars(60, 'Tag names over 60 characters do not fit: shorten it'))],
+    }),
+    defineField({
+      name: 'slug',
+      title: 'Slug',
+      type: 'slug',
+      options: { source: 'name', maxLength: SLUG_MAX_LENGTH, slugify: (input: string) => slugify(input) },
+      validation: (rule) => [rule.required().error('Generate a slug from the name'), rule.custom(slugFormat)],
+    }),
+    defineField({ name: 'description', title: 'Description', type: 'text', rows: 3 }),
+    defineField({
+      name: 'aliases',
+      title: 'Aliases',
+      type: 'array',
+      description: 'Other spellings that mean this tag, for example "UK" for "United Kingdom".',
+      of: [defineArrayMember({ type: 'string' })],
+      options: { layout: 'tags' },
+      validation: (rule) => rule.unique().error('This alias is already listed'),
+    }),
+  ],
+  preview: { select: { title: 'name', subtitle: 'slug.current' } },
+});

@@ -1,0 +1,137 @@
+import type { CustomValidator, Path, ValidationError } from 'sanity';
+
+// Each rule is a plain check (value in, `true` or an editor-worded message out) that tests call directly, plus a thin
+// `CustomValidator` adapter that pulls the sibling values it needs out of Sanity's validation context.
+
+/** Slugs the site accepts in URLs; the same pattern as `SLUG_PATTERN` in src/lib/story.ts (the build rejects others). */
+export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** Longest slug the Studio generates; long enough for a headline's key words, short enough to share. */
+export const SLUG_MAX_LENGTH = 96;
+
+/** Editor-facing messages, exported so tests assert the exact wording editors see. */
+export const messages = {
+  headlineTooLong: 'Headlines over 120 characters get cut off on phones: shorten it',
+  dekTooLong: 'Keep the dek under 400 characters: it is a summary, not the first paragraph',
+  altMissing: "Describe the image for readers who can't see it",
+  slugFormat: 'Use lower-case letters, digits and single hyphens only, like "budget-vote-delayed" (press Generate to rebuild it)',
+  updatedBeforePublished: 'The update time must be later than the publish time',
+  updateNoteWithoutTime: 'Set "Updated at" too, so readers know when this note was added',
+  sourceNeedsUrl: "Add the source's web address, or clear the source name",
+  sourceNeedsName: 'Name the source (for example "Reuters"), or clear the web address',
+  sourceUrlScheme: 'Use a full web address starting with http:// or https://',
+  linkScheme: 'Links must be full addresses starting with http://, https:// or mailto:',
+  metaTitleTooLong: 'Meta titles over 60 characters may be truncated',
+  metaDescriptionTooLong: 'Meta descriptions over 160 characters get cut off in search results',
+  relatedSelf: "A story can't be pinned as related to itself",
+} as const;
+
+/** `true` when `value` is at most `limit` characters, else `message` with the current count appended. */
+export function checkMaxChars(value: unknown, limit: number, message: string): true | string {
+  if (typeof value !== 'string' || value.length <= limit) return true;
+  return `${message} (${value.length} characters, limit ${limit})`;
+}
+
+/** A validator that enforces `checkMaxChars` on a string or text field. */
+export function maxChars(limit: number, message: string): CustomValidator<string | undefined> {
+  return (value) => checkMaxChars(value, limit, message);
+}
+
+/** Turns a headline or name into a URL slug: ASCII letters and digits joined by single hyphens. */
+export function slugify(input: string, maxLength: number = SLUG_MAX_LENGTH): string {
+  const slug = input
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/&/g, ' and ')
+    .replace(/['’]/g, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  // Cut at a hyphen when possible so a slug never ends mid-word.
+  if (slug.length <= maxLength) return slug;
+  const cut = slug.slice(0, maxLength + 1);
+  const lastHyphen = cut.lastIndexOf('-');
+  return (lastHyphen > 0 ? cut.slice(0, lastHyphen) : slug.slice(0, maxLength)).replace(/-+$/, '');
+}
+
+/** `true` when a slug value (`{current}`) is empty or matches `SLUG_PATTERN`; emptiness is the `required` rule's job. */
+export function checkSlugFormat(value: unknown): true | string {
+  const current = isRecord(value) ? value['current'] : undefined;
+  if (typeof current !== 'string' || current === '') return true;
+  return SLUG_PATTERN.test(current) ? true : `${messages.slugFormat}; now "${current}"`;
+}
+
+/** A validator that enforces `checkSlugFormat`. */
+export const slugFormat: CustomValidator<unknown> = (value) => checkSlugFormat(value);
+
+/** `true` unless `image` has an uploaded asset and `alt` is blank. */
+export function checkAltText(alt: unknown, image: unknown): true | string {
+  const asset = isRecord(image) ? image['asset'] : undefined;
+  const hasAsset = isRecord(asset) && typeof asset['_ref'] === 'string' && asset['_ref'] !== '';
+  if (!hasAsset) return true;
+  return typeof alt === 'string' && alt.trim() !== '' ? true : messages.altMissing;
+}
+
+/** A validator for an image's `alt` field: required as soon as the image has an asset. */
+export const altRequiredWithAsset: CustomValidator<string | undefined> = (value, context) => checkAltText(value, context.parent);
+
+/** `true` unless both times are set and `updatedAt` is not strictly later than `publishedAt`. */
+export function checkUpdatedAfterPublished(updatedAt: unknown, publishedAt: unknown): true | string {
+  if (typeof updatedAt !== 'string' || typeof publishedAt !== 'string') return true;
+  const updated = Date.parse(updatedAt);
+  const published = Date.parse(publishedAt);
+  if (Number.isNaN(updated) || Number.isNaN(published)) return true;
+  return updated > published ? true : `${messages.updatedBeforePublished} (${publishedAt})`;
+}
+
+/** A validator for `updatedAt` that compares it with the document's `publishedAt`. */
+export const updatedAfterPublished: CustomValidator<string | undefined> = (value, context) =>
+  checkUpdatedAfterPublished(value, context.document?.['publishedAt']);
+
+/** `true` unless an update note is written while `updatedAt` is empty. */
+export function checkUpdateNoteHasTime(updateNote: unknown, updatedAt: unknown): true | string {
+  const hasNote = typeof updateNote === 'string' && updateNote.trim() !== '';
+  const hasTime = typeof updatedAt === 'string' && updatedAt !== '';
+  return hasNote && !hasTime ? messages.updateNoteWithoutTime : true;
+}
+
+/** A validator for `updateNote` (used as a warning) that looks at the document's `updatedAt`. */
+export const updateNoteHasTime: CustomValidator<string | undefined> = (value, context) =>
+  checkUpdateNoteHasTime(value, context.document?.['updatedAt']);
+
+/** `true` when a source object is empty or has both `name` and `url`; otherwise errors on the missing field. */
+export function checkSourceComplete(source: unknown): true | ValidationError[] {
+  if (!isRecord(source)) return true;
+  const hasName = isFilled(source['name']);
+  const hasUrl = isFilled(source['url']);
+  if (hasName === hasUrl) return true;
+  return hasName ? [{ message: messages.sourceNeedsUrl, path: ['url'] }] : [{ message: messages.sourceNeedsName, path: ['name'] }];
+}
+
+/** A validator for the `source` object that enforces `checkSourceComplete`. */
+export const sourceComplete: CustomValidator<unknown> = (value) => checkSourceComplete(value);
+
+/** `true` unless one of `refs` points at `documentId` (its published or draft id); errors point at that item. */
+export function checkNotSelfReference(refs: unknown, documentId: string | undefined): true | ValidationError[] {
+  if (!Array.isArray(refs) || !documentId) return true;
+  const publishedId = documentId.replace(/^drafts\./, '');
+  const errors: ValidationError[] = [];
+  refs.forEach((ref: unknown, index) => {
+    if (!isRecord(ref) || ref['_ref'] !== publishedId) return;
+    const key = ref['_key'];
+    const path: Path = typeof key === 'string' ? [{ _key: key }] : [index];
+    errors.push({ message: messages.relatedSelf, path });
+  });
+  return errors.length === 0 ? true : errors;
+}
+
+/** A validator for `related` that rejects a story pinning itself. */
+export const notSelfReference: CustomValidator<unknown> = (value, context) => checkNotSelfReference(value, context.document?._id);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isFilled(value: unknown): boolean {
+  return typeof value === 'string' && value.trim() !== '';
+}

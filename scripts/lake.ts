@@ -1,0 +1,39 @@
+/**
+ * `npm run lake`: runs the local Sanity-compatible HTTP API until interrupted. See `--help`.
+ */
+import { LAKE_HELP, lakeConfigFrom } from './lake/config.ts';
+import { startLake } from './lake/server.ts';
+
+const config = lakeConfigFrom(process.argv.slice(2), process.env);
+
+if (config.kind === 'help') {
+  console.log(LAKE_HELP);
+} else if (config.kind === 'errors') {
+  console.error(`lake: cannot start, ${config.errors.length} invalid setting(s):\n${config.errors.map((error) => `  - ${error}`).join('\n')}`);
+  process.exitCode = 2;
+} else {
+  const { options } = config;
+  try {
+    const lake = await startLake({ ...options, log: (line) => console.log(line) });
+    const tokens = options.tokens === undefined ? 'development tokens (see --help)' : `${Object.keys(options.tokens).length} token(s) from LAKE_TOKENS`;
+    console.log(`lake: serving ${options.dataFile} at ${lake.url} (${tokens}, ${options.webhooks?.length ?? 0} webhook(s)); Ctrl-C to stop`);
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`lake: ${signal}, writing snapshots and stopping`);
+      lake.close().then(
+        () => console.log('lake: stopped'),
+        (error: unknown) => {
+          console.error(`lake: error while stopping: ${error instanceof Error ? error.message : String(error)}`);
+          process.exitCode = 1;
+        },
+      );
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  } catch (error) {
+    console.error(`lake: cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,160 @@
+import { parseArgs } from 'node:util';
+import { DEFAULT_DEV_TOKENS, type TokenGrant } from './auth.ts';
+import type { LakeOptions } from './server.ts';
+import type { WebhookConfig } from './webhooks.ts';
+
+/** Port the CLI listens on when neither `--port` nor `LAKE_PORT` says otherwise. */
+export const DEFAULT_PORT = 3333;
+/** Data file the CLI uses when neither `--data` nor `LAKE_DATA` says otherwise. */
+export const DEFAULT_DATA_FILE = '.lake/data.ndjson';
+
+/** `npm run lake -- --help`. */
+export const LAKE_HELP = `Usage: node scripts/lake.ts [--port ${DEFAULT_PORT}] [--host 127.0.0.1] [--data ${DEFAULT_DATA_FILE}] [--help]
+
+Runs a local Sanity-compatible HTTP API ("the lake") for development and tests. Point @sanity/client at it:
+  createClient({projectId: 'local', dataset: 'production', apiVersion: '2025-02-19',
+                apiHost: '<printed url>', useProjectHostname: false, useCdn: false, token})
+
+Options (flags win over environment variables):
+  --port, LAKE_PORT        TCP port, 0 picks a free one (default ${DEFAULT_PORT})
+  --host, LAKE_HOST        interface to bind (default 127.0.0.1)
+  --data, LAKE_DATA        NDJSON file of the "production" dataset; a Sanity export's data.ndjson loads as is.
+                           Other datasets live beside it: data.ndjson -> data.<dataset>.ndjson (default ${DEFAULT_DATA_FILE})
+  LAKE_TOKENS              JSON object of accepted bearer tokens, e.g. {"s3cret": {"role": "editor", "name": "CI"}}
+                           roles: administrator (datasets too), editor (writes), viewer (reads drafts, no writes)
+  LAKE_WEBHOOKS            JSON array of webhooks: [{"name": "rebuild", "url": "http://127.0.0.1:8787/hook",
+                           "filter": "_type == 'story'", "projection": "{_id, _type, slug}", "secret": "...",
+                           "on": ["create", "update", "delete"], "includeDrafts": false, "dataset": "production"}]
+
+Without LAKE_TOKENS these development tokens are accepted:
+${Object.entries(DEFAULT_DEV_TOKENS)
+  .map(([token, grant]) => `  ${token.padEnd(18)} ${grant.role}`)
+  .join('\n')}
+Reading published documents needs no token; drafts, the drafts/raw perspectives and every write need one.`;
+
+/** The CLI's reading of its flags and environment: options for `startLake`, or every problem found. */
+export type LakeCliConfig =
+  | { kind: 'help' }
+  | { kind: 'errors'; errors: string[] }
+  | { kind: 'ok'; options: LakeOptions & { port: number; host: string } };
+
+/**
+ * Reads `--port/--host/--data` and `LAKE_PORT`, `LAKE_HOST`, `LAKE_DATA`, `LAKE_TOKENS`, `LAKE_WEBHOOKS`, validating
+ * each once and reporting every bad value (name, what was received, what was expected), not just the first.
+ */
+export function lakeConfigFrom(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): LakeCliConfig {
+  let values: { port?: string | undefined; host?: string | undefined; data?: string | undefined; help?: boolean | undefined };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    return { kind: 'errors', errors: [`${error instanceof Error ? error.message : String(error)} (see --help)`] };
+  }
+  if (values.help === true) return { kind: 'help' };
+  const errors: string[] = [];
+  const port = portFrom(values.port !== undefined ? ['--port', values.port] : ['LAKE_PORT', env['LAKE_PORT']], errors);
+  const host = values.host ?? nonEmpty(env['LAKE_HOST']) ?? '127.0.0.1';
+  const dataFile = values.data ?? nonEmpty(env['LAKE_DATA']) ?? DEFAULT_DATA_FILE;
+  if (dataFile.trim() === '') errors.push('--data: expected a file path, received an empty string');
+  const tokens = tokensFrom(env['LAKE_TOKENS'], errors);
+  const webhooks = webhooksFrom(env['LAKE_WEBHOOKS'], errors);
+  if (errors.length > 0) return { kind: 'errors', errors };
+  return { kind: 'ok', options: { port, host, dataFile, webhooks, ...(tokens === undefined ? {} : { tokens }) } };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function portFrom([name, raw]: [string, string | undefined], errors: string[]): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_PORT;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    errors.push(`${name}: expected a port number from 0 to 65535, received "${raw}"`);
+    return DEFAULT_PORT;
+  }
+  return port;
+}
+
+function parseJsonEnv(name: string, raw: string, errors: string[]): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch (error) {
+    errors.push(`${name}: expected JSON, could not parse ${JSON.stringify(raw.slice(0, 60))}: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+}
+
+const ROLES = ['administrator', 'editor', 'viewer'] as const;
+
+function tokensFrom(raw: string | undefined, errors: string[]): Record<string, TokenGrant> | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = parseJsonEnv('LAKE_TOKENS', raw, errors);
+  if (value === undefined) return undefined;
+  if (!isRecord(value) || Object.keys(value).length === 0) {
+    errors.push(`LAKE_TOKENS: expected a non-empty object like {"<token>": {"role": "editor"}}, received ${short(value)}`);
+    return undefined;
+  }
+  const tokens: Record<string, TokenGrant> = {};
+  for (const [token, grant] of Object.entries(value)) {
+    const at = `LAKE_TOKENS[${JSON.stringify(token)}]`;
+    if (!/^\S+$/.test(token)) errors.push(`${at}: expected a non-empty token without spaces`);
+    if (!isRecord(grant)) {
+      errors.push(`${at}: expected {"role": "administrator" | "editor" | "viewer", "name"?: string}, received ${short(grant)}`);
+      continue;
+    }
+    const role = ROLES.find((candidate) => candidate === grant['role']);
+    if (role === undefined) errors.push(`${at}.role: expected "administrator", "editor" or "viewer", received ${short(grant['role'])}`);
+    if (grant['name'] !== undefined && typeof grant['name'] !== 'string') errors.push(`${at}.name: expected a string, received ${short(grant['name'])}`);
+    for (const key of Object.keys(grant)) if (key !== 'role' && key !== 'name') errors.push(`${at}.${key}: unknown field (expected role, name)`);
+    if (role !== undefined) tokens[token] = typeof grant['name'] === 'string' ? { role, name: grant['name'] } : { role };
+  }
+  return tokens;
+}
+
+const WEBHOOK_FIELDS = ['name', 'url', 'dataset', 'filter', 'projection', 'secret', 'on', 'includeDrafts'];
+
+function webhooksFrom(raw: string | undefined, errors: string[]): WebhookConfig[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const value = parseJsonEnv('LAKE_WEBHOOKS', raw, errors);
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    errors.push(`LAKE_WEBHOOKS: expected a JSON array of webhooks, received ${short(value)}`);
+    return [];
+  }
+  const webhooks: WebhookConfig[] = [];
+  for (const [index, item] of value.entries()) {
+    const at = `LAKE_WEBHOOKS[${index}]`;
+    if (!isRecord(item)) {
+      errors.push(`${at}: expected an object with at least "url", received ${short(item)}`);
+      continue;
+    }
+    const before = errors.length;
+    for (const key of Object.keys(item)) if (!WEBHOOK_FIELDS.includes(key)) errors.push(`${at}.${key}: unknown field (expected ${WEBHOOK_FIELDS.join(', ')})`);
+    if (typeof item['url'] !== 'string') errors.push(`${at}.url: expected a URL string, received ${short(item['url'])}`);
+    for (const key of ['name', 'dataset', 'filter', 'projection', 'secret']) {
+      if (item[key] !== undefined && typeof item[key] !== 'string') errors.push(`${at}.${key}: expected a string, received ${short(item[key])}`);
+    }
+    const on = item['on'];
+    if (on !== undefined && (!Array.isArray(on) || !on.every((trigger) => trigger === 'create' || trigger === 'update' || trigger === 'delete'))) {
+      errors.push(`${at}.on: expected an array of "create", "update", "delete", received ${short(on)}`);
+    }
+    if (item['includeDrafts'] !== undefined && typeof item['includeDrafts'] !== 'boolean') errors.push(`${at}.includeDrafts: expected true or false, received ${short(item['includeDrafts'])}`);
+    // Every field was checked above, so the object has the WebhookConfig shape when nothing was reported.
+    if (errors.length === before) webhooks.push(item as unknown as WebhookConfig);
+  }
+  return webhooks;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function short(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}

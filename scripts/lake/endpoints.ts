@@ -1,0 +1,279 @@
+import { requireAdministrator, requireAuthenticated, requireWriter } from './auth.ts';
+import { isValidDatasetName } from './datasets.ts';
+import { apiError, dataError } from './errors.ts';
+import { evaluateQuery, paramsFromSearch, parseQuery, type QueryParams } from './groq.ts';
+import { corsHeaders, readJson, sendJson, type LakeCall } from './http.ts';
+import { isPrivateId, publishedIdOf, randomId, sanityTimestamp } from './ids.ts';
+import { defaultsToPublished, needsAuth, perspectiveFrom } from './perspective.ts';
+import type { SanityDoc } from './store.ts';
+import { prepareTransaction, type CommittedTransaction, type PreparedTransaction } from './transaction.ts';
+
+/** `/data/:endpoint/:dataset[/...]`: query, doc, mutate, listen and export. */
+export async function routeData(call: LakeCall): Promise<number> {
+  const [, endpoint, dataset] = call.segments;
+  if (dataset === undefined || dataset === '') {
+    throw apiError(404, `No route for ${call.method} /data/${endpoint ?? ''}: expected /data/{query,doc,mutate,listen,export}/:dataset`);
+  }
+  switch (endpoint) {
+    case 'query':
+      allow(call, ['GET', 'POST']);
+      return query(call, dataset);
+    case 'doc':
+      allow(call, ['GET']);
+      return doc(call, dataset);
+    case 'mutate':
+      allow(call, ['POST']);
+      return mutate(call, dataset);
+    case 'listen':
+      allow(call, ['GET']);
+      return listen(call, dataset);
+    case 'export':
+      allow(call, ['GET']);
+      return exportDataset(call, dataset);
+    default:
+      throw apiError(404, `No route for ${call.method} /data/${endpoint ?? ''}/${dataset}: the lake serves query, doc, mutate, listen and export`);
+  }
+}
+
+function allow(call: LakeCall, methods: string[]): void {
+  if (!methods.includes(call.method)) throw apiError(405, `Method ${call.method} not allowed on /${call.segments.join('/')}: use ${methods.join(' or ')}`);
+}
+
+async function query(call: LakeCall, datasetName: string): Promise<number> {
+  const store = await call.ctx.datasets.require(datasetName);
+  let source: unknown;
+  let params: QueryParams;
+  let perspectiveParam = call.search.get('perspective');
+  if (call.method === 'POST') {
+    const body = await readJson(call);
+    if (!isRecord(body)) throw dataError(400, 'httpBadRequest', `Query body must be a JSON object {"query": "...", "params": {...}}, received ${describeJson(body)}`);
+    source = body['query'];
+    const bodyParams = body['params'] ?? {};
+    if (!isRecord(bodyParams)) throw dataError(400, 'httpBadRequest', `"params" must be a JSON object, received ${describeJson(bodyParams)}`);
+    params = bodyParams;
+    const bodyPerspective = body['perspective'];
+    if (perspectiveParam === null && typeof bodyPerspective === 'string') perspectiveParam = bodyPerspective;
+    if (perspectiveParam === null && Array.isArray(bodyPerspective)) perspectiveParam = bodyPerspective.join(',');
+  } else {
+    source = call.search.get('query');
+    params = paramsFromSearch(call.search);
+  }
+  if (typeof source !== 'string' || source.trim() === '') {
+    throw dataError(400, 'httpBadRequest', 'Missing "query": send ?query=<GROQ> (GET) or {"query": "<GROQ>"} (POST)');
+  }
+  const { perspective, explicit } = perspectiveFrom(perspectiveParam, call.apiVersion);
+  if (explicit && needsAuth(perspective)) requireAuthenticated(call.caller, `The "${perspectiveParam ?? ''}" perspective (it shows drafts)`);
+  const tree = parseQuery(source, params);
+  const started = performance.now();
+  const result = await evaluateQuery(tree, {
+    dataset: store.view(perspective, call.caller.role === undefined),
+    params,
+    projectId: call.projectId,
+    datasetName,
+    identity: call.caller.identity,
+  });
+  const ms = Math.round(performance.now() - started);
+  const body: Record<string, unknown> = call.search.get('returnQuery') === 'false' ? { result, ms } : { query: source, result, ms };
+  return sendJson(call.req, call.res, 200, body);
+}
+
+async function doc(call: LakeCall, datasetName: string): Promise<number> {
+  const store = await call.ctx.datasets.require(datasetName);
+  const list = call.segments[3];
+  if (list === undefined || list === '' || call.segments.length > 4) {
+    throw dataError(400, 'httpBadRequest', 'Expected /data/doc/:dataset/:ids with one or more comma-separated document ids');
+  }
+  const ids = list.split(',').filter((id) => id !== '');
+  const anonymous = call.caller.role === undefined;
+  const includeAllVersions = call.search.get('includeAllVersions') === 'true';
+  const excludeContent = call.search.get('excludeContent') === 'true';
+  const documents: SanityDoc[] = [];
+  const omitted: { id: string; reason: 'existence' | 'permission' }[] = [];
+  for (const id of ids) {
+    // Private ids (drafts, versions, any dotted path) are omitted for anonymous readers, as Sanity does.
+    if (anonymous && isPrivateId(id)) {
+      omitted.push({ id, reason: 'permission' });
+      continue;
+    }
+    const found = includeAllVersions ? variantsOf(store.all(), id, anonymous) : [store.get(id)].filter((d) => d !== undefined);
+    if (found.length === 0) omitted.push({ id, reason: 'existence' });
+    else if (!excludeContent) documents.push(...found);
+  }
+  return sendJson(call.req, call.res, 200, { documents, omitted });
+}
+
+function variantsOf(all: Iterable<SanityDoc>, id: string, anonymous: boolean): SanityDoc[] {
+  const published = publishedIdOf(id);
+  const out: SanityDoc[] = [];
+  for (const candidate of all) {
+    if (publishedIdOf(candidate._id) === published && !(anonymous && isPrivateId(candidate._id))) out.push(candidate);
+  }
+  return out.sort((a, b) => (a._id < b._id ? -1 : 1));
+}
+
+async function mutate(call: LakeCall, datasetName: string): Promise<number> {
+  requireWriter(call.caller, 'update');
+  const body = await readJson(call);
+  if (!isRecord(body)) throw dataError(400, 'httpBadRequest', `Mutate body must be a JSON object {"mutations": [...]}, received ${describeJson(body)}`);
+  const search = call.search;
+  const visibility = search.get('visibility') ?? 'sync';
+  if (!['sync', 'async', 'deferred'].includes(visibility)) {
+    throw dataError(400, 'httpBadRequest', `Invalid visibility "${visibility}": expected sync, async or deferred`);
+  }
+  const rawTransactionId = body['transactionId'] ?? search.get('transactionId') ?? undefined;
+  if (rawTransactionId !== undefined && (typeof rawTransactionId !== 'string' || !/^[A-Za-z0-9._-]{1,128}$/.test(rawTransactionId))) {
+    throw dataError(400, 'httpBadRequest', `Invalid transactionId ${describeJson(rawTransactionId)}: expected 1-128 letters, digits, ".", "_" or "-"`);
+  }
+  const transactionId = rawTransactionId ?? randomId();
+  const dryRun = search.get('dryRun') === 'true';
+  const returnIds = search.get('returnIds') === 'true';
+  const returnDocuments = search.get('returnDocuments') === 'true';
+  const store = dryRun ? await call.ctx.datasets.require(datasetName) : await call.ctx.datasets.create(datasetName);
+  const options = {
+    transactionId,
+    timestamp: sanityTimestamp(),
+    autoGenerateArrayKeys: search.get('autoGenerateArrayKeys') === 'true',
+    projectId: call.projectId,
+    identity: call.caller.identity,
+  };
+  const prepared = await store.exclusive(async (): Promise<PreparedTransaction> => {
+    if (store.hasTransaction(transactionId)) {
+      throw dataError(409, 'conflictError', `Transaction ID "${transactionId}" has already been used in dataset "${datasetName}"; transaction ids must be unique`);
+    }
+    const transaction = await prepareTransaction(store, body['mutations'], options);
+    if (!dryRun && transaction.changes.length > 0) await store.commit(transaction.transactionId, transaction.timestamp, transaction.changes);
+    return transaction;
+  });
+  if (!dryRun && prepared.changes.length > 0) {
+    const committed: CommittedTransaction = { ...prepared, store, projectId: call.projectId, identity: call.caller.identity };
+    call.ctx.hub.publish(committed);
+    call.ctx.webhooks.dispatch(committed);
+  }
+  const finalDocs = new Map(prepared.changes.map((change) => [change.id, change.after]));
+  const results =
+    returnIds || returnDocuments
+      ? prepared.results.map(({ id, operation }) => {
+          const result: Record<string, unknown> = { id, operation };
+          if (returnDocuments && operation !== 'delete') {
+            const document = finalDocs.has(id) ? finalDocs.get(id) : store.get(id);
+            if (document !== null && document !== undefined) result['document'] = document;
+          }
+          return result;
+        })
+      : [];
+  return sendJson(call.req, call.res, 200, { transactionId: prepared.transactionId, results });
+}
+
+async function listen(call: LakeCall, datasetName: string): Promise<number> {
+  await call.ctx.datasets.require(datasetName);
+  const { search, caller } = call;
+  const source = search.get('query');
+  if (source === null || source.trim() === '') throw dataError(400, 'httpBadRequest', 'Missing "query": listen needs ?query=<GROQ filter>, e.g. *[_type == "story"]');
+  const params = paramsFromSearch(search);
+  const anonymous = caller.role === undefined;
+  const flag = (name: string, fallback: boolean): boolean => {
+    const value = search.get(name);
+    return value === null ? fallback : value === 'true';
+  };
+  // Since v2025-02-19 listeners hear about published documents only, unless includeAllVersions=true.
+  const includeAllVersions = !anonymous && flag('includeAllVersions', !defaultsToPublished(call.apiVersion));
+  const { req, res, ctx } = call;
+  res.writeHead(200, { ...corsHeaders(req), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
+  let open = true;
+  const sink = {
+    send(event: string, data: unknown, id?: string): void {
+      if (!open) return;
+      res.write(`event: ${event}\n${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(data)}\n\n`);
+    },
+  };
+  let tree;
+  try {
+    tree = parseQuery(source, params);
+  } catch (error) {
+    // An open stream carries errors as `channelError` events, which the client turns into a ChannelError.
+    const body = (error as { body?: unknown }).body ?? { message: String(error) };
+    sink.send('channelError', body);
+    res.end();
+    return 200;
+  }
+  const remove = ctx.hub.add({
+    dataset: datasetName,
+    query: tree,
+    params,
+    projectId: call.projectId,
+    sink,
+    includeResult: flag('includeResult', true),
+    includePreviousRevision: flag('includePreviousRevision', false),
+    includeMutations: flag('includeMutations', true),
+    includeAllVersions,
+    anonymous,
+  });
+  const heartbeat = setInterval(() => {
+    if (open) res.write(': heartbeat\n\n');
+  }, ctx.heartbeatMs);
+  heartbeat.unref();
+  res.on('close', () => {
+    open = false;
+    clearInterval(heartbeat);
+    remove();
+  });
+  return 200;
+}
+
+async function exportDataset(call: LakeCall, datasetName: string): Promise<number> {
+  const store = await call.ctx.datasets.require(datasetName);
+  const anonymous = call.caller.role === undefined;
+  const docs = store.view({ kind: 'raw' }, anonymous);
+  call.res.writeHead(200, { ...corsHeaders(call.req), 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
+  for (let start = 0; start < docs.length; start += 500) {
+    call.res.write(docs.slice(start, start + 500).map((d) => `${JSON.stringify(d)}\n`).join(''));
+  }
+  call.res.end();
+  return 200;
+}
+
+/** `/datasets` (list, any token) and `/datasets/:name` (PUT creates, DELETE removes; administrators only). */
+export async function routeDatasets(call: LakeCall): Promise<number> {
+  const { datasets } = call.ctx;
+  const name = call.segments[1];
+  if (name === undefined) {
+    allow(call, ['GET']);
+    requireAuthenticated(call.caller, 'Listing datasets');
+    const names = await datasets.list();
+    return sendJson(call.req, call.res, 200, names.map((dataset) => ({ name: dataset, aclMode: 'public' })));
+  }
+  if (call.segments.length > 2) throw apiError(404, `No route for ${call.method} /${call.segments.join('/')}`);
+  if (!isValidDatasetName(name)) throw dataError(400, 'httpBadRequest', `Invalid dataset name "${name}": expected lowercase letters, digits, "_" and "-", at most 64 characters`);
+  allow(call, ['PUT', 'DELETE']);
+  if (call.method === 'PUT') {
+    requireAdministrator(call.caller, 'Creating a dataset');
+    await datasets.create(name);
+    return sendJson(call.req, call.res, 200, { datasetName: name, aclMode: 'public' });
+  }
+  requireAdministrator(call.caller, 'Deleting a dataset');
+  if (!(await datasets.remove(name))) throw dataError(404, 'httpNotFound', `Dataset "${name}" not found`);
+  return sendJson(call.req, call.res, 200, { deleted: true });
+}
+
+/** `/users/me`: the current token's user, `{}` when anonymous (as Sanity answers). */
+export async function routeUsersMe(call: LakeCall): Promise<number> {
+  const { caller } = call;
+  if (caller.role === undefined) return sendJson(call.req, call.res, 200, {});
+  return sendJson(call.req, call.res, 200, {
+    id: caller.identity,
+    name: caller.name,
+    email: `${caller.identity}@lake.local`,
+    role: caller.role,
+    roles: [{ name: caller.role, title: caller.role[0]?.toUpperCase() + caller.role.slice(1) }],
+    provider: 'lake',
+  });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describeJson(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}

@@ -1,0 +1,197 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { callerFrom, type Caller, type TokenGrant } from './auth.ts';
+import type { Datasets } from './datasets.ts';
+import { apiError, dataError, LakeError, messageOf } from './errors.ts';
+import { routeData, routeDatasets, routeUsersMe } from './endpoints.ts';
+import type { ListenHub } from './listen.ts';
+import type { WebhookDispatcher } from './webhooks.ts';
+
+/**
+ * The part of `http.IncomingMessage` and `http2.Http2ServerRequest` the lake uses, so one handler serves both
+ * `node:http` and `node:http2`'s compatibility API (`createSecureServer({allowHTTP1: true})`).
+ */
+export interface LakeRequest {
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+  readonly headers: IncomingHttpHeaders;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/** The part of `http.ServerResponse` and `http2.Http2ServerResponse` the lake uses (no HTTP/1-only headers). */
+export interface LakeResponse {
+  readonly headersSent: boolean;
+  writeHead(status: number, headers?: OutgoingHttpHeaders): unknown;
+  write(chunk: string): boolean;
+  end(chunk?: string): unknown;
+  on(event: 'close', listener: () => void): unknown;
+}
+
+/** Everything a request handler needs from the running lake. */
+export interface LakeContext {
+  datasets: Datasets;
+  tokens: Readonly<Record<string, TokenGrant>>;
+  hub: ListenHub;
+  webhooks: WebhookDispatcher;
+  log: (line: string) => void;
+  /** Interval of the comment lines that keep idle listen streams open. */
+  heartbeatMs: number;
+  /** Largest accepted request body, in bytes. */
+  bodyLimit: number;
+}
+
+/** One request, parsed: who sent it, to which API version, with which search parameters. */
+export interface LakeCall {
+  ctx: LakeContext;
+  req: LakeRequest;
+  res: LakeResponse;
+  method: string;
+  apiVersion: string;
+  /** Path segments after `/v<apiVersion>`. */
+  segments: string[];
+  search: URLSearchParams;
+  caller: Caller;
+  /** From `X-Sanity-Project-ID` (what the client sends with `useProjectHostname: false`), else `local`. */
+  projectId: string;
+}
+
+/** Default body limit: 10 MiB, larger bodies answer 413. */
+export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
+
+/** The lake's HTTP request handler, usable with `http.createServer` and `http2.createSecureServer({allowHTTP1: true})`. */
+export function createLakeHandler(ctx: LakeContext): (req: LakeRequest, res: LakeResponse) => void {
+  return (req, res) => {
+    void handle(ctx, req, res);
+  };
+}
+
+async function handle(ctx: LakeContext, req: LakeRequest, res: LakeResponse): Promise<void> {
+  const started = performance.now();
+  const method = (req.method ?? 'GET').toUpperCase();
+  const url = new URL(req.url ?? '/', 'http://lake.invalid');
+  let status: number;
+  try {
+    if (method === 'OPTIONS') {
+      status = 204;
+      res.writeHead(204, { ...corsHeaders(req), 'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS', 'access-control-allow-headers': String(req.headers['access-control-request-headers'] ?? 'authorization, content-type'), 'access-control-max-age': '600' });
+      res.end();
+    } else {
+      status = await route(ctx, req, res, method, url);
+    }
+  } catch (error) {
+    if (error instanceof LakeError) {
+      status = error.status;
+    } else {
+      status = 500;
+      ctx.log(`lake: internal error on ${method} ${url.pathname}: ${error instanceof Error ? (error.stack ?? error.message) : messageOf(error)}`);
+    }
+    const body = error instanceof LakeError ? error.body : { error: { description: `Internal server error: ${messageOf(error)}`, type: 'internalError' } };
+    if (res.headersSent) res.end();
+    else sendJson(req, res, status, body);
+  }
+  ctx.log(`${method} ${url.pathname}${url.search.length > 200 ? `${url.search.slice(0, 200)}…` : url.search} ${status} ${Math.round(performance.now() - started)}ms`);
+}
+
+async function route(ctx: LakeContext, req: LakeRequest, res: LakeResponse, method: string, url: URL): Promise<number> {
+  const parts = url.pathname.split('/').filter((part) => part !== '');
+  const version = /^v(1|X|\d{4}-\d{2}-\d{2})$/.exec(parts[0] ?? '');
+  if (version?.[1] === undefined) {
+    if (parts.length === 0) {
+      return sendJson(req, res, 200, { service: 'lake', description: 'Local Sanity-compatible HTTP API', usage: 'createClient({apiHost: <this url>, useProjectHostname: false, apiVersion: "2025-02-19", ...})' });
+    }
+    throw apiError(404, `No route for ${method} ${url.pathname}: paths start with an API version, e.g. /v2025-02-19/data/query/production`);
+  }
+  const call: LakeCall = {
+    ctx,
+    req,
+    res,
+    method,
+    apiVersion: version[1],
+    segments: parts.slice(1).map(decodeSegment),
+    search: url.searchParams,
+    caller: callerFrom(req.headers, ctx.tokens),
+    projectId: headerValue(req.headers['x-sanity-project-id']) ?? 'local',
+  };
+  const [area] = call.segments;
+  if (area === 'data') return routeData(call);
+  if (area === 'datasets') return routeDatasets(call);
+  // With useProjectHostname: false the client lists datasets under /projects/:projectId/datasets.
+  if (area === 'projects' && call.segments[2] === 'datasets') return routeDatasets({ ...call, segments: call.segments.slice(2) });
+  if (area === 'users' && call.segments[1] === 'me' && call.segments.length === 2) return routeUsersMe(call);
+  throw apiError(404, `No route for ${method} ${url.pathname}: the lake serves /data/{query,doc,mutate,listen,export}/:dataset, /datasets, /projects/:id/datasets and /users/me`);
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw dataError(400, 'httpBadRequest', `Malformed percent-encoding in path segment "${segment.slice(0, 80)}"`);
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined || first === '' ? undefined : first;
+}
+
+/** CORS for browser clients (the Studio, previews): the caller's origin is echoed and may send credentials. */
+export function corsHeaders(req: LakeRequest): OutgoingHttpHeaders {
+  const origin = headerValue(req.headers.origin);
+  return origin === undefined ? { 'access-control-allow-origin': '*' } : { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', vary: 'Origin' };
+}
+
+/** Writes a JSON response and returns its status. */
+export function sendJson(req: LakeRequest, res: LakeResponse, status: number, body: unknown): number {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...corsHeaders(req),
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    'cache-control': 'no-store',
+  });
+  res.end(text);
+  return status;
+}
+
+/**
+ * Reads the request body, at most `limit` bytes: a larger body answers 413 at once, while the rest of it is read and
+ * discarded so that the client still receives the answer.
+ */
+export function readBody(req: LakeRequest, limit: number): Promise<string> {
+  const declared = Number(headerValue(req.headers['content-length']) ?? Number.NaN);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let rejected = false;
+    const tooLarge = (): void => {
+      rejected = true;
+      chunks.length = 0;
+      reject(dataError(413, 'httpPayloadTooLarge', `Request body too large: the lake accepts at most ${limit} bytes${Number.isFinite(declared) ? `, received ${declared}` : ''}`));
+    };
+    if (Number.isFinite(declared) && declared > limit) tooLarge();
+    req.on('data', (chunk) => {
+      if (rejected) return;
+      size += chunk.length;
+      if (size > limit) tooLarge();
+      else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!rejected) resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', (error) => {
+      if (!rejected) reject(dataError(400, 'httpBadRequest', `Could not read the request body: ${error.message}`));
+    });
+  });
+}
+
+/** Reads and parses a JSON body; malformed JSON answers 400 `httpInvalidRequestBody`, quoting the start of the body. */
+export async function readJson(call: LakeCall): Promise<unknown> {
+  const text = await readBody(call.req, call.ctx.bodyLimit);
+  if (text.trim() === '') throw dataError(400, 'httpInvalidRequestBody', 'Request body is empty: expected a JSON object', { body: '', bodyTruncated: false });
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw dataError(400, 'httpInvalidRequestBody', `Request body is not valid JSON: ${messageOf(error)}`, { body: text.slice(0, 1000), bodyTruncated: text.length > 1000 });
+  }
+}

@@ -1,0 +1,110 @@
+import type { ExprNode } from 'groq-js';
+import { messageOf } from './errors.ts';
+import { evaluateQuery, type QueryParams } from './groq.ts';
+import { isDraftId, isPrivateId, isVersionId, randomId } from './ids.ts';
+import type { SanityDoc } from './store.ts';
+import type { CommittedTransaction } from './transaction.ts';
+
+/** Where a listener's events go: one server-sent event per call. */
+export interface EventSink {
+  send(event: string, data: unknown, id?: string): void;
+}
+
+/** A `GET /data/listen` subscription. */
+export interface Listener {
+  dataset: string;
+  query: ExprNode;
+  params: QueryParams;
+  projectId: string;
+  sink: EventSink;
+  includeResult: boolean;
+  includePreviousRevision: boolean;
+  includeMutations: boolean;
+  /** Drafts and release versions too (`includeAllVersions`, or the default before API v2025-02-19). */
+  includeAllVersions: boolean;
+  /** Anonymous listeners never hear about private (dotted) ids. */
+  anonymous: boolean;
+}
+
+/**
+ * Fans committed transactions out to listeners as Sanity's `mutation` events. Each listener's events are
+ * evaluated and sent in commit order; a document's `transition` says whether it entered (`appear`), stayed in
+ * (`update`) or left (`disappear`) the set the listener's query selects.
+ */
+export class ListenHub {
+  private readonly listeners = new Map<Listener, Promise<void>>();
+  private readonly log: (line: string) => void;
+
+  constructor(log: (line: string) => void = () => undefined) {
+    this.log = log;
+  }
+
+  /** Registers a listener; call the returned function when its connection closes. */
+  add(listener: Listener): () => void {
+    this.listeners.set(listener, Promise.resolve());
+    listener.sink.send('welcome', { listenerName: `lake-${randomId(12)}` });
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Number of open listeners. */
+  get size(): number {
+    return this.listeners.size;
+  }
+
+  /** Queues the events a committed transaction produces for every listener of its dataset. */
+  publish(transaction: CommittedTransaction): void {
+    for (const [listener, previous] of this.listeners) {
+      if (listener.dataset !== transaction.store.name) continue;
+      const next = previous
+        .then(() => this.notify(listener, transaction))
+        .catch((error: unknown) => this.log(`listen: could not evaluate the listener query for transaction ${transaction.transactionId}: ${messageOf(error)}`));
+      this.listeners.set(listener, next);
+    }
+  }
+
+  private async notify(listener: Listener, transaction: CommittedTransaction): Promise<void> {
+    const events: Record<string, unknown>[] = [];
+    for (const change of transaction.changes) {
+      if (listener.anonymous && isPrivateId(change.id)) continue;
+      if (!listener.includeAllVersions && (isDraftId(change.id) || isVersionId(change.id))) continue;
+      const matchedBefore = change.before !== null && (await this.matches(listener, change.before, transaction));
+      const matchedAfter = change.after !== null && (await this.matches(listener, change.after, transaction));
+      if (!matchedBefore && !matchedAfter) continue;
+      const event: Record<string, unknown> = {
+        eventId: `${transaction.transactionId}#${change.id}`,
+        documentId: change.id,
+        transactionId: transaction.transactionId,
+        transition: matchedBefore && matchedAfter ? 'update' : matchedAfter ? 'appear' : 'disappear',
+        identity: transaction.identity,
+        timestamp: transaction.timestamp,
+        visibility: 'query',
+      };
+      if (change.before?._rev !== undefined) event['previousRev'] = change.before._rev;
+      if (change.after?._rev !== undefined) event['resultRev'] = change.after._rev;
+      if (listener.includeMutations) event['mutations'] = transaction.mutationsById.get(change.id) ?? [];
+      if (listener.includeResult && change.after !== null) event['result'] = change.after;
+      if (listener.includePreviousRevision) event['previous'] = change.before;
+      events.push(event);
+    }
+    for (const [index, event] of events.entries()) {
+      event['transactionTotalEvents'] = events.length;
+      event['transactionCurrentEvent'] = index;
+      listener.sink.send('mutation', event, String(event['eventId']));
+    }
+  }
+
+  /** Whether the listener's query selects this document (its order and projection are ignored, as in Sanity). */
+  private async matches(listener: Listener, doc: SanityDoc, transaction: CommittedTransaction): Promise<boolean> {
+    const result = await evaluateQuery(listener.query, {
+      dataset: [doc],
+      params: listener.params,
+      projectId: listener.projectId,
+      datasetName: transaction.store.name,
+      identity: transaction.identity,
+    });
+    if (Array.isArray(result)) return result.length > 0;
+    return result !== null && result !== false && result !== undefined;
+  }
+}

@@ -1,0 +1,120 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { DEFAULT_DEV_TOKENS, type TokenGrant } from './auth.ts';
+import { Datasets, PRIMARY_DATASET } from './datasets.ts';
+import { createLakeHandler, DEFAULT_BODY_LIMIT, type LakeContext, type LakeRequest, type LakeResponse } from './http.ts';
+import { ListenHub } from './listen.ts';
+import { WebhookDispatcher, type WebhookConfig } from './webhooks.ts';
+
+export type { WebhookConfig } from './webhooks.ts';
+export type { Role, TokenGrant } from './auth.ts';
+export { DEFAULT_DEV_TOKENS } from './auth.ts';
+
+/** Options of `startLake`. */
+export interface LakeOptions {
+  /** TCP port; 0 (the default) picks a free one. */
+  port?: number;
+  /** Interface to bind; 127.0.0.1 by default. */
+  host?: string;
+  /** NDJSON file of the `production` dataset (a Sanity export's `data.ndjson` loads as is); other datasets live beside it. */
+  dataFile: string;
+  /** Accepted bearer tokens; `DEFAULT_DEV_TOKENS` when absent. */
+  tokens?: Record<string, { role: 'administrator' | 'editor' | 'viewer'; name?: string }>;
+  webhooks?: WebhookConfig[];
+  /** Receives one line per request and per webhook delivery; silent when absent. */
+  log?: (line: string) => void;
+  /** Waits before each webhook retry; `[1000, 2000, 4000]` by default (tests use shorter ones). */
+  webhookRetryDelaysMs?: number[];
+  /** Interval of heartbeat comments on listen streams; 15 s by default. */
+  listenHeartbeatMs?: number;
+  /** Largest request body in bytes; 10 MiB by default. */
+  bodyLimit?: number;
+}
+
+/** A running lake. */
+export interface RunningLake {
+  /** Base URL to give `@sanity/client` as `apiHost`, e.g. `http://127.0.0.1:3333`. */
+  url: string;
+  port: number;
+  /** Stops accepting requests, ends listen streams and webhook retries, and writes every dataset's snapshot. */
+  close(): Promise<void>;
+  /** Resolves when every webhook delivery started so far has finished (delivered or given up). */
+  webhooksIdle(): Promise<void>;
+}
+
+/** The lake without a server: a request handler to mount on `node:http` or `node:http2`, and its shutdown. */
+export interface LakeApp {
+  /** Handles one request; works with `http.createServer` and `http2.createSecureServer({allowHTTP1: true})`. */
+  handler: (req: LakeRequest, res: LakeResponse) => void;
+  /** Ends webhook retries and writes every dataset's snapshot (close the server first). */
+  close(): Promise<void>;
+  webhooksIdle(): Promise<void>;
+}
+
+/** Opens the data file and builds the request handler, without listening anywhere. */
+export async function createLakeApp(options: Omit<LakeOptions, 'port' | 'host'>): Promise<LakeApp> {
+  const log = options.log ?? (() => undefined);
+  const tokens: Readonly<Record<string, TokenGrant>> = options.tokens ?? DEFAULT_DEV_TOKENS;
+  const webhooks = new WebhookDispatcher(options.webhooks ?? [], { log, ...(options.webhookRetryDelaysMs === undefined ? {} : { retryDelaysMs: options.webhookRetryDelaysMs }) });
+  const datasets = new Datasets(resolve(options.dataFile));
+  // The data file's dataset always exists, so a fresh lake answers queries with [] rather than 404.
+  await datasets.create(PRIMARY_DATASET);
+  const ctx: LakeContext = {
+    datasets,
+    tokens,
+    hub: new ListenHub(log),
+    webhooks,
+    log,
+    heartbeatMs: options.listenHeartbeatMs ?? 15_000,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+  };
+  return {
+    handler: createLakeHandler(ctx),
+    webhooksIdle: () => webhooks.idle(),
+    async close() {
+      webhooks.close();
+      await datasets.close();
+    },
+  };
+}
+
+/**
+ * Starts the lake: a local HTTP API that behaves like Sanity's (query, doc, mutate, listen, export) over NDJSON
+ * files, so the real `@sanity/client` works offline against `createClient({apiHost: url, useProjectHostname: false})`.
+ */
+export async function startLake(options: LakeOptions): Promise<RunningLake> {
+  const app = await createLakeApp(options);
+  const server = createServer(app.handler);
+  const host = options.host ?? '127.0.0.1';
+  try {
+    await new Promise<void>((resolvePromise, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolvePromise();
+      });
+    });
+  } catch (error) {
+    await app.close();
+    throw new Error(`lake: cannot listen on ${host}:${options.port ?? 0}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    webhooksIdle: () => app.webhooksIdle(),
+    close() {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolvePromise) => server.close(() => resolvePromise()));
+        // Listen streams never end on their own; cut every connection so that close() returns.
+        server.closeAllConnections();
+        await closed;
+        await app.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,283 @@
+import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { messageOf } from './errors.ts';
+import { perspectiveKey, viewOf, type Perspective } from './perspective.ts';
+
+/** A stored document: any JSON object with a string `_id`. */
+export interface SanityDoc {
+  _id: string;
+  _type?: string;
+  _rev?: string;
+  _createdAt?: string;
+  _updatedAt?: string;
+  [field: string]: unknown;
+}
+
+/** One document's change in a transaction; `null` means absent (before a create, after a delete). */
+export interface DocChange {
+  id: string;
+  before: SanityDoc | null;
+  after: SanityDoc | null;
+}
+
+/** Write the snapshot after this long without a write, so the NDJSON file catches up while the lake is idle. */
+const COMPACT_AFTER_IDLE_MS = 1000;
+/** ...or after this many journal entries, so that replay at start stays short under constant load. */
+const COMPACT_AFTER_ENTRIES = 1000;
+
+interface JournalEntry {
+  transactionId: string;
+  timestamp: string;
+  docs: { id: string; doc: SanityDoc | null }[];
+}
+
+/**
+ * One dataset in memory, persisted as a Sanity-export NDJSON snapshot (`file`, one document per line, sorted by
+ * `_id`) plus a journal (`file.journal`, one committed transaction per line). A commit appends to the journal and
+ * fsyncs before it is applied, so an acknowledged write survives a crash; the snapshot is rewritten (temp file,
+ * fsync, rename) when the lake is idle, every 1000 transactions and on close, and the journal is then emptied.
+ * Writes go through `exclusive`, one at a time.
+ */
+export class DatasetStore {
+  readonly name: string;
+  readonly file: string;
+  /** Bumped on every commit; caches of views compare against it. */
+  version = 0;
+  private readonly docs: Map<string, SanityDoc>;
+  private readonly transactionIds: Set<string>;
+  private readonly views = new Map<string, { version: number; docs: SanityDoc[] }>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private journal: FileHandle | undefined;
+  private journalEntries = 0;
+  private compactTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(name: string, file: string, docs: Map<string, SanityDoc>) {
+    this.name = name;
+    this.file = file;
+    this.docs = docs;
+    this.transactionIds = new Set([...docs.values()].map((doc) => doc._rev).filter((rev) => rev !== undefined));
+  }
+
+  /** Opens the dataset stored at `file`, replaying its journal; `undefined` if neither file exists and `create` is false. */
+  static async open(name: string, file: string, create: boolean): Promise<DatasetStore | undefined> {
+    const snapshot = await readIfExists(file);
+    const journal = await readIfExists(journalPath(file));
+    if (snapshot === undefined && journal === undefined && !create) return undefined;
+    const docs = snapshot === undefined ? new Map<string, SanityDoc>() : parseNdjson(snapshot, file);
+    const entries = journal === undefined ? [] : parseJournal(journal, journalPath(file));
+    for (const entry of entries) {
+      for (const { id, doc } of entry.docs) {
+        if (doc === null) docs.delete(id);
+        else docs.set(id, doc);
+      }
+    }
+    const store = new DatasetStore(name, file, docs);
+    for (const entry of entries) store.transactionIds.add(entry.transactionId);
+    // Fold a replayed journal into the snapshot now, and make a new dataset's file exist on disk.
+    if (entries.length > 0 || snapshot === undefined) await store.compact();
+    return store;
+  }
+
+  /** Number of documents, drafts and versions included. */
+  get size(): number {
+    return this.docs.size;
+  }
+
+  /** The stored document with this exact id. */
+  get(id: string): SanityDoc | undefined {
+    return this.docs.get(id);
+  }
+
+  /** Every stored document, in no particular order. */
+  all(): IterableIterator<SanityDoc> {
+    return this.docs.values();
+  }
+
+  /** Whether a transaction id was already used in this dataset (Sanity requires them unique). */
+  hasTransaction(transactionId: string): boolean {
+    return this.transactionIds.has(transactionId);
+  }
+
+  /** The documents a perspective shows, cached until the next commit. */
+  view(perspective: Perspective, anonymous: boolean): SanityDoc[] {
+    const key = `${perspectiveKey(perspective)}|${anonymous ? 'anon' : 'auth'}`;
+    const cached = this.views.get(key);
+    if (cached !== undefined && cached.version === this.version) return cached.docs;
+    const docs = viewOf(this.docs.values(), perspective, anonymous);
+    this.views.set(key, { version: this.version, docs });
+    return docs;
+  }
+
+  /** Runs `task` after every earlier write task of this dataset has finished: transactions never interleave. */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Durably records a transaction, then applies it in memory. Call inside `exclusive`. */
+  async commit(transactionId: string, timestamp: string, changes: DocChange[]): Promise<void> {
+    if (this.closed) throw new Error(`dataset "${this.name}" is closed; the transaction ${transactionId} was not written`);
+    const entry: JournalEntry = { transactionId, timestamp, docs: changes.map(({ id, after }) => ({ id, doc: after })) };
+    const handle = await this.openJournal();
+    await handle.write(`${JSON.stringify(entry)}\n`);
+    await handle.datasync();
+    for (const { id, after } of changes) {
+      if (after === null) this.docs.delete(id);
+      else this.docs.set(id, after);
+    }
+    this.transactionIds.add(transactionId);
+    this.version += 1;
+    this.journalEntries += 1;
+    if (this.journalEntries >= COMPACT_AFTER_ENTRIES) await this.compact();
+    else this.scheduleCompaction();
+  }
+
+  /** Rewrites the snapshot from memory (temp file, fsync, rename) and empties the journal. Call inside `exclusive`. */
+  async compact(): Promise<void> {
+    clearTimeout(this.compactTimer);
+    this.compactTimer = undefined;
+    await mkdir(dirname(this.file), { recursive: true });
+    const ids = [...this.docs.keys()].sort();
+    const lines = ids.map((id) => `${JSON.stringify(this.docs.get(id))}\n`);
+    const temp = `${this.file}.tmp-${process.pid}`;
+    const handle = await open(temp, 'w');
+    try {
+      await handle.writeFile(lines.join(''));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, this.file);
+    await syncDir(dirname(this.file));
+    // Only after the snapshot holds every entry may the journal go; a crash in between replays it harmlessly.
+    if (this.journal !== undefined) {
+      await this.journal.truncate(0);
+      await this.journal.datasync();
+    } else {
+      await rm(journalPath(this.file), { force: true });
+    }
+    this.journalEntries = 0;
+  }
+
+  /** Writes the snapshot and releases the journal; later commits fail. */
+  async close(): Promise<void> {
+    await this.exclusive(async () => {
+      if (this.journalEntries > 0) await this.compact();
+      clearTimeout(this.compactTimer);
+      this.closed = true;
+      await this.journal?.close();
+      this.journal = undefined;
+      await rm(journalPath(this.file), { force: true });
+    });
+  }
+
+  /** Deletes the dataset's files; the store is unusable afterwards. */
+  async destroy(): Promise<void> {
+    await this.exclusive(async () => {
+      clearTimeout(this.compactTimer);
+      this.closed = true;
+      await this.journal?.close();
+      this.journal = undefined;
+      await rm(journalPath(this.file), { force: true });
+      await rm(this.file, { force: true });
+    });
+  }
+
+  private async openJournal(): Promise<FileHandle> {
+    if (this.journal === undefined) {
+      await mkdir(dirname(this.file), { recursive: true });
+      this.journal = await open(journalPath(this.file), 'a');
+      await syncDir(dirname(this.file));
+    }
+    return this.journal;
+  }
+
+  private scheduleCompaction(): void {
+    clearTimeout(this.compactTimer);
+    this.compactTimer = setTimeout(() => {
+      this.exclusive(async () => {
+        if (!this.closed && this.journalEntries > 0) await this.compact();
+      }).catch((error: unknown) => {
+        // The journal still holds every transaction, so a failed compaction loses nothing; say so and go on.
+        process.emitWarning(`lake: could not rewrite ${this.file} (the journal keeps the data): ${messageOf(error)}`);
+      });
+    }, COMPACT_AFTER_IDLE_MS);
+    this.compactTimer.unref();
+  }
+}
+
+/** The journal file beside a dataset file. */
+export function journalPath(file: string): string {
+  return `${file}.journal`;
+}
+
+async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename itself is still atomic there.
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Parses a Sanity dataset export (`data.ndjson`): one JSON document with a string `_id` per line, blank lines
+ * allowed. Errors name the file, the line, what was found and what was expected.
+ */
+export function parseNdjson(text: string, file: string): Map<string, SanityDoc> {
+  const docs = new Map<string, SanityDoc>();
+  const lines = text.split('\n');
+  for (const [index, raw] of lines.entries()) {
+    const line = raw.trim();
+    if (line === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      throw new Error(`${file}:${index + 1}: expected one JSON document per line, could not parse: ${messageOf(error)} (line starts ${JSON.stringify(line.slice(0, 60))})`);
+    }
+    if (!isDoc(value)) {
+      throw new Error(`${file}:${index + 1}: expected a JSON object with a string "_id", received ${JSON.stringify(line.slice(0, 60))}`);
+    }
+    docs.set(value._id, value);
+  }
+  return docs;
+}
+
+function parseJournal(text: string, file: string): JournalEntry[] {
+  const entries: JournalEntry[] = [];
+  const lines = text.split('\n');
+  for (const [index, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    try {
+      entries.push(JSON.parse(line) as JournalEntry);
+    } catch (error) {
+      // A torn last line is a write that crashed before its fsync returned: it was never acknowledged.
+      if (index >= lines.length - 2) {
+        process.emitWarning(`lake: ignoring the unfinished last entry of ${file} (a write interrupted before it was acknowledged)`);
+        break;
+      }
+      throw new Error(`${file}:${index + 1}: corrupt journal entry: ${messageOf(error)}`);
+    }
+  }
+  return entries;
+}
+
+/** Whether a value is a JSON object with a string `_id`. */
+export function isDoc(value: unknown): value is SanityDoc {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { _id?: unknown })._id === 'string';
+}

@@ -1,0 +1,385 @@
+/**
+ * Portable Text story bodies: their shapes, and their rendering to hast.
+ *
+ * A body goes Portable Text → mdast → hast, through the same `mdast-util-to-hast` (remark-rehype) and `rehype-raw`
+ * steps that `markdownToHast` uses, so a Portable Text body gives exactly the tree, and after `prepareHast` the HTML,
+ * that its equivalent markdown gives: the same '\n' text nodes between blocks, tight list items, URL encoding and
+ * merged text nodes. `portableTextToMarkdown` serializes the same mdast, so the markdown and the HTML of a body
+ * cannot drift apart.
+ *
+ * Shapes (Sanity's, plus two object types of ours):
+ * - text block `{_type: 'block', _key, style, listItem?, level?, markDefs, children}`: `style` is one of
+ *   {@link BLOCK_STYLES} (`h1`, `h5` and `h6` are rendered too), consecutive `blockquote` blocks form one quote;
+ *   `listItem` is `bullet` or `number` (anything else renders as a bullet), `level` starts at 1.
+ * - span `{_type: 'span', _key, text, marks}`: `\n` in `text` is a hard line break; marks are the decorators in
+ *   {@link DECORATORS} (`strike-through` renders as `<del>`, `leadIn` like `strong`) or the `_key` of a `link`
+ *   mark definition `{_type: 'link', _key, href}`.
+ * - image `{_type: 'image', _key, alt, caption?, src?, asset?}`: renders like `![alt](src "caption")` alone in a
+ *   paragraph; `src` is the resolved URL (the Sanity query projects `asset->url` into it); without it, nothing.
+ * - table `{_type: 'table', _key, rows: [{_type: 'tableRow', _key, cells: string[]}]}`: renders like a GFM table
+ *   whose first row is the header; cells are plain text (no inline markup), the header fixes the column count.
+ *
+ * Malformed input never throws: unknown block and inline object types, spans without text and marks that are not
+ * strings are skipped, and the sanitizer in `prepareHast` remains the safety net for what does get through.
+ */
+import {
+  buildMarksTree,
+  nestLists,
+  type ToolkitNestedPortableTextSpan,
+  type ToolkitPortableTextHtmlList,
+  type ToolkitTextNode,
+} from '@portabletext/toolkit';
+import type { Root as HastRoot } from 'hast';
+import type {
+  Blockquote,
+  BlockContent,
+  Heading,
+  List,
+  ListItem,
+  Paragraph,
+  PhrasingContent,
+  Root as MdastRoot,
+  RootContent,
+  Table,
+  TableRow,
+} from 'mdast';
+import rehypeRaw from 'rehype-raw';
+import remarkRehype from 'remark-rehype';
+import { unified } from 'unified';
+
+/** Block styles a story's text blocks may have (the Studio schema offers these). */
+export const BLOCK_STYLES = ['normal', 'h2', 'h3', 'h4', 'blockquote'] as const;
+/** Decorators a story's spans may carry. */
+export const DECORATORS = ['strong', 'em', 'code', 'strike-through', 'leadIn'] as const;
+
+/** A text block style. */
+export type BlockStyle = (typeof BLOCK_STYLES)[number];
+/** A span decorator. */
+export type Decorator = (typeof DECORATORS)[number];
+/** A run of text and its marks (decorator names and link keys). */
+export type PortableTextSpan = { _type: 'span'; _key: string; text: string; marks: string[] };
+/** A link annotation, referenced from spans' `marks` by its `_key`. */
+export type PortableTextLink = { _type: 'link'; _key: string; href: string };
+/** A paragraph, heading, quote paragraph or list item. */
+export type PortableTextTextBlock = {
+  _type: 'block';
+  _key: string;
+  style: BlockStyle;
+  listItem?: 'bullet' | 'number';
+  level?: number;
+  markDefs: PortableTextLink[];
+  children: PortableTextSpan[];
+};
+/** An image on its own line; `src` is the resolved asset URL, `caption` becomes the image title. */
+export type PortableTextImage = {
+  _type: 'image';
+  _key: string;
+  alt: string;
+  caption?: string;
+  src?: string;
+  asset?: { _type: 'reference'; _ref: string };
+};
+/** A row of plain-text table cells. */
+export type PortableTextTableRow = { _type: 'tableRow'; _key: string; cells: string[] };
+/** A table; the first row is the header. */
+export type PortableTextTable = { _type: 'table'; _key: string; rows: PortableTextTableRow[] };
+/** A member of a story body's Portable Text array. */
+export type PortableTextBlock = PortableTextTextBlock | PortableTextImage | PortableTextTable;
+
+// What the renderer works on once unknown input is cleaned: keys are unique per block, marks are strings.
+type CleanSpan = { _type: 'span'; _key: string; text: string; marks: string[] };
+type CleanTextBlock = {
+  _type: 'block';
+  _key: string;
+  style: string;
+  listItem?: string;
+  level: number;
+  markDefs: Array<{ _type: string; _key: string; [field: string]: unknown }>;
+  children: CleanSpan[];
+};
+type CleanImage = { _type: 'image'; _key: string; alt: string; caption: string | undefined; src: string };
+type CleanTable = { _type: 'table'; _key: string; rows: string[][] };
+type CleanBlock = CleanTextBlock | CleanImage | CleanTable;
+type MarksNode = ToolkitNestedPortableTextSpan | ToolkitTextNode | { _type: string };
+
+// The same hast steps as `markdownToHast`; rehype-raw only normalizes here (there is no raw HTML to parse).
+const toHast = unified().use(remarkRehype, { allowDangerousHtml: true }).use(rehypeRaw);
+
+/** Renders Portable Text blocks to an unsanitized hast tree, exactly as their equivalent markdown would be. */
+export function portableTextToHast(blocks: readonly unknown[]): HastRoot {
+  return toHast.runSync(portableTextToMdast(blocks)) as HastRoot;
+}
+
+/** Converts Portable Text blocks to the mdast tree of their equivalent markdown. */
+export function portableTextToMdast(blocks: readonly unknown[]): MdastRoot {
+  const clean: CleanBlock[] = [];
+  (Array.isArray(blocks) ? blocks : []).forEach((raw, index) => {
+    const block = cleanBlock(raw, index);
+    if (block) clean.push(block);
+  });
+  const children: RootContent[] = [];
+  for (const node of nestLists<CleanBlock>(clean, 'html')) {
+    if (node._type === '@list') {
+      const list = listToMdast(node as ToolkitPortableTextHtmlList);
+      if (list) children.push(list);
+    } else if (node._type === 'image') {
+      children.push(imageToMdast(node as CleanImage));
+    } else if (node._type === 'table') {
+      const table = tableToMdast(node as CleanTable);
+      if (table) children.push(table);
+    } else {
+      const block = node as CleanTextBlock;
+      const content = blockPhrasing(block);
+      if (content.length === 0) continue;
+      if (block.style === 'blockquote') {
+        const previous = children[children.length - 1];
+        const paragraph: Paragraph = { type: 'paragraph', children: content };
+        // Markdown has no way to write two quotes in a row without a paragraph between, so they are one quote.
+        if (previous?.type === 'blockquote') previous.children.push(paragraph);
+        else children.push({ type: 'blockquote', children: [paragraph] } satisfies Blockquote);
+      } else {
+        const depth = /^h([1-6])$/.exec(block.style)?.[1];
+        // A markdown heading is one line: a line break in a heading's text becomes a space.
+        children.push(
+          depth
+            ? ({ type: 'heading', depth: Number(depth) as Heading['depth'], children: breaksToSpaces(content) } satisfies Heading)
+            : ({ type: 'paragraph', children: content } satisfies Paragraph),
+        );
+      }
+    }
+  }
+  return { type: 'root', children };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Keeps what can be rendered of one array member; `undefined` for unknown or unusable members. */
+function cleanBlock(raw: unknown, index: number): CleanBlock | undefined {
+  if (!isRecord(raw)) return undefined;
+  const key = typeof raw['_key'] === 'string' && raw['_key'] !== '' ? raw['_key'] : `block-${index}`;
+  switch (raw['_type']) {
+    case 'block': {
+      const markDefs = (Array.isArray(raw['markDefs']) ? raw['markDefs'] : []).filter(
+        (def): def is CleanTextBlock['markDefs'][number] => isRecord(def) && typeof def['_key'] === 'string' && typeof def['_type'] === 'string',
+      );
+      const children: CleanSpan[] = [];
+      for (const child of Array.isArray(raw['children']) ? raw['children'] : []) {
+        if (!isRecord(child) || child['_type'] !== 'span' || typeof child['text'] !== 'string' || child['text'] === '') continue;
+        const marks = (Array.isArray(child['marks']) ? child['marks'] : []).filter((m): m is string => typeof m === 'string');
+        // The toolkit finds a span's mark order by its key, so keys must be unique within the block.
+        children.push({ _type: 'span', _key: `${children.length}`, text: child['text'], marks: [...new Set(marks)] });
+      }
+      const level = typeof raw['level'] === 'number' && Number.isFinite(raw['level']) && raw['level'] >= 1 ? Math.floor(raw['level']) : 1;
+      const block: CleanTextBlock = {
+        _type: 'block',
+        _key: key,
+        style: typeof raw['style'] === 'string' ? raw['style'] : 'normal',
+        level,
+        markDefs,
+        children,
+      };
+      if (typeof raw['listItem'] === 'string' && raw['listItem'] !== '') block.listItem = raw['listItem'];
+      return block;
+    }
+    case 'image': {
+      const src = raw['src'];
+      if (typeof src !== 'string' || src.trim() === '') return undefined;
+      const caption = typeof raw['caption'] === 'string' && raw['caption'].trim() !== '' ? raw['caption'] : undefined;
+      return { _type: 'image', _key: key, alt: typeof raw['alt'] === 'string' ? raw['alt'] : '', caption, src: src.trim() };
+    }
+    case 'table': {
+      const rows = (Array.isArray(raw['rows']) ? raw['rows'] : []).map((row) =>
+        (isRecord(row) && Array.isArray(row['cells']) ? row['cells'] : []).map((cell: unknown) =>
+          // A GFM cell is one line of text without surrounding spaces.
+          typeof cell === 'string' ? cell.replace(/[ \t]*[\r\n]+[ \t]*/g, ' ').replace(/^[ \t]+|[ \t]+$/g, '') : '',
+        ),
+      );
+      return { _type: 'table', _key: key, rows };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function listToMdast(list: ToolkitPortableTextHtmlList): List | undefined {
+  const items: ListItem[] = [];
+  for (const item of list.children) {
+    const nested = item.children.filter((c): c is ToolkitPortableTextHtmlList => c._type === '@list');
+    // The toolkit appends deeper lists to the item's children; they are not spans.
+    const content = blockPhrasing({ ...(item as unknown as CleanTextBlock), children: item.children.filter((c) => c._type !== '@list') as CleanSpan[] });
+    const children: BlockContent[] = content.length > 0 ? [{ type: 'paragraph', children: content }] : [];
+    for (const sub of nested) {
+      const subList = listToMdast(sub);
+      if (subList) children.push(subList);
+    }
+    if (children.length > 0) items.push({ type: 'listItem', spread: false, checked: null, children });
+  }
+  if (items.length === 0) return undefined;
+  const ordered = list.listItem === 'number';
+  return { type: 'list', ordered, start: ordered ? 1 : null, spread: false, children: items };
+}
+
+function imageToMdast(image: CleanImage): Paragraph {
+  return { type: 'paragraph', children: [{ type: 'image', url: image.src, alt: image.alt, title: image.caption ?? null }] };
+}
+
+function tableToMdast(table: CleanTable): Table | undefined {
+  const width = table.rows[0]?.length ?? 0;
+  if (width === 0) return undefined;
+  const children = table.rows.map(
+    (cells): TableRow => ({
+      type: 'tableRow',
+      // GFM drops cells beyond the header's count and fills missing ones.
+      children: Array.from({ length: width }, (_, i) => {
+        const value = cells[i] ?? '';
+        return { type: 'tableCell', children: value === '' ? [] : [{ type: 'text', value }] };
+      }),
+    }),
+  );
+  return { type: 'table', align: Array.from({ length: width }, () => null), children };
+}
+
+/** The inline content of a text block: nested marks, hard breaks, trimmed like a markdown paragraph. */
+function blockPhrasing(block: CleanTextBlock): PhrasingContent[] {
+  if (block.children.length === 0) return [];
+  const order = new Map(block.children.map((span) => [span._key, span.marks]));
+  const tree = buildMarksTree(block as Parameters<typeof buildMarksTree>[0]).map((node) => reorderCoextensive(node, order));
+  return trimPhrasing(marksToPhrasing(tree, false));
+}
+
+/**
+ * The toolkit nests marks that cover the same text in a fixed order (links outside decorators, strong outside
+ * em). Markdown keeps the author's order (`**[a](u)**` is strong around link), and so does the span's `marks`
+ * array (outermost first, as `markdownToPortableText` writes it): restore it for each chain of such marks.
+ */
+function reorderCoextensive(node: MarksNode, order: Map<string, string[]>): MarksNode {
+  if (!isToolkitSpan(node)) return node;
+  const chain: ToolkitNestedPortableTextSpan[] = [node];
+  let inner: ToolkitNestedPortableTextSpan = node;
+  while (inner.children.length === 1 && isToolkitSpan(inner.children[0])) {
+    inner = inner.children[0];
+    chain.push(inner);
+  }
+  const children = inner.children.map((child) => reorderCoextensive(child, order));
+  const marks = order.get(node._key ?? '') ?? [];
+  const rank = (span: ToolkitNestedPortableTextSpan) => {
+    const at = marks.indexOf(span.markKey ?? span.markType);
+    return at === -1 ? marks.length : at;
+  };
+  const sorted = [...chain].sort((a, b) => rank(a) - rank(b));
+  let result: ToolkitNestedPortableTextSpan | undefined;
+  for (let i = sorted.length - 1; i >= 0; i--) {
+    const span = sorted[i];
+    if (span) result = { ...span, children: result ? [result] : children };
+  }
+  return result ?? node;
+}
+
+function isToolkitSpan(node: MarksNode | undefined): node is ToolkitNestedPortableTextSpan {
+  return node?._type === '@span';
+}
+
+function marksToPhrasing(nodes: readonly MarksNode[], inCode: boolean): PhrasingContent[] {
+  const out: PhrasingContent[] = [];
+  for (const node of nodes) {
+    if (node._type === '@text') {
+      const text = (node as ToolkitTextNode).text;
+      if (text === '\n') out.push({ type: 'break' });
+      else if (text !== '') out.push(inCode ? { type: 'inlineCode', value: text } : { type: 'text', value: text });
+      continue;
+    }
+    if (!isToolkitSpan(node)) continue; // inline objects: none are defined for story bodies
+    const href = node.markDef?.['href'];
+    const children = marksToPhrasing(node.children, inCode || node.markType === 'code');
+    switch (node.markType) {
+      case 'strong':
+      case 'leadIn':
+        out.push(...hoistWhitespace({ type: 'strong', children }));
+        break;
+      case 'em':
+        out.push(...hoistWhitespace({ type: 'emphasis', children }));
+        break;
+      case 'strike-through':
+        out.push(...hoistWhitespace({ type: 'delete', children }));
+        break;
+      case 'link':
+        if (node.markDef && typeof href === 'string') out.push({ type: 'link', url: href.trim(), title: null, children });
+        else out.push(...children);
+        break;
+      default:
+        // `code` was applied to the text itself (mdast inline code holds no markup); unknown marks are dropped.
+        out.push(...children);
+    }
+  }
+  return mergeTexts(out);
+}
+
+type Wrapper = Extract<PhrasingContent, { type: 'strong' | 'emphasis' | 'delete' }>;
+
+/**
+ * Markdown cannot open or close emphasis next to a space (`**Why: **x` is not bold), yet editors often bold a
+ * trailing space; the space is moved outside, which renders the same and keeps the markdown plain.
+ */
+function hoistWhitespace(node: Wrapper): PhrasingContent[] {
+  const before: PhrasingContent[] = [];
+  const after: PhrasingContent[] = [];
+  const first = node.children[0];
+  if (first?.type === 'text') {
+    const lead = /^\s+/.exec(first.value)?.[0] ?? '';
+    if (lead) {
+      before.push({ type: 'text', value: lead });
+      first.value = first.value.slice(lead.length);
+      if (first.value === '') node.children.shift();
+    }
+  }
+  const last = node.children[node.children.length - 1];
+  if (last?.type === 'text') {
+    const trail = /\s+$/.exec(last.value)?.[0] ?? '';
+    if (trail) {
+      after.push({ type: 'text', value: trail });
+      last.value = last.value.slice(0, -trail.length);
+      if (last.value === '') node.children.pop();
+    }
+  }
+  return node.children.length > 0 ? [...before, node, ...after] : [...before, ...after];
+}
+
+function breaksToSpaces(nodes: PhrasingContent[]): PhrasingContent[] {
+  return mergeTexts(
+    nodes.map((node): PhrasingContent => {
+      if (node.type === 'break') return { type: 'text', value: ' ' };
+      if ('children' in node) node.children = breaksToSpaces(node.children) as typeof node.children;
+      return node;
+    }),
+  );
+}
+
+function mergeTexts(nodes: PhrasingContent[]): PhrasingContent[] {
+  const out: PhrasingContent[] = [];
+  for (const node of nodes) {
+    const previous = out[out.length - 1];
+    if (node.type === 'text' && previous?.type === 'text') previous.value += node.value;
+    else out.push(node);
+  }
+  return out;
+}
+
+/** A markdown paragraph has no leading or trailing whitespace or line breaks. */
+function trimPhrasing(nodes: PhrasingContent[]): PhrasingContent[] {
+  const out = [...nodes];
+  while (out[0]?.type === 'break') out.shift();
+  while (out[out.length - 1]?.type === 'break') out.pop();
+  const first = out[0];
+  if (first?.type === 'text') {
+    first.value = first.value.replace(/^[ \t\r\n]+/, '');
+    if (first.value === '') return trimPhrasing(out.slice(1));
+  }
+  const last = out[out.length - 1];
+  if (last?.type === 'text') {
+    last.value = last.value.replace(/[ \t\r\n]+$/, '');
+    if (last.value === '') return trimPhrasing(out.slice(0, -1));
+  }
+  return out;
+}
