@@ -149,6 +149,8 @@ export function findSimilar(docs: readonly SimilarInput[], options: SimilarOptio
   const tags = tagData?.index;
   const tagNorm = tagData?.norm ?? new Float64Array(n);
   const decays = Number.isFinite(o.recencyHalfLifeDays) && o.recencyFloor < 1;
+  const decayRate = Math.LN2 / (o.recencyHalfLifeDays * DAY_MS);
+  const dated = Uint8Array.from(time, (t) => (Number.isFinite(t) ? 1 : 0));
   const fallbackOrder = sectionOrder(stories, time);
 
   const textQuery = new Float64Array(text?.items ?? 0);
@@ -190,9 +192,8 @@ export function findSimilar(docs: readonly SimilarInput[], options: SimilarOptio
     gather(tags, accTag);
 
     const decay = (j: number): number => {
-      if (!decays || !Number.isFinite(time[i]) || !Number.isFinite(time[j])) return 1;
-      const gapDays = Math.abs((time[i] ?? 0) - (time[j] ?? 0)) / DAY_MS;
-      return Math.max(o.recencyFloor, 0.5 ** (gapDays / o.recencyHalfLifeDays));
+      const gap = Math.abs((time[i] ?? 0) - (time[j] ?? 0));
+      return decays && dated[i] === 1 && dated[j] === 1 ? Math.max(o.recencyFloor, Math.exp(-gap * decayRate)) : 1;
     };
     const combine = (textDot: number, sharedTagIdf: number, j: number): number => {
       const tagScore = sharedTagIdf > 0 ? sharedTagIdf / Math.max(tagNorm[i] ?? 0, tagNorm[j] ?? 0) : 0;
@@ -506,23 +507,26 @@ function buildSignal(
     const ids = docItems[i] ?? new Int32Array(0);
     const ws = docWeights[i] ?? new Float64Array(0);
     const qs = queryWeights[i] ?? new Float64Array(0);
-    const order: number[] = [];
-    for (let e = 0; e < ids.length; e++) if (kept(ids[e] ?? 0, ws[e] ?? 0)) order.push(e);
-    order.sort((a, b) => (ws[b] ?? 0) - (ws[a] ?? 0) || (ids[a] ?? 0) - (ids[b] ?? 0));
+    // The probes: the `probes` heaviest probe-able items. A native sort of the weights finds the
+    // cut-off; items exactly at the cut-off are taken in item-id order, so ties are deterministic.
+    const candidates: number[] = [];
+    for (let e = 0; e < ids.length; e++) if (kept(ids[e] ?? 0, ws[e] ?? 0) && probeable(ids[e] ?? 0)) candidates.push(e);
     const isProbe = new Uint8Array(ids.length);
-    let chosen = 0;
-    for (const e of order) {
-      if (chosen >= probes) break;
-      if (probeable(ids[e] ?? 0)) {
-        isProbe[e] = 1;
-        chosen++;
-      }
+    if (candidates.length <= probes) {
+      for (const e of candidates) isProbe[e] = 1;
+    } else {
+      const sorted = Float64Array.from(candidates, (e) => ws[e] ?? 0).sort();
+      const cutoff = sorted[sorted.length - probes] ?? 0;
+      let room = probes;
+      for (const e of candidates) if ((ws[e] ?? 0) > cutoff) (isProbe[e] = 1), room--;
+      const atCutoff = candidates.filter((e) => ws[e] === cutoff).sort((a, b) => (ids[a] ?? 0) - (ids[b] ?? 0));
+      for (const e of atCutoff.slice(0, room)) isProbe[e] = 1;
     }
     let k = start[i] ?? 0;
     for (const pass of [1, 0]) {
-      for (const e of order) {
-        if (isProbe[e] !== pass) continue;
+      for (let e = 0; e < ids.length; e++) {
         const t = ids[e] ?? 0;
+        if (isProbe[e] !== pass || !kept(t, ws[e] ?? 0)) continue;
         item[k] = t;
         weight[k] = ws[e] ?? 0;
         queryWeight[k] = qs[e] ?? 0;
