@@ -1,6 +1,6 @@
 import { defineField, defineType } from 'sanity';
 import { altField } from './image-fields.ts';
-import { slugFormat, slugify, SLUG_MAX_LENGTH } from './validation.ts';
+import { slugValid, slugify, SLUG_MAX_LENGTH } from './validation.ts';
 
 /** A person credited on stories, with a page at /authors/<slug>/. */
 export const author = defineType({
@@ -19,7 +19,7 @@ export const author = defineType({
       title: 'Slug',
       type: 'slug',
       options: { source: 'name', maxLength: SLUG_MAX_LENGTH, slugify: (input: string) => slugify(input) },
-      validation: (rule) => [rule.required().error('Generate a slug from the name'), rule.custom(slugFormat)],
+      validation: (rule) => rule.custom(slugValid('Generate a slug from the name')),
     }),
     defineField({ name: 'role', title: 'Role', type: 'string', description: 'For example "Political editor".' }),
     defineField({ name: 'bio', title: 'Bio', type: 'text', rows: 4 }),

@@ -1,5 +1,5 @@
 import { defineField, defineType } from 'sanity';
-import { slugFormat, slugify, SLUG_MAX_LENGTH } from './validation.ts';
+import { slugValid, slugify, SLUG_MAX_LENGTH } from './validation.ts';
 
 /** A section of the site (Politics, Business…) with its own front page at /section/<slug>/. */
 export const section = defineType({
@@ -18,7 +18,7 @@ export const section = defineType({
       title: 'Slug',
       type: 'slug',
       options: { source: 'name', maxLength: SLUG_MAX_LENGTH, slugify: (input: string) => slugify(input) },
-      validation: (rule) => [rule.required().error('Generate a slug from the name'), rule.custom(slugFormat)],
+      validation: (rule) => rule.custom(slugValid('Generate a slug from the name')),
     }),
     defineField({ name: 'description', title: 'Description', type: 'text', rows: 3 }),
   ],

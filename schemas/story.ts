@@ -4,7 +4,7 @@ import {
   maxChars,
   messages,
   notSelfReference,
-  slugFormat,
+  slugValid,
   slugify,
   SLUG_MAX_LENGTH,
   sourceComplete,
@@ -44,7 +44,7 @@ export const story = defineType({
       description: 'The story URL: /news/<slug>/. Changing it after publishing breaks shared links.',
       // Uniqueness: Sanity's built-in slug check (per document type, drafts and versions of this story excluded).
       options: { source: 'title', maxLength: SLUG_MAX_LENGTH, slugify: (input: string) => slugify(input) },
-      validation: (rule) => [rule.required().error('Generate a slug from the headline'), rule.custom(slugFormat)],
+      validation: (rule) => rule.custom(slugValid('Generate a slug from the headline')),
     }),
     defineField({
       name: 'dek',

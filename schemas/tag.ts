@@ -1,5 +1,5 @@
 import { defineArrayMember, defineField, defineType } from 'sanity';
-import { maxChars, slugFormat, slugify, SLUG_MAX_LENGTH } from './validation.ts';
+import { maxChars, slugValid, slugify, SLUG_MAX_LENGTH } from './validation.ts';
 
 /** A topic readers can follow at /tags/<slug>/; aliases fold other spellings into it. */
 export const tag = defineType({
@@ -18,7 +18,7 @@ export const tag = defineType({
       title: 'Slug',
       type: 'slug',
       options: { source: 'name', maxLength: SLUG_MAX_LENGTH, slugify: (input: string) => slugify(input) },
-      validation: (rule) => [rule.required().error('Generate a slug from the name'), rule.custom(slugFormat)],
+      validation: (rule) => rule.custom(slugValid('Generate a slug from the name')),
     }),
     defineField({ name: 'description', title: 'Description', type: 'text', rows: 3 }),
     defineField({

@@ -54,15 +54,20 @@ export function slugify(input: string, maxLength: number = SLUG_MAX_LENGTH): str
   return (lastHyphen > 0 ? cut.slice(0, lastHyphen) : slug.slice(0, maxLength)).replace(/-+$/, '');
 }
 
-/** `true` when a slug value (`{current}`) is empty or matches `SLUG_PATTERN`; emptiness is the `required` rule's job. */
-export function checkSlugFormat(value: unknown): true | string {
+/** `true` when a slug value (`{current}`) is set and matches `SLUG_PATTERN`; otherwise the message to show. */
+export function checkSlug(value: unknown, missingMessage: string): true | string {
   const current = isRecord(value) ? value['current'] : undefined;
-  if (typeof current !== 'string' || current === '') return true;
+  if (typeof current !== 'string' || current.trim() === '') return missingMessage;
   return SLUG_PATTERN.test(current) ? true : `${messages.slugFormat}; now "${current}"`;
 }
 
-/** A validator that enforces `checkSlugFormat`. */
-export const slugFormat: CustomValidator<unknown> = (value) => checkSlugFormat(value);
+/**
+ * A validator for a slug field: present and URL-safe. It is one custom rule instead of `required()` plus a custom
+ * rule because every rule on a slug field carries Sanity's uniqueness check, which would then query twice.
+ */
+export function slugValid(missingMessage: string): CustomValidator<unknown> {
+  return (value) => checkSlug(value, missingMessage);
+}
 
 /** `true` unless `image` has an uploaded asset and `alt` is blank. */
 export function checkAltText(alt: unknown, image: unknown): true | string {
