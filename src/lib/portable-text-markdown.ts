@@ -38,6 +38,7 @@ import { remark } from 'remark';
 import remarkGfm from 'remark-gfm';
 import type { Options as StringifyOptions } from 'remark-stringify';
 import {
+  applyGfmTransforms,
   portableTextToMdast,
   type PortableTextBlock,
   type PortableTextImage,
@@ -86,7 +87,7 @@ type Context = { style: PortableTextTextBlock['style']; listItem?: 'bullet' | 'n
  * produces the same document. See the module comment for what cannot be carried over.
  */
 export function markdownToPortableText(markdown: string, keyPrefix: string): PortableTextBlock[] {
-  const tree = processor.parse(markdown) as Root;
+  const tree = applyGfmTransforms(htmlToText(processor.parse(markdown) as Root));
   const definitions = new Map<string, Definition>();
   collectDefinitions(tree, definitions);
   const drafts: Draft[] = [];
@@ -100,6 +101,21 @@ export function markdownToPortableText(markdown: string, keyPrefix: string): Por
     if (block) blocks.push(block);
   }
   return blocks;
+}
+
+/**
+ * Raw HTML becomes its literal text, then literal autolinks are found again, so that a URL inside that text is a
+ * link now rather than on the next import (Portable Text renders a plain-text URL as a link, as markdown does).
+ */
+function htmlToText<T extends Nodes>(node: T): T {
+  if ('children' in node) {
+    node.children = node.children.map((child: Nodes) => {
+      if (child.type !== 'html') return htmlToText(child);
+      const text = { type: 'text', value: child.value } as const;
+      return node.type === 'paragraph' || node.type === 'heading' || 'value' in node ? text : { type: 'paragraph', children: [text] };
+    }) as typeof node.children;
+  }
+  return node;
 }
 
 function collectDefinitions(node: Nodes, into: Map<string, Definition>): void {

@@ -44,6 +44,7 @@ import type {
   TableRow,
 } from 'mdast';
 import rehypeRaw from 'rehype-raw';
+import remarkGfm from 'remark-gfm';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
 
@@ -105,9 +106,24 @@ type MarksNode = ToolkitNestedPortableTextSpan | ToolkitTextNode | { _type: stri
 // The same hast steps as `markdownToHast`; rehype-raw only normalizes here (there is no raw HTML to parse).
 const toHast = unified().use(remarkRehype, { allowDangerousHtml: true }).use(rehypeRaw);
 
-/** Renders Portable Text blocks to an unsanitized hast tree, exactly as their equivalent markdown would be. */
+// The transforms remark-gfm asks mdast-util-from-markdown to run once a tree is built: literal autolinks
+// (`https://…`, `www.…`, e-mail addresses in text become links). Taken from remark-gfm itself, so they are the
+// very functions that run when markdown is parsed.
+const gfmTransforms = (unified().use(remarkGfm).freeze().data('fromMarkdownExtensions') ?? [])
+  .flat()
+  .flatMap((extension) => extension.transforms ?? []);
+
+/** Runs GFM's after-parse transforms (literal autolinks) on an mdast tree, as parsing markdown does. */
+export function applyGfmTransforms(tree: MdastRoot): MdastRoot {
+  return gfmTransforms.reduce<MdastRoot>((current, transform) => transform(current) ?? current, tree);
+}
+
+/**
+ * Renders Portable Text blocks to an unsanitized hast tree, exactly as their equivalent markdown would be: a URL
+ * typed as plain text becomes a link, as it does in markdown (GFM).
+ */
 export function portableTextToHast(blocks: readonly unknown[]): HastRoot {
-  return toHast.runSync(portableTextToMdast(blocks)) as HastRoot;
+  return toHast.runSync(applyGfmTransforms(portableTextToMdast(blocks))) as HastRoot;
 }
 
 /** Converts Portable Text blocks to the mdast tree of their equivalent markdown. */
@@ -180,7 +196,8 @@ function cleanBlock(raw: unknown, index: number): CleanBlock | undefined {
         markDefs,
         children,
       };
-      if (typeof raw['listItem'] === 'string' && raw['listItem'] !== '') block.listItem = raw['listItem'];
+      // Markdown has two kinds of list; any other list type (a custom `check` style, say) is a bullet.
+      if (typeof raw['listItem'] === 'string' && raw['listItem'] !== '') block.listItem = raw['listItem'] === 'number' ? 'number' : 'bullet';
       return block;
     }
     case 'image': {

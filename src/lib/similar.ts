@@ -265,10 +265,9 @@ function scatter(index: SignalIndex | undefined, i: number, dense: Float64Array,
 /** Story j's row against a dense query vector: the text cosine, or the summed idf of shared tags. */
 function dot(index: SignalIndex | undefined, j: number, dense: Float64Array): number {
   if (!index) return 0;
+  const { start, item, weight } = index.rows;
   let sum = 0;
-  for (let k = index.rows.start[j] ?? 0, end = index.rows.start[j + 1] ?? 0; k < end; k++) {
-    sum += (dense[index.rows.item[k] ?? 0] ?? 0) * (index.rows.weight[k] ?? 0);
-  }
+  for (let k = start[j] ?? 0, end = start[j + 1] ?? 0; k < end; k++) sum += (dense[item[k] ?? 0] ?? 0) * (weight[k] ?? 0);
   return sum;
 }
 

@@ -53,7 +53,7 @@ export function buildTagVocabulary(
     for (const [field, spelling] of [['name', def.name], ...def.aliases.map((a, i) => [`aliases[${i}]`, a] as const)] as const) {
       const key = tagSlug(spelling);
       const seen = bySpelling.get(key);
-      if (seen && seen.tag.slug !== tag.slug) {
+      if (seen && seen.tag !== tag) {
         issues.push({
           where,
           field,
