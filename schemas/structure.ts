@@ -4,9 +4,9 @@ import type { StructureBuilder, StructureResolver } from 'sanity/structure';
 export const STRUCTURE_API_VERSION = '2025-02-19';
 
 // The Studio runs list queries through its perspective stack (`drafts` by default): a story with unpublished edits
-// comes back under its published `_id` with `_originalId` set to `drafts.<id>`, so a filter on `_id` alone no longer
-// finds drafts (sanity-io/sanity#13475). Each filter checks `_id` too, for the `raw` perspective and older APIs.
-const HAS_DRAFT = '(_id in path("drafts.**") || _originalId in path("drafts.**"))';
+// comes back under its published `_id` with `_originalId` set to `drafts.<id>`, so `_id in path("drafts.**")` alone
+// no longer finds drafts (sanity-io/sanity#13475). `coalesce` falls back to `_id` where `_originalId` is absent (raw).
+const HAS_DRAFT = '(coalesce(_originalId, _id) in path("drafts.**"))';
 
 /** GROQ filters of the story lists, exported so tests can run them against sample documents. */
 export const storyFilters = {

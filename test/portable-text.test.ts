@@ -50,7 +50,9 @@ function activeContent(tree: Root): string[] {
   const walk = (node: Root | RootContent): void => {
     if ('children' in node) node.children.forEach(walk);
     if (node.type !== 'element') return;
-    if (/^(script|style|iframe|object|embed|form|input|link|meta|base|svg|math)$/.test(node.tagName)) found.push(`<${node.tagName}>`);
+    // A GFM task list's disabled checkbox is the one input the renderer keeps.
+    const checkbox = node.tagName === 'input' && node.properties['type'] === 'checkbox' && node.properties['disabled'] === true;
+    if (/^(script|style|iframe|object|embed|form|input|link|meta|base|svg|math)$/.test(node.tagName) && !checkbox) found.push(`<${node.tagName}>`);
     for (const [name, value] of Object.entries(node.properties)) {
       if (/^on/i.test(name)) found.push(`${node.tagName}[${name}]`);
       if ((name === 'href' || name === 'src') && typeof value === 'string' && !/^(https?:|mailto:|\/|#|[^:]*$)/i.test(value)) {
@@ -81,9 +83,9 @@ describe.each(markdownFixtures)('markdown fixture %s', (name) => {
       expectFixture(name, 'expected.pt.html', render(portableTextToHast(blocks)));
     });
   } else {
-    test('Portable Text renders to expected.html, through the same hast', () => {
-      expectFixture(name, 'expected.html', render(portableTextToHast(blocks)));
-      expect(withoutPositions(portableTextToHast(blocks))).toEqual(withoutPositions(markdownToHast(markdown)));
+    test('Portable Text renders like the markdown (expected.html), through the same hast', () => {
+      expect(render(portableTextToHast(blocks))).toBe(render(markdownToHast(markdown)));
+      expect(withoutPositions(prepareHast(portableTextToHast(blocks)))).toEqual(withoutPositions(prepareHast(markdownToHast(markdown))));
     });
   }
 

@@ -202,7 +202,8 @@ async function listen(call: LakeCall, datasetName: string): Promise<number> {
     params,
     projectId: call.projectId,
     sink,
-    includeResult: flag('includeResult', true),
+    // Off unless asked: the client sends includeResult=true by default and omits it (never sends false) when off.
+    includeResult: flag('includeResult', false),
     includePreviousRevision: flag('includePreviousRevision', false),
     includeMutations: flag('includeMutations', true),
     includeAllVersions,

@@ -24,7 +24,8 @@ export interface LakeResponse {
   readonly headersSent: boolean;
   writeHead(status: number, headers?: OutgoingHttpHeaders): unknown;
   write(chunk: string): boolean;
-  end(chunk?: string): unknown;
+  end(): unknown;
+  end(chunk: string): unknown;
   on(event: 'close', listener: () => void): unknown;
 }
 

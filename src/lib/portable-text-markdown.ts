@@ -65,7 +65,8 @@ const processor = remark().use(remarkGfm, { tablePipeAlign: false }).data('setti
 
 /** Serializes Portable Text blocks as normalised markdown (GFM); unknown block types are left out. */
 export function portableTextToMarkdown(blocks: readonly unknown[]): string {
-  const tree = portableTextToMdast(blocks);
+  // Plain-text URLs are written as the links they render as, so that re-importing the markdown is stable.
+  const tree = applyGfmTransforms(portableTextToMdast(blocks));
   if (tree.children.length === 0) return '';
   // Unpadded delimiter rows come out as `| - |`; `| --- |` is the common spelling. A text line cannot match: a
   // paragraph's leading `|` is escaped, and tables are never nested in lists or quotes here.
@@ -109,10 +110,11 @@ export function markdownToPortableText(markdown: string, keyPrefix: string): Por
  */
 function htmlToText<T extends Nodes>(node: T): T {
   if ('children' in node) {
+    const blockParent = node.type === 'root' || node.type === 'blockquote' || node.type === 'listItem' || node.type === 'footnoteDefinition';
     node.children = node.children.map((child: Nodes) => {
       if (child.type !== 'html') return htmlToText(child);
       const text = { type: 'text', value: child.value } as const;
-      return node.type === 'paragraph' || node.type === 'heading' || 'value' in node ? text : { type: 'paragraph', children: [text] };
+      return blockParent ? { type: 'paragraph', children: [text] } : text;
     }) as typeof node.children;
   }
   return node;

@@ -50,7 +50,7 @@ export const storyBodySchema = z.discriminatedUnion('format', [
 /** The fields of a story, whatever its source (markdown front matter or a Sanity document). */
 export const storySchema = z
   .object({
-    title: text(160),
+    title: text(120),
     slug,
     dek: text(400),
     publishedAt: isoDate,

@@ -23,14 +23,14 @@ async function startReceiver(status: (attempt: number) => number | Promise<numbe
     });
     req.on('end', async () => {
       received.push({ headers: req.headers, body });
-      const code = await status(received.length);
-      res.writeHead(code).end();
+      const attempt = received.length;
       for (const waiter of [...waiters]) {
         if (received.length >= waiter.count) {
           waiters.splice(waiters.indexOf(waiter), 1);
           waiter.resolve(received.slice(0, waiter.count));
         }
       }
+      res.writeHead(await status(attempt)).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

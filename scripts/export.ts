@@ -1,0 +1,63 @@
+// Writes a Sanity dataset back to markdown: `npm run export -- --out DIR`.
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { dump } from 'js-yaml';
+import { documentsToContent, type SanityDocument } from '../src/lib/sanity/documents.ts';
+import { failSanity, sanityFromArgs } from './lib/sanity-cli.ts';
+
+const HELP = `Usage: npm run export -- [--out content] [--public public] [--dataset production] [--api-host URL]
+
+Reads every story, section, author and tag of the dataset (drafts too: a draft with no published version is
+written with draft: true) and writes stories/<slug>.md and the YAML lists into --out; images are downloaded into
+--public/images/ when missing there. Needs SANITY_TOKEN to read drafts. Files in --out that the dataset does
+not hold are left alone and listed.`;
+
+const args = process.argv.slice(2);
+if (args.includes('--help')) {
+  console.log(HELP);
+  process.exit(0);
+}
+const flag = (name: string, fallback: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
+};
+const outDir = path.resolve(flag('--out', 'content'));
+const publicDir = path.resolve(flag('--public', 'public'));
+const { config, client } = sanityFromArgs(args, { needsToken: false });
+const started = performance.now();
+
+let documents: SanityDocument[];
+let assets: { _id: string; url: string; originalFilename?: string; extension?: string }[];
+try {
+  documents = await client.fetch<SanityDocument[]>('*[_type in $types] | order(_id asc)', { types: ['story', 'section', 'author', 'tag'] });
+  assets = await client.fetch('*[_type == "sanity.imageAsset"]{_id, url, originalFilename, extension}', {});
+} catch (error) {
+  failSanity(error, config);
+}
+
+const imagePath = new Map<string, string>();
+let downloaded = 0;
+for (const asset of assets) {
+  const name = asset.originalFilename ?? `${asset._id}.${asset.extension ?? 'bin'}`;
+  const file = path.join(publicDir, 'images', name);
+  imagePath.set(asset._id, `/images/${name}`);
+  if (await stat(file).catch(() => undefined)) continue;
+  const response = await fetch(asset.url).catch((error: unknown) => failSanity(error, config));
+  if (!response.ok) failSanity({ statusCode: response.status, message: `downloading ${asset.url}` }, config);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, Buffer.from(await response.arrayBuffer()));
+  downloaded += 1;
+}
+
+const files = documentsToContent(documents, (id) => imagePath.get(id), (value) => dump(value, { lineWidth: -1, noRefs: true }));
+for (const [i, file] of files.entries()) {
+  const target = path.join(outDir, file.path);
+  await mkdir(path.dirname(target), { recursive: true });
+  await writeFile(target, file.text);
+  process.stdout.write(`\rfiles: ${i + 1}/${files.length}`);
+}
+process.stdout.write('\n');
+console.log(
+  `Exported ${files.filter((f) => f.path.startsWith('stories/')).length} stories from "${config.dataset}" into ${path.relative(process.cwd(), outDir) || '.'} ` +
+    `(${downloaded} images downloaded, ${((performance.now() - started) / 1000).toFixed(1)} s).`,
+);

@@ -1,0 +1,97 @@
+// Pushes content/ into a Sanity dataset: `npm run import [-- --dataset NAME --content DIR]`.
+// Ids are deterministic and unchanged documents are not written, so running it twice changes nothing.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { formatIssue } from '../src/lib/content-error.ts';
+import { readContentDir } from '../src/lib/content-files.ts';
+import { siteSourceToDocuments, type SanityDocument } from '../src/lib/sanity/documents.ts';
+import { validateSite } from '../src/lib/site.ts';
+import { fail, failSanity, sanityFromArgs } from './lib/sanity-cli.ts';
+
+const HELP = `Usage: npm run import -- [--content content] [--public public] [--dataset production] [--api-host URL]
+
+Validates the content folder, uploads its images as assets, and writes stories, sections, authors and tags
+to the dataset in transactions. Needs SANITY_TOKEN (write access); SANITY_PROJECT_ID, SANITY_DATASET and
+SANITY_API_HOST as in the README (defaults: project "local").`;
+
+const args = process.argv.slice(2);
+if (args.includes('--help')) {
+  console.log(HELP);
+  process.exit(0);
+}
+const flag = (name: string, fallback: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
+};
+const contentDir = path.resolve(flag('--content', 'content'));
+const publicDir = path.resolve(flag('--public', 'public'));
+const { config, client } = sanityFromArgs(args, { needsToken: true });
+const started = performance.now();
+
+const source = await readContentDir(contentDir);
+const issues = validateSite(source);
+if (issues.length > 0) fail(`the content has ${issues.length} problem(s); nothing was imported:\n${issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`);
+
+// Images: every distinct local path is uploaded once; Sanity dedupes identical files into one asset.
+const imagePaths = new Set<string>();
+for (const { story } of source.stories) if (story.image) imagePaths.add(story.image.src);
+for (const { def } of source.authors) if (def.image) imagePaths.add(def.image.src);
+const assets = new Map<string, string>();
+let uploaded = 0;
+for (const src of [...imagePaths].sort()) {
+  if (/^https?:/.test(src)) continue;
+  const file = path.join(publicDir, src);
+  const data = await readFile(file).catch(() => fail(`${src}: no such file under ${path.relative(process.cwd(), publicDir)}/`));
+  try {
+    const asset = await client.assets.upload('image', data, { filename: path.basename(src) });
+    assets.set(src, asset._id);
+  } catch (error) {
+    failSanity(error, config);
+  }
+  uploaded += 1;
+  process.stdout.write(`\rimages: ${uploaded}/${imagePaths.size}`);
+}
+if (imagePaths.size) process.stdout.write('\n');
+
+const documents = siteSourceToDocuments(source, (src) => assets.get(src));
+let existing: SanityDocument[];
+try {
+  existing = await client.fetch<SanityDocument[]>('*[_id in $ids]', { ids: documents.map((d) => d._id) });
+} catch (error) {
+  failSanity(error, config);
+}
+const current = new Map(existing.map((d) => [d._id, d]));
+const changed = documents.filter((d) => !sameContent(d, current.get(d._id)));
+const created = changed.filter((d) => !current.has(d._id)).length;
+
+const BATCH = 200;
+for (let i = 0; i < changed.length; i += BATCH) {
+  const transaction = client.transaction();
+  for (const doc of changed.slice(i, i + BATCH)) transaction.createOrReplace(doc);
+  try {
+    await transaction.commit({ visibility: 'async', returnDocuments: false });
+  } catch (error) {
+    failSanity(error, config);
+  }
+  process.stdout.write(`\rdocuments: ${Math.min(i + BATCH, changed.length)}/${changed.length} written`);
+}
+if (changed.length) process.stdout.write('\n');
+
+const counts = ['story', 'section', 'author', 'tag'].map((t) => `${documents.filter((d) => d._type === t).length} ${t === 'story' ? 'stories' : `${t}s`}`);
+console.log(
+  `Imported ${counts.join(', ')} into "${config.dataset}": ${created} created, ${changed.length - created} updated, ` +
+    `${documents.length - changed.length} unchanged; ${assets.size} images (${((performance.now() - started) / 1000).toFixed(1)} s).`,
+);
+
+/** Equal apart from the fields Sanity maintains itself. */
+function sameContent(a: SanityDocument, b: SanityDocument | undefined): boolean {
+  if (!b) return false;
+  const strip = (d: SanityDocument) => JSON.stringify(sortKeys(Object.fromEntries(Object.entries(d).filter(([k]) => !['_rev', '_createdAt', '_updatedAt', '_originalId'].includes(k)))));
+  return strip(a) === strip(b);
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sortKeys(v)]));
+  return value;
+}

@@ -1,0 +1,94 @@
+/**
+ * Benchmark of the lake at 10,000 documents: start-up, single-mutation latency (journal append + fsync), query
+ * latency and snapshot rewrite. Prints numbers; asserts nothing.
+ *
+ *   node scripts/lake/bench.ts [--docs 10000] [--writes 200]
+ */
+import { createClient } from '@sanity/client';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startLake } from './server.ts';
+
+const { values } = parseArgs({ options: { docs: { type: 'string', default: '10000' }, writes: { type: 'string', default: '200' } } });
+const docCount = Number(values.docs);
+const writeCount = Number(values.writes);
+
+function story(index: number): Record<string, unknown> {
+  return {
+    _id: `story-${String(index).padStart(5, '0')}`,
+    _type: 'story',
+    _rev: 'seed',
+    _createdAt: '2024-01-01T00:00:00Z',
+    _updatedAt: '2024-01-01T00:00:00Z',
+    title: `Story number ${index}`,
+    slug: { _type: 'slug', current: `story-number-${index}` },
+    publishedAt: new Date(Date.UTC(2024, 0, 1) + index * 60_000).toISOString(),
+    section: { _type: 'reference', _ref: `section-${index % 8}` },
+    tags: Array.from({ length: 4 }, (_, tag) => ({ _key: `t${tag}`, _type: 'reference', _ref: `tag-${(index + tag) % 50}` })),
+    body: Array.from({ length: 4 }, (_, block) => ({
+      _key: `b${block}`,
+      _type: 'block',
+      style: 'normal',
+      markDefs: [],
+      children: [{ _key: `s${block}`, _type: 'span', marks: [], text: 'Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(3) }],
+    })),
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+function summary(label: string, samples: number[]): string {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mean = samples.reduce((sum, value) => sum + value, 0) / samples.length;
+  return `${label.padEnd(34)} n=${String(samples.length).padEnd(4)} mean ${mean.toFixed(2)} ms  p50 ${percentile(sorted, 50).toFixed(2)}  p95 ${percentile(sorted, 95).toFixed(2)}  max ${(sorted.at(-1) ?? 0).toFixed(2)}`;
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'lake-bench-'));
+try {
+  const dataFile = join(dir, 'data.ndjson');
+  await writeFile(dataFile, Array.from({ length: docCount }, (_, index) => `${JSON.stringify(story(index))}\n`).join(''));
+  const size = (await stat(dataFile)).size;
+  let started = performance.now();
+  const lake = await startLake({ dataFile });
+  console.log(`start-up with ${docCount} documents (${(size / 1024 / 1024).toFixed(1)} MiB): ${(performance.now() - started).toFixed(0)} ms`);
+  const client = createClient({ projectId: 'local', dataset: 'production', apiVersion: '2025-02-19', apiHost: lake.url, useProjectHostname: false, useCdn: false, token: 'lake-dev-editor' });
+
+  const patches: number[] = [];
+  for (let index = 0; index < writeCount; index += 1) {
+    started = performance.now();
+    await client.patch(`story-${String(index % docCount).padStart(5, '0')}`).set({ title: `Edited ${index}` }).commit({ returnDocuments: false });
+    patches.push(performance.now() - started);
+  }
+  console.log(summary('patch (one document, sequential)', patches));
+
+  const creates: number[] = [];
+  for (let index = 0; index < writeCount; index += 1) {
+    started = performance.now();
+    await client.create({ _type: 'story', title: `New ${index}` }, { returnDocuments: false });
+    creates.push(performance.now() - started);
+  }
+  console.log(summary('create (sequential)', creates));
+
+  started = performance.now();
+  await Promise.all(Array.from({ length: 50 }, (_, index) => client.patch('story-00000').inc({ counter: 1 }).commit({ returnDocuments: false }).then(() => index)));
+  console.log(`50 concurrent patches of one document: ${(performance.now() - started).toFixed(0)} ms in total`);
+
+  const queries: number[] = [];
+  const query = '*[_type == "story" && defined(slug.current)] | order(publishedAt desc)[0...20]{title, "slug": slug.current}';
+  for (let index = 0; index < 50; index += 1) {
+    started = performance.now();
+    await client.fetch(query);
+    queries.push(performance.now() - started);
+  }
+  console.log(summary('query: latest 20 stories', queries));
+
+  started = performance.now();
+  await lake.close();
+  console.log(`close (snapshot rewrite of ${docCount + writeCount} documents): ${(performance.now() - started).toFixed(0)} ms`);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}

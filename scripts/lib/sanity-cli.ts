@@ -1,0 +1,33 @@
+import type { SanityClient } from '@sanity/client';
+import { formatIssue } from '../../src/lib/content-error.ts';
+import { describeSanityError, sanityClient } from '../../src/lib/sanity/client.ts';
+import { sanityConfigFromEnv, type SanityConfig } from '../../src/lib/sanity/config.ts';
+
+/** Reads the Sanity configuration for a command-line tool (flags override the environment); exits 1 on bad values. */
+export function sanityFromArgs(args: string[], options: { needsToken: boolean }): { config: SanityConfig; client: SanityClient } {
+  const env = { ...process.env };
+  const flag = (name: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  env['SANITY_PROJECT_ID'] = flag('--project') ?? env['SANITY_PROJECT_ID'] ?? 'local';
+  const dataset = flag('--dataset');
+  if (dataset) env['SANITY_DATASET'] = dataset;
+  const host = flag('--api-host');
+  if (host) env['SANITY_API_HOST'] = host;
+  const { config, issues } = sanityConfigFromEnv(env);
+  if (options.needsToken && !env['SANITY_TOKEN']) issues.push({ where: 'environment', field: 'SANITY_TOKEN', message: 'expected a token with write access (for the local API: npm run lake -- --help lists its dev tokens)' });
+  if (!config || issues.length > 0) fail(issues.map(formatIssue).join('\n'));
+  return { config, client: sanityClient({ ...config, preview: false }).withConfig({ perspective: 'raw' }) };
+}
+
+/** Prints a one-line reason for a failed Sanity request and exits 1. */
+export function failSanity(error: unknown, config: SanityConfig): never {
+  fail(describeSanityError(error, config));
+}
+
+/** Prints the message and exits 1, without a stack trace. */
+export function fail(message: string): never {
+  console.error(`error: ${message}`);
+  process.exit(1);
+}

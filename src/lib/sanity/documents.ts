@@ -1,0 +1,169 @@
+import { createHash } from 'node:crypto';
+import { markdownToPortableText, portableTextToMarkdown } from '../portable-text-markdown.ts';
+import type { SiteSource } from '../site.ts';
+import type { Story } from '../story.ts';
+import { buildTagVocabulary } from '../tags.ts';
+
+/** A Sanity document as the import writes it and the export reads it. */
+export type SanityDocument = { _id: string; _type: string } & Record<string, unknown>;
+
+/** Deterministic document ids, so that importing twice changes nothing. */
+export const documentIds = {
+  section: (slug: string) => `section-${slug}`,
+  author: (slug: string) => `author-${slug}`,
+  tag: (slug: string) => `tag-${slug}`,
+};
+
+const reference = (id: string, key?: string) => ({ _type: 'reference', _ref: id, ...(key ? { _key: key } : {}) });
+const slugField = (current: string) => ({ _type: 'slug', current });
+/** A short stable array key derived from what the item points at. */
+const keyOf = (value: string) => createHash('sha1').update(value).digest('hex').slice(0, 12);
+
+/**
+ * Maps content read from files to Sanity documents: stories (drafts as `drafts.<id>`), sections (with their
+ * navigation `order`), authors and tags (every tag a story uses gets a document). `imageAsset` gives the asset id
+ * uploaded for an image path.
+ */
+export function siteSourceToDocuments(source: SiteSource, imageAsset: (src: string) => string | undefined): SanityDocument[] {
+  const { vocabulary } = buildTagVocabulary(source.tags);
+  const docs: SanityDocument[] = [];
+  source.sections.forEach(({ def }, order) => {
+    docs.push(withoutUndefined({ _id: documentIds.section(def.slug), _type: 'section', name: def.name, slug: slugField(def.slug), description: def.description, order }));
+  });
+  for (const { def } of source.authors) {
+    const asset = def.image ? imageAsset(def.image.src) : undefined;
+    docs.push(
+      withoutUndefined({
+        _id: documentIds.author(def.slug),
+        _type: 'author',
+        name: def.name,
+        slug: slugField(def.slug),
+        role: def.role,
+        bio: def.bio,
+        image: def.image && asset ? { _type: 'image', asset: reference(asset), alt: def.image.alt } : undefined,
+      }),
+    );
+  }
+  const tags = new Map<string, SanityDocument>();
+  for (const { def } of source.tags) {
+    const tag = vocabulary.resolve(def.name);
+    tags.set(tag.slug, withoutUndefined({ _id: documentIds.tag(tag.slug), _type: 'tag', name: def.name, slug: slugField(tag.slug), description: def.description, aliases: def.aliases.length ? def.aliases : undefined }));
+  }
+  const storyIds = new Map(source.stories.map(({ story }) => [story.slug, story.id]));
+  for (const { story } of [...source.stories].sort((a, b) => a.story.id.localeCompare(b.story.id))) {
+    const tagSlugs = [...new Set(story.tags.map((t) => vocabulary.resolve(t).slug))];
+    for (const slug of tagSlugs) {
+      if (!tags.has(slug)) tags.set(slug, { _id: documentIds.tag(slug), _type: 'tag', name: vocabulary.resolve(slug).name, slug: slugField(slug) });
+    }
+    docs.push(storyToDocument(story, tagSlugs, storyIds, imageAsset));
+  }
+  docs.push(...tags.values());
+  return docs;
+}
+
+function storyToDocument(story: Story, tagSlugs: string[], storyIds: Map<string, string>, imageAsset: (src: string) => string | undefined): SanityDocument {
+  const asset = story.image ? imageAsset(story.image.src) : undefined;
+  const body = story.body.format === 'markdown' ? markdownToPortableText(story.body.value, story.id) : story.body.value;
+  return withoutUndefined({
+    _id: story.draft ? `drafts.${story.id}` : story.id,
+    _type: 'story',
+    title: story.title,
+    slug: slugField(story.slug),
+    dek: story.dek,
+    publishedAt: story.publishedAt,
+    updatedAt: story.updatedAt,
+    updateNote: story.updateNote,
+    section: reference(documentIds.section(story.section)),
+    tags: tagSlugs.map((slug) => reference(documentIds.tag(slug), keyOf(slug))),
+    authors: story.authors.map((slug) => reference(documentIds.author(slug), keyOf(slug))),
+    source: story.source ? { name: story.source.name, url: story.source.url } : undefined,
+    mainImage:
+      story.image && asset
+        ? withoutUndefined({ _type: 'image', asset: reference(asset), alt: story.image.alt, caption: story.image.caption, credit: story.image.credit })
+        : undefined,
+    seo: story.seo ? withoutUndefined({ ...story.seo }) : undefined,
+    related: story.related.length ? story.related.flatMap((slug) => { const id = storyIds.get(slug); return id ? [reference(id, keyOf(slug))] : []; }) : undefined,
+    body,
+  });
+}
+
+/** One markdown file of the export: its path under the content folder and its text. */
+export interface ExportedFile {
+  path: string;
+  text: string;
+}
+
+/**
+ * Maps raw dataset documents back to content files: `stories/<slug>.md` for each story (a draft that has a
+ * published version is skipped: the published one is the content), and the three YAML lists. `imagePath` turns an
+ * asset id into the path the story will use (`/images/<file>`).
+ */
+export function documentsToContent(documents: readonly SanityDocument[], imagePath: (assetId: string) => string | undefined, dump: (value: unknown) => string): ExportedFile[] {
+  const byId = new Map(documents.map((d) => [d._id, d]));
+  const slugOf = (ref: unknown) => {
+    const id = (ref as { _ref?: string } | undefined)?._ref;
+    const doc = id ? (byId.get(id) ?? byId.get(`drafts.${id}`)) : undefined;
+    return (doc?.['slug'] as { current?: string } | undefined)?.current;
+  };
+  const of = (type: string) => documents.filter((d) => d._type === type && !d._id.startsWith('drafts.')).sort((a, b) => a._id.localeCompare(b._id));
+  const files: ExportedFile[] = [];
+
+  const sections = of('section').sort((a, b) => Number(a['order'] ?? 1000) - Number(b['order'] ?? 1000) || a._id.localeCompare(b._id));
+  files.push({ path: 'sections.yaml', text: dump(sections.map((d) => withoutUndefined({ slug: slugOf({ _ref: d._id }), name: d['name'], description: d['description'] }))) });
+  files.push({
+    path: 'authors.yaml',
+    text: dump(
+      of('author').map((d) => {
+        const image = d['image'] as { asset?: { _ref?: string }; alt?: string } | undefined;
+        const src = image?.asset?._ref ? imagePath(image.asset._ref) : undefined;
+        return withoutUndefined({ slug: slugOf({ _ref: d._id }), name: d['name'], role: d['role'], bio: d['bio'], image: src ? { src, alt: image?.alt } : undefined });
+      }),
+    ),
+  });
+  files.push({
+    path: 'tags.yaml',
+    text: dump(of('tag').map((d) => withoutUndefined({ name: d['name'], slug: slugOf({ _ref: d._id }), description: d['description'], aliases: (d['aliases'] as string[] | undefined)?.length ? d['aliases'] : undefined }))),
+  });
+
+  const stories = documents.filter((d) => d._type === 'story' && (!d._id.startsWith('drafts.') || !byId.has(d._id.slice('drafts.'.length))));
+  for (const d of stories.sort((a, b) => a._id.localeCompare(b._id))) {
+    const id = d._id.replace(/^drafts\./, '');
+    const image = d['mainImage'] as { asset?: { _ref?: string }; alt?: string; caption?: string; credit?: string } | undefined;
+    const src = image?.asset?._ref ? imagePath(image.asset._ref) : undefined;
+    const source = d['source'] as { name?: string; url?: string } | undefined;
+    const seo = d['seo'] as { metaTitle?: string; metaDescription?: string } | undefined;
+    const frontMatter = withoutUndefined({
+      title: d['title'],
+      slug: (d['slug'] as { current?: string } | undefined)?.current,
+      dek: d['dek'],
+      publishedAt: d['publishedAt'],
+      updatedAt: d['updatedAt'],
+      updateNote: d['updateNote'],
+      section: slugOf(d['section']),
+      tags: ((d['tags'] as unknown[] | undefined) ?? []).map((ref) => tagName(ref, byId)),
+      authors: ((d['authors'] as unknown[] | undefined) ?? []).map(slugOf),
+      source: source?.name || source?.url ? withoutUndefined({ name: source.name, url: source.url }) : undefined,
+      image: src ? withoutUndefined({ src, alt: image?.alt, caption: image?.caption, credit: image?.credit }) : undefined,
+      related: nonEmpty(((d['related'] as unknown[] | undefined) ?? []).map(slugOf).filter(Boolean)),
+      seo: seo?.metaTitle || seo?.metaDescription ? withoutUndefined({ metaTitle: seo.metaTitle, metaDescription: seo.metaDescription }) : undefined,
+      draft: d._id.startsWith('drafts.') ? true : undefined,
+    });
+    const file = id.startsWith('story-') ? id.slice('story-'.length) : String(frontMatter['slug'] ?? id);
+    const body = portableTextToMarkdown(Array.isArray(d['body']) ? d['body'] : []);
+    files.push({ path: `stories/${file}.md`, text: `---\n${dump(frontMatter)}---\n\n${body}` });
+  }
+  return files;
+}
+
+function tagName(ref: unknown, byId: Map<string, SanityDocument>): unknown {
+  const id = (ref as { _ref?: string } | undefined)?._ref;
+  return id ? byId.get(id)?.['name'] : undefined;
+}
+
+function nonEmpty<T>(list: T[]): T[] | undefined {
+  return list.length > 0 ? list : undefined;
+}
+
+function withoutUndefined<T extends Record<string, unknown>>(doc: T): T {
+  return Object.fromEntries(Object.entries(doc).filter(([, v]) => v !== undefined)) as T;
+}
