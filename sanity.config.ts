@@ -5,9 +5,9 @@ import { schemaTypes } from './schemas/index.ts';
 import { structure } from './schemas/structure.ts';
 
 /**
- * Reads a `SANITY_STUDIO_*` variable. The Studio build (Vite) replaces `process.env.SANITY_STUDIO_X` with its value
- * at build time, but leaves the expression alone when the variable is unset, and `process` does not exist in the
- * browser; the try/catch turns that ReferenceError into "unset". In Node (`sanity schema validate`) it is a plain read.
+ * Reads a `SANITY_STUDIO_*` variable. In the Studio bundle Vite inlines the value at build time (an unset variable
+ * reads as undefined); the try/catch covers any runtime where the expression survives and `process` does not exist
+ * (the browser). In Node (`sanity schema validate`, tests) it is a plain environment read. Empty counts as unset.
  */
 function studioEnv(read: () => string | undefined): string | undefined {
   try {

@@ -1,8 +1,10 @@
 // Framework glue: loads, validates and builds the site once per build; pages import `getSite`.
 import { AstroError } from "astro/errors";
+import path from 'node:path';
 import { renderBody } from './lib/body.ts';
 import { formatIssue } from './lib/content-error.ts';
 import { buildSite, validateSite, type Site } from './lib/site.ts';
+import { loadRenderCache, RenderCache, saveRenderCache } from './lib/render-cache.ts';
 import { loadSource, sourceFromEnv } from './lib/source.ts';
 
 let site: Promise<Site> | undefined;
@@ -23,5 +25,11 @@ async function load(): Promise<Site> {
       'Fix each entry named above, then build again. The README ("Content format") lists every field.',
     );
   }
-  return buildSite(source, { now: new Date(), render: (story) => renderBody(story.body) });
+  // Rendered bodies are cached between builds (NEWS_RENDER_CACHE=0 turns the cache off).
+  const useCache = process.env['NEWS_RENDER_CACHE'] !== '0';
+  const cacheFile = path.resolve(process.env['NEWS_CACHE_DIR'] ?? 'node_modules/.cache/newsdesk', 'render.json');
+  const cache = useCache ? await loadRenderCache(cacheFile) : new RenderCache();
+  const site = buildSite(source, { now: new Date(), render: (story) => cache.get(story.body, renderBody) });
+  if (useCache && cache.misses > 0) await saveRenderCache(cacheFile, cache);
+  return site;
 }

@@ -127,10 +127,10 @@ describe.each(portableTextFixtures)('Portable Text fixture %s', (name) => {
 describe('stories in content/stories', () => {
   const files = existsSync(STORIES) ? readdirSync(STORIES).filter((f) => f.endsWith('.md')).sort() : [];
 
-  test.each(files)('%s renders the same from markdown and from Portable Text', async (file) => {
+  test.for(files)('%s renders the same from markdown and from Portable Text', async (file, { skip }) => {
     const { story } = await readStoryFile(path.join(STORIES, file), `content/stories/${file}`);
     // Files with front matter errors are the content validator's business, not this test's.
-    if (story?.body.format !== 'markdown') return;
+    if (story?.body.format !== 'markdown') return skip('front matter errors');
     const markdown = story.body.value;
     const blocks = markdownToPortableText(markdown, story.id);
     const normalised = portableTextToMarkdown(blocks);
@@ -196,8 +196,16 @@ describe('markdownToPortableText', () => {
     ]);
   });
 
-  test('raw HTML becomes text', () => {
+  test('raw HTML becomes text, and an HTML comment is dropped', () => {
     expect(textBlocks('<div onclick="x()">hi</div>')[0]?.children[0]?.text).toBe('<div onclick="x()">hi</div>');
+    expect(textBlocks('a\n\n<!-- editor note -->\n\nb <!-- inline --> c').map((b) => b.children.map((s) => s.text).join(''))).toEqual(['a', 'b  c']);
+  });
+
+  test('a list item under a dropped empty item takes the level it renders at', () => {
+    expect(textBlocks('-\n  - x\n- y').map((b) => [b.children[0]?.text, b.level])).toEqual([
+      ['x', 1],
+      ['y', 1],
+    ]);
   });
 });
 
@@ -232,6 +240,30 @@ describe('portableTextToHast and portableTextToMarkdown', () => {
     ['strong outside em', ['strong', 'em'], '<p><strong><em>x</em></strong></p>'],
   ])('marks on the same text nest in their array order: %s', (_, marks, html) => {
     expect(render(portableTextToHast([block([span('x', marks)], { markDefs: [link] })]))).toBe(html);
+  });
+
+  test('list items nest by level, and a change of list type at one level starts a sibling list', () => {
+    const item = (text: string, listItem: string, level: number) => block([span(text)], { _key: text, listItem, level });
+    const blocks = [item('a', 'bullet', 1), item('b', 'bullet', 2), item('c', 'number', 2), item('d', 'bullet', 1), item('e', 'number', 3)];
+    const markdown = '- a\n  - b\n  1. c\n- d\n  1. e\n';
+    expect(portableTextToMarkdown(blocks)).toBe(markdown);
+    expect(render(portableTextToHast(blocks))).toBe(render(markdownToHast(markdown)));
+    expect(render(portableTextToHast(blocks))).toBe(
+      '<ul>\n<li>a\n<ul>\n<li>b</li>\n</ul>\n<ol>\n<li>c</li>\n</ol>\n</li>\n<li>d\n<ol>\n<li>e</li>\n</ol>\n</li>\n</ul>',
+    );
+  });
+
+  test('an empty block between list items does not split the list', () => {
+    const blocks = [block([span('a')], { _key: '1', listItem: 'bullet' }), block([], { _key: '2' }), block([span('b')], { _key: '3', listItem: 'bullet' })];
+    expect(portableTextToMarkdown(blocks)).toBe('- a\n- b\n');
+  });
+
+  test('a plain-text URL renders as a link, as it does in markdown', () => {
+    const blocks = [block([span('See https://example.com/report for more.')])];
+    expect(render(portableTextToHast(blocks))).toBe(
+      '<p>See <a href="https://example.com/report" rel="noopener noreferrer">https://example.com/report</a> for more.</p>',
+    );
+    expect(portableTextToMarkdown(blocks)).toBe('See <https://example.com/report> for more.\n');
   });
 
   test('a bold trailing space moves outside the bold, so the markdown stays plain', () => {

@@ -50,7 +50,8 @@ function summary(label: string, samples: number[]): string {
 const dir = await mkdtemp(join(tmpdir(), 'lake-bench-'));
 try {
   const dataFile = join(dir, 'data.ndjson');
-  await writeFile(dataFile, Array.from({ length: docCount }, (_, index) => `${JSON.stringify(story(index))}\n`).join(''));
+  const sections = Array.from({ length: 8 }, (_, index) => ({ _id: `section-${index}`, _type: 'section', title: `Section ${index}` }));
+  await writeFile(dataFile, [...Array.from({ length: docCount }, (_, index) => story(index)), ...sections].map((doc) => `${JSON.stringify(doc)}\n`).join(''));
   const size = (await stat(dataFile)).size;
   let started = performance.now();
   const lake = await startLake({ dataFile });
@@ -77,14 +78,21 @@ try {
   await Promise.all(Array.from({ length: 50 }, (_, index) => client.patch('story-00000').inc({ counter: 1 }).commit({ returnDocuments: false }).then(() => index)));
   console.log(`50 concurrent patches of one document: ${(performance.now() - started).toFixed(0)} ms in total`);
 
-  const queries: number[] = [];
-  const query = '*[_type == "story" && defined(slug.current)] | order(publishedAt desc)[0...20]{title, "slug": slug.current}';
-  for (let index = 0; index < 50; index += 1) {
-    started = performance.now();
-    await client.fetch(query);
-    queries.push(performance.now() - started);
+  const queries: [string, string, Record<string, unknown>][] = [
+    ['query: latest 20 of all stories', '*[_type == "story" && defined(slug.current)] | order(publishedAt desc)[0...20]{title, "slug": slug.current}', {}],
+    ['query: one story by slug', '*[_type == "story" && slug.current == $slug][0]{title}', { slug: 'story-number-42' }],
+    ['query: one document by _id', '*[_id == $id][0]{title}', { id: 'story-00042' }],
+    ['query: the 8 sections', '*[_type == "section"] | order(title asc){title}', {}],
+  ];
+  for (const [label, query, params] of queries) {
+    const samples: number[] = [];
+    for (let index = 0; index < 30; index += 1) {
+      started = performance.now();
+      await client.fetch(query, params);
+      samples.push(performance.now() - started);
+    }
+    console.log(summary(label, samples));
   }
-  console.log(summary('query: latest 20 stories', queries));
 
   started = performance.now();
   await lake.close();

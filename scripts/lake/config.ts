@@ -30,7 +30,12 @@ Without LAKE_TOKENS these development tokens are accepted:
 ${Object.entries(DEFAULT_DEV_TOKENS)
   .map(([token, grant]) => `  ${token.padEnd(18)} ${grant.role}`)
   .join('\n')}
-Reading published documents needs no token; drafts, the drafts/raw perspectives and every write need one.`;
+Reading published documents needs no token; drafts, the drafts/raw perspectives and every write need one.
+
+Datasets: "production" always exists (an empty data file is created). Any other dataset exists once a mutation
+writes to it (or PUT /v1/datasets/<name> with an administrator token creates it); until then reading it answers 404,
+as Sanity answers for a missing dataset. Writes are appended to <file>.journal and fsynced before the response; the
+NDJSON file is rewritten (sorted by _id) after a second without writes, every 1000 transactions and on exit.`;
 
 /** The CLI's reading of its flags and environment: options for `startLake`, or every problem found. */
 export type LakeCliConfig =

@@ -20,6 +20,11 @@ export function datasetFile(dataFile: string, name: string): string {
   return join(dirname(dataFile), `${stemOf(dataFile)}.${name}.ndjson`);
 }
 
+/** Where a dataset's uploaded asset files live: `<stem>.assets/<dataset>/` beside the data file. */
+export function assetDirectory(dataFile: string, name: string): string {
+  return join(dirname(dataFile), `${stemOf(dataFile)}.assets`, name);
+}
+
 function stemOf(dataFile: string): string {
   return basename(dataFile).replace(/\.ndjson$/, '');
 }
@@ -31,7 +36,9 @@ function stemOf(dataFile: string): string {
  */
 export class Datasets {
   private readonly dataFile: string;
-  private readonly opened = new Map<string, Promise<DatasetStore | undefined>>();
+  private readonly stores = new Map<string, DatasetStore>();
+  // Opening, creating and removing go one at a time, so two first writes to a new dataset share one store.
+  private lock: Promise<unknown> = Promise.resolve();
 
   constructor(dataFile: string) {
     this.dataFile = dataFile;
@@ -40,15 +47,13 @@ export class Datasets {
   /** The dataset, or `undefined` if it was never written. Invalid names answer 400. */
   async find(name: string): Promise<DatasetStore | undefined> {
     assertName(name);
-    const pending = this.opened.get(name);
-    if (pending !== undefined) {
-      const store = await pending;
-      if (store !== undefined) return store;
-    }
-    const opening = DatasetStore.open(name, datasetFile(this.dataFile, name), false);
-    this.opened.set(name, opening);
-    opening.catch(() => this.opened.delete(name));
-    return opening;
+    return this.stores.get(name) ?? this.serial(() => this.open(name, false));
+  }
+
+  /** The folder holding a dataset's uploaded asset files. */
+  assetDirectory(name: string): string {
+    assertName(name);
+    return assetDirectory(this.dataFile, name);
   }
 
   /** The dataset, answering 404 in Sanity's shape if it was never written. */
@@ -60,49 +65,58 @@ export class Datasets {
 
   /** The dataset, created empty if it does not exist yet. */
   async create(name: string): Promise<DatasetStore> {
-    const existing = await this.find(name);
+    assertName(name);
+    const existing = this.stores.get(name);
     if (existing !== undefined) return existing;
-    const opening = DatasetStore.open(name, datasetFile(this.dataFile, name), true).then((store) => {
-      if (store === undefined) throw new Error(`could not create dataset "${name}"`);
-      return store;
-    });
-    this.opened.set(name, opening);
-    opening.catch(() => this.opened.delete(name));
-    return opening;
+    const store = await this.serial(() => this.open(name, true));
+    if (store === undefined) throw new Error(`could not create dataset "${name}" at ${datasetFile(this.dataFile, name)}`);
+    return store;
   }
 
   /** Names of every dataset on disk or open. */
   async list(): Promise<string[]> {
-    const names = new Set<string>([PRIMARY_DATASET]);
+    const names = new Set<string>([PRIMARY_DATASET, ...this.stores.keys()]);
     const prefix = `${stemOf(this.dataFile)}.`;
     for (const entry of await readdir(dirname(this.dataFile)).catch(() => [] as string[])) {
       if (!entry.startsWith(prefix) || !entry.endsWith('.ndjson')) continue;
       const name = entry.slice(prefix.length, -'.ndjson'.length);
       if (isValidDatasetName(name)) names.add(name);
     }
-    for (const [name, store] of this.opened) if ((await store) !== undefined) names.add(name);
     return [...names].sort();
   }
 
-  /** Deletes a dataset and its files. */
+  /** Deletes a dataset and its files; false if it did not exist. */
   async remove(name: string): Promise<boolean> {
-    const store = await this.find(name);
-    if (store === undefined) return false;
-    this.opened.delete(name);
-    await store.destroy();
-    return true;
-  }
-
-  /** Every dataset opened so far. */
-  async openStores(): Promise<DatasetStore[]> {
-    const stores = await Promise.all([...this.opened.values()].map((pending) => pending.catch(() => undefined)));
-    return stores.filter((store) => store !== undefined);
+    assertName(name);
+    return this.serial(async () => {
+      const store = await this.open(name, false);
+      if (store === undefined) return false;
+      this.stores.delete(name);
+      await store.destroy();
+      return true;
+    });
   }
 
   /** Writes every open dataset's snapshot and releases its files. */
   async close(): Promise<void> {
-    await Promise.all((await this.openStores()).map((store) => store.close()));
-    this.opened.clear();
+    await this.serial(async () => {
+      await Promise.all([...this.stores.values()].map((store) => store.close()));
+      this.stores.clear();
+    });
+  }
+
+  private async open(name: string, create: boolean): Promise<DatasetStore | undefined> {
+    const known = this.stores.get(name);
+    if (known !== undefined) return known;
+    const store = await DatasetStore.open(name, datasetFile(this.dataFile, name), create);
+    if (store !== undefined) this.stores.set(name, store);
+    return store;
+  }
+
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(task);
+    this.lock = run.catch(() => undefined);
+    return run;
   }
 }
 

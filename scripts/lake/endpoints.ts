@@ -5,8 +5,9 @@ import { evaluateQuery, paramsFromSearch, parseQuery, type QueryParams } from '.
 import { corsHeaders, readJson, sendJson, type LakeCall } from './http.ts';
 import { isPrivateId, publishedIdOf, randomId, sanityTimestamp } from './ids.ts';
 import { defaultsToPublished, needsAuth, perspectiveFrom } from './perspective.ts';
-import type { SanityDoc } from './store.ts';
-import { prepareTransaction, type CommittedTransaction, type PreparedTransaction } from './transaction.ts';
+import { planQuery } from './plan.ts';
+import type { DatasetStore, SanityDoc } from './store.ts';
+import { permissionFor, prepareTransaction, type CommittedTransaction, type PreparedTransaction } from './transaction.ts';
 
 /** `/data/:endpoint/:dataset[/...]`: query, doc, mutate, listen and export. */
 export async function routeData(call: LakeCall): Promise<number> {
@@ -63,10 +64,11 @@ async function query(call: LakeCall, datasetName: string): Promise<number> {
   }
   const { perspective, explicit } = perspectiveFrom(perspectiveParam, call.apiVersion);
   if (explicit && needsAuth(perspective)) requireAuthenticated(call.caller, `The "${perspectiveParam ?? ''}" perspective (it shows drafts)`);
-  const tree = parseQuery(source, params);
+  const view = store.indexedView(perspective, call.caller.role === undefined);
+  const tree = planQuery(parseQuery(source, params), view);
   const started = performance.now();
   const result = await evaluateQuery(tree, {
-    dataset: store.view(perspective, call.caller.role === undefined),
+    dataset: view.docs,
     params,
     projectId: call.projectId,
     datasetName,
@@ -112,9 +114,10 @@ function variantsOf(all: Iterable<SanityDoc>, id: string, anonymous: boolean): S
 }
 
 async function mutate(call: LakeCall, datasetName: string): Promise<number> {
-  requireWriter(call.caller, 'update');
+  requireAuthenticated(call.caller, 'Writing documents');
   const body = await readJson(call);
   if (!isRecord(body)) throw dataError(400, 'httpBadRequest', `Mutate body must be a JSON object {"mutations": [...]}, received ${describeJson(body)}`);
+  requireWriter(call.caller, permissionFor(Array.isArray(body['mutations']) ? body['mutations'][0] : undefined));
   const search = call.search;
   const visibility = search.get('visibility') ?? 'sync';
   if (!['sync', 'async', 'deferred'].includes(visibility)) {
@@ -129,26 +132,11 @@ async function mutate(call: LakeCall, datasetName: string): Promise<number> {
   const returnIds = search.get('returnIds') === 'true';
   const returnDocuments = search.get('returnDocuments') === 'true';
   const store = dryRun ? await call.ctx.datasets.require(datasetName) : await call.ctx.datasets.create(datasetName);
-  const options = {
+  const prepared = await runTransaction(call, store, body['mutations'], {
     transactionId,
-    timestamp: sanityTimestamp(),
+    dryRun,
     autoGenerateArrayKeys: search.get('autoGenerateArrayKeys') === 'true',
-    projectId: call.projectId,
-    identity: call.caller.identity,
-  };
-  const prepared = await store.exclusive(async (): Promise<PreparedTransaction> => {
-    if (store.hasTransaction(transactionId)) {
-      throw dataError(409, 'conflictError', `Transaction ID "${transactionId}" has already been used in dataset "${datasetName}"; transaction ids must be unique`);
-    }
-    const transaction = await prepareTransaction(store, body['mutations'], options);
-    if (!dryRun && transaction.changes.length > 0) await store.commit(transaction.transactionId, transaction.timestamp, transaction.changes);
-    return transaction;
   });
-  if (!dryRun && prepared.changes.length > 0) {
-    const committed: CommittedTransaction = { ...prepared, store, projectId: call.projectId, identity: call.caller.identity };
-    call.ctx.hub.publish(committed);
-    call.ctx.webhooks.dispatch(committed);
-  }
   const finalDocs = new Map(prepared.changes.map((change) => [change.id, change.after]));
   const results =
     returnIds || returnDocuments
@@ -162,6 +150,39 @@ async function mutate(call: LakeCall, datasetName: string): Promise<number> {
         })
       : [];
   return sendJson(call.req, call.res, 200, { transactionId: prepared.transactionId, results });
+}
+
+/**
+ * Runs mutations as one transaction on a dataset, one transaction at a time: works them out, writes them durably
+ * (unless `dryRun`), then tells listeners and webhooks. Returns what happened.
+ */
+export async function runTransaction(
+  call: LakeCall,
+  store: DatasetStore,
+  mutations: unknown,
+  options: { transactionId: string; dryRun: boolean; autoGenerateArrayKeys: boolean },
+): Promise<PreparedTransaction> {
+  const { transactionId, dryRun } = options;
+  const prepared = await store.exclusive(async (): Promise<PreparedTransaction> => {
+    if (store.hasTransaction(transactionId)) {
+      throw dataError(409, 'conflictError', `Transaction ID "${transactionId}" has already been used in dataset "${store.name}"; transaction ids must be unique`);
+    }
+    const transaction = await prepareTransaction(store, mutations, {
+      transactionId,
+      timestamp: sanityTimestamp(),
+      autoGenerateArrayKeys: options.autoGenerateArrayKeys,
+      projectId: call.projectId,
+      identity: call.caller.identity,
+    });
+    if (!dryRun && transaction.changes.length > 0) await store.commit(transaction.transactionId, transaction.timestamp, transaction.changes);
+    return transaction;
+  });
+  if (!dryRun && prepared.changes.length > 0) {
+    const committed: CommittedTransaction = { ...prepared, store, projectId: call.projectId, identity: call.caller.identity };
+    call.ctx.hub.publish(committed);
+    call.ctx.webhooks.dispatch(committed);
+  }
+  return prepared;
 }
 
 async function listen(call: LakeCall, datasetName: string): Promise<number> {

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { callerFrom, type Caller, type TokenGrant } from './auth.ts';
 import type { Datasets } from './datasets.ts';
 import { apiError, dataError, LakeError, messageOf } from './errors.ts';
+import { routeAssets, serveAsset } from './assets.ts';
 import { routeData, routeDatasets, routeUsersMe } from './endpoints.ts';
 import type { ListenHub } from './listen.ts';
 import type { WebhookDispatcher } from './webhooks.ts';
@@ -40,6 +41,8 @@ export interface LakeContext {
   heartbeatMs: number;
   /** Largest accepted request body, in bytes. */
   bodyLimit: number;
+  /** Base URL written into asset documents' `url`; from the request's Host header when unset. */
+  publicUrl: string | undefined;
 }
 
 /** One request, parsed: who sent it, to which API version, with which search parameters. */
@@ -96,6 +99,10 @@ async function handle(ctx: LakeContext, req: LakeRequest, res: LakeResponse): Pr
 
 async function route(ctx: LakeContext, req: LakeRequest, res: LakeResponse, method: string, url: URL): Promise<number> {
   const parts = url.pathname.split('/').filter((part) => part !== '');
+  // Asset files are served like Sanity's CDN: /images/:projectId/:dataset/:file, /files/:projectId/:dataset/:file.
+  if ((parts[0] === 'images' || parts[0] === 'files') && parts.length === 4 && (method === 'GET' || method === 'HEAD')) {
+    return serveAsset(ctx, req, res, parts[0], parts.slice(2).map(decodeSegment) as [string, string]);
+  }
   const version = /^v(1|X|\d{4}-\d{2}-\d{2})$/.exec(parts[0] ?? '');
   if (version?.[1] === undefined) {
     if (parts.length === 0) {
@@ -116,11 +123,12 @@ async function route(ctx: LakeContext, req: LakeRequest, res: LakeResponse, meth
   };
   const [area] = call.segments;
   if (area === 'data') return routeData(call);
+  if (area === 'assets') return routeAssets(call);
   if (area === 'datasets') return routeDatasets(call);
   // With useProjectHostname: false the client lists datasets under /projects/:projectId/datasets.
   if (area === 'projects' && call.segments[2] === 'datasets') return routeDatasets({ ...call, segments: call.segments.slice(2) });
   if (area === 'users' && call.segments[1] === 'me' && call.segments.length === 2) return routeUsersMe(call);
-  throw apiError(404, `No route for ${method} ${url.pathname}: the lake serves /data/{query,doc,mutate,listen,export}/:dataset, /datasets, /projects/:id/datasets and /users/me`);
+  throw apiError(404, `No route for ${method} ${url.pathname}: the lake serves /data/{query,doc,mutate,listen,export}/:dataset, /assets/{images,files}/:dataset, /datasets, /projects/:id/datasets and /users/me`);
 }
 
 function decodeSegment(segment: string): string {
@@ -131,7 +139,8 @@ function decodeSegment(segment: string): string {
   }
 }
 
-function headerValue(value: string | string[] | undefined): string | undefined {
+/** The first value of a request header, or undefined when absent or empty. */
+export function headerValue(value: string | string[] | undefined): string | undefined {
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined || first === '' ? undefined : first;
 }
@@ -159,7 +168,7 @@ export function sendJson(req: LakeRequest, res: LakeResponse, status: number, bo
  * Reads the request body, at most `limit` bytes: a larger body answers 413 at once, while the rest of it is read and
  * discarded so that the client still receives the answer.
  */
-export function readBody(req: LakeRequest, limit: number): Promise<string> {
+export function readBytes(req: LakeRequest, limit: number): Promise<Buffer> {
   const declared = Number(headerValue(req.headers['content-length']) ?? Number.NaN);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -178,7 +187,7 @@ export function readBody(req: LakeRequest, limit: number): Promise<string> {
       else chunks.push(chunk);
     });
     req.on('end', () => {
-      if (!rejected) resolve(Buffer.concat(chunks).toString('utf8'));
+      if (!rejected) resolve(Buffer.concat(chunks));
     });
     req.on('error', (error) => {
       if (!rejected) reject(dataError(400, 'httpBadRequest', `Could not read the request body: ${error.message}`));
@@ -188,7 +197,7 @@ export function readBody(req: LakeRequest, limit: number): Promise<string> {
 
 /** Reads and parses a JSON body; malformed JSON answers 400 `httpInvalidRequestBody`, quoting the start of the body. */
 export async function readJson(call: LakeCall): Promise<unknown> {
-  const text = await readBody(call.req, call.ctx.bodyLimit);
+  const text = (await readBytes(call.req, call.ctx.bodyLimit)).toString('utf8');
   if (text.trim() === '') throw dataError(400, 'httpInvalidRequestBody', 'Request body is empty: expected a JSON object', { body: '', bodyTruncated: false });
   try {
     return JSON.parse(text);

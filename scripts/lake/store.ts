@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { messageOf } from './errors.ts';
 import { perspectiveKey, viewOf, type Perspective } from './perspective.ts';
+import { DocView } from './plan.ts';
 
 /** A stored document: any JSON object with a string `_id`. */
 export interface SanityDoc {
@@ -46,7 +47,7 @@ export class DatasetStore {
   version = 0;
   private readonly docs: Map<string, SanityDoc>;
   private readonly transactionIds: Set<string>;
-  private readonly views = new Map<string, { version: number; docs: SanityDoc[] }>();
+  private readonly views = new Map<string, { version: number; view: DocView }>();
   private queue: Promise<unknown> = Promise.resolve();
   private journal: FileHandle | undefined;
   private journalEntries = 0;
@@ -100,14 +101,19 @@ export class DatasetStore {
     return this.transactionIds.has(transactionId);
   }
 
-  /** The documents a perspective shows, cached until the next commit. */
+  /** The documents a perspective shows, sorted by `_id`, cached until the next commit. */
   view(perspective: Perspective, anonymous: boolean): SanityDoc[] {
+    return this.indexedView(perspective, anonymous).docs;
+  }
+
+  /** `view`, with lookups by `_type` and `_id` for the query planner. */
+  indexedView(perspective: Perspective, anonymous: boolean): DocView {
     const key = `${perspectiveKey(perspective)}|${anonymous ? 'anon' : 'auth'}`;
     const cached = this.views.get(key);
-    if (cached !== undefined && cached.version === this.version) return cached.docs;
-    const docs = viewOf(this.docs.values(), perspective, anonymous);
-    this.views.set(key, { version: this.version, docs });
-    return docs;
+    if (cached !== undefined && cached.version === this.version) return cached.view;
+    const view = new DocView(viewOf(this.docs.values(), perspective, anonymous));
+    this.views.set(key, { version: this.version, view });
+    return view;
   }
 
   /** Runs `task` after every earlier write task of this dataset has finished: transactions never interleave. */

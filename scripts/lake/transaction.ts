@@ -1,5 +1,5 @@
 import { Mutation } from '@sanity/mutator';
-import { mutationError, messageOf, type LakeError, type MutationErrorItem } from './errors.ts';
+import { LakeError, mutationError, messageOf, type MutationErrorItem } from './errors.ts';
 import { evaluateQuery, parseQuery, type QueryParams } from './groq.ts';
 import { isValidDocumentId, randomId } from './ids.ts';
 import { isDoc, type DatasetStore, type DocChange, type SanityDoc } from './store.ts';
@@ -11,6 +11,15 @@ export type MutationOperation = 'create' | 'update' | 'delete' | 'none';
 export interface MutationResult {
   id: string;
   operation: MutationOperation;
+}
+
+/** The permission a mutation needs, as Sanity names it in an insufficient-permissions error. */
+export function permissionFor(mutation: unknown): 'create' | 'update' | 'delete' {
+  if (typeof mutation === 'object' && mutation !== null) {
+    if ('delete' in mutation) return 'delete';
+    if ('patch' in mutation) return 'update';
+  }
+  return 'create';
 }
 
 /** A transaction worked out against a dataset but not yet written. */
@@ -82,7 +91,7 @@ export async function prepareTransaction(store: DatasetStore, mutations: unknown
     } catch (error) {
       if (error instanceof ItemError) throw mutationError(error.status, [{ index, error: error.item }]);
       // A GROQ error in a delete or patch query keeps Sanity's query error shape.
-      if (isLakeError(error)) throw error;
+      if (error instanceof LakeError) throw error;
       throw mutationError(400, [{ index, error: { type: 'validationError', description: messageOf(error) } }]);
     }
   }
@@ -292,10 +301,6 @@ async function applyPatch(
     results.push({ id, operation: 'update' });
   }
   return results;
-}
-
-function isLakeError(error: unknown): error is LakeError {
-  return error instanceof Error && error.name === 'LakeError';
 }
 
 function describe(value: unknown): string {

@@ -197,7 +197,7 @@ export function evaluateMethod(articles: readonly EvalArticle[], signals: Simila
   const inputs = toSimilarInputs(articles);
   const started = performance.now();
   const rankings = findSimilar(inputs, { ...options, signals, limit: inputs.length });
-  const ms = performance.now() - started;
+  const ms = Math.round(performance.now() - started);
   return { ...scoreRankings(articles, rankings), ms };
 }
 

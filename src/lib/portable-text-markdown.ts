@@ -10,12 +10,15 @@
  * constructs Portable Text (as story bodies define it) cannot hold, which are converted as follows:
  * - soft line breaks (a paragraph wrapped over several lines) become spaces: `\n` in a span is a hard break;
  * - raw HTML becomes literal text (a block of HTML its own paragraph), shown escaped: untrusted markup is not worth
- *   round-tripping, and an editor sees what was there;
+ *   round-tripping, and an editor sees what was there; HTML comments, invisible in the markdown's HTML too, are
+ *   dropped, so an editor's note is never published;
  * - h1 becomes h2 (the page already has the h1; the renderer demotes it too, so the HTML is the same), h5 and h6
  *   become h4;
  * - loose lists become tight, ordered lists start at 1, task list checkboxes are dropped, a list item's second
- *   paragraph joins its first with a hard break, quotes and headings inside list items become their text;
- * - nested quotes and lists or headings inside a quote become quote paragraphs; adjacent quotes merge into one;
+ *   paragraph joins its first with a hard break, quotes and headings inside list items become their text, and
+ *   a paragraph after a nested list becomes an item of its own; empty list items are dropped;
+ * - nested quotes and headings inside a quote become quote paragraphs, a list inside a quote leaves it, and
+ *   adjacent quotes merge into one;
  * - link and image titles other than an image's caption are dropped;
  * - table alignment is dropped and cells become plain text (inline markup in a cell is kept as its text);
  * - an image inside a paragraph, list item or quote becomes an image block after that block;
@@ -95,13 +98,8 @@ export function markdownToPortableText(markdown: string, keyPrefix: string): Por
   const convert = new Converter(drafts, definitions);
   for (const node of tree.children) convert.block(node, { style: 'normal' });
   const prefix = hashKey(keyPrefix);
-  const blocks: PortableTextBlock[] = [];
-  for (const draft of drafts) {
-    const key = `${prefix}-${blocks.length}`;
-    const block = finishDraft(draft, key);
-    if (block) blocks.push(block);
-  }
-  return blocks;
+  normaliseLevels(drafts);
+  return drafts.map((draft, index) => finishDraft(draft, `${prefix}-${index}`));
 }
 
 /**
@@ -111,13 +109,33 @@ export function markdownToPortableText(markdown: string, keyPrefix: string): Por
 function htmlToText<T extends Nodes>(node: T): T {
   if ('children' in node) {
     const blockParent = node.type === 'root' || node.type === 'blockquote' || node.type === 'listItem' || node.type === 'footnoteDefinition';
-    node.children = node.children.map((child: Nodes) => {
-      if (child.type !== 'html') return htmlToText(child);
+    node.children = node.children.flatMap((child: Nodes) => {
+      if (child.type !== 'html') return [htmlToText(child)];
+      if (/^\s*(?:<!--[\s\S]*?-->\s*)+$/.test(child.value)) return [];
       const text = { type: 'text', value: child.value } as const;
-      return blockParent ? { type: 'paragraph', children: [text] } : text;
+      return [blockParent ? { type: 'paragraph', children: [text] } : text];
     }) as typeof node.children;
   }
   return node;
+}
+
+/**
+ * Sets each list item's level to the depth it renders at (see `addListItem` in portable-text.ts): an item under
+ * a dropped empty item, say, would otherwise keep a level that the markdown written back cannot express.
+ */
+function normaliseLevels(drafts: Draft[]): void {
+  const open: Array<{ level: number; listItem: string }> = [];
+  for (const draft of drafts) {
+    if (draft.kind !== 'text' || !draft.listItem) {
+      open.length = 0;
+      continue;
+    }
+    const level = draft.level ?? 1;
+    for (let top = open.at(-1); top && (top.level > level || (top.level === level && top.listItem !== draft.listItem)); top = open.at(-1)) open.pop();
+    const top = open.at(-1);
+    if (!top || top.level < level) open.push({ level, listItem: draft.listItem });
+    draft.level = open.length;
+  }
 }
 
 function collectDefinitions(node: Nodes, into: Map<string, Definition>): void {
@@ -161,14 +179,11 @@ class Converter {
       case 'code':
         this.code(node.value, context);
         return;
-      case 'html':
-        this.text([{ type: 'text', value: node.value }], context);
-        return;
       case 'footnoteDefinition':
         for (const child of node.children) this.block(child, context);
         return;
       default:
-        // thematicBreak, definition (used by references), yaml: nothing to carry over.
+        // thematicBreak, definition (used by references): nothing to carry over; html is text by now.
         return;
     }
   }
@@ -257,9 +272,6 @@ class Converter {
         case 'inlineCode':
           draft.spans.push({ text: node.value.replace(/\r?\n/g, ' '), marks: [...marks, 'code'] });
           break;
-        case 'html':
-          draft.spans.push({ text: node.value, marks });
-          break;
         case 'strong':
           this.inline(node.children, [...marks, node === leadIn ? 'leadIn' : 'strong'], draft, leadIn);
           break;
@@ -281,7 +293,7 @@ class Converter {
           draft.spans.push({ text: `[^${node.label ?? node.identifier}]`, marks });
           break;
         default:
-          // image, imageReference: pulled out as image blocks by the caller.
+          // image, imageReference: pulled out as image blocks by `text`; html: text by now.
           break;
       }
     }
@@ -345,7 +357,7 @@ function mergeSpans(spans: DraftSpan[]): DraftSpan[] {
   return out.filter((s) => s.text !== '');
 }
 
-function finishDraft(draft: Draft, key: string): PortableTextBlock | undefined {
+function finishDraft(draft: Draft, key: string): PortableTextBlock {
   switch (draft.kind) {
     case 'image': {
       const image: PortableTextImage = { _type: 'image', _key: key, alt: draft.alt, src: draft.src };
@@ -359,8 +371,11 @@ function finishDraft(draft: Draft, key: string): PortableTextBlock | undefined {
         rows: draft.rows.map((cells, i) => ({ _type: 'tableRow', _key: `${key}-r${i}`, cells })),
       } satisfies PortableTextTable;
     case 'text': {
-      const linkKey = (local: string) => `${key}-${local}`;
-      const markDefs: PortableTextLink[] = draft.links.map((href, i) => ({ _type: 'link', _key: linkKey(`l${i}`), href }));
+      // Links are numbered in the order their text appears; a link without text (`[](url)`, or around an image
+      // that became its own block) is left out, so that the markdown written back converts to the same keys.
+      const used = [...new Set(draft.spans.flatMap((span) => span.marks.filter((m) => /^l\d+$/.test(m))))];
+      const linkKey = (local: string) => `${key}-l${used.indexOf(local)}`;
+      const markDefs: PortableTextLink[] = used.map((local) => ({ _type: 'link', _key: linkKey(local), href: draft.links[Number(local.slice(1))] ?? '' }));
       const children: PortableTextSpan[] = draft.spans.map((span, i) => ({
         _type: 'span',
         _key: `${key}-${i}`,

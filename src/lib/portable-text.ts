@@ -1,16 +1,18 @@
 /**
  * Portable Text story bodies: their shapes, and their rendering to hast.
  *
- * A body goes Portable Text → mdast → hast, through the same `mdast-util-to-hast` (remark-rehype) and `rehype-raw`
- * steps that `markdownToHast` uses, so a Portable Text body gives exactly the tree, and after `prepareHast` the HTML,
- * that its equivalent markdown gives: the same '\n' text nodes between blocks, tight list items, URL encoding and
- * merged text nodes. `portableTextToMarkdown` serializes the same mdast, so the markdown and the HTML of a body
+ * A body goes Portable Text → mdast → hast, through the same `mdast-util-to-hast` (remark-rehype) step that
+ * `markdownToHast` uses, so a Portable Text body gives exactly the tree, and after `prepareHast` the HTML, that its
+ * equivalent markdown gives: the same '\n' text nodes between blocks, tight list items, URL encoding, break
+ * handling. (`markdownToHast` adds rehype-raw only for markdown with raw HTML, which Portable Text never holds.) `portableTextToMarkdown` serializes the same mdast, so the markdown and the HTML of a body
  * cannot drift apart.
  *
  * Shapes (Sanity's, plus two object types of ours):
  * - text block `{_type: 'block', _key, style, listItem?, level?, markDefs, children}`: `style` is one of
- *   {@link BLOCK_STYLES} (`h1`, `h5` and `h6` are rendered too), consecutive `blockquote` blocks form one quote;
- *   `listItem` is `bullet` or `number` (anything else renders as a bullet), `level` starts at 1.
+ *   {@link BLOCK_STYLES} (`h1`, `h5` and `h6` are rendered too, any other as `normal`), consecutive `blockquote`
+ *   blocks form one quote; `listItem` is `bullet` or `number` (anything else renders as a bullet), `level` starts
+ *   at 1 and nests as markdown indentation does; a block without text (the Studio leaves empty ones) is skipped.
+ *   A URL in plain text renders as a link, because it does in markdown (GFM literal autolinks).
  * - span `{_type: 'span', _key, text, marks}`: `\n` in `text` is a hard line break; marks are the decorators in
  *   {@link DECORATORS} (`strike-through` renders as `<del>`, `leadIn` like `strong`) or the `_key` of a `link`
  *   mark definition `{_type: 'link', _key, href}`.
@@ -24,18 +26,14 @@
  */
 import {
   buildMarksTree,
-  nestLists,
   type ToolkitNestedPortableTextSpan,
-  type ToolkitPortableTextHtmlList,
   type ToolkitTextNode,
 } from '@portabletext/toolkit';
 import type { Root as HastRoot } from 'hast';
 import type {
   Blockquote,
-  BlockContent,
   Heading,
   List,
-  ListItem,
   Paragraph,
   PhrasingContent,
   Root as MdastRoot,
@@ -43,7 +41,6 @@ import type {
   Table,
   TableRow,
 } from 'mdast';
-import rehypeRaw from 'rehype-raw';
 import remarkGfm from 'remark-gfm';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
@@ -87,24 +84,23 @@ export type PortableTextTable = { _type: 'table'; _key: string; rows: PortableTe
 /** A member of a story body's Portable Text array. */
 export type PortableTextBlock = PortableTextTextBlock | PortableTextImage | PortableTextTable;
 
-// What the renderer works on once unknown input is cleaned: keys are unique per block, marks are strings.
+// What the renderer works on once unknown input is cleaned: span keys are unique per block, marks are strings.
 type CleanSpan = { _type: 'span'; _key: string; text: string; marks: string[] };
 type CleanTextBlock = {
   _type: 'block';
-  _key: string;
   style: string;
   listItem?: string;
   level: number;
   markDefs: Array<{ _type: string; _key: string; [field: string]: unknown }>;
   children: CleanSpan[];
 };
-type CleanImage = { _type: 'image'; _key: string; alt: string; caption: string | undefined; src: string };
-type CleanTable = { _type: 'table'; _key: string; rows: string[][] };
+type CleanImage = { _type: 'image'; alt: string; caption: string | undefined; src: string };
+type CleanTable = { _type: 'table'; rows: string[][] };
 type CleanBlock = CleanTextBlock | CleanImage | CleanTable;
 type MarksNode = ToolkitNestedPortableTextSpan | ToolkitTextNode | { _type: string };
 
-// The same hast steps as `markdownToHast`; rehype-raw only normalizes here (there is no raw HTML to parse).
-const toHast = unified().use(remarkRehype, { allowDangerousHtml: true }).use(rehypeRaw);
+// The same mdast → hast step as `markdownToHast`.
+const toHast = unified().use(remarkRehype, { allowDangerousHtml: true });
 
 // The transforms remark-gfm asks mdast-util-from-markdown to run once a tree is built: literal autolinks
 // (`https://…`, `www.…`, e-mail addresses in text become links). Taken from remark-gfm itself, so they are the
@@ -128,43 +124,76 @@ export function portableTextToHast(blocks: readonly unknown[]): HastRoot {
 
 /** Converts Portable Text blocks to the mdast tree of their equivalent markdown. */
 export function portableTextToMdast(blocks: readonly unknown[]): MdastRoot {
-  const clean: CleanBlock[] = [];
-  (Array.isArray(blocks) ? blocks : []).forEach((raw, index) => {
-    const block = cleanBlock(raw, index);
-    if (block) clean.push(block);
-  });
   const children: RootContent[] = [];
-  for (const node of nestLists<CleanBlock>(clean, 'html')) {
-    if (node._type === '@list') {
-      const list = listToMdast(node as ToolkitPortableTextHtmlList);
-      if (list) children.push(list);
-    } else if (node._type === 'image') {
-      children.push(imageToMdast(node as CleanImage));
-    } else if (node._type === 'table') {
-      const table = tableToMdast(node as CleanTable);
-      if (table) children.push(table);
-    } else {
-      const block = node as CleanTextBlock;
-      const content = blockPhrasing(block);
-      if (content.length === 0) continue;
-      if (block.style === 'blockquote') {
-        const previous = children[children.length - 1];
-        const paragraph: Paragraph = { type: 'paragraph', children: content };
-        // Markdown has no way to write two quotes in a row without a paragraph between, so they are one quote.
-        if (previous?.type === 'blockquote') previous.children.push(paragraph);
-        else children.push({ type: 'blockquote', children: [paragraph] } satisfies Blockquote);
-      } else {
-        const depth = /^h([1-6])$/.exec(block.style)?.[1];
-        // A markdown heading is one line: a line break in a heading's text becomes a space.
-        children.push(
-          depth
-            ? ({ type: 'heading', depth: Number(depth) as Heading['depth'], children: breaksToSpaces(content) } satisfies Heading)
-            : ({ type: 'paragraph', children: content } satisfies Paragraph),
-        );
-      }
+  // The lists open at the current position, outermost first (see `addListItem`).
+  let open: OpenList[] = [];
+  for (const raw of Array.isArray(blocks) ? blocks : []) {
+    const block = cleanBlock(raw);
+    if (!block) continue;
+    if (block._type === 'image') {
+      open = [];
+      children.push(imageToMdast(block));
+      continue;
     }
+    if (block._type === 'table') {
+      const table = tableToMdast(block);
+      if (!table) continue;
+      open = [];
+      children.push(table);
+      continue;
+    }
+    const content = blockPhrasing(block);
+    // An empty block (the Studio leaves them between paragraphs) has no markdown; it does not end a list.
+    if (content.length === 0) continue;
+    if (block.listItem) {
+      open = addListItem(open, children, block.listItem, block.level, content);
+      continue;
+    }
+    open = [];
+    if (block.style === 'blockquote') {
+      const previous = children[children.length - 1];
+      const paragraph: Paragraph = { type: 'paragraph', children: content };
+      // Markdown has no way to write two quotes in a row without a paragraph between, so they are one quote.
+      if (previous?.type === 'blockquote') previous.children.push(paragraph);
+      else children.push({ type: 'blockquote', children: [paragraph] } satisfies Blockquote);
+      continue;
+    }
+    const depth = /^h([1-6])$/.exec(block.style)?.[1];
+    children.push(
+      depth
+        ? // A markdown heading is one line: a line break in a heading's text becomes a space.
+          ({ type: 'heading', depth: Number(depth) as Heading['depth'], children: breaksToSpaces(content) } satisfies Heading)
+        : ({ type: 'paragraph', children: content } satisfies Paragraph),
+    );
   }
   return { type: 'root', children };
+}
+
+type OpenList = { level: number; listItem: string; list: List };
+
+/**
+ * Adds a list item where markdown would put it: in the open list of its level and type, or in a new list nested
+ * in the last item of the nearest shallower list (or at the top). A change of type at the same level starts a
+ * sibling list, as `- a` followed by `1. b` does. The toolkit's `nestLists` is not used: it moves such a sibling
+ * list out to the top level and splits the lists around it, unlike both markdown and the Studio's editor.
+ */
+function addListItem(open: OpenList[], root: RootContent[], listItem: string, level: number, content: PhrasingContent[]): OpenList[] {
+  const stack = [...open];
+  for (let top = stack[stack.length - 1]; top && (top.level > level || (top.level === level && top.listItem !== listItem)); top = stack[stack.length - 1]) {
+    stack.pop();
+  }
+  let current = stack[stack.length - 1];
+  if (!current || current.level < level) {
+    const ordered = listItem === 'number';
+    const list: List = { type: 'list', ordered, start: ordered ? 1 : null, spread: false, children: [] };
+    const parentItem = current?.list.children[current.list.children.length - 1];
+    if (parentItem) parentItem.children.push(list);
+    else root.push(list);
+    current = { level, listItem, list };
+    stack.push(current);
+  }
+  current.list.children.push({ type: 'listItem', spread: false, checked: null, children: [{ type: 'paragraph', children: content }] });
+  return stack;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -172,9 +201,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** Keeps what can be rendered of one array member; `undefined` for unknown or unusable members. */
-function cleanBlock(raw: unknown, index: number): CleanBlock | undefined {
+function cleanBlock(raw: unknown): CleanBlock | undefined {
   if (!isRecord(raw)) return undefined;
-  const key = typeof raw['_key'] === 'string' && raw['_key'] !== '' ? raw['_key'] : `block-${index}`;
   switch (raw['_type']) {
     case 'block': {
       const markDefs = (Array.isArray(raw['markDefs']) ? raw['markDefs'] : []).filter(
@@ -184,13 +212,12 @@ function cleanBlock(raw: unknown, index: number): CleanBlock | undefined {
       for (const child of Array.isArray(raw['children']) ? raw['children'] : []) {
         if (!isRecord(child) || child['_type'] !== 'span' || typeof child['text'] !== 'string' || child['text'] === '') continue;
         const marks = (Array.isArray(child['marks']) ? child['marks'] : []).filter((m): m is string => typeof m === 'string');
-        // The toolkit finds a span's mark order by its key, so keys must be unique within the block.
+        // `reorderCoextensive` finds a span's marks by the key the toolkit copies onto its nodes: keys must be unique.
         children.push({ _type: 'span', _key: `${children.length}`, text: child['text'], marks: [...new Set(marks)] });
       }
       const level = typeof raw['level'] === 'number' && Number.isFinite(raw['level']) && raw['level'] >= 1 ? Math.floor(raw['level']) : 1;
       const block: CleanTextBlock = {
         _type: 'block',
-        _key: key,
         style: typeof raw['style'] === 'string' ? raw['style'] : 'normal',
         level,
         markDefs,
@@ -204,7 +231,7 @@ function cleanBlock(raw: unknown, index: number): CleanBlock | undefined {
       const src = raw['src'];
       if (typeof src !== 'string' || src.trim() === '') return undefined;
       const caption = typeof raw['caption'] === 'string' && raw['caption'].trim() !== '' ? raw['caption'] : undefined;
-      return { _type: 'image', _key: key, alt: typeof raw['alt'] === 'string' ? raw['alt'] : '', caption, src: src.trim() };
+      return { _type: 'image', alt: typeof raw['alt'] === 'string' ? raw['alt'] : '', caption, src: src.trim() };
     }
     case 'table': {
       const rows = (Array.isArray(raw['rows']) ? raw['rows'] : []).map((row) =>
@@ -213,29 +240,11 @@ function cleanBlock(raw: unknown, index: number): CleanBlock | undefined {
           typeof cell === 'string' ? cell.replace(/[ \t]*[\r\n]+[ \t]*/g, ' ').replace(/^[ \t]+|[ \t]+$/g, '') : '',
         ),
       );
-      return { _type: 'table', _key: key, rows };
+      return { _type: 'table', rows };
     }
     default:
       return undefined;
   }
-}
-
-function listToMdast(list: ToolkitPortableTextHtmlList): List | undefined {
-  const items: ListItem[] = [];
-  for (const item of list.children) {
-    const nested = item.children.filter((c): c is ToolkitPortableTextHtmlList => c._type === '@list');
-    // The toolkit appends deeper lists to the item's children; they are not spans.
-    const content = blockPhrasing({ ...(item as unknown as CleanTextBlock), children: item.children.filter((c) => c._type !== '@list') as CleanSpan[] });
-    const children: BlockContent[] = content.length > 0 ? [{ type: 'paragraph', children: content }] : [];
-    for (const sub of nested) {
-      const subList = listToMdast(sub);
-      if (subList) children.push(subList);
-    }
-    if (children.length > 0) items.push({ type: 'listItem', spread: false, checked: null, children });
-  }
-  if (items.length === 0) return undefined;
-  const ordered = list.listItem === 'number';
-  return { type: 'list', ordered, start: ordered ? 1 : null, spread: false, children: items };
 }
 
 function imageToMdast(image: CleanImage): Paragraph {

@@ -62,9 +62,12 @@ function firstMeaningfulChild(children: RootContent[]): RootContent | undefined 
 
 const pipeline = unified().use(rehypeSanitize, sanitizeSchema).use(rehypeSlug).use(rehypeNewsBody);
 
-/** Sanitizes a body tree and decorates it (heading ids, link rels, lead-ins); the one pipeline for both formats. */
+/**
+ * Sanitizes a body tree and decorates it (heading ids, link rels, lead-ins): the one pipeline for both formats.
+ * The sanitizer builds a new tree, so the input is left as it was.
+ */
 export function prepareHast(tree: Root): Root {
-  return pipeline.runSync(structuredClone(tree)) as Root;
+  return pipeline.runSync(tree) as Root;
 }
 
 /** Renders a prepared body tree to HTML. */

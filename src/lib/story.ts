@@ -93,9 +93,6 @@ export const storySchema = z
     if (s.updatedAt && s.updatedAt < s.publishedAt) {
       ctx.addIssue({ code: 'custom', path: ['updatedAt'], message: `expected a time after publishedAt (${s.publishedAt})`, input: s.updatedAt });
     }
-    if (s.updateNote && !s.updatedAt) {
-      ctx.addIssue({ code: 'custom', path: ['updatedAt'], message: 'expected updatedAt when there is an updateNote', input: undefined });
-    }
   });
 
 /** The validated fields of a story. */

@@ -42,7 +42,7 @@ describe('token rules', () => {
     expect(await viewer.getDocument('drafts.story-1')).toMatchObject({ _id: 'drafts.story-1' });
     const { statusCode, body } = await failure(viewer.patch('story-1').set({ a: 1 }).commit());
     expect(statusCode).toBe(403);
-    expect(body).toMatchObject({ error: { type: 'mutationError', items: [{ error: { type: 'insufficientPermissionsError' } }] } });
+    expect(body).toMatchObject({ error: { type: 'mutationError', items: [{ error: { type: 'insufficientPermissionsError', permission: 'update' } }] } });
   });
 
   test('editors and administrators write', async () => {

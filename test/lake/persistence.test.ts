@@ -106,6 +106,14 @@ describe('concurrency', () => {
     expect((await t.client().getDocument('counter'))?.['n']).toBe(50);
   });
 
+  test('concurrent first writes to a new dataset all land in one store', async () => {
+    const fresh = () => t.client(TOKENS.editor, '2025-02-19', 'fresh');
+    await Promise.all(Array.from({ length: 20 }, (_, index) => fresh().create({ _id: `doc-${index}`, _type: 'story' })));
+    expect(await fresh().fetch('count(*)')).toBe(20);
+    await t.restart();
+    expect(await fresh().fetch('count(*)')).toBe(20);
+  });
+
   test('read-modify-write writers with ifRevisionID retry on 409 and lose nothing', async () => {
     await t.client().create({ _id: 'counter', _type: 'counter', n: 0 });
     let conflicts = 0;
