@@ -12,4 +12,6 @@ export default defineConfig({
   // No client JavaScript: pages are plain HTML and CSS.
   prefetch: false,
   devToolbar: { enabled: false },
+  // Pages whose data did not change (same cacheKey, see src/lib/cache-key.ts) are copied from the previous build.
+  experimental: { incrementalBuild: true },
 });

@@ -30,6 +30,7 @@ export const blockContent = defineType({
         { title: 'Normal', value: 'normal' },
         { title: 'Heading', value: 'h2' },
         { title: 'Subheading', value: 'h3' },
+        { title: 'Minor heading', value: 'h4' },
         { title: 'Quote', value: 'blockquote' },
       ],
       lists: [
@@ -41,6 +42,7 @@ export const blockContent = defineType({
           { title: 'Strong', value: 'strong' },
           { title: 'Emphasis', value: 'em' },
           { title: 'Code', value: 'code' },
+          { title: 'Strike', value: 'strike-through' },
           // For "Why it matters:" style labels at the start of a paragraph; the site renders them bold.
           { title: 'Lead-in label', value: 'leadIn', icon: LeadInIcon, component: LeadInDecorator },
         ],
@@ -71,6 +73,30 @@ export const blockContent = defineType({
       options: { hotspot: true },
       fields: [altField, captionField],
       validation: (rule) => rule.assetRequired().error('Choose an image for this image block, or remove the block'),
+    }),
+    // A simple table: the first row is the header; cells are plain text (the @sanity/table shape).
+    defineArrayMember({
+      name: 'table',
+      title: 'Table',
+      type: 'object',
+      fields: [
+        defineField({
+          name: 'rows',
+          title: 'Rows',
+          type: 'array',
+          of: [
+            defineArrayMember({
+              name: 'tableRow',
+              title: 'Row',
+              type: 'object',
+              fields: [defineField({ name: 'cells', title: 'Cells', type: 'array', of: [defineArrayMember({ type: 'string' })] })],
+              preview: { select: { cells: 'cells' }, prepare: ({ cells }: { cells?: string[] }) => ({ title: (cells ?? []).join(' | ') }) },
+            }),
+          ],
+          validation: (rule) => rule.min(1).error('A table needs at least a header row'),
+        }),
+      ],
+      preview: { select: { rows: 'rows' }, prepare: ({ rows }: { rows?: { cells?: string[] }[] }) => ({ title: `Table: ${(rows?.[0]?.cells ?? []).join(' | ')}` }) },
     }),
   ],
 });

@@ -21,6 +21,14 @@ export const section = defineType({
       validation: (rule) => rule.custom(slugValid('Generate a slug from the name')),
     }),
     defineField({ name: 'description', title: 'Description', type: 'text', rows: 3 }),
+    defineField({
+      name: 'order',
+      title: 'Position in the navigation',
+      type: 'number',
+      description: 'Sections are listed from the lowest number up.',
+      validation: (rule) => rule.integer().min(0).error('Use a whole number, 0 or more'),
+    }),
   ],
+  orderings: [{ title: 'Navigation order', name: 'navigation', by: [{ field: 'order', direction: 'asc' }] }],
   preview: { select: { title: 'name', subtitle: 'slug.current' } },
 });

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatIssue } from '../src/lib/content-error.ts';
 import { readContentDir } from '../src/lib/content-files.ts';
-import { siteSourceToDocuments, type SanityDocument } from '../src/lib/sanity/documents.ts';
+import { imagePaths, siteSourceToDocuments, type SanityDocument } from '../src/lib/sanity/documents.ts';
 import { validateSite } from '../src/lib/site.ts';
 import { fail, failSanity, sanityFromArgs } from './lib/sanity-cli.ts';
 
@@ -33,13 +33,10 @@ const issues = validateSite(source);
 if (issues.length > 0) fail(`the content has ${issues.length} problem(s); nothing was imported:\n${issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`);
 
 // Images: every distinct local path is uploaded once; Sanity dedupes identical files into one asset.
-const imagePaths = new Set<string>();
-for (const { story } of source.stories) if (story.image) imagePaths.add(story.image.src);
-for (const { def } of source.authors) if (def.image) imagePaths.add(def.image.src);
+const paths = imagePaths(source);
 const assets = new Map<string, string>();
 let uploaded = 0;
-for (const src of [...imagePaths].sort()) {
-  if (/^https?:/.test(src)) continue;
+for (const src of paths) {
   const file = path.join(publicDir, src);
   const data = await readFile(file).catch(() => fail(`${src}: no such file under ${path.relative(process.cwd(), publicDir)}/`));
   try {
@@ -49,9 +46,9 @@ for (const src of [...imagePaths].sort()) {
     failSanity(error, config);
   }
   uploaded += 1;
-  process.stdout.write(`\rimages: ${uploaded}/${imagePaths.size}`);
+  process.stdout.write(`\rimages: ${uploaded}/${paths.length}`);
 }
-if (imagePaths.size) process.stdout.write('\n');
+if (paths.length) process.stdout.write('\n');
 
 const documents = siteSourceToDocuments(source, (src) => assets.get(src));
 let existing: SanityDocument[];

@@ -145,6 +145,33 @@ describe('findSimilar ranking', () => {
   });
 });
 
+describe('findSimilar tag score', () => {
+  // Every tag is on two of five stories, so each has idf ln(5/2) and the score is a share of tag counts.
+  const docs = [
+    story('q', 'One', 'alpha', { tags: ['a', 'b'] }),
+    story('x', 'Two', 'beta', { tags: ['a'] }),
+    story('y', 'Three', 'gamma', { tags: ['b', 'c'] }),
+    story('z', 'Four', 'delta', { tags: ['c'] }),
+    story('w', 'Five', 'epsilon'),
+  ];
+
+  test.each([
+    ['q', [['x', 0.5], ['y', 0.5]]], // one shared tag of the larger set's two
+    ['x', [['q', 0.5]]],
+    ['z', [['y', 0.5]]],
+    ['w', []],
+  ])('tags only, %s: shared idf divided by the larger of the two tag idf sums', (id, expected) => {
+    const links = findSimilar(docs, { signals: 'tags' }).get(id) ?? [];
+    expect(links.map((link) => [link.id, link.score])).toEqual(expected);
+  });
+
+  test('hybrid mixes the two by tagWeight', () => {
+    const tags = findSimilar(docs, { signals: 'tags' }).get('q')?.[0]?.score ?? NaN;
+    const hybrid = findSimilar(docs, { tagWeight: 0.3 }).get('q')?.[0]?.score ?? NaN;
+    expect(hybrid).toBeCloseTo(0.3 * tags, 9); // no words in common, so the text part is 0
+  });
+});
+
 describe('findSimilar recency rule', () => {
   const docs = [
     { ...QUERY, publishedAt: '2025-06-01T00:00:00Z' },

@@ -26,7 +26,7 @@ export interface LakeResponse {
   writeHead(status: number, headers?: OutgoingHttpHeaders): unknown;
   write(chunk: string): boolean;
   end(): unknown;
-  end(chunk: string): unknown;
+  end(chunk: string | Uint8Array): unknown;
   on(event: 'close', listener: () => void): unknown;
 }
 

@@ -47,6 +47,8 @@ export interface RunningLake {
 export interface LakeApp {
   /** Handles one request; works with `http.createServer` and `http2.createSecureServer({allowHTTP1: true})`. */
   handler: (req: LakeRequest, res: LakeResponse) => void;
+  /** Sets the base URL written into uploaded assets' `url` (otherwise taken from each request's Host header). */
+  setPublicUrl(url: string): void;
   /** Ends webhook retries and writes every dataset's snapshot (close the server first). */
   close(): Promise<void>;
   webhooksIdle(): Promise<void>;
@@ -68,9 +70,13 @@ export async function createLakeApp(options: Omit<LakeOptions, 'port' | 'host'>)
     log,
     heartbeatMs: options.listenHeartbeatMs ?? 15_000,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    publicUrl: undefined,
   };
   return {
     handler: createLakeHandler(ctx),
+    setPublicUrl(url) {
+      ctx.publicUrl = url;
+    },
     webhooksIdle: () => webhooks.idle(),
     async close() {
       webhooks.close();
@@ -101,6 +107,8 @@ export async function startLake(options: LakeOptions): Promise<RunningLake> {
   }
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // A wildcard bind has no address to link to; asset URLs then follow each request's Host header.
+  if (host !== '0.0.0.0' && host !== '::') app.setPublicUrl(url);
   let closing: Promise<void> | undefined;
   return {
     url,

@@ -4,7 +4,8 @@
  * `portableTextToMarkdown` writes normalised markdown: `**strong**`, `*em*`, `~~del~~`, `` `code` ``, ATX headings,
  * `- ` bullets and `1. ` numbers (a nested list is indented by its parent's marker width: two spaces under `- `,
  * three under `1. `, which is what CommonMark needs to nest it), `> ` quotes, GFM tables with `| --- |`, images as
- * `![alt](src "caption")`, hard breaks as a trailing backslash. For a markdown body `md`,
+ * `![alt](src "caption")`, hard breaks as a trailing backslash, a plain-text URL as the link it renders as (GFM
+ * autolinks it anyway); empty blocks and images without a resolved `src` are left out. For a markdown body `md`,
  * `N = portableTextToMarkdown(markdownToPortableText(md))` is stable: `markdownToPortableText(N)` deep-equals
  * `markdownToPortableText(md)` (keys included), and the HTML of the blocks equals the HTML of `md`, except for
  * constructs Portable Text (as story bodies define it) cannot hold, which are converted as follows:
@@ -19,7 +20,7 @@
  *   a paragraph after a nested list becomes an item of its own; empty list items are dropped;
  * - nested quotes and headings inside a quote become quote paragraphs, a list inside a quote leaves it, and
  *   adjacent quotes merge into one;
- * - link and image titles other than an image's caption are dropped;
+ * - a link's title is dropped (an image's title is its caption);
  * - table alignment is dropped and cells become plain text (inline markup in a cell is kept as its text);
  * - an image inside a paragraph, list item or quote becomes an image block after that block;
  * - fenced and indented code becomes a paragraph of `code` text with hard breaks; thematic breaks are dropped;

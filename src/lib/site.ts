@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { cacheKey } from './cache-key.ts';
 import type { ContentIssue } from './content-error.ts';
 import { findSimilar, type SimilarLink } from './similar.ts';
 import type { Story, StoryRefs } from './story.ts';
@@ -61,6 +62,8 @@ export interface Site {
   authors: (Author & { url: string; stories: StoryView[] })[];
   tags: (TagCount & { url: string; stories: StoryView[] })[];
   tagIndex: ReturnType<typeof tagIndex<TagCount & { url: string; stories: StoryView[] }>>;
+  /** A digest of what every page's layout shows (the section navigation), part of every page's cache key. */
+  layoutKey: string;
 }
 
 /** Options for `buildSite`. */
@@ -208,13 +211,21 @@ export function buildSite(source: SiteSource, options: BuildSiteOptions): Site {
     .map(({ tag, stories }) => ({ ...tag, count: stories.length, url: urls.tag(tag.slug), stories }))
     .sort((a, b) => a.slug.localeCompare(b.slug));
 
+  const sectionList = source.sections.map(({ def }) => ({ ...def, url: urls.section(def.slug), stories: views.filter((v) => v.section.slug === def.slug) }));
   return {
     stories: views,
-    sections: source.sections.map(({ def }) => ({ ...def, url: urls.section(def.slug), stories: views.filter((v) => v.section.slug === def.slug) })),
+    sections: sectionList,
     authors: source.authors.map(({ def }) => ({ ...def, url: urls.author(def.slug), stories: views.filter((v) => v.authors.some((a) => a.slug === def.slug)) })),
     tags,
     tagIndex: tagIndex(tags),
+    layoutKey: cacheKey(sectionList.map((s) => [s.slug, s.name])),
   };
+}
+
+/** The fields of a story that listings show: what a listing page's cache key depends on. */
+export function toCard(view: StoryCard): StoryCard {
+  const { id, slug, url, title, dek, publishedAt, updatedAt, section, image } = view;
+  return { id, slug, url, title, dek, publishedAt, section, ...(updatedAt ? { updatedAt } : {}), ...(image ? { image } : {}) };
 }
 
 function uniqueBySlug(tags: Tag[]): Tag[] {

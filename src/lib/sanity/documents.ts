@@ -16,6 +16,17 @@ export const documentIds = {
 
 const reference = (id: string, key?: string) => ({ _type: 'reference', _ref: id, ...(key ? { _key: key } : {}) });
 const slugField = (current: string) => ({ _type: 'slug', current });
+/** Every image path the content uses (main images, portraits, inline body images), for the import to upload. */
+export function imagePaths(source: SiteSource): string[] {
+  const paths = new Set<string>();
+  for (const { story } of source.stories) {
+    if (story.image) paths.add(story.image.src);
+    if (story.body.format === 'markdown') for (const m of story.body.value.matchAll(/!\[[^\]]*\]\(([^)\s]+)/g)) if (m[1]) paths.add(m[1]);
+  }
+  for (const { def } of source.authors) if (def.image) paths.add(def.image.src);
+  return [...paths].filter((p) => !/^https?:/.test(p)).sort();
+}
+
 /** A short stable array key derived from what the item points at. */
 const keyOf = (value: string) => createHash('sha1').update(value).digest('hex').slice(0, 12);
 
@@ -63,7 +74,15 @@ export function siteSourceToDocuments(source: SiteSource, imageAsset: (src: stri
 
 function storyToDocument(story: Story, tagSlugs: string[], storyIds: Map<string, string>, imageAsset: (src: string) => string | undefined): SanityDocument {
   const asset = story.image ? imageAsset(story.image.src) : undefined;
-  const body = story.body.format === 'markdown' ? markdownToPortableText(story.body.value, story.id) : story.body.value;
+  const blocks = story.body.format === 'markdown' ? markdownToPortableText(story.body.value, story.id) : story.body.value;
+  // Inline images point at uploaded assets; the `src` the markdown had is not a field of Sanity's image type.
+  const body = blocks.map((block) => {
+    const b = block as Record<string, unknown>;
+    if (b['_type'] !== 'image' || typeof b['src'] !== 'string') return block;
+    const { src, ...rest } = b;
+    const id = imageAsset(src);
+    return id ? { ...rest, asset: reference(id) } : block;
+  });
   return withoutUndefined({
     _id: story.draft ? `drafts.${story.id}` : story.id,
     _type: 'story',
@@ -149,7 +168,12 @@ export function documentsToContent(documents: readonly SanityDocument[], imagePa
       draft: d._id.startsWith('drafts.') ? true : undefined,
     });
     const file = id.startsWith('story-') ? id.slice('story-'.length) : String(frontMatter['slug'] ?? id);
-    const body = portableTextToMarkdown(Array.isArray(d['body']) ? d['body'] : []);
+    const blocks = (Array.isArray(d['body']) ? (d['body'] as Record<string, unknown>[]) : []).map((b) => {
+      const ref = (b['asset'] as { _ref?: string } | undefined)?._ref;
+      const src = b['_type'] === 'image' && ref ? imagePath(ref) : undefined;
+      return src ? { ...b, src } : b;
+    });
+    const body = portableTextToMarkdown(blocks);
     files.push({ path: `stories/${file}.md`, text: `---\n${dump(frontMatter)}---\n\n${body}` });
   }
   return files;

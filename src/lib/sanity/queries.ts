@@ -1,45 +1,24 @@
 // Every GROQ query the project sends lives here. Values always travel as parameters ($name), never spliced in.
-
-/** The fields of a story document the build needs, references resolved (and their ids kept to spot dangling ones). */
-const storyProjection = /* groq */ `{
-  _id,
-  _updatedAt,
-  title,
-  "slug": slug.current,
-  dek,
-  publishedAt,
-  updatedAt,
-  updateNote,
-  "section": section->slug.current,
-  "sectionRef": section._ref,
-  "tags": tags[]->slug.current,
-  "tagRefs": tags[]._ref,
-  "authors": authors[]->slug.current,
-  "authorRefs": authors[]._ref,
-  source,
-  seo,
-  "image": mainImage{alt, caption, credit, hotspot, crop, "assetRef": asset._ref, "asset": asset->{_id, url, originalFilename, "width": metadata.dimensions.width, "height": metadata.dimensions.height}},
-  "related": related[]->slug.current,
-  "relatedRefs": related[]._ref,
-  "body": body[]{..., _type == "image" => {"src": asset->url, "assetRef": asset._ref}}
-}`;
-
-/** The whole site in one round trip: stories, sections, authors and tags, each in a stable order. */
-export const siteQuery = /* groq */ `{
-  "stories": *[_type == "story" && defined(slug.current)] | order(_id asc) ${storyProjection},
-  "sections": *[_type == "section"] | order(coalesce(order, 1000) asc, slug.current asc) {_id, name, "slug": slug.current, description},
-  "authors": *[_type == "author"] | order(slug.current asc) {_id, name, "slug": slug.current, bio, role, "image": image{alt, "src": asset->url}},
-  "tags": *[_type == "tag"] | order(slug.current asc) {_id, name, "slug": slug.current, description, aliases}
-}`;
-
-/** Ids and revisions of every document the site is built from, to tell what changed and what was deleted. */
-export const revisionsQuery = /* groq */ `*[_type in $types]{_id, _rev, _updatedAt}`;
-
-/** The documents of the given types changed after `$since` (an ISO time). */
-export const changedSinceQuery = /* groq */ `*[_type in $types && _updatedAt > $since] | order(_updatedAt asc)`;
-
-/** One story by slug. */
-export const storyBySlugQuery = /* groq */ `*[_type == "story" && slug.current == $slug][0] ${storyProjection}`;
+//
+// The build reads whole documents and resolves references itself (src/lib/sanity/source.ts) rather than with
+// `->` projections: the rebuild service keeps a mirror of these same documents and syncs only what changed, and
+// one mapping then serves both a full read and the mirror.
 
 /** The document types the site is built from. */
 export const SITE_TYPES = ['story', 'section', 'author', 'tag'] as const;
+
+/** Every document the site is built from (`$types` = SITE_TYPES), and the image assets with what the site uses. */
+export const siteDocumentsQuery = /* groq */ `{
+  "documents": *[_type in $types] | order(_id asc),
+  "assets": *[_type == "sanity.imageAsset"] | order(_id asc) {_id, _type, _updatedAt, url, originalFilename, extension, "width": metadata.dimensions.width, "height": metadata.dimensions.height}
+}`;
+
+/** Documents of the site's types and image assets changed after `$since` (an ISO time), for incremental syncs. */
+export const changedSinceQuery = /* groq */ `{
+  "documents": *[_type in $types && _updatedAt > $since] | order(_id asc),
+  "assets": *[_type == "sanity.imageAsset" && _updatedAt > $since] | order(_id asc) {_id, _type, _updatedAt, url, originalFilename, extension, "width": metadata.dimensions.width, "height": metadata.dimensions.height},
+  "ids": *[_type in $types || _type == "sanity.imageAsset"]._id
+}`;
+
+/** One story by slug, with its references' slugs (for previews and tools). */
+export const storyBySlugQuery = /* groq */ `*[_type == "story" && slug.current == $slug][0]{..., "section": section->slug.current}`;

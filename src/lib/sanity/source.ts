@@ -6,40 +6,69 @@ import { tagDefSchema } from '../tags.ts';
 import { authorSchema, sectionSchema } from '../taxonomy.ts';
 import { describeSanityError, sanityClient } from './client.ts';
 import { sanityConfigFromEnv, type SanityConfig } from './config.ts';
-import { siteQuery } from './queries.ts';
+import { SITE_TYPES, siteDocumentsQuery } from './queries.ts';
 
 /** Widths offered in a Sanity image's `srcset`. */
 export const IMAGE_WIDTHS = [480, 800, 1200, 1600] as const;
 
 type Doc = Record<string, unknown>;
-/** The shape `siteQuery` answers with. */
-export interface SiteQueryResult {
-  stories: Doc[];
-  sections: Doc[];
-  authors: Doc[];
-  tags: Doc[];
+/** An image asset as `siteDocumentsQuery` projects it. */
+export interface SanityAsset {
+  _id: string;
+  url: string;
+  originalFilename?: string;
+  width?: number;
+  height?: number;
+}
+/** The shape `siteDocumentsQuery` answers with. */
+export interface SiteDocuments {
+  documents: Doc[];
+  assets: SanityAsset[];
 }
 
 /** Reads the whole site from Sanity with the configuration in `env`; problems come back as issues. */
 export async function loadSanitySource(env: NodeJS.ProcessEnv): Promise<SiteSource> {
   const { config, issues } = sanityConfigFromEnv(env);
   if (!config) throw new ContentError(issues);
-  let result: SiteQueryResult;
+  return siteSourceFromDocuments(await fetchSiteDocuments(config), config);
+}
+
+/** Fetches every document the site is built from. */
+export async function fetchSiteDocuments(config: SanityConfig): Promise<SiteDocuments> {
   try {
-    result = await sanityClient(config).fetch<SiteQueryResult>(siteQuery, {});
+    return await sanityClient(config).fetch<SiteDocuments>(siteDocumentsQuery, { types: [...SITE_TYPES] });
   } catch (error) {
     throw new ContentError([{ where: config.apiHost ?? `project ${config.projectId}`, field: '', message: describeSanityError(error, config) }]);
   }
-  return siteSourceFromSanity(result, config);
 }
 
-/** Maps the documents of `siteQuery` to the source-independent model; issues name the document `_id` and field. */
-export function siteSourceFromSanity(result: SiteQueryResult, config: Pick<SanityConfig, 'projectId' | 'dataset' | 'apiHost'>): SiteSource {
+/**
+ * Maps Sanity documents to the source-independent model, resolving references by id; issues name the document
+ * `_id` and the field. In preview, a `drafts.` document stands in for its published version.
+ */
+export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<SanityConfig, 'projectId' | 'dataset' | 'apiHost'>): SiteSource {
   const issues: ContentIssue[] = [];
   const images = createImageUrlBuilder({ projectId: config.projectId, dataset: config.dataset, ...(config.apiHost ? { baseUrl: config.apiHost } : {}) });
+  const assets = new Map(input.assets.map((a) => [a._id, a]));
+  // A draft overlays its published document (preview reads both); published reads never see drafts.
+  const byId = new Map<string, Doc>();
+  for (const doc of input.documents) {
+    const id = String(doc['_id']);
+    if (id.startsWith('drafts.')) byId.set(id.slice('drafts.'.length), doc);
+    else if (!byId.has(id) || !String(byId.get(id)?.['_id']).startsWith('drafts.')) byId.set(id, doc);
+  }
+  const docs = [...byId.values()].sort((a, b) => String(a['_id']).localeCompare(String(b['_id'])));
+  const of = (type: string) => docs.filter((d) => d['_type'] === type);
+  const slugOf = (doc: Doc | undefined) => (doc?.['slug'] as { current?: unknown } | undefined)?.current;
+  const deref = (ref: unknown, type: string): Doc | undefined => {
+    const id = (ref as { _ref?: unknown } | null | undefined)?._ref;
+    const doc = typeof id === 'string' ? byId.get(id) : undefined;
+    return doc?.['_type'] === type ? doc : undefined;
+  };
+  const refId = (ref: unknown) => (ref as { _ref?: unknown } | null | undefined)?._ref;
 
-  const taxonomy = <T extends import('zod').ZodType>(docs: Doc[], schema: T, fields: (d: Doc) => Doc) =>
-    docs.flatMap((doc) => {
+  const taxonomy = <T extends import('zod').ZodType>(docsOfType: Doc[], schema: T, fields: (d: Doc) => Doc) =>
+    docsOfType.flatMap((doc) => {
       const where = String(doc['_id']);
       const parsed = schema.safeParse(withoutNulls(fields(doc)), { reportInput: true });
       if (parsed.success) return [{ def: parsed.data as import('zod').output<T>, where }];
@@ -47,50 +76,74 @@ export function siteSourceFromSanity(result: SiteQueryResult, config: Pick<Sanit
       return [];
     });
 
-  const sections = taxonomy(result.sections, sectionSchema, (d) => ({ slug: d['slug'], name: d['name'], description: d['description'] }));
-  const authors = taxonomy(result.authors, authorSchema, (d) => ({ slug: d['slug'], name: d['name'], bio: d['bio'], role: d['role'], image: imageOrUndefined(d['image']) }));
-  const tags = taxonomy(result.tags, tagDefSchema, (d) => ({ name: d['name'], slug: d['slug'], description: d['description'], aliases: d['aliases'] ?? undefined }));
+  const sectionDocs = of('section').sort((a, b) => Number(a['order'] ?? 1000) - Number(b['order'] ?? 1000) || String(slugOf(a)).localeCompare(String(slugOf(b))));
+  const sections = taxonomy(sectionDocs, sectionSchema, (d) => ({ slug: slugOf(d), name: d['name'], description: d['description'] }));
+  const authors = taxonomy(of('author'), authorSchema, (d) => {
+    const image = d['image'] as Doc | undefined;
+    const asset = assets.get(String(refId(image?.['asset'])));
+    return { slug: slugOf(d), name: d['name'], bio: d['bio'], role: d['role'], image: image && asset ? { src: images.image(asset._id).width(400).url(), alt: image['alt'] } : undefined };
+  });
+  const tags = taxonomy(of('tag'), tagDefSchema, (d) => ({ name: d['name'], slug: slugOf(d), description: d['description'], aliases: d['aliases'] ?? undefined }));
 
   const stories: SiteSource['stories'] = [];
   const rejected: SiteSource['rejected'] = [];
-  for (const doc of result.stories) {
+  for (const doc of of('story')) {
+    if (typeof slugOf(doc) !== 'string') {
+      issues.push({ where: String(doc['_id']), field: 'slug', message: 'expected a slug, received nothing', hint: 'generate one from the headline in the Studio' });
+      continue;
+    }
     const id = String(doc['_id']).replace(/^drafts\./, '');
     const where = String(doc['_id']);
-    issues.push(...danglingReferences(doc, where));
-    const image = doc['image'] as Doc | null | undefined;
+    const list = (field: string) => (Array.isArray(doc[field]) ? (doc[field] as unknown[]) : []);
+    const resolveAll = (field: string, type: string) =>
+      list(field).map((ref, i) => {
+        const target = deref(ref, type);
+        if (!target) issues.push(dangling(where, `${field}[${i}]`, refId(ref)));
+        return slugOf(target);
+      });
+    const sectionDoc = deref(doc['section'], 'section');
+    if (doc['section'] && !sectionDoc) issues.push(dangling(where, 'section', refId(doc['section'])));
+
+    const image = doc['mainImage'] as Doc | null | undefined;
     let storyImage: Doc | undefined;
-    if (image) {
-      const asset = image['asset'] as Doc | null | undefined;
-      if (!asset) {
-        if (image['assetRef']) issues.push({ where, field: 'mainImage.asset', message: `the image asset "${String(image['assetRef'])}" does not exist`, hint: 'upload the image again' });
-      } else {
-        const builder = images.image({ asset: { _ref: String(asset['_id']) }, ...(image['hotspot'] ? { hotspot: image['hotspot'] } : {}), ...(image['crop'] ? { crop: image['crop'] } : {}) } as never);
+    if (image?.['asset']) {
+      const asset = assets.get(String(refId(image['asset'])));
+      if (!asset) issues.push({ where, field: 'mainImage.asset', message: `the image asset "${String(refId(image['asset']))}" does not exist`, hint: 'upload the image again' });
+      else {
+        const source = { asset: { _ref: asset._id }, ...(image['hotspot'] ? { hotspot: image['hotspot'] } : {}), ...(image['crop'] ? { crop: image['crop'] } : {}) };
+        const builder = images.image(source as never);
         storyImage = {
           src: builder.width(1200).url(),
           srcset: IMAGE_WIDTHS.map((w) => `${builder.width(w).url()} ${w}w`).join(', '),
           alt: image['alt'],
           caption: image['caption'],
           credit: image['credit'],
-          width: asset['width'],
-          height: asset['height'],
+          width: asset.width,
+          height: asset.height,
         };
       }
     }
+    const body = list('body').map((block) => {
+      const b = block as Doc;
+      if (b['_type'] !== 'image') return block;
+      const asset = assets.get(String(refId(b['asset'])));
+      return asset ? { ...b, src: images.image(asset._id).width(1200).url() } : block;
+    });
     const raw = withoutNulls({
       title: doc['title'],
-      slug: doc['slug'],
+      slug: slugOf(doc),
       dek: doc['dek'],
       publishedAt: doc['publishedAt'],
       updatedAt: doc['updatedAt'],
       updateNote: doc['updateNote'],
-      section: doc['section'],
-      tags: compact(doc['tags']),
-      authors: compact(doc['authors']),
+      section: sectionDoc ? slugOf(sectionDoc) : undefined,
+      tags: compact(resolveAll('tags', 'tag')),
+      authors: compact(resolveAll('authors', 'author')),
       source: doc['source'] ? pick(doc['source'] as Doc, ['name', 'url']) : undefined,
       image: storyImage,
       seo: doc['seo'] ? pick(doc['seo'] as Doc, ['metaTitle', 'metaDescription']) : undefined,
-      related: compact(doc['related']),
-      body: { format: 'portable-text', value: Array.isArray(doc['body']) ? doc['body'] : [] },
+      related: compact(resolveAll('related', 'story')),
+      body: { format: 'portable-text', value: body },
     });
     const parsed = parseStory(id, where, raw);
     issues.push(...parsed.issues.map((i) => ({ ...i, field: sanityField(i.field) })));
@@ -100,21 +153,8 @@ export function siteSourceFromSanity(result: SiteQueryResult, config: Pick<Sanit
   return { stories, rejected, sections, authors, tags, issues };
 }
 
-/** A reference whose target is missing (or unpublished) resolves to null: name it. */
-function danglingReferences(doc: Doc, where: string): ContentIssue[] {
-  const issues: ContentIssue[] = [];
-  const check = (field: string, resolved: unknown, ref: unknown) => {
-    if (typeof ref === 'string' && (resolved === null || resolved === undefined)) {
-      issues.push({ where, field, message: `the reference points at "${ref}", which does not exist or is not published`, hint: 'publish that document or pick another' });
-    }
-  };
-  check('section', doc['section'], doc['sectionRef']);
-  for (const [field, refsField] of [['tags', 'tagRefs'], ['authors', 'authorRefs'], ['related', 'relatedRefs']] as const) {
-    const resolved = Array.isArray(doc[field]) ? (doc[field] as unknown[]) : [];
-    const refs = Array.isArray(doc[refsField]) ? (doc[refsField] as unknown[]) : [];
-    refs.forEach((ref, i) => check(`${field}[${i}]`, resolved[i], ref));
-  }
-  return issues;
+function dangling(where: string, field: string, ref: unknown): ContentIssue {
+  return { where, field, message: `the reference points at "${String(ref)}", which does not exist or is not published`, hint: 'publish that document or pick another' };
 }
 
 /** Story fields that Sanity names differently from the model. */
@@ -128,11 +168,6 @@ function compact(value: unknown): unknown {
 
 function pick(doc: Doc, keys: string[]): Doc {
   return Object.fromEntries(keys.filter((k) => doc[k] !== null && doc[k] !== undefined).map((k) => [k, doc[k]]));
-}
-
-function imageOrUndefined(value: unknown): Doc | undefined {
-  const image = value as Doc | null | undefined;
-  return image && image['src'] ? { src: image['src'], alt: image['alt'] } : undefined;
 }
 
 /** GROQ answers null for a missing field; the model wants the field absent. */

@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { dirname, extname, join } from 'node:path';
+import { requireAuthenticated, requireWriter } from './auth.ts';
+import { runTransaction } from './endpoints.ts';
+import { apiError, dataError } from './errors.ts';
+import { corsHeaders, headerValue, readBytes, sendJson, type LakeCall, type LakeContext, type LakeRequest, type LakeResponse } from './http.ts';
+import { randomId } from './ids.ts';
+import type { SanityDoc } from './store.ts';
+
+/** Image formats the lake can read dimensions from, as Sanity names their extensions. */
+export type ImageFormat = 'png' | 'jpg' | 'gif' | 'webp' | 'svg';
+
+const MIME_TYPES: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  svg: 'image/svg+xml',
+  pdf: 'application/pdf',
+  txt: 'text/plain; charset=utf-8',
+  json: 'application/json',
+  mp4: 'video/mp4',
+  mp3: 'audio/mpeg',
+};
+
+/** Reads an image's format and pixel size from its first bytes (PNG, JPEG, GIF, WebP, SVG); undefined if unknown. */
+export function imageSize(bytes: Buffer): { format: ImageFormat; width: number; height: number } | undefined {
+  if (bytes.length >= 24 && bytes.readUInt32BE(0) === 0x89504e47 && bytes.toString('ascii', 12, 16) === 'IHDR') {
+    return { format: 'png', width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+  }
+  if (bytes.length >= 10 && /^GIF8[79]a$/.test(bytes.toString('ascii', 0, 6))) {
+    return { format: 'gif', width: bytes.readUInt16LE(6), height: bytes.readUInt16LE(8) };
+  }
+  if (bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xd8) return jpegSize(bytes);
+  if (bytes.length >= 30 && bytes.toString('ascii', 0, 4) === 'RIFF' && bytes.toString('ascii', 8, 12) === 'WEBP') return webpSize(bytes);
+  const head = bytes.toString('utf8', 0, Math.min(bytes.length, 4096));
+  if (/<svg[\s>]/.test(head)) return svgSize(head);
+  return undefined;
+}
+
+function jpegSize(bytes: Buffer): { format: 'jpg'; width: number; height: number } | undefined {
+  let offset = 2;
+  while (offset + 9 < bytes.length) {
+    if (bytes[offset] !== 0xff) return undefined;
+    const marker = bytes[offset + 1] ?? 0;
+    if (marker === 0xff) {
+      offset += 1; // fill byte
+      continue;
+    }
+    // SOF0..SOF15 carry the frame size; C4 (DHT), C8 (JPG) and CC (DAC) share the range but do not.
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      return { format: 'jpg', height: bytes.readUInt16BE(offset + 5), width: bytes.readUInt16BE(offset + 7) };
+    }
+    offset += 2 + bytes.readUInt16BE(offset + 2);
+  }
+  return undefined;
+}
+
+function webpSize(bytes: Buffer): { format: 'webp'; width: number; height: number } | undefined {
+  const chunk = bytes.toString('ascii', 12, 16);
+  if (chunk === 'VP8 ') return { format: 'webp', width: bytes.readUInt16LE(26) & 0x3fff, height: bytes.readUInt16LE(28) & 0x3fff };
+  if (chunk === 'VP8L') {
+    const bits = bytes.readUInt32LE(21);
+    return { format: 'webp', width: (bits & 0x3fff) + 1, height: ((bits >> 14) & 0x3fff) + 1 };
+  }
+  if (chunk === 'VP8X') return { format: 'webp', width: bytes.readUIntLE(24, 3) + 1, height: bytes.readUIntLE(27, 3) + 1 };
+  return undefined;
+}
+
+function svgSize(head: string): { format: 'svg'; width: number; height: number } | undefined {
+  const tag = /<svg\b[^>]*>/.exec(head)?.[0] ?? '';
+  const attribute = (name: string): number | undefined => {
+    const value = new RegExp(`\\s${name}\\s*=\\s*["']\\s*([\\d.]+)(px)?\\s*["']`).exec(tag)?.[1];
+    return value === undefined ? undefined : Number(value);
+  };
+  const viewBox = /\sviewBox\s*=\s*["']\s*[-\d.]+[\s,]+[-\d.]+[\s,]+([\d.]+)[\s,]+([\d.]+)\s*["']/.exec(tag);
+  const width = attribute('width') ?? (viewBox?.[1] === undefined ? undefined : Number(viewBox[1]));
+  const height = attribute('height') ?? (viewBox?.[2] === undefined ? undefined : Number(viewBox[2]));
+  if (width === undefined || height === undefined || !(width > 0) || !(height > 0)) return undefined;
+  return { format: 'svg', width: Math.round(width), height: Math.round(height) };
+}
+
+/** `POST /assets/images/:dataset` and `/assets/files/:dataset`: stores the bytes and creates the asset document. */
+export async function routeAssets(call: LakeCall): Promise<number> {
+  const [, kind, datasetName] = call.segments;
+  if ((kind !== 'images' && kind !== 'files') || datasetName === undefined || call.segments.length !== 3) {
+    throw apiError(404, `No route for ${call.method} /${call.segments.join('/')}: expected /assets/images/:dataset or /assets/files/:dataset`);
+  }
+  if (call.method !== 'POST') throw apiError(405, `Method ${call.method} not allowed on /${call.segments.join('/')}: use POST with the file as the body`);
+  requireAuthenticated(call.caller, 'Uploading assets');
+  requireWriter(call.caller, 'create');
+  const bytes = await readBytes(call.req, call.ctx.bodyLimit);
+  if (bytes.length === 0) throw dataError(400, 'httpBadRequest', 'Empty upload: send the file as the request body');
+  const sha1 = createHash('sha1').update(bytes).digest('hex');
+  const filename = call.search.get('filename') ?? undefined;
+  let id: string;
+  let extension: string;
+  let path: string;
+  let extra: Record<string, unknown> = {};
+  if (kind === 'images') {
+    const size = imageSize(bytes);
+    if (size === undefined) throw dataError(400, 'invalidImageError', `Invalid image${filename === undefined ? '' : ` "${filename}"`}: could not read its format and size (the lake reads PNG, JPEG, GIF, WebP and SVG)`);
+    extension = size.format;
+    id = `image-${sha1}-${size.width}x${size.height}-${extension}`;
+    path = `images/${call.projectId}/${datasetName}/${sha1}-${size.width}x${size.height}.${extension}`;
+    extra = {
+      metadata: {
+        _type: 'sanity.imageMetadata',
+        dimensions: { _type: 'sanity.imageDimensions', width: size.width, height: size.height, aspectRatio: size.width / size.height },
+      },
+    };
+  } else {
+    extension = extname(filename ?? '').slice(1).toLowerCase() || 'bin';
+    if (!/^[a-z0-9]{1,10}$/.test(extension)) extension = 'bin';
+    id = `file-${sha1}-${extension}`;
+    path = `files/${call.projectId}/${datasetName}/${sha1}.${extension}`;
+  }
+  const store = await call.ctx.datasets.create(datasetName);
+  const directory = call.ctx.datasets.assetDirectory(datasetName);
+  await writeDurably(join(directory, `${sha1}.${extension}`), bytes);
+  // Sanity keeps one asset per content hash: uploading the same bytes again answers the existing document.
+  const existing = store.get(id);
+  if (existing !== undefined) return sendJson(call.req, call.res, 200, { document: existing });
+  const base = call.ctx.publicUrl ?? `http://${headerValue(call.req.headers.host) ?? headerValue(call.req.headers[':authority']) ?? '127.0.0.1'}`;
+  const doc: SanityDoc = {
+    _id: id,
+    _type: kind === 'images' ? 'sanity.imageAsset' : 'sanity.fileAsset',
+    assetId: sha1,
+    extension,
+    mimeType: kind === 'images' ? (MIME_TYPES[extension] ?? 'application/octet-stream') : (headerValue(call.req.headers['content-type']) ?? MIME_TYPES[extension] ?? 'application/octet-stream'),
+    path,
+    sha1hash: sha1,
+    size: bytes.length,
+    uploadId: randomId(),
+    url: `${base}/${path}`,
+    ...extra,
+  };
+  for (const key of ['filename', 'label', 'title', 'description', 'creditLine'] as const) {
+    const value = call.search.get(key);
+    if (value !== null) doc[key === 'filename' ? 'originalFilename' : key] = value;
+  }
+  const sourceName = call.search.get('sourceName');
+  if (sourceName !== null) doc['source'] = { id: call.search.get('sourceId'), name: sourceName, url: call.search.get('sourceUrl') };
+  const transaction = await runTransaction(call, store, [{ createIfNotExists: doc }], { transactionId: randomId(), dryRun: false, autoGenerateArrayKeys: false });
+  const stored = transaction.changes.find((change) => change.id === id)?.after ?? store.get(id);
+  return sendJson(call.req, call.res, 200, { document: stored });
+}
+
+async function writeDurably(file: string, bytes: Buffer): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const temp = `${file}.tmp-${process.pid}-${randomId(8)}`;
+  const handle = await open(temp, 'w');
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, file);
+}
+
+/** `GET /images/:projectId/:dataset/:file` (and `/files/...`): an uploaded asset's bytes; image transforms are ignored. */
+export async function serveAsset(
+  ctx: LakeContext,
+  req: LakeRequest,
+  res: LakeResponse,
+  kind: 'images' | 'files',
+  [datasetName, file]: [string, string],
+): Promise<number> {
+  // Image URLs carry the size (`<sha1>-<w>x<h>.<ext>`); the stored file is `<sha1>.<ext>`.
+  const match = /^([0-9a-f]{40})(?:-\d+x\d+)?\.([a-z0-9]{1,10})$/.exec(file);
+  if (match?.[1] === undefined || match[2] === undefined) throw apiError(404, `No asset "${file}": expected <sha1>${kind === 'images' ? '-<width>x<height>' : ''}.<extension>`);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(join(ctx.datasets.assetDirectory(datasetName), `${match[1]}.${match[2]}`));
+  } catch {
+    throw apiError(404, `No asset "${file}" in dataset "${datasetName}"`);
+  }
+  res.writeHead(200, {
+    ...corsHeaders(req),
+    'content-type': MIME_TYPES[match[2]] ?? 'application/octet-stream',
+    'content-length': String(bytes.length),
+    'cache-control': 'public, max-age=31536000, immutable',
+  });
+  if (req.method === 'HEAD') res.end();
+  else res.end(bytes);
+  return 200;
+}
