@@ -3,14 +3,14 @@
  * entities, event and optionally topic), runs `findSimilar` with each signal, and scores the rankings.
  *
  * Only `title`, `body` and `entities` reach the algorithm. Ids in ECB+ spell out the topic ("1_10ecb"),
- * so each article goes in under its zero-padded line number instead; the id stays an opaque key here.
+ * so each article goes in under an opaque key instead (see `algorithmKeys`).
  */
 import { describeValue } from '../../src/lib/content-error.ts';
 import { findSimilar, type SimilarInput, type SimilarLink, type SimilarOptions, type SimilarSignals } from '../../src/lib/similar.ts';
 
 /** One line of a relevance set. */
 export interface EvalArticle {
-  /** 1-based line number in the file; the algorithm sees it as the article's id. */
+  /** 1-based line number in the file, for error messages and the shuffle of `algorithmKeys`. */
   line: number;
   id: string;
   title: string;
@@ -26,7 +26,7 @@ export interface MethodMetrics {
   queries: number;
   /** Mean share of the top 5 that are the same event (a short list still divides by 5). */
   p5: number;
-  /** Mean of 1 / rank of the first same-event link over the whole ranking (0 when none is ranked). */
+  /** Mean of 1 / rank of the first same-event link in the ranking (0 when none is ranked; see `evaluateMethod`). */
   mrr: number;
   /** Share of queries with at least one same-event link in the top 5. */
   coverage1: number;
@@ -123,20 +123,29 @@ export function parseEvalJsonl(source: string, fileName: string): EvalArticle[] 
   return articles;
 }
 
-/** The algorithm's view of the articles: line number as id, entities as tags, nothing else. */
+/** The algorithm's view of the articles: an opaque key as id, entities as tags, nothing else. */
 export function toSimilarInputs(articles: readonly EvalArticle[]): SimilarInput[] {
-  const width = String(Math.max(...articles.map((a) => a.line))).length;
-  return articles.map((a) => ({ id: keyOf(a, width), title: a.title, text: a.body, tags: a.entities }));
+  const keys = algorithmKeys(articles);
+  return articles.map((a, n) => ({ id: keys[n] ?? '', title: a.title, text: a.body, tags: a.entities }));
 }
 
-function keyOf(article: EvalArticle, width: number): string {
-  return String(article.line).padStart(width, '0');
+/**
+ * The id findSimilar sees for each article: its position in a fixed shuffle of the file. Not the
+ * line number itself: ECB+ lines are in topic order and the id is findSimilar's last tie-break, so
+ * tied scores (frequent with tags only) would lean towards the first topics.
+ */
+export function algorithmKeys(articles: readonly EvalArticle[]): string[] {
+  const rand = random(0x5eed);
+  const shuffled = articles.map((a) => ({ line: a.line, r: rand() })).sort((x, y) => x.r - y.r || x.line - y.line);
+  const position = new Map(shuffled.map((entry, n) => [entry.line, n]));
+  const width = String(Math.max(0, articles.length - 1)).length;
+  return articles.map((a) => String(position.get(a.line) ?? 0).padStart(width, '0'));
 }
 
-/** Scores rankings (keyed as `toSimilarInputs` keys them) against the event labels. */
+/** Scores rankings (keyed by `algorithmKeys`) against the event labels. */
 export function scoreRankings(articles: readonly EvalArticle[], rankings: ReadonlyMap<string, readonly SimilarLink[]>): Omit<MethodMetrics, 'ms'> {
-  const width = String(Math.max(...articles.map((a) => a.line))).length;
-  const byKey = new Map(articles.map((a) => [keyOf(a, width), a]));
+  const keys = algorithmKeys(articles);
+  const byKey = new Map(articles.map((a, n) => [keys[n] ?? '', a]));
   const eventSize = new Map<string, number>();
   for (const a of articles) eventSize.set(a.event, (eventSize.get(a.event) ?? 0) + 1);
   const hasTopic = articles.every((a) => a.topic !== undefined);
@@ -148,10 +157,10 @@ export function scoreRankings(articles: readonly EvalArticle[], rankings: Readon
   let coverage5 = 0;
   let links = 0;
   let wrong = 0;
-  for (const query of articles) {
-    if ((eventSize.get(query.event) ?? 0) < 2) continue;
+  articles.forEach((query, n) => {
+    if ((eventSize.get(query.event) ?? 0) < 2) return;
     queries++;
-    const ranked = (rankings.get(keyOf(query, width)) ?? []).map((link) => byKey.get(link.id));
+    const ranked = (rankings.get(keys[n] ?? '') ?? []).map((link) => byKey.get(link.id));
     const top = ranked.slice(0, K);
     const hits = top.filter((a) => a?.event === query.event).length;
     p5 += hits / K;
@@ -161,7 +170,7 @@ export function scoreRankings(articles: readonly EvalArticle[], rankings: Readon
     if (first >= 0) mrr += 1 / (first + 1);
     links += top.length;
     wrong += top.filter((a) => a !== undefined && a.topic === query.topic && a.event !== query.event).length;
-  }
+  });
   const mean = (x: number): number => (queries === 0 ? 0 : x / queries);
   return {
     queries,
@@ -192,7 +201,10 @@ export function ceilingMetrics(articles: readonly EvalArticle[]): Omit<MethodMet
   };
 }
 
-/** Runs one method over the whole set; the ranking is complete (all links above the threshold) so MRR sees every rank. */
+/**
+ * Runs one method over the whole set with no limit on links, so each ranking is findSimilar's whole
+ * candidate pool above the threshold (`candidates`, 20 by default): MRR looks that deep, P@5 at its top 5.
+ */
 export function evaluateMethod(articles: readonly EvalArticle[], signals: SimilarSignals, options: SimilarOptions = {}): MethodMetrics {
   const inputs = toSimilarInputs(articles);
   const started = performance.now();

@@ -41,6 +41,7 @@
  * order). Stories are processed in id order whatever the input order, so the output depends on the set
  * of stories only.
  */
+import { describeValue } from './content-error.ts';
 import { tokenize } from './text.ts';
 
 /** One story as Similar News sees it: plain data, no framework types. */
@@ -298,7 +299,7 @@ function resolveOptions(options: SimilarOptions): Required<SimilarOptions> {
     if (value !== undefined) Object.assign(o, { [key]: value });
   }
   const fail = (field: string, expected: string, received: unknown): never => {
-    throw new RangeError(`findSimilar options → ${field}: expected ${expected}, received ${String(received)}`);
+    throw new RangeError(`findSimilar options → ${field}: expected ${expected}, received ${describeValue(received)}`);
   };
   if (!Number.isInteger(o.limit) || o.limit < 0) fail('limit', 'a whole number of 0 or more', o.limit);
   if (!['hybrid', 'text', 'tags'].includes(o.signals)) fail('signals', '"hybrid", "text" or "tags"', o.signals);

@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import type { SanityClient } from '@sanity/client';
+import type { MirrorFile } from '../../src/lib/sanity/mirror-file.ts';
+import { changedSinceQuery, SITE_TYPES, siteDocumentsQuery } from '../../src/lib/sanity/queries.ts';
+import type { SanityAsset, SiteDocuments } from '../../src/lib/sanity/source.ts';
+
+type Doc = Record<string, unknown> & { _id: string; _updatedAt?: string };
+
+/** How far back an incremental sync looks before the newest change it has seen, for clock skew between writers. */
+const OVERLAP_MS = 5_000;
+
+/** The result of one sync. */
+export interface SyncResult {
+  full: boolean;
+  changed: number;
+  deleted: number;
+  ms: number;
+}
+
+/**
+ * A local copy of the published documents the site is built from. The first sync reads everything; later syncs
+ * read only documents changed since the newest change seen (with a small overlap) plus the list of ids, which
+ * reveals deletions and unpublishes.
+ */
+export class Mirror {
+  readonly documents = new Map<string, Doc>();
+  readonly assets = new Map<string, SanityAsset & { _updatedAt?: string }>();
+  #newest = '';
+  #client: SanityClient;
+  #config: { projectId: string; dataset: string; apiHost?: string };
+
+  constructor(client: SanityClient, config: { projectId: string; dataset: string; apiHost?: string }) {
+    this.#client = client;
+    this.#config = config;
+  }
+
+  /** Brings the mirror up to date with the dataset's published documents. */
+  async sync(): Promise<SyncResult> {
+    const started = performance.now();
+    const types = [...SITE_TYPES];
+    if (!this.#newest) {
+      const all = await this.#client.fetch<SiteDocuments>(siteDocumentsQuery, { types }, { perspective: 'published' });
+      this.documents.clear();
+      this.assets.clear();
+      for (const doc of all.documents as Doc[]) this.#put(doc);
+      for (const asset of all.assets) this.#putAsset(asset);
+      return { full: true, changed: all.documents.length, deleted: 0, ms: performance.now() - started };
+    }
+    const since = new Date(Date.parse(this.#newest) - OVERLAP_MS).toISOString();
+    const delta = await this.#client.fetch<SiteDocuments & { ids: string[] }>(changedSinceQuery, { types, since }, { perspective: 'published' });
+    let changed = 0;
+    for (const doc of delta.documents as Doc[]) {
+      if (this.documents.get(doc._id)?.['_rev'] !== doc['_rev']) changed += 1;
+      this.#put(doc);
+    }
+    for (const asset of delta.assets) this.#putAsset(asset);
+    const live = new Set(delta.ids);
+    let deleted = 0;
+    for (const id of [...this.documents.keys()]) {
+      if (!live.has(id)) {
+        this.documents.delete(id);
+        deleted += 1;
+      }
+    }
+    for (const id of [...this.assets.keys()]) if (!live.has(id)) this.assets.delete(id);
+    return { full: false, changed, deleted, ms: performance.now() - started };
+  }
+
+  /** A digest of every document's id and revision: equal digests mean equal content. */
+  revision(): string {
+    const hash = createHash('sha1');
+    for (const id of [...this.documents.keys()].sort()) hash.update(`${id}@${String(this.documents.get(id)?.['_rev'])}\n`);
+    return hash.digest('hex').slice(0, 16);
+  }
+
+  /** The times (ISO) of stories published in the future, for scheduling a rebuild when the next one is due. */
+  scheduledTimes(now: Date): string[] {
+    const iso = now.toISOString();
+    return [...this.documents.values()]
+      .filter((d) => d['_type'] === 'story' && typeof d['publishedAt'] === 'string' && (d['publishedAt'] as string) > iso)
+      .map((d) => d['publishedAt'] as string)
+      .sort();
+  }
+
+  /** The mirror as a file for a build to read. */
+  toFile(): MirrorFile {
+    return {
+      ...this.#config,
+      revision: this.revision(),
+      documents: [...this.documents.values()].sort((a, b) => a._id.localeCompare(b._id)),
+      assets: [...this.assets.values()].sort((a, b) => a._id.localeCompare(b._id)),
+    };
+  }
+
+  #put(doc: Doc): void {
+    this.documents.set(doc._id, doc);
+    if (doc._updatedAt && doc._updatedAt > this.#newest) this.#newest = doc._updatedAt;
+  }
+
+  #putAsset(asset: SanityAsset & { _updatedAt?: string }): void {
+    this.assets.set(asset._id, asset);
+    if (asset._updatedAt && asset._updatedAt > this.#newest) this.#newest = asset._updatedAt;
+  }
+}
