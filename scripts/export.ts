@@ -1,5 +1,5 @@
 // Writes a Sanity dataset back to markdown: `npm run export -- --out DIR`.
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dump } from 'js-yaml';
 import { documentsToContent, type SanityDocument } from '../src/lib/sanity/documents.ts';
@@ -57,6 +57,10 @@ for (const [i, file] of files.entries()) {
   process.stdout.write(`\rfiles: ${i + 1}/${files.length}`);
 }
 process.stdout.write('\n');
+// Story files the dataset does not hold (deleted there, or never imported) are kept: say which, so nothing is lost.
+const written = new Set(files.map((f) => f.path));
+const extra = (await readdir(path.join(outDir, 'stories')).catch(() => [] as string[])).filter((f) => f.endsWith('.md') && !written.has(`stories/${f}`)).sort();
+if (extra.length) console.log(`Left alone, not in the dataset: ${extra.map((f) => `stories/${f}`).join(', ')}`);
 console.log(
   `Exported ${files.filter((f) => f.path.startsWith('stories/')).length} stories from "${config.dataset}" into ${path.relative(process.cwd(), outDir) || '.'} ` +
     `(${downloaded} images downloaded, ${((performance.now() - started) / 1000).toFixed(1)} s).`,

@@ -51,33 +51,44 @@ for (const src of paths) {
 if (paths.length) process.stdout.write('\n');
 
 const documents = siteSourceToDocuments(source, (src) => assets.get(src));
+// A story is either published (`<id>`) or a draft (`drafts.<id>`), as its `draft:` says; the other variant, left by
+// an earlier import, is removed: a stale draft would shadow the published story in the Studio and in preview, and a
+// story marked as a draft again must leave the published site.
+const otherVariant = (d: SanityDocument) => (d._id.startsWith('drafts.') ? d._id.slice('drafts.'.length) : `drafts.${d._id}`);
+const stale = documents.filter((d) => d._type === 'story').map(otherVariant);
 let existing: SanityDocument[];
 try {
-  existing = await client.fetch<SanityDocument[]>('*[_id in $ids]', { ids: documents.map((d) => d._id) });
+  existing = await client.fetch<SanityDocument[]>('*[_id in $ids]', { ids: [...documents.map((d) => d._id), ...stale] });
 } catch (error) {
   failSanity(error, config);
 }
 const current = new Map(existing.map((d) => [d._id, d]));
 const changed = documents.filter((d) => !sameContent(d, current.get(d._id)));
 const created = changed.filter((d) => !current.has(d._id)).length;
+const removed = stale.filter((id) => current.has(id));
 
+// Deletions go last, once every pin that pointed at a story being unpublished has been rewritten as a weak one.
+const writes: ({ put: SanityDocument } | { remove: string })[] = [...changed.map((put) => ({ put })), ...removed.map((remove) => ({ remove }))];
 const BATCH = 200;
-for (let i = 0; i < changed.length; i += BATCH) {
+for (let i = 0; i < writes.length; i += BATCH) {
   const transaction = client.transaction();
-  for (const doc of changed.slice(i, i + BATCH)) transaction.createOrReplace(doc);
+  for (const write of writes.slice(i, i + BATCH)) {
+    if ('put' in write) transaction.createOrReplace(write.put);
+    else transaction.delete(write.remove);
+  }
   try {
     await transaction.commit({ visibility: 'async', returnDocuments: false });
   } catch (error) {
     failSanity(error, config);
   }
-  process.stdout.write(`\rdocuments: ${Math.min(i + BATCH, changed.length)}/${changed.length} written`);
+  process.stdout.write(`\rdocuments: ${Math.min(i + BATCH, writes.length)}/${writes.length} written`);
 }
-if (changed.length) process.stdout.write('\n');
+if (writes.length) process.stdout.write('\n');
 
 const counts = ['story', 'section', 'author', 'tag'].map((t) => `${documents.filter((d) => d._type === t).length} ${t === 'story' ? 'stories' : `${t}s`}`);
 console.log(
   `Imported ${counts.join(', ')} into "${config.dataset}": ${created} created, ${changed.length - created} updated, ` +
-    `${documents.length - changed.length} unchanged; ${assets.size} images (${((performance.now() - started) / 1000).toFixed(1)} s).`,
+    `${documents.length - changed.length} unchanged, ${removed.length} removed; ${assets.size} images (${((performance.now() - started) / 1000).toFixed(1)} s).`,
 );
 
 /** Equal apart from the fields Sanity maintains itself. */

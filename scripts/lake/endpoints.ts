@@ -1,3 +1,4 @@
+import { permissionForAction, prepareActions } from './actions.ts';
 import { requireAdministrator, requireAuthenticated, requireWriter } from './auth.ts';
 import { isValidDatasetName } from './datasets.ts';
 import { apiError, dataError } from './errors.ts';
@@ -7,7 +8,7 @@ import { isPrivateId, publishedIdOf, randomId, sanityTimestamp } from './ids.ts'
 import { defaultsToPublished, needsAuth, perspectiveFrom } from './perspective.ts';
 import { planQuery } from './plan.ts';
 import type { DatasetStore, SanityDoc } from './store.ts';
-import { permissionFor, prepareTransaction, type CommittedTransaction, type PreparedTransaction } from './transaction.ts';
+import { permissionFor, prepareTransaction, type CommittedTransaction, type PreparedTransaction, type TransactionOptions } from './transaction.ts';
 
 /** `/data/:endpoint/:dataset[/...]`: query, doc, mutate, listen and export. */
 export async function routeData(call: LakeCall): Promise<number> {
@@ -25,6 +26,9 @@ export async function routeData(call: LakeCall): Promise<number> {
     case 'mutate':
       allow(call, ['POST']);
       return mutate(call, dataset);
+    case 'actions':
+      allow(call, ['POST']);
+      return actions(call, dataset);
     case 'listen':
       allow(call, ['GET']);
       return listen(call, dataset);
@@ -123,11 +127,7 @@ async function mutate(call: LakeCall, datasetName: string): Promise<number> {
   if (!['sync', 'async', 'deferred'].includes(visibility)) {
     throw dataError(400, 'httpBadRequest', `Invalid visibility "${visibility}": expected sync, async or deferred`);
   }
-  const rawTransactionId = body['transactionId'] ?? search.get('transactionId') ?? undefined;
-  if (rawTransactionId !== undefined && (typeof rawTransactionId !== 'string' || !/^[A-Za-z0-9._-]{1,128}$/.test(rawTransactionId))) {
-    throw dataError(400, 'httpBadRequest', `Invalid transactionId ${describeJson(rawTransactionId)}: expected 1-128 letters, digits, ".", "_" or "-"`);
-  }
-  const transactionId = rawTransactionId ?? randomId();
+  const transactionId = transactionIdFrom(body['transactionId'] ?? search.get('transactionId') ?? undefined);
   const dryRun = search.get('dryRun') === 'true';
   const returnIds = search.get('returnIds') === 'true';
   const returnDocuments = search.get('returnDocuments') === 'true';
@@ -162,12 +162,22 @@ export async function runTransaction(
   mutations: unknown,
   options: { transactionId: string; dryRun: boolean; autoGenerateArrayKeys: boolean },
 ): Promise<PreparedTransaction> {
+  return commitTransaction(call, store, options, (transactionOptions) => prepareTransaction(store, mutations, transactionOptions));
+}
+
+/** `runTransaction` for any way of working a transaction out (mutations, actions): `prepare` runs under the dataset's lock. */
+async function commitTransaction(
+  call: LakeCall,
+  store: DatasetStore,
+  options: { transactionId: string; dryRun: boolean; autoGenerateArrayKeys: boolean },
+  prepare: (options: TransactionOptions) => Promise<PreparedTransaction>,
+): Promise<PreparedTransaction> {
   const { transactionId, dryRun } = options;
   const prepared = await store.exclusive(async (): Promise<PreparedTransaction> => {
     if (store.hasTransaction(transactionId)) {
       throw dataError(409, 'conflictError', `Transaction ID "${transactionId}" has already been used in dataset "${store.name}"; transaction ids must be unique`);
     }
-    const transaction = await prepareTransaction(store, mutations, {
+    const transaction = await prepare({
       transactionId,
       timestamp: sanityTimestamp(),
       autoGenerateArrayKeys: options.autoGenerateArrayKeys,
@@ -183,6 +193,28 @@ export async function runTransaction(
     call.ctx.webhooks.dispatch(committed);
   }
   return prepared;
+}
+
+/** `POST /data/actions/:dataset` `{actions, transactionId?, dryRun?}`: Sanity's Actions API, all actions in one transaction. */
+async function actions(call: LakeCall, datasetName: string): Promise<number> {
+  requireAuthenticated(call.caller, 'Running actions');
+  const body = await readJson(call);
+  if (!isRecord(body)) throw dataError(400, 'httpBadRequest', `Actions body must be a JSON object {"actions": [...]}, received ${describeJson(body)}`);
+  const list = body['actions'];
+  for (const action of Array.isArray(list) ? list : []) requireWriter(call.caller, permissionForAction(action));
+  const transactionId = transactionIdFrom(body['transactionId'] ?? undefined);
+  const dryRun = body['dryRun'] === true || call.search.get('dryRun') === 'true';
+  const store = dryRun ? await call.ctx.datasets.require(datasetName) : await call.ctx.datasets.create(datasetName);
+  const prepared = await commitTransaction(call, store, { transactionId, dryRun, autoGenerateArrayKeys: false }, (options) => prepareActions(store, list, options));
+  return sendJson(call.req, call.res, 200, { transactionId: prepared.transactionId });
+}
+
+function transactionIdFrom(raw: unknown): string {
+  if (raw === undefined) return randomId();
+  if (typeof raw !== 'string' || !/^[A-Za-z0-9._-]{1,128}$/.test(raw)) {
+    throw dataError(400, 'httpBadRequest', `Invalid transactionId ${describeJson(raw)}: expected 1-128 letters, digits, ".", "_" or "-"`);
+  }
+  return raw;
 }
 
 async function listen(call: LakeCall, datasetName: string): Promise<number> {

@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { createSecureServer } from 'node:http2';
+import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { devCertificate } from '../lib/tls.ts';
 import { DEFAULT_DEV_TOKENS, type TokenGrant } from './auth.ts';
 import { Datasets, PRIMARY_DATASET } from './datasets.ts';
 import { createLakeHandler, DEFAULT_BODY_LIMIT, type LakeContext, type LakeRequest, type LakeResponse } from './http.ts';
@@ -30,13 +32,26 @@ export interface LakeOptions {
   listenHeartbeatMs?: number;
   /** Largest request body in bytes; 10 MiB by default. */
   bodyLimit?: number;
+  /**
+   * Serve HTTPS with HTTP/2 (and HTTP/1.1 over TLS) besides plain HTTP on the same port, with a self-signed
+   * certificate for `localhost` and `*.localhost` kept in `<data folder>/tls/`. The Studio needs HTTP/2: it holds
+   * more listen streams open than HTTP/1.1 allows connections per host. Off by default (tests use plain HTTP).
+   */
+  tls?: boolean;
 }
 
 /** A running lake. */
 export interface RunningLake {
-  /** Base URL to give `@sanity/client` as `apiHost`, e.g. `http://127.0.0.1:3333`. */
+  /**
+   * Base URL to give `@sanity/client` as `apiHost`, e.g. `http://127.0.0.1:3333`; with `tls`, the HTTPS one for
+   * browsers and the Studio, e.g. `https://localhost:3333` (the Studio calls `https://<projectId>.localhost:3333`).
+   */
   url: string;
+  /** Plain HTTP on the same port, e.g. `http://127.0.0.1:3333`: for Node tools, which do not trust the certificate. */
+  httpUrl: string;
   port: number;
+  /** With `tls`: the certificate's PEM file (give it to Node as `NODE_EXTRA_CA_CERTS` to call `url` from Node). */
+  certFile?: string;
   /** Stops accepting requests, ends listen streams and webhook retries, and writes every dataset's snapshot. */
   close(): Promise<void>;
   /** Resolves when every webhook delivery started so far has finished (delivered or given up). */
@@ -86,18 +101,39 @@ export async function createLakeApp(options: Omit<LakeOptions, 'port' | 'host'>)
 }
 
 /**
- * Starts the lake: a local HTTP API that behaves like Sanity's (query, doc, mutate, listen, export) over NDJSON
- * files, so the real `@sanity/client` works offline against `createClient({apiHost: url, useProjectHostname: false})`.
+ * Starts the lake: a local HTTP API that behaves like Sanity's (query, doc, mutate, actions, listen, export, assets)
+ * over NDJSON files, so the real `@sanity/client` works offline against
+ * `createClient({apiHost: url, useProjectHostname: false})` and the Studio against `apiHost: url` (with `tls`).
  */
 export async function startLake(options: LakeOptions): Promise<RunningLake> {
   const app = await createLakeApp(options);
-  const server = createServer(app.handler);
   const host = options.host ?? '127.0.0.1';
+  const plain = createServer(app.handler);
+  let front: Server = plain;
+  let certFile: string | undefined;
+  const sockets = new Set<Socket>();
   try {
+    if (options.tls === true) {
+      const certificate = await devCertificate(join(dirname(resolve(options.dataFile)), 'tls'));
+      certFile = certificate.certFile;
+      const secure = createSecureServer({ key: certificate.key, cert: certificate.cert, allowHTTP1: true }, app.handler);
+      // One port for both: a TLS handshake starts with byte 0x16 (handshake record), plain HTTP with a method name.
+      front = createNetServer((socket) => {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+        socket.on('error', () => socket.destroy());
+        dispatchByFirstByte(socket, (tls) => (tls ? secure : plain).emit('connection', socket));
+      });
+    } else {
+      plain.on('connection', (socket: Socket) => {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+      });
+    }
     await new Promise<void>((resolvePromise, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, host, () => {
-        server.off('error', reject);
+      front.once('error', reject);
+      front.listen(options.port ?? 0, host, () => {
+        front.off('error', reject);
         resolvePromise();
       });
     });
@@ -105,24 +141,42 @@ export async function startLake(options: LakeOptions): Promise<RunningLake> {
     await app.close();
     throw new Error(`lake: cannot listen on ${host}:${options.port ?? 0}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const { port } = front.address() as AddressInfo;
+  const bracketed = host.includes(':') ? `[${host}]` : host;
+  const httpUrl = `http://${bracketed}:${port}`;
+  // The certificate names localhost, and the Studio needs a name it can put its project id in front of.
+  const loopback = host === '127.0.0.1' || host === '::1' || host === 'localhost' || host === '0.0.0.0' || host === '::';
+  const url = options.tls === true ? `https://${loopback ? 'localhost' : bracketed}:${port}` : httpUrl;
   // A wildcard bind has no address to link to; asset URLs then follow each request's Host header.
-  if (host !== '0.0.0.0' && host !== '::') app.setPublicUrl(url);
+  if (options.tls === true || (host !== '0.0.0.0' && host !== '::')) app.setPublicUrl(url);
   let closing: Promise<void> | undefined;
   return {
     url,
+    httpUrl,
     port,
+    ...(certFile === undefined ? {} : { certFile }),
     webhooksIdle: () => app.webhooksIdle(),
     close() {
       closing ??= (async () => {
-        const closed = new Promise<void>((resolvePromise) => server.close(() => resolvePromise()));
+        const closed = new Promise<void>((resolvePromise) => front.close(() => resolvePromise()));
         // Listen streams never end on their own; cut every connection so that close() returns.
-        server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
+        plain.closeAllConnections();
         await closed;
         await app.close();
       })();
       return closing;
     },
   };
+}
+
+/** Waits for a connection's first byte and tells whether it opens a TLS handshake, leaving the byte unread. */
+function dispatchByFirstByte(socket: Socket, dispatch: (tls: boolean) => void): void {
+  const first: Buffer | null = socket.read(1) as Buffer | null;
+  if (first === null) {
+    socket.once('readable', () => dispatchByFirstByte(socket, dispatch));
+    return;
+  }
+  socket.unshift(first);
+  dispatch(first[0] === 0x16);
 }

@@ -48,8 +48,8 @@ const PATCH_SELECTORS = new Set(['id', 'query', 'params', 'ifRevisionID']);
 const MUTATION_KINDS = ['create', 'createOrReplace', 'createIfNotExists', 'delete', 'patch'] as const;
 type MutationKind = (typeof MUTATION_KINDS)[number];
 
-/** A failed mutation: its HTTP status (409 for conflicts, 404 for a missing document, 400 otherwise) and item. */
-class ItemError extends Error {
+/** A failed mutation or action: its HTTP status (409 for conflicts, 404 for a missing document, 400 otherwise) and item. */
+export class ItemError extends Error {
   readonly status: number;
   readonly item: MutationErrorItem['error'];
   constructor(status: number, type: string, description: string, extra: Record<string, unknown> = {}) {
@@ -57,6 +57,14 @@ class ItemError extends Error {
     this.status = status;
     this.item = { type, description, ...extra };
   }
+}
+
+/** Turns whatever a mutation (or action) at `index` threw into the error the request answers with. */
+export function asTransactionError(error: unknown, index: number): LakeError {
+  if (error instanceof ItemError) return mutationError(error.status, [{ index, error: error.item }]);
+  // A GROQ error in a delete or patch query keeps Sanity's query error shape.
+  if (error instanceof LakeError) return error;
+  return mutationError(400, [{ index, error: { type: 'validationError', description: messageOf(error) } }]);
 }
 
 /**
@@ -69,42 +77,67 @@ export async function prepareTransaction(store: DatasetStore, mutations: unknown
   if (!Array.isArray(mutations) || mutations.length === 0) {
     throw mutationError(400, [{ index: 0, error: { type: 'validationError', description: `"mutations" must be a non-empty array of mutations, received ${describe(mutations)}` } }]);
   }
-  const work = new WorkingCopy(store);
-  const results: MutationResult[] = [];
-  const mutationsById = new Map<string, Record<string, unknown>[]>();
-  const record = (id: string, mutation: Record<string, unknown>): void => {
-    const list = mutationsById.get(id) ?? [];
-    list.push(mutation);
-    mutationsById.set(id, list);
-  };
-
+  const draft = new TransactionDraft(store, options);
   for (const [index, mutation] of mutations.entries()) {
     try {
-      const [kind, body] = kindOf(mutation);
-      if (kind === 'patch') {
-        for (const result of await applyPatch(work, body, options, record)) results.push(result);
-      } else if (kind === 'delete') {
-        for (const result of await applyDelete(work, body, options, record)) results.push(result);
-      } else {
-        results.push(applyCreate(work, kind, body, record));
-      }
+      await draft.apply(mutation);
     } catch (error) {
-      if (error instanceof ItemError) throw mutationError(error.status, [{ index, error: error.item }]);
-      // A GROQ error in a delete or patch query keeps Sanity's query error shape.
-      if (error instanceof LakeError) throw error;
-      throw mutationError(400, [{ index, error: { type: 'validationError', description: messageOf(error) } }]);
+      throw asTransactionError(error, index);
     }
   }
+  return draft.finish();
+}
 
-  const changes: DocChange[] = [];
-  for (const id of work.touched) {
-    const before = store.get(id) ?? null;
-    const pending = work.get(id);
-    if (before === null && pending === null) continue;
-    const after = pending === null ? null : finalise(pending, before, options);
-    changes.push({ id, before, after });
+/**
+ * A transaction being worked out: mutations applied one by one to a working copy of the dataset, each seeing the
+ * effect of the ones before. `finish` gives the changes to commit; nothing touches the store before that.
+ */
+export class TransactionDraft {
+  private readonly store: DatasetStore;
+  private readonly options: TransactionOptions;
+  private readonly work: WorkingCopy;
+  private readonly results: MutationResult[] = [];
+  private readonly mutationsById = new Map<string, Record<string, unknown>[]>();
+
+  constructor(store: DatasetStore, options: TransactionOptions) {
+    this.store = store;
+    this.options = options;
+    this.work = new WorkingCopy(store);
   }
-  return { transactionId: options.transactionId, timestamp: options.timestamp, results, changes, mutationsById };
+
+  /** The document with this id as the transaction sees it so far, `null` when absent. */
+  get(id: string): SanityDoc | null {
+    return this.work.get(id);
+  }
+
+  /** Applies one mutation (`{create: ...}`, `{patch: ...}`, ...); throws `ItemError` when it cannot. */
+  async apply(mutation: unknown): Promise<MutationResult[]> {
+    const record = (id: string, normalised: Record<string, unknown>): void => {
+      const list = this.mutationsById.get(id) ?? [];
+      list.push(normalised);
+      this.mutationsById.set(id, list);
+    };
+    const [kind, body] = kindOf(mutation);
+    let results: MutationResult[];
+    if (kind === 'patch') results = await applyPatch(this.work, body, this.options, record);
+    else if (kind === 'delete') results = await applyDelete(this.work, body, this.options, record);
+    else results = [applyCreate(this.work, kind, body, record)];
+    this.results.push(...results);
+    return results;
+  }
+
+  /** The changes to commit: every touched document before and after, system fields set. */
+  finish(): PreparedTransaction {
+    const changes: DocChange[] = [];
+    for (const id of this.work.touched) {
+      const before = this.store.get(id) ?? null;
+      const pending = this.work.get(id);
+      if (before === null && pending === null) continue;
+      const after = pending === null ? null : finalise(pending, before, this.options);
+      changes.push({ id, before, after });
+    }
+    return { transactionId: this.options.transactionId, timestamp: this.options.timestamp, results: this.results, changes, mutationsById: this.mutationsById };
+  }
 }
 
 /** The document as stored after the transaction: system fields set, array keys generated if asked. */

@@ -178,10 +178,6 @@ export function findSimilar(docs: readonly SimilarInput[], options: SimilarOptio
   const seen = new Uint8Array(n);
   const touched = new Int32Array(n);
   const excluded = new Uint8Array(n);
-  const ranksBefore = (s: Float64Array) => (a: number, b: number): boolean =>
-    s[a] !== s[b] ? (s[a] ?? 0) > (s[b] ?? 0) : time[a] !== time[b] ? (time[a] ?? 0) > (time[b] ?? 0) : a < b;
-  const approxBefore = ranksBefore(approx);
-  const scoreBefore = ranksBefore(score);
 
   const result = new Map<string, SimilarLink[]>();
   for (let i = 0; i < n; i++) {
@@ -240,9 +236,9 @@ export function findSimilar(docs: readonly SimilarInput[], options: SimilarOptio
       links.push({ id: pinnedId, score: exact(j), reason: 'pinned' });
     }
 
-    const pool = selectTop(touched, count, o.candidates, (j) => excluded[j] === 0 && (approx[j] ?? 0) > 0, approxBefore);
+    const pool = selectTop(touched, count, o.candidates, approx, 0, excluded, time);
     for (const j of pool) score[j] = exact(j);
-    const top = selectTop(Int32Array.from(pool), pool.length, o.limit - links.length, (j) => (score[j] ?? 0) > o.minScore, scoreBefore);
+    const top = selectTop(Int32Array.from(pool), pool.length, o.limit - links.length, score, o.minScore, excluded, time);
     for (const j of top) {
       excluded[j] = 1;
       links.push({ id: stories[j]?.id ?? '', score: score[j] ?? 0, reason: 'similar' });
@@ -348,46 +344,50 @@ function sectionOrder(stories: readonly SimilarInput[], time: Float64Array): Map
 }
 
 /**
- * The best `k` of the first `count` entries of `candidates` that pass `keep`, best first. A bounded
- * min-heap keeps this at O(count log k), so a story touching thousands of candidates stays cheap.
+ * The best `k` of the first `count` entries of `candidates` whose score is above `above` and that are
+ * not excluded, best first: score descending, then time descending, then index (id order) ascending.
+ * A bounded min-heap keeps this at O(count log k), and most candidates are turned away by one
+ * comparison with the worst kept so far.
  */
 function selectTop(
   candidates: Int32Array,
   count: number,
   k: number,
-  keep: (j: number) => boolean,
-  better: (a: number, b: number) => boolean,
+  score: Float64Array,
+  above: number,
+  excluded: Uint8Array,
+  time: Float64Array,
 ): number[] {
   if (k <= 0) return [];
+  const better = (a: number, b: number): boolean =>
+    score[a] !== score[b] ? (score[a] ?? 0) > (score[b] ?? 0) : time[a] !== time[b] ? (time[a] ?? 0) > (time[b] ?? 0) : a < b;
   const heap: number[] = []; // heap[0] is the worst of the best k so far
-  const worse = (a: number, b: number): boolean => better(b, a);
-  const siftDown = (start: number): void => {
-    let parent = start;
-    for (;;) {
-      const left = 2 * parent + 1;
-      const right = left + 1;
-      let worst = parent;
-      if (left < heap.length && worse(heap[left] ?? 0, heap[worst] ?? 0)) worst = left;
-      if (right < heap.length && worse(heap[right] ?? 0, heap[worst] ?? 0)) worst = right;
-      if (worst === parent) return;
-      [heap[parent], heap[worst]] = [heap[worst] ?? 0, heap[parent] ?? 0];
-      parent = worst;
-    }
-  };
   for (let c = 0; c < count; c++) {
     const j = candidates[c] ?? 0;
-    if (!keep(j)) continue;
+    const s = score[j] ?? 0;
+    if (!(s > above) || excluded[j] === 1) continue;
     if (heap.length < k) {
       heap.push(j);
       for (let child = heap.length - 1; child > 0; ) {
         const parent = (child - 1) >> 1;
-        if (!worse(heap[child] ?? 0, heap[parent] ?? 0)) break;
+        if (!better(heap[parent] ?? 0, heap[child] ?? 0)) break;
         [heap[parent], heap[child]] = [heap[child] ?? 0, heap[parent] ?? 0];
         child = parent;
       }
-    } else if (better(j, heap[0] ?? 0)) {
-      heap[0] = j;
-      siftDown(0);
+      continue;
+    }
+    const worst = heap[0] ?? 0;
+    if (s < (score[worst] ?? 0) || !better(j, worst)) continue;
+    heap[0] = j;
+    for (let parent = 0; ; ) {
+      const left = 2 * parent + 1;
+      const right = left + 1;
+      let lowest = parent;
+      if (left < heap.length && better(heap[lowest] ?? 0, heap[left] ?? 0)) lowest = left;
+      if (right < heap.length && better(heap[lowest] ?? 0, heap[right] ?? 0)) lowest = right;
+      if (lowest === parent) break;
+      [heap[parent], heap[lowest]] = [heap[lowest] ?? 0, heap[parent] ?? 0];
+      parent = lowest;
     }
   }
   return heap.sort((a, b) => (better(a, b) ? -1 : 1));

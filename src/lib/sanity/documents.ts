@@ -16,6 +16,10 @@ export const documentIds = {
 
 const reference = (id: string, key?: string) => ({ _type: 'reference', _ref: id, ...(key ? { _key: key } : {}) });
 const slugField = (current: string) => ({ _type: 'slug', current });
+// A pinned story that is still a draft has no published document to point at: Sanity refuses a strong reference to
+// a missing document, so the pin is weak (as the Studio writes it) and becomes strong when that story is published.
+const pinned = (target: { id: string; draft: boolean }, key: string) =>
+  target.draft ? { ...reference(target.id, key), _weak: true, _strengthenOnPublish: { type: 'story' } } : reference(target.id, key);
 /** Every image path the content uses (main images, portraits, inline body images), for the import to upload. */
 export function imagePaths(source: SiteSource): string[] {
   const paths = new Set<string>();
@@ -60,7 +64,7 @@ export function siteSourceToDocuments(source: SiteSource, imageAsset: (src: stri
     const tag = vocabulary.resolve(def.name);
     tags.set(tag.slug, withoutUndefined({ _id: documentIds.tag(tag.slug), _type: 'tag', name: def.name, slug: slugField(tag.slug), description: def.description, aliases: def.aliases.length ? def.aliases : undefined }));
   }
-  const storyIds = new Map(source.stories.map(({ story }) => [story.slug, story.id]));
+  const storyIds = new Map(source.stories.map(({ story }) => [story.slug, { id: story.id, draft: story.draft }]));
   for (const { story } of [...source.stories].sort((a, b) => a.story.id.localeCompare(b.story.id))) {
     const tagSlugs = [...new Set(story.tags.map((t) => vocabulary.resolve(t).slug))];
     for (const slug of tagSlugs) {
@@ -72,7 +76,7 @@ export function siteSourceToDocuments(source: SiteSource, imageAsset: (src: stri
   return docs;
 }
 
-function storyToDocument(story: Story, tagSlugs: string[], storyIds: Map<string, string>, imageAsset: (src: string) => string | undefined): SanityDocument {
+function storyToDocument(story: Story, tagSlugs: string[], storyIds: Map<string, { id: string; draft: boolean }>, imageAsset: (src: string) => string | undefined): SanityDocument {
   const asset = story.image ? imageAsset(story.image.src) : undefined;
   const blocks = story.body.format === 'markdown' ? markdownToPortableText(story.body.value, story.id) : story.body.value;
   // Inline images point at uploaded assets; the `src` the markdown had is not a field of Sanity's image type.
@@ -101,7 +105,7 @@ function storyToDocument(story: Story, tagSlugs: string[], storyIds: Map<string,
         ? withoutUndefined({ _type: 'image', asset: reference(asset), alt: story.image.alt, caption: story.image.caption, credit: story.image.credit })
         : undefined,
     seo: story.seo ? withoutUndefined({ ...story.seo }) : undefined,
-    related: story.related.length ? story.related.flatMap((slug) => { const id = storyIds.get(slug); return id ? [reference(id, keyOf(slug))] : []; }) : undefined,
+    related: story.related.length ? story.related.flatMap((slug) => { const target = storyIds.get(slug); return target ? [pinned(target, keyOf(slug))] : []; }) : undefined,
     body,
   });
 }

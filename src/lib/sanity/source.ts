@@ -81,6 +81,7 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
   const authors = taxonomy(of('author'), authorSchema, (d) => {
     const image = d['image'] as Doc | undefined;
     const asset = assets.get(String(refId(image?.['asset'])));
+    if (image?.['asset'] && !asset) issues.push(missingAsset(String(d['_id']), 'image.asset', refId(image['asset'])));
     return { slug: slugOf(d), name: d['name'], bio: d['bio'], role: d['role'], image: image && asset ? { src: images.image(asset._id).width(400).url(), alt: image['alt'] } : undefined };
   });
   const tags = taxonomy(of('tag'), tagDefSchema, (d) => ({ name: d['name'], slug: slugOf(d), description: d['description'], aliases: d['aliases'] ?? undefined }));
@@ -88,17 +89,15 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
   const stories: SiteSource['stories'] = [];
   const rejected: SiteSource['rejected'] = [];
   for (const doc of of('story')) {
-    if (typeof slugOf(doc) !== 'string') {
-      issues.push({ where: String(doc['_id']), field: 'slug', message: 'expected a slug, received nothing', hint: 'generate one from the headline in the Studio' });
-      continue;
-    }
     const id = String(doc['_id']).replace(/^drafts\./, '');
     const where = String(doc['_id']);
     const list = (field: string) => (Array.isArray(doc[field]) ? (doc[field] as unknown[]) : []);
     const resolveAll = (field: string, type: string) =>
       list(field).map((ref, i) => {
         const target = deref(ref, type);
-        if (!target) issues.push(dangling(where, `${field}[${i}]`, refId(ref)));
+        // A weak reference may point at a story that is not published yet (a pinned draft): it is left out until
+        // then, as a files build leaves out a pinned story that is not live. Only strong references must resolve.
+        if (!target && !(ref as { _weak?: unknown } | null)?._weak) issues.push(dangling(where, `${field}[${i}]`, refId(ref)));
         return slugOf(target);
       });
     const sectionDoc = deref(doc['section'], 'section');
@@ -108,7 +107,7 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
     let storyImage: Doc | undefined;
     if (image?.['asset']) {
       const asset = assets.get(String(refId(image['asset'])));
-      if (!asset) issues.push({ where, field: 'mainImage.asset', message: `the image asset "${String(refId(image['asset']))}" does not exist`, hint: 'upload the image again' });
+      if (!asset) issues.push(missingAsset(where, 'mainImage.asset', refId(image['asset'])));
       else {
         const source = { asset: { _ref: asset._id }, ...(image['hotspot'] ? { hotspot: image['hotspot'] } : {}), ...(image['crop'] ? { crop: image['crop'] } : {}) };
         const builder = images.image(source as never);
@@ -123,10 +122,11 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
         };
       }
     }
-    const body = list('body').map((block) => {
+    const body = list('body').map((block, i) => {
       const b = block as Doc;
       if (b['_type'] !== 'image') return block;
       const asset = assets.get(String(refId(b['asset'])));
+      if (b['asset'] && !asset) issues.push(missingAsset(where, `body[${i}].asset`, refId(b['asset'])));
       return asset ? { ...b, src: images.image(asset._id).width(1200).url() } : block;
     });
     const raw = withoutNulls({
@@ -146,11 +146,17 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
       body: { format: 'portable-text', value: body },
     });
     const parsed = parseStory(id, where, raw);
-    issues.push(...parsed.issues.map((i) => ({ ...i, field: sanityField(i.field) })));
+    // A story without a slug is still validated as a whole, so one build lists all of its problems.
+    const slugHint = { hint: 'generate one from the headline in the Studio' };
+    issues.push(...parsed.issues.map((i) => ({ ...i, field: sanityField(i.field), ...(i.field === 'slug' && raw['slug'] === undefined ? slugHint : {}) })));
     if (parsed.story) stories.push({ story: parsed.story, where });
     else rejected.push({ where, refs: storyRefs(raw) });
   }
   return { stories, rejected, sections, authors, tags, issues };
+}
+
+function missingAsset(where: string, field: string, ref: unknown): ContentIssue {
+  return { where, field, message: `the image asset "${String(ref)}" does not exist`, hint: 'upload the image again' };
 }
 
 function dangling(where: string, field: string, ref: unknown): ContentIssue {
