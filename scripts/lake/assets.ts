@@ -6,6 +6,7 @@ import { runTransaction } from './endpoints.ts';
 import { apiError, dataError } from './errors.ts';
 import { corsHeaders, headerValue, readBytes, sendJson, type LakeCall, type LakeContext, type LakeRequest, type LakeResponse } from './http.ts';
 import { randomId } from './ids.ts';
+import { imageTransformFrom, loadSharp, transformImage, wantsTransform, type ImageTransform } from './image-transform.ts';
 import type { SanityDoc } from './store.ts';
 
 /** Image formats the lake can read dimensions from, as Sanity names their extensions. */
@@ -160,30 +161,94 @@ async function writeDurably(file: string, bytes: Buffer): Promise<void> {
   await rename(temp, file);
 }
 
-/** `GET /images/:projectId/:dataset/:file` (and `/files/...`): an uploaded asset's bytes; image transforms are ignored. */
+/**
+ * `GET /images/:projectId/:dataset/:file` (and `/files/...`): an uploaded asset's bytes. Image URLs take Sanity's
+ * transform parameters (`w`, `h`, `fit`, `rect`, `fm`, `auto=format`, ...; see image-transform.ts).
+ */
 export async function serveAsset(
   ctx: LakeContext,
   req: LakeRequest,
   res: LakeResponse,
   kind: 'images' | 'files',
   [datasetName, file]: [string, string],
+  search: URLSearchParams = new URLSearchParams(),
 ): Promise<number> {
   // Image URLs carry the size (`<sha1>-<w>x<h>.<ext>`); the stored file is `<sha1>.<ext>`.
   const match = /^([0-9a-f]{40})(?:-\d+x\d+)?\.([a-z0-9]{1,10})$/.exec(file);
   if (match?.[1] === undefined || match[2] === undefined) throw apiError(404, `No asset "${file}": expected <sha1>${kind === 'images' ? '-<width>x<height>' : ''}.<extension>`);
+  const extension = match[2];
+  const path = join(ctx.datasets.assetDirectory(datasetName), `${match[1]}.${extension}`);
   let bytes: Buffer;
   try {
-    bytes = await readFile(join(ctx.datasets.assetDirectory(datasetName), `${match[1]}.${match[2]}`));
+    bytes = await readFile(path);
   } catch {
     throw apiError(404, `No asset "${file}" in dataset "${datasetName}"`);
   }
+  let contentType = MIME_TYPES[extension] ?? 'application/octet-stream';
+  const headers: Record<string, string> = {};
+  if (kind === 'images' && wantsTransform(search)) {
+    const transform = imageTransformFrom(search);
+    const accept = headerValue(req.headers.accept) ?? '';
+    if (transform.autoFormat) headers['vary'] = 'Accept';
+    const transformed = await cachedTransform(ctx, path, bytes, extension, transform, search, accept);
+    if (transformed !== undefined) ({ bytes, contentType } = transformed);
+  }
+  const dl = search.get('dl');
+  if (dl !== null) headers['content-disposition'] = `attachment; filename="${(dl === '' ? file : dl).replace(/["\\\r\n]/g, '_')}"`;
   res.writeHead(200, {
     ...corsHeaders(req),
-    'content-type': MIME_TYPES[match[2]] ?? 'application/octet-stream',
+    ...headers,
+    'content-type': contentType,
     'content-length': String(bytes.length),
     'cache-control': 'public, max-age=31536000, immutable',
   });
   if (req.method === 'HEAD') res.end();
   else res.end(bytes);
   return 200;
+}
+
+/** Transformed images by file and parameters, newest last, at most this many bytes in all. */
+const transformCache = new Map<string, { bytes: Buffer; contentType: string } | null>();
+const TRANSFORM_CACHE_BYTES = 64 * 1024 * 1024;
+let transformCacheBytes = 0;
+let sharpWarned = false;
+
+async function cachedTransform(
+  ctx: LakeContext,
+  path: string,
+  bytes: Buffer,
+  extension: string,
+  transform: ImageTransform,
+  search: URLSearchParams,
+  accept: string,
+): Promise<{ bytes: Buffer; contentType: string } | undefined> {
+  const sharp = await loadSharp();
+  if (sharp instanceof Error) {
+    if (!sharpWarned) ctx.log(`lake: ${sharp.message}`);
+    sharpWarned = true;
+    return undefined;
+  }
+  const params = [...search].filter(([name]) => name !== 'dl').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const key = `${path}?${new URLSearchParams(params).toString()}${transform.autoFormat && accept.includes('image/webp') ? '|webp' : ''}`;
+  const cached = transformCache.get(key);
+  if (cached !== undefined) {
+    // Refresh its place: Map iteration order is insertion order, so the first entry is the least recently used.
+    transformCache.delete(key);
+    transformCache.set(key, cached);
+    return cached ?? undefined;
+  }
+  let result: { bytes: Buffer; contentType: string } | undefined;
+  try {
+    result = await transformImage(sharp, bytes, extension, transform, accept);
+  } catch (error) {
+    throw dataError(400, 'imageTransformError', `Could not transform image "${path.split('/').pop() ?? path}" with ${new URLSearchParams(params).toString()}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  transformCache.set(key, result ?? null);
+  transformCacheBytes += result?.bytes.length ?? 0;
+  for (const [oldKey, old] of transformCache) {
+    if (transformCacheBytes <= TRANSFORM_CACHE_BYTES) break;
+    transformCache.delete(oldKey);
+    transformCacheBytes -= old?.bytes.length ?? 0;
+  }
+  return result;
 }

@@ -7,6 +7,7 @@ import { corsHeaders, readJson, sendJson, type LakeCall } from './http.ts';
 import { isPrivateId, publishedIdOf, randomId, sanityTimestamp } from './ids.ts';
 import { defaultsToPublished, needsAuth, perspectiveFrom } from './perspective.ts';
 import { planQuery } from './plan.ts';
+import { resolveTextQueries } from './text-query.ts';
 import type { DatasetStore, SanityDoc } from './store.ts';
 import { permissionFor, prepareTransaction, type CommittedTransaction, type PreparedTransaction, type TransactionOptions } from './transaction.ts';
 
@@ -69,15 +70,11 @@ async function query(call: LakeCall, datasetName: string): Promise<number> {
   const { perspective, explicit } = perspectiveFrom(perspectiveParam, call.apiVersion);
   if (explicit && needsAuth(perspective)) requireAuthenticated(call.caller, `The "${perspectiveParam ?? ''}" perspective (it shows drafts)`);
   const view = store.indexedView(perspective, call.caller.role === undefined);
-  const tree = planQuery(parseQuery(source, params), view);
   const started = performance.now();
-  const result = await evaluateQuery(tree, {
-    dataset: view.docs,
-    params,
-    projectId: call.projectId,
-    datasetName,
-    identity: call.caller.identity,
-  });
+  const context = { params, projectId: call.projectId, datasetName, identity: call.caller.identity };
+  // text::query() is resolved first (groq-js cannot run it), so that the planner sees the _id lists it leaves.
+  const tree = planQuery(await resolveTextQueries(parseQuery(source, params), view.docs, context), view);
+  const result = await evaluateQuery(tree, { ...context, dataset: view.docs });
   const ms = Math.round(performance.now() - started);
   const body: Record<string, unknown> = call.search.get('returnQuery') === 'false' ? { result, ms } : { query: source, result, ms };
   return sendJson(call.req, call.res, 200, body);
@@ -261,6 +258,7 @@ async function listen(call: LakeCall, datasetName: string): Promise<number> {
     includeMutations: flag('includeMutations', true),
     includeAllVersions,
     anonymous,
+    effects: search.get('effectFormat') === 'mendoza',
   });
   const heartbeat = setInterval(() => {
     if (open) res.write(': heartbeat\n\n');
@@ -307,20 +305,6 @@ export async function routeDatasets(call: LakeCall): Promise<number> {
   requireAdministrator(call.caller, 'Deleting a dataset');
   if (!(await datasets.remove(name))) throw dataError(404, 'httpNotFound', `Dataset "${name}" not found`);
   return sendJson(call.req, call.res, 200, { deleted: true });
-}
-
-/** `/users/me`: the current token's user, `{}` when anonymous (as Sanity answers). */
-export async function routeUsersMe(call: LakeCall): Promise<number> {
-  const { caller } = call;
-  if (caller.role === undefined) return sendJson(call.req, call.res, 200, {});
-  return sendJson(call.req, call.res, 200, {
-    id: caller.identity,
-    name: caller.name,
-    email: `${caller.identity}@lake.local`,
-    role: caller.role,
-    roles: [{ name: caller.role, title: caller.role[0]?.toUpperCase() + caller.role.slice(1) }],
-    provider: 'lake',
-  });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -3,7 +3,8 @@ import { callerFrom, type Caller, type TokenGrant } from './auth.ts';
 import type { Datasets } from './datasets.ts';
 import { apiError, dataError, LakeError, messageOf } from './errors.ts';
 import { routeAssets, serveAsset } from './assets.ts';
-import { routeData, routeDatasets, routeUsersMe } from './endpoints.ts';
+import { routeData, routeDatasets } from './endpoints.ts';
+import { routeEmpty, routeProject, routeUsers, type KeyValueStore } from './studio-api.ts';
 import type { ListenHub } from './listen.ts';
 import type { WebhookDispatcher } from './webhooks.ts';
 
@@ -43,6 +44,8 @@ export interface LakeContext {
   bodyLimit: number;
   /** Base URL written into asset documents' `url`; from the request's Host header when unset. */
   publicUrl: string | undefined;
+  /** Per-user Studio preferences (`/users/me/keyvalue`). */
+  keyValues: KeyValueStore;
 }
 
 /** One request, parsed: who sent it, to which API version, with which search parameters. */
@@ -56,7 +59,10 @@ export interface LakeCall {
   segments: string[];
   search: URLSearchParams;
   caller: Caller;
-  /** From `X-Sanity-Project-ID` (what the client sends with `useProjectHostname: false`), else `local`. */
+  /**
+   * From `X-Sanity-Project-ID` (what the client sends with `useProjectHostname: false`), else from a
+   * `<projectId>.localhost` host name (what the Studio calls with `apiHost`), else `local`.
+   */
   projectId: string;
 }
 
@@ -101,7 +107,7 @@ async function route(ctx: LakeContext, req: LakeRequest, res: LakeResponse, meth
   const parts = url.pathname.split('/').filter((part) => part !== '');
   // Asset files are served like Sanity's CDN: /images/:projectId/:dataset/:file, /files/:projectId/:dataset/:file.
   if ((parts[0] === 'images' || parts[0] === 'files') && parts.length === 4 && (method === 'GET' || method === 'HEAD')) {
-    return serveAsset(ctx, req, res, parts[0], parts.slice(2).map(decodeSegment) as [string, string]);
+    return serveAsset(ctx, req, res, parts[0], parts.slice(2).map(decodeSegment) as [string, string], url.searchParams);
   }
   const version = /^v(1|X|\d{4}-\d{2}-\d{2})$/.exec(parts[0] ?? '');
   if (version?.[1] === undefined) {
@@ -119,16 +125,22 @@ async function route(ctx: LakeContext, req: LakeRequest, res: LakeResponse, meth
     segments: parts.slice(1).map(decodeSegment),
     search: url.searchParams,
     caller: callerFrom(req.headers, ctx.tokens),
-    projectId: headerValue(req.headers['x-sanity-project-id']) ?? 'local',
+    projectId: headerValue(req.headers['x-sanity-project-id']) ?? projectFromHost(req.headers) ?? 'local',
   };
   const [area] = call.segments;
+  const empty = routeEmpty(call);
+  if (empty !== undefined) return empty;
   if (area === 'data') return routeData(call);
   if (area === 'assets') return routeAssets(call);
   if (area === 'datasets') return routeDatasets(call);
-  // With useProjectHostname: false the client lists datasets under /projects/:projectId/datasets.
-  if (area === 'projects' && call.segments[2] === 'datasets') return routeDatasets({ ...call, segments: call.segments.slice(2) });
-  if (area === 'users' && call.segments[1] === 'me' && call.segments.length === 2) return routeUsersMe(call);
-  throw apiError(404, `No route for ${method} ${url.pathname}: the lake serves /data/{query,doc,mutate,listen,export}/:dataset, /assets/{images,files}/:dataset, /datasets, /projects/:id/datasets and /users/me`);
+  if (area === 'projects') {
+    const answered = routeProject(call);
+    if (answered !== undefined) return answered;
+    // With useProjectHostname: false the client lists datasets under /projects/:projectId/datasets.
+    if (call.segments[2] === 'datasets') return routeDatasets({ ...call, segments: call.segments.slice(2) });
+  }
+  if (area === 'users') return routeUsers(call);
+  throw apiError(404, `No route for ${method} ${url.pathname}: the lake serves /data/{query,doc,mutate,actions,listen,export}/:dataset, /assets/{images,files}/:dataset, /datasets, /projects/:id[/datasets[/:name/acl]] and /users/me`);
 }
 
 function decodeSegment(segment: string): string {
@@ -137,6 +149,12 @@ function decodeSegment(segment: string): string {
   } catch {
     throw dataError(400, 'httpBadRequest', `Malformed percent-encoding in path segment "${segment.slice(0, 80)}"`);
   }
+}
+
+/** The project id in a `<projectId>.localhost[:port]` host name (HTTP/1 `Host` or HTTP/2 `:authority`). */
+function projectFromHost(headers: IncomingHttpHeaders): string | undefined {
+  const host = headerValue(headers.host) ?? headerValue(headers[':authority']);
+  return host === undefined ? undefined : /^([a-z0-9][a-z0-9-]*)\.localhost(?::\d+)?$/i.exec(host)?.[1]?.toLowerCase();
 }
 
 /** The first value of a request header, or undefined when absent or empty. */

@@ -24,6 +24,8 @@ export interface Listener {
   includeAllVersions: boolean;
   /** Anonymous listeners never hear about private (dotted) ids. */
   anonymous: boolean;
+  /** `effectFormat=mendoza`: each event carries `effects: {apply, revert}`, mendoza patches between the revisions. */
+  effects: boolean;
 }
 
 /**
@@ -82,7 +84,11 @@ export class ListenHub {
         visibility: 'query',
       };
       if (change.before?._rev !== undefined) event['previousRev'] = change.before._rev;
-      if (change.after?._rev !== undefined) event['resultRev'] = change.after._rev;
+      // A delete still produces a revision (the transaction's), which the Studio chains its document state on.
+      event['resultRev'] = change.after?._rev ?? transaction.transactionId;
+      // A whole-document mendoza patch (`[0, value]` = "replace with value") is valid and enough for the Studio,
+      // which applies `apply` to the previous revision; `null` deletes.
+      if (listener.effects) event['effects'] = { apply: [0, change.after], revert: [0, change.before] };
       if (listener.includeMutations) event['mutations'] = transaction.mutationsById.get(change.id) ?? [];
       if (listener.includeResult && change.after !== null) event['result'] = change.after;
       if (listener.includePreviousRevision) event['previous'] = change.before;

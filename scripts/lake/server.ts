@@ -7,6 +7,7 @@ import { DEFAULT_DEV_TOKENS, type TokenGrant } from './auth.ts';
 import { Datasets, PRIMARY_DATASET } from './datasets.ts';
 import { createLakeHandler, DEFAULT_BODY_LIMIT, type LakeContext, type LakeRequest, type LakeResponse } from './http.ts';
 import { ListenHub } from './listen.ts';
+import { KeyValueStore } from './studio-api.ts';
 import { WebhookDispatcher, type WebhookConfig } from './webhooks.ts';
 
 export type { WebhookConfig } from './webhooks.ts';
@@ -86,6 +87,7 @@ export async function createLakeApp(options: Omit<LakeOptions, 'port' | 'host'>)
     heartbeatMs: options.listenHeartbeatMs ?? 15_000,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     publicUrl: undefined,
+    keyValues: new KeyValueStore(),
   };
   return {
     handler: createLakeHandler(ctx),

@@ -36,6 +36,7 @@ export class SiteBuilds {
   readonly root: string;
   #current: Build | undefined;
   #child: ReturnType<typeof spawn> | undefined;
+  #stopped = false;
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -83,6 +84,8 @@ export class SiteBuilds {
       ASTRO_TELEMETRY_DISABLED: '1',
     };
     for (const name of SECRETS) delete env[name];
+    // stop() may have come while the mirror was syncing or being written: start no build after it.
+    if (this.#stopped) throw new BuildFailure('the service is stopping; the build was not started', '');
     const output = await new Promise<string>((resolve, reject) => {
       const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'scripts/build.ts'), '--outDir', dir], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
       this.#child = child;
@@ -117,6 +120,7 @@ export class SiteBuilds {
 
   /** Stops a running build (on shutdown). */
   stop(): void {
+    this.#stopped = true;
     this.#child?.kill('SIGTERM');
   }
 

@@ -165,9 +165,11 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
     async close() {
       clearTimeout(scheduleTimer);
       builds.stop();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await queue.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // server.close() waits for every open request, and a stuck sender's never ends: cut them once the build stopped.
       server.closeAllConnections();
+      await closed;
     },
   };
 }

@@ -28,7 +28,9 @@ export function sanityConfigFromEnv(env: NodeJS.ProcessEnv): { config?: SanityCo
   const dataset = env['SANITY_DATASET']?.trim() || 'production';
   if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(dataset)) bad('SANITY_DATASET', `expected a dataset name of lower-case letters, digits, "_" and "-" (at most 64), received ${JSON.stringify(dataset)}`);
   const apiVersion = (env['SANITY_API_VERSION']?.trim() || DEFAULT_API_VERSION).replace(/^v/, '');
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(apiVersion) || Number.isNaN(Date.parse(apiVersion))) bad('SANITY_API_VERSION', `expected a date like ${DEFAULT_API_VERSION}, received ${JSON.stringify(apiVersion)}`);
+  // Date.parse rolls 2025-02-30 over into March; a real date prints back as itself.
+  const realDate = /^\d{4}-\d{2}-\d{2}$/.test(apiVersion) && !Number.isNaN(Date.parse(apiVersion)) && new Date(apiVersion).toISOString().slice(0, 10) === apiVersion;
+  if (!realDate) bad('SANITY_API_VERSION', `expected a date like ${DEFAULT_API_VERSION}, received ${JSON.stringify(apiVersion)}`);
   const token = env['SANITY_TOKEN']?.trim() || undefined;
   if (token !== undefined && /\s/.test(token)) bad('SANITY_TOKEN', 'expected a token without spaces (the value is not shown)');
   const apiHost = env['SANITY_API_HOST']?.trim() || undefined;

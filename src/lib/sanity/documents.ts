@@ -64,8 +64,12 @@ export function siteSourceToDocuments(source: SiteSource, imageAsset: (src: stri
     const tag = vocabulary.resolve(def.name);
     tags.set(tag.slug, withoutUndefined({ _id: documentIds.tag(tag.slug), _type: 'tag', name: def.name, slug: slugField(tag.slug), description: def.description, aliases: def.aliases.length ? def.aliases : undefined }));
   }
+  // An ad-hoc tag is named by its first spelling in story id order among the stories the site shows, as buildSite
+  // names it; a draft's spelling counts only for a tag no published story uses.
+  const byId = [...source.stories].sort((a, b) => a.story.id.localeCompare(b.story.id));
+  for (const { story } of [...byId.filter((s) => !s.story.draft), ...byId.filter((s) => s.story.draft)]) for (const t of story.tags) vocabulary.resolve(t);
   const storyIds = new Map(source.stories.map(({ story }) => [story.slug, { id: story.id, draft: story.draft }]));
-  for (const { story } of [...source.stories].sort((a, b) => a.story.id.localeCompare(b.story.id))) {
+  for (const { story } of byId) {
     const tagSlugs = [...new Set(story.tags.map((t) => vocabulary.resolve(t).slug))];
     for (const slug of tagSlugs) {
       if (!tags.has(slug)) tags.set(slug, { _id: documentIds.tag(slug), _type: 'tag', name: vocabulary.resolve(slug).name, slug: slugField(slug) });

@@ -91,17 +91,25 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
   for (const doc of of('story')) {
     const id = String(doc['_id']).replace(/^drafts\./, '');
     const where = String(doc['_id']);
+    // Fields with a dangling reference: the schema's complaint that they are then empty would only repeat it.
+    const broken = new Set<string>();
     const list = (field: string) => (Array.isArray(doc[field]) ? (doc[field] as unknown[]) : []);
     const resolveAll = (field: string, type: string) =>
       list(field).map((ref, i) => {
         const target = deref(ref, type);
         // A weak reference may point at a story that is not published yet (a pinned draft): it is left out until
         // then, as a files build leaves out a pinned story that is not live. Only strong references must resolve.
-        if (!target && !(ref as { _weak?: unknown } | null)?._weak) issues.push(dangling(where, `${field}[${i}]`, refId(ref)));
+        if (!target && !(ref as { _weak?: unknown } | null)?._weak) {
+          issues.push(dangling(where, `${field}[${i}]`, refId(ref), type, byId));
+          broken.add(field);
+        }
         return slugOf(target);
       });
     const sectionDoc = deref(doc['section'], 'section');
-    if (doc['section'] && !sectionDoc) issues.push(dangling(where, 'section', refId(doc['section'])));
+    if (doc['section'] && !sectionDoc) {
+      issues.push(dangling(where, 'section', refId(doc['section']), 'section', byId));
+      broken.add('section');
+    }
 
     const image = doc['mainImage'] as Doc | null | undefined;
     let storyImage: Doc | undefined;
@@ -148,7 +156,7 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
     const parsed = parseStory(id, where, raw);
     // A story without a slug is still validated as a whole, so one build lists all of its problems.
     const slugHint = { hint: 'generate one from the headline in the Studio' };
-    issues.push(...parsed.issues.map((i) => ({ ...i, field: sanityField(i.field), ...(i.field === 'slug' && raw['slug'] === undefined ? slugHint : {}) })));
+    issues.push(...parsed.issues.filter((i) => !broken.has(i.field)).map((i) => ({ ...i, field: sanityField(i.field), ...(i.field === 'slug' && raw['slug'] === undefined ? slugHint : {}) })));
     if (parsed.story) stories.push({ story: parsed.story, where });
     else rejected.push({ where, refs: storyRefs(raw) });
   }
@@ -159,7 +167,9 @@ function missingAsset(where: string, field: string, ref: unknown): ContentIssue 
   return { where, field, message: `the image asset "${String(ref)}" does not exist`, hint: 'upload the image again' };
 }
 
-function dangling(where: string, field: string, ref: unknown): ContentIssue {
+function dangling(where: string, field: string, ref: unknown, type: string, byId: Map<string, Doc>): ContentIssue {
+  const other = typeof ref === 'string' ? byId.get(ref)?.['_type'] : undefined;
+  if (other !== undefined) return { where, field, message: `the reference points at "${ref}", a ${String(other)}, where a ${type} is expected`, hint: `pick a ${type}` };
   return { where, field, message: `the reference points at "${String(ref)}", which does not exist or is not published`, hint: 'publish that document or pick another' };
 }
 

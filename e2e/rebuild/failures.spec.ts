@@ -1,0 +1,70 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { builtLatest, EXISTING, expect, publishAndSettle, storyDocument, test, uniqueSuffix } from './fixtures.ts';
+import { isAlive, sleep } from './harness.ts';
+
+/** Status codes of the home page, a story that every build has, and the given story's page. */
+async function statuses(url: string, slug: string) {
+  const get = async (p: string) => (await fetch(`${url}${p}`)).status;
+  return { home: await get('/'), existing: await get(`/news/${EXISTING.story.slug}/`), story: await get(`/news/${slug}/`) };
+}
+
+test('a build killed halfway leaves the previous site serving, records the failure, and the next publish builds', async ({ stack }) => {
+  const { service } = stack;
+  const before = await stack.settle();
+  const buildsDir = path.join(service.dir, 'builds');
+  const foldersBefore = (await readdir(buildsDir)).sort();
+  const killedSlug = `e2e-killed-${uniqueSuffix()}`;
+
+  await stack.client.create(storyDocument(killedSlug, `Story whose build was killed ${killedSlug}`));
+  const building = await service.waitForStatus((s) => s.queue.buildPid !== null, 'a build to start', 30_000);
+  const pid = building.queue.buildPid;
+  if (pid === null) throw new Error('unreachable: waited for a build pid');
+  await sleep(1000);
+  expect((await service.status()).queue.buildPid, 'the build is still running a second later (halfway)').toBe(pid);
+  process.kill(pid, 'SIGKILL');
+
+  const failed = await stack.settle();
+  expect(isAlive(pid)).toBe(false);
+  expect(failed.lastFailure, 'the failure is recorded').not.toBeNull();
+  expect(failed.lastFailure?.reason).toMatch(/killed \(SIGKILL\)/);
+  expect(failed.lastFailure?.at !== before.lastFailure?.at, 'it is a new failure').toBe(true);
+  expect(failed.build, 'the previous build is still the one served').toEqual(before.build);
+  expect(await statuses(service.url, killedSlug)).toEqual({ home: 200, existing: 200, story: 404 });
+  expect((await readdir(buildsDir)).sort(), "the killed build's half-written folder is removed").toEqual(foldersBefore);
+
+  const nextSlug = `e2e-after-kill-${uniqueSuffix()}`;
+  const after = await publishAndSettle(stack, storyDocument(nextSlug, `Story after the killed build ${nextSlug}`));
+  expect(after.build?.id).not.toBe(before.build?.id);
+  expect(after.lastSuccess?.buildId).toBe(after.build?.id);
+  expect(builtLatest(after)).toBe(true);
+  // The next build includes both stories: the one whose build was killed and the new one.
+  expect(await statuses(service.url, killedSlug)).toEqual({ home: 200, existing: 200, story: 200 });
+  expect((await fetch(`${service.url}/news/${nextSlug}/`)).status).toBe(200);
+});
+
+test('a story that fails validation fails the build, the last good site stays online, and the status names the document and field', async ({ stack }) => {
+  const { service } = stack;
+  const before = await stack.settle();
+  const slug = `e2e-invalid-${uniqueSuffix()}`;
+  const id = `story-${slug}`;
+  const asset = await stack.client.fetch<string | null>('*[_type == "sanity.imageAsset"] | order(_id asc)[0]._id');
+  expect(asset, 'the import uploaded images').toEqual(expect.any(String));
+  // The Studio would refuse this (alt is required once an image is chosen); an API client can still write it.
+  await stack.client.create(storyDocument(slug, `Invalid story ${slug}`, { mainImage: { _type: 'image', asset: { _type: 'reference', _ref: asset } } }));
+  try {
+    const failed = await stack.settle();
+    expect(failed.lastFailure, 'the failure is recorded').not.toBeNull();
+    expect(failed.lastFailure?.at !== before.lastFailure?.at, 'it is a new failure').toBe(true);
+    const report = `${failed.lastFailure?.reason}\n${failed.lastFailure?.output}`;
+    expect(report).toContain(`${id} → mainImage.alt`);
+    expect(report).toMatch(/alt text/);
+    expect(failed.build, 'the last good build is still served').toEqual(before.build);
+    expect(await statuses(service.url, slug)).toEqual({ home: 200, existing: 200, story: 404 });
+  } finally {
+    await stack.client.delete(id);
+  }
+  // Without the invalid story the content is the served build's again: nothing to rebuild, nothing failing.
+  const fixed = await stack.settle();
+  expect(builtLatest(fixed), `served build matches the content again: ${JSON.stringify(fixed)}`).toBe(true);
+});
