@@ -1,4 +1,6 @@
 // Builds the static site (`npm run build`): content problems are printed as one list, without a stack trace.
+import { cp, mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { build } from 'astro';
 
 const HELP = `Usage: npm run build [-- --outDir DIR]
@@ -12,12 +14,19 @@ if (args.includes('--help')) {
   process.exit(0);
 }
 const outIndex = args.indexOf('--outDir');
-const outDir = outIndex >= 0 ? args[outIndex + 1] : undefined;
+const outDir = outIndex >= 0 && args[outIndex + 1] ? path.resolve(args[outIndex + 1] ?? '') : undefined;
 process.env['ASTRO_TELEMETRY_DISABLED'] ??= '1';
+
+// Astro puts a build's server chunks in <outDir>/.prerender, but in ./.astro when outDir lies outside the project,
+// where two builds running at once would overwrite each other's. So such a build runs in a folder of its own
+// inside the project and is moved to outDir when it succeeds.
+const outside = outDir !== undefined && !outDir.startsWith(process.cwd() + path.sep);
+const buildDir = outside ? path.resolve('node_modules/.cache/newsdesk/out', String(process.pid)) : outDir;
 
 const started = performance.now();
 try {
-  await build(outDir ? { outDir } : {});
+  await build(buildDir ? { outDir: buildDir } : {});
+  if (outside && outDir && buildDir) await moveDir(buildDir, outDir);
   console.log(`Built in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
 } catch (error) {
   const e = error as { name?: string; message?: string; hint?: string; stack?: string };
@@ -28,4 +37,17 @@ try {
     console.error(e.stack ?? String(error));
   }
   process.exitCode = 1;
+  if (outside && buildDir) await rm(buildDir, { recursive: true, force: true });
+}
+
+async function moveDir(from: string, to: string): Promise<void> {
+  await rm(to, { recursive: true, force: true });
+  await mkdir(path.dirname(to), { recursive: true });
+  try {
+    await rename(from, to);
+  } catch {
+    // Another file system: copy, then remove.
+    await cp(from, to, { recursive: true });
+    await rm(from, { recursive: true, force: true });
+  }
 }

@@ -6,6 +6,7 @@
  * the options.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rename, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -16,6 +17,11 @@ import { DEFAULT_DEV_TOKENS, startLake, type RunningLake, type WebhookConfig } f
 import { resolveStatic } from './lib/static-files.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
+/**
+ * The project's Node (24), for the child processes: the Sanity CLI needs 22.12 or newer and scripts/import.ts needs
+ * type stripping, while this module may be loaded by an older Node (Playwright started by the system `node`).
+ */
+const NODE = existsSync(path.join(ROOT, 'node_modules', '.bin', 'node')) ? path.join(ROOT, 'node_modules', '.bin', 'node') : process.execPath;
 
 /**
  * The API host the cached Studio build is made with. The static server writes the running lake's URL in its place
@@ -144,7 +150,7 @@ export async function seedIfEmpty(apiHttpUrl: string, options: { projectId: stri
   if ((await count()) > 0) return undefined;
   options.log('seed: the dataset is empty; importing content/ with scripts/import.ts');
   const started = performance.now();
-  const result = await run(process.execPath, [path.join(ROOT, 'scripts', 'import.ts'), '--dataset', options.dataset, '--api-host', apiHttpUrl], {
+  const result = await run(NODE, [path.join(ROOT, 'scripts', 'import.ts'), '--dataset', options.dataset, '--api-host', apiHttpUrl], {
     SANITY_TOKEN: NEWSROOM_TOKENS.editor,
     SANITY_PROJECT_ID: options.projectId,
   });
@@ -173,8 +179,8 @@ export async function buildStudio(options: { projectId: string; dataset: string;
   const temp = `${STUDIO_CACHE_DIR}.tmp-${process.pid}`;
   await mkdir(path.dirname(STUDIO_CACHE_DIR), { recursive: true });
   const sanityBin = path.join(ROOT, 'node_modules', '.bin', 'sanity');
-  // The CLI's shebang would pick the system Node (older than it needs); this Node (24) runs it instead.
-  const result = await run(process.execPath, [sanityBin, 'build', temp, '--yes'], {
+  // The CLI's shebang would pick the system Node (older than it needs); the project's Node runs it instead.
+  const result = await run(NODE, [sanityBin, 'build', temp, '--yes'], {
     SANITY_STUDIO_API_HOST: STUDIO_API_HOST_PLACEHOLDER,
     SANITY_STUDIO_PROJECT_ID: options.projectId,
     SANITY_STUDIO_DATASET: options.dataset,

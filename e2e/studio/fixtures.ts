@@ -1,0 +1,97 @@
+import { createClient, type SanityClient } from '@sanity/client';
+import { test as base, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startNewsroom, type RunningNewsroom } from '../../scripts/newsroom.ts';
+
+/** Roles whose development tokens the Studio can be opened with. */
+export type Role = 'editor' | 'viewer' | 'administrator';
+
+interface WorkerFixtures {
+  /** The lake and the Studio on free ports, over a fresh data folder seeded from content/ (one per worker). */
+  newsroom: RunningNewsroom;
+}
+
+interface TestFixtures {
+  /** `@sanity/client` over plain HTTP with the editor token, raw perspective: what the assertions read. */
+  sanity: SanityClient;
+  /** Opens the Studio at `route` signed in with `role`'s token. */
+  openStudio: (role: Role, route?: string) => Promise<Page>;
+  /** Saves a screenshot of the page under test-results/studio/steps/ and attaches it to the report. */
+  snap: (page: Page, name: string) => Promise<void>;
+}
+
+/**
+ * Hosts the Studio reaches besides the lake (Sanity's hosted feedback and version checks, CDN scripts, fonts):
+ * all blocked, which breaks nothing and keeps the test offline.
+ */
+function isLocal(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host.endsWith('.localhost') || host === '127.0.0.1' || host === '[::1]';
+}
+
+async function blockRemote(context: BrowserContext): Promise<void> {
+  await context.route(
+    (url) => !isLocal(url.toString()),
+    (route) => route.abort('blockedbyclient'),
+  );
+}
+
+let shot = 0;
+
+export const test = base.extend<TestFixtures, WorkerFixtures>({
+  newsroom: [
+    async ({}, use) => {
+      const dataDir = await mkdtemp(path.join(tmpdir(), 'newsroom-e2e-'));
+      const newsroom = await startNewsroom({ dataDir, lakePort: 0, studioPort: 0, log: (line) => console.log(`[newsroom] ${line}`) });
+      await use(newsroom);
+      await newsroom.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+    // Seeding takes a few seconds; a first `sanity build` about 30.
+    { scope: 'worker', timeout: 240_000 },
+  ],
+  sanity: async ({ newsroom }, use) => {
+    await use(
+      createClient({
+        projectId: newsroom.projectId,
+        dataset: newsroom.dataset,
+        apiHost: newsroom.urls.apiHttp,
+        useProjectHostname: false,
+        apiVersion: '2025-02-19',
+        useCdn: false,
+        token: newsroom.tokens.editor,
+        perspective: 'raw',
+      }),
+    );
+  },
+  openStudio: async ({ browser, newsroom }, use) => {
+    const contexts: BrowserContext[] = [];
+    await use(async (role, route = '') => {
+      const context = await browser.newContext();
+      contexts.push(context);
+      await blockRemote(context);
+      // Where the Studio keeps its token (what signing in would store), set before its scripts run.
+      const key = `__studio_auth_token_${newsroom.projectId}`;
+      const value = JSON.stringify({ token: newsroom.tokens[role] });
+      await context.addInitScript(([k, v]) => window.localStorage.setItem(k, v), [key, value] as const);
+      const page = await context.newPage();
+      await page.goto(new URL(route, newsroom.urls.studio).toString());
+      return page;
+    });
+    for (const context of contexts) await context.close();
+  },
+  snap: async ({}, use, testInfo: TestInfo) => {
+    const dir = path.join(testInfo.project.outputDir, 'steps');
+    await mkdir(dir, { recursive: true });
+    await use(async (page, name) => {
+      shot += 1;
+      const file = path.join(dir, `${String(shot).padStart(2, '0')}-${name}.png`);
+      await page.screenshot({ path: file });
+      await testInfo.attach(name, { path: file, contentType: 'image/png' });
+    });
+  },
+});
+
+export { expect } from '@playwright/test';
