@@ -16,7 +16,9 @@ export function getSite(): Promise<Site> {
 }
 
 async function load(): Promise<Site> {
+  const started = performance.now();
   const source = await loadSource(sourceFromEnv());
+  const loaded = performance.now();
   const issues = validateSite(source);
   if (issues.length > 0) {
     const n = issues.length;
@@ -29,7 +31,13 @@ async function load(): Promise<Site> {
   const useCache = process.env['NEWS_RENDER_CACHE'] !== '0';
   const cacheFile = path.resolve(process.env['NEWS_CACHE_DIR'] ?? 'node_modules/.cache/newsdesk', 'render.json');
   const cache = useCache ? await loadRenderCache(cacheFile) : new RenderCache();
-  const site = buildSite(source, { now: new Date(), render: (story) => cache.get(story.body, renderBody) });
+  const timings = { render: 0, similar: 0 };
+  const site = buildSite(source, { now: new Date(), render: (story) => cache.get(story.body, renderBody), timings });
   if (useCache && cache.misses > 0) await saveRenderCache(cacheFile, cache);
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  console.log(
+    `[site] ${site.stories.length} stories: loaded in ${s(loaded - started)}, bodies rendered in ${s(timings.render)} ` +
+      `(${cache.hits} cached, ${cache.misses} new), Similar News in ${s(timings.similar)}, total ${s(performance.now() - started)}`,
+  );
   return site;
 }

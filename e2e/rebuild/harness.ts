@@ -159,7 +159,10 @@ export async function startRebuildStack(): Promise<RebuildStack> {
   const imported = runScript('scripts/import.ts', ['--api-host', seed.url, '--content', path.join(ROOT, 'content'), '--public', path.join(ROOT, 'public')], { ...cleanEnv(), SANITY_TOKEN: ADMIN_TOKEN });
   const { code } = await imported.exited;
   await seed.close();
-  if (code !== 0) throw new Error(`scripts/import.ts exited with ${code}:\n${imported.output()}`);
+  if (code !== 0) {
+    await rm(tmp, { recursive: true, force: true });
+    throw new Error(`scripts/import.ts exited with ${code}:\n${imported.output()}`);
+  }
 
   const port = await freePort();
   const lake = await startLake({
@@ -179,6 +182,7 @@ export async function startRebuildStack(): Promise<RebuildStack> {
   } catch (error) {
     await service.stop();
     await lake.close();
+    await rm(tmp, { recursive: true, force: true });
     throw error;
   }
   return {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect, test } from './fixtures.ts';
 import { copyCurrentBuild, freePort, isAlive, startService, type ServiceProcess } from './harness.ts';
 
-/** Seconds the service may take to stop on SIGTERM. */
+/** How long the service may take to stop on SIGTERM. */
 const STOP_WITHIN_MS = 5_000;
 
 /**
@@ -16,11 +16,17 @@ async function secondService(stack: { service: ServiceProcess; lake: { url: stri
   const dir = await mkdtemp(path.join(stack.tmp, 'second-'));
   await copyCurrentBuild(stack.service.dir, dir);
   const service = startService({ lakeUrl: stack.lake.url, port: await freePort(), dir });
-  await service.waitForStatus((s) => s.build !== null, 'the copied build to be served', 30_000);
-  return { service, dispose: async () => {
+  const dispose = async () => {
     await service.stop(1000);
     await rm(dir, { recursive: true, force: true });
-  } };
+  };
+  try {
+    await service.waitForStatus((s) => s.build !== null, 'the copied build to be served', 30_000);
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  return { service, dispose };
 }
 
 async function sigterm(service: ServiceProcess) {

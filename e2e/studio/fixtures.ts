@@ -1,5 +1,6 @@
 import { createClient, type SanityClient } from '@sanity/client';
 import { test as base, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
+import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -42,11 +43,21 @@ let shot = 0;
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   newsroom: [
-    async ({}, use) => {
+    async ({}, use, workerInfo) => {
       const dataDir = await mkdtemp(path.join(tmpdir(), 'newsroom-e2e-'));
-      const newsroom = await startNewsroom({ dataDir, lakePort: 0, studioPort: 0, log: (line) => console.log(`[newsroom] ${line}`) });
+      // Every request the lake answered, for reading after a failure.
+      await mkdir(workerInfo.project.outputDir, { recursive: true });
+      const lakeLog = createWriteStream(path.join(workerInfo.project.outputDir, `lake-${workerInfo.workerIndex}.log`));
+      const newsroom = await startNewsroom({
+        dataDir,
+        lakePort: 0,
+        studioPort: 0,
+        log: (line) => console.log(`[newsroom] ${line}`),
+        lakeLog: (line) => lakeLog.write(`${new Date().toISOString()} ${line}\n`),
+      });
       await use(newsroom);
       await newsroom.close();
+      lakeLog.end();
       await rm(dataDir, { recursive: true, force: true });
     },
     // Seeding takes a few seconds; a first `sanity build` about 30.

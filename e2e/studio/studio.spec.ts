@@ -18,10 +18,16 @@ async function photo(): Promise<Buffer> {
   return sharp(Buffer.from(svg)).jpeg({ quality: 80 }).toBuffer();
 }
 
-/** The story's published id, read from the Studio's URL (`…;<id>` or `…;<id>,template=story`). */
-function documentIdFrom(page: Page): string {
-  const last = decodeURIComponent(new URL(page.url()).pathname.split(';').at(-1) ?? '');
-  return last.split(',')[0] ?? '';
+/** The published id of the story with this headline, once the Studio has saved it (as a draft or published). */
+async function storyId(sanity: SanityClient, title: string): Promise<string> {
+  let id: string | null = null;
+  await expect
+    .poll(async () => {
+      id = await sanity.fetch<string | null>('*[_type == "story" && title == $title][0]._id', { title });
+      return id;
+    })
+    .not.toBeNull();
+  return String(id).replace(/^drafts\./, '');
 }
 
 /** Picks a document in a reference input: types into its search box and chooses the option with that title. */
@@ -77,8 +83,7 @@ test('an editor writes, publishes, edits, republishes and unpublishes a story', 
     await addArrayReference(page, 'Tags', 'Trump', 'Donald Trump');
     await addArrayReference(page, 'Tags', 'Rubio', 'Marco Rubio');
     await addArrayReference(page, 'Authors', 'Jane', 'Jane Park');
-    id = documentIdFrom(page);
-    expect(id).not.toBe('');
+    id = await storyId(sanity, title);
     await snap(page, 'story-written');
   });
 
@@ -92,7 +97,7 @@ test('an editor writes, publishes, edits, republishes and unpublishes a story', 
   });
 
   await test.step('publishing writes the published document with every field', async () => {
-    const publish = page.getByRole('button', { name: 'Publish' });
+    const publish = page.getByTestId('action-publish');
     await expect(publish).toBeEnabled({ timeout: 20_000 });
     await publish.click();
     const doc = await waitForPublished(sanity, id, (found) => found['title'] === title);
@@ -113,4 +118,84 @@ test('an editor writes, publishes, edits, republishes and unpublishes a story', 
     expect(await sanity.getDocument(`drafts.${id}`)).toBeUndefined();
     await snap(page, 'published');
   });
+
+  const updated = `${title} (updated)`;
+  await test.step('editing the headline and publishing again replaces the published story', async () => {
+    const headline = page.getByRole('textbox', { name: 'Headline' });
+    await headline.fill(updated);
+    await expect(page.getByTestId('action-publish')).toBeEnabled({ timeout: 20_000 });
+    await snap(page, 'headline-edited');
+    await page.getByTestId('action-publish').click();
+    const doc = await waitForPublished(sanity, id, (found) => found['title'] === updated);
+    expect(doc['dek']).toBe('Lawmakers put off the final vote on the spending plan until next week.');
+    await expect.poll(() => sanity.getDocument(`drafts.${id}`)).toBeUndefined();
+    await snap(page, 'republished');
+  });
+
+  await test.step('unpublishing removes the published story and keeps it as a draft', async () => {
+    await page.getByRole('button', { name: 'Open document actions' }).click();
+    await page.getByRole('menuitem', { name: 'Unpublish' }).click();
+    const dialog = page.getByRole('dialog');
+    await expect(dialog.getByText('Unpublish document?')).toBeVisible();
+    await snap(page, 'unpublish-dialog');
+    await dialog.getByRole('button', { name: 'Unpublish now' }).click();
+    await expect.poll(() => sanity.getDocument(id), { timeout: 20_000 }).toBeUndefined();
+    expect(await sanity.getDocument(`drafts.${id}`)).toMatchObject({ title: updated });
+    await expect(page.getByTestId('action-publish')).toBeEnabled();
+    await snap(page, 'unpublished');
+  });
+});
+
+test('validation blocks publishing with the editors\' wording: a headline over 120 characters, an image without alt text', async ({ openStudio, sanity, snap }) => {
+  const title = `${'A headline that keeps going well past the point where phones cut it off '.repeat(2)}${Date.now()}`;
+  expect(title.length).toBeGreaterThan(120);
+  const page = await openStudio('editor', 'structure/stories;all-stories');
+  await page.getByRole('link', { name: 'Story' }).click();
+  await page.getByRole('textbox', { name: 'Headline' }).fill(title);
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await page.getByRole('textbox', { name: 'Dek' }).fill('A dek.');
+  await page.locator('[contenteditable="true"]').first().click();
+  await page.keyboard.type('A body.');
+  await pickReference(page, page.getByRole('combobox', { name: 'Section' }), 'World', 'World');
+  await addArrayReference(page, 'Authors', 'Jane', 'Jane Park');
+  const image = page.getByRole('group').filter({ has: page.getByText('Main image', { exact: true }) }).last();
+  await image.locator('input[type="file"]').first().setInputFiles({ name: 'no-alt.jpg', mimeType: 'image/jpeg', buffer: await photo() });
+  await expect(image.locator('img').first()).toBeVisible({ timeout: 20_000 });
+  const id = await storyId(sanity, title);
+
+  await expect(page.getByText(`${messages.headlineTooLong} (${title.length} characters, limit 120)`)).toBeVisible();
+  await expect(page.getByText(messages.altMissing)).toBeVisible();
+  const publish = page.getByTestId('action-publish');
+  await expect(publish).toBeDisabled();
+  await publish.hover({ force: true });
+  await snap(page, 'validation-errors');
+  // Nothing reached the published document, whatever the buttons did.
+  expect(await sanity.getDocument(id)).toBeUndefined();
+
+  await image.getByRole('textbox', { name: 'Alternative text' }).fill('A described image');
+  await expect(page.getByText(messages.altMissing)).toHaveCount(0);
+  await expect(publish).toBeDisabled();
+  await page.getByRole('textbox', { name: 'Headline' }).fill('A headline of a sensible length');
+  await expect(publish).toBeEnabled({ timeout: 20_000 });
+  await snap(page, 'validation-fixed');
+});
+
+test('a viewer can read but not publish: the Studio says so, and the API refuses with 403', async ({ openStudio, sanity, newsroom, snap }) => {
+  const id = 'story-fed-chair-succession-explainer';
+  // The demo content has this story as a draft, so there is something to publish.
+  expect(await sanity.getDocument(`drafts.${id}`)).toBeDefined();
+  const page = await openStudio('viewer', `structure/stories;all-stories;${id}`);
+  await expect(page.getByText(/does not have permission to edit this document/)).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole('textbox', { name: 'Headline' })).toHaveAttribute('readonly', '');
+  await expect(page.getByTestId('action-publish')).toBeDisabled();
+  await snap(page, 'viewer-read-only');
+
+  const response = await fetch(`${newsroom.urls.apiHttp}/v2025-02-19/data/actions/${newsroom.dataset}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${newsroom.tokens.viewer}`, 'content-type': 'application/json', 'x-sanity-project-id': newsroom.projectId },
+    body: JSON.stringify({ actions: [{ actionType: 'sanity.action.document.publish', draftId: `drafts.${id}`, publishedId: id }] }),
+  });
+  expect(response.status).toBe(403);
+  expect(await response.json()).toMatchObject({ error: { items: [{ error: { type: 'insufficientPermissionsError', permission: 'update' } }] } });
+  expect(await sanity.getDocument(`drafts.${id}`)).toBeDefined();
 });

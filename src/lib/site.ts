@@ -73,6 +73,8 @@ export interface BuildSiteOptions {
   /** Renders a story body; called once per published story. */
   render: (story: Story) => RenderedBody;
   similarLimit?: number;
+  /** Filled with the milliseconds spent rendering bodies and computing Similar News. */
+  timings?: { render: number; similar: number };
 }
 
 /** Thrown with every problem of the content when the site cannot be built. */
@@ -136,6 +138,7 @@ export function isLive(story: Pick<Story, 'draft' | 'publishedAt'>, now: Date): 
 
 /** Builds the site model from valid content (call `validateSite` first): listings, tags, Similar News. */
 export function buildSite(source: SiteSource, options: BuildSiteOptions): Site {
+  const started = performance.now();
   const { vocabulary } = buildTagVocabulary(source.tags);
   const sections = new Map(source.sections.map(({ def }) => [def.slug, def]));
   const authors = new Map(source.authors.map(({ def }) => [def.slug, def]));
@@ -178,6 +181,7 @@ export function buildSite(source: SiteSource, options: BuildSiteOptions): Site {
     });
   }
 
+  const renderDone = performance.now();
   const idBySlug = new Map(live.map((s) => [s.slug, s.id]));
   const similar = findSimilar(
     live.map((story, i) => ({
@@ -191,6 +195,10 @@ export function buildSite(source: SiteSource, options: BuildSiteOptions): Site {
     })),
     { limit: options.similarLimit ?? 5 },
   );
+  if (options.timings) {
+    options.timings.render = renderDone - started;
+    options.timings.similar = performance.now() - renderDone;
+  }
   for (const view of views) {
     view.similar = (similar.get(view.id) ?? []).flatMap((link) => {
       const card = cards.get(link.id);
