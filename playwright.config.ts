@@ -6,6 +6,8 @@ const PORT = Number(process.env['E2E_PORT'] ?? 4411);
 // Real Chromium (Debian's) against the built site in dist/, served by `astro preview`. `npm run test:e2e` builds first.
 export default defineConfig({
   testDir: 'e2e',
+  // The rebuild service and the Studio have their own configs (they start services): npm run test:rebuild / test:studio-e2e.
+  testIgnore: ['rebuild/**', 'studio/**'],
   outputDir: 'test-results',
   fullyParallel: false,
   workers: 1,
