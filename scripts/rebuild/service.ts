@@ -45,6 +45,7 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
   let firstUnbuiltTrigger: string | null = null;
   let scheduleTimer: NodeJS.Timeout | undefined;
   let nextScheduled: string | null = null;
+  let syncRetryMs = 0;
 
   const existing = await builds.init();
   if (existing) log(`serving the previous build ${existing.id} until a new one is ready`);
@@ -57,6 +58,7 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
       const sync = await mirror.sync().catch((error: unknown) => {
         throw new BuildFailure(`sync failed: ${describeSanityError(error, config.sanity)}`, '');
       });
+      syncRetryMs = 0;
       log(`sync: ${sync.full ? 'full' : 'incremental'}, ${sync.changed} changed, ${sync.deleted} deleted (${Math.round(sync.ms)} ms)`);
       if (builds.current && builds.current.revision === mirror.revision()) {
         log(`nothing changed since build ${builds.current.id}: not rebuilding`);
@@ -67,7 +69,16 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
       log(`build ${build.id} is live (${Math.round(build.ms)} ms, revision ${build.revision})`);
     } catch (error) {
       const failure = error instanceof BuildFailure ? error : new BuildFailure(String(error), '');
-      lastFailure = { at: started.toISOString(), reason: failure.message, output: failure.output.slice(-4000) };
+      // Content problems are the useful part of a failed build's output: they name the document and the field.
+      const problems = failure.output.split('\n').filter((l) => /^\s+- .+(→|:)/.test(l)).map((l) => l.trim().slice(2));
+      const reason = problems.length ? `${failure.message}: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}` : failure.message;
+      lastFailure = { at: started.toISOString(), reason, output: failure.output.slice(-4000) };
+      if (failure.message.startsWith('sync failed')) {
+        // Sanity unreachable (or refusing): try again later, backing off, so a service started before its API recovers.
+        syncRetryMs = Math.min(60_000, syncRetryMs ? syncRetryMs * 2 : 2_000);
+        log(`retrying the sync in ${syncRetryMs / 1000} s`);
+        setTimeout(() => queue.trigger(), syncRetryMs).unref();
+      }
       log(`build failed: ${failure.message}; still serving ${builds.current?.id ?? 'nothing'}`);
       if (failure.output) log(failure.output.split('\n').filter((l) => /problem|error|→/i.test(l)).slice(0, 20).join('\n'));
     } finally {
