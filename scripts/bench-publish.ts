@@ -12,16 +12,14 @@ import { createClient } from '@sanity/client';
 import { readContentDir } from '../src/lib/content-files.ts';
 import { siteSourceToDocuments } from '../src/lib/sanity/documents.ts';
 import { startLake } from './lake/server.ts';
+import { flagValue } from './lib/args.ts';
 
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
   console.log('Usage: npm run bench:publish -- [--sizes demo,10000] [--runs 5]\nPrints publish-to-live latency (median, min, max) per site size, and a full rebuild time beside it.');
   process.exit(0);
 }
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
-};
+const flag = (name: string, fallback: string) => flagValue(args, name, fallback);
 const sizes = flag('--sizes', 'demo,10000').split(',');
 const runs = Number(flag('--runs', '5'));
 const SECRET = 'bench-webhook-secret-0123456789';

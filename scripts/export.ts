@@ -4,6 +4,7 @@ import path from 'node:path';
 import { dump } from 'js-yaml';
 import { documentsToContent, type SanityDocument } from '../src/lib/sanity/documents.ts';
 import { failSanity, sanityFromArgs } from './lib/sanity-cli.ts';
+import { flagValue } from './lib/args.ts';
 
 const HELP = `Usage: npm run export -- [--out content] [--public public] [--dataset production] [--api-host URL]
 
@@ -17,10 +18,7 @@ if (args.includes('--help')) {
   console.log(HELP);
   process.exit(0);
 }
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
-};
+const flag = (name: string, fallback: string) => flagValue(args, name, fallback);
 const outDir = path.resolve(flag('--out', 'content'));
 const publicDir = path.resolve(flag('--public', 'public'));
 const { config, client } = sanityFromArgs(args, { needsToken: false });

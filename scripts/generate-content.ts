@@ -5,16 +5,14 @@ import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import matter from 'gray-matter';
 import { dump } from 'js-yaml';
+import { flagValue } from './lib/args.ts';
 
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
   console.log('Usage: node scripts/generate-content.ts --count N --out DIR [--from content]');
   process.exit(0);
 }
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
-};
+const flag = (name: string, fallback: string) => flagValue(args, name, fallback);
 const count = Number(flag('--count', '10000'));
 const out = path.resolve(flag('--out', 'tmp/generated'));
 const from = path.resolve(flag('--from', 'content'));

@@ -7,6 +7,7 @@ import { readContentDir } from '../src/lib/content-files.ts';
 import { imagePaths, siteSourceToDocuments, type SanityDocument } from '../src/lib/sanity/documents.ts';
 import { validateSite } from '../src/lib/site.ts';
 import { fail, failSanity, sanityFromArgs } from './lib/sanity-cli.ts';
+import { flagValue } from './lib/args.ts';
 
 const HELP = `Usage: npm run import -- [--content content] [--public public] [--dataset production] [--api-host URL]
 
@@ -19,10 +20,7 @@ if (args.includes('--help')) {
   console.log(HELP);
   process.exit(0);
 }
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
-};
+const flag = (name: string, fallback: string) => flagValue(args, name, fallback);
 const contentDir = path.resolve(flag('--content', 'content'));
 const publicDir = path.resolve(flag('--public', 'public'));
 const { config, client } = sanityFromArgs(args, { needsToken: true });

@@ -11,7 +11,7 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   // A first run builds the Studio (~30 s) inside the worker fixture, whose own timeout covers it.
-  timeout: 120_000,
+  timeout: 180_000,
   expect: { timeout: 15_000 },
   reporter: [['list']],
   use: {

@@ -73,10 +73,12 @@ test('an editor writes, publishes, edits, republishes and unpublishes a story', 
     await page.getByRole('textbox', { name: 'Dek' }).fill('Lawmakers put off the final vote on the spending plan until next week.');
     const body = page.locator('[contenteditable="true"]').first();
     await body.click();
-    await page.keyboard.type('Why it matters: the delay pushes the deadline past the end of the fiscal year.');
-    await page.keyboard.press('Home');
-    for (let i = 0; i < 'Why it matters:'.length; i += 1) await page.keyboard.press('Shift+ArrowRight');
-    await page.getByRole('button', { name: 'Lead-in label' }).click();
+    // The Lead-in decorator on for the label, off for the rest, as an editor toggles it from the toolbar.
+    const leadIn = page.getByRole('button', { name: 'Lead-in label' });
+    await leadIn.click();
+    await page.keyboard.type('Why it matters:');
+    await leadIn.click();
+    await page.keyboard.type(' the delay pushes the deadline past the end of the fiscal year.');
     await page.getByRole('textbox', { name: 'Published at' }).fill('2026-03-12 09:30');
     await page.getByRole('textbox', { name: 'Published at' }).press('Tab');
     await pickReference(page, page.getByRole('combobox', { name: 'Section' }), 'Politics', 'US Politics');
@@ -133,6 +135,8 @@ test('an editor writes, publishes, edits, republishes and unpublishes a story', 
   });
 
   await test.step('unpublishing removes the published story and keeps it as a draft', async () => {
+    // The Studio offers Unpublish on the published version, so the editor switches to it first.
+    await page.getByTestId('document-header-Published-chip').click();
     await page.getByRole('button', { name: 'Open document actions' }).click();
     await page.getByRole('menuitem', { name: 'Unpublish' }).click();
     const dialog = page.getByRole('dialog');
@@ -163,17 +167,23 @@ test('validation blocks publishing with the editors\' wording: a headline over 1
   await expect(image.locator('img').first()).toBeVisible({ timeout: 20_000 });
   const id = await storyId(sanity, title);
 
+  // Each field's error icon shows its message on hover, as editors see it.
+  await page.getByTestId('input-validation-icon-error').first().hover();
   await expect(page.getByText(`${messages.headlineTooLong} (${title.length} characters, limit 120)`)).toBeVisible();
+  await snap(page, 'validation-headline');
+  await image.getByTestId('input-validation-icon-error').last().hover();
   await expect(page.getByText(messages.altMissing)).toBeVisible();
+  await snap(page, 'validation-alt-text');
   const publish = page.getByTestId('action-publish');
   await expect(publish).toBeDisabled();
   await publish.hover({ force: true });
-  await snap(page, 'validation-errors');
+  await expect(page.getByText('There are validation errors that need to be fixed before this document can be published')).toBeVisible();
+  await snap(page, 'validation-blocks-publish');
   // Nothing reached the published document, whatever the buttons did.
   expect(await sanity.getDocument(id)).toBeUndefined();
 
   await image.getByRole('textbox', { name: 'Alternative text' }).fill('A described image');
-  await expect(page.getByText(messages.altMissing)).toHaveCount(0);
+  await expect(image.getByTestId('input-validation-icon-error')).toHaveCount(0);
   await expect(publish).toBeDisabled();
   await page.getByRole('textbox', { name: 'Headline' }).fill('A headline of a sensible length');
   await expect(publish).toBeEnabled({ timeout: 20_000 });
