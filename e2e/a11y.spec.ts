@@ -1,0 +1,15 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test } from '@playwright/test';
+
+// Accessibility: axe finds no serious or critical violation on each page type, in light and dark mode.
+for (const colorScheme of ['light', 'dark'] as const) {
+  test(`pages have no serious accessibility violations (${colorScheme})`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme });
+    for (const path of ['/', '/news/us-drafted-28-point-plan-ukraine-war/', '/tags/', '/tags/ukraine/', '/section/world/', '/authors/jane-park/', '/404.html']) {
+      await page.goto(path);
+      const { violations } = await new AxeBuilder({ page }).analyze();
+      const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${path}: ${v.id} (${v.nodes.length}) ${v.help}`);
+      expect(serious).toEqual([]);
+    }
+  });
+}
