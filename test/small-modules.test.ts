@@ -9,6 +9,7 @@ import { sitemap, storiesToRss } from '../src/lib/feed.ts';
 import { paginate } from '../src/lib/paginate.ts';
 import { bodyDigest, loadRenderCache, RenderCache, saveRenderCache } from '../src/lib/render-cache.ts';
 import type { StoryView } from '../src/lib/site.ts';
+import type { StoryBody } from '../src/lib/story.ts';
 import { urls } from '../src/lib/urls.ts';
 
 describe('paginate', () => {
@@ -73,7 +74,7 @@ describe('render cache', () => {
   const body = { format: 'markdown' as const, value: '**Why it matters:** cached.' };
   test('renders a body once, then serves it from the cache, across a save and load', async () => {
     let renders = 0;
-    const render = (b: typeof body) => {
+    const render = (b: StoryBody) => {
       renders += 1;
       return renderBody(b);
     };
