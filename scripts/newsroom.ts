@@ -13,7 +13,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
 import { DEFAULT_DEV_TOKENS, startLake, type RunningLake, type WebhookConfig } from './lake/server.ts';
+import { startRebuildService, type RebuildService } from './rebuild/service.ts';
 import { resolveStatic } from './lib/static-files.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -62,8 +64,10 @@ export interface NewsroomOptions {
   seed?: boolean;
   /** Build the Studio even when the cached build is current. */
   rebuildStudio?: boolean;
-  /** Webhooks the lake delivers (for the rebuild service). */
+  /** Webhooks the lake delivers, besides the rebuild service's own. */
   webhooks?: WebhookConfig[];
+  /** Port of the site (the rebuild service); 4322 by default, 0 picks a free one. `false`: no site. */
+  sitePort?: number | false;
   /** Progress lines; silent when absent. */
   log?: (line: string) => void;
   /** Receives the lake's request log; dropped when absent. */
@@ -82,7 +86,11 @@ export interface RunningNewsroom {
     api: string;
     /** The same API over plain HTTP, for Node tools (`SANITY_API_HOST`). */
     apiHttp: string;
+    /** The site, served by the rebuild service (rebuilt on every publish); absent with `sitePort: false`. */
+    site?: string;
   };
+  /** The rebuild service, when the site runs. */
+  service?: RebuildService;
   tokens: typeof NEWSROOM_TOKENS;
   /** How the Studio build was obtained, and how long it took. */
   studioBuild: { cached: boolean; ms: number };
@@ -104,25 +112,50 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
     for (const close of closers.splice(0).reverse()) await close();
   };
   try {
+    // The site's port is fixed before the lake starts, since the lake's webhook must name it.
+    const sitePort = options.sitePort === false ? undefined : options.sitePort === 0 ? await freePort(host) : (options.sitePort ?? 4322);
+    const secret = randomBytes(24).toString('hex');
+    const siteHook: WebhookConfig[] = sitePort === undefined ? [] : [{ name: 'rebuild', url: `http://${host}:${sitePort}/hooks/sanity`, filter: '_type in ["story", "section", "tag", "author"]', projection: '{_id, _type}', secret }];
     const lake = await startLake({
-      dataFile: path.join(dataDir, dataset === 'production' ? 'data.ndjson' : `data.${dataset}.ndjson`),
+      // The lake keeps `production` in data.ndjson and any other dataset beside it (data.<name>.ndjson).
+      dataFile: path.join(dataDir, 'data.ndjson'),
       host,
       port: options.lakePort ?? 3333,
       tls: true,
-      webhooks: options.webhooks ?? [],
+      webhooks: [...siteHook, ...(options.webhooks ?? [])],
       ...(options.lakeLog === undefined ? {} : { log: options.lakeLog }),
     });
     closers.push(() => lake.close());
-    log(`lake: ${lake.url} (plain HTTP for tools: ${lake.httpUrl}), data in ${path.relative(ROOT, dataDir) || '.'}`);
+    const shownDir = dataDir.startsWith(ROOT + path.sep) ? path.relative(ROOT, dataDir) : dataDir;
+    log(`lake: ${lake.url} (plain HTTP for tools: ${lake.httpUrl}), data in ${shownDir}`);
     const seeded = options.seed === false ? undefined : await seedIfEmpty(lake.httpUrl, { projectId, dataset, log });
     const build = await buildStudio({ projectId, dataset, force: options.rebuildStudio === true, log });
     const studio = await serveStudio(build.dir, { host, port: options.studioPort ?? 3334, projectId, apiHost: lake.url });
     closers.push(studio.close);
+    let service: RebuildService | undefined;
+    if (sitePort !== undefined) {
+      service = await startRebuildService(
+        {
+          host,
+          port: sitePort,
+          dir: path.join(dataDir, 'site'),
+          sanity: { projectId, dataset, apiVersion: '2025-02-19', apiHost: lake.httpUrl, preview: false },
+          secret,
+          debounceMs: 200,
+          maxBodyBytes: 1_048_576,
+          maxAgeMs: 300_000,
+        },
+        (line) => log(`site: ${line}`),
+      );
+      const running = service;
+      closers.push(() => running.close());
+    }
     return {
       lake,
       projectId,
       dataset,
-      urls: { studio: studio.url, api: lake.url, apiHttp: lake.httpUrl },
+      urls: { studio: studio.url, api: lake.url, apiHttp: lake.httpUrl, ...(service ? { site: service.url } : {}) },
+      ...(service ? { service } : {}),
       tokens: NEWSROOM_TOKENS,
       studioBuild: { cached: build.cached, ms: build.ms },
       seeded,
@@ -315,11 +348,13 @@ function seconds(ms: number): string {
 const HELP = `Usage: npm run newsroom -- [--port 3333] [--studio-port 3334] [--data .lake] [--no-seed] [--rebuild-studio]
 
 Runs the newsroom offline: the lake (local Sanity-compatible API, HTTPS + HTTP/2 with a self-signed certificate
-for localhost and *.localhost, plain HTTP on the same port for tools), seeded from content/ when empty, and the
-Sanity Studio built against it (cached in .sanity/dist while its sources are unchanged).
+for localhost and *.localhost, plain HTTP on the same port for tools), seeded from content/ when empty, the
+Sanity Studio built against it (cached in .sanity/dist while its sources are unchanged), and the site, served by
+the rebuild service, which the lake's webhook rebuilds on every publish.
 
   --port <n>          the lake's port (default 3333; 0 picks a free one)
   --studio-port <n>   the Studio's port (default 3334; 0 picks a free one)
+  --site-port <n>     the site's port: the rebuild service, rebuilt on every publish (default 4322; 0 picks a free one)
   --data <dir>        the lake's data folder (default .lake)
   --no-seed           do not import content/ into an empty dataset
   --rebuild-studio    build the Studio even if the cached build is current
@@ -332,6 +367,7 @@ async function main(): Promise<void> {
       options: {
         port: { type: 'string', default: '3333' },
         'studio-port': { type: 'string', default: '3334' },
+        'site-port': { type: 'string', default: '4322' },
         data: { type: 'string', default: '.lake' },
         'no-seed': { type: 'boolean', default: false },
         'rebuild-studio': { type: 'boolean', default: false },
@@ -355,6 +391,7 @@ async function main(): Promise<void> {
   };
   const lakePort = port('port', values.port);
   const studioPort = port('studio-port', values['studio-port']);
+  const sitePort = port('site-port', values['site-port']);
   if (problems.length > 0) {
     console.error(`newsroom: cannot start:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
     process.exitCode = 2;
@@ -363,7 +400,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   let newsroom: RunningNewsroom;
   try {
-    newsroom = await startNewsroom({ lakePort, studioPort, dataDir: values.data, seed: !values['no-seed'], rebuildStudio: values['rebuild-studio'], log: (line) => console.log(line) });
+    newsroom = await startNewsroom({ lakePort, studioPort, sitePort, dataDir: values.data, seed: !values['no-seed'], rebuildStudio: values['rebuild-studio'], log: (line) => console.log(line) });
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));
     process.exitCode = 1;
@@ -374,6 +411,7 @@ async function main(): Promise<void> {
   console.log(`
 Newsroom ready in ${seconds(performance.now() - started)} (Studio ${newsroom.studioBuild.cached ? 'from cache' : `built in ${seconds(newsroom.studioBuild.ms)}`}).
   Studio        ${urls.studio}
+  Site          ${urls.site ?? '(not started)'}   (rebuilt on every publish; status at ${urls.site ?? ''}/status)
   Sign in as    ${urls.studio}__newsroom/sign-in?role=editor   (or role=viewer, role=administrator)
   API           ${urls.api}   (the Studio calls ${studioHost})
   API for tools ${urls.apiHttp}   (SANITY_API_HOST; no certificate to trust)
@@ -398,3 +436,12 @@ Ctrl-C stops everything.`);
 }
 
 if (import.meta.main) await main();
+
+/** A port nobody listens on now, for a server whose address another must know before it starts. */
+async function freePort(host: string): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

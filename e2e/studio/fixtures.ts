@@ -1,5 +1,5 @@
 import { createClient, type SanityClient } from '@sanity/client';
-import { test as base, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
+import { test as base, expect as baseExpect, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -80,7 +80,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   openStudio: async ({ browser, newsroom }, use) => {
     const contexts: BrowserContext[] = [];
     await use(async (role, route = '') => {
-      const context = await browser.newContext();
+      // The options the config's `use` gives, stated here too so the spec also runs under the site's config.
+      const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 1000 }, timezoneId: 'UTC', locale: 'en-GB' });
       contexts.push(context);
       await blockRemote(context);
       // Where the Studio keeps its token (what signing in would store), set before its scripts run.
@@ -105,4 +106,5 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   },
 });
 
-export { expect } from '@playwright/test';
+/** `expect` with the patience the Studio needs on a small machine (it renders a document form in a few seconds). */
+export const expect = baseExpect.configure({ timeout: 15_000 });

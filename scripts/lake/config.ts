@@ -11,7 +11,10 @@ export const DEFAULT_DATA_FILE = '.lake/data.ndjson';
 /** `npm run lake -- --help`. */
 export const LAKE_HELP = `Usage: node scripts/lake.ts [--port ${DEFAULT_PORT}] [--host 127.0.0.1] [--data ${DEFAULT_DATA_FILE}] [--help]
 
-Runs a local Sanity-compatible HTTP API ("the lake") for development and tests. Point @sanity/client at it:
+Runs a local Sanity-compatible HTTP API ("the lake") for development and tests: query, doc, mutate, actions,
+listen and export, asset uploads and image URLs with Sanity's transform parameters, and what the Sanity Studio
+needs besides (users/me, dataset ACL, preferences). For the Studio, \`npm run newsroom\` runs it over HTTPS + HTTP/2.
+Point @sanity/client at it:
   createClient({projectId: 'local', dataset: 'production', apiVersion: '2025-02-19',
                 apiHost: '<printed url>', useProjectHostname: false, useCdn: false, token})
 
