@@ -76,8 +76,12 @@ export class SiteBuilds {
     const dir = path.join(this.root, 'builds', id);
     const mirrorFile = path.join(this.root, 'mirror.json');
     await writeMirrorFile(mirrorFile, mirror);
+    // Start from a copy of the current build: Astro's incremental build then leaves unchanged pages where they are
+    // and renders only the rest (a copy, not hard links: Astro rewrites changed pages in place).
+    const seeded = this.#current ? await copyDir(this.#current.dir, dir) : false;
     const env: NodeJS.ProcessEnv = {
       ...process.env,
+      ...(seeded ? { NEWS_KEEP_OUTDIR: '1' } : {}),
       NEWS_MIRROR: mirrorFile,
       ASTRO_CACHE_DIR: path.join(this.root, 'astro-cache'),
       NEWS_CACHE_DIR: path.join(this.root, 'cache'),
@@ -102,11 +106,11 @@ export class SiteBuilds {
         else reject(new BuildFailure(signal ? `the build was killed (${signal})` : `the build exited with code ${code}`, log));
       });
     }).catch(async (error: unknown) => {
-      await rm(dir, { recursive: true, force: true });
+      await this.#discard(dir);
       throw error;
     });
     if (!(await stat(path.join(dir, 'index.html')).catch(() => undefined))) {
-      await rm(dir, { recursive: true, force: true });
+      await this.#discard(dir);
       throw new BuildFailure('the build finished without an index.html', output);
     }
     const link = path.join(this.root, `current.${process.pid}.tmp`);
@@ -116,6 +120,15 @@ export class SiteBuilds {
     this.#current = { id, dir, revision: mirror.revision, ms: performance.now() - started, finishedAt: new Date().toISOString() };
     await this.prune(3);
     return this.#current;
+  }
+
+  /**
+   * Removes a failed build. Astro's incremental manifest may describe that build rather than the current one, and
+   * the next build starts from a copy of the current one, so the manifest goes too: the next build renders every page.
+   */
+  async #discard(dir: string): Promise<void> {
+    await rm(dir, { recursive: true, force: true });
+    await rm(path.join(this.root, 'astro-cache', 'incremental-build.json'), { force: true });
   }
 
   /** Stops a running build (on shutdown). */
@@ -140,4 +153,13 @@ export class SiteBuilds {
       await rm(path.join(this.root, 'builds', id), { recursive: true, force: true });
     }
   }
+}
+
+/** Copies a build folder with the system's `cp -a` (much faster than a file-by-file copy in Node); false on failure. */
+function copyDir(from: string, to: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn('cp', ['-a', from, to], { stdio: 'ignore' });
+    child.on('error', () => resolve(false));
+    child.on('close', (code) => resolve(code === 0));
+  });
 }
