@@ -19,11 +19,11 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** Resolves a URL path to a file inside `root` (directory URLs to their index.html); undefined outside the root. */
+/** Resolves a URL path (no query) to a file inside `root` (directory URLs to their index.html); undefined outside the root. */
 export async function resolveStatic(root: string, urlPath: string): Promise<string | undefined> {
   let decoded: string;
   try {
-    decoded = decodeURIComponent(urlPath.split('?')[0] ?? '/');
+    decoded = decodeURIComponent(urlPath);
   } catch {
     return undefined;
   }
@@ -47,15 +47,13 @@ export async function serveStatic(root: string, req: IncomingMessage, res: Serve
     res.writeHead(405, { allow: 'GET, HEAD' }).end();
     return;
   }
-  const urlPath = req.url ?? '/';
-  let file = await resolveStatic(root, urlPath);
+  const pathname = (req.url ?? '/').split('?')[0] ?? '/';
+  let file = await resolveStatic(root, pathname);
   let status = 200;
-  if (!file && !urlPath.split('?')[0]?.endsWith('/') && !path.extname(urlPath.split('?')[0] ?? '')) {
-    // Astro writes /news/x/index.html; send /news/x to /news/x/ like static hosts do.
-    if (await resolveStatic(root, `${urlPath.split('?')[0]}/`)) {
-      res.writeHead(301, { location: `${urlPath.split('?')[0]}/` }).end();
-      return;
-    }
+  // Astro writes /news/x/index.html; send /news/x to /news/x/ like static hosts do.
+  if (!file && !pathname.endsWith('/') && !path.extname(pathname) && (await resolveStatic(root, `${pathname}/`))) {
+    res.writeHead(301, { location: `${pathname}/` }).end();
+    return;
   }
   if (!file) {
     file = await resolveStatic(root, '/404.html');

@@ -77,9 +77,6 @@ export interface BuildSiteOptions {
   timings?: { render: number; similar: number };
 }
 
-/** Thrown with every problem of the content when the site cannot be built. */
-export { ContentError } from './content-error.ts';
-
 /** Newest first; ties broken by id so that two builds order stories the same way. */
 export function byNewest(a: { publishedAt: string; id: string }, b: { publishedAt: string; id: string }): number {
   return a.publishedAt < b.publishedAt ? 1 : a.publishedAt > b.publishedAt ? -1 : a.id.localeCompare(b.id);
@@ -149,7 +146,6 @@ export function buildSite(source: SiteSource, options: BuildSiteOptions): Site {
     .filter((s) => isLive(s, options.now))
     .sort((a, b) => a.id.localeCompare(b.id));
 
-  const cards = new Map<string, StoryCard>();
   const views: StoryView[] = [];
   const texts = new Map<string, string>();
   for (const story of live) {
@@ -165,7 +161,6 @@ export function buildSite(source: SiteSource, options: BuildSiteOptions): Site {
       section: { slug: section.slug, name: section.name, url: urls.section(section.slug) },
       ...(story.image ? { image: story.image } : {}),
     };
-    cards.set(story.id, card);
     const tags = uniqueBySlug(story.tags.map((t) => vocabulary.resolve(t)));
     const { html, text } = options.render(story);
     texts.set(story.id, text);
@@ -199,10 +194,11 @@ export function buildSite(source: SiteSource, options: BuildSiteOptions): Site {
     options.timings.render = renderDone - started;
     options.timings.similar = performance.now() - renderDone;
   }
+  const byId = new Map(views.map((v) => [v.id, v]));
   for (const view of views) {
     view.similar = (similar.get(view.id) ?? []).flatMap((link) => {
-      const card = cards.get(link.id);
-      return card ? [{ ...card, reason: link.reason }] : [];
+      const other = byId.get(link.id);
+      return other ? [{ ...toCard(other), reason: link.reason }] : [];
     });
   }
 

@@ -19,6 +19,3 @@ export const changedSinceQuery = /* groq */ `{
   "assets": *[_type == "sanity.imageAsset" && _updatedAt > $since] | order(_id asc) {_id, _type, _updatedAt, url, originalFilename, extension, "width": metadata.dimensions.width, "height": metadata.dimensions.height},
   "ids": *[_type in $types || _type == "sanity.imageAsset"]._id
 }`;
-
-/** One story by slug, with its references' slugs (for previews and tools). */
-export const storyBySlugQuery = /* groq */ `*[_type == "story" && slug.current == $slug][0]{..., "section": section->slug.current}`;
