@@ -1,10 +1,9 @@
 // @ts-check
 import { defineConfig } from 'astro/config';
-import { pruneStalePages } from './src/integrations/prune-stale-pages.ts';
 
-// The rebuild service builds into a copy of the previous build (NEWS_KEEP_OUTDIR=1): unchanged pages are already
-// in place, Astro re-renders only pages whose cache key changed, and pages that no longer exist are pruned.
-const keepOutDir = process.env.NEWS_KEEP_OUTDIR === '1';
+// The rebuild service hands the build a render plan (NEWS_RENDER_PLAN): only the pages whose data changed, with
+// that data. Such a build renders into an empty folder that the service merges into a copy of the live site.
+const planned = Boolean(process.env.NEWS_RENDER_PLAN);
 
 // SITE_URL is the public origin of the site (used for canonical links, feeds and the sitemap).
 const site = process.env.SITE_URL ?? 'http://localhost:4321';
@@ -19,8 +18,7 @@ export default defineConfig({
   devToolbar: { enabled: false },
   // The rebuild service keeps its own cache (ASTRO_CACHE_DIR) so that its builds and manual ones do not mix.
   cacheDir: process.env.ASTRO_CACHE_DIR ?? './node_modules/.astro',
-  // Pages whose data did not change (same cacheKey, see src/lib/cache-key.ts) are copied from the previous build.
-  experimental: { incrementalBuild: true },
-  vite: { build: { emptyOutDir: !keepOutDir } },
-  integrations: keepOutDir ? [pruneStalePages()] : [],
+  // Full builds: pages whose data did not change (same cacheKey, see src/lib/pages.ts) are copied from the previous
+  // build. A planned build has nothing to copy from.
+  experimental: { incrementalBuild: !planned },
 });

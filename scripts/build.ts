@@ -25,8 +25,6 @@ const buildDir = outside ? path.resolve('node_modules/.cache/newsdesk/out', Stri
 
 const started = performance.now();
 try {
-  // A build into a copy of the previous one (NEWS_KEEP_OUTDIR=1, see astro.config.mjs) takes that copy along.
-  if (outside && outDir && buildDir && process.env['NEWS_KEEP_OUTDIR'] === '1') await moveDir(outDir, buildDir).catch(() => undefined);
   await build(buildDir ? { outDir: buildDir } : {});
   if (outside && outDir && buildDir) await moveDir(buildDir, outDir);
   console.log(`Built in ${((performance.now() - started) / 1000).toFixed(1)} s.`);

@@ -1,18 +1,53 @@
-// Framework glue: loads, validates and builds the site once per build; pages import `getSite`.
+// Framework glue: loads, validates and builds the site once per build; pages import `getPages` and `getLayout`.
 import { AstroError } from "astro/errors";
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { renderBody } from './lib/body.ts';
 import { formatIssue } from './lib/content-error.ts';
+import { pagesOf, siteLayout, sitePages, type Layout, type PageKind, type SitePage } from './lib/pages.ts';
 import { buildSite, validateSite, type Site } from './lib/site.ts';
 import { loadRenderCache, RenderCache, saveRenderCache } from './lib/render-cache.ts';
 import { loadSource, sourceFromEnv } from './lib/source.ts';
 
-let site: Promise<Site> | undefined;
+/** What a build renders: the layout and the pages. */
+export interface RenderPlan {
+  layout: Layout;
+  pages: SitePage[];
+}
 
-/** The site model, computed on first use and shared by every page of the build. */
-export function getSite(): Promise<Site> {
-  site ??= load();
-  return site;
+let plan: Promise<RenderPlan> | undefined;
+
+/**
+ * The pages this build renders, computed once and shared by every route. Normally every page of the site; with
+ * `NEWS_RENDER_PLAN` set (by the rebuild service), only the pages listed in that file, whose data the service
+ * already computed (see README, "Rebuilds").
+ */
+function getPlan(): Promise<RenderPlan> {
+  const file = process.env['NEWS_RENDER_PLAN'];
+  plan ??= file ? readFile(path.resolve(file), 'utf8').then((text) => JSON.parse(text) as RenderPlan) : load().then((site) => ({ layout: siteLayout(site), pages: sitePages(site) }));
+  return plan;
+}
+
+/** The pages of one kind that this build renders. */
+export async function getPages<K extends PageKind>(kind: K): Promise<SitePage<K>[]> {
+  return pagesOf((await getPlan()).pages, kind);
+}
+
+/** The props of a page without route parameters (home, tag index, feeds, 404). */
+export async function getStaticPage<K extends PageKind>(kind: K): Promise<SitePage<K>['props']> {
+  const [page] = await getPages(kind);
+  if (!page) throw new Error(`the render plan has no "${kind}" page`);
+  return page.props;
+}
+
+/** What every page's layout shows. */
+export async function getLayout(): Promise<Layout> {
+  return (await getPlan()).layout;
+}
+
+/** Route entries for `getStaticPaths`: params, props and Astro's incremental-build cache key. */
+export async function staticPaths<K extends PageKind>(kind: K): Promise<{ params: SitePage['params']; props: SitePage<K>['props']; cacheKey: string }[]> {
+  return (await getPages(kind)).map((p) => ({ params: p.params, props: p.props, cacheKey: p.key }));
 }
 
 async function load(): Promise<Site> {

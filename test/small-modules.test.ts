@@ -6,35 +6,61 @@ import { renderBody } from '../src/lib/body.ts';
 import { cacheKey } from '../src/lib/cache-key.ts';
 import { formatDate, formatDateTime } from '../src/lib/dates.ts';
 import { sitemap, storiesToRss } from '../src/lib/feed.ts';
-import { paginate } from '../src/lib/paginate.ts';
+import { archivePages } from '../src/lib/paginate.ts';
 import { bodyDigest, loadRenderCache, RenderCache, saveRenderCache } from '../src/lib/render-cache.ts';
 import type { StoryView } from '../src/lib/site.ts';
 import type { StoryBody } from '../src/lib/story.ts';
 import { urls } from '../src/lib/urls.ts';
 
-describe('paginate', () => {
+describe('archivePages', () => {
   test.each([
-    [0, [0]],
-    [1, [1]],
-    [10, [10]],
-    [11, [10, 1]],
-    [25, [10, 10, 5]],
-  ])('%i items in pages of 10 -> %j', (n, sizes) => {
-    const pages = paginate(Array.from({ length: n }, (_, i) => i), 10);
+    [0, [0], []],
+    [1, [1], []],
+    [10, [10], []],
+    [11, [11], []],
+    [20, [20], []],
+    [21, [11, 10], [1]],
+    [25, [15, 10], [1]],
+    [30, [20, 10], [1]],
+    [31, [11, 10, 10], [2, 1]],
+  ])('%i stories in pages of 10 -> front and archive sizes %j, archive numbers %j', (n, sizes, numbers) => {
+    const items = Array.from({ length: n }, (_, i) => n - i); // newest first: n ... 1
+    const pages = archivePages(items, 10);
     expect(pages.map((p) => p.items.length)).toEqual(sizes);
-    expect(pages.map((p) => p.number)).toEqual(sizes.map((_, i) => i + 1));
-    expect(new Set(pages.map((p) => p.total))).toEqual(new Set([sizes.length]));
+    expect(pages.slice(1).map((p) => p.number)).toEqual(numbers);
+    // Every story once, newest first across the pages.
+    expect(pages.flatMap((p) => p.items)).toEqual(items);
+    // Archive page k always holds stories (k-1)*10+1 to k*10, counted from the oldest.
+    for (const page of pages.slice(1)) expect(page.items).toEqual(Array.from({ length: 10 }, (_, i) => (page.number ?? 0) * 10 - i));
+  });
+
+  test('links: front -> newest archive page -> ... -> page 1, and back', () => {
+    const pages = archivePages(Array.from({ length: 45 }, (_, i) => i), 10);
+    expect(pages.map(({ number, newer, older }) => ({ number, newer, older }))).toEqual([
+      { number: undefined, newer: undefined, older: 3 },
+      { number: 3, newer: 'front', older: 2 },
+      { number: 2, newer: 3, older: 1 },
+      { number: 1, newer: 2, older: undefined },
+    ]);
+  });
+
+  test('a new story changes the front page only, and every 10th one archive pages n and n-1', () => {
+    const at = (n: number) => archivePages(Array.from({ length: n }, (_, i) => n - i), 10).map((p) => JSON.stringify(p));
+    const changed = (a: string[], b: string[]) => b.filter((p) => !a.includes(p)).length;
+    expect(changed(at(44), at(45))).toBe(1);
+    expect(changed(at(50), at(51))).toBe(3); // the front page, the new archive page 4, and page 3 whose "newer" link moved
   });
 });
 
-test('urls: page 1 has no number', () => {
-  expect([urls.story('a'), urls.section('world'), urls.section('world', 2), urls.tag('peace-plan'), urls.tag('peace-plan', 3), urls.author('jane')]).toEqual([
+test('urls: the front page has no number, archive pages do (1 too)', () => {
+  expect([urls.story('a'), urls.section('world'), urls.section('world', 2), urls.tag('peace-plan'), urls.tag('peace-plan', 3), urls.author('jane'), urls.author('jane', 1)]).toEqual([
     '/news/a/',
     '/section/world/',
     '/section/world/2/',
     '/tags/peace-plan/',
     '/tags/peace-plan/3/',
     '/authors/jane/',
+    '/authors/jane/1/',
   ]);
 });
 

@@ -26,7 +26,7 @@ Environment:
   SERVE_HOST              interface to listen on (default 127.0.0.1)
   SERVE_PORT              port (default 4322; 0 picks a free one)
   SERVE_DIR               where builds, the mirror and caches live (default .site)
-  REBUILD_DEBOUNCE_MS     quiet time before a rebuild starts, to coalesce bursts (default 300)
+  REBUILD_DEBOUNCE_MS     quiet time before a rebuild starts, to coalesce bursts (default 150)
   WEBHOOK_MAX_BYTES       largest webhook body accepted (default 1048576)
   WEBHOOK_MAX_AGE_S       oldest signature accepted, against replays (default 300)`;
 
@@ -48,7 +48,7 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv): { config?: Service
   const secret = env['SANITY_WEBHOOK_SECRET'] ?? '';
   if (secret.length < 16) bad('SANITY_WEBHOOK_SECRET', `expected the webhook's secret, at least 16 characters (received ${secret.length})`);
   const port = int('SERVE_PORT', 4322, 0, 65535);
-  const debounceMs = int('REBUILD_DEBOUNCE_MS', 300, 0, 60_000);
+  const debounceMs = int('REBUILD_DEBOUNCE_MS', 150, 0, 60_000);
   const maxBodyBytes = int('WEBHOOK_MAX_BYTES', 1_048_576, 1024, 100 * 1_048_576);
   const maxAgeS = int('WEBHOOK_MAX_AGE_S', 300, 1, 86_400);
   if (issues.length > 0 || !sanity) return { problems: issues.map(formatIssue) };

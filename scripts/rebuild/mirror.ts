@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { SanityClient } from '@sanity/client';
-import type { MirrorFile } from '../../src/lib/sanity/mirror-file.ts';
-import { changedSinceQuery, SITE_TYPES, siteDocumentsQuery } from '../../src/lib/sanity/queries.ts';
+import { changedSinceQuery, documentsByIdQuery, SITE_TYPES, siteDocumentsQuery } from '../../src/lib/sanity/queries.ts';
 import type { SanityAsset, SiteDocuments } from '../../src/lib/sanity/source.ts';
 
 type Doc = Record<string, unknown> & { _id: string; _updatedAt?: string };
+
+/** A sync hinted with more ids than this reads every change since the last one instead. */
+const MAX_HINTED = 200;
 
 /** How far back an incremental sync looks before the newest change it has seen, for clock skew between writers. */
 const OVERLAP_MS = 5_000;
@@ -20,24 +22,41 @@ export interface SyncResult {
 /**
  * A local copy of the published documents the site is built from. The first sync reads everything; later syncs
  * read only documents changed since the newest change seen (with a small overlap) plus the list of ids, which
- * reveals deletions and unpublishes.
+ * reveals deletions and unpublishes; or, when webhooks named the changed documents, just those.
  */
 export class Mirror {
   readonly documents = new Map<string, Doc>();
   readonly assets = new Map<string, SanityAsset & { _updatedAt?: string }>();
   #newest = '';
   #client: SanityClient;
-  #config: { projectId: string; dataset: string; apiHost?: string };
 
-  constructor(client: SanityClient, config: { projectId: string; dataset: string; apiHost?: string }) {
+  constructor(client: SanityClient) {
     this.#client = client;
-    this.#config = config;
   }
 
-  /** Brings the mirror up to date with the dataset's published documents. */
-  async sync(): Promise<SyncResult> {
+  /**
+   * Brings the mirror up to date with the dataset's published documents. With `hint` (the ids webhooks reported since
+   * the last sync), reads only those documents; an id that no longer answers was deleted or unpublished.
+   */
+  async sync(hint?: ReadonlySet<string>): Promise<SyncResult> {
     const started = performance.now();
     const types = [...SITE_TYPES];
+    if (this.#newest && hint && hint.size > 0 && hint.size <= MAX_HINTED) {
+      const since = new Date(Date.parse(this.#newest) - OVERLAP_MS).toISOString();
+      const found = await this.#client.fetch<SiteDocuments>(documentsByIdQuery, { ids: [...hint], types, since }, { perspective: 'published' });
+      let changed = 0;
+      const seen = new Set<string>();
+      for (const doc of found.documents as Doc[]) {
+        seen.add(doc._id);
+        if (this.documents.get(doc._id)?.['_rev'] !== doc['_rev']) changed += 1;
+        // Not #put: the newest change seen stays that of a full read, so the next changed-since sync misses nothing.
+        this.documents.set(doc._id, doc);
+      }
+      for (const asset of found.assets) this.assets.set(asset._id, asset);
+      let deleted = 0;
+      for (const id of hint) if (!seen.has(id) && this.documents.delete(id)) deleted += 1;
+      return { full: false, changed, deleted, ms: performance.now() - started };
+    }
     if (!this.#newest) {
       const all = await this.#client.fetch<SiteDocuments>(siteDocumentsQuery, { types }, { perspective: 'published' });
       this.documents.clear();
@@ -73,6 +92,13 @@ export class Mirror {
     return hash.digest('hex').slice(0, 16);
   }
 
+  /** A digest of every asset's id and last change: rendered bodies depend on the assets they show. */
+  assetsRevision(): string {
+    const hash = createHash('sha1');
+    for (const id of [...this.assets.keys()].sort()) hash.update(`${id}@${String(this.assets.get(id)?._updatedAt)}\n`);
+    return hash.digest('hex').slice(0, 16);
+  }
+
   /** The times (ISO) of stories published in the future, for scheduling a rebuild when the next one is due. */
   scheduledTimes(now: Date): string[] {
     const iso = now.toISOString();
@@ -80,16 +106,6 @@ export class Mirror {
       .filter((d) => d['_type'] === 'story' && typeof d['publishedAt'] === 'string' && (d['publishedAt'] as string) > iso)
       .map((d) => d['publishedAt'] as string)
       .sort();
-  }
-
-  /** The mirror as a file for a build to read. */
-  toFile(): MirrorFile {
-    return {
-      ...this.#config,
-      revision: this.revision(),
-      documents: [...this.documents.values()].sort((a, b) => a._id.localeCompare(b._id)),
-      assets: [...this.assets.values()].sort((a, b) => a._id.localeCompare(b._id)),
-    };
   }
 
   #put(doc: Doc): void {

@@ -1,12 +1,28 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { describeSanityError, sanityClient } from '../../src/lib/sanity/client.ts';
+import { formatIssue, type ContentIssue } from '../../src/lib/content-error.ts';
+import { STATIC_KINDS } from '../../src/lib/pages.ts';
+import { loadRenderCache, saveRenderCache } from '../../src/lib/render-cache.ts';
+import { SIMILAR_DEFAULTS, SimilarIndex, type SimilarInput } from '../../src/lib/similar.ts';
 import { serveStatic } from '../lib/static-files.ts';
 import { BuildFailure, SiteBuilds, type Build } from './builds.ts';
 import type { ServiceConfig } from './config.ts';
 import { Mirror } from './mirror.ts';
 import { BuildQueue } from './queue.ts';
+import { computeSimilar } from './similar-job.ts';
+import { SiteModel, type SettledSimilar } from './site-model.ts';
 import { isRefusal, WebhookVerifier } from './webhook.ts';
+
+/**
+ * A full Similar News computation that took less than this last time runs inline in a publish (it blocks the
+ * service that long); a longer one runs in a worker after the publish is live (see `settle`).
+ */
+const INLINE_SIMILAR_MS = 250;
+
+/** Rendered bodies are saved to disk after a build that rendered at least this many new ones (and at shutdown). */
+const SAVE_CACHE_AFTER = 100;
 
 /** The longest a timer may wait (setTimeout's limit); later scheduled stories get a timer that re-arms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -24,9 +40,9 @@ export interface RebuildService {
 export interface ServiceStatus {
   build: { id: string; revision: string; finishedAt: string; ms: number } | null;
   contentRevision: string | null;
-  lastSuccess: { buildId: string; at: string; ms: number; syncMs: number; changed: number; deleted: number; triggeredAt: string | null } | null;
+  lastSuccess: { buildId: string; at: string; ms: number; syncMs: number; changed: number; deleted: number; pages: number; triggeredAt: string | null } | null;
   lastFailure: { at: string; reason: string; output: string } | null;
-  queue: { building: boolean; pending: boolean; builds: number; buildPid: number | null; nextScheduled: string | null };
+  queue: { building: boolean; pending: boolean; builds: number; buildPid: number | null; nextScheduled: string | null; settling: boolean };
   webhooks: { accepted: number; duplicates: number; refused: number };
 }
 
@@ -36,7 +52,7 @@ export interface ServiceStatus {
  */
 export async function startRebuildService(config: ServiceConfig, log: (line: string) => void = console.log): Promise<RebuildService> {
   const client = sanityClient(config.sanity);
-  const mirror = new Mirror(client, { projectId: config.sanity.projectId, dataset: config.sanity.dataset, ...(config.sanity.apiHost ? { apiHost: config.sanity.apiHost } : {}) });
+  const mirror = new Mirror(client);
   const builds = new SiteBuilds(config.dir);
   const verifier = new WebhookVerifier({ secret: config.secret, maxBytes: config.maxBodyBytes, maxAgeMs: config.maxAgeMs });
   const counts = { accepted: 0, duplicates: 0, refused: 0 };
@@ -46,6 +62,25 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
   let scheduleTimer: NodeJS.Timeout | undefined;
   let nextScheduled: string | null = null;
   let syncRetryMs = 0;
+  // The ids webhooks reported since the last sync; null when something else asked for a build (start, schedule,
+  // retry, settle), which then reads every change since the last full read.
+  let hinted: Set<string> | null = null;
+  const requestBuild = (id?: string): void => {
+    const published = id?.replace(/^drafts\./, '');
+    if (published && !published.includes('.')) hinted?.add(published);
+    else hinted = null;
+    queue.trigger();
+  };
+
+  const cacheFile = path.join(builds.root, 'cache', 'render.json');
+  const cache = await loadRenderCache(cacheFile);
+  let savedMisses = 0;
+  const model = new SiteModel(cache, { projectId: config.sanity.projectId, dataset: config.sanity.dataset, ...(config.sanity.apiHost ? { apiHost: config.sanity.apiHost } : {}) });
+  // A full Similar News computation finished in the worker, waiting for the next build to adopt it.
+  let settledSimilar: SettledSimilar | undefined;
+  let settling = false;
+  // How long the last full Similar News computation took (decides whether the next one runs inline).
+  let similarMs = Infinity;
 
   const existing = await builds.init();
   if (existing) log(`serving the previous build ${existing.id} until a new one is ready`);
@@ -55,18 +90,60 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
     firstUnbuiltTrigger = null;
     const started = new Date();
     try {
-      const sync = await mirror.sync().catch((error: unknown) => {
+      const hint = hinted;
+      hinted = new Set();
+      const sync = await mirror.sync(hint ?? undefined).catch((error: unknown) => {
+        hinted = null;
         throw new BuildFailure(`sync failed: ${describeSanityError(error, config.sanity)}`, '');
       });
       syncRetryMs = 0;
       log(`sync: ${sync.full ? 'full' : 'incremental'}, ${sync.changed} changed, ${sync.deleted} deleted (${Math.round(sync.ms)} ms)`);
-      if (builds.current && builds.current.revision === mirror.revision()) {
-        log(`nothing changed since build ${builds.current.id}: not rebuilding`);
-        return;
+      if (settledSimilar) {
+        model.settle(settledSimilar);
+        settledSimilar = undefined;
       }
-      const build: Build = await builds.build(mirror.toFile());
-      lastSuccess = { buildId: build.id, at: build.finishedAt, ms: Math.round(build.ms), syncMs: Math.round(sync.ms), changed: sync.changed, deleted: sync.deleted, triggeredAt };
-      log(`build ${build.id} is live (${Math.round(build.ms)} ms, revision ${build.revision})`);
+      const revision = mirror.revision();
+      const documents = { documents: [...mirror.documents.values()], assets: [...mirror.assets.values()] };
+      const assetsStamp = mirror.assetsRevision();
+      const options = { now: new Date(), stamp: (id: string) => (mirror.documents.has(id) ? `${String(mirror.documents.get(id)?.['_rev'])}|${assetsStamp}` : undefined) };
+      if (!model.settled) {
+        // The first build: Similar News of every story, computed in the worker.
+        const first = model.compute(documents, { ...options, links: new Map() });
+        if (!first.ok) throw contentFailure(first.issues);
+        const computing = performance.now();
+        model.settle(await computeSimilar(first.inputs, SIMILAR_DEFAULTS.limit));
+        similarMs = performance.now() - computing;
+      }
+      let result = model.compute(documents, options);
+      if (!result.ok) throw contentFailure(result.issues);
+      if (!result.settled && similarMs <= INLINE_SIMILAR_MS) {
+        // A small site: recomputing Similar News for every story costs less than a worker round trip, so the
+        // publish goes live settled.
+        const computing = performance.now();
+        const index = SimilarIndex.build(result.inputs, { limit: SIMILAR_DEFAULTS.limit });
+        model.settle({ index, links: index.all(), inputs: result.inputs, limit: SIMILAR_DEFAULTS.limit });
+        similarMs = performance.now() - computing;
+        result = model.compute(documents, options);
+        if (!result.ok) throw contentFailure(result.issues);
+      }
+      const current = builds.current;
+      const keys = new Map(result.pages.map((p) => [p.path, p.key]));
+      const known = current?.keys;
+      const changed = known ? result.pages.filter((p) => known.get(p.path) !== p.key) : result.pages;
+      const removed = known ? [...known.keys()].filter((page) => !keys.has(page)) : [];
+      log(`model: ${result.site.stories.length} stories, ${result.pages.length} pages, ${changed.length} changed, ${removed.length} removed, Similar News ${result.settled ? 'settled' : `provisional for ${result.provisional} stories`} (${Math.round(result.ms)} ms)`);
+      if (current && known && changed.length === 0 && removed.length === 0) {
+        log(`no page changed since build ${current.id}: not rebuilding`);
+      } else {
+        // Routes without parameters are rendered by every build, so the plan always carries their data.
+        const pages = known ? result.pages.filter((p) => known.get(p.path) !== p.key || STATIC_KINDS.includes(p.kind)) : result.pages;
+        const build: Build = await builds.build({ layout: result.layout, pages }, { revision, keys, merge: Boolean(known), removed });
+        lastSuccess = { buildId: build.id, at: build.finishedAt, ms: Math.round(build.ms), syncMs: Math.round(sync.ms), changed: sync.changed, deleted: sync.deleted, pages: changed.length + removed.length, triggeredAt };
+        log(`build ${build.id} is live (${Math.round(build.ms)} ms, ${changed.length} page(s) rendered, ${removed.length} removed, revision ${build.revision})`);
+        // Writing the cache blocks for a moment per thousand bodies: after a build that rendered many, else at exit.
+        if (cache.misses - savedMisses >= SAVE_CACHE_AFTER) await saveCache();
+      }
+      if (!result.settled) settle(result.inputs);
     } catch (error) {
       const failure = error instanceof BuildFailure ? error : new BuildFailure(String(error), '');
       // Content problems are the useful part of a failed build's output: they name the document and the field.
@@ -77,13 +154,40 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
         // Sanity unreachable (or refusing): try again later, backing off, so a service started before its API recovers.
         syncRetryMs = Math.min(60_000, syncRetryMs ? syncRetryMs * 2 : 2_000);
         log(`retrying the sync in ${syncRetryMs / 1000} s`);
-        setTimeout(() => queue.trigger(), syncRetryMs).unref();
+        setTimeout(() => requestBuild(), syncRetryMs).unref();
       }
       log(`build failed: ${failure.message}; still serving ${builds.current?.id ?? 'nothing'}`);
       if (failure.output) log(failure.output.split('\n').filter((l) => /problem|error|→/i.test(l)).slice(0, 20).join('\n'));
     } finally {
       schedule();
     }
+  }
+
+  async function saveCache(): Promise<void> {
+    if (cache.misses === savedMisses) return;
+    savedMisses = cache.misses;
+    await saveRenderCache(cacheFile, cache);
+  }
+
+  /**
+   * Recomputes Similar News for every story in the worker; when done, a build renders the pages whose links changed.
+   * One computation at a time: a publish during it is built with the provisional links, and settles after.
+   */
+  function settle(inputs: SimilarInput[]): void {
+    if (settling) return;
+    settling = true;
+    const started = performance.now();
+    computeSimilar(inputs, SIMILAR_DEFAULTS.limit)
+      .then((settled) => {
+        similarMs = performance.now() - started;
+        log(`Similar News recomputed for ${inputs.length} stories (${Math.round(similarMs)} ms): rendering the pages whose links changed`);
+        settledSimilar = settled;
+        requestBuild();
+      })
+      .catch((error: unknown) => log(`Similar News recomputation failed: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => {
+        settling = false;
+      });
   }
 
   /** Arms a timer for the next story scheduled in the future. */
@@ -95,7 +199,7 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
     const wait = Math.min(MAX_TIMER_MS, Math.max(0, Date.parse(next) - Date.now()) + 1000);
     scheduleTimer = setTimeout(() => {
       log(`a scheduled story is due (${next}): rebuilding`);
-      queue.trigger();
+      requestBuild();
     }, wait);
     scheduleTimer.unref();
   }
@@ -122,7 +226,7 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
       const doc = result.body as { _id?: unknown } | null;
       log(`webhook ${result.key}: ${typeof doc?._id === 'string' ? doc._id : 'change'} -> rebuild queued`);
       firstUnbuiltTrigger ??= new Date().toISOString();
-      queue.trigger();
+      requestBuild(typeof doc?._id === 'string' ? doc._id : undefined);
       json(res, 202, { status: 'queued' });
       return;
     }
@@ -146,7 +250,7 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
       contentRevision: mirror.documents.size ? mirror.revision() : null,
       lastSuccess,
       lastFailure,
-      queue: { ...queue.state(), buildPid: builds.pid ?? null, nextScheduled },
+      queue: { ...queue.state(), buildPid: builds.pid ?? null, nextScheduled, settling: settling || settledSimilar !== undefined },
       webhooks: { ...counts },
     };
   }
@@ -167,7 +271,7 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
   log(`rebuild service on ${url} (site ${url}/, webhooks ${url}/hooks/sanity, status ${url}/status)`);
   // Catch up with whatever changed while the service was down.
   firstUnbuiltTrigger = new Date().toISOString();
-  queue.trigger();
+  requestBuild();
 
   return {
     url,
@@ -178,11 +282,18 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
       builds.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await queue.close();
+      await saveCache().catch((error: unknown) => log(`could not save the render cache: ${String(error)}`));
       // server.close() waits for every open request, and a stuck sender's never ends: cut them once the build stopped.
       server.closeAllConnections();
       await closed;
     },
   };
+}
+
+/** A build stopped by content problems: the message counts them, the output lists them (document and field). */
+function contentFailure(issues: readonly ContentIssue[]): BuildFailure {
+  const n = issues.length;
+  return new BuildFailure(`${n} content problem${n === 1 ? '' : 's'} found; nothing was built`, issues.map((i) => `  - ${formatIssue(i)}`).join('\n'));
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -1,9 +1,9 @@
-import type { StoryView } from './site.ts';
+import type { StoryCard } from './site.ts';
 
 const escapeXml = (s: string) => s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
 
 /** An RSS 2.0 feed of the latest stories; `site` is the public origin. Dates come from the stories, never the clock. */
-export function storiesToRss(stories: readonly StoryView[], options: { site: URL; title: string; description: string; limit?: number }): string {
+export function storiesToRss(stories: readonly StoryCard[], options: { site: URL; title: string; description: string; limit?: number }): string {
   const items = stories.slice(0, options.limit ?? 30);
   const lastBuild = items[0]?.updatedAt ?? items[0]?.publishedAt;
   const lines = [

@@ -40,6 +40,17 @@
  * reorder them) descending, then publishedAt descending (undated last), then id ascending (code-unit
  * order). Stories are processed in id order whatever the input order, so the output depends on the set
  * of stories only.
+ *
+ * `SimilarIndex` keeps the index between searches, for the rebuild service's fast path: scoring all
+ * 10,000 stories of a large site takes seconds, too long to put a just-published story live in time.
+ * `SimilarIndex.build(docs).all()` is `findSimilar(docs)`; `linksFor(ids)` runs the search for a few
+ * stories only; `query(story)` runs it for a story the index does not hold (or holds with older
+ * content, which is then never a link), with the index's story count and df frozen: a term the index
+ * lacks, or has in one story only, counts in the query's norm but matches nothing. The same search
+ * code serves all three. `exclude` keeps ids unpublished since the build out of every kind of link.
+ * `toTransfer()` gives the index as typed arrays and string lists, so a worker thread can build it
+ * and post it to the main thread without copying the arrays; `fromTransfer` restores it. The service
+ * answers from the last index at once, then recomputes everything in the worker ("settle").
  */
 import { describeValue } from './content-error.ts';
 import { tokenize } from './text.ts';
@@ -116,82 +127,356 @@ export const SIMILAR_DEFAULTS: Readonly<Required<SimilarOptions>> = {
 const PROBE_MIN_DF = 100;
 const DAY_MS = 86_400_000;
 const ROUND = 1e9;
-
-/** Per-row sparse entries in compressed form: row r's entries are `start[r]` to `start[r + 1]`. */
-interface SparseRows {
+/** Compressed rows: row r's entries are `start[r]` to `start[r + 1]` of `item`. */
+interface CompressedRows {
   start: Int32Array;
   item: Int32Array;
+}
+
+/** Compressed rows with a weight per entry. */
+interface SparseRows extends CompressedRows {
   weight: Float64Array;
 }
 
 /**
- * One signal (text terms or tags) of every story. `rows` holds each story's items that it shares with
+ * One signal (text terms or tags) of every story. `keys` and `df` give each item (by id) its term or
+ * tag and the number of stories that have it. `rows` holds each story's items that it shares with
  * another story, its probes first (entries `start[i]` to `probeEnd[i]`); `queryWeight` is the story's
  * own side of a product (the tf-idf weight for text, 1 for tags) and `rows.weight` the other side (the
  * tf-idf weight, or the tag's idf). `postings` lists, for each probe-able item, the stories that have it.
  */
 interface SignalIndex {
-  items: number;
+  keys: string[];
+  df: Int32Array;
   rows: SparseRows;
   queryWeight: Float64Array;
   probeEnd: Int32Array;
   postings: SparseRows;
 }
 
+/** A `SimilarIndex` as plain data (typed arrays, string arrays, numbers), for `structuredClone` and `postMessage`. */
+export interface SimilarIndexData {
+  format: 1;
+  options: Required<SimilarOptions>;
+  /** Story ids in id order; every other per-story array follows this order. */
+  ids: string[];
+  /** publishedAt in ms, -Infinity when undated. */
+  time: Float64Array;
+  /** Each story's pinned ids, as given: `pinnedIds[pinnedStart[i]]` to `pinnedIds[pinnedStart[i + 1]]`. */
+  pinnedStart: Int32Array;
+  pinnedIds: string[];
+  sections: string[];
+  /** Index into `sections` of each story's section, or -1. */
+  sectionOf: Int32Array;
+  /** Per section, its stories in fallback order (latest first, then id). */
+  fallback: CompressedRows;
+  text: SignalIndex | null;
+  tags: SignalIndex | null;
+  /** Each story's summed tag idf. */
+  tagNorm: Float64Array;
+}
+
+/**
+ * One story's side of a search, whether it is in the index or not: its items with their query
+ * weights (entries `start` to `end`, the probes first, up to `probeEnd`), per signal.
+ */
+interface RowSpan {
+  item: Int32Array;
+  weight: Float64Array;
+  start: number;
+  probeEnd: number;
+  end: number;
+}
+
+/** Everything the search needs about the story it finds links for; `self` is its index position or -1. */
+interface QueryRow {
+  text: RowSpan | null;
+  tags: RowSpan | null;
+  tagNorm: number;
+  time: number;
+  pinned: readonly string[];
+  section: number;
+  self: number;
+}
+
+/** Per-index working arrays of one search, allocated on first use and left zeroed after each search. */
+interface Scratch {
+  textQuery: Float64Array;
+  tagQuery: Float64Array;
+  accText: Float64Array;
+  accTag: Float64Array;
+  approx: Float64Array;
+  score: Float64Array;
+  seen: Uint8Array;
+  touched: Int32Array;
+  excluded: Uint8Array;
+}
+
 /** Finds the related stories of every story; returns a map from each id to its links, in id order. */
 export function findSimilar(docs: readonly SimilarInput[], options: SimilarOptions = {}): Map<string, SimilarLink[]> {
-  const o = resolveOptions(options);
-  const stories = [...docs].sort((a, b) => compareIds(a.id, b.id));
-  const n = stories.length;
-  const indexOf = new Map<string, number>();
-  const time = new Float64Array(n);
-  stories.forEach((story, i) => {
-    if (typeof story.id !== 'string' || story.id === '') {
-      throw new TypeError(`findSimilar: story at position ${i} has an empty id; expected a non-empty string`);
+  // Through the index's data form rather than `SimilarIndex.build`, so that errors name findSimilar.
+  return SimilarIndex.fromTransfer(indexData(docs, options, 'findSimilar')).all();
+}
+
+/** Similar News over a fixed set of stories: all links, some stories' links, or links for a new or changed story. */
+export class SimilarIndex {
+  readonly #data: SimilarIndexData;
+  readonly #indexOf: Map<string, number>;
+  readonly #sectionIndex: Map<string, number>;
+  readonly #dated: Uint8Array;
+  readonly #textWeight: number;
+  readonly #tagWeight: number;
+  readonly #maxDf: number;
+  readonly #decays: boolean;
+  readonly #decayRate: number;
+  readonly #lastDay: number;
+  readonly #decayByDay: Float64Array;
+  // Built on the first query only: `all` and `linksFor` never look a term or a tag up by name.
+  #termIds: Map<string, number> | undefined;
+  #tagIds: Map<string, number> | undefined;
+  #scratch: Scratch | undefined;
+
+  private constructor(data: SimilarIndexData) {
+    const problem =
+      typeof data !== 'object' || data === null
+        ? describeValue(data)
+        : data.format !== 1
+          ? `format ${describeValue(data.format)}`
+          : !Array.isArray(data.ids) || !(data.time instanceof Float64Array)
+            ? 'no ids list or no time array'
+            : data.time.length !== data.ids.length
+              ? `${data.ids.length} ids but ${data.time.length} times (were its buffers transferred away already?)`
+              : undefined;
+    if (problem !== undefined) {
+      throw new TypeError(`SimilarIndex.fromTransfer: expected the data of SimilarIndex.toTransfer() (format 1), received ${problem}`);
     }
-    if (indexOf.has(story.id)) throw new Error(`findSimilar: duplicate story id "${story.id}"; ids must be unique`);
-    indexOf.set(story.id, i);
-    time[i] = parseTime(story);
-  });
+    const o = data.options;
+    const n = data.ids.length;
+    const weights = signalWeights(o);
+    this.#data = data;
+    this.#indexOf = new Map(data.ids.map((id, i) => [id, i]));
+    this.#sectionIndex = new Map(data.sections.map((section, s) => [section, s]));
+    this.#dated = Uint8Array.from(data.time, (t) => (Number.isFinite(t) ? 1 : 0));
+    this.#textWeight = weights.text;
+    this.#tagWeight = weights.tags;
+    this.#maxDf = probeMaxDf(o, n);
+    this.#decays = Number.isFinite(o.recencyHalfLifeDays) && o.recencyFloor < 1;
+    this.#decayRate = Math.LN2 / (o.recencyHalfLifeDays * DAY_MS);
+    // Up to the day the floor is reached (at most ten half-lives): past it the factor no longer changes much.
+    this.#lastDay = this.#decays
+      ? Math.min(36_500, Math.ceil(o.recencyHalfLifeDays * Math.min(10, Math.log2(1 / Math.max(o.recencyFloor, 1e-3)))))
+      : 0;
+    this.#decayByDay = Float64Array.from({ length: this.#lastDay + 1 }, (_, d) => Math.max(o.recencyFloor, 0.5 ** (d / o.recencyHalfLifeDays)));
+  }
 
-  const textWeight = o.signals === 'tags' ? 0 : o.signals === 'text' ? 1 : 1 - o.tagWeight;
-  const tagWeight = 1 - textWeight;
-  const maxDf = Math.max(o.maxDocFrequency * n, PROBE_MIN_DF);
-  const text = textWeight > 0 ? buildTextIndex(stories, o, maxDf) : undefined;
-  const tagData = tagWeight > 0 ? buildTagIndex(stories, maxDf) : undefined;
-  const tags = tagData?.index;
-  const tagNorm = tagData?.norm ?? new Float64Array(n);
-  const decays = Number.isFinite(o.recencyHalfLifeDays) && o.recencyFloor < 1;
-  const decayRate = Math.LN2 / (o.recencyHalfLifeDays * DAY_MS);
-  const dated = Uint8Array.from(time, (t) => (Number.isFinite(t) ? 1 : 0));
-  // Up to the day the floor is reached (at most ten half-lives): past it the factor no longer changes much.
-  const lastDay = decays ? Math.min(36_500, Math.ceil(o.recencyHalfLifeDays * Math.min(10, Math.log2(1 / Math.max(o.recencyFloor, 1e-3))))) : 0;
-  const decayByDay = Float64Array.from({ length: lastDay + 1 }, (_, d) => Math.max(o.recencyFloor, 0.5 ** (d / o.recencyHalfLifeDays)));
-  const fallbackOrder = sectionOrder(stories, time);
+  /** Builds the index of `docs` (the work of `findSimilar` before the per-story search); throws on bad input like it. */
+  static build(docs: readonly SimilarInput[], options: SimilarOptions = {}): SimilarIndex {
+    return new SimilarIndex(indexData(docs, options, 'SimilarIndex.build'));
+  }
 
-  const textQuery = new Float64Array(text?.items ?? 0);
-  const tagQuery = new Float64Array(tags?.items ?? 0);
-  const accText = new Float64Array(n);
-  const accTag = new Float64Array(n);
-  const approx = new Float64Array(n);
-  const score = new Float64Array(n);
-  const seen = new Uint8Array(n);
-  const touched = new Int32Array(n);
-  const excluded = new Uint8Array(n);
+  /** Restores an index from `toTransfer().data`, typically after `postMessage` from a worker thread. */
+  static fromTransfer(data: SimilarIndexData): SimilarIndex {
+    return new SimilarIndex(data);
+  }
 
-  const result = new Map<string, SimilarLink[]>();
-  for (let i = 0; i < n; i++) {
+  /**
+   * The index as structured-cloneable data, and the buffers to transfer with it. Once transferred
+   * (`postMessage(data, transfer)`), this index's arrays are detached: use the restored copy only.
+   */
+  toTransfer(): { data: SimilarIndexData; transfer: ArrayBuffer[] } {
+    const d = this.#data;
+    const arrays: ArrayBufferView[] = [d.time, d.pinnedStart, d.sectionOf, d.fallback.start, d.fallback.item, d.tagNorm];
+    for (const signal of [d.text, d.tags]) {
+      if (!signal) continue;
+      const { df, rows, queryWeight, probeEnd, postings } = signal;
+      arrays.push(df, rows.start, rows.item, rows.weight, queryWeight, probeEnd, postings.start, postings.item, postings.weight);
+    }
+    const buffers = new Set<ArrayBuffer>();
+    for (const array of arrays) if (array.buffer instanceof ArrayBuffer) buffers.add(array.buffer);
+    return { data: d, transfer: [...buffers] };
+  }
+
+  /** Story ids, in id order (code units). */
+  ids(): readonly string[] {
+    return this.#data.ids;
+  }
+
+  /** Number of stories in the index. */
+  get size(): number {
+    return this.#data.ids.length;
+  }
+
+  /** Every story's links, in id order: exactly what `findSimilar` returns. */
+  all(): Map<string, SimilarLink[]> {
+    const result = new Map<string, SimilarLink[]>();
+    const scratch = this.#scratchArrays();
+    for (let i = 0; i < this.size; i++) result.set(this.#data.ids[i] ?? '', this.#search(this.#storyRow(i), scratch));
+    return result;
+  }
+
+  /**
+   * The links of the given stories, in the order asked (ids not in the index and repeats skipped), as
+   * `all()` has them; `exclude` lists ids that must not appear as links. Costs only the stories asked.
+   */
+  linksFor(ids: Iterable<string>, exclude?: ReadonlySet<string>): Map<string, SimilarLink[]> {
+    return this.#excluding(exclude, (scratch) => {
+      const result = new Map<string, SimilarLink[]>();
+      for (const id of ids) {
+        const i = this.#indexOf.get(id);
+        if (i !== undefined && !result.has(id)) result.set(id, this.#search(this.#storyRow(i), scratch));
+      }
+      return result;
+    });
+  }
+
+  /**
+   * The links of a story that is not in the index, or is with older content, scored against the index
+   * as it is (its story count and document frequencies stay frozen). The index's entry with the same
+   * id, if any, is never a link; `exclude` lists further ids that must not appear.
+   */
+  query(input: SimilarInput, exclude?: ReadonlySet<string>): SimilarLink[] {
+    if (typeof input.id !== 'string' || input.id === '') {
+      throw new TypeError(`SimilarIndex.query: the story has an empty id (received ${describeValue(input.id)}); expected a non-empty string`);
+    }
+    const time = parseTime(input, 'SimilarIndex.query');
+    if (this.size === 0) return [];
+    const row = this.#inputRow(input, time);
+    return this.#excluding(exclude, (scratch) => this.#search(row, scratch));
+  }
+
+  /** Story i's row, read from the index. */
+  #storyRow(i: number): QueryRow {
+    const d = this.#data;
+    const span = (signal: SignalIndex | null): RowSpan | null =>
+      signal && {
+        item: signal.rows.item,
+        weight: signal.queryWeight,
+        start: signal.rows.start[i] ?? 0,
+        probeEnd: signal.probeEnd[i] ?? 0,
+        end: signal.rows.start[i + 1] ?? 0,
+      };
+    return {
+      text: span(d.text),
+      tags: span(d.tags),
+      tagNorm: d.tagNorm[i] ?? 0,
+      time: d.time[i] ?? 0,
+      pinned: d.pinnedIds.slice(d.pinnedStart[i] ?? 0, d.pinnedStart[i + 1] ?? 0),
+      section: d.sectionOf[i] ?? -1,
+      self: i,
+    };
+  }
+
+  /** The row of a story given as input: the index's rules with its frozen story count and df. */
+  #inputRow(input: SimilarInput, time: number): QueryRow {
+    const d = this.#data;
+    const n = this.size;
+    const o = d.options;
+    let text: RowSpan | null = null;
+    if (d.text) {
+      const termIds = (this.#termIds ??= new Map(d.text.keys.map((key, t) => [key, t])));
+      // Distinct terms in first-occurrence order, title then body, as the index build counts them.
+      const position = new Map<string, number>();
+      const ids: number[] = [];
+      const titleCount: number[] = [];
+      const bodyCount: number[] = [];
+      for (const [value, counts] of [
+        [input.title, titleCount],
+        [input.text, bodyCount],
+      ] as const) {
+        for (const term of tokenize(value)) {
+          let e = position.get(term);
+          if (e === undefined) {
+            e = ids.length;
+            position.set(term, e);
+            ids.push(termIds.get(term) ?? -1); // unknown: weighs as a term of one story, matches nothing
+            titleCount.push(0);
+            bodyCount.push(0);
+          }
+          counts[e] = (counts[e] ?? 0) + 1;
+        }
+      }
+      const terms = Int32Array.from(ids);
+      const weights = Float64Array.from(ids, (_, e) => termFrequency(titleCount[e] ?? 0, bodyCount[e] ?? 0, o.titleWeight));
+      tfIdf(terms, weights, d.text.df, n);
+      text = inputSpan(terms, weights, weights, d.text.df, this.#maxDf, o.probeTerms);
+    }
+    let tags: RowSpan | null = null;
+    let tagNorm = 0;
+    if (d.tags) {
+      const tagIds = (this.#tagIds ??= new Map(d.tags.keys.map((key, t) => [key, t])));
+      const ids = Int32Array.from(new Set(input.tags), (tag) => tagIds.get(tag) ?? -1);
+      const { idf, norm } = tagIdf(ids, d.tags.df, n);
+      tags = inputSpan(ids, idf, new Float64Array(ids.length).fill(1), d.tags.df, this.#maxDf, Infinity);
+      tagNorm = norm;
+    }
+    return {
+      text,
+      tags,
+      tagNorm,
+      time,
+      pinned: input.pinned ?? [],
+      section: input.section === undefined ? -1 : (this.#sectionIndex.get(input.section) ?? -1),
+      self: this.#indexOf.get(input.id) ?? -1,
+    };
+  }
+
+  /** Runs `search` with the `exclude` ids marked as excluded, and unmarks them afterwards. */
+  #excluding<T>(exclude: ReadonlySet<string> | undefined, search: (scratch: Scratch) => T): T {
+    const scratch = this.#scratchArrays();
+    const marked: number[] = [];
+    for (const id of exclude ?? []) {
+      const j = this.#indexOf.get(id);
+      if (j !== undefined && scratch.excluded[j] === 0) {
+        scratch.excluded[j] = 1;
+        marked.push(j);
+      }
+    }
+    try {
+      return search(scratch);
+    } finally {
+      for (const j of marked) scratch.excluded[j] = 0;
+    }
+  }
+
+  #scratchArrays(): Scratch {
+    const n = this.size;
+    return (this.#scratch ??= {
+      textQuery: new Float64Array(this.#data.text?.keys.length ?? 0),
+      tagQuery: new Float64Array(this.#data.tags?.keys.length ?? 0),
+      accText: new Float64Array(n),
+      accTag: new Float64Array(n),
+      approx: new Float64Array(n),
+      score: new Float64Array(n),
+      seen: new Uint8Array(n),
+      touched: new Int32Array(n),
+      excluded: new Uint8Array(n),
+    });
+  }
+
+  /**
+   * The links of one row: the one search behind `all`, `linksFor` and `query` (see the module comment:
+   * gather, rescore, then pinned, similar and fallback links). Leaves `scratch` as it found it.
+   */
+  #search(row: QueryRow, scratch: Scratch): SimilarLink[] {
+    const d = this.#data;
+    const o = d.options;
+    const { time, tagNorm } = d;
+    const dated = this.#dated;
+    const textWeight = this.#textWeight;
+    const tagWeight = this.#tagWeight;
+    const { textQuery, tagQuery, accText, accTag, approx, score, seen, touched, excluded } = scratch;
+    const self = row.self;
     let count = 0;
     // Step 1: gather candidates through the probes' postings, scoring them on the probes alone.
-    const gather = (index: SignalIndex | undefined, acc: Float64Array): void => {
-      if (!index) return;
-      for (let k = index.rows.start[i] ?? 0, end = index.probeEnd[i] ?? 0; k < end; k++) {
-        const item = index.rows.item[k] ?? 0;
-        const w = index.queryWeight[k] ?? 0;
-        const postings = index.postings;
+    const gather = (index: SignalIndex | null, span: RowSpan | null, acc: Float64Array): void => {
+      if (!index || !span) return;
+      const postings = index.postings;
+      for (let k = span.start; k < span.probeEnd; k++) {
+        const item = span.item[k] ?? 0;
+        const w = span.weight[k] ?? 0;
         for (let p = postings.start[item] ?? 0, pEnd = postings.start[item + 1] ?? 0; p < pEnd; p++) {
           const j = postings.item[p] ?? 0;
-          if (j === i) continue;
+          if (j === self) continue;
           if (seen[j] === 0) {
             seen[j] = 1;
             touched[count++] = j;
@@ -200,16 +485,16 @@ export function findSimilar(docs: readonly SimilarInput[], options: SimilarOptio
         }
       }
     };
-    gather(text, accText);
-    gather(tags, accTag);
+    gather(d.text, row.text, accText);
+    gather(d.tags, row.tags, accTag);
 
-    const tagNormI = tagNorm[i] ?? 0;
-    const datedI = decays && dated[i] === 1;
-    const timeI = time[i] ?? 0;
+    const tagNormI = row.tagNorm;
+    const datedI = this.#decays && Number.isFinite(row.time);
+    const timeI = row.time;
     const combine = (textDot: number, sharedTagIdf: number, j: number): number => {
       const tagScore = sharedTagIdf > 0 ? sharedTagIdf / Math.max(tagNormI, tagNorm[j] ?? 0) : 0;
       const gap = Math.abs(timeI - (time[j] ?? 0));
-      const decay = datedI && dated[j] === 1 ? Math.max(o.recencyFloor, Math.exp(-gap * decayRate)) : 1;
+      const decay = datedI && dated[j] === 1 ? Math.max(o.recencyFloor, Math.exp(-gap * this.#decayRate)) : 1;
       return Math.round((textWeight * textDot + tagWeight * tagScore) * decay * ROUND) / ROUND;
     };
     // The approximate score only picks the pool, so it takes the decay from a table of whole days.
@@ -217,22 +502,28 @@ export function findSimilar(docs: readonly SimilarInput[], options: SimilarOptio
       const j = touched[c] ?? 0;
       const sharedTagIdf = accTag[j] ?? 0;
       const tagScore = sharedTagIdf > 0 ? sharedTagIdf / Math.max(tagNormI, tagNorm[j] ?? 0) : 0;
-      const days = datedI && dated[j] === 1 ? Math.min(Math.floor(Math.abs(timeI - (time[j] ?? 0)) / DAY_MS), lastDay) : 0;
-      approx[j] = (textWeight * (accText[j] ?? 0) + tagWeight * tagScore) * (decayByDay[days] ?? 1);
+      const days = datedI && dated[j] === 1 ? Math.min(Math.floor(Math.abs(timeI - (time[j] ?? 0)) / DAY_MS), this.#lastDay) : 0;
+      approx[j] = (textWeight * (accText[j] ?? 0) + tagWeight * tagScore) * (this.#decayByDay[days] ?? 1);
     }
 
-    // Step 2: score the best candidates exactly, against the story's whole vector and tag set.
-    scatter(text, i, textQuery, true);
-    scatter(tags, i, tagQuery, true);
-    const exact = (j: number): number => combine(dot(text, j, textQuery), dot(tags, j, tagQuery), j);
+    // Step 2: score the best candidates exactly, against the row's whole vector and tag set.
+    scatter(row.text, textQuery, true);
+    scatter(row.tags, tagQuery, true);
+    const exact = (j: number): number => combine(dot(d.text, j, textQuery), dot(d.tags, j, tagQuery), j);
 
-    const story = stories[i];
+    const ids = d.ids;
     const links: SimilarLink[] = [];
-    excluded[i] = 1;
-    for (const pinnedId of story?.pinned ?? []) {
-      const j = indexOf.get(pinnedId);
-      if (j === undefined || excluded[j] === 1) continue;
+    // Marks set by this search only: ids excluded by the caller stay excluded after it.
+    const marked: number[] = [];
+    const exclude = (j: number): void => {
       excluded[j] = 1;
+      marked.push(j);
+    };
+    if (self >= 0 && excluded[self] === 0) exclude(self);
+    for (const pinnedId of row.pinned) {
+      const j = this.#indexOf.get(pinnedId);
+      if (j === undefined || excluded[j] === 1) continue;
+      exclude(j);
       links.push({ id: pinnedId, score: exact(j), reason: 'pinned' });
     }
 
@@ -240,17 +531,17 @@ export function findSimilar(docs: readonly SimilarInput[], options: SimilarOptio
     for (const j of pool) score[j] = exact(j);
     const top = selectTop(Int32Array.from(pool), pool.length, o.limit - links.length, score, o.minScore, excluded, time);
     for (const j of top) {
-      excluded[j] = 1;
-      links.push({ id: stories[j]?.id ?? '', score: score[j] ?? 0, reason: 'similar' });
+      exclude(j);
+      links.push({ id: ids[j] ?? '', score: score[j] ?? 0, reason: 'similar' });
     }
 
-    const section = story?.section;
-    if (links.length < o.limit && section !== undefined) {
-      for (const j of fallbackOrder.get(section) ?? []) {
-        if (links.length >= o.limit) break;
+    if (links.length < o.limit && row.section >= 0) {
+      const { start, item } = d.fallback;
+      for (let f = start[row.section] ?? 0, end = start[row.section + 1] ?? 0; f < end && links.length < o.limit; f++) {
+        const j = item[f] ?? 0;
         if (excluded[j] === 1) continue;
-        excluded[j] = 1;
-        links.push({ id: stories[j]?.id ?? '', score: 0, reason: 'fallback' });
+        exclude(j);
+        links.push({ id: ids[j] ?? '', score: 0, reason: 'fallback' });
       }
     }
 
@@ -262,25 +553,21 @@ export function findSimilar(docs: readonly SimilarInput[], options: SimilarOptio
       score[j] = 0;
       seen[j] = 0;
     }
-    scatter(text, i, textQuery, false);
-    scatter(tags, i, tagQuery, false);
-    for (const link of links) excluded[indexOf.get(link.id) ?? 0] = 0;
-    excluded[i] = 0;
-    result.set(story?.id ?? '', links);
+    scatter(row.text, textQuery, false);
+    scatter(row.tags, tagQuery, false);
+    for (const j of marked) excluded[j] = 0;
+    return links;
   }
-  return result;
 }
 
-/** Writes story i's query weights into a dense vector (or clears them), so a dot product is one pass. */
-function scatter(index: SignalIndex | undefined, i: number, dense: Float64Array, set: boolean): void {
-  if (!index) return;
-  for (let k = index.rows.start[i] ?? 0, end = index.rows.start[i + 1] ?? 0; k < end; k++) {
-    dense[index.rows.item[k] ?? 0] = set ? (index.queryWeight[k] ?? 0) : 0;
-  }
+/** Writes a row's query weights into a dense vector (or clears them), so a dot product is one pass. */
+function scatter(span: RowSpan | null, dense: Float64Array, set: boolean): void {
+  if (!span) return;
+  for (let k = span.start; k < span.end; k++) dense[span.item[k] ?? 0] = set ? (span.weight[k] ?? 0) : 0;
 }
 
 /** Story j's row against a dense query vector: the text cosine, or the summed idf of shared tags. */
-function dot(index: SignalIndex | undefined, j: number, dense: Float64Array): number {
+function dot(index: SignalIndex | null, j: number, dense: Float64Array): number {
   if (!index) return 0;
   const { start, item, weight } = index.rows;
   let sum = 0;
@@ -288,14 +575,80 @@ function dot(index: SignalIndex | undefined, j: number, dense: Float64Array): nu
   return sum;
 }
 
+/** The index's data: stories in id order, their signals, times, sections and pins. `where` names the caller in errors. */
+function indexData(docs: readonly SimilarInput[], options: SimilarOptions, where: string): SimilarIndexData {
+  const o = resolveOptions(options, where);
+  const stories = [...docs].sort((a, b) => compareIds(a.id, b.id));
+  const n = stories.length;
+  const seen = new Set<string>();
+  const time = new Float64Array(n);
+  stories.forEach((story, i) => {
+    if (typeof story.id !== 'string' || story.id === '') {
+      throw new TypeError(`${where}: story at position ${i} has an empty id; expected a non-empty string`);
+    }
+    if (seen.has(story.id)) throw new Error(`${where}: duplicate story id "${story.id}"; ids must be unique`);
+    seen.add(story.id);
+    time[i] = parseTime(story, where);
+  });
+
+  const maxDf = probeMaxDf(o, n);
+  const weights = signalWeights(o);
+  const text = weights.text > 0 ? buildTextIndex(stories, o, maxDf) : null;
+  const tagData = weights.tags > 0 ? buildTagIndex(stories, maxDf) : undefined;
+
+  const sections: string[] = [];
+  const sectionOf = new Int32Array(n).fill(-1);
+  const fallbackStart = [0];
+  const fallbackItem: number[] = [];
+  for (const [section, list] of sectionOrder(stories, time)) {
+    for (const i of list) sectionOf[i] = sections.length;
+    sections.push(section);
+    fallbackItem.push(...list);
+    fallbackStart.push(fallbackItem.length);
+  }
+
+  const pinnedStart = new Int32Array(n + 1);
+  const pinnedIds: string[] = [];
+  stories.forEach((story, i) => {
+    pinnedIds.push(...(story.pinned ?? []));
+    pinnedStart[i + 1] = pinnedIds.length;
+  });
+
+  return {
+    format: 1,
+    options: o,
+    ids: stories.map((story) => story.id),
+    time,
+    pinnedStart,
+    pinnedIds,
+    sections,
+    sectionOf,
+    fallback: { start: Int32Array.from(fallbackStart), item: Int32Array.from(fallbackItem) },
+    text,
+    tags: tagData?.index ?? null,
+    tagNorm: tagData?.norm ?? new Float64Array(n),
+  };
+}
+
+/** The share of the text and of the tag term in a score; a signal with share 0 is not built at all. */
+function signalWeights(o: Required<SimilarOptions>): { text: number; tags: number } {
+  const text = o.signals === 'tags' ? 0 : o.signals === 'text' ? 1 : 1 - o.tagWeight;
+  return { text, tags: 1 - text };
+}
+
+/** Items found in more stories than this are never probes (see the module comment). */
+function probeMaxDf(o: Required<SimilarOptions>, n: number): number {
+  return Math.max(o.maxDocFrequency * n, PROBE_MIN_DF);
+}
+
 /** Checks the options once, so that a typo in a weight fails loudly instead of skewing every page. */
-function resolveOptions(options: SimilarOptions): Required<SimilarOptions> {
+function resolveOptions(options: SimilarOptions, where: string): Required<SimilarOptions> {
   const o = { ...SIMILAR_DEFAULTS };
   for (const [key, value] of Object.entries(options)) {
     if (value !== undefined) Object.assign(o, { [key]: value });
   }
   const fail = (field: string, expected: string, received: unknown): never => {
-    throw new RangeError(`findSimilar options → ${field}: expected ${expected}, received ${describeValue(received)}`);
+    throw new RangeError(`${where} options → ${field}: expected ${expected}, received ${describeValue(received)}`);
   };
   if (!Number.isInteger(o.limit) || o.limit < 0) fail('limit', 'a whole number of 0 or more', o.limit);
   if (!['hybrid', 'text', 'tags'].includes(o.signals)) fail('signals', '"hybrid", "text" or "tags"', o.signals);
@@ -316,12 +669,12 @@ function compareIds(a: string, b: string): number {
 }
 
 /** Milliseconds since the epoch, or -Infinity for an undated story (sorts it after dated ones). */
-function parseTime(story: SimilarInput): number {
+function parseTime(story: SimilarInput, where: string): number {
   if (story.publishedAt === undefined) return -Infinity;
   const t = Date.parse(story.publishedAt);
   if (Number.isNaN(t)) {
     throw new RangeError(
-      `findSimilar: story "${story.id}" → publishedAt: expected an ISO 8601 date like 2025-11-20T14:30:00Z, received ${JSON.stringify(story.publishedAt)}`,
+      `${where}: story "${story.id}" → publishedAt: expected an ISO 8601 date like 2025-11-20T14:30:00Z, received ${JSON.stringify(story.publishedAt)}`,
     );
   }
   return t;
@@ -393,6 +746,35 @@ function selectTop(
   return heap.sort((a, b) => (better(a, b) ? -1 : 1));
 }
 
+/** Sublinear tf of a term, a title occurrence counting `titleWeight` times; continuous and non-negative below 1. */
+function termFrequency(titleCount: number, bodyCount: number, titleWeight: number): number {
+  const count = titleWeight * titleCount + bodyCount;
+  return count >= 1 ? 1 + Math.log(count) : count;
+}
+
+/**
+ * Turns a story's tf (in place) into its L2-normalised tf-idf vector over `n` stories. A term that no
+ * story has (id -1, or df 0) weighs as a term of one story: it counts in the norm only.
+ */
+function tfIdf(terms: Int32Array, w: Float64Array, df: ArrayLike<number>, n: number): void {
+  let squares = 0;
+  for (let k = 0; k < w.length; k++) {
+    const x = (w[k] ?? 0) * Math.log(n / Math.max(df[terms[k] ?? 0] ?? 0, 1));
+    w[k] = x;
+    squares += x * x;
+  }
+  const norm = Math.sqrt(squares);
+  if (norm > 0) for (let k = 0; k < w.length; k++) w[k] = (w[k] ?? 0) / norm;
+}
+
+/** A story's tags' idf over `n` stories (an unknown tag, id -1, as a tag of one story) and their sum. */
+function tagIdf(tags: Int32Array, df: ArrayLike<number>, n: number): { idf: Float64Array; norm: number } {
+  const idf = Float64Array.from(tags, (t) => Math.log(n / Math.max(df[t] ?? 0, 1)));
+  let norm = 0;
+  for (const x of idf) norm += x;
+  return { idf, norm };
+}
+
 /** TF-IDF vectors of title and body, their probes and postings (see the module comment). */
 function buildTextIndex(stories: readonly SimilarInput[], o: Required<SimilarOptions>, maxDf: number): SignalIndex {
   const n = stories.length;
@@ -425,9 +807,7 @@ function buildTextIndex(stories: readonly SimilarInput[], o: Required<SimilarOpt
     const terms = Int32Array.from(ids);
     const tf = new Float64Array(terms.length);
     terms.forEach((id, k) => {
-      // Sublinear tf, kept continuous and non-negative below 1 (which a titleWeight under 1 can give).
-      const count = o.titleWeight * (titleCount[id] ?? 0) + (bodyCount[id] ?? 0);
-      tf[k] = count >= 1 ? 1 + Math.log(count) : count;
+      tf[k] = termFrequency(titleCount[id] ?? 0, bodyCount[id] ?? 0, o.titleWeight);
       df[id] = (df[id] ?? 0) + 1;
       titleCount[id] = 0;
       bodyCount[id] = 0;
@@ -435,19 +815,8 @@ function buildTextIndex(stories: readonly SimilarInput[], o: Required<SimilarOpt
     docTerms.push(terms);
     docWeights.push(tf);
   }
-  for (let i = 0; i < n; i++) {
-    const terms = docTerms[i] ?? new Int32Array(0);
-    const w = docWeights[i] ?? new Float64Array(0);
-    let squares = 0;
-    for (let k = 0; k < w.length; k++) {
-      const x = (w[k] ?? 0) * Math.log(n / (df[terms[k] ?? 0] ?? 1));
-      w[k] = x;
-      squares += x * x;
-    }
-    const norm = Math.sqrt(squares);
-    if (norm > 0) for (let k = 0; k < w.length; k++) w[k] = (w[k] ?? 0) / norm;
-  }
-  return buildSignal(df, docTerms, docWeights, docWeights, maxDf, o.probeTerms);
+  for (let i = 0; i < n; i++) tfIdf(docTerms[i] ?? new Int32Array(0), docWeights[i] ?? new Float64Array(0), df, n);
+  return buildSignal([...termIds.keys()], df, docTerms, docWeights, docWeights, maxDf, o.probeTerms);
 }
 
 /** Tags weighted by idf, and each story's summed tag idf (the denominator of the tag score). */
@@ -473,22 +842,70 @@ function buildTagIndex(stories: readonly SimilarInput[], maxDf: number): { index
   });
   const norm = new Float64Array(n);
   const idfs = docTags.map((tags, i) => {
-    const w = Float64Array.from(tags, (t) => Math.log(n / (df[t] ?? 1)));
-    norm[i] = w.reduce((sum, x) => sum + x, 0);
-    return w;
+    const { idf, norm: sum } = tagIdf(tags, df, n);
+    norm[i] = sum;
+    return idf;
   });
   const ones = docTags.map((tags) => new Float64Array(tags.length).fill(1));
-  return { index: buildSignal(df, docTags, idfs, ones, maxDf, Infinity), norm };
+  return { index: buildSignal([...tagIds.keys()], df, docTags, idfs, ones, maxDf, Infinity), norm };
+}
+
+/** Whether an item goes into rows at all: another story has it too, and it weighs something. */
+function kept(df: ArrayLike<number>, t: number, w: number): boolean {
+  return (df[t] ?? 0) >= 2 && w > 0;
 }
 
 /**
- * Packs per-story items into rows and builds the postings of the probe-able items. A row keeps the
- * items the story shares with another story and whose weight is above 0, its probes first: the
- * `probes` heaviest items (ties by item id, so that token order does not matter) among those found
- * in at most `maxDf` stories.
+ * The order of a story's row: positions (into `ids`) of its kept items, probes first, each part in
+ * the story's own item order. The probes are the `probes` heaviest probe-able items (in at most
+ * `maxDf` stories); a native sort of the weights finds the cut-off, and items exactly at the cut-off
+ * are taken in item-id order, so that token order does not matter.
+ */
+function rowOrder(ids: Int32Array, ws: Float64Array, df: ArrayLike<number>, maxDf: number, probes: number): { order: number[]; probeCount: number } {
+  const candidates: number[] = [];
+  for (let e = 0; e < ids.length; e++) {
+    const t = ids[e] ?? 0;
+    if (kept(df, t, ws[e] ?? 0) && (df[t] ?? 0) <= maxDf) candidates.push(e);
+  }
+  const isProbe = new Uint8Array(ids.length);
+  if (candidates.length <= probes) {
+    for (const e of candidates) isProbe[e] = 1;
+  } else {
+    const sorted = new Float64Array(candidates.length);
+    candidates.forEach((e, c) => (sorted[c] = ws[e] ?? 0));
+    sorted.sort();
+    const cutoff = sorted[sorted.length - probes] ?? 0;
+    let room = probes;
+    for (const e of candidates) if ((ws[e] ?? 0) > cutoff) (isProbe[e] = 1), room--;
+    const atCutoff = candidates.filter((e) => ws[e] === cutoff).sort((a, b) => (ids[a] ?? 0) - (ids[b] ?? 0));
+    for (const e of atCutoff.slice(0, room)) isProbe[e] = 1;
+  }
+  const order: number[] = [];
+  for (let e = 0; e < ids.length; e++) if (isProbe[e] === 1) order.push(e);
+  const probeCount = order.length;
+  for (let e = 0; e < ids.length; e++) if (isProbe[e] === 0 && kept(df, ids[e] ?? 0, ws[e] ?? 0)) order.push(e);
+  return { order, probeCount };
+}
+
+/** A story's row outside the index: its kept items with their query weights, ordered as in `buildSignal`. */
+function inputSpan(ids: Int32Array, ws: Float64Array, qs: Float64Array, df: ArrayLike<number>, maxDf: number, probes: number): RowSpan {
+  const { order, probeCount } = rowOrder(ids, ws, df, maxDf, probes);
+  return {
+    item: Int32Array.from(order, (e) => ids[e] ?? 0),
+    weight: Float64Array.from(order, (e) => qs[e] ?? 0),
+    start: 0,
+    probeEnd: probeCount,
+    end: order.length,
+  };
+}
+
+/**
+ * Packs per-story items into rows (in `rowOrder`) and builds the postings of the probe-able items. A
+ * row keeps the items the story shares with another story and whose weight is above 0.
  */
 function buildSignal(
-  df: readonly number[],
+  keys: string[],
+  dfList: readonly number[],
   docItems: readonly Int32Array[],
   docWeights: readonly Float64Array[],
   queryWeights: readonly Float64Array[],
@@ -496,8 +913,8 @@ function buildSignal(
   probes: number,
 ): SignalIndex {
   const n = docItems.length;
+  const df = Int32Array.from(dfList);
   const items = df.length;
-  const kept = (t: number, w: number): boolean => (df[t] ?? 0) >= 2 && w > 0;
   const probeable = (t: number): boolean => (df[t] ?? 0) <= maxDf;
   const start = new Int32Array(n + 1);
   const postStart = new Int32Array(items + 1);
@@ -507,7 +924,7 @@ function buildSignal(
     let count = 0;
     for (let e = 0; e < ids.length; e++) {
       const t = ids[e] ?? 0;
-      if (!kept(t, ws[e] ?? 0)) continue;
+      if (!kept(df, t, ws[e] ?? 0)) continue;
       count++;
       if (probeable(t)) postStart[t + 1] = (postStart[t + 1] ?? 0) + 1;
     }
@@ -527,41 +944,29 @@ function buildSignal(
     const ids = docItems[i] ?? new Int32Array(0);
     const ws = docWeights[i] ?? new Float64Array(0);
     const qs = queryWeights[i] ?? new Float64Array(0);
-    // The probes: the `probes` heaviest probe-able items. A native sort of the weights finds the
-    // cut-off; items exactly at the cut-off are taken in item-id order, so ties are deterministic.
-    const candidates: number[] = [];
-    for (let e = 0; e < ids.length; e++) if (kept(ids[e] ?? 0, ws[e] ?? 0) && probeable(ids[e] ?? 0)) candidates.push(e);
-    const isProbe = new Uint8Array(ids.length);
-    if (candidates.length <= probes) {
-      for (const e of candidates) isProbe[e] = 1;
-    } else {
-      const sorted = new Float64Array(candidates.length);
-      candidates.forEach((e, c) => (sorted[c] = ws[e] ?? 0));
-      sorted.sort();
-      const cutoff = sorted[sorted.length - probes] ?? 0;
-      let room = probes;
-      for (const e of candidates) if ((ws[e] ?? 0) > cutoff) (isProbe[e] = 1), room--;
-      const atCutoff = candidates.filter((e) => ws[e] === cutoff).sort((a, b) => (ids[a] ?? 0) - (ids[b] ?? 0));
-      for (const e of atCutoff.slice(0, room)) isProbe[e] = 1;
-    }
+    const { order, probeCount } = rowOrder(ids, ws, df, maxDf, probes);
     let k = start[i] ?? 0;
-    for (const pass of [1, 0]) {
-      for (let e = 0; e < ids.length; e++) {
-        const t = ids[e] ?? 0;
-        if (isProbe[e] !== pass || !kept(t, ws[e] ?? 0)) continue;
-        item[k] = t;
-        weight[k] = ws[e] ?? 0;
-        queryWeight[k] = qs[e] ?? 0;
-        k++;
-        if (probeable(t)) {
-          const p = fill[t] ?? 0;
-          postDoc[p] = i;
-          postWeight[p] = ws[e] ?? 0;
-          fill[t] = p + 1;
-        }
+    probeEnd[i] = k + probeCount;
+    for (const e of order) {
+      const t = ids[e] ?? 0;
+      item[k] = t;
+      weight[k] = ws[e] ?? 0;
+      queryWeight[k] = qs[e] ?? 0;
+      k++;
+      if (probeable(t)) {
+        const p = fill[t] ?? 0;
+        postDoc[p] = i;
+        postWeight[p] = ws[e] ?? 0;
+        fill[t] = p + 1;
       }
-      if (pass === 1) probeEnd[i] = k;
     }
   }
-  return { items, rows: { start, item, weight }, queryWeight, probeEnd, postings: { start: postStart, item: postDoc, weight: postWeight } };
+  return {
+    keys,
+    df,
+    rows: { start, item, weight },
+    queryWeight,
+    probeEnd,
+    postings: { start: postStart, item: postDoc, weight: postWeight },
+  };
 }

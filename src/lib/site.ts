@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { cacheKey } from './cache-key.ts';
 import type { ContentIssue } from './content-error.ts';
-import { findSimilar, type SimilarLink } from './similar.ts';
+import { findSimilar, type SimilarInput, type SimilarLink } from './similar.ts';
 import type { Story, StoryRefs } from './story.ts';
 import { buildTagVocabulary, tagIndex, type Tag, type TagCount, type tagDefSchema } from './tags.ts';
 import type { Author, Section } from './taxonomy.ts';
@@ -73,6 +73,11 @@ export interface BuildSiteOptions {
   /** Renders a story body; called once per published story. */
   render: (story: Story) => RenderedBody;
   similarLimit?: number;
+  /**
+   * Computes Similar News from every live story's input; `findSimilar` by default. The rebuild service passes its
+   * own, which reuses earlier results (scripts/rebuild/site-model.ts).
+   */
+  similar?: (inputs: SimilarInput[], options: { limit: number }) => Map<string, SimilarLink[]>;
   /** Filled with the milliseconds spent rendering bodies and computing Similar News. */
   timings?: { render: number; similar: number };
 }
@@ -178,7 +183,8 @@ export function buildSite(source: SiteSource, options: BuildSiteOptions): Site {
 
   const renderDone = performance.now();
   const idBySlug = new Map(live.map((s) => [s.slug, s.id]));
-  const similar = findSimilar(
+  const similarOf = options.similar ?? findSimilar;
+  const similar = similarOf(
     live.map((story, i) => ({
       id: story.id,
       title: story.title,

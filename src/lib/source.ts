@@ -3,14 +3,12 @@ import { readContentDir } from './content-files.ts';
 import type { SiteSource } from './site.ts';
 
 /** Where the build reads its content from, decided once from the environment. */
-export type SourceConfig = { kind: 'files'; dir: string } | { kind: 'sanity'; env: NodeJS.ProcessEnv } | { kind: 'mirror'; file: string };
+export type SourceConfig = { kind: 'files'; dir: string } | { kind: 'sanity'; env: NodeJS.ProcessEnv };
 
 /**
- * Picks the content source: a mirror file of Sanity documents written by the rebuild service (`NEWS_MIRROR`),
- * Sanity when `SANITY_PROJECT_ID` is set, else the `content/` folder (or `CONTENT_DIR`).
+ * Picks the content source: Sanity when `SANITY_PROJECT_ID` is set, else the `content/` folder (or `CONTENT_DIR`).
  */
 export function sourceFromEnv(env: NodeJS.ProcessEnv = process.env): SourceConfig {
-  if (env['NEWS_MIRROR']) return { kind: 'mirror', file: path.resolve(env['NEWS_MIRROR']) };
   if (env['SANITY_PROJECT_ID']) return { kind: 'sanity', env };
   return { kind: 'files', dir: path.resolve(env['CONTENT_DIR'] ?? 'content') };
 }
@@ -18,12 +16,6 @@ export function sourceFromEnv(env: NodeJS.ProcessEnv = process.env): SourceConfi
 /** Reads every story and taxonomy entry from the configured source; validation issues are returned, not thrown. */
 export async function loadSource(config: SourceConfig): Promise<SiteSource> {
   if (config.kind === 'files') return readContentDir(config.dir);
-  if (config.kind === 'mirror') {
-    const { readMirrorFile } = await import('./sanity/mirror-file.ts');
-    const { siteSourceFromDocuments } = await import('./sanity/source.ts');
-    const mirror = await readMirrorFile(config.file);
-    return siteSourceFromDocuments(mirror, mirror);
-  }
   const { loadSanitySource } = await import('./sanity/source.ts');
   return loadSanitySource(config.env);
 }

@@ -50,7 +50,7 @@ export async function startTestLake(): Promise<TestLake> {
 export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (key.startsWith('SANITY_') || ['NEWS_MIRROR', 'CONTENT_DIR', 'SITE_URL', 'NODE_OPTIONS'].includes(key)) continue;
+    if (key.startsWith('SANITY_') || ['NEWS_RENDER_PLAN', 'CONTENT_DIR', 'SITE_URL', 'NODE_OPTIONS'].includes(key)) continue;
     env[key] = value;
   }
   return { ...env, SITE_URL: 'http://localhost:4321', ...extra };

@@ -13,6 +13,15 @@ export const siteDocumentsQuery = /* groq */ `{
   "assets": *[_type == "sanity.imageAsset"] | order(_id asc) {_id, _type, _updatedAt, url, originalFilename, extension, "width": metadata.dimensions.width, "height": metadata.dimensions.height}
 }`;
 
+/**
+ * The documents `$ids` (those of the site's types) and image assets changed after `$since`: a sync told by webhooks
+ * which documents changed. An id it does not return was deleted or unpublished.
+ */
+export const documentsByIdQuery = /* groq */ `{
+  "documents": *[_id in $ids && _type in $types] | order(_id asc),
+  "assets": *[_type == "sanity.imageAsset" && _updatedAt > $since] | order(_id asc) {_id, _type, _updatedAt, url, originalFilename, extension, "width": metadata.dimensions.width, "height": metadata.dimensions.height}
+}`;
+
 /** Documents of the site's types and image assets changed after `$since` (an ISO time), for incremental syncs. */
 export const changedSinceQuery = /* groq */ `{
   "documents": *[_type in $types && _updatedAt > $since] | order(_id asc),

@@ -1,0 +1,160 @@
+/**
+ * Every page of the site as data: its path, the route that renders it, the props it renders from and a cache key
+ * (a digest of those props and the layout). The Astro pages render these props and nothing else, so two page lists
+ * can be compared key by key: the rebuild service renders only the pages whose key changed (see README, "Rebuilds").
+ */
+import { PAGE_SIZE, RAIL_SIZE } from '../consts.ts';
+import { cacheKey } from './cache-key.ts';
+import { archivePages, type ListingPage } from './paginate.ts';
+import { toCard, type Site, type StoryCard, type StoryView } from './site.ts';
+import { urls } from './urls.ts';
+
+/** What every page's layout shows: the section navigation. */
+export interface Layout {
+  sections: { slug: string; name: string; url: string }[];
+}
+
+/** A tag as the tag index lists it. */
+export interface TagLink {
+  slug: string;
+  name: string;
+  url: string;
+  count: number;
+}
+
+/** The props of each kind of page. */
+export interface PageProps {
+  home: { lead?: StoryCard; secondary: StoryCard[]; latest: StoryCard[]; rails: { slug: string; name: string; url: string; stories: StoryCard[] }[] };
+  story: { story: StoryView };
+  section: { section: { slug: string; name: string; description?: string | undefined }; page: ListingPage<StoryCard> };
+  /** `count` is on the front page only: archive pages must not change with every new story. */
+  tag: { tag: { slug: string; name: string; description?: string | undefined; count?: number }; page: ListingPage<StoryCard> };
+  author: { author: { slug: string; name: string; role?: string | undefined; bio?: string | undefined }; page: ListingPage<StoryCard> };
+  tags: { count: number; popular: TagLink[]; letters: { letter: string; tags: TagLink[] }[] };
+  rss: { items: StoryCard[] };
+  sitemap: { entries: { path: string; lastmod?: string }[] };
+  notFound: { latest: StoryCard[] };
+}
+
+/** A kind of page, named after its route. */
+export type PageKind = keyof PageProps;
+
+/** One page: `path` is its URL path, `params` the route's parameters, `key` changes whenever its HTML would. */
+export interface SitePage<K extends PageKind = PageKind> {
+  kind: K;
+  path: string;
+  params: Record<string, string | undefined>;
+  props: PageProps[K];
+  key: string;
+}
+
+/** Pages that Astro renders in every build (routes without parameters). */
+export const STATIC_KINDS: readonly PageKind[] = ['home', 'tags', 'rss', 'sitemap', 'notFound'];
+
+/** How many stories the feed carries. */
+const FEED_SIZE = 30;
+
+/** The layout data of a site. */
+export function siteLayout(site: Site): Layout {
+  return { sections: site.sections.map(({ slug, name, url }) => ({ slug, name, url })) };
+}
+
+/**
+ * Every page of the site, in a fixed order. Keys are digests of what each page shows; `cache` keeps body digests
+ * from one computation to the next (the rebuild service passes its own).
+ */
+export function sitePages(site: Site, cache: PageKeyCache = new PageKeyCache()): SitePage[] {
+  const layoutKey = site.layoutKey;
+  const pages: SitePage[] = [];
+  const add = <K extends PageKind>(kind: K, path: string, params: Record<string, string | undefined>, props: PageProps[K], key?: string): void => {
+    pages.push({ kind, path, params, props, key: key ?? cacheKey(layoutKey, kind, props) } as SitePage);
+  };
+  // Keys hash each story's card once, not once per page that shows it (within a site, a story has one card).
+  const cards = new Map<string, string>();
+  const cardKey = (card: StoryCard): string => {
+    let key = cards.get(card.id);
+    if (key === undefined) cards.set(card.id, (key = cacheKey(toCard(card))));
+    return key;
+  };
+  const listing = <K extends 'section' | 'tag' | 'author'>(kind: K, slug: string, stories: StoryView[], meta: (page: ListingPage<StoryView>) => Omit<PageProps[K], 'page'>) => {
+    for (const page of archivePages(stories, PAGE_SIZE)) {
+      const { items, ...position } = page;
+      const props = { ...meta(page), page: { ...position, items: items.map(toCard) } } as PageProps[K];
+      const key = cacheKey(layoutKey, kind, meta(page), position, items.map(cardKey));
+      add(kind, urls[kind](slug, page.number), { slug, page: page.number === undefined ? undefined : String(page.number) }, props, key);
+    }
+  };
+
+  const [lead, ...rest] = site.stories;
+  add('home', urls.home(), {}, {
+    ...(lead ? { lead: toCard(lead) } : {}),
+    secondary: rest.slice(0, 4).map(toCard),
+    latest: rest.slice(4, 14).map(toCard),
+    rails: site.sections.filter((s) => s.stories.length > 0).map((s) => ({ slug: s.slug, name: s.name, url: s.url, stories: s.stories.slice(0, RAIL_SIZE).map(toCard) })),
+  });
+  for (const story of site.stories) {
+    const { html, similar, ...fields } = story;
+    add('story', story.url, { slug: story.slug }, { story }, cacheKey(layoutKey, 'story', fields, cache.html(html), similar.map((s) => s.reason), similar.map(cardKey)));
+  }
+  for (const { slug, name, description, stories } of site.sections) {
+    listing('section', slug, stories, () => ({ section: { slug, name, description } }));
+  }
+  for (const { slug, name, description, count, stories } of site.tags) {
+    listing('tag', slug, stories, (page) => ({ tag: { slug, name, description, ...(page.number === undefined ? { count } : {}) } }));
+  }
+  for (const { slug, name, role, bio, stories } of site.authors) {
+    listing('author', slug, stories, () => ({ author: { slug, name, role, bio } }));
+  }
+  const link = ({ slug, name, url, count }: TagLink): TagLink => ({ slug, name, url, count });
+  add('tags', urls.tags(), {}, {
+    count: site.tags.length,
+    popular: site.tagIndex.popular.map(link),
+    letters: site.tagIndex.letters.map((g) => ({ letter: g.letter, tags: g.tags.map(link) })),
+  });
+  add('rss', '/rss.xml', {}, { items: site.stories.slice(0, FEED_SIZE).map(toCard) });
+  add('sitemap', '/sitemap.xml', {}, {
+    entries: [
+      { path: urls.home() },
+      ...site.stories.map((s) => ({ path: s.url, lastmod: s.updatedAt ?? s.publishedAt })),
+      ...site.sections.map((s) => ({ path: s.url })),
+      { path: urls.tags() },
+      ...site.tags.map((t) => ({ path: t.url })),
+    ],
+  });
+  add('notFound', '/404.html', {}, { latest: site.stories.slice(0, 5).map(toCard) });
+  return pages;
+}
+
+/**
+ * Digests of story bodies by their HTML, kept between computations by the rebuild service so that an unchanged
+ * body is not hashed again; entries not used by the last computation are dropped.
+ */
+export class PageKeyCache {
+  #previous = new Map<string, string>();
+  #current = new Map<string, string>();
+
+  /** The digest of a body's HTML. */
+  html(html: string): string {
+    let key = this.#current.get(html) ?? this.#previous.get(html);
+    if (key === undefined) key = cacheKey(html);
+    this.#current.set(html, key);
+    return key;
+  }
+
+  /** Starts a new computation: digests not used since the last call are forgotten. */
+  rotate(): void {
+    this.#previous = this.#current;
+    this.#current = new Map();
+  }
+}
+
+/** The file a page is written to in the build folder (Astro's `build.format: 'directory'`). */
+export function pageFile(path: string): string {
+  return path.endsWith('/') ? `${path.slice(1)}index.html` : path.slice(1);
+}
+
+/** The pages of one kind, typed. */
+export function pagesOf<K extends PageKind>(pages: readonly SitePage[], kind: K): SitePage<K>[] {
+  return pages.filter((p): p is SitePage<K> => p.kind === kind);
+}
+
