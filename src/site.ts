@@ -24,8 +24,23 @@ let plan: Promise<RenderPlan> | undefined;
  */
 function getPlan(): Promise<RenderPlan> {
   const file = process.env['NEWS_RENDER_PLAN'];
-  plan ??= file ? readFile(path.resolve(file), 'utf8').then((text) => JSON.parse(text) as RenderPlan) : load().then((site) => ({ layout: siteLayout(site), pages: sitePages(site) }));
+  plan ??= file ? readPlan(path.resolve(file)) : load().then((site) => ({ layout: siteLayout(site), pages: sitePages(site) }));
   return plan;
+}
+
+/**
+ * Reads a render plan. The file may not exist yet: the rebuild service starts a build ahead of time, so that Astro
+ * has loaded and bundled before a change arrives, and writes the plan (atomically) when it knows what to render.
+ */
+async function readPlan(file: string): Promise<RenderPlan> {
+  for (;;) {
+    try {
+      return JSON.parse(await readFile(file, 'utf8')) as RenderPlan;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** The pages of one kind that this build renders. */

@@ -174,11 +174,12 @@ export async function startRebuildStack(): Promise<RebuildStack> {
   const client = createClient({ projectId: 'local', dataset: 'production', apiVersion: '2025-02-19', apiHost: lake.url, useProjectHostname: false, useCdn: false, token: ADMIN_TOKEN });
   const settle = async (timeoutMs = 90_000) => {
     await lake.webhooksIdle();
-    // A delivered webhook has already called queue.trigger(), so "not pending and not building" means done.
-    return service.waitForStatus((s) => !s.queue.building && !s.queue.pending, 'the service to finish building', timeoutMs);
+    // A delivered webhook has already called queue.trigger(), so "not pending and not building" means done (and not
+    // settling: no Similar News recomputation whose pages are still to come).
+    return service.waitForStatus((s) => !s.queue.building && !s.queue.pending && !s.queue.settling, 'the service to finish building', timeoutMs);
   };
   try {
-    await service.waitForStatus((s) => s.build !== null && s.build.revision === s.contentRevision && !s.queue.building && !s.queue.pending, 'the first build', 120_000);
+    await service.waitForStatus((s) => s.build !== null && s.build.revision === s.contentRevision && !s.queue.building && !s.queue.pending && !s.queue.settling, 'the first build', 120_000);
   } catch (error) {
     await service.stop();
     await lake.close();

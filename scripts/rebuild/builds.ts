@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { cp, mkdir, readdir, readFile, readlink, rename, rm, rmdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFile, cp, link, mkdir, readdir, readFile, readlink, rename, rm, rmdir, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pageFile } from '../../src/lib/pages.ts';
@@ -20,6 +20,14 @@ export interface Build {
   keys?: Map<string, string>;
 }
 
+/** A build process: where it renders, the plan file it waits for, and its end (the end of its output). */
+interface BuildProcess {
+  child: ChildProcess;
+  staging: string;
+  plan: string;
+  done: Promise<string>;
+}
+
 /** A build that failed, with the end of its output. */
 export class BuildFailure extends Error {
   readonly output: string;
@@ -30,19 +38,27 @@ export class BuildFailure extends Error {
   }
 }
 
+/** The two folders builds alternate between. */
+const TREES = ['a', 'b'] as const;
+
 /**
- * The builds of the site under `root`: each build goes into a new `builds/<id>/` folder; only a build that finished
- * and holds an index.html becomes current, through an atomic rename of the `current` symlink. A failed, crashed or
- * killed build leaves the current site as it was.
+ * The builds of the site under `root`, in two folders, `builds/a/` and `builds/b/`, that take turns: one is served
+ * (the `current` symlink points at it), the other receives the next build, which then becomes current through an
+ * atomic rename of the symlink. A build renders only the pages whose key changed (the plan, into `staging/<id>/`);
+ * the other folder is brought to the new content by moving those pages in, hard-linking from the served folder the
+ * pages that changed in the build before, and deleting pages that are gone. Files are only ever replaced by rename,
+ * never rewritten, so the served folder never changes under a reader. A failed, crashed or killed build leaves the
+ * current site as it was, and its folder is rebuilt from a full copy next time.
  */
 export class SiteBuilds {
   readonly root: string;
   #current: Build | undefined;
-  #child: ReturnType<typeof spawn> | undefined;
+  /** The page keys each folder holds, when known. */
+  #trees = new Map<string, Map<string, string>>();
+  #child: ChildProcess | undefined;
+  #warm: BuildProcess | undefined;
+  #spawned = 0;
   #stopped = false;
-  #pruning: Promise<void> = Promise.resolve();
-  /** The id of the build being made: pruning leaves its folder alone. */
-  #building: string | undefined;
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -52,22 +68,26 @@ export class SiteBuilds {
   async init(): Promise<Build | undefined> {
     await mkdir(path.join(this.root, 'builds'), { recursive: true });
     try {
-      const target = await readlink(path.join(this.root, 'current'));
-      const dir = path.resolve(this.root, target);
+      const dir = path.resolve(this.root, await readlink(path.join(this.root, 'current')));
       if ((await stat(path.join(dir, 'index.html'))).isFile()) {
-        this.#current = { id: path.basename(dir), dir, revision: 'unknown', ms: 0, finishedAt: '' };
-        const saved = JSON.parse(await readFile(path.join(this.root, 'pages.json'), 'utf8').catch(() => '{}')) as { build?: string; revision?: string; keys?: [string, string][] };
-        if (saved.build === this.#current.id && Array.isArray(saved.keys)) {
+        const saved = JSON.parse(await readFile(path.join(this.root, 'pages.json'), 'utf8').catch(() => '{}')) as { build?: string; tree?: string; revision?: string; keys?: [string, string][] };
+        const known = saved.tree === path.basename(dir) && Array.isArray(saved.keys);
+        this.#current = { id: known && saved.build ? saved.build : path.basename(dir), dir, revision: known ? (saved.revision ?? 'unknown') : 'unknown', ms: 0, finishedAt: '' };
+        if (known && saved.keys) {
           this.#current.keys = new Map(saved.keys);
-          this.#current.revision = saved.revision ?? 'unknown';
+          this.#trees.set(path.basename(dir), this.#current.keys);
         }
       }
     } catch {
       this.#current = undefined;
     }
     await rm(path.join(this.root, 'staging'), { recursive: true, force: true });
-    // Folders of builds that never finished (a crash, kill -9) are not the current one: remove them.
-    await this.prune(1);
+    await rm(path.join(this.root, 'plans'), { recursive: true, force: true });
+    // Anything but the two folders (builds of older versions) goes, unless it is what is served.
+    for (const name of await readdir(path.join(this.root, 'builds'))) {
+      const dir = path.join(this.root, 'builds', name);
+      if (!(TREES as readonly string[]).includes(name) && dir !== this.#current?.dir) await rm(dir, { recursive: true, force: true });
+    }
     return this.#current;
   }
 
@@ -76,122 +96,164 @@ export class SiteBuilds {
     return this.#current;
   }
 
+  /** Records that the current build already shows `revision` (a change that altered no page). */
+  adopt(revision: string): void {
+    if (this.#current) this.#current.revision = revision;
+  }
+
   /** The process id of the running build, if any. */
   get pid(): number | undefined {
     return this.#child?.pid;
   }
 
   /**
-   * Renders the pages of `plan` (a child process: `scripts/build.ts` with `NEWS_RENDER_PLAN`) into a folder of their
-   * own. With `merge`, the new build is a hard-linked copy of the current one (files are never written in place, so
-   * the live build cannot change) with the rendered pages moved in and the `removed` pages deleted; without, the
-   * plan holds every page and the rendered folder is the new build. On success the new build becomes current.
+   * Renders the pages of `plan` (a child process: `scripts/build.ts` with `NEWS_RENDER_PLAN`) and makes them, with
+   * the rest of the site, the new current build. `keys` are the page keys of the whole new site. With `merge`, the
+   * plan holds only the pages whose key differs from the current build's (and the routes every build renders);
+   * without, it holds every page.
    */
-  async build(plan: RenderPlan, options: { revision: string; keys: Map<string, string>; merge: boolean; removed?: readonly string[] }): Promise<Build> {
+  async build(plan: RenderPlan, options: { revision: string; keys: Map<string, string>; merge: boolean }): Promise<Build> {
     const started = performance.now();
     const id = `${new Date().toISOString().replace(/[-:.]/g, '').replace('T', '-').slice(0, 18)}-${options.revision.slice(0, 8)}`;
-    const dir = path.join(this.root, 'builds', id);
-    const staging = path.join(this.root, 'staging', id);
-    this.#building = id;
-    const planFile = path.join(this.root, 'plan.json');
-    await writeFile(planFile, JSON.stringify(plan));
-    const env: NodeJS.ProcessEnv = { ...process.env, NEWS_RENDER_PLAN: planFile, ASTRO_CACHE_DIR: path.join(this.root, 'astro-cache'), ASTRO_TELEMETRY_DISABLED: '1' };
-    for (const name of SECRETS) delete env[name];
-    // stop() may have come while the model was computed or the plan written: start no build after it.
+    const tree = TREES.find((t) => path.join(this.root, 'builds', t) !== this.#current?.dir) ?? 'a';
+    const dir = path.join(this.root, 'builds', tree);
+    // stop() may have come while the model was computed: start no build after it.
     if (this.#stopped) throw new BuildFailure('the service is stopping; the build was not started', '');
+    // The process started ahead of time, unless it died meanwhile.
+    let renderer = this.#warm;
+    this.#warm = undefined;
+    if (!renderer || renderer.child.exitCode !== null || renderer.child.signalCode !== null) renderer = this.#spawn();
+    const { staging } = renderer;
     const base = options.merge ? this.#current : undefined;
-    // The copy of the live build is made while the pages render.
-    const copied = base ? linkTree(base.dir, dir) : Promise.resolve();
+    const baseKeys = base?.keys;
+    const had = this.#trees.get(tree);
+    // Once the folder is being changed, a failed build leaves its content unknown.
+    let touched = !had;
+    this.#trees.delete(tree);
+    // A folder whose content is unknown starts again from a copy of the served one, made while the pages render.
+    const prepared = base && !had ? copyTree(base.dir, dir) : Promise.resolve();
     try {
-      const output = await this.#render(staging, env);
-      await copied;
-      if (base) {
+      this.#child = renderer.child;
+      // The plan appears in one step (rename): the waiting process reads it whole.
+      await mkdir(path.dirname(renderer.plan), { recursive: true });
+      await writeFile(`${renderer.plan}.tmp`, JSON.stringify(plan));
+      await rename(`${renderer.plan}.tmp`, renderer.plan);
+      const output = await renderer.done.finally(() => {
+        this.#child = undefined;
+        void rm(renderer.plan, { force: true });
+        this.warm();
+      });
+      await prepared;
+      touched = true;
+      if (base && baseKeys) {
+        const rendered = new Set<string>();
         for (const entry of await readdir(staging, { recursive: true, withFileTypes: true })) {
           if (!entry.isFile()) continue;
-          const target = path.join(dir, path.relative(staging, path.join(entry.parentPath, entry.name)));
-          await mkdir(path.dirname(target), { recursive: true });
-          await rename(path.join(entry.parentPath, entry.name), target);
+          const file = path.relative(staging, path.join(entry.parentPath, entry.name));
+          rendered.add(file);
+          await place(path.join(staging, file), path.join(dir, file), 'move');
         }
-        for (const page of options.removed ?? []) {
-          const file = path.join(dir, pageFile(page));
-          await rm(file, { force: true });
-          // A story's page is alone in its folder (/news/<slug>/index.html): remove the folder when empty.
-          if (file.endsWith(`${path.sep}index.html`)) await rmdir(path.dirname(file)).catch(() => undefined);
+        const inDir = had ?? baseKeys;
+        for (const [page, key] of options.keys) {
+          // Pages that changed in the build before this one: the served folder has them right.
+          if (inDir.get(page) !== key && !rendered.has(pageFile(page))) await place(path.join(base.dir, pageFile(page)), path.join(dir, pageFile(page)), 'link');
         }
+        for (const page of inDir.keys()) if (!options.keys.has(page)) await removePage(dir, page);
         await rm(staging, { recursive: true, force: true });
       } else {
+        await rm(dir, { recursive: true, force: true });
         await rename(staging, dir);
       }
       if (!(await stat(path.join(dir, 'index.html')).catch(() => undefined))) throw new BuildFailure('the build finished without an index.html', output);
     } catch (error) {
-      await copied.catch(() => undefined);
-      await Promise.all([rm(staging, { recursive: true, force: true }), rm(dir, { recursive: true, force: true })]);
-      this.#building = undefined;
+      await prepared.catch(() => undefined);
+      await rm(staging, { recursive: true, force: true });
+      if (!touched && had) this.#trees.set(tree, had);
       throw error;
     }
     const link = path.join(this.root, `current.${process.pid}.tmp`);
     await rm(link, { force: true });
     await symlink(path.relative(this.root, dir), link);
     await rename(link, path.join(this.root, 'current'));
+    this.#trees.set(tree, options.keys);
     this.#current = { id, dir, revision: options.revision, ms: performance.now() - started, finishedAt: new Date().toISOString(), keys: options.keys };
     // The page keys let the next run of the service render only what changed since this build.
     const saved = path.join(this.root, `pages.${process.pid}.tmp`);
-    await writeFile(saved, JSON.stringify({ build: id, revision: options.revision, keys: [...options.keys] }));
+    await writeFile(saved, JSON.stringify({ build: id, tree, revision: options.revision, keys: [...options.keys] }));
     await rename(saved, path.join(this.root, 'pages.json'));
-    // Removing old builds (thousands of files) runs in the background, never touching the build being made.
-    this.#building = undefined;
-    this.#pruning = this.#pruning.then(() => this.prune(3)).catch(() => undefined);
     return this.#current;
   }
 
-  /** Runs the build process; resolves with the end of its output, rejects with a BuildFailure. */
-  #render(outDir: string, env: NodeJS.ProcessEnv): Promise<string> {
-    return new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'scripts/build.ts'), '--outDir', outDir], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      this.#child = child;
-      let log = '';
-      const keep = (chunk: Buffer) => {
-        log = (log + chunk.toString()).slice(-20_000);
-      };
-      child.stdout?.on('data', keep);
-      child.stderr?.on('data', keep);
+  /**
+   * Starts the next build process ahead of time: it loads Astro and bundles the site, then waits for its plan
+   * (see `readPlan` in src/site.ts), so that a change waits only for its pages to render.
+   */
+  warm(): void {
+    if (!this.#stopped && !this.#warm) this.#warm = this.#spawn();
+  }
+
+  /** A build process rendering into `staging/<id>` once its plan file exists. */
+  #spawn(): BuildProcess {
+    const id = `${Date.now().toString(36)}-${(this.#spawned += 1)}`;
+    const staging = path.join(this.root, 'staging', id);
+    const plan = path.join(this.root, 'plans', `${id}.json`);
+    const env: NodeJS.ProcessEnv = { ...process.env, NEWS_RENDER_PLAN: plan, ASTRO_CACHE_DIR: path.join(this.root, 'astro-cache'), ASTRO_TELEMETRY_DISABLED: '1' };
+    for (const name of SECRETS) delete env[name];
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'scripts/build.ts'), '--outDir', staging], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    const keep = (chunk: Buffer) => {
+      log = (log + chunk.toString()).slice(-20_000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    const done = new Promise<string>((resolve, reject) => {
       child.on('error', reject);
       child.on('close', (code, signal) => {
-        this.#child = undefined;
         if (code === 0) resolve(log);
         else reject(new BuildFailure(signal ? `the build was killed (${signal})` : `the build exited with code ${code}`, log));
       });
     });
+    // A process that dies while waiting is noticed when its turn comes.
+    done.catch(() => undefined);
+    return { child, staging, plan, done };
   }
 
   /** Stops a running build (on shutdown). */
   stop(): void {
     this.#stopped = true;
     this.#child?.kill('SIGTERM');
-  }
-
-  /** Removes all builds but the newest `keep` finished ones and the current one. */
-  async prune(keep: number): Promise<void> {
-    const builds = (await readdir(path.join(this.root, 'builds')).catch(() => [] as string[])).sort().reverse();
-    const current = this.#current?.id;
-    let kept = 0;
-    for (const id of builds) {
-      if (id === current) continue;
-      if (id === this.#building) continue;
-      if (kept < keep - 1 && (await stat(path.join(this.root, 'builds', id, 'index.html')).catch(() => undefined))) {
-        kept += 1;
-        continue;
-      }
-      await rm(path.join(this.root, 'builds', id), { recursive: true, force: true });
-    }
+    this.#warm?.child.kill('SIGTERM');
   }
 }
 
 /**
- * Copies a build folder as hard links (`cp -al`: a second per 10,000 pages would be a full copy); when the file
- * system refuses links, a plain copy.
+ * Puts a file in place by rename, so that whoever has the old one open keeps reading the old one: `move` renames the
+ * file itself, `link` renames a fresh hard link to it (the source stays where it is).
  */
-async function linkTree(from: string, to: string): Promise<void> {
+async function place(from: string, to: string, how: 'move' | 'link'): Promise<void> {
+  await mkdir(path.dirname(to), { recursive: true });
+  if (how === 'move') {
+    await rename(from, to);
+    return;
+  }
+  const temporary = `${to}.${process.pid}.tmp`;
+  await rm(temporary, { force: true });
+  await link(from, temporary).catch(() => copyFile(from, temporary));
+  await rename(temporary, to);
+}
+
+/** Removes a page's file, and its folder when that is now empty (/news/<slug>/). */
+async function removePage(dir: string, page: string): Promise<void> {
+  const file = path.join(dir, pageFile(page));
+  await rm(file, { force: true });
+  if (file.endsWith(`${path.sep}index.html`)) await rmdir(path.dirname(file)).catch(() => undefined);
+}
+
+/**
+ * Replaces `to` with a copy of `from` made of hard links (`cp -al`); when the file system refuses links, a plain copy.
+ */
+async function copyTree(from: string, to: string): Promise<void> {
+  await rm(to, { recursive: true, force: true });
   await mkdir(path.dirname(to), { recursive: true });
   if (await run('cp', ['-al', from, to])) return;
   await rm(to, { recursive: true, force: true });

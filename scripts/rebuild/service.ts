@@ -84,6 +84,7 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
 
   const existing = await builds.init();
   if (existing) log(`serving the previous build ${existing.id} until a new one is ready`);
+  builds.warm();
 
   async function rebuild(): Promise<void> {
     const triggeredAt = firstUnbuiltTrigger;
@@ -134,10 +135,11 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
       log(`model: ${result.site.stories.length} stories, ${result.pages.length} pages, ${changed.length} changed, ${removed.length} removed, Similar News ${result.settled ? 'settled' : `provisional for ${result.provisional} stories`} (${Math.round(result.ms)} ms)`);
       if (current && known && changed.length === 0 && removed.length === 0) {
         log(`no page changed since build ${current.id}: not rebuilding`);
+        builds.adopt(revision);
       } else {
         // Routes without parameters are rendered by every build, so the plan always carries their data.
         const pages = known ? result.pages.filter((p) => known.get(p.path) !== p.key || STATIC_KINDS.includes(p.kind)) : result.pages;
-        const build: Build = await builds.build({ layout: result.layout, pages }, { revision, keys, merge: Boolean(known), removed });
+        const build: Build = await builds.build({ layout: result.layout, pages }, { revision, keys, merge: Boolean(known) });
         lastSuccess = { buildId: build.id, at: build.finishedAt, ms: Math.round(build.ms), syncMs: Math.round(sync.ms), changed: sync.changed, deleted: sync.deleted, pages: changed.length + removed.length, triggeredAt };
         log(`build ${build.id} is live (${Math.round(build.ms)} ms, ${changed.length} page(s) rendered, ${removed.length} removed, revision ${build.revision})`);
         // Writing the cache blocks for a moment per thousand bodies: after a build that rendered many, else at exit.
