@@ -1,5 +1,6 @@
 // Framework glue: loads, validates and builds the site once per build; pages import `getPages` and `getLayout`.
 import { AstroError } from "astro/errors";
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { renderBody } from './lib/body.ts';
@@ -33,12 +34,16 @@ function getPlan(): Promise<RenderPlan> {
  * has loaded and bundled before a change arrives, and writes the plan (atomically) when it knows what to render.
  */
 async function readPlan(file: string): Promise<RenderPlan> {
+  const parent = process.ppid;
   for (;;) {
     try {
       return JSON.parse(await readFile(file, 'utf8')) as RenderPlan;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
+    if (!existsSync(path.dirname(file))) throw new Error(`NEWS_RENDER_PLAN: the folder of ${file} does not exist; the plan can never appear there`);
+    // Waiting for a process that is gone would wait forever.
+    if (process.ppid !== parent) throw new Error('NEWS_RENDER_PLAN: the process that started this build has exited; no plan will come');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { copyFile, cp, link, mkdir, readdir, readFile, readlink, rename, rm, rmdir, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,7 +136,6 @@ export class SiteBuilds {
     try {
       this.#child = renderer.child;
       // The plan appears in one step (rename): the waiting process reads it whole.
-      await mkdir(path.dirname(renderer.plan), { recursive: true });
       await writeFile(`${renderer.plan}.tmp`, JSON.stringify(plan));
       await rename(`${renderer.plan}.tmp`, renderer.plan);
       const output = await renderer.done.finally(() => {
@@ -199,6 +199,7 @@ export class SiteBuilds {
     const plan = path.join(this.root, 'plans', `${id}.json`);
     const env: NodeJS.ProcessEnv = { ...process.env, NEWS_RENDER_PLAN: plan, ASTRO_CACHE_DIR: path.join(this.root, 'astro-cache'), ASTRO_TELEMETRY_DISABLED: '1' };
     for (const name of SECRETS) delete env[name];
+    mkdirSync(path.dirname(plan), { recursive: true });
     const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'scripts/build.ts'), '--outDir', staging], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
     const keep = (chunk: Buffer) => {

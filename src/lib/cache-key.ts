@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
- * A page's cache key for Astro's incremental build: a digest of everything the page renders (its props and the
- * layout's shared data). Equal keys mean equal HTML, so Astro may copy the previous build's page.
+ * A page's cache key: a digest of everything the page renders (its props and the layout's shared data). Equal keys
+ * mean equal HTML, so a build may keep the page it has (Astro's incremental build; the rebuild service's plans).
  */
 export function cacheKey(...parts: unknown[]): string {
-  const hash = createHash('sha1');
-  for (const part of parts) hash.update(JSON.stringify(part) ?? 'undefined').update('\0');
-  return hash.digest('base64url');
+  return hash('sha1', parts.map((part) => JSON.stringify(part) ?? 'undefined').join('\0'), 'base64url');
 }
