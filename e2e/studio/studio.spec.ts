@@ -22,8 +22,7 @@ const PUBLISHED_INPUT = PUBLISHED_AT.slice(0, 16).replace('T', ' ');
 const LIVE_TIMEOUT_MS = 30_000;
 
 /** Polls a page of the site until `check` holds; returns the milliseconds it took. */
-async function untilSite(url: string, check: (status: number, html: string) => boolean): Promise<number> {
-  const started = Date.now();
+async function untilSite(url: string, check: (status: number, html: string) => boolean, since: number): Promise<number> {
   await expect
     .poll(
       async () => {
@@ -33,7 +32,7 @@ async function untilSite(url: string, check: (status: number, html: string) => b
       { timeout: LIVE_TIMEOUT_MS, intervals: [100] },
     )
     .toBe(true);
-  return Date.now() - started;
+  return Date.now() - since;
 }
 
 /** A photo-like JPEG for the main image upload. */
@@ -105,6 +104,8 @@ test('an editor writes, publishes, edits, republishes and unpublishes a story, a
 
   let id = '';
   let slug = '';
+  // When the lake wrote the published document (its _updatedAt): publish-to-live is measured from there.
+  let publishedAt = 0;
   await test.step('a new story: headline, slug, dek, body with a lead-in, time, section, tags, author', async () => {
     await page.getByRole('link', { name: 'Story' }).click();
     await page.getByRole('textbox', { name: 'Headline' }).fill(title);
@@ -156,12 +157,13 @@ test('an editor writes, publishes, edits, republishes and unpublishes a story, a
     expect(block?.children.map((child) => child.text).join('')).toBe('Why it matters: the delay pushes the deadline past the end of the fiscal year.');
     expect(await sanity.getDocument(`drafts.${id}`)).toBeUndefined();
     slug = (doc['slug'] as { current: string }).current;
+    publishedAt = Date.parse(String(doc['_updatedAt']));
     await snap(page, 'published');
   });
 
   await test.step('the webhook rebuilds the site: the story page, its tags, section, image and Similar News, tag page and home', async () => {
     const url = `${site}/news/${slug}/`;
-    const ms = await untilSite(url, (status) => status === 200);
+    const ms = await untilSite(url, (status) => status === 200, publishedAt);
     testInfo.annotations.push({ type: 'publish-to-live', description: `${ms} ms from the published document to the live page` });
     console.log(`[studio e2e] story live ${ms} ms after the publish was written`);
     const reader = await page.context().newPage();
@@ -193,7 +195,7 @@ test('an editor writes, publishes, edits, republishes and unpublishes a story, a
     expect(doc['dek']).toBe('Lawmakers put off the final vote on the spending plan until next week.');
     await expect.poll(() => sanity.getDocument(`drafts.${id}`)).toBeUndefined();
     await snap(page, 'republished');
-    const ms = await untilSite(`${site}/news/${slug}/`, (status, html) => status === 200 && html.includes('(updated)</h1>'));
+    const ms = await untilSite(`${site}/news/${slug}/`, (status, html) => status === 200 && html.includes('(updated)</h1>'), Date.parse(String(doc['_updatedAt'])));
     console.log(`[studio e2e] new headline live ${ms} ms after the republish was written`);
   });
 
@@ -210,7 +212,7 @@ test('an editor writes, publishes, edits, republishes and unpublishes a story, a
     await expect(page.getByRole('textbox', { name: 'Headline' })).toHaveValue('');
     await snap(page, 'unpublished');
     // The site drops it: its page answers 404 and no listing links to it any more.
-    await untilSite(`${site}/news/${slug}/`, (status) => status === 404);
+    await untilSite(`${site}/news/${slug}/`, (status) => status === 404, Date.now());
     for (const listing of ['/', '/tags/donald-trump/', '/section/us-politics/']) {
       const html = await (await fetch(`${site}${listing}`)).text();
       expect(html, listing).not.toContain(`/news/${slug}/`);

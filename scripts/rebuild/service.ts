@@ -12,7 +12,7 @@ import type { ServiceConfig } from './config.ts';
 import { Mirror } from './mirror.ts';
 import { BuildQueue } from './queue.ts';
 import { computeSimilar } from './similar-job.ts';
-import { SiteModel, type SettledSimilar } from './site-model.ts';
+import { SiteModel, type ModelResult, type SettledSimilar } from './site-model.ts';
 import { isRefusal, WebhookVerifier } from './webhook.ts';
 
 /**
@@ -104,29 +104,8 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
         settledSimilar = undefined;
       }
       const revision = mirror.revision();
-      const documents = { documents: [...mirror.documents.values()], assets: [...mirror.assets.values()] };
-      const assetsStamp = mirror.assetsRevision();
-      const options = { now: new Date(), stamp: (id: string) => (mirror.documents.has(id) ? `${String(mirror.documents.get(id)?.['_rev'])}|${assetsStamp}` : undefined) };
-      if (!model.settled) {
-        // The first build: Similar News of every story, computed in the worker.
-        const first = model.compute(documents, { ...options, links: new Map() });
-        if (!first.ok) throw contentFailure(first.issues);
-        const computing = performance.now();
-        model.settle(await computeSimilar(first.inputs, SIMILAR_DEFAULTS.limit));
-        similarMs = performance.now() - computing;
-      }
-      let result = model.compute(documents, options);
+      const result = await computeSite();
       if (!result.ok) throw contentFailure(result.issues);
-      if (!result.settled && similarMs <= INLINE_SIMILAR_MS) {
-        // A small site: recomputing Similar News for every story costs less than a worker round trip, so the
-        // publish goes live settled.
-        const computing = performance.now();
-        const index = SimilarIndex.build(result.inputs, { limit: SIMILAR_DEFAULTS.limit });
-        model.settle({ index, links: index.all(), inputs: result.inputs, limit: SIMILAR_DEFAULTS.limit });
-        similarMs = performance.now() - computing;
-        result = model.compute(documents, options);
-        if (!result.ok) throw contentFailure(result.issues);
-      }
       const current = builds.current;
       const keys = new Map(result.pages.map((p) => [p.path, p.key]));
       const known = current?.keys;
@@ -163,6 +142,30 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
     } finally {
       schedule();
     }
+  }
+
+  /**
+   * The site from the mirror. Similar News: the first time, every story's, computed in the worker; after that the
+   * model's quick links, made final at once when a full computation is cheap (a small site) and by `settle` if not.
+   */
+  async function computeSite(): Promise<ModelResult> {
+    const documents = { documents: [...mirror.documents.values()], assets: [...mirror.assets.values()] };
+    const assetsStamp = mirror.assetsRevision();
+    const options = { now: new Date(), stamp: (id: string) => (mirror.documents.has(id) ? `${String(mirror.documents.get(id)?.['_rev'])}|${assetsStamp}` : undefined) };
+    if (!model.settled) {
+      const first = model.compute(documents, { ...options, links: new Map() });
+      if (!first.ok) return first;
+      const computing = performance.now();
+      model.settle(await computeSimilar(first.inputs, SIMILAR_DEFAULTS.limit));
+      similarMs = performance.now() - computing;
+    }
+    const result = model.compute(documents, options);
+    if (!result.ok || result.settled || similarMs > INLINE_SIMILAR_MS) return result;
+    const computing = performance.now();
+    const index = SimilarIndex.build(result.inputs, { limit: SIMILAR_DEFAULTS.limit });
+    model.settle({ index, links: index.all(), inputs: result.inputs, limit: SIMILAR_DEFAULTS.limit });
+    similarMs = performance.now() - computing;
+    return model.compute(documents, options);
   }
 
   async function saveCache(): Promise<void> {
