@@ -5,18 +5,14 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { renderBody } from './lib/body.ts';
 import { formatIssue } from './lib/content-error.ts';
-import { pagesOf, siteLayout, sitePages, type Layout, type PageKind, type SitePage } from './lib/pages.ts';
+import { PLAN_WAITING, pagesOf, siteLayout, sitePages, type Layout, type PageKind, type RenderPlan, type SitePage } from './lib/pages.ts';
 import { buildSite, validateSite, type Site } from './lib/site.ts';
 import { loadRenderCache, RenderCache, saveRenderCache } from './lib/render-cache.ts';
 import { loadSource, sourceFromEnv } from './lib/source.ts';
 
-/** What a build renders: the layout and the pages. */
-export interface RenderPlan {
-  layout: Layout;
-  pages: SitePage[];
-}
 
 let plan: Promise<RenderPlan> | undefined;
+
 
 /**
  * The pages this build renders, computed once and shared by every route. Normally every page of the site; with
@@ -35,6 +31,8 @@ function getPlan(): Promise<RenderPlan> {
  */
 async function readPlan(file: string): Promise<RenderPlan> {
   const parent = process.ppid;
+  // The rebuild service reads this line: the process is ready, a plan now waits only for its pages to render.
+  if (!existsSync(file)) console.log(`${PLAN_WAITING} ${file}`);
   for (;;) {
     try {
       return JSON.parse(await readFile(file, 'utf8')) as RenderPlan;

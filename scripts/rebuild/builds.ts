@@ -3,8 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { copyFile, cp, link, mkdir, readdir, readFile, readlink, rename, rm, rmdir, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pageFile } from '../../src/lib/pages.ts';
-import type { RenderPlan } from '../../src/site.ts';
+import { pageFile, PLAN_WAITING, type RenderPlan } from '../../src/lib/pages.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Environment variables a build never gets: it renders the plan's data and never reads Sanity. */
@@ -27,6 +26,8 @@ interface BuildProcess {
   staging: string;
   plan: string;
   done: Promise<string>;
+  /** Whether it has bundled the site and waits for its plan. */
+  ready: boolean;
 }
 
 /** A build that failed, with the end of its output. */
@@ -100,6 +101,13 @@ export class SiteBuilds {
   /** Records that the current build already shows `revision` (a change that altered no page). */
   adopt(revision: string): void {
     if (this.#current) this.#current.revision = revision;
+  }
+
+  /** The build process started ahead of time: "ready" (waiting for a plan), "starting" (bundling), or "none". */
+  get renderer(): 'ready' | 'starting' | 'none' {
+    const warm = this.#warm;
+    if (!warm || warm.child.exitCode !== null || warm.child.signalCode !== null) return 'none';
+    return warm.ready ? 'ready' : 'starting';
   }
 
   /** The process id of the running build, if any. */
@@ -204,6 +212,7 @@ export class SiteBuilds {
     let log = '';
     const keep = (chunk: Buffer) => {
       log = (log + chunk.toString()).slice(-20_000);
+      if (!renderer.ready && log.includes(PLAN_WAITING)) renderer.ready = true;
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
@@ -216,7 +225,8 @@ export class SiteBuilds {
     });
     // A process that dies while waiting is noticed when its turn comes.
     done.catch(() => undefined);
-    return { child, staging, plan, done };
+    const renderer: BuildProcess = { child, staging, plan, done, ready: false };
+    return renderer;
   }
 
   /** Stops a running build (on shutdown). */

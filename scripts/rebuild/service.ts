@@ -42,7 +42,8 @@ export interface ServiceStatus {
   contentRevision: string | null;
   lastSuccess: { buildId: string; at: string; ms: number; syncMs: number; changed: number; deleted: number; pages: number; triggeredAt: string | null } | null;
   lastFailure: { at: string; reason: string; output: string } | null;
-  queue: { building: boolean; pending: boolean; builds: number; buildPid: number | null; nextScheduled: string | null; settling: boolean };
+  /** `renderer`: the next build process, started ahead of time: "ready" once it has bundled the site. */
+  queue: { building: boolean; pending: boolean; builds: number; buildPid: number | null; nextScheduled: string | null; settling: boolean; renderer: 'ready' | 'starting' | 'none' };
   webhooks: { accepted: number; duplicates: number; refused: number };
 }
 
@@ -255,7 +256,7 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
       contentRevision: mirror.documents.size ? mirror.revision() : null,
       lastSuccess,
       lastFailure,
-      queue: { ...queue.state(), buildPid: builds.pid ?? null, nextScheduled, settling: settling || settledSimilar !== undefined },
+      queue: { ...queue.state(), buildPid: builds.pid ?? null, nextScheduled, settling: settling || settledSimilar !== undefined, renderer: builds.renderer },
       webhooks: { ...counts },
     };
   }

@@ -48,6 +48,15 @@ export interface SitePage<K extends PageKind = PageKind> {
   key: string;
 }
 
+/** What a build renders: the layout and the pages (all of them, or the rebuild service's plan). */
+export interface RenderPlan {
+  layout: Layout;
+  pages: SitePage[];
+}
+
+/** What a build process prints when it has bundled the site and waits for its render plan (src/site.ts). */
+export const PLAN_WAITING = '[plan] bundled; waiting for the render plan at';
+
 /** Pages that Astro renders in every build (routes without parameters). */
 export const STATIC_KINDS: readonly PageKind[] = ['home', 'tags', 'rss', 'sitemap', 'notFound'];
 
