@@ -59,6 +59,8 @@ export class SiteBuilds {
   #trees = new Map<string, Map<string, string>>();
   #child: ChildProcess | undefined;
   #warm: BuildProcess | undefined;
+  /** A copy of the served folder being made into the other folder, so that the next build finds it ready. */
+  #preparing: { tree: string; done: Promise<void> } | undefined;
   #spawned = 0;
   #stopped = false;
 
@@ -90,6 +92,7 @@ export class SiteBuilds {
       const dir = path.join(this.root, 'builds', name);
       if (!(TREES as readonly string[]).includes(name) && dir !== this.#current?.dir) await rm(dir, { recursive: true, force: true });
     }
+    this.#prepareOther();
     return this.#current;
   }
 
@@ -135,6 +138,7 @@ export class SiteBuilds {
     const { staging } = renderer;
     const base = options.merge ? this.#current : undefined;
     const baseKeys = base?.keys;
+    if (this.#preparing?.tree === tree) await this.#preparing.done;
     const had = this.#trees.get(tree);
     // Once the folder is being changed, a failed build leaves its content unknown.
     let touched = !had;
@@ -177,6 +181,7 @@ export class SiteBuilds {
       await prepared.catch(() => undefined);
       await rm(staging, { recursive: true, force: true });
       if (!touched && had) this.#trees.set(tree, had);
+      this.#prepareOther();
       throw error;
     }
     const link = path.join(this.root, `current.${process.pid}.tmp`);
@@ -189,7 +194,29 @@ export class SiteBuilds {
     const saved = path.join(this.root, `pages.${process.pid}.tmp`);
     await writeFile(saved, JSON.stringify({ build: id, tree, revision: options.revision, keys: [...options.keys] }));
     await rename(saved, path.join(this.root, 'pages.json'));
+    this.#prepareOther();
     return this.#current;
+  }
+
+  /**
+   * When the folder not served holds nothing known (after a full build, or at start), copies the served one into it
+   * in the background, so that the next build changes a few pages instead of copying the whole site first.
+   */
+  #prepareOther(): void {
+    const current = this.#current;
+    const keys = current?.keys;
+    const tree = TREES.find((t) => path.join(this.root, 'builds', t) !== current?.dir);
+    if (!current || !keys || !tree || this.#trees.has(tree) || this.#preparing?.tree === tree) return;
+    const done = copyTree(current.dir, path.join(this.root, 'builds', tree))
+      .then(() => {
+        // Only if that build is still the one served: otherwise the copy is of an older site, of unknown use.
+        if (this.#current === current) this.#trees.set(tree, keys);
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.#preparing?.done === done) this.#preparing = undefined;
+      });
+    this.#preparing = { tree, done };
   }
 
   /**
