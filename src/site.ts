@@ -1,4 +1,4 @@
-// Framework glue: loads, validates and builds the site once per build; pages import `getPages` and `getLayout`.
+// Framework glue: the pages a build renders (the whole site, or the rebuild service's plan); routes import `staticPaths`, `getStaticPage` and `getLayout`.
 import { AstroError } from "astro/errors";
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
