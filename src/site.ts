@@ -35,7 +35,12 @@ async function readPlan(file: string): Promise<RenderPlan> {
   if (!existsSync(file)) console.log(`${PLAN_WAITING} ${file}`);
   for (;;) {
     try {
-      return JSON.parse(await readFile(file, 'utf8')) as RenderPlan;
+      const text = await readFile(file, 'utf8');
+      try {
+        return JSON.parse(text) as RenderPlan;
+      } catch (error) {
+        throw new Error(`NEWS_RENDER_PLAN: ${file} is not a render plan (${error instanceof Error ? error.message : String(error)}); the rebuild service writes these, do not edit them`);
+      }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }

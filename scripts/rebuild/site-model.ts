@@ -103,7 +103,7 @@ export class SiteModel {
 function quickSimilar(inputs: readonly SimilarInput[], settled: SettledSimilar): { links: Map<string, SimilarLink[]>; provisional: number } {
   const live = new Set(inputs.map((i) => i.id));
   const gone = new Set(settled.index.ids().filter((id) => !live.has(id)));
-  const before = new Map(settled.inputs.map((i) => [i.id, i]));
+  const before = inputsById(settled);
   const links = new Map<string, SimilarLink[]>();
   let provisional = 0;
   for (const input of inputs) {
@@ -117,6 +117,15 @@ function quickSimilar(inputs: readonly SimilarInput[], settled: SettledSimilar):
     }
   }
   return { links, provisional };
+}
+
+const byId = new WeakMap<SettledSimilar, Map<string, SimilarInput>>();
+
+/** The settled inputs by id, built once per settled computation rather than once per publish. */
+function inputsById(settled: SettledSimilar): Map<string, SimilarInput> {
+  let map = byId.get(settled);
+  if (!map) byId.set(settled, (map = new Map(settled.inputs.map((i) => [i.id, i]))));
+  return map;
 }
 
 function sameInput(a: SimilarInput, b: SimilarInput): boolean {

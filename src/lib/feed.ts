@@ -1,10 +1,13 @@
 import type { StoryCard } from './site.ts';
 
+/** How many stories the feed carries. */
+export const FEED_SIZE = 30;
+
 const escapeXml = (s: string) => s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
 
 /** An RSS 2.0 feed of the latest stories; `site` is the public origin. Dates come from the stories, never the clock. */
 export function storiesToRss(stories: readonly StoryCard[], options: { site: URL; title: string; description: string; limit?: number }): string {
-  const items = stories.slice(0, options.limit ?? 30);
+  const items = stories.slice(0, options.limit ?? FEED_SIZE);
   const lastBuild = items[0]?.updatedAt ?? items[0]?.publishedAt;
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',

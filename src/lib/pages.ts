@@ -5,6 +5,7 @@
  */
 import { PAGE_SIZE, RAIL_SIZE } from '../consts.ts';
 import { cacheKey } from './cache-key.ts';
+import { FEED_SIZE } from './feed.ts';
 import { archivePages, type ListingPage } from './paginate.ts';
 import { toCard, type Site, type StoryCard, type StoryView } from './site.ts';
 import { urls } from './urls.ts';
@@ -60,8 +61,6 @@ export const PLAN_WAITING = '[plan] bundled; waiting for the render plan at';
 /** Pages that Astro renders in every build (routes without parameters). */
 export const STATIC_KINDS: readonly PageKind[] = ['home', 'tags', 'rss', 'sitemap', 'notFound'];
 
-/** How many stories the feed carries. */
-const FEED_SIZE = 30;
 
 /** The layout data of a site. */
 export function siteLayout(site: Site): Layout {
@@ -88,8 +87,9 @@ export function sitePages(site: Site, cache: PageKeyCache = new PageKeyCache()):
   const listing = <K extends 'section' | 'tag' | 'author'>(kind: K, slug: string, stories: StoryView[], meta: (page: ListingPage<StoryView>) => Omit<PageProps[K], 'page'>) => {
     for (const page of archivePages(stories, PAGE_SIZE)) {
       const { items, ...position } = page;
-      const props = { ...meta(page), page: { ...position, items: items.map(toCard) } } as PageProps[K];
-      const key = cacheKey(layoutKey, kind, meta(page), position, items.map(cardKey));
+      const head = meta(page);
+      const props = { ...head, page: { ...position, items: items.map(toCard) } } as PageProps[K];
+      const key = cacheKey(layoutKey, kind, head, position, items.map(cardKey));
       add(kind, urls[kind](slug, page.number), { slug, page: page.number === undefined ? undefined : String(page.number) }, props, key);
     }
   };
