@@ -1,9 +1,11 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // Unit and integration tests live in test/; the Playwright specs in e2e/ run through `npm run test:e2e`.
+// The security suite (test/security/, attacks on real processes) runs on its own: `npm run test:security`.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: [...configDefaults.exclude, 'test/security/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },
