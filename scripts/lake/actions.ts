@@ -1,5 +1,6 @@
 import { mutationError } from './errors.ts';
 import { isDraftId, isValidDocumentId, isVersionId, publishedIdOf } from './ids.ts';
+import { strengthenOnPublish } from './references.ts';
 import type { DatasetStore, SanityDoc } from './store.ts';
 import { asTransactionError, ItemError, TransactionDraft, type PreparedTransaction, type TransactionOptions } from './transaction.ts';
 
@@ -47,7 +48,7 @@ export async function prepareActions(store: DatasetStore, actions: unknown, opti
   const draft = new TransactionDraft(store, options);
   for (const [index, action] of actions.entries()) {
     try {
-      for (const mutation of mutationsForAction(action, (id) => draft.get(id))) await draft.apply(mutation);
+      for (const mutation of mutationsForAction(action, (id) => draft.get(id))) await draft.apply(mutation, index);
     } catch (error) {
       throw asTransactionError(error, index);
     }
@@ -142,7 +143,10 @@ function replaceDraft(action: Record<string, unknown>): Mutation[] {
   return [{ createOrReplace: attributes }];
 }
 
-/** `publish`: the published document becomes the draft's content and the draft is deleted, in the same transaction. */
+/**
+ * `publish`: the published document becomes the draft's content and the draft is deleted, in the same transaction.
+ * References the Studio wrote weak until publish (`_strengthenOnPublish`) become strong, as Sanity does.
+ */
 function publish(action: Record<string, unknown>, get: Lookup): Mutation[] {
   const publishedId = idField(action, 'publishedId', 'published');
   const draftId = versionIdField(action, 'draftId', publishedId);
@@ -161,7 +165,7 @@ function publish(action: Record<string, unknown>, get: Lookup): Mutation[] {
     }
     checkRevision(published, expectedPublished, publishedId);
   }
-  return [{ createOrReplace: copyAs(draft, publishedId) }, { delete: { id: draftId } }];
+  return [{ createOrReplace: strengthenOnPublish(copyAs(draft, publishedId)) as Record<string, unknown> }, { delete: { id: draftId } }];
 }
 
 /** `unpublish`: the published document goes; its content is kept as the draft when there is no draft yet. */

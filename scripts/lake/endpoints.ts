@@ -15,7 +15,7 @@ import { permissionFor, prepareTransaction, type CommittedTransaction, type Prep
 export async function routeData(call: LakeCall): Promise<number> {
   const [, endpoint, dataset] = call.segments;
   if (dataset === undefined || dataset === '') {
-    throw apiError(404, `No route for ${call.method} /data/${endpoint ?? ''}: expected /data/{query,doc,mutate,listen,export}/:dataset`);
+    throw apiError(404, `No route for ${call.method} /data/${endpoint ?? ''}: expected /data/{query,doc,mutate,actions,listen,export,references}/:dataset`);
   }
   switch (endpoint) {
     case 'query':
@@ -36,8 +36,11 @@ export async function routeData(call: LakeCall): Promise<number> {
     case 'export':
       allow(call, ['GET']);
       return exportDataset(call, dataset);
+    case 'references':
+      allow(call, ['GET']);
+      return referencesTo(call, dataset);
     default:
-      throw apiError(404, `No route for ${call.method} /data/${endpoint ?? ''}/${dataset}: the lake serves query, doc, mutate, listen and export`);
+      throw apiError(404, `No route for ${call.method} /data/${endpoint ?? ''}/${dataset}: the lake serves query, doc, mutate, actions, listen, export and references`);
   }
 }
 
@@ -103,6 +106,29 @@ async function doc(call: LakeCall, datasetName: string): Promise<number> {
     else if (!excludeContent) documents.push(...found);
   }
   return sendJson(call.req, call.res, 200, { documents, omitted });
+}
+
+/** At most this many referring documents are listed; `totalCount` still counts them all. */
+const LISTED_REFERENCES = 100;
+
+/**
+ * `GET /data/references/:dataset/documents/:id/to`: the documents that strongly reference `id`, from the dataset's
+ * reverse index, as `{totalCount, references: [{documentId, datasetName, projectId}]}`. The Studio's delete and
+ * unpublish dialogs ask with `excludeInternalReferences=true`, for references from other datasets only: the lake
+ * has none, so that answer is empty (the dialogs find the dataset's own referrers with a GROQ `references()` query).
+ * Anonymous callers see only published referrers.
+ */
+async function referencesTo(call: LakeCall, datasetName: string): Promise<number> {
+  const [, , , kind, id, direction] = call.segments;
+  if (kind !== 'documents' || id === undefined || id === '' || direction !== 'to' || call.segments.length !== 6) {
+    throw dataError(400, 'httpBadRequest', `Expected /data/references/${datasetName}/documents/<document id>/to, received /${call.segments.join('/')}`);
+  }
+  const store = await call.ctx.datasets.require(datasetName);
+  if (call.search.get('excludeInternalReferences') === 'true') return sendJson(call.req, call.res, 200, { totalCount: 0, references: [] });
+  const anonymous = call.caller.role === undefined;
+  const referrers = store.strongReferrers(id).filter((referrer) => !(anonymous && isPrivateId(referrer)));
+  const references = referrers.slice(0, LISTED_REFERENCES).map((documentId) => ({ documentId, datasetName, projectId: call.projectId }));
+  return sendJson(call.req, call.res, 200, { totalCount: referrers.length, references });
 }
 
 function variantsOf(all: Iterable<SanityDoc>, id: string, anonymous: boolean): SanityDoc[] {

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { messageOf } from './errors.ts';
 import { perspectiveKey, viewOf, type Perspective } from './perspective.ts';
 import { DocView } from './plan.ts';
+import { strongReferences } from './references.ts';
 
 /** A stored document: any JSON object with a string `_id`. */
 export interface SanityDoc {
@@ -48,6 +49,8 @@ export class DatasetStore {
   private readonly docs: Map<string, SanityDoc>;
   private readonly transactionIds: Set<string>;
   private readonly views = new Map<string, { version: number; view: DocView }>();
+  /** Reverse index of strong references: target id -> ids of the stored documents that strongly reference it. */
+  private readonly referrers = new Map<string, Set<string>>();
   private queue: Promise<unknown> = Promise.resolve();
   private journal: FileHandle | undefined;
   private journalEntries = 0;
@@ -59,6 +62,7 @@ export class DatasetStore {
     this.file = file;
     this.docs = docs;
     this.transactionIds = new Set([...docs.values()].map((doc) => doc._rev).filter((rev) => rev !== undefined));
+    for (const doc of docs.values()) this.indexReferences(doc, 1);
   }
 
   /** Opens the dataset stored at `file`, replaying its journal; `undefined` if neither file exists and `create` is false. */
@@ -96,6 +100,11 @@ export class DatasetStore {
     return this.docs.values();
   }
 
+  /** Ids of the stored documents that strongly reference `id` (drafts and versions included), sorted. */
+  strongReferrers(id: string): string[] {
+    return [...(this.referrers.get(id) ?? [])].sort();
+  }
+
   /** Whether a transaction id was already used in this dataset (Sanity requires them unique). */
   hasTransaction(transactionId: string): boolean {
     return this.transactionIds.has(transactionId);
@@ -131,8 +140,13 @@ export class DatasetStore {
     await handle.write(`${JSON.stringify(entry)}\n`);
     await handle.datasync();
     for (const { id, after } of changes) {
+      const stored = this.docs.get(id);
+      if (stored !== undefined) this.indexReferences(stored, -1);
       if (after === null) this.docs.delete(id);
-      else this.docs.set(id, after);
+      else {
+        this.docs.set(id, after);
+        this.indexReferences(after, 1);
+      }
     }
     this.transactionIds.add(transactionId);
     this.version += 1;
@@ -190,6 +204,20 @@ export class DatasetStore {
       await rm(journalPath(this.file), { force: true });
       await rm(this.file, { force: true });
     });
+  }
+
+  /** Adds (`1`) or removes (`-1`) a document's strong references in the reverse index. */
+  private indexReferences(doc: SanityDoc, direction: 1 | -1): void {
+    for (const target of strongReferences(doc).keys()) {
+      let from = this.referrers.get(target);
+      if (direction === 1) {
+        if (from === undefined) this.referrers.set(target, (from = new Set()));
+        from.add(doc._id);
+      } else if (from !== undefined) {
+        from.delete(doc._id);
+        if (from.size === 0) this.referrers.delete(target);
+      }
+    }
   }
 
   private async openJournal(): Promise<FileHandle> {

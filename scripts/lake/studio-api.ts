@@ -138,7 +138,6 @@ export function routeEmpty(call: LakeCall): number | undefined {
     if (kind === 'documents') return sendJson(req, res, 200, { documents: [] });
     return undefined;
   }
-  if (area === 'data' && second === 'references' && method === 'GET') return sendJson(req, res, 200, { totalCount: 0, references: [] });
   if (area === 'features' && segments.length === 1) return sendJson(req, res, 200, []);
   if (area === 'schedules') return sendJson(req, res, 200, { schedules: [] });
   if (area === 'access' && second === 'project' && segments[3] === 'requests') return sendJson(req, res, 200, []);

@@ -1,7 +1,8 @@
 import { Mutation } from '@sanity/mutator';
 import { LakeError, mutationError, messageOf, type MutationErrorItem } from './errors.ts';
 import { evaluateQuery, parseQuery, type QueryParams } from './groq.ts';
-import { isValidDocumentId, randomId } from './ids.ts';
+import { isDraftId, isValidDocumentId, isVersionId, randomId } from './ids.ts';
+import { strongReferences } from './references.ts';
 import { isDoc, type DatasetStore, type DocChange, type SanityDoc } from './store.ts';
 
 /** What a mutation did to one document, as Sanity reports it in `results`. */
@@ -80,7 +81,7 @@ export async function prepareTransaction(store: DatasetStore, mutations: unknown
   const draft = new TransactionDraft(store, options);
   for (const [index, mutation] of mutations.entries()) {
     try {
-      await draft.apply(mutation);
+      await draft.apply(mutation, index);
     } catch (error) {
       throw asTransactionError(error, index);
     }
@@ -98,6 +99,8 @@ export class TransactionDraft {
   private readonly work: WorkingCopy;
   private readonly results: MutationResult[] = [];
   private readonly mutationsById = new Map<string, Record<string, unknown>[]>();
+  /** The index of the last mutation (or action) that changed each document, for naming it in an error. */
+  private readonly lastIndex = new Map<string, number>();
 
   constructor(store: DatasetStore, options: TransactionOptions) {
     this.store = store;
@@ -110,12 +113,13 @@ export class TransactionDraft {
     return this.work.get(id);
   }
 
-  /** Applies one mutation (`{create: ...}`, `{patch: ...}`, ...); throws `ItemError` when it cannot. */
-  async apply(mutation: unknown): Promise<MutationResult[]> {
+  /** Applies one mutation (`{create: ...}`, `{patch: ...}`, ...), the request's item `index`; throws `ItemError` when it cannot. */
+  async apply(mutation: unknown, index: number): Promise<MutationResult[]> {
     const record = (id: string, normalised: Record<string, unknown>): void => {
       const list = this.mutationsById.get(id) ?? [];
       list.push(normalised);
       this.mutationsById.set(id, list);
+      this.lastIndex.set(id, index);
     };
     const [kind, body] = kindOf(mutation);
     let results: MutationResult[];
@@ -126,7 +130,10 @@ export class TransactionDraft {
     return results;
   }
 
-  /** The changes to commit: every touched document before and after, system fields set. */
+  /**
+   * The changes to commit: every touched document before and after, system fields set. Throws Sanity's 409
+   * `mutationError` when the dataset as the whole transaction leaves it would break a strong reference.
+   */
   finish(): PreparedTransaction {
     const changes: DocChange[] = [];
     for (const id of this.work.touched) {
@@ -136,8 +143,76 @@ export class TransactionDraft {
       const after = pending === null ? null : finalise(pending, before, this.options);
       changes.push({ id, before, after });
     }
+    const problems = referenceProblems(this.store, changes, (id) => this.work.get(id) !== null);
+    if (problems.length > 0) {
+      const items = problems.map(({ id, error }) => ({ index: this.lastIndex.get(id) ?? 0, error }));
+      throw mutationError(409, items.sort((a, b) => a.index - b.index));
+    }
     return { transactionId: this.options.transactionId, timestamp: this.options.timestamp, results: this.results, changes, mutationsById: this.mutationsById };
   }
+}
+
+/** Referrers named in an error description; the full list is in the item's `referencingIDs`. */
+const NAMED_REFERRERS = 5;
+
+/**
+ * What a transaction would break, checked on the state after all its mutations (so deleting a tag together with
+ * the stories that carry it is fine), as Content Lake checks it:
+ * - a document that is deleted while a document that remains strongly references it, from any document, drafts
+ *   and versions included (409 `documentHasExistingReferencesError` with `referencingIDs`); the reverse index makes
+ *   this cost the number of referrers, not the size of the dataset;
+ * - a published document given a strong reference to a document that does not exist (409
+ *   `documentReferenceDoesNotExistError`). Only references the transaction adds are checked, so a dataset loaded
+ *   with a dangling reference can still be edited; drafts and versions are not checked, because the Studio
+ *   writes references to unpublished documents as weak ones there and strengthens them on publish.
+ */
+function referenceProblems(store: DatasetStore, changes: readonly DocChange[], existsAfter: (id: string) => boolean): { id: string; error: MutationErrorItem['error'] }[] {
+  const problems: { id: string; error: MutationErrorItem['error'] }[] = [];
+  const touched = new Set(changes.map(({ id }) => id));
+  // Strong references the changed documents hold after the transaction, target -> referrers.
+  const changedReferrers = new Map<string, Set<string>>();
+  for (const { id, before, after } of changes) {
+    if (after === null) continue;
+    const references = strongReferences(after);
+    for (const target of references.keys()) {
+      let from = changedReferrers.get(target);
+      if (from === undefined) changedReferrers.set(target, (from = new Set()));
+      from.add(id);
+    }
+    if (isDraftId(id) || isVersionId(id)) continue;
+    const held = before === null ? new Map<string, string>() : strongReferences(before);
+    for (const [target, path] of references) {
+      if (held.has(target) || existsAfter(target)) continue;
+      problems.push({
+        id,
+        error: {
+          type: 'documentReferenceDoesNotExistError',
+          description: `Document "${id}" references non-existent document "${target}" (at ${path}): create "${target}" first or in the same transaction, or make the reference weak with "_weak": true`,
+          id,
+          referenceID: target,
+        },
+      });
+    }
+  }
+  for (const { id, before, after } of changes) {
+    if (before === null || after !== null) continue;
+    const referencing = new Set(changedReferrers.get(id));
+    for (const referrer of store.strongReferrers(id)) if (!touched.has(referrer)) referencing.add(referrer);
+    if (referencing.size === 0) continue;
+    const referencingIDs = [...referencing].sort();
+    const named = referencingIDs.slice(0, NAMED_REFERRERS).map((ref) => `"${ref}"`).join(', ');
+    const more = referencingIDs.length > NAMED_REFERRERS ? ` and ${referencingIDs.length - NAMED_REFERRERS} more` : '';
+    problems.push({
+      id,
+      error: {
+        type: 'documentHasExistingReferencesError',
+        description: `Document "${id}" cannot be deleted as there are references to it from ${named}${more}: remove those references (or make them weak with "_weak": true) first, or delete the referencing documents in the same transaction`,
+        id,
+        referencingIDs,
+      },
+    });
+  }
+  return problems;
 }
 
 /** The document as stored after the transaction: system fields set, array keys generated if asked. */
