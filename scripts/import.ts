@@ -8,6 +8,7 @@ import { imagePaths, siteSourceToDocuments, type SanityDocument } from '../src/l
 import { validateSite } from '../src/lib/site.ts';
 import { fail, failSanity, sanityFromArgs } from './lib/sanity-cli.ts';
 import { flagValue } from './lib/args.ts';
+import { transactionsInReferenceOrder } from './lib/write-order.ts';
 
 const HELP = `Usage: npm run import -- [--content content] [--public public] [--dataset production] [--api-host URL]
 
@@ -65,12 +66,18 @@ const changed = documents.filter((d) => !sameContent(d, current.get(d._id)));
 const created = changed.filter((d) => !current.has(d._id)).length;
 const removed = stale.filter((id) => current.has(id));
 
-// Deletions go last, once every pin that pointed at a story being unpublished has been rewritten as a weak one.
-const writes: ({ put: SanityDocument } | { remove: string })[] = [...changed.map((put) => ({ put })), ...removed.map((remove) => ({ remove }))];
+// Documents are written in reference order (a tag before the stories that carry it, a pinned story before the
+// story that pins it), since Sanity refuses a strong reference to a document that does not exist yet. Deletions go
+// last, once every pin that pointed at a story being unpublished has been rewritten as a weak one.
+type Write = { put: SanityDocument } | { remove: string };
 const BATCH = 200;
-for (let i = 0; i < writes.length; i += BATCH) {
+const transactions: Write[][] = transactionsInReferenceOrder(changed, BATCH).map((batch) => batch.map((put) => ({ put })));
+for (let i = 0; i < removed.length; i += BATCH) transactions.push(removed.slice(i, i + BATCH).map((remove) => ({ remove })));
+const total = changed.length + removed.length;
+let written = 0;
+for (const writes of transactions) {
   const transaction = client.transaction();
-  for (const write of writes.slice(i, i + BATCH)) {
+  for (const write of writes) {
     if ('put' in write) transaction.createOrReplace(write.put);
     else transaction.delete(write.remove);
   }
@@ -79,9 +86,10 @@ for (let i = 0; i < writes.length; i += BATCH) {
   } catch (error) {
     failSanity(error, config);
   }
-  process.stdout.write(`\rdocuments: ${Math.min(i + BATCH, writes.length)}/${writes.length} written`);
+  written += writes.length;
+  process.stdout.write(`\rdocuments: ${written}/${total} written`);
 }
-if (writes.length) process.stdout.write('\n');
+if (total) process.stdout.write('\n');
 
 const counts = ['story', 'section', 'author', 'tag'].map((t) => `${documents.filter((d) => d._type === t).length} ${t === 'story' ? 'stories' : `${t}s`}`);
 console.log(

@@ -2,28 +2,44 @@
 // it says `_weak: true`. A cross-dataset reference (`_dataset`/`_projectId`) or a global one (`_ref` with a ":")
 // points outside the dataset, so the dataset cannot hold it to anything and it is left out.
 
-/** Every document id `doc` strongly references, each with the path of its first occurrence (`tags[0]`, `section`). */
-export function strongReferences(doc: unknown): Map<string, string> {
-  const found = new Map<string, string>();
+/** Every document id `doc` strongly references. */
+export function strongReferences(doc: unknown): Set<string> {
+  const found = new Set<string>();
   // An explicit stack rather than recursion: a deeply nested document must not exhaust the call stack.
+  const stack: unknown[] = [doc];
+  for (let value = stack.pop(); value !== undefined || stack.length > 0; value = stack.pop()) {
+    if (typeof value !== 'object' || value === null) continue;
+    if (Array.isArray(value)) {
+      for (const item of value) stack.push(item);
+      continue;
+    }
+    const record = value as Record<string, unknown>;
+    if (isStrongReference(record)) found.add(record['_ref'] as string);
+    for (const key in record) stack.push(record[key]);
+  }
+  return found;
+}
+
+/** Where in `doc` its first strong reference to `target` is (`tags[0]`, `section`), for error messages. */
+export function referencePath(doc: unknown, target: string): string {
   const stack: { value: unknown; path: string }[] = [{ value: doc, path: '' }];
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
     const { value, path } = next;
+    if (typeof value !== 'object' || value === null) continue;
     if (Array.isArray(value)) {
       for (let index = value.length - 1; index >= 0; index -= 1) stack.push({ value: value[index], path: `${path}[${index}]` });
       continue;
     }
-    if (typeof value !== 'object' || value === null) continue;
     const record = value as Record<string, unknown>;
-    const ref = record['_ref'];
-    if (typeof ref === 'string' && record['_weak'] !== true && isLocal(record, ref) && !found.has(ref)) found.set(ref, path === '' ? '(the document itself)' : path);
-    const entries = Object.entries(record);
-    for (let index = entries.length - 1; index >= 0; index -= 1) {
-      const entry = entries[index];
-      if (entry !== undefined) stack.push({ value: entry[1], path: path === '' ? entry[0] : `${path}.${entry[0]}` });
-    }
+    if (isStrongReference(record) && record['_ref'] === target) return path === '' ? '(the document itself)' : path;
+    for (const key of Object.keys(record).reverse()) stack.push({ value: record[key], path: path === '' ? key : `${path}.${key}` });
   }
-  return found;
+  return '(unknown field)';
+}
+
+function isStrongReference(record: Record<string, unknown>): boolean {
+  const ref = record['_ref'];
+  return typeof ref === 'string' && record['_weak'] !== true && isLocal(record, ref);
 }
 
 function isLocal(reference: Record<string, unknown>, ref: string): boolean {

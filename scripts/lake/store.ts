@@ -208,7 +208,7 @@ export class DatasetStore {
 
   /** Adds (`1`) or removes (`-1`) a document's strong references in the reverse index. */
   private indexReferences(doc: SanityDoc, direction: 1 | -1): void {
-    for (const target of strongReferences(doc).keys()) {
+    for (const target of strongReferences(doc)) {
       let from = this.referrers.get(target);
       if (direction === 1) {
         if (from === undefined) this.referrers.set(target, (from = new Set()));

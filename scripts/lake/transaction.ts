@@ -2,7 +2,7 @@ import { Mutation } from '@sanity/mutator';
 import { LakeError, mutationError, messageOf, type MutationErrorItem } from './errors.ts';
 import { evaluateQuery, parseQuery, type QueryParams } from './groq.ts';
 import { isDraftId, isValidDocumentId, isVersionId, randomId } from './ids.ts';
-import { strongReferences } from './references.ts';
+import { referencePath, strongReferences } from './references.ts';
 import { isDoc, type DatasetStore, type DocChange, type SanityDoc } from './store.ts';
 
 /** What a mutation did to one document, as Sanity reports it in `results`. */
@@ -174,15 +174,16 @@ function referenceProblems(store: DatasetStore, changes: readonly DocChange[], e
   for (const { id, before, after } of changes) {
     if (after === null) continue;
     const references = strongReferences(after);
-    for (const target of references.keys()) {
+    for (const target of references) {
       let from = changedReferrers.get(target);
       if (from === undefined) changedReferrers.set(target, (from = new Set()));
       from.add(id);
     }
     if (isDraftId(id) || isVersionId(id)) continue;
-    const held = before === null ? new Map<string, string>() : strongReferences(before);
-    for (const [target, path] of references) {
+    const held = before === null ? new Set<string>() : strongReferences(before);
+    for (const target of references) {
       if (held.has(target) || existsAfter(target)) continue;
+      const path = referencePath(after, target);
       problems.push({
         id,
         error: {

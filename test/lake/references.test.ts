@@ -191,8 +191,8 @@ describe('actions', () => {
   test('deleting the referrer and the target in one request of actions works', async () => {
     await tagOnStory();
     await act([
-      { actionType: 'sanity.action.document.delete', publishedId: 'story-1' },
-      { actionType: 'sanity.action.document.delete', publishedId: 'tag-a' },
+      { actionType: 'sanity.action.document.delete', publishedId: 'story-1', includeDrafts: [] },
+      { actionType: 'sanity.action.document.delete', publishedId: 'tag-a', includeDrafts: [] },
     ]);
     expect(await client.fetch('count(*[_id in ["tag-a", "story-1"]])')).toBe(0);
   });
