@@ -9,13 +9,15 @@ export function strongReferences(doc: unknown): Set<string> {
   const stack: unknown[] = [doc];
   for (let value = stack.pop(); value !== undefined || stack.length > 0; value = stack.pop()) {
     if (typeof value !== 'object' || value === null) continue;
+    // Children are pushed last first, so that references are found in document order (a stable order for callers).
     if (Array.isArray(value)) {
-      for (const item of value) stack.push(item);
+      for (let index = value.length - 1; index >= 0; index -= 1) stack.push(value[index]);
       continue;
     }
     const record = value as Record<string, unknown>;
     if (isStrongReference(record)) found.add(record['_ref'] as string);
-    for (const key in record) stack.push(record[key]);
+    const children = Object.values(record);
+    for (let index = children.length - 1; index >= 0; index -= 1) stack.push(children[index]);
   }
   return found;
 }
