@@ -230,4 +230,17 @@ describe('GET /data/references/:dataset/documents/:id/to', () => {
     expect(await client.request({ url: `${url}?excludeInternalReferences=true&excludePaths=true` })).toEqual({ totalCount: 0, references: [] });
     expect(await failure(client.request({ url: '/data/references/production/tag-a' }))).toMatchObject({ statusCode: 400 });
   });
+
+  test("the Studio's delete dialog query lists the same referrers (it asks GROQ, not this endpoint)", async () => {
+    await tagOnStory();
+    await client.create(story('drafts.story-2', [ref('tag-a')]));
+    const dialog = '{"references":*[references($documentId)][0...100]{_id,_type},"totalCount":count(*[references($documentId)])}';
+    expect(await client.fetch(dialog, { documentId: 'tag-a' })).toEqual({
+      references: [
+        { _id: 'drafts.story-2', _type: 'story' },
+        { _id: 'story-1', _type: 'story' },
+      ],
+      totalCount: 2,
+    });
+  });
 });
