@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describeSanityError, sanityClient } from '../../src/lib/sanity/client.ts';
@@ -7,7 +7,8 @@ import { STATIC_KINDS } from '../../src/lib/pages.ts';
 import { loadRenderCache, saveRenderCache } from '../../src/lib/render-cache.ts';
 import type { SiteDocuments } from '../../src/lib/sanity/source.ts';
 import { SIMILAR_DEFAULTS, SimilarIndex, type SimilarInput, type SimilarLink } from '../../src/lib/similar.ts';
-import { serveStatic } from '../lib/static-files.ts';
+import { HTTP_LIMITS, limitedServer } from '../lib/http-limits.ts';
+import { securityHeaders, serveStatic } from '../lib/static-files.ts';
 import { admitDocuments, type Rejection } from './admission.ts';
 import { BuildFailure, SiteBuilds, type Build } from './builds.ts';
 import type { ServiceConfig } from './config.ts';
@@ -247,6 +248,9 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
 
   const queue = new BuildQueue(rebuild, { debounceMs: config.debounceMs });
 
+  // Pages show Sanity images from the API host (an http origin for the local API, which `https:` would not cover).
+  const imageOrigins = config.sanity.apiHost ? [new URL(config.sanity.apiHost).origin] : [];
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/hooks/sanity') {
@@ -277,11 +281,11 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
     }
     const current = builds.current;
     if (!current) {
-      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' }).end('The site is being built. Try again in a few seconds.\n');
+      res.writeHead(503, { ...securityHeaders(), 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' }).end('The site is being built. Try again in a few seconds.\n');
       return;
     }
     // The build is fixed for the whole request, so a reader never gets files from two builds.
-    await serveStatic(current.dir, req, res);
+    await serveStatic(current.dir, req, res, { imageOrigins });
   }
 
   function status(): ServiceStatus {
@@ -297,13 +301,13 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
     };
   }
 
-  const server = createServer((req, res) => {
+  const server = limitedServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       log(`request failed: ${error instanceof Error ? error.message : String(error)}`);
       if (!res.headersSent) json(res, 500, { error: 'internal error' });
       else res.destroy();
     });
-  });
+  }, config.limits ?? HTTP_LIMITS);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
@@ -340,5 +344,5 @@ function contentFailure(issues: readonly ContentIssue[]): BuildFailure {
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' }).end(text);
+  res.writeHead(status, { ...securityHeaders(), 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' }).end(text);
 }

@@ -59,7 +59,7 @@ describe('admitDocuments', () => {
 
   test('a story pinning an invalid new one is admitted without the pin', () => {
     const bad = story('bad-pinned', { dek: '' });
-    const pinning = story('pinning', { related: [ref(bad._id)] });
+    const pinning = story('pinning', { related: [ref('story-bad-pinned')] });
     const result = admitted(admitDocuments({ documents: [...base, bad, pinning], assets: [] }, accepted, CONFIG));
     expect(slugs(result.documents)).toContain('pinning');
     expect(slugs(result.documents)).not.toContain('bad-pinned');
