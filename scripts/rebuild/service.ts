@@ -192,7 +192,7 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
     let result = compute(documents);
     let without: Rejection[] = [];
     if (!result.ok) {
-      const admission = admitDocuments({ documents, assets }, accepted, config.sanity);
+      const admission = admitDocuments({ documents, assets }, accepted, config.sanity, result.issues);
       if (!admission.ok) return { ok: false, issues: admission.issues };
       documents = admission.documents;
       without = admission.rejected;
