@@ -30,6 +30,25 @@ export function admitDocuments(input: SiteDocuments, accepted: ReadonlyMap<strin
   const current = new Map(input.documents.map((d) => [String(d['_id']), d]));
   const excluded = new Set<string>();
   const reported = new Map<string, Rejection[]>();
+  /** Builds without this version of `id`: its last valid one if it differs, else nothing. */
+  const holdBack = (id: string, problems: ContentIssue[]) => {
+    const previous = accepted.get(id);
+    const usable = previous !== undefined && previous['_rev'] !== current.get(id)?.['_rev'];
+    if (usable) current.set(id, previous);
+    else {
+      current.delete(id);
+      excluded.add(id);
+    }
+    const serving = usable ? 'last valid version' : 'left out';
+    // The problem reported is the newest version's; a fallback that fails too only changes what is served.
+    const seen = reported.get(id);
+    if (seen) seen.forEach((r) => (r.serving = serving));
+    else reported.set(id, problems.map((i) => ({ id, field: i.field, message: explain(i, excluded), serving })));
+  };
+  for (const { id, issue } of slugTakeovers(current, accepted)) {
+    holdBack(id, [issue]);
+    known = undefined;
+  }
   // Each round replaces or leaves out at least one document, and each at most once of each: this ends.
   for (;;) {
     const documents = [...current.values()].map((d) => weaken(d, excluded));
@@ -41,21 +60,33 @@ export function admitDocuments(input: SiteDocuments, accepted: ReadonlyMap<strin
     // is held back only for a problem of its own (or one that remains once they are settled).
     const named = [...new Set(issues.map((i) => i.where))];
     const taxonomy = named.filter((id) => current.get(id)?.['_type'] !== 'story');
-    for (const id of taxonomy.length > 0 ? taxonomy : named) {
-      const previous = accepted.get(id);
-      const usable = previous !== undefined && previous['_rev'] !== current.get(id)?.['_rev'];
-      if (usable) current.set(id, previous);
-      else {
-        current.delete(id);
-        excluded.add(id);
-      }
-      const serving = usable ? 'last valid version' : 'left out';
-      // The problem reported is the newest version's; a fallback that fails too only changes what is served.
-      const known = reported.get(id);
-      if (known) known.forEach((r) => (r.serving = serving));
-      else reported.set(id, issues.filter((i) => i.where === id).map((i) => ({ id, field: i.field, message: explain(i, excluded), serving })));
-    }
+    for (const id of taxonomy.length > 0 ? taxonomy : named) holdBack(id, issues.filter((i) => i.where === id));
   }
+}
+
+/**
+ * Documents that claim a slug (so a URL) another document of their type held in the last good build. Validation
+ * alone faults whichever id sorts later, which could take a live story's URL from it; the newcomer is held back.
+ */
+function slugTakeovers(current: ReadonlyMap<string, Doc>, accepted: ReadonlyMap<string, Doc>): { id: string; issue: ContentIssue }[] {
+  const key = (doc: Doc | undefined) => {
+    const slug = (doc?.['slug'] as { current?: unknown } | undefined)?.current;
+    return typeof slug === 'string' ? `${String(doc?.['_type'])}:${slug}` : undefined;
+  };
+  const holders = new Map<string, string>();
+  for (const [id, doc] of accepted) {
+    const k = key(doc);
+    if (k && key(current.get(id)) === k) holders.set(k, id);
+  }
+  const found: { id: string; issue: ContentIssue }[] = [];
+  for (const [id, doc] of current) {
+    const k = key(doc);
+    const holder = k ? holders.get(k) : undefined;
+    if (!holder || holder === id) continue;
+    const slug = k?.slice(k.indexOf(':') + 1);
+    found.push({ id, issue: { where: id, field: 'slug', message: `the ${String(doc['_type'])} slug "${slug}" is already used by ${holder}, which is live`, hint: `give each ${String(doc['_type'])} its own slug` } });
+  }
+  return found;
 }
 
 /** The message of an issue caused by a reference to a left-out document says so, instead of "does not exist". */

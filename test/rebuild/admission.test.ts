@@ -95,3 +95,16 @@ describe('admitDocuments', () => {
     expect(result.rejected.map((r) => r.id)).toEqual([tag._id]);
   });
 });
+
+describe('admitDocuments: a live URL is not taken over', () => {
+  test('a new story claiming a live story\'s slug is held back, whatever the order of their ids', () => {
+    const live = template();
+    const slug = (live['slug'] as { current: string }).current;
+    // An id that sorts before the live one: validation alone would fault the live story.
+    const claimant = story(slug, { _id: 'story-0000-claimant', title: 'A different story at the same URL' });
+    const result = admitted(admitDocuments({ documents: [...base, claimant], assets: [] }, accepted, CONFIG));
+    expect(byId(result.documents, String(live['_id']))).toBe(live);
+    expect(byId(result.documents, 'story-0000-claimant')).toBeUndefined();
+    expect(result.rejected).toEqual([{ id: 'story-0000-claimant', field: 'slug', message: expect.stringContaining(`already used by ${String(live['_id'])}, which is live`), serving: 'left out' }]);
+  });
+});
