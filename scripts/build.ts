@@ -2,6 +2,7 @@
 import { cp, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'astro';
+import { unsafeLinks } from './lib/public-links.ts';
 
 const HELP = `Usage: npm run build [-- --outDir DIR]
 
@@ -22,6 +23,13 @@ process.env['ASTRO_TELEMETRY_DISABLED'] ??= '1';
 // inside the project and is moved to outDir when it succeeds.
 const outside = outDir !== undefined && !outDir.startsWith(process.cwd() + path.sep);
 const buildDir = outside ? path.resolve('node_modules/.cache/newsdesk/out', String(process.pid)) : outDir;
+
+// Astro copies public/ into the site following symbolic links: refuse any that leads out of it, before building.
+const links = await unsafeLinks(path.resolve('public'));
+if (links.length > 0) {
+  console.error(`\n${links.length} unsafe symbolic link${links.length === 1 ? '' : 's'} in public/; nothing was built:\n${links.map((l) => `  - ${l.file} → ${l.target}: ${l.problem}`).join('\n')}\n\nReplace each link with a copy of the file it should serve, or remove it.`);
+  process.exit(1);
+}
 
 const started = performance.now();
 try {

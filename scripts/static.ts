@@ -1,29 +1,44 @@
-// Serves a built site directory on loopback: `node scripts/static.ts [dir] [--port N]`. Used by the browser tests.
-import { createServer } from 'node:http';
+// Serves a built site directory on loopback: `node scripts/static.ts [dir] [--port N]`. Used by `npm start` and the browser tests.
 import path from 'node:path';
+import { HTTP_LIMITS, limitedServer } from './lib/http-limits.ts';
 import { serveStatic } from './lib/static-files.ts';
 
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
-  console.log('Usage: node scripts/static.ts [DIR=dist] [--port 4411] [--host 127.0.0.1]');
+  console.log(`Usage: node scripts/static.ts [DIR=dist] [--port 4411] [--host 127.0.0.1]
+  [--request-timeout-ms ${HTTP_LIMITS.requestMs}]   a request's headers must arrive within this
+  [--idle-timeout-ms ${HTTP_LIMITS.idleMs}]      a connection on which nothing moves this long is closed`);
   process.exit(0);
 }
 const flag = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
+/** A whole-number flag from `min` to `max`; exits with a message naming the flag otherwise. */
+const intFlag = (name: string, fallback: number, min: number, max: number): number => {
+  const raw = flag(name);
+  const n = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    console.error(`${name}: expected a whole number from ${min} to ${max}, received ${JSON.stringify(raw)}`);
+    process.exit(1);
+  }
+  return n;
+};
 const dir = path.resolve(args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ?? 'dist');
-const port = Number(flag('--port') ?? 4411);
+const port = intFlag('--port', 4411, 0, 65535);
 const host = flag('--host') ?? '127.0.0.1';
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`--port: expected a port number, received ${JSON.stringify(flag('--port'))}`);
-  process.exit(1);
-}
-const server = createServer((req, res) => {
+const idleMs = intFlag('--idle-timeout-ms', HTTP_LIMITS.idleMs, 100, 600_000);
+const limits = { requestMs: intFlag('--request-timeout-ms', HTTP_LIMITS.requestMs, 100, 600_000), idleMs, keepAliveMs: Math.min(HTTP_LIMITS.keepAliveMs, idleMs) };
+const server = limitedServer((req, res) => {
   serveStatic(dir, req, res).catch((error: unknown) => {
-    console.error(error);
+    console.error(`${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
     if (!res.headersSent) res.writeHead(500).end();
+    else res.destroy();
   });
+}, limits);
+server.listen(port, host, () => {
+  const address = server.address();
+  const actual = typeof address === 'object' && address ? address.port : port;
+  console.log(`Serving ${path.relative(process.cwd(), dir) || '.'} at http://${host}:${actual}/`);
 });
-server.listen(port, host, () => console.log(`Serving ${path.relative(process.cwd(), dir) || '.'} at http://${host}:${port}/`));
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -20,8 +20,19 @@ test('after publishes, an edit and an unpublish, the site the service built page
   // An existing story's headline changes: its card changes on listings and in other stories' Similar News.
   await client.patch(EXISTING.story.id).set({ title: `Artemis II launch window set (${suffix})` }).commit();
   await stack.settle();
+  // An invalid story (no dek), and a valid one pinning it: the service builds without the first and the pin, then,
+  // once the first is fixed, with both; the site must settle to exactly what a full build gives.
+  const bad = `story-e2e-same-${suffix}-bad`;
+  const { dek: _dek, ...withoutDek } = storyDocument(`e2e-same-${suffix}-bad`, `Consistency story without a dek (${suffix})`);
+  await client.create(withoutDek);
+  await client.create(storyDocument(`e2e-same-${suffix}-pins`, `Consistency story pinning (${suffix})`, { related: [{ _type: 'reference', _ref: bad, _key: 'pin' }] }));
+  const held = await stack.settle();
+  expect(held.rejected.map((r) => [r.id, r.field])).toEqual([[bad, 'dek']]);
+  expect(builtLatest(held), JSON.stringify(held)).toBe(true);
+  await client.patch(bad).set({ dek: 'The dek that makes it valid.' }).commit();
   await client.delete(`story-e2e-same-${suffix}-1`);
   const status = await stack.settle();
+  expect(status.rejected).toEqual([]);
   expect(builtLatest(status), JSON.stringify(status)).toBe(true);
 
   // A full build, from scratch, of what the lake holds now.
@@ -44,5 +55,6 @@ test('after publishes, an edit and an unpublish, the site the service built page
   const different = [...expected].filter(([file, bytes]) => !served.get(file)?.equals(bytes)).map(([file]) => file);
   expect(different, 'files whose bytes differ between the served site and the full build').toEqual([]);
   expect(served.get(`news/e2e-same-${suffix}-2/index.html`)?.toString()).toContain(`Consistency story two (${suffix})`);
+  expect(served.get(`news/e2e-same-${suffix}-pins/index.html`)?.toString(), 'the pin is shown once its story is valid').toContain(`/news/e2e-same-${suffix}-bad/`);
   await rm(full, { recursive: true, force: true });
 });

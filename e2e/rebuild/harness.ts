@@ -149,9 +149,10 @@ export interface RebuildStack {
 
 /**
  * Starts the stack: a lake in this process on a free port over a temporary data file, `scripts/import.ts` run into
- * it, then the service as a child process; resolves once the service serves a build of the imported content.
+ * it, then the service as a child process (with `env` added to its environment); resolves once the service serves a
+ * build of the imported content.
  */
-export async function startRebuildStack(): Promise<RebuildStack> {
+export async function startRebuildStack(options: { env?: Record<string, string> } = {}): Promise<RebuildStack> {
   const tmp = await mkdtemp(path.join(tmpdir(), 'rebuild-e2e-'));
   const dataFile = path.join(tmp, 'data.ndjson');
   // Import into a lake without webhooks: nothing listens yet, and undeliverable hooks would retry for seconds.
@@ -170,7 +171,7 @@ export async function startRebuildStack(): Promise<RebuildStack> {
     webhooks: [{ name: 'rebuild', url: `http://127.0.0.1:${port}/hooks/sanity`, filter: WEBHOOK_FILTER, projection: '{_id, _type, "slug": slug.current}', secret: SECRET }],
     webhookRetryDelaysMs: [200, 500],
   });
-  const service = startService({ lakeUrl: lake.url, port, dir: path.join(tmp, 'site') });
+  const service = startService({ lakeUrl: lake.url, port, dir: path.join(tmp, 'site'), ...(options.env ? { env: options.env } : {}) });
   const client = createClient({ projectId: 'local', dataset: 'production', apiVersion: '2025-02-19', apiHost: lake.url, useProjectHostname: false, useCdn: false, token: ADMIN_TOKEN });
   const settle = async (timeoutMs = 90_000) => {
     await lake.webhooksIdle();

@@ -1,5 +1,6 @@
 import { formatIssue, type ContentIssue } from '../../src/lib/content-error.ts';
 import { sanityConfigFromEnv, type SanityConfig } from '../../src/lib/sanity/config.ts';
+import { HTTP_LIMITS, type HttpLimits } from '../lib/http-limits.ts';
 
 /** The rebuild service's settings, validated once at start. */
 export interface ServiceConfig {
@@ -12,6 +13,8 @@ export interface ServiceConfig {
   debounceMs: number;
   maxBodyBytes: number;
   maxAgeMs: number;
+  /** How long a client may take to send a request, and to keep a connection idle (HTTP_LIMITS when absent). */
+  limits?: HttpLimits;
 }
 
 /** Help text listing every variable. */
@@ -28,7 +31,9 @@ Environment:
   SERVE_DIR               where builds, the mirror and caches live (default .site)
   REBUILD_DEBOUNCE_MS     quiet time before a rebuild starts, to coalesce bursts (default 150)
   WEBHOOK_MAX_BYTES       largest webhook body accepted (default 1048576)
-  WEBHOOK_MAX_AGE_S       oldest signature accepted, against replays (default 300)`;
+  WEBHOOK_MAX_AGE_S       oldest signature accepted, against replays (default 300)
+  SERVE_REQUEST_TIMEOUT_MS  a request's headers and body must arrive within this (default ${HTTP_LIMITS.requestMs})
+  SERVE_IDLE_TIMEOUT_MS   a connection on which nothing moves this long is closed (default ${HTTP_LIMITS.idleMs})`;
 
 /** Reads the configuration; every bad value is reported (secrets are never echoed). */
 export function serviceConfigFromEnv(env: NodeJS.ProcessEnv): { config?: ServiceConfig; problems: string[] } {
@@ -51,9 +56,11 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv): { config?: Service
   const debounceMs = int('REBUILD_DEBOUNCE_MS', 150, 0, 60_000);
   const maxBodyBytes = int('WEBHOOK_MAX_BYTES', 1_048_576, 1024, 100 * 1_048_576);
   const maxAgeS = int('WEBHOOK_MAX_AGE_S', 300, 1, 86_400);
+  const requestMs = int('SERVE_REQUEST_TIMEOUT_MS', HTTP_LIMITS.requestMs, 100, 600_000);
+  const idleMs = int('SERVE_IDLE_TIMEOUT_MS', HTTP_LIMITS.idleMs, 100, 600_000);
   if (issues.length > 0 || !sanity) return { problems: issues.map(formatIssue) };
   return {
     problems: [],
-    config: { host: env['SERVE_HOST']?.trim() || '127.0.0.1', port, dir: env['SERVE_DIR']?.trim() || '.site', sanity: { ...sanity, preview: false }, secret, debounceMs, maxBodyBytes, maxAgeMs: maxAgeS * 1000 },
+    config: { host: env['SERVE_HOST']?.trim() || '127.0.0.1', port, dir: env['SERVE_DIR']?.trim() || '.site', sanity: { ...sanity, preview: false }, secret, debounceMs, maxBodyBytes, maxAgeMs: maxAgeS * 1000, limits: { requestMs, idleMs, keepAliveMs: Math.min(HTTP_LIMITS.keepAliveMs, idleMs) } },
   };
 }

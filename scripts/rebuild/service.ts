@@ -1,12 +1,15 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describeSanityError, sanityClient } from '../../src/lib/sanity/client.ts';
 import { formatIssue, type ContentIssue } from '../../src/lib/content-error.ts';
 import { STATIC_KINDS } from '../../src/lib/pages.ts';
 import { loadRenderCache, saveRenderCache } from '../../src/lib/render-cache.ts';
-import { SIMILAR_DEFAULTS, SimilarIndex, type SimilarInput } from '../../src/lib/similar.ts';
-import { serveStatic } from '../lib/static-files.ts';
+import type { SiteDocuments } from '../../src/lib/sanity/source.ts';
+import { SIMILAR_DEFAULTS, SimilarIndex, type SimilarInput, type SimilarLink } from '../../src/lib/similar.ts';
+import { HTTP_LIMITS, limitedServer } from '../lib/http-limits.ts';
+import { securityHeaders, serveStatic } from '../lib/static-files.ts';
+import { admitDocuments, type Rejection } from './admission.ts';
 import { BuildFailure, SiteBuilds, type Build } from './builds.ts';
 import type { ServiceConfig } from './config.ts';
 import { Mirror } from './mirror.ts';
@@ -42,6 +45,8 @@ export interface ServiceStatus {
   contentRevision: string | null;
   lastSuccess: { buildId: string; at: string; ms: number; syncMs: number; changed: number; deleted: number; pages: number; triggeredAt: string | null } | null;
   lastFailure: { at: string; reason: string; output: string } | null;
+  /** Published documents with a content problem, built without: the last valid version stays live, or none. */
+  rejected: Rejection[];
   /** `renderer`: the next build process, started ahead of time: "ready" once it has bundled the site. */
   queue: { building: boolean; pending: boolean; builds: number; buildPid: number | null; nextScheduled: string | null; settling: boolean; renderer: 'ready' | 'starting' | 'none' };
   webhooks: { accepted: number; duplicates: number; refused: number };
@@ -82,6 +87,9 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
   let settling = false;
   // How long the last full Similar News computation took (decides whether the next one runs inline).
   let similarMs = Infinity;
+  // The documents of the last valid content, by id: a document that turns invalid is built from its version here.
+  let accepted = new Map<string, SiteDocuments['documents'][number]>();
+  let rejected: Rejection[] = [];
 
   const existing = await builds.init();
   if (existing) log(`serving the previous build ${existing.id} until a new one is ready`);
@@ -107,6 +115,7 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
       const revision = mirror.revision();
       const result = await computeSite();
       if (!result.ok) throw contentFailure(result.issues);
+      for (const r of rejected) log(`content problem: ${r.id} → ${r.field}: ${r.message}; built without it (serving ${r.serving === 'left out' ? 'nothing in its place' : 'its last valid version'})`);
       const current = builds.current;
       const keys = new Map(result.pages.map((p) => [p.path, p.key]));
       const known = current?.keys;
@@ -150,23 +159,50 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
    * model's quick links, made final at once when a full computation is cheap (a small site) and by `settle` if not.
    */
   async function computeSite(): Promise<ModelResult> {
-    const documents = { documents: [...mirror.documents.values()], assets: [...mirror.assets.values()] };
-    const assetsStamp = mirror.assetsRevision();
-    const options = { now: new Date(), stamp: (id: string) => (mirror.documents.has(id) ? `${String(mirror.documents.get(id)?.['_rev'])}|${assetsStamp}` : undefined) };
+    const now = new Date();
     if (!model.settled) {
-      const first = model.compute(documents, { ...options, links: new Map() });
+      const first = computeValid(now, new Map());
       if (!first.ok) return first;
       const computing = performance.now();
       model.settle(await computeSimilar(first.inputs, SIMILAR_DEFAULTS.limit));
       similarMs = performance.now() - computing;
     }
-    const result = model.compute(documents, options);
+    const result = computeValid(now);
     if (!result.ok || result.settled || similarMs > INLINE_SIMILAR_MS) return result;
     const computing = performance.now();
     const index = SimilarIndex.build(result.inputs, { limit: SIMILAR_DEFAULTS.limit });
     model.settle({ index, links: index.all(), inputs: result.inputs, limit: SIMILAR_DEFAULTS.limit });
     similarMs = performance.now() - computing;
-    return model.compute(documents, options);
+    return computeValid(now);
+  }
+
+  /**
+   * The model of the mirror's documents; when some are invalid, of the documents `admitDocuments` keeps (their last
+   * valid versions, or without them), so that one bad document never stops every other publish.
+   */
+  function computeValid(now: Date, links?: Map<string, SimilarLink[]>): ModelResult {
+    const assets = [...mirror.assets.values()];
+    const assetsStamp = mirror.assetsRevision();
+    const compute = (documents: SiteDocuments['documents']) => {
+      const revs = new Map(documents.map((d) => [String(d['_id']), String(d['_rev'])]));
+      const stamp = (id: string) => (revs.has(id) ? `${revs.get(id)}|${assetsStamp}` : undefined);
+      return model.compute({ documents, assets }, { now, stamp, ...(links ? { links } : {}) });
+    };
+    let documents: SiteDocuments['documents'] = [...mirror.documents.values()];
+    let result = compute(documents);
+    let without: Rejection[] = [];
+    if (!result.ok) {
+      const admission = admitDocuments({ documents, assets }, accepted, config.sanity, result.issues);
+      if (!admission.ok) return { ok: false, issues: admission.issues };
+      documents = admission.documents;
+      without = admission.rejected;
+      result = compute(documents);
+    }
+    if (result.ok) {
+      accepted = new Map(documents.map((d) => [String(d['_id']), d]));
+      rejected = without;
+    }
+    return result;
   }
 
   async function saveCache(): Promise<void> {
@@ -212,6 +248,9 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
 
   const queue = new BuildQueue(rebuild, { debounceMs: config.debounceMs });
 
+  // Pages show Sanity images from the API host (an http origin for the local API, which `https:` would not cover).
+  const imageOrigins = config.sanity.apiHost ? [new URL(config.sanity.apiHost).origin] : [];
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/hooks/sanity') {
@@ -242,11 +281,11 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
     }
     const current = builds.current;
     if (!current) {
-      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' }).end('The site is being built. Try again in a few seconds.\n');
+      res.writeHead(503, { ...securityHeaders(), 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' }).end('The site is being built. Try again in a few seconds.\n');
       return;
     }
     // The build is fixed for the whole request, so a reader never gets files from two builds.
-    await serveStatic(current.dir, req, res);
+    await serveStatic(current.dir, req, res, { imageOrigins });
   }
 
   function status(): ServiceStatus {
@@ -256,18 +295,19 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
       contentRevision: mirror.documents.size ? mirror.revision() : null,
       lastSuccess,
       lastFailure,
+      rejected,
       queue: { ...queue.state(), buildPid: builds.pid ?? null, nextScheduled, settling: settling || settledSimilar !== undefined, renderer: builds.renderer },
       webhooks: { ...counts },
     };
   }
 
-  const server = createServer((req, res) => {
+  const server = limitedServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       log(`request failed: ${error instanceof Error ? error.message : String(error)}`);
       if (!res.headersSent) json(res, 500, { error: 'internal error' });
       else res.destroy();
     });
-  });
+  }, config.limits ?? HTTP_LIMITS);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
@@ -304,5 +344,5 @@ function contentFailure(issues: readonly ContentIssue[]): BuildFailure {
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' }).end(text);
+  res.writeHead(status, { ...securityHeaders(), 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' }).end(text);
 }

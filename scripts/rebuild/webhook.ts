@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { decodeSignatureHeader, isValidSignature } from '@sanity/webhook';
 
@@ -26,7 +27,9 @@ export interface WebhookOptions {
 
 /**
  * Verifies a Sanity webhook on its raw body: JSON content type, size limit, `sanity-webhook-signature` (with
- * `@sanity/webhook`), signature age, then idempotency (a key seen before is a duplicate, not an error).
+ * `@sanity/webhook`), signature age, then idempotency: a delivery is a duplicate (not an error) when its
+ * `idempotency-key` was seen, or when what is signed (timestamp and body) was: the key is not signed, so a captured
+ * delivery replayed with a new key is still recognised.
  */
 export class WebhookVerifier {
   #options: WebhookOptions;
@@ -68,12 +71,16 @@ export class WebhookVerifier {
       return { status: 400, error: 'body is not valid JSON' };
     }
     const key = String(req.headers['idempotency-key'] ?? header);
-    const duplicate = this.#seen.has(key);
+    const signed = `signed:${createHash('sha256').update(`${timestamp}.`).update(raw).digest('hex')}`;
+    const duplicate = this.#seen.has(key) || this.#seen.has(signed);
     this.#remember(key, now);
+    this.#remember(signed, now);
     return { key, duplicate, body };
   }
 
   #remember(key: string, now: number): void {
+    // Deleted first so that the map stays in order of last sight, which the loop below relies on.
+    this.#seen.delete(key);
     this.#seen.set(key, now);
     // Keys older than the replay window cannot come back with a valid signature: forget them.
     for (const [k, at] of this.#seen) {

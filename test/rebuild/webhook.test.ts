@@ -33,10 +33,12 @@ afterAll(async () => {
 type Result = WebhookDelivery | WebhookRefusal;
 
 let keys = 0;
+// Each delivery is signed at its own instant, as real ones are: the same body signed at the same instant is a replay.
+let instants = 0;
 /** Posts `body` (signed with `secret` at `timestamp` unless a signature is given) and returns the verifier's result. */
 async function deliver(body: string, options: { timestamp?: number; secret?: string; signature?: string | null; key?: string | null; contentType?: string; method?: string } = {}): Promise<Result> {
   const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/json' };
-  const signature = options.signature === undefined ? await encodeSignatureHeader(body, options.timestamp ?? NOW, options.secret ?? SECRET) : options.signature;
+  const signature = options.signature === undefined ? await encodeSignatureHeader(body, options.timestamp ?? NOW - (instants += 1), options.secret ?? SECRET) : options.signature;
   if (signature !== null) headers['sanity-webhook-signature'] = signature;
   if (options.key !== null) headers['idempotency-key'] = options.key ?? `key-${(keys += 1)}`;
   const method = options.method ?? 'POST';
@@ -180,6 +182,13 @@ describe('body and idempotency', () => {
     const signature = await encodeSignatureHeader(BODY, NOW - 2000, SECRET);
     expect(await deliver(BODY, { key: null, signature })).toMatchObject({ key: signature, duplicate: false });
     expect(await deliver(BODY, { key: null, signature })).toMatchObject({ key: signature, duplicate: true });
+  });
+
+  test('a captured delivery replayed with a new idempotency key is a duplicate: what is signed was seen', async () => {
+    const signature = await encodeSignatureHeader(BODY, NOW - 3000, SECRET);
+    expect(await deliver(BODY, { key: 'captured-1', signature })).toMatchObject({ key: 'captured-1', duplicate: false });
+    expect(await deliver(BODY, { key: 'forged-new-key', signature })).toMatchObject({ key: 'forged-new-key', duplicate: true });
+    expect(await deliver(BODY, { key: null, signature })).toMatchObject({ duplicate: true });
   });
 
   test('a refused request does not use up its idempotency key', async () => {
