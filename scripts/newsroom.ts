@@ -141,18 +141,13 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
     const tokens = tokensByRole(lake);
     const seeded = options.seed === false ? undefined : await seedIfEmpty(lake.httpUrl, { projectId, dataset, token: tokens.editor, log });
     const build = await buildStudio({ projectId, dataset, force: options.rebuildStudio === true, log });
-    const signIn = new SignInCodes<Role>();
     const studio = await serveStudio(build.dir, {
       host,
       port: options.studioPort ?? 3334,
       projectId,
       apiHost: lake.url,
-      signIn: (code) => {
-        const role = signIn.redeem(code);
-        if (role === undefined) return undefined;
-        options.onSignIn?.(role);
-        return { role, token: tokens[role] };
-      },
+      tokens,
+      ...(options.onSignIn === undefined ? {} : { onSignIn: options.onSignIn }),
     });
     closers.push(studio.close);
     // The lake answers browsers from the Studio's origin only (and from origins LAKE_CORS_ORIGINS lists).
@@ -182,7 +177,7 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
       urls: { studio: studio.url, api: lake.url, apiHttp: lake.httpUrl, ...(service ? { site: service.url } : {}) },
       ...(service ? { service } : {}),
       tokens,
-      signInLink: (role) => `${studio.url}__newsroom/sign-in?code=${signIn.issue(role)}`,
+      signInLink: (role) => studio.signInLink(role),
       studioBuild: { cached: build.cached, ms: build.ms },
       seeded,
       close: closeAll,
@@ -277,16 +272,25 @@ async function listFiles(dir: string): Promise<string[]> {
   return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
 }
 
-/** Exchanges a one-time sign-in code for a role and its token; undefined for a used or unknown code. */
-export type SignIn = (code: string) => { role: Role; token: string } | undefined;
-
 /** Options of `serveStudio`. */
 export interface StudioServerOptions {
   host: string;
   port: number;
   projectId: string;
   apiHost: string;
-  signIn: SignIn;
+  /** The tokens sign-in links hand over, by role. */
+  tokens: NewsroomTokens;
+  /** Told when a sign-in link was used. */
+  onSignIn?: (role: Role) => void;
+}
+
+/** A running Studio server. */
+export interface StudioServer {
+  url: string;
+  server: Server;
+  /** A new one-time sign-in link for `role`. */
+  signInLink(role: Role): string;
+  close(): Promise<void>;
 }
 
 /**
@@ -294,11 +298,12 @@ export interface StudioServerOptions {
  * other path gets index.html (the Studio routes in the browser), and `/__newsroom/sign-in?code=<one-time code>`
  * stores the code's role's token where the Studio reads it, then opens the Studio; the code then stops working.
  */
-export async function serveStudio(dir: string, options: StudioServerOptions): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+export async function serveStudio(dir: string, options: StudioServerOptions): Promise<StudioServer> {
   const root = path.resolve(dir);
+  const codes = new SignInCodes<Role>();
   // Slow or silent connections are closed, as on every server of the newsroom.
   const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
-    handleStudio(root, options, req, res).catch((error: unknown) => {
+    handleStudio(root, options, codes, req, res).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(`newsroom: could not serve ${req.url ?? '/'}: ${error instanceof Error ? error.message : String(error)}\n`);
     });
@@ -310,9 +315,11 @@ export async function serveStudio(dir: string, options: StudioServerOptions): Pr
   });
   const { port } = server.address() as AddressInfo;
   const loopback = options.host === '127.0.0.1' || options.host === '::1' || options.host === 'localhost';
+  const url = `http://${loopback ? 'localhost' : options.host}:${port}/`;
   return {
-    url: `http://${loopback ? 'localhost' : options.host}:${port}/`,
+    url,
     server,
+    signInLink: (role) => `${url}__newsroom/sign-in?code=${codes.issue(role)}`,
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());
@@ -341,14 +348,14 @@ function studioOrigins(studioUrl: string): string[] {
   return url.hostname === 'localhost' ? [url.origin, `${url.protocol}//127.0.0.1:${url.port}`] : [url.origin];
 }
 
-async function handleStudio(root: string, options: StudioServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handleStudio(root: string, options: StudioServerOptions, codes: SignInCodes<Role>, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' }).end();
     return;
   }
   const url = new URL(req.url ?? '/', 'http://studio.invalid');
   if (url.pathname === '/__newsroom/sign-in') {
-    signIn(url, options, res);
+    signIn(url, options, codes, res);
     return;
   }
   const file = (await resolveStatic(root, url.pathname)) ?? path.join(root, 'index.html');
@@ -362,18 +369,19 @@ async function handleStudio(root: string, options: StudioServerOptions, req: Inc
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-function signIn(url: URL, options: StudioServerOptions, res: ServerResponse): void {
-  const granted = options.signIn(url.searchParams.get('code') ?? '');
-  if (granted === undefined) {
+function signIn(url: URL, options: StudioServerOptions, codes: SignInCodes<Role>, res: ServerResponse): void {
+  const role = codes.redeem(url.searchParams.get('code') ?? '');
+  if (role === undefined) {
     res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
     res.end('This sign-in link was already used, or is not one the newsroom made: each link works once. Use the new link the newsroom printed in its terminal (or restart `npm run newsroom`).\n');
     return;
   }
   const key = JSON.stringify(`__studio_auth_token_${options.projectId}`);
-  const value = JSON.stringify(JSON.stringify({ token: granted.token }));
+  const value = JSON.stringify(JSON.stringify({ token: options.tokens[role] }));
+  options.onSignIn?.(role);
   // Never cached, never sent on as a referrer: this page is the only place the token travels.
   res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
-  res.end(`<!doctype html><meta charset="utf-8"><title>Signing in</title><p>Signing in as ${granted.role}…</p><script>localStorage.setItem(${key}, ${value}); location.replace('/');</script>\n`);
+  res.end(`<!doctype html><meta charset="utf-8"><title>Signing in</title><p>Signing in as ${role}…</p><script>localStorage.setItem(${key}, ${value}); location.replace('/');</script>\n`);
 }
 
 /** Runs a command to completion (stdin closed so a prompt fails fast), collecting its output. */

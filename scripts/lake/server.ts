@@ -28,7 +28,7 @@ export interface LakeTimeouts {
 }
 
 /** Defaults of `LakeTimeouts`; listen streams stay open through heartbeats, sent well within `idleMs`. */
-export const DEFAULT_TIMEOUTS: Readonly<LakeTimeouts> = { headersMs: 10_000, requestMs: 60_000, idleMs: 60_000, keepAliveMs: 5_000 };
+export const DEFAULT_TIMEOUTS: Readonly<LakeTimeouts> = { headersMs: 5_000, requestMs: 60_000, idleMs: 60_000, keepAliveMs: 5_000 };
 
 /** Options of `startLake`. */
 export interface LakeOptions {
@@ -169,10 +169,25 @@ export async function startLake(options: LakeOptions): Promise<RunningLake> {
   const plain = createServer(limits, app.handler);
   // A connection idle this long is destroyed (no 'timeout' listener); listen streams' heartbeats count as traffic.
   plain.setTimeout(timeouts.idleMs);
-  let front: Server = plain;
   let secure: Http2SecureServer | undefined;
   let certFile: string | undefined;
   const sockets = new Set<Socket>();
+  // Every connection comes in through this front door, which hands it on at its first byte: a TLS handshake (byte
+  // 0x16) to the HTTP/2 server, anything else to the plain one. It also closes connections that never send a byte,
+  // which Node's own header timeout does not see (it starts counting at the first byte of a request).
+  const front: Server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.setTimeout(timeouts.headersMs, () => socket.destroy());
+    dispatchByFirstByte(socket, (tls) => {
+      socket.setTimeout(0);
+      (tls && secure !== undefined ? secure : plain).emit('connection', socket);
+    });
+  });
+  // The servers behind the front never listen themselves, and Node starts the check behind headersTimeout and
+  // requestTimeout only on 'listening'.
+  plain.emit('listening');
   try {
     if (options.tls === true) {
       const certificate = await devCertificate(join(dirname(resolve(options.dataFile)), 'tls'));
@@ -180,28 +195,7 @@ export async function startLake(options: LakeOptions): Promise<RunningLake> {
       secure = createSecureServer({ key: certificate.key, cert: certificate.cert, allowHTTP1: true, handshakeTimeout: timeouts.headersMs, ...limits }, app.handler);
       // Idle HTTP/2 sessions (and HTTP/1.1-over-TLS sockets) are destroyed after idleMs without traffic.
       secure.setTimeout(timeouts.idleMs);
-      // These two servers never listen themselves (the front hands them connections), and Node starts the check
-      // behind headersTimeout and requestTimeout only on 'listening'.
-      plain.emit('listening');
       secure.emit('listening');
-      const tlsServer = secure;
-      // One port for both: a TLS handshake starts with byte 0x16 (handshake record), plain HTTP with a method name.
-      front = createNetServer((socket) => {
-        sockets.add(socket);
-        socket.on('close', () => sockets.delete(socket));
-        socket.on('error', () => socket.destroy());
-        // A connection that never sends its first byte would otherwise wait here forever.
-        socket.setTimeout(timeouts.headersMs, () => socket.destroy());
-        dispatchByFirstByte(socket, (tls) => {
-          socket.setTimeout(0);
-          (tls ? tlsServer : plain).emit('connection', socket);
-        });
-      });
-    } else {
-      plain.on('connection', (socket: Socket) => {
-        sockets.add(socket);
-        socket.on('close', () => sockets.delete(socket));
-      });
     }
     await new Promise<void>((resolvePromise, reject) => {
       front.once('error', reject);
@@ -237,8 +231,8 @@ export async function startLake(options: LakeOptions): Promise<RunningLake> {
         // Listen streams never end on their own; cut every connection so that close() returns.
         for (const socket of sockets) socket.destroy();
         plain.closeAllConnections();
-        // The servers fed by the front stop their timeout checks (closing one that never listened only reports so).
-        if (front !== plain) plain.close(() => undefined);
+        // The servers behind the front stop their timeout checks (closing one that never listened only reports so).
+        plain.close(() => undefined);
         secure?.close(() => undefined);
         await closed;
         await app.close();
