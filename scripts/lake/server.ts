@@ -102,7 +102,7 @@ export interface LakeApp {
   webhooksIdle(): Promise<void>;
 }
 
-/** Opens the data file and builds the request handler, without listening anywhere. */
+/** Opens the data file and builds the request handler, without listening anywhere (`loopbackHostsOnly`, true by default: refuse other Host names). */
 export async function createLakeApp(options: Omit<LakeOptions, 'port' | 'host'> & { loopbackHostsOnly?: boolean }): Promise<LakeApp> {
   const log = options.log ?? (() => undefined);
   const generated = options.tokens === undefined ? await generatedTokens(dirname(resolve(options.dataFile))) : undefined;
