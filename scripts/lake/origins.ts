@@ -23,15 +23,14 @@ export function isLoopbackHostHeader(value: string): boolean {
  * `errors` naming `where`, what was received and what was expected.
  */
 export function corsOriginFrom(where: string, raw: string, errors: string[]): string | undefined {
-  let url: URL;
+  let url: URL | undefined;
   try {
     url = new URL(raw.trim());
   } catch {
-    errors.push(`${where}: expected an origin like http://localhost:3334, received ${JSON.stringify(raw)}`);
-    return undefined;
+    url = undefined;
   }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin === 'null' || url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '') {
-    errors.push(`${where}: expected an origin (http:// or https://, a host, an optional port, no path), received ${JSON.stringify(raw)}`);
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '') {
+    errors.push(`${where}: expected an origin like http://localhost:3334 (http:// or https://, a host, an optional port, no path), received ${JSON.stringify(raw)}`);
     return undefined;
   }
   return url.origin;

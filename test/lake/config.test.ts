@@ -58,7 +58,7 @@ describe('lakeConfigFrom (CLI flags and environment)', () => {
     [['--host', '0.0.0.0'], {}, '--host 0.0.0.0: binding beyond loopback exposes the API to the network'],
     [[], { LAKE_HOST: '192.168.1.20' }, 'set LAKE_TOKENS to tokens of your own'],
     [['--cors-origin', 'localhost:3334'], {}, '--cors-origin: expected an origin'],
-    [[], { LAKE_CORS_ORIGINS: 'http://localhost:3334/studio' }, 'LAKE_CORS_ORIGINS: expected an origin (http:// or https://, a host, an optional port, no path), received "http://localhost:3334/studio"'],
+    [[], { LAKE_CORS_ORIGINS: 'http://localhost:3334/studio' }, 'LAKE_CORS_ORIGINS: expected an origin like http://localhost:3334 (http:// or https://, a host, an optional port, no path), received "http://localhost:3334/studio"'],
     [['--token', 'owner'], {}, '--token: expected a role'],
     [[], { LAKE_WEBHOOKS: '[{"filter": "*"}]' }, 'LAKE_WEBHOOKS[0].url: expected a URL string'],
     [[], { LAKE_WEBHOOKS: '[{"url": "http://x", "on": ["publish"]}]' }, 'LAKE_WEBHOOKS[0].on: expected an array of "create", "update", "delete"'],
