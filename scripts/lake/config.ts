@@ -106,20 +106,16 @@ function portFrom([name, raw]: [string, string | undefined], errors: string[]): 
   return port;
 }
 
-function parseJsonEnv(name: string, raw: string, errors: string[]): unknown {
-  return parseJson(name, raw, errors);
-}
-
 function lakeTokensFrom(raw: string | undefined, errors: string[]): Tokens | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
-  return tokensFrom('LAKE_TOKENS', parseJsonEnv('LAKE_TOKENS', raw, errors), errors);
+  return tokensFrom('LAKE_TOKENS', parseJson('LAKE_TOKENS', raw, errors), errors);
 }
 
 const WEBHOOK_FIELDS = ['name', 'url', 'dataset', 'filter', 'projection', 'secret', 'on', 'includeDrafts'];
 
 function webhooksFrom(raw: string | undefined, errors: string[]): WebhookConfig[] {
   if (raw === undefined || raw.trim() === '') return [];
-  const value = parseJsonEnv('LAKE_WEBHOOKS', raw, errors);
+  const value = parseJson('LAKE_WEBHOOKS', raw, errors);
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
     errors.push(`LAKE_WEBHOOKS: expected a JSON array of webhooks, received ${short(value)}`);
