@@ -80,6 +80,7 @@ for (const size of sizes) {
   const lake = await startLake({
     port: 0,
     dataFile,
+    tokens: { 'bench-admin-token': { role: 'administrator' } },
     log: () => {},
     webhooks: [{ name: 'rebuild', url: `http://127.0.0.1:${servicePort}/hooks/sanity`, filter: '_type in ["story", "section", "tag", "author"]', projection: '{_id, _type}', secret: SECRET }],
   });
@@ -94,7 +95,7 @@ for (const size of sizes) {
   const status = async () => (await (await fetch(`${base}/status`)).json()) as Status;
   try {
     await waitFor('the first build', async () => ((await status()).build ? true : undefined), 30 * 60_000);
-    const client = createClient({ projectId: 'local', dataset: 'production', apiVersion: '2025-02-19', apiHost: lake.url, useProjectHostname: false, useCdn: false, token: 'lake-dev-admin' });
+    const client = createClient({ projectId: 'local', dataset: 'production', apiVersion: '2025-02-19', apiHost: lake.url, useProjectHostname: false, useCdn: false, token: 'bench-admin-token' });
     const latencies: number[] = [];
     const publishToLive: number[] = [];
     const builds: number[] = [];

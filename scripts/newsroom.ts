@@ -1,7 +1,8 @@
 /**
  * `npm run newsroom`: the newsroom on this machine, offline. Starts the lake (the local Sanity-compatible API) over
  * HTTPS + HTTP/2, seeds it from content/ when its dataset is empty, builds the Sanity Studio against it (cached in
- * .sanity/dist while its sources are unchanged), serves the Studio, and prints the URLs and the development tokens.
+ * .sanity/dist while its sources are unchanged), serves the Studio, and prints the URLs, the lake's tokens (generated
+ * once per data folder) and one-time sign-in links.
  * `startNewsroom()` does the same for other scripts and tests and returns the URLs and a `close()`. `--help` lists
  * the options.
  */
@@ -14,8 +15,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_DEV_TOKENS, startLake, type RunningLake, type WebhookConfig } from './lake/server.ts';
+import { startLake, tokenForRole, type Role, type RunningLake, type WebhookConfig } from './lake/server.ts';
 import { startRebuildService, type RebuildService } from './rebuild/service.ts';
+import { corsOriginsFrom } from './lake/origins.ts';
+import { SignInCodes } from './lib/sign-in-codes.ts';
 import { resolveStatic } from './lib/static-files.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -35,17 +38,16 @@ export const STUDIO_API_HOST_PLACEHOLDER = 'https://lake-api-host-placeholder.lo
 const STUDIO_CACHE_DIR = path.join(ROOT, '.sanity', 'dist');
 const STUDIO_CACHE_STAMP = path.join(ROOT, '.sanity', 'dist.json');
 
-/** The development tokens by role (the lake's defaults), printed for people and used by tests. */
-export const NEWSROOM_TOKENS = {
-  administrator: tokenFor('administrator'),
-  editor: tokenFor('editor'),
-  viewer: tokenFor('viewer'),
-} as const;
+/** The lake's token for each role (generated once per data folder, kept in `<data>/tokens.json`). */
+export type NewsroomTokens = Readonly<Record<Role, string>>;
 
-function tokenFor(role: 'administrator' | 'editor' | 'viewer'): string {
-  const token = Object.entries(DEFAULT_DEV_TOKENS).find(([, grant]) => grant.role === role)?.[0];
-  if (token === undefined) throw new Error(`lake: no development token has the ${role} role`);
-  return token;
+function tokensByRole(lake: RunningLake): NewsroomTokens {
+  const pick = (role: Role): string => {
+    const token = tokenForRole(lake.tokens, role);
+    if (token === undefined) throw new Error(`newsroom: ${lake.tokensFile ?? 'the lake'} has no token with the ${role} role; delete the file to have new tokens generated`);
+    return token;
+  };
+  return { administrator: pick('administrator'), editor: pick('editor'), viewer: pick('viewer') };
 }
 
 /** Options of `startNewsroom`; every one has a default suited to `npm run newsroom`. */
@@ -72,6 +74,10 @@ export interface NewsroomOptions {
   log?: (line: string) => void;
   /** Receives the lake's request log; dropped when absent. */
   lakeLog?: (line: string) => void;
+  /** Browser origins the lake answers besides the Studio's (CORS with credentials). */
+  corsOrigins?: string[];
+  /** Told when a sign-in link was used (each works once), e.g. to print a new one. */
+  onSignIn?: (role: Role) => void;
 }
 
 /** The running newsroom: what to open, what to give tools, and how to stop it. */
@@ -91,7 +97,10 @@ export interface RunningNewsroom {
   };
   /** The rebuild service, when the site runs. */
   service?: RebuildService;
-  tokens: typeof NEWSROOM_TOKENS;
+  /** The lake's tokens by role: for tools and tests, and printed in the newsroom's own terminal; never logged. */
+  tokens: NewsroomTokens;
+  /** A new sign-in link for `role`: opens the Studio signed in, once (the token is not in the link). */
+  signInLink(role: Role): string;
   /** How the Studio build was obtained, and how long it took. */
   studioBuild: { cached: boolean; ms: number };
   /** Documents imported from content/, or undefined when the dataset already had content. */
@@ -123,15 +132,26 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
       port: options.lakePort ?? 3333,
       tls: true,
       webhooks: [...siteHook, ...(options.webhooks ?? [])],
+      corsOrigins: options.corsOrigins ?? [],
       ...(options.lakeLog === undefined ? {} : { log: options.lakeLog }),
     });
     closers.push(() => lake.close());
     const shownDir = dataDir.startsWith(ROOT + path.sep) ? path.relative(ROOT, dataDir) : dataDir;
     log(`lake: ${lake.url} (plain HTTP for tools: ${lake.httpUrl}), data in ${shownDir}`);
-    const seeded = options.seed === false ? undefined : await seedIfEmpty(lake.httpUrl, { projectId, dataset, log });
+    const tokens = tokensByRole(lake);
+    const seeded = options.seed === false ? undefined : await seedIfEmpty(lake.httpUrl, { projectId, dataset, token: tokens.editor, log });
     const build = await buildStudio({ projectId, dataset, force: options.rebuildStudio === true, log });
-    const studio = await serveStudio(build.dir, { host, port: options.studioPort ?? 3334, projectId, apiHost: lake.url });
+    const studio = await serveStudio(build.dir, {
+      host,
+      port: options.studioPort ?? 3334,
+      projectId,
+      apiHost: lake.url,
+      tokens,
+      ...(options.onSignIn === undefined ? {} : { onSignIn: options.onSignIn }),
+    });
     closers.push(studio.close);
+    // The lake answers browsers from the Studio's origin only (and from origins LAKE_CORS_ORIGINS lists).
+    for (const origin of studioOrigins(studio.url)) lake.allowOrigin(origin);
     let service: RebuildService | undefined;
     if (sitePort !== undefined) {
       service = await startRebuildService(
@@ -156,7 +176,8 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
       dataset,
       urls: { studio: studio.url, api: lake.url, apiHttp: lake.httpUrl, ...(service ? { site: service.url } : {}) },
       ...(service ? { service } : {}),
-      tokens: NEWSROOM_TOKENS,
+      tokens,
+      signInLink: (role) => studio.signInLink(role),
       studioBuild: { cached: build.cached, ms: build.ms },
       seeded,
       close: closeAll,
@@ -171,11 +192,11 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
  * Imports content/ with scripts/import.ts when the dataset holds none of its document types; returns how many
  * documents that wrote, or undefined when there was content already.
  */
-export async function seedIfEmpty(apiHttpUrl: string, options: { projectId: string; dataset: string; log: (line: string) => void }): Promise<number | undefined> {
+export async function seedIfEmpty(apiHttpUrl: string, options: { projectId: string; dataset: string; token: string; log: (line: string) => void }): Promise<number | undefined> {
   const count = async (): Promise<number> => {
     const query = encodeURIComponent('count(*[_type in ["story", "section", "tag", "author"]])');
     const response = await fetch(`${apiHttpUrl}/v2025-02-19/data/query/${options.dataset}?query=${query}&perspective=raw`, {
-      headers: { authorization: `Bearer ${NEWSROOM_TOKENS.editor}`, 'x-sanity-project-id': options.projectId },
+      headers: { authorization: `Bearer ${options.token}`, 'x-sanity-project-id': options.projectId },
     });
     if (!response.ok) throw new Error(`newsroom: could not count documents in the lake (${response.status}: ${await response.text()})`);
     return ((await response.json()) as { result: number }).result;
@@ -184,7 +205,7 @@ export async function seedIfEmpty(apiHttpUrl: string, options: { projectId: stri
   options.log('seed: the dataset is empty; importing content/ with scripts/import.ts');
   const started = performance.now();
   const result = await run(NODE, [path.join(ROOT, 'scripts', 'import.ts'), '--dataset', options.dataset, '--api-host', apiHttpUrl], {
-    SANITY_TOKEN: NEWSROOM_TOKENS.editor,
+    SANITY_TOKEN: options.token,
     SANITY_PROJECT_ID: options.projectId,
   });
   if (!result.ok) throw new Error(`newsroom: importing content/ failed (${result.exit}):\n${result.output.trim()}`);
@@ -251,28 +272,54 @@ async function listFiles(dir: string): Promise<string[]> {
   return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
 }
 
+/** Options of `serveStudio`. */
+export interface StudioServerOptions {
+  host: string;
+  port: number;
+  projectId: string;
+  apiHost: string;
+  /** The tokens sign-in links hand over, by role. */
+  tokens: NewsroomTokens;
+  /** Told when a sign-in link was used. */
+  onSignIn?: (role: Role) => void;
+}
+
+/** A running Studio server. */
+export interface StudioServer {
+  url: string;
+  server: Server;
+  /** A new one-time sign-in link for `role`. */
+  signInLink(role: Role): string;
+  close(): Promise<void>;
+}
+
 /**
  * Serves a built Studio: files as they are (the API host placeholder replaced by `apiHost` in text files), any
- * other path gets index.html (the Studio routes in the browser), and `/__newsroom/sign-in?role=editor` stores that
- * role's development token where the Studio reads it, then opens the Studio.
+ * other path gets index.html (the Studio routes in the browser), and `/__newsroom/sign-in?code=<one-time code>`
+ * stores the code's role's token where the Studio reads it, then opens the Studio; the code then stops working.
  */
-export async function serveStudio(dir: string, options: { host: string; port: number; projectId: string; apiHost: string }): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+export async function serveStudio(dir: string, options: StudioServerOptions): Promise<StudioServer> {
   const root = path.resolve(dir);
-  const server = createServer((req, res) => {
-    handleStudio(root, options, req, res).catch((error: unknown) => {
+  const codes = new SignInCodes<Role>();
+  // Slow or silent connections are closed, as on every server of the newsroom.
+  const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
+    handleStudio(root, options, codes, req, res).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(`newsroom: could not serve ${req.url ?? '/'}: ${error instanceof Error ? error.message : String(error)}\n`);
     });
   });
+  server.setTimeout(60_000);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) => reject(new Error(`newsroom: cannot serve the Studio on ${options.host}:${options.port}: ${error.message}`)));
     server.listen(options.port, options.host, resolve);
   });
   const { port } = server.address() as AddressInfo;
   const loopback = options.host === '127.0.0.1' || options.host === '::1' || options.host === 'localhost';
+  const url = `http://${loopback ? 'localhost' : options.host}:${port}/`;
   return {
-    url: `http://${loopback ? 'localhost' : options.host}:${port}/`,
+    url,
     server,
+    signInLink: (role) => `${url}__newsroom/sign-in?code=${codes.issue(role)}`,
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());
@@ -295,14 +342,20 @@ const STUDIO_TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-async function handleStudio(root: string, options: { projectId: string; apiHost: string }, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** The origins a browser may show the Studio under: its URL, and on loopback the same port under 127.0.0.1. */
+function studioOrigins(studioUrl: string): string[] {
+  const url = new URL(studioUrl);
+  return url.hostname === 'localhost' ? [url.origin, `${url.protocol}//127.0.0.1:${url.port}`] : [url.origin];
+}
+
+async function handleStudio(root: string, options: StudioServerOptions, codes: SignInCodes<Role>, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' }).end();
     return;
   }
   const url = new URL(req.url ?? '/', 'http://studio.invalid');
   if (url.pathname === '/__newsroom/sign-in') {
-    signIn(url, options.projectId, res);
+    signIn(url, options, codes, res);
     return;
   }
   const file = (await resolveStatic(root, url.pathname)) ?? path.join(root, 'index.html');
@@ -316,16 +369,18 @@ async function handleStudio(root: string, options: { projectId: string; apiHost:
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-function signIn(url: URL, projectId: string, res: ServerResponse): void {
-  const role = url.searchParams.get('role') ?? 'editor';
-  const token = role === 'administrator' || role === 'editor' || role === 'viewer' ? NEWSROOM_TOKENS[role] : undefined;
-  if (token === undefined) {
-    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end(`Unknown role ${JSON.stringify(role)}: use administrator, editor or viewer\n`);
+function signIn(url: URL, options: StudioServerOptions, codes: SignInCodes<Role>, res: ServerResponse): void {
+  const role = codes.redeem(url.searchParams.get('code') ?? '');
+  if (role === undefined) {
+    res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+    res.end('This sign-in link was already used, or is not one the newsroom made: each link works once. Use the new link the newsroom printed in its terminal (or restart `npm run newsroom`).\n');
     return;
   }
-  const key = JSON.stringify(`__studio_auth_token_${projectId}`);
-  const value = JSON.stringify(JSON.stringify({ token }));
-  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+  const key = JSON.stringify(`__studio_auth_token_${options.projectId}`);
+  const value = JSON.stringify(JSON.stringify({ token: options.tokens[role] }));
+  options.onSignIn?.(role);
+  // Never cached, never sent on as a referrer: this page is the only place the token travels.
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
   res.end(`<!doctype html><meta charset="utf-8"><title>Signing in</title><p>Signing in as ${role}…</p><script>localStorage.setItem(${key}, ${value}); location.replace('/');</script>\n`);
 }
 
@@ -358,7 +413,11 @@ the rebuild service, which the lake's webhook rebuilds on every publish.
   --data <dir>        the lake's data folder (default .lake)
   --no-seed           do not import content/ into an empty dataset
   --rebuild-studio    build the Studio even if the cached build is current
-  --help              show this help`;
+  --help              show this help
+
+The lake's tokens are made once per data folder (<data>/tokens.json, readable by you only) and printed at start,
+with one-time sign-in links for the Studio. The lake answers browsers from the Studio's origin only; set
+LAKE_CORS_ORIGINS (comma-separated origins) to allow more.`;
 
 async function main(): Promise<void> {
   let values;
@@ -392,6 +451,7 @@ async function main(): Promise<void> {
   const lakePort = port('port', values.port);
   const studioPort = port('studio-port', values['studio-port']);
   const sitePort = port('site-port', values['site-port']);
+  const corsOrigins = corsOriginsFrom('LAKE_CORS_ORIGINS', process.env['LAKE_CORS_ORIGINS'], problems);
   if (problems.length > 0) {
     console.error(`newsroom: cannot start:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
     process.exitCode = 2;
@@ -400,7 +460,18 @@ async function main(): Promise<void> {
   const started = performance.now();
   let newsroom: RunningNewsroom;
   try {
-    newsroom = await startNewsroom({ lakePort, studioPort, sitePort, dataDir: values.data, seed: !values['no-seed'], rebuildStudio: values['rebuild-studio'], log: (line) => console.log(line) });
+    newsroom = await startNewsroom({
+      lakePort,
+      studioPort,
+      sitePort,
+      corsOrigins,
+      dataDir: values.data,
+      seed: !values['no-seed'],
+      rebuildStudio: values['rebuild-studio'],
+      log: (line) => console.log(line),
+      // Each link works once; the next one is printed here, in the editor's own terminal.
+      onSignIn: (role) => console.log(`newsroom: the ${role} sign-in link was used; a new one: ${newsroom.signInLink(role)}`),
+    });
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));
     process.exitCode = 1;
@@ -412,10 +483,13 @@ async function main(): Promise<void> {
 Newsroom ready in ${seconds(performance.now() - started)} (Studio ${newsroom.studioBuild.cached ? 'from cache' : `built in ${seconds(newsroom.studioBuild.ms)}`}).
   Studio        ${urls.studio}
   Site          ${urls.site ?? '(not started)'}   (rebuilt on every publish; status at ${urls.site ?? ''}/status)
-  Sign in as    ${urls.studio}__newsroom/sign-in?role=editor   (or role=viewer, role=administrator)
+  Sign in       ${newsroom.signInLink('editor')}   (editor; each link works once)
+                ${newsroom.signInLink('viewer')}   (viewer)
+                ${newsroom.signInLink('administrator')}   (administrator)
   API           ${urls.api}   (the Studio calls ${studioHost})
   API for tools ${urls.apiHttp}   (SANITY_API_HOST; no certificate to trust)
   Tokens        ${tokens.editor} (editor), ${tokens.viewer} (viewer), ${tokens.administrator} (administrator)
+                (made for this data folder; kept in ${path.join(values.data, 'tokens.json')}, readable by you only)
   Certificate   self-signed: open ${studioHost}/ once in your browser and accept it, or the Studio cannot reach the API.
 Ctrl-C stops everything.`);
   let stopping = false;

@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, type SanityClient } from '@sanity/client';
-import { DEFAULT_DEV_TOKENS, startLake, type RunningLake } from '../../scripts/lake/server.ts';
+import { startLake, type RunningLake } from '../../scripts/lake/server.ts';
 import type { ServiceStatus } from '../../scripts/rebuild/service.ts';
 
 /** The project root, where `scripts/` lives. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** The lake's development admin token (see scripts/lake/auth.ts). */
-export const ADMIN_TOKEN = Object.keys(DEFAULT_DEV_TOKENS).find((t) => DEFAULT_DEV_TOKENS[t]?.role === 'administrator') ?? 'lake-dev-admin';
+/** The administrator token the test lakes are given explicitly (the lake's own are random per data folder). */
+export const ADMIN_TOKEN = 'e2e-rebuild-admin-token';
+const TOKENS = { [ADMIN_TOKEN]: { role: 'administrator', name: 'E2E Admin' } } as const;
 /** The webhook secret the lake signs with and the service checks. */
 export const SECRET = 'e2e-rebuild-webhook-secret';
 /** The document types whose changes the site shows; the webhook fires only for them, as a real project's would. */
@@ -156,7 +157,7 @@ export async function startRebuildStack(options: { env?: Record<string, string> 
   const tmp = await mkdtemp(path.join(tmpdir(), 'rebuild-e2e-'));
   const dataFile = path.join(tmp, 'data.ndjson');
   // Import into a lake without webhooks: nothing listens yet, and undeliverable hooks would retry for seconds.
-  const seed = await startLake({ dataFile });
+  const seed = await startLake({ dataFile, tokens: TOKENS });
   const imported = runScript('scripts/import.ts', ['--api-host', seed.url, '--content', path.join(ROOT, 'content'), '--public', path.join(ROOT, 'public')], { ...cleanEnv(), SANITY_TOKEN: ADMIN_TOKEN });
   const { code } = await imported.exited;
   await seed.close();
@@ -168,6 +169,7 @@ export async function startRebuildStack(options: { env?: Record<string, string> 
   const port = await freePort();
   const lake = await startLake({
     dataFile,
+    tokens: TOKENS,
     webhooks: [{ name: 'rebuild', url: `http://127.0.0.1:${port}/hooks/sanity`, filter: WEBHOOK_FILTER, projection: '{_id, _type, "slug": slug.current}', secret: SECRET }],
     webhookRetryDelaysMs: [200, 500],
   });

@@ -32,7 +32,8 @@ function isLocal(url: string): boolean {
   return host === 'localhost' || host.endsWith('.localhost') || host === '127.0.0.1' || host === '[::1]';
 }
 
-async function blockRemote(context: BrowserContext): Promise<void> {
+/** Blocks every request to a host other than this machine in `context`. */
+export async function blockRemote(context: BrowserContext): Promise<void> {
   await context.route(
     (url) => !isLocal(url.toString()),
     (route) => route.abort('blockedbyclient'),

@@ -2,7 +2,7 @@ import type { SanityClient } from '@sanity/client';
 import type { Page } from '@playwright/test';
 import sharp from 'sharp';
 import { messages } from '../../schemas/validation.ts';
-import { expect, test } from './fixtures.ts';
+import { blockRemote, expect, test } from './fixtures.ts';
 
 // Editors in the real Sanity Studio (sanity 6.8, this project's config and schemas) against the lake: the Studio
 // built once and served locally, the lake over HTTPS + HTTP/2, Debian's Chromium, nothing from the network.
@@ -283,4 +283,42 @@ test('a viewer can read but not publish: the Studio says so, and the API refuses
   expect(response.status).toBe(403);
   expect(await response.json()).toMatchObject({ error: { items: [{ error: { type: 'insufficientPermissionsError', permission: 'update' } }] } });
   expect(await sanity.getDocument(`drafts.${id}`)).toBeDefined();
+});
+
+test('the sign-in link the newsroom prints opens the Studio signed in, once; a page elsewhere cannot use the API', async ({ browser, newsroom, sanity, snap }) => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 1000 } });
+  try {
+    await blockRemote(context);
+    const link = newsroom.signInLink('editor');
+    expect(link).not.toContain(newsroom.tokens.editor);
+    const page = await context.newPage();
+    await page.goto(link);
+    await page.goto(new URL('structure/stories;all-stories', newsroom.urls.studio).toString());
+    await expect(page.getByRole('listbox', { name: 'All stories' }).getByRole('option').first()).toBeVisible({ timeout: 30_000 });
+    await snap(page, 'signed-in-by-link');
+    const again = await context.newPage();
+    const response = await again.goto(link);
+    expect(response?.status()).toBe(403);
+    expect(await again.content()).not.toContain(newsroom.tokens.editor);
+
+    // A page from another origin, with the editor's token in hand, is refused by the lake (CORS and 403).
+    const elsewhere = await context.newPage();
+    await elsewhere.route('http://localhost:9/', (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>elsewhere</title>' }));
+    await elsewhere.goto('http://localhost:9/');
+    const outcome = await elsewhere.evaluate(
+      async ([api, token]) => {
+        try {
+          const res = await fetch(`${api}/v2025-02-19/data/mutate/production`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ mutations: [{ create: { _id: 'planted-by-page', _type: 'story' } }] }) });
+          return `status ${res.status}`;
+        } catch (error) {
+          return `blocked: ${String(error)}`;
+        }
+      },
+      [newsroom.urls.api.replace('://', `://${newsroom.projectId}.`), newsroom.tokens.editor] as const,
+    );
+    expect(outcome).toMatch(/^blocked/);
+  } finally {
+    await context.close();
+  }
+  expect(await sanity.getDocument('planted-by-page')).toBeUndefined();
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { requireAuthenticated, requireWriter } from './auth.ts';
-import { runTransaction } from './endpoints.ts';
+import { runTransaction, writableDataset } from './endpoints.ts';
 import { apiError, dataError } from './errors.ts';
 import { corsHeaders, headerValue, readBytes, sendJson, type LakeCall, type LakeContext, type LakeRequest, type LakeResponse } from './http.ts';
 import { randomId } from './ids.ts';
@@ -117,7 +117,7 @@ export async function routeAssets(call: LakeCall): Promise<number> {
     id = `file-${sha1}-${extension}`;
     path = `files/${call.projectId}/${datasetName}/${sha1}.${extension}`;
   }
-  const store = await call.ctx.datasets.create(datasetName);
+  const store = await writableDataset(call, datasetName, false);
   const directory = call.ctx.datasets.assetDirectory(datasetName);
   await writeDurably(join(directory, `${sha1}.${extension}`), bytes);
   // Sanity keeps one asset per content hash: uploading the same bytes again answers the existing document.
@@ -149,9 +149,10 @@ export async function routeAssets(call: LakeCall): Promise<number> {
 }
 
 async function writeDurably(file: string, bytes: Buffer): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
+  // Uploads are the newsroom's unpublished material too: owner-only, like the data files.
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const temp = `${file}.tmp-${process.pid}-${randomId(8)}`;
-  const handle = await open(temp, 'w');
+  const handle = await open(temp, 'w', 0o600);
   try {
     await handle.writeFile(bytes);
     await handle.sync();
@@ -198,6 +199,10 @@ export async function serveAsset(
   res.writeHead(200, {
     ...corsHeaders(req),
     ...headers,
+    // Uploads are served from the API's own origin: an SVG (or anything a browser renders) must not run scripts
+    // there, nor be sniffed into a type that would.
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
+    'x-content-type-options': 'nosniff',
     'content-type': contentType,
     'content-length': String(bytes.length),
     'cache-control': 'public, max-age=31536000, immutable',

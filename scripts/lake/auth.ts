@@ -10,13 +10,6 @@ export interface TokenGrant {
   name?: string;
 }
 
-/** Tokens the lake accepts when none are configured, for local development only (they are printed by `--help`). */
-export const DEFAULT_DEV_TOKENS: Readonly<Record<string, TokenGrant>> = {
-  'lake-dev-admin': { role: 'administrator', name: 'Local Admin' },
-  'lake-dev-editor': { role: 'editor', name: 'Local Editor' },
-  'lake-dev-viewer': { role: 'viewer', name: 'Local Viewer' },
-};
-
 /** Who sent a request: anonymous (no token), or a known token's grant. */
 export interface Caller {
   role: Role | undefined;

@@ -54,9 +54,9 @@ try {
   await writeFile(dataFile, [...Array.from({ length: docCount }, (_, index) => story(index)), ...sections].map((doc) => `${JSON.stringify(doc)}\n`).join(''));
   const size = (await stat(dataFile)).size;
   let started = performance.now();
-  const lake = await startLake({ dataFile });
+  const lake = await startLake({ dataFile, tokens: { 'bench-editor-token': { role: 'editor' } } });
   console.log(`start-up with ${docCount} documents (${(size / 1024 / 1024).toFixed(1)} MiB): ${(performance.now() - started).toFixed(0)} ms`);
-  const client = createClient({ projectId: 'local', dataset: 'production', apiVersion: '2025-02-19', apiHost: lake.url, useProjectHostname: false, useCdn: false, token: 'lake-dev-editor' });
+  const client = createClient({ projectId: 'local', dataset: 'production', apiVersion: '2025-02-19', apiHost: lake.url, useProjectHostname: false, useCdn: false, token: 'bench-editor-token' });
 
   const patches: number[] = [];
   for (let index = 0; index < writeCount; index += 1) {

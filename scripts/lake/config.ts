@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_DEV_TOKENS, type TokenGrant } from './auth.ts';
+import { corsOriginsFrom, isLoopbackBind } from './origins.ts';
 import type { LakeOptions } from './server.ts';
+import type { Role } from './auth.ts';
+import { parseJson, ROLES, tokensFrom, type Tokens } from './tokens.ts';
 import type { WebhookConfig } from './webhooks.ts';
 
 /** Port the CLI listens on when neither `--port` nor `LAKE_PORT` says otherwise. */
@@ -9,7 +11,7 @@ export const DEFAULT_PORT = 3333;
 export const DEFAULT_DATA_FILE = '.lake/data.ndjson';
 
 /** `npm run lake -- --help`. */
-export const LAKE_HELP = `Usage: node scripts/lake.ts [--port ${DEFAULT_PORT}] [--host 127.0.0.1] [--data ${DEFAULT_DATA_FILE}] [--help]
+export const LAKE_HELP = `Usage: node scripts/lake.ts [--port ${DEFAULT_PORT}] [--host 127.0.0.1] [--data ${DEFAULT_DATA_FILE}] [--cors-origin <origin>] [--token <role>] [--help]
 
 Runs a local Sanity-compatible HTTP API ("the lake") for development and tests: query, doc, mutate, actions,
 listen and export, asset uploads and image URLs with Sanity's transform parameters, and what the Sanity Studio
@@ -20,42 +22,48 @@ Point @sanity/client at it:
 
 Options (flags win over environment variables):
   --port, LAKE_PORT        TCP port, 0 picks a free one (default ${DEFAULT_PORT})
-  --host, LAKE_HOST        interface to bind (default 127.0.0.1)
+  --host, LAKE_HOST        interface to bind (default 127.0.0.1); any other than loopback needs LAKE_TOKENS
   --data, LAKE_DATA        NDJSON file of the "production" dataset; a Sanity export's data.ndjson loads as is.
                            Other datasets live beside it: data.ndjson -> data.<dataset>.ndjson (default ${DEFAULT_DATA_FILE})
+  --cors-origin, LAKE_CORS_ORIGINS
+                           browser origins allowed to call the API with a token, comma-separated (the flag may
+                           repeat), e.g. http://localhost:3334; pages from any other origin cannot send tokens or
+                           writes and get no CORS headers (Node tools send no Origin and are not affected)
   LAKE_TOKENS              JSON object of accepted bearer tokens, e.g. {"s3cret": {"role": "editor", "name": "CI"}}
                            roles: administrator (datasets too), editor (writes), viewer (reads drafts, no writes)
   LAKE_WEBHOOKS            JSON array of webhooks: [{"name": "rebuild", "url": "http://127.0.0.1:8787/hook",
                            "filter": "_type == 'story'", "projection": "{_id, _type, slug}", "secret": "...",
                            "on": ["create", "update", "delete"], "includeDrafts": false, "dataset": "production"}]
 
-Without LAKE_TOKENS these development tokens are accepted:
-${Object.entries(DEFAULT_DEV_TOKENS)
-  .map(([token, grant]) => `  ${token.padEnd(18)} ${grant.role}`)
-  .join('\n')}
+Without LAKE_TOKENS the lake makes one random token per role on its first start and keeps them in tokens.json in
+the data folder (readable by you only; default .lake/tokens.json); \`npm run newsroom\` prints them. For a tool:
+  SANITY_TOKEN=$(npm run -s lake -- --token editor)     # prints the editor's token (administrator, viewer)
+Only loopback names (localhost, *.localhost, 127.0.0.1, [::1]) are answered on a loopback bind.
 Reading published documents needs no token; drafts, the drafts/raw perspectives and every write need one.
 
-Datasets: "production" always exists (an empty data file is created). Any other dataset exists once a mutation
-writes to it (or PUT /v1/datasets/<name> with an administrator token creates it); until then reading it answers 404,
-as Sanity answers for a missing dataset. Writes are appended to <file>.journal and fsynced before the response; the
+Datasets: "production" always exists (an empty data file is created). Another dataset is created by an
+administrator (PUT /v1/datasets/<name>, or a first write into it); an editor writing into a dataset that does not
+exist gets 403, and reading it answers 404, as Sanity answers for a missing dataset. Writes are appended to <file>.journal and fsynced before the response; the
 NDJSON file is rewritten (sorted by _id) after a second without writes, every 1000 transactions and on exit.`;
 
 /** The CLI's reading of its flags and environment: options for `startLake`, or every problem found. */
 export type LakeCliConfig =
   | { kind: 'help' }
+  | { kind: 'token'; role: Role; dataFile: string }
   | { kind: 'errors'; errors: string[] }
-  | { kind: 'ok'; options: LakeOptions & { port: number; host: string } };
+  | { kind: 'ok'; options: LakeOptions & { port: number; host: string; corsOrigins: string[] } };
 
 /**
- * Reads `--port/--host/--data` and `LAKE_PORT`, `LAKE_HOST`, `LAKE_DATA`, `LAKE_TOKENS`, `LAKE_WEBHOOKS`, validating
+ * Reads `--port/--host/--data/--cors-origin/--token` and `LAKE_PORT`, `LAKE_HOST`, `LAKE_DATA`, `LAKE_CORS_ORIGINS`,
+ * `LAKE_TOKENS`, `LAKE_WEBHOOKS`, validating
  * each once and reporting every bad value (name, what was received, what was expected), not just the first.
  */
 export function lakeConfigFrom(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): LakeCliConfig {
-  let values: { port?: string | undefined; host?: string | undefined; data?: string | undefined; help?: boolean | undefined };
+  let values: { port?: string | undefined; host?: string | undefined; data?: string | undefined; 'cors-origin'?: string[] | undefined; token?: string | undefined; help?: boolean | undefined };
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, 'cors-origin': { type: 'string', multiple: true }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
       allowPositionals: false,
     }));
@@ -68,10 +76,20 @@ export function lakeConfigFrom(argv: readonly string[], env: Readonly<Record<str
   const host = values.host ?? nonEmpty(env['LAKE_HOST']) ?? '127.0.0.1';
   const dataFile = values.data ?? nonEmpty(env['LAKE_DATA']) ?? DEFAULT_DATA_FILE;
   if (dataFile.trim() === '') errors.push('--data: expected a file path, received an empty string');
-  const tokens = tokensFrom(env['LAKE_TOKENS'], errors);
+  const tokens = lakeTokensFrom(env['LAKE_TOKENS'], errors);
   const webhooks = webhooksFrom(env['LAKE_WEBHOOKS'], errors);
+  const corsOrigins =
+    values['cors-origin'] !== undefined ? values['cors-origin'].flatMap((raw) => corsOriginsFrom('--cors-origin', raw, errors)) : corsOriginsFrom('LAKE_CORS_ORIGINS', env['LAKE_CORS_ORIGINS'], errors);
+  if (!isLoopbackBind(host) && nonEmpty(env['LAKE_TOKENS']) === undefined && values.token === undefined) {
+    errors.push(`--host ${host}: binding beyond loopback exposes the API to the network, so the generated tokens are not used there; set LAKE_TOKENS to tokens of your own (e.g. LAKE_TOKENS='{"<a long random string>": {"role": "editor"}}'), or bind 127.0.0.1`);
+  }
   if (errors.length > 0) return { kind: 'errors', errors };
-  return { kind: 'ok', options: { port, host, dataFile, webhooks, ...(tokens === undefined ? {} : { tokens }) } };
+  if (values.token !== undefined) {
+    const role = ROLES.find((candidate) => candidate === values.token);
+    if (role === undefined) return { kind: 'errors', errors: [`--token: expected a role, "administrator", "editor" or "viewer", received ${JSON.stringify(values.token)}`] };
+    return { kind: 'token', role, dataFile };
+  }
+  return { kind: 'ok', options: { port, host, dataFile, webhooks, corsOrigins, ...(tokens === undefined ? {} : { tokens }) } };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -88,47 +106,16 @@ function portFrom([name, raw]: [string, string | undefined], errors: string[]): 
   return port;
 }
 
-function parseJsonEnv(name: string, raw: string, errors: string[]): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch (error) {
-    errors.push(`${name}: expected JSON, could not parse ${JSON.stringify(raw.slice(0, 60))}: ${error instanceof Error ? error.message : String(error)}`);
-    return undefined;
-  }
-}
-
-const ROLES = ['administrator', 'editor', 'viewer'] as const;
-
-function tokensFrom(raw: string | undefined, errors: string[]): Record<string, TokenGrant> | undefined {
+function lakeTokensFrom(raw: string | undefined, errors: string[]): Tokens | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
-  const value = parseJsonEnv('LAKE_TOKENS', raw, errors);
-  if (value === undefined) return undefined;
-  if (!isRecord(value) || Object.keys(value).length === 0) {
-    errors.push(`LAKE_TOKENS: expected a non-empty object like {"<token>": {"role": "editor"}}, received ${short(value)}`);
-    return undefined;
-  }
-  const tokens: Record<string, TokenGrant> = {};
-  for (const [token, grant] of Object.entries(value)) {
-    const at = `LAKE_TOKENS[${JSON.stringify(token)}]`;
-    if (!/^\S+$/.test(token)) errors.push(`${at}: expected a non-empty token without spaces`);
-    if (!isRecord(grant)) {
-      errors.push(`${at}: expected {"role": "administrator" | "editor" | "viewer", "name"?: string}, received ${short(grant)}`);
-      continue;
-    }
-    const role = ROLES.find((candidate) => candidate === grant['role']);
-    if (role === undefined) errors.push(`${at}.role: expected "administrator", "editor" or "viewer", received ${short(grant['role'])}`);
-    if (grant['name'] !== undefined && typeof grant['name'] !== 'string') errors.push(`${at}.name: expected a string, received ${short(grant['name'])}`);
-    for (const key of Object.keys(grant)) if (key !== 'role' && key !== 'name') errors.push(`${at}.${key}: unknown field (expected role, name)`);
-    if (role !== undefined) tokens[token] = typeof grant['name'] === 'string' ? { role, name: grant['name'] } : { role };
-  }
-  return tokens;
+  return tokensFrom('LAKE_TOKENS', parseJson('LAKE_TOKENS', raw, errors), errors);
 }
 
 const WEBHOOK_FIELDS = ['name', 'url', 'dataset', 'filter', 'projection', 'secret', 'on', 'includeDrafts'];
 
 function webhooksFrom(raw: string | undefined, errors: string[]): WebhookConfig[] {
   if (raw === undefined || raw.trim() === '') return [];
-  const value = parseJsonEnv('LAKE_WEBHOOKS', raw, errors);
+  const value = parseJson('LAKE_WEBHOOKS', raw, errors);
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
     errors.push(`LAKE_WEBHOOKS: expected a JSON array of webhooks, received ${short(value)}`);

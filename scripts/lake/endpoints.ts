@@ -154,7 +154,7 @@ async function mutate(call: LakeCall, datasetName: string): Promise<number> {
   const dryRun = search.get('dryRun') === 'true';
   const returnIds = search.get('returnIds') === 'true';
   const returnDocuments = search.get('returnDocuments') === 'true';
-  const store = dryRun ? await call.ctx.datasets.require(datasetName) : await call.ctx.datasets.create(datasetName);
+  const store = await writableDataset(call, datasetName, dryRun);
   const prepared = await runTransaction(call, store, body['mutations'], {
     transactionId,
     dryRun,
@@ -173,6 +173,21 @@ async function mutate(call: LakeCall, datasetName: string): Promise<number> {
         })
       : [];
   return sendJson(call.req, call.res, 200, { transactionId: prepared.transactionId, results });
+}
+
+/**
+ * The dataset a write goes to. One that does not exist is created for an administrator only (Sanity requires the
+ * administrator role to create a dataset); anyone else gets 403, and a dry run 404.
+ */
+export async function writableDataset(call: LakeCall, name: string, dryRun: boolean): Promise<DatasetStore> {
+  const existing = await call.ctx.datasets.find(name);
+  if (existing !== undefined) return existing;
+  if (dryRun) return call.ctx.datasets.require(name);
+  requireAuthenticated(call.caller, `Creating dataset "${name}"`);
+  if (call.caller.role !== 'administrator') {
+    throw apiError(403, `Dataset "${name}" does not exist, and creating a dataset requires the administrator role; the token of "${call.caller.name}" has the ${call.caller.role ?? 'no'} role. Write to an existing dataset, or have an administrator create it (PUT /v1/datasets/${name})`);
+  }
+  return call.ctx.datasets.create(name);
 }
 
 /**
@@ -227,7 +242,7 @@ async function actions(call: LakeCall, datasetName: string): Promise<number> {
   for (const action of Array.isArray(list) ? list : []) requireWriter(call.caller, permissionForAction(action));
   const transactionId = transactionIdFrom(body['transactionId'] ?? undefined);
   const dryRun = body['dryRun'] === true || call.search.get('dryRun') === 'true';
-  const store = dryRun ? await call.ctx.datasets.require(datasetName) : await call.ctx.datasets.create(datasetName);
+  const store = await writableDataset(call, datasetName, dryRun);
   const prepared = await commitTransaction(call, store, { transactionId, dryRun, autoGenerateArrayKeys: false }, (options) => prepareActions(store, list, options));
   return sendJson(call.req, call.res, 200, { transactionId: prepared.transactionId });
 }

@@ -4,6 +4,7 @@ import type { Datasets } from './datasets.ts';
 import { apiError, dataError, LakeError, messageOf } from './errors.ts';
 import { routeAssets, serveAsset } from './assets.ts';
 import { routeData, routeDatasets } from './endpoints.ts';
+import { isLoopbackHostHeader } from './origins.ts';
 import { routeEmpty, routeProject, routeUsers, type KeyValueStore } from './studio-api.ts';
 import type { ListenHub } from './listen.ts';
 import type { WebhookDispatcher } from './webhooks.ts';
@@ -46,6 +47,10 @@ export interface LakeContext {
   publicUrl: string | undefined;
   /** Per-user Studio preferences (`/users/me/keyvalue`). */
   keyValues: KeyValueStore;
+  /** Browser origins answered with CORS and allowed to send tokens and writes (e.g. the Studio's `http://localhost:3334`). */
+  corsOrigins: Set<string>;
+  /** On a loopback bind: refuse requests whose Host is not a loopback name (DNS rebinding). */
+  loopbackHostsOnly: boolean;
 }
 
 /** One request, parsed: who sent it, to which API version, with which search parameters. */
@@ -82,6 +87,8 @@ async function handle(ctx: LakeContext, req: LakeRequest, res: LakeResponse): Pr
   const url = new URL(req.url ?? '/', 'http://lake.invalid');
   let status: number;
   try {
+    checkHost(ctx, req);
+    checkOrigin(ctx, req, method);
     if (method === 'OPTIONS') {
       status = 204;
       res.writeHead(204, { ...corsHeaders(req), 'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS', 'access-control-allow-headers': String(req.headers['access-control-request-headers'] ?? 'authorization, content-type'), 'access-control-max-age': '600' });
@@ -163,10 +170,40 @@ export function headerValue(value: string | string[] | undefined): string | unde
   return first === undefined || first === '' ? undefined : first;
 }
 
-/** CORS for browser clients (the Studio, previews): the caller's origin is echoed and may send credentials. */
+/** The CORS headers decided for each request by `checkOrigin`, which every response of that request carries. */
+const corsByRequest = new WeakMap<LakeRequest, OutgoingHttpHeaders>();
+
+/** CORS headers for a response, as `checkOrigin` decided them for its request (none for an origin not allowed). */
 export function corsHeaders(req: LakeRequest): OutgoingHttpHeaders {
+  return corsByRequest.get(req) ?? { vary: 'Origin' };
+}
+
+/**
+ * Decides a request's CORS answer before it is routed, as hosted Sanity does: without an Origin (Node clients,
+ * navigations) `*` and no credentials; a listed origin is echoed and may send credentials; any other origin, `null`
+ * included, gets no CORS headers, and 403 if it sends a token, a preflight or anything but GET and HEAD.
+ */
+function checkOrigin(ctx: LakeContext, req: LakeRequest, method: string): void {
   const origin = headerValue(req.headers.origin);
-  return origin === undefined ? { 'access-control-allow-origin': '*' } : { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', vary: 'Origin' };
+  if (origin === undefined) {
+    corsByRequest.set(req, { 'access-control-allow-origin': '*' });
+  } else if (ctx.corsOrigins.has(origin)) {
+    corsByRequest.set(req, { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', vary: 'Origin' });
+  } else {
+    corsByRequest.set(req, { vary: 'Origin' });
+    if ((method !== 'GET' && method !== 'HEAD') || req.headers.authorization !== undefined) {
+      throw apiError(403, `CORS origin not allowed: ${origin.slice(0, 100)} may not send tokens or writes to this API; to allow it, start the lake with --cors-origin ${origin.slice(0, 100)} (or LAKE_CORS_ORIGINS)`);
+    }
+  }
+}
+
+/** On a loopback bind, refuses a Host that is not a loopback name: a DNS-rebinding page sends its own domain. */
+function checkHost(ctx: LakeContext, req: LakeRequest): void {
+  if (!ctx.loopbackHostsOnly) return;
+  const host = headerValue(req.headers[':authority']) ?? headerValue(req.headers.host);
+  // Browsers always send a Host; a client without one is not a web page.
+  if (host === undefined || isLoopbackHostHeader(host)) return;
+  throw apiError(403, `Host "${host.slice(0, 100)}" not allowed: this lake listens on loopback and answers localhost, *.localhost, 127.0.0.1 and [::1] only (to serve other names, bind another interface with LAKE_TOKENS set)`);
 }
 
 /** Writes a JSON response and returns its status. */

@@ -1,35 +1,55 @@
 import { createServer } from 'node:http';
-import { createSecureServer } from 'node:http2';
+import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { devCertificate } from '../lib/tls.ts';
-import { DEFAULT_DEV_TOKENS, type TokenGrant } from './auth.ts';
 import { Datasets, PRIMARY_DATASET } from './datasets.ts';
 import { createLakeHandler, DEFAULT_BODY_LIMIT, type LakeContext, type LakeRequest, type LakeResponse } from './http.ts';
 import { ListenHub } from './listen.ts';
+import { isLoopbackBind } from './origins.ts';
 import { KeyValueStore } from './studio-api.ts';
+import { generatedTokens, type Tokens } from './tokens.ts';
 import { WebhookDispatcher, type WebhookConfig } from './webhooks.ts';
 
 export type { WebhookConfig } from './webhooks.ts';
 export type { Role, TokenGrant } from './auth.ts';
-export { DEFAULT_DEV_TOKENS } from './auth.ts';
+export { tokenForRole, type Tokens } from './tokens.ts';
+
+/** Connection time limits of every server the lake runs, in milliseconds. */
+export interface LakeTimeouts {
+  /** A connection's first byte, and each request's head, must arrive within this (slow or silent clients). */
+  headersMs: number;
+  /** A whole request, body included, must arrive within this. */
+  requestMs: number;
+  /** A connection (an HTTP/2 session too) with no traffic either way for this long is closed. */
+  idleMs: number;
+  /** An HTTP/1.1 keep-alive connection waits this long for its next request. */
+  keepAliveMs: number;
+}
+
+/** Defaults of `LakeTimeouts`; listen streams stay open through heartbeats, sent well within `idleMs`. */
+export const DEFAULT_TIMEOUTS: Readonly<LakeTimeouts> = { headersMs: 5_000, requestMs: 60_000, idleMs: 60_000, keepAliveMs: 5_000 };
 
 /** Options of `startLake`. */
 export interface LakeOptions {
   /** TCP port; 0 (the default) picks a free one. */
   port?: number;
-  /** Interface to bind; 127.0.0.1 by default. */
+  /** Interface to bind; 127.0.0.1 by default. Any other than loopback needs explicit `tokens`. */
   host?: string;
   /** NDJSON file of the `production` dataset (a Sanity export's `data.ndjson` loads as is); other datasets live beside it. */
   dataFile: string;
-  /** Accepted bearer tokens; `DEFAULT_DEV_TOKENS` when absent. */
-  tokens?: Record<string, { role: 'administrator' | 'editor' | 'viewer'; name?: string }>;
+  /** Accepted bearer tokens; when absent, random ones generated once per data folder in `<folder>/tokens.json` (0600). */
+  tokens?: Tokens;
+  /** Browser origins allowed to call the API with tokens (CORS with credentials), e.g. the Studio's; none by default. */
+  corsOrigins?: string[];
+  /** Connection time limits; `DEFAULT_TIMEOUTS` for what is not given. */
+  timeouts?: Partial<LakeTimeouts>;
   webhooks?: WebhookConfig[];
   /** Receives one line per request and per webhook delivery; silent when absent. */
   log?: (line: string) => void;
   /** Waits before each webhook retry; `[1000, 2000, 4000]` by default (tests use shorter ones). */
   webhookRetryDelaysMs?: number[];
-  /** Interval of heartbeat comments on listen streams; 15 s by default. */
+  /** Interval of heartbeat comments on listen streams; 15 s by default, at most half of `timeouts.idleMs`. */
   listenHeartbeatMs?: number;
   /** Largest request body in bytes; 10 MiB by default. */
   bodyLimit?: number;
@@ -51,6 +71,12 @@ export interface RunningLake {
   /** Plain HTTP on the same port, e.g. `http://127.0.0.1:3333`: for Node tools, which do not trust the certificate. */
   httpUrl: string;
   port: number;
+  /** The accepted tokens (the generated ones unless `tokens` was given): give them to tools, never to a log. */
+  tokens: Readonly<Tokens>;
+  /** Where the generated tokens are kept; undefined when `tokens` was given. */
+  tokensFile?: string;
+  /** Also answers `origin` (e.g. the Studio's, once its server listens) with CORS and credentials. */
+  allowOrigin(origin: string): void;
   /** With `tls`: the certificate's PEM file (give it to Node as `NODE_EXTRA_CA_CERTS` to call `url` from Node). */
   certFile?: string;
   /** Stops accepting requests, ends listen streams and webhook retries, and writes every dataset's snapshot. */
@@ -65,15 +91,23 @@ export interface LakeApp {
   handler: (req: LakeRequest, res: LakeResponse) => void;
   /** Sets the base URL written into uploaded assets' `url` (otherwise taken from each request's Host header). */
   setPublicUrl(url: string): void;
+  /** The accepted tokens. */
+  tokens: Readonly<Tokens>;
+  /** Where the generated tokens are kept; undefined when `tokens` was given. */
+  tokensFile?: string;
+  /** Also answers `origin` with CORS and credentials. */
+  allowOrigin(origin: string): void;
   /** Ends webhook retries and writes every dataset's snapshot (close the server first). */
   close(): Promise<void>;
   webhooksIdle(): Promise<void>;
 }
 
-/** Opens the data file and builds the request handler, without listening anywhere. */
-export async function createLakeApp(options: Omit<LakeOptions, 'port' | 'host'>): Promise<LakeApp> {
+/** Opens the data file and builds the request handler, without listening anywhere (`loopbackHostsOnly`, true by default: refuse other Host names). */
+export async function createLakeApp(options: Omit<LakeOptions, 'port' | 'host'> & { loopbackHostsOnly?: boolean }): Promise<LakeApp> {
   const log = options.log ?? (() => undefined);
-  const tokens: Readonly<Record<string, TokenGrant>> = options.tokens ?? DEFAULT_DEV_TOKENS;
+  const generated = options.tokens === undefined ? await generatedTokens(dirname(resolve(options.dataFile))) : undefined;
+  const tokens: Readonly<Tokens> = options.tokens ?? generated?.tokens ?? {};
+  const idleMs = options.timeouts?.idleMs ?? DEFAULT_TIMEOUTS.idleMs;
   const webhooks = new WebhookDispatcher(options.webhooks ?? [], { log, ...(options.webhookRetryDelaysMs === undefined ? {} : { retryDelaysMs: options.webhookRetryDelaysMs }) });
   const datasets = new Datasets(resolve(options.dataFile));
   // The data file's dataset always exists, so a fresh lake answers queries with [] rather than 404.
@@ -84,15 +118,23 @@ export async function createLakeApp(options: Omit<LakeOptions, 'port' | 'host'>)
     hub: new ListenHub(log),
     webhooks,
     log,
-    heartbeatMs: options.listenHeartbeatMs ?? 15_000,
+    // A stream quiet for idleMs would be closed as idle; heartbeats twice as often keep it open.
+    heartbeatMs: Math.min(options.listenHeartbeatMs ?? 15_000, Math.floor(idleMs / 2)),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     publicUrl: undefined,
     keyValues: new KeyValueStore(),
+    corsOrigins: new Set(options.corsOrigins ?? []),
+    loopbackHostsOnly: options.loopbackHostsOnly ?? true,
   };
   return {
     handler: createLakeHandler(ctx),
     setPublicUrl(url) {
       ctx.publicUrl = url;
+    },
+    tokens,
+    ...(generated === undefined ? {} : { tokensFile: generated.file }),
+    allowOrigin(origin) {
+      ctx.corsOrigins.add(origin);
     },
     webhooksIdle: () => webhooks.idle(),
     async close() {
@@ -108,29 +150,52 @@ export async function createLakeApp(options: Omit<LakeOptions, 'port' | 'host'>)
  * `createClient({apiHost: url, useProjectHostname: false})` and the Studio against `apiHost: url` (with `tls`).
  */
 export async function startLake(options: LakeOptions): Promise<RunningLake> {
-  const app = await createLakeApp(options);
   const host = options.host ?? '127.0.0.1';
-  const plain = createServer(app.handler);
-  let front: Server = plain;
+  const loopback = isLoopbackBind(host);
+  if (!loopback && options.tokens === undefined) {
+    throw new Error(`lake: refusing to listen on ${host} with generated tokens: beyond loopback, anyone who can reach the port could try them. Set LAKE_TOKENS to tokens of your own (see --help), or bind 127.0.0.1`);
+  }
+  const app = await createLakeApp({ ...options, loopbackHostsOnly: loopback });
+  const timeouts: LakeTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  // Node refuses a header timeout longer than the request timeout.
+  const requestMs = Math.max(timeouts.requestMs, timeouts.headersMs);
+  const limits = {
+    headersTimeout: timeouts.headersMs,
+    requestTimeout: requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    // Node checks the header and request timeouts on this interval (30 s by default), so they would fire late.
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(timeouts.headersMs / 2))),
+  };
+  const plain = createServer(limits, app.handler);
+  // A connection idle this long is destroyed (no 'timeout' listener); listen streams' heartbeats count as traffic.
+  plain.setTimeout(timeouts.idleMs);
+  let secure: Http2SecureServer | undefined;
   let certFile: string | undefined;
   const sockets = new Set<Socket>();
+  // Every connection comes in through this front door, which hands it on at its first byte: a TLS handshake (byte
+  // 0x16) to the HTTP/2 server, anything else to the plain one. It also closes connections that never send a byte,
+  // which Node's own header timeout does not see (it starts counting at the first byte of a request).
+  const front: Server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.setTimeout(timeouts.headersMs, () => socket.destroy());
+    dispatchByFirstByte(socket, (tls) => {
+      socket.setTimeout(0);
+      (tls && secure !== undefined ? secure : plain).emit('connection', socket);
+    });
+  });
+  // The servers behind the front never listen themselves, and Node starts the check behind headersTimeout and
+  // requestTimeout only on 'listening'.
+  plain.emit('listening');
   try {
     if (options.tls === true) {
       const certificate = await devCertificate(join(dirname(resolve(options.dataFile)), 'tls'));
       certFile = certificate.certFile;
-      const secure = createSecureServer({ key: certificate.key, cert: certificate.cert, allowHTTP1: true }, app.handler);
-      // One port for both: a TLS handshake starts with byte 0x16 (handshake record), plain HTTP with a method name.
-      front = createNetServer((socket) => {
-        sockets.add(socket);
-        socket.on('close', () => sockets.delete(socket));
-        socket.on('error', () => socket.destroy());
-        dispatchByFirstByte(socket, (tls) => (tls ? secure : plain).emit('connection', socket));
-      });
-    } else {
-      plain.on('connection', (socket: Socket) => {
-        sockets.add(socket);
-        socket.on('close', () => sockets.delete(socket));
-      });
+      secure = createSecureServer({ key: certificate.key, cert: certificate.cert, allowHTTP1: true, handshakeTimeout: timeouts.headersMs, ...limits }, app.handler);
+      // Idle HTTP/2 sessions (and HTTP/1.1-over-TLS sockets) are destroyed after idleMs without traffic.
+      secure.setTimeout(timeouts.idleMs);
+      secure.emit('listening');
     }
     await new Promise<void>((resolvePromise, reject) => {
       front.once('error', reject);
@@ -147,8 +212,7 @@ export async function startLake(options: LakeOptions): Promise<RunningLake> {
   const bracketed = host.includes(':') ? `[${host}]` : host;
   const httpUrl = `http://${bracketed}:${port}`;
   // The certificate names localhost, and the Studio needs a name it can put its project id in front of.
-  const loopback = host === '127.0.0.1' || host === '::1' || host === 'localhost' || host === '0.0.0.0' || host === '::';
-  const url = options.tls === true ? `https://${loopback ? 'localhost' : bracketed}:${port}` : httpUrl;
+  const url = options.tls === true ? `https://${loopback || host === '0.0.0.0' || host === '::' ? 'localhost' : bracketed}:${port}` : httpUrl;
   // A wildcard bind has no address to link to; asset URLs then follow each request's Host header.
   if (options.tls === true || (host !== '0.0.0.0' && host !== '::')) app.setPublicUrl(url);
   let closing: Promise<void> | undefined;
@@ -156,6 +220,9 @@ export async function startLake(options: LakeOptions): Promise<RunningLake> {
     url,
     httpUrl,
     port,
+    tokens: app.tokens,
+    ...(app.tokensFile === undefined ? {} : { tokensFile: app.tokensFile }),
+    allowOrigin: (origin) => app.allowOrigin(origin),
     ...(certFile === undefined ? {} : { certFile }),
     webhooksIdle: () => app.webhooksIdle(),
     close() {
@@ -164,6 +231,9 @@ export async function startLake(options: LakeOptions): Promise<RunningLake> {
         // Listen streams never end on their own; cut every connection so that close() returns.
         for (const socket of sockets) socket.destroy();
         plain.closeAllConnections();
+        // The servers behind the front stop their timeout checks (closing one that never listened only reports so).
+        plain.close(() => undefined);
+        secure?.close(() => undefined);
         await closed;
         await app.close();
       })();

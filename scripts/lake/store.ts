@@ -1,4 +1,4 @@
-import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { chmod, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { messageOf } from './errors.ts';
@@ -22,6 +22,11 @@ export interface DocChange {
   before: SanityDoc | null;
   after: SanityDoc | null;
 }
+
+/** Data files (snapshot, journal) hold drafts and unpublished material: readable by the lake's user only. */
+const PRIVATE_FILE = 0o600;
+/** Folders the lake creates for its data. */
+const PRIVATE_DIR = 0o700;
 
 /** Write the snapshot after this long without a write, so the NDJSON file catches up while the lake is idle. */
 const COMPACT_AFTER_IDLE_MS = 1000;
@@ -82,6 +87,9 @@ export class DatasetStore {
     for (const entry of entries) store.transactionIds.add(entry.transactionId);
     // Fold a replayed journal into the snapshot now, and make a new dataset's file exist on disk.
     if (entries.length > 0 || snapshot === undefined) await store.compact();
+    // A snapshot written before the lake made its files private (or copied in from an export) becomes private now;
+    // a file the lake may not chmod (another owner) still loads.
+    else await chmod(file, PRIVATE_FILE).catch(() => undefined);
     return store;
   }
 
@@ -159,12 +167,14 @@ export class DatasetStore {
   async compact(): Promise<void> {
     clearTimeout(this.compactTimer);
     this.compactTimer = undefined;
-    await mkdir(dirname(this.file), { recursive: true });
+    await mkdir(dirname(this.file), { recursive: true, mode: PRIVATE_DIR });
     const ids = [...this.docs.keys()].sort();
     const lines = ids.map((id) => `${JSON.stringify(this.docs.get(id))}\n`);
     const temp = `${this.file}.tmp-${process.pid}`;
-    const handle = await open(temp, 'w');
+    const handle = await open(temp, 'w', PRIVATE_FILE);
     try {
+      // A temp file left by a crash keeps its old mode; the snapshot must be private whatever it was.
+      await handle.chmod(PRIVATE_FILE);
       await handle.writeFile(lines.join(''));
       await handle.sync();
     } finally {
@@ -222,8 +232,9 @@ export class DatasetStore {
 
   private async openJournal(): Promise<FileHandle> {
     if (this.journal === undefined) {
-      await mkdir(dirname(this.file), { recursive: true });
-      this.journal = await open(journalPath(this.file), 'a');
+      await mkdir(dirname(this.file), { recursive: true, mode: PRIVATE_DIR });
+      this.journal = await open(journalPath(this.file), 'a', PRIVATE_FILE);
+      await this.journal.chmod(PRIVATE_FILE);
       await syncDir(dirname(this.file));
     }
     return this.journal;

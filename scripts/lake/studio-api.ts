@@ -90,6 +90,8 @@ export function routeProject(call: LakeCall): number | undefined {
   const [, projectId, area, dataset, sub] = call.segments;
   if (projectId === undefined || call.method !== 'GET') return undefined;
   if (area === undefined) {
+    // The member list names every token's user and role: like Sanity, only members see the project.
+    requireAuthenticated(call.caller, 'Reading the project');
     return sendJson(call.req, call.res, 200, {
       id: projectId,
       displayName: `Local lake (${projectId})`,

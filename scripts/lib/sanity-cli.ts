@@ -16,7 +16,7 @@ export function sanityFromArgs(args: string[], options: { needsToken: boolean })
   const host = flag('--api-host');
   if (host) env['SANITY_API_HOST'] = host;
   const { config, issues } = sanityConfigFromEnv(env);
-  if (options.needsToken && !env['SANITY_TOKEN']) issues.push({ where: 'environment', field: 'SANITY_TOKEN', message: 'expected a token with write access (for the local API: npm run lake -- --help lists its dev tokens)' });
+  if (options.needsToken && !env['SANITY_TOKEN']) issues.push({ where: 'environment', field: 'SANITY_TOKEN', message: 'expected a token with write access (for the local API: npm run -s lake -- --token editor prints one)' });
   if (!config || issues.length > 0) fail(issues.map(formatIssue).join('\n'));
   return { config, client: sanityClient({ ...config, preview: false }).withConfig({ perspective: 'raw' }) };
 }

@@ -49,7 +49,7 @@ export async function devCertificate(dir: string): Promise<DevCertificate> {
       },
     ],
   });
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   await writePrivate(keyFile, pems.private);
   await writePrivate(certFile, pems.cert);
   return { key: pems.private, cert: pems.cert, keyFile, certFile, created: true };

@@ -3,12 +3,29 @@ import { DEFAULT_DATA_FILE, DEFAULT_PORT, lakeConfigFrom } from '../../scripts/l
 
 describe('lakeConfigFrom (CLI flags and environment)', () => {
   test('defaults', () => {
-    expect(lakeConfigFrom([], {})).toEqual({ kind: 'ok', options: { port: DEFAULT_PORT, host: '127.0.0.1', dataFile: DEFAULT_DATA_FILE, webhooks: [] } });
+    expect(lakeConfigFrom([], {})).toEqual({ kind: 'ok', options: { port: DEFAULT_PORT, host: '127.0.0.1', dataFile: DEFAULT_DATA_FILE, webhooks: [], corsOrigins: [] } });
   });
 
   test('flags win over the environment', () => {
-    const config = lakeConfigFrom(['--port', '4000', '--data', 'x.ndjson'], { LAKE_PORT: '5000', LAKE_DATA: 'y.ndjson', LAKE_HOST: '0.0.0.0' });
-    expect(config).toMatchObject({ kind: 'ok', options: { port: 4000, dataFile: 'x.ndjson', host: '0.0.0.0' } });
+    const config = lakeConfigFrom(['--port', '4000', '--data', 'x.ndjson', '--cors-origin', 'http://localhost:3334'], {
+      LAKE_PORT: '5000',
+      LAKE_DATA: 'y.ndjson',
+      LAKE_HOST: '0.0.0.0',
+      LAKE_TOKENS: '{"t": {"role": "editor"}}',
+      LAKE_CORS_ORIGINS: 'https://elsewhere.example',
+    });
+    expect(config).toMatchObject({ kind: 'ok', options: { port: 4000, dataFile: 'x.ndjson', host: '0.0.0.0', corsOrigins: ['http://localhost:3334'] } });
+  });
+
+  test('LAKE_CORS_ORIGINS is a comma-separated list of origins', () => {
+    expect(lakeConfigFrom([], { LAKE_CORS_ORIGINS: 'http://localhost:3334, https://studio.example.com/' })).toMatchObject({
+      kind: 'ok',
+      options: { corsOrigins: ['http://localhost:3334', 'https://studio.example.com'] },
+    });
+  });
+
+  test('--token <role> asks for a generated token', () => {
+    expect(lakeConfigFrom(['--token', 'editor', '--data', 'x/data.ndjson'], {})).toEqual({ kind: 'token', role: 'editor', dataFile: 'x/data.ndjson' });
   });
 
   test('LAKE_TOKENS and LAKE_WEBHOOKS are read as JSON', () => {
@@ -38,6 +55,11 @@ describe('lakeConfigFrom (CLI flags and environment)', () => {
     [[], { LAKE_TOKENS: '{"t": {"role": "admin"}}' }, 'LAKE_TOKENS["t"].role: expected "administrator", "editor" or "viewer", received "admin"'],
     [[], { LAKE_TOKENS: '{"t": {"role": "viewer", "scope": 1}}' }, 'LAKE_TOKENS["t"].scope: unknown field'],
     [[], { LAKE_WEBHOOKS: '{}' }, 'LAKE_WEBHOOKS: expected a JSON array of webhooks'],
+    [['--host', '0.0.0.0'], {}, '--host 0.0.0.0: binding beyond loopback exposes the API to the network'],
+    [[], { LAKE_HOST: '192.168.1.20' }, 'set LAKE_TOKENS to tokens of your own'],
+    [['--cors-origin', 'localhost:3334'], {}, '--cors-origin: expected an origin'],
+    [[], { LAKE_CORS_ORIGINS: 'http://localhost:3334/studio' }, 'LAKE_CORS_ORIGINS: expected an origin like http://localhost:3334 (http:// or https://, a host, an optional port, no path), received "http://localhost:3334/studio"'],
+    [['--token', 'owner'], {}, '--token: expected a role'],
     [[], { LAKE_WEBHOOKS: '[{"filter": "*"}]' }, 'LAKE_WEBHOOKS[0].url: expected a URL string'],
     [[], { LAKE_WEBHOOKS: '[{"url": "http://x", "on": ["publish"]}]' }, 'LAKE_WEBHOOKS[0].on: expected an array of "create", "update", "delete"'],
     [[], { LAKE_WEBHOOKS: '[{"url": "http://x", "includeDrafts": "yes"}]' }, 'LAKE_WEBHOOKS[0].includeDrafts: expected true or false'],

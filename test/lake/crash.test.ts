@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { DEFAULT_DEV_TOKENS, startLake } from '../../scripts/lake/server.ts';
+import { startLake, tokenForRole } from '../../scripts/lake/server.ts';
 
 // What the Studio writes (actions, uploads) to a lake in TLS mode survives `kill -9` once acknowledged.
 
 const root = join(import.meta.dirname, '..', '..');
-const editor = Object.entries(DEFAULT_DEV_TOKENS).find(([, grant]) => grant.role === 'editor')?.[0] ?? '';
 let dir: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lake-crash-'));
@@ -25,6 +24,7 @@ const lake = await startLake({ dataFile: ${JSON.stringify(dataFile)}, tls: true 
 console.log('READY ' + lake.httpUrl);`;
   const child = spawn(join(root, 'node_modules', '.bin', 'node'), ['--input-type=module', '-e', program], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let assetUrl = '';
+  let editor = '';
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let output = '';
@@ -36,6 +36,8 @@ console.log('READY ' + lake.httpUrl);`;
       child.stderr.on('data', (chunk: Buffer) => reject(new Error(chunk.toString())));
       child.on('exit', (code) => reject(new Error(`lake exited with ${code}: ${output}`)));
     });
+    // The child made the data folder's tokens on its first start; the restarted lake below reads the same file.
+    editor = tokenForRole(JSON.parse(await readFile(join(dir, 'tokens.json'), 'utf8')) as Record<string, { role: 'editor' }>, 'editor') ?? '';
     const headers = { authorization: `Bearer ${editor}`, 'content-type': 'application/json' };
     const png = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#c33' } }).png().toBuffer();
     const upload = await fetch(`${url}/v2025-02-19/assets/images/production?filename=red.png`, { method: 'POST', headers: { authorization: `Bearer ${editor}` }, body: png });

@@ -9,7 +9,7 @@ import { startTestLake, TOKENS, type TestLake } from './lake-harness.ts';
 
 let t: TestLake;
 beforeEach(async () => {
-  t = await startTestLake({ bodyLimit: 1024 * 1024 });
+  t = await startTestLake({ bodyLimit: 1024 * 1024, corsOrigins: ['http://localhost:3333'] });
 });
 afterEach(async () => {
   await t.close();
@@ -64,7 +64,7 @@ describe('malformed requests never crash the lake', () => {
     expect(response.status).toBe(405);
   });
 
-  test('CORS: preflight answers 204 and responses echo the origin', async () => {
+  test('CORS: preflight from an allowed origin answers 204 and responses echo the origin', async () => {
     const preflight = await fetch(`${t.lake.url}/v2025-02-19/data/query/production`, {
       method: 'OPTIONS',
       headers: { origin: 'http://localhost:3333', 'access-control-request-headers': 'authorization' },

@@ -105,10 +105,14 @@ describe('query endpoint', () => {
     expect(JSON.stringify(await response.json())).toContain('$id');
   });
 
-  test('a dataset that was never written answers 404; writing to it creates it', async () => {
-    const staging = t.client(TOKENS.editor, '2025-02-19', 'staging');
+  test('a dataset that was never written answers 404; an administrator writing to it creates it, an editor may not', async () => {
+    const staging = t.client(TOKENS.admin, '2025-02-19', 'staging');
     const { statusCode } = await failure(staging.fetch('*'));
     expect(statusCode).toBe(404);
+    const refused = await failure(t.client(TOKENS.editor, '2025-02-19', 'staging').create({ _id: 'x', _type: 'story' }));
+    expect(refused.statusCode).toBe(403);
+    expect(refused.message).toContain('creating a dataset requires the administrator role');
+    expect((await failure(staging.fetch('*'))).statusCode).toBe(404);
     await staging.create({ _id: 'x', _type: 'story' });
     expect(await staging.fetch('*[]._id')).toEqual(['x']);
     expect(await t.client().fetch('count(*[_id == "x"])')).toBe(0);

@@ -5,7 +5,7 @@ import { connect } from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { DEFAULT_DEV_TOKENS, startLake, type RunningLake } from '../../scripts/lake/server.ts';
+import { startLake, tokenForRole, type RunningLake } from '../../scripts/lake/server.ts';
 
 // `startLake({tls: true})`: HTTP/2 and HTTP/1.1 over TLS for browsers, plain HTTP for Node tools, one port.
 
@@ -47,7 +47,7 @@ describe('TLS mode', () => {
     const pem = await readFile(lake.certFile ?? '', 'utf8');
     expect(new X509Certificate(pem).subjectAltName).toContain('DNS:*.localhost');
     // Verified against the certificate itself, as a Node tool given NODE_EXTRA_CA_CERTS would.
-    const me = await h2Get(lake.url, '/v2025-02-19/users/me', { authorization: `Bearer ${Object.keys(DEFAULT_DEV_TOKENS)[1] ?? ''}` }, pem);
+    const me = await h2Get(lake.url, '/v2025-02-19/users/me', { authorization: `Bearer ${tokenForRole(lake.tokens, 'editor') ?? ''}` }, pem);
     expect(me.alpn).toBe('h2');
     expect(me.status).toBe(200);
     expect(JSON.parse(me.body)).toMatchObject({ role: 'editor' });
@@ -56,8 +56,8 @@ describe('TLS mode', () => {
   });
 
   test('the Studio\'s host name carries the project id, and CORS echoes its origin with credentials', async () => {
-    lake = await startLake({ dataFile: join(dir, 'data.ndjson'), tls: true });
     const origin = 'http://localhost:3334';
+    lake = await startLake({ dataFile: join(dir, 'data.ndjson'), tls: true, corsOrigins: [origin] });
     const preflight = await h2Get(lake.url, '/v2025-02-19/data/query/production', { ':method': 'OPTIONS', ':authority': `newsroom.localhost:${lake.port}`, origin, 'access-control-request-headers': 'authorization' });
     expect(preflight.status).toBe(204);
     expect(preflight.headers).toMatchObject({ 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', 'access-control-allow-headers': 'authorization' });

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildSite, findAll, hasClass, hrefs, readPage, ROOT, runScript, sanityEnv, startTestLake, type RunResult, type TestLake } from './sanity-harness.ts';
+import { buildSite, findAll, hasClass, hrefs, readPage, ROOT, runScript, sanityEnv, startTestLake, VIEWER_TOKEN, type RunResult, type TestLake } from './sanity-harness.ts';
 
 const DATASET = 'perspectives';
 /** In the demo content as `draft: true`, so imported as `drafts.story-fed-chair-succession-explainer` only. */
@@ -34,7 +34,7 @@ beforeAll(async () => {
   // Published reads need no token: the build gets none, as a public site's build would.
   published = await buildSite(path.join(dir, 'published'), sanityEnv(lake.lake, DATASET, { SANITY_TOKEN: '' }));
   // The viewer token may read drafts; preview needs no more.
-  preview = await buildSite(path.join(dir, 'preview'), sanityEnv(lake.lake, DATASET, { SANITY_PREVIEW: '1', SANITY_TOKEN: 'lake-dev-viewer' }));
+  preview = await buildSite(path.join(dir, 'preview'), sanityEnv(lake.lake, DATASET, { SANITY_PREVIEW: '1', SANITY_TOKEN: VIEWER_TOKEN }));
 }, 300_000);
 
 afterAll(async () => {

@@ -17,10 +17,12 @@ import { startLake, type RunningLake } from '../../scripts/lake/server.ts';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The Node 24 the project pins: the scripts use type stripping, which the system Node 20 lacks. */
 export const NODE = path.join(ROOT, 'node_modules/.bin/node');
-/** The lake's development administrator token (writes, drafts). */
-export const ADMIN_TOKEN = 'lake-dev-admin';
+/** The test lake's administrator token (writes, drafts). */
+export const ADMIN_TOKEN = 'sanity-test-admin-token';
+/** The test lake's viewer token (reads drafts, no writes). */
+export const VIEWER_TOKEN = 'sanity-test-viewer-token';
 
-/** A lake on a free port over a fresh data file, with the development tokens. */
+/** A lake on a free port over a fresh data file, with `ADMIN_TOKEN` and `VIEWER_TOKEN`. */
 export interface TestLake {
   lake: RunningLake;
   /** A real `@sanity/client` on `dataset`, reading raw documents (drafts too) with the administrator token. */
@@ -31,7 +33,11 @@ export interface TestLake {
 /** Starts a lake in this process; call `close()` in `afterAll`. */
 export async function startTestLake(): Promise<TestLake> {
   const dir = await mkdtemp(path.join(tmpdir(), 'sanity-test-lake-'));
-  const lake = await startLake({ port: 0, dataFile: path.join(dir, 'data.ndjson') });
+  const lake = await startLake({
+    port: 0,
+    dataFile: path.join(dir, 'data.ndjson'),
+    tokens: { [ADMIN_TOKEN]: { role: 'administrator', name: 'Test Admin' }, [VIEWER_TOKEN]: { role: 'viewer', name: 'Test Viewer' } },
+  });
   return {
     lake,
     client: (dataset) =>
