@@ -308,8 +308,10 @@ describe('desk structure filters, run by the local API', () => {
       // Published, to appear in a day.
       { _id: 'scheduled', _type: 'story', publishedAt: iso(24), section: { _type: 'reference', _ref: 'section-politics' } },
       { _id: 'section-politics', _type: 'section', name: 'Politics' },
+      { _id: 'section-business', _type: 'section', name: 'Business' },
     ];
-    await Promise.all(docs.map((doc) => client.createOrReplace(doc)));
+    // One transaction: the lake, like Sanity, refuses a strong reference to a document that does not exist yet.
+    await docs.reduce((transaction, doc) => transaction.createOrReplace(doc), client.transaction()).commit();
   });
   afterAll(async () => {
     await lake?.close();
