@@ -17,3 +17,69 @@ export function markdownToHast(markdown: string): Root {
   const hast = toHast.runSync(mdast) as Root;
   return hasHtml ? (withRaw.runSync(hast) as Root) : hast;
 }
+
+/** How deeply quotes and lists may nest in a markdown body: the parser recurses once per level. */
+export const MAX_MARKDOWN_NESTING = 16;
+/** How deeply raw HTML elements may nest in a markdown body. */
+export const MAX_HTML_NESTING = 64;
+
+const VOID_ELEMENTS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
+
+/**
+ * Problems with a markdown body that would make parsing it recurse without bound (a quote in a quote a thousand
+ * times over overflows the stack): quotes and lists nested deeper than {@link MAX_MARKDOWN_NESTING}, raw HTML
+ * deeper than {@link MAX_HTML_NESTING}. Found by a linear scan of the text, before the parser sees it.
+ */
+export function markdownNestingProblems(markdown: string): string[] {
+  const problems: string[] = [];
+  let fence: string | undefined;
+  let lineNumber = 0;
+  for (const line of markdown.split('\n')) {
+    lineNumber += 1;
+    // Fenced code is literal text: its indentation nests nothing.
+    const marker = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
+    if (marker && (!fence || (marker[0] === fence[0] && marker.length >= fence.length))) {
+      fence = fence ? undefined : marker;
+      continue;
+    }
+    if (fence) continue;
+    const depth = lineNesting(line);
+    if (depth > MAX_MARKDOWN_NESTING) {
+      problems.push(`line ${lineNumber} nests quotes or lists ${depth} levels deep, over the limit of ${MAX_MARKDOWN_NESTING}`);
+      break;
+    }
+  }
+  const html = htmlNesting(markdown);
+  if (html > MAX_HTML_NESTING) problems.push(`raw HTML elements nest ${html} levels deep, over the limit of ${MAX_HTML_NESTING}`);
+  return problems;
+}
+
+/**
+ * An upper bound on how many quotes and lists a line sits in: each `>` and list marker in its leading prefix counts
+ * one, and so does every two columns of indentation (a nested list item is indented at least two columns).
+ */
+function lineNesting(line: string): number {
+  const prefix = /^(?:[ \t]|>|(?:[-*+]|\d{1,9}[.)])(?=[ \t]))*/.exec(line)?.[0] ?? '';
+  let markers = 0;
+  let columns = 0;
+  for (const match of prefix.matchAll(/[ \t]|>|[-*+]|\d{1,9}[.)]/g)) {
+    const token = match[0];
+    if (token === ' ') columns += 1;
+    else if (token === '\t') columns += 4;
+    else markers += 1;
+  }
+  return markers + Math.floor(columns / 2);
+}
+
+/** The deepest nesting of raw HTML start tags (void and self-closing tags do not nest). */
+function htmlNesting(markdown: string): number {
+  if (!markdown.includes('<')) return 0;
+  let depth = 0;
+  let deepest = 0;
+  for (const [, slash, name = '', selfClosing] of markdown.matchAll(/<(\/?)([a-zA-Z][a-zA-Z0-9-]*)\b[^<>]*?(\/?)>/g)) {
+    if (VOID_ELEMENTS.has(name.toLowerCase()) || selfClosing) continue;
+    depth = slash ? Math.max(0, depth - 1) : depth + 1;
+    deepest = Math.max(deepest, depth);
+  }
+  return deepest;
+}

@@ -130,13 +130,15 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
         };
       }
     }
-    const body = list('body').map((block, i) => {
+    // A body that is not a list is passed on as it is, for the story schema to report.
+    const body = Array.isArray(doc['body']) ? list('body').map((block, i) => {
+      if (typeof block !== 'object' || block === null) return block;
       const b = block as Doc;
       if (b['_type'] !== 'image') return block;
       const asset = assets.get(String(refId(b['asset'])));
       if (b['asset'] && !asset) issues.push(missingAsset(where, `body[${i}].asset`, refId(b['asset'])));
       return asset ? { ...b, src: images.image(asset._id).width(1200).url() } : block;
-    });
+    }) : doc['body'];
     const raw = withoutNulls({
       title: doc['title'],
       slug: slugOf(doc),
@@ -151,7 +153,7 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
       image: storyImage,
       seo: doc['seo'] ? pick(doc['seo'] as Doc, ['metaTitle', 'metaDescription']) : undefined,
       related: compact(resolveAll('related', 'story')),
-      body: { format: 'portable-text', value: body },
+      body: { format: 'portable-text', value: body ?? [] },
     });
     const parsed = parseStory(id, where, raw);
     // A story without a slug is still validated as a whole, so one build lists all of its problems.
