@@ -8,9 +8,10 @@ import { isImageUrl, srcsetUrls } from './urls.ts';
 /** The largest story body accepted, in bytes of its source (markdown text, or Portable Text as JSON). */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-/** A byte count for a message: `1.3 MB`, `800 kB`. */
+/** A size for a message, exact and readable: `1,320,150 bytes (1.3 MB)`. */
 export function formatBytes(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} kB`;
+  const mb = bytes / (1024 * 1024);
+  return `${bytes.toLocaleString('en-US')} bytes (${mb >= 0.1 ? `${Number(mb.toFixed(1))} MB` : `${Math.ceil(bytes / 1024)} kB`})`;
 }
 
 /** A URL path segment: lower-case letters, digits and single hyphens. */
@@ -69,7 +70,7 @@ function bodyTooLarge(bytes: number, ctx: z.RefinementCtx): boolean {
   if (bytes <= MAX_BODY_BYTES) return false;
   ctx.addIssue({
     code: 'custom',
-    message: `expected a body of at most ${formatBytes(MAX_BODY_BYTES)}, received ${formatBytes(bytes)}`,
+    message: `the body is ${formatBytes(bytes)}, over the limit of ${formatBytes(MAX_BODY_BYTES)}`,
     input: undefined,
     params: { complete: true, hint: 'split the story in two, or move large material (tables, data) out of the body' },
   });
