@@ -37,15 +37,14 @@ export function markdownNestingProblems(markdown: string): string[] {
   for (const line of markdown.split('\n')) {
     lineNumber += 1;
     // Fenced code is literal text: its indentation nests nothing.
-    const marker = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
+    const marker = line.includes('``') || line.includes('~~') ? /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1] : undefined;
     if (marker && (!fence || (marker[0] === fence[0] && marker.length >= fence.length))) {
       fence = fence ? undefined : marker;
       continue;
     }
-    if (fence) continue;
-    const depth = lineNesting(line);
-    if (depth > MAX_MARKDOWN_NESTING) {
-      problems.push(`line ${lineNumber} nests quotes or lists ${depth} levels deep, over the limit of ${MAX_MARKDOWN_NESTING}`);
+    if (fence || !/^[ \t>*+\-\d]/.test(line)) continue;
+    if (lineNesting(line) > MAX_MARKDOWN_NESTING) {
+      problems.push(`line ${lineNumber} nests quotes or lists more than ${MAX_MARKDOWN_NESTING} levels deep`);
       break;
     }
   }
@@ -55,20 +54,25 @@ export function markdownNestingProblems(markdown: string): string[] {
 }
 
 /**
- * An upper bound on how many quotes and lists a line sits in: each `>` and list marker in its leading prefix counts
- * one, and so does every two columns of indentation (a nested list item is indented at least two columns).
+ * How many quotes and lists a line sits in, at most (counting stops past the limit): each `>` and list marker at its start opens one, and every two
+ * columns of indentation before them stand for one more (a nested list item is indented at least two columns).
  */
 function lineNesting(line: string): number {
-  const prefix = /^(?:[ \t]|>|(?:[-*+]|\d{1,9}[.)])(?=[ \t]))*/.exec(line)?.[0] ?? '';
-  let markers = 0;
-  let columns = 0;
-  for (const match of prefix.matchAll(/[ \t]|>|[-*+]|\d{1,9}[.)]/g)) {
-    const token = match[0];
-    if (token === ' ') columns += 1;
-    else if (token === '\t') columns += 4;
-    else markers += 1;
+  // Sticky expressions walk the line once: a line of a million `>` costs a million steps, not a million squared.
+  const indent = /[ \t]*/y;
+  const marker = /(?:>[ \t]?|(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$))/y;
+  let depth = 0;
+  for (let at = 0; ; ) {
+    indent.lastIndex = at;
+    const spaces = indent.exec(line)?.[0] ?? '';
+    depth += Math.floor((spaces.length + 3 * (spaces.split('\t').length - 1)) / 2);
+    marker.lastIndex = at + spaces.length;
+    const found = marker.exec(line)?.[0];
+    if (!found) return depth;
+    depth += 1;
+    if (depth > MAX_MARKDOWN_NESTING) return depth;
+    at = marker.lastIndex;
   }
-  return markers + Math.floor(columns / 2);
 }
 
 /** The deepest nesting of raw HTML start tags (void and self-closing tags do not nest). */
