@@ -141,16 +141,15 @@ describe('npm run import on hostile story files', () => {
     const span = (text: unknown) => ({ _type: 'span', _key: 's', text, marks: [] });
     const block = (children: unknown) => ({ _type: 'block', _key: 'b', style: 'normal', markDefs: [], children });
     const transaction = client.transaction();
-    for (const doc of [
+    const docs: ({ _id: string; _type: string } & Record<string, unknown>)[] = [
       { _id: 'section-world', _type: 'section', name: 'World', slug: { _type: 'slug', current: 'world' }, order: 0 },
       { _id: 'author-jane-park', _type: 'author', name: 'Jane Park', slug: { _type: 'slug', current: 'jane-park' } },
       story('story-null-block', [block([span('Fine.')]), null]),
       story('story-bad-span', [block([span(42)])]),
       story('story-deep-list', [{ ...block([span('x')]), listItem: 'bullet', level: 5000 }]),
       story('story-huge', Array.from({ length: 11 }, (_, i) => ({ ...block([span('x'.repeat(100_000))]), _key: `b${i}` }))),
-    ]) {
-      transaction.createOrReplace(doc);
-    }
+    ];
+    for (const doc of docs) transaction.createOrReplace(doc);
     await transaction.commit();
     const result = await buildSite(path.join(dir, 'sanity-out'), sanityEnv(lake.lake, 'hostile'));
     expect(result.code).toBe(1);
