@@ -4,6 +4,7 @@ import { formatIssue } from '../src/lib/content-error.ts';
 import { parseFrontMatter } from '../src/lib/front-matter.ts';
 import { markdownNestingProblems, MAX_MARKDOWN_NESTING } from '../src/lib/markdown.ts';
 import { MAX_LIST_LEVEL, MAX_SPAN_MARKS, portableTextProblems } from '../src/lib/portable-text.ts';
+import { siteSourceFromDocuments } from '../src/lib/sanity/source.ts';
 import { buildSite } from '../src/lib/site.ts';
 import { parseStory, type Story } from '../src/lib/story.ts';
 import { buildTagVocabulary } from '../src/lib/tags.ts';
@@ -142,6 +143,12 @@ describe('stories from untrusted sources', () => {
   test('an alias in tags.yaml that folds to nothing is reported', () => {
     const { issues } = buildTagVocabulary([{ def: { name: 'Ukraine', aliases: ['!!!'] }, where: 'content/tags.yaml[0]' }]);
     expect(issues.map(formatIssue)).toEqual(['content/tags.yaml[0] → aliases[0]: expected an alias with at least one letter or digit, received "!!!"']);
+  });
+
+  test('an image asset id that Sanity\'s URL builder cannot read is a problem of the field, not a crash', () => {
+    const doc = { _id: 'story-a', _type: 'story', mainImage: { asset: { _ref: 'image-abc' }, alt: 'A' }, body: [{ _type: 'image', asset: { _ref: 'image-abc' } }] };
+    const { issues } = siteSourceFromDocuments({ documents: [doc], assets: [{ _id: 'image-abc', url: 'https://x.io/a.png' }] }, { projectId: 'local', dataset: 'd' });
+    expect(issues.filter((i) => i.message.includes('cannot be turned into a URL')).map((i) => `${i.where} → ${i.field}`)).toEqual(['story-a → mainImage', 'story-a → body[0]']);
   });
 
   test('a body the renderer fails on is a content problem naming the story, not a stack trace', () => {

@@ -273,7 +273,7 @@ function hostileBlock(rand: () => number, depth = 0): unknown {
         children: rand() < 0.85 ? Array.from({ length: 1 + Math.floor(rand() * 4) }, span) : any(),
       };
     case 2:
-      return { _type: 'image', _key: 'i', src: rand() < 0.8 ? pick(HOSTILE_URLS) : any(), alt: rand() < 0.8 ? '" onerror="alert(1)' : any(), caption: rand() < 0.5 ? '<script>x</script>' : any() };
+      return { _type: 'image', _key: 'i', asset: rand() < 0.3 ? { _ref: pick(['image-abc123-1200x675-png', 'image-abc', '__proto__']) } : undefined, src: rand() < 0.8 ? pick(HOSTILE_URLS) : any(), alt: rand() < 0.8 ? '" onerror="alert(1)' : any(), caption: rand() < 0.5 ? '<script>x</script>' : any() };
     case 3:
       return { _type: 'table', _key: 't', rows: rand() < 0.7 ? [{ cells: ['<b>a</b>', any()] }, any(), { cells: ['[x](javascript:alert(1))'] }] : any() };
     default:
@@ -312,6 +312,8 @@ function expectSafeStory(story: Story, label: string): void {
 }
 
 const ASSET: SanityAsset = { _id: 'image-abc123-1200x675-png', url: 'http://127.0.0.1:3333/images/local/production/abc123-1200x675.png', width: 1200, height: 675 };
+// An asset id Sanity's image URL builder cannot read: it throws on it.
+const MALFORMED_ASSET: SanityAsset = { _id: 'image-abc', url: 'http://127.0.0.1:3333/images/local/production/abc.png' };
 
 describe('fuzz: hostile front matter and Portable Text give content problems or safe pages', () => {
   test('300 hostile story files: issues naming the file, or a safe story; never code, a throw or a hang', async () => {
@@ -366,12 +368,12 @@ describe('fuzz: hostile front matter and Portable Text give content problems or 
         section: { _type: 'reference', _ref: 'section-world' },
         authors: [{ _type: 'reference', _ref: 'author-jane-park', _key: 'a' }],
         tags: rand() < 0.2 ? [pick([null, 5, { _ref: 'tag-bang' }, { _ref: 'tag-ok' }, { _ref: '__proto__' }])] : [],
-        mainImage: rand() < 0.2 ? { _type: 'image', asset: { _ref: pick([ASSET._id, '__proto__', 'missing']) }, alt: pick(['Alt.', null, 5]), hotspot: pick([undefined, null, 'x', { x: 'a', y: Number.NaN }]), crop: pick([undefined, { top: -5, left: 'x' }]) } : pick([undefined, null, 'x']),
+        mainImage: rand() < 0.2 ? { _type: 'image', asset: { _ref: pick([ASSET._id, MALFORMED_ASSET._id, '__proto__', 'missing']) }, alt: pick(['Alt.', null, 5]), hotspot: pick([undefined, null, 'x', { x: 'a', y: Number.NaN }]), crop: pick([undefined, { top: -5, left: 'x' }]) } : pick([undefined, null, 'x']),
         body: rand() < 0.9 ? Array.from({ length: 1 + Math.floor(rand() * 6) }, () => hostileBlock(rand)) : pick([null, 'text', 5, { _type: 'block' }]),
       });
     }
     const started = performance.now();
-    const source = siteSourceFromDocuments({ documents, assets: [ASSET] }, { projectId: 'local', dataset: 'fuzz', apiHost: 'http://127.0.0.1:3333' });
+    const source = siteSourceFromDocuments({ documents, assets: [ASSET, MALFORMED_ASSET] }, { projectId: 'local', dataset: 'fuzz', apiHost: 'http://127.0.0.1:3333' });
     const issues = validateSite(source);
     for (const issue of issues) {
       expect(issue.where).toMatch(/^(story-\d+|tag-\w+|section-world|author-jane-park)$/);
