@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { formatIssue } from '../src/lib/content-error.ts';
 import { parseFrontMatter } from '../src/lib/front-matter.ts';
-import { markdownNestingProblems, MAX_MARKDOWN_NESTING } from '../src/lib/markdown.ts';
+import { markdownProblems, MAX_MARKDOWN_NESTING, MAX_PARAGRAPH_MARKERS } from '../src/lib/markdown.ts';
 import { MAX_LIST_LEVEL, MAX_SPAN_MARKS, portableTextProblems } from '../src/lib/portable-text.ts';
 import { siteSourceFromDocuments } from '../src/lib/sanity/source.ts';
 import { buildSite } from '../src/lib/site.ts';
@@ -74,7 +74,7 @@ describe('image URLs', () => {
   });
 });
 
-describe('markdownNestingProblems', () => {
+describe('markdownProblems', () => {
   test.each([
     ['a paragraph', []],
     ['> quote\n> > nested\n\n- a\n  - b\n    - c', []],
@@ -83,8 +83,11 @@ describe('markdownNestingProblems', () => {
     [`${'> '.repeat(MAX_MARKDOWN_NESTING + 1)}x`, [`line 1 nests quotes or lists more than ${MAX_MARKDOWN_NESTING} levels deep`]],
     [Array.from({ length: 40 }, (_, i) => `${'  '.repeat(i)}- x`).join('\n'), [`line 17 nests quotes or lists more than ${MAX_MARKDOWN_NESTING} levels deep`]],
     [`${'<span>'.repeat(65)}x`, ['raw HTML elements nest 65 levels deep, over the limit of 64']],
+    [`${'*a'.repeat(MAX_PARAGRAPH_MARKERS / 2)}\n\n${'*a'.repeat(MAX_PARAGRAPH_MARKERS / 2)}`, []],
+    [`intro\n\n${'[a'.repeat(MAX_PARAGRAPH_MARKERS / 2)}\n${'[a'.repeat(MAX_PARAGRAPH_MARKERS / 2 + 1)}`, [`the paragraph at line 3 holds more than ${MAX_PARAGRAPH_MARKERS} link, emphasis, code or HTML markers ([ * _ \` < ~)`]],
+    [`\`\`\`\n${'[a'.repeat(MAX_PARAGRAPH_MARKERS + 1)}\n\`\`\``, []],
   ])('%#', (markdown, problems) => {
-    expect(markdownNestingProblems(markdown)).toEqual(problems);
+    expect(markdownProblems(markdown).map((p) => p.message)).toEqual(problems);
   });
 });
 

@@ -22,40 +22,69 @@ export function markdownToHast(markdown: string): Root {
 export const MAX_MARKDOWN_NESTING = 16;
 /** How deeply raw HTML elements may nest in a markdown body. */
 export const MAX_HTML_NESTING = 64;
+/**
+ * How many inline markers (`[`, `*`, `_`, `` ` ``, `<`, `~`) one paragraph may hold. The parser matches them
+ * within a paragraph in time that grows with the square of their number (4,000 unclosed `[` take 6 s, 8,000 take
+ * 22 s); a paragraph of prose holds a few dozen.
+ */
+export const MAX_PARAGRAPH_MARKERS = 2000;
 
 const VOID_ELEMENTS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
 
+/** A markdown body over one of the limits that bound parsing it: what is wrong, and what to do. */
+export interface MarkdownProblem {
+  message: string;
+  hint: string;
+}
+
 /**
  * Problems with a markdown body that would make parsing it recurse without bound (a quote in a quote a thousand
- * times over overflows the stack): quotes and lists nested deeper than {@link MAX_MARKDOWN_NESTING}, raw HTML
- * deeper than {@link MAX_HTML_NESTING}. Found by a linear scan of the text, before the parser sees it.
+ * times over overflows the stack) or take time that grows with the square of its size: quotes and lists nested
+ * deeper than {@link MAX_MARKDOWN_NESTING}, raw HTML deeper than {@link MAX_HTML_NESTING}, a paragraph with more
+ * than {@link MAX_PARAGRAPH_MARKERS} inline markers. Found by a linear scan of the text, before the parser sees it.
  */
-export function markdownNestingProblems(markdown: string): string[] {
-  const problems: string[] = [];
+export function markdownProblems(markdown: string): MarkdownProblem[] {
+  const problems: MarkdownProblem[] = [];
   let fence: string | undefined;
   let lineNumber = 0;
+  let paragraph = { line: 1, markers: 0 };
+  let nestingReported = false;
+  let markersReported = false;
   for (const line of markdown.split('\n')) {
     lineNumber += 1;
-    // Fenced code is literal text: its indentation nests nothing.
+    // Fenced code is literal text: its indentation nests nothing and its brackets match nothing.
     const marker = line.includes('``') || line.includes('~~') ? /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1] : undefined;
     if (marker && (!fence || (marker[0] === fence[0] && marker.length >= fence.length))) {
       fence = fence ? undefined : marker;
       continue;
     }
-    if (fence || !/^[ \t>*+\-\d]/.test(line)) continue;
-    if (lineNesting(line) > MAX_MARKDOWN_NESTING) {
-      problems.push(`line ${lineNumber} nests quotes or lists more than ${MAX_MARKDOWN_NESTING} levels deep`);
-      break;
+    if (fence) continue;
+    if (line.trim() === '') {
+      paragraph = { line: lineNumber + 1, markers: 0 };
+      continue;
+    }
+    paragraph.markers += line.match(/[[*_`<~]/g)?.length ?? 0;
+    if (!markersReported && paragraph.markers > MAX_PARAGRAPH_MARKERS) {
+      markersReported = true;
+      problems.push({
+        message: `the paragraph at line ${paragraph.line} holds more than ${MAX_PARAGRAPH_MARKERS} link, emphasis, code or HTML markers ([ * _ \` < ~)`,
+        hint: 'split it into paragraphs with blank lines, or put literal text in a fenced code block',
+      });
+    }
+    if (!nestingReported && /^[ \t>*+\-\d]/.test(line) && lineNesting(line) > MAX_MARKDOWN_NESTING) {
+      nestingReported = true;
+      problems.push({ message: `line ${lineNumber} nests quotes or lists more than ${MAX_MARKDOWN_NESTING} levels deep`, hint: 'flatten the quotes or lists' });
     }
   }
   const html = htmlNesting(markdown);
-  if (html > MAX_HTML_NESTING) problems.push(`raw HTML elements nest ${html} levels deep, over the limit of ${MAX_HTML_NESTING}`);
+  if (html > MAX_HTML_NESTING) problems.push({ message: `raw HTML elements nest ${html} levels deep, over the limit of ${MAX_HTML_NESTING}`, hint: 'flatten the HTML' });
   return problems;
 }
 
 /**
- * How many quotes and lists a line sits in, at most (counting stops past the limit): each `>` and list marker at its start opens one, and every two
- * columns of indentation before them stand for one more (a nested list item is indented at least two columns).
+ * How many quotes and lists a line sits in, at most (counting stops past the limit): each `>` and list marker at
+ * its start opens one, and every two columns of indentation before them stand for one more (a nested list item is
+ * indented at least two columns).
  */
 function lineNesting(line: string): number {
   // Sticky expressions walk the line once: a line of a million `>` costs a million steps, not a million squared.

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describeValue, type ContentIssue } from './content-error.ts';
-import { markdownNestingProblems } from './markdown.ts';
+import { markdownProblems } from './markdown.ts';
 import { portableTextProblems } from './portable-text.ts';
 import { tagSlug } from './tags.ts';
 import { isImageUrl, srcsetUrls } from './urls.ts';
@@ -83,7 +83,7 @@ export const storyBodySchema = z.discriminatedUnion('format', [
     format: z.literal('markdown'),
     value: z.string().superRefine((value, ctx) => {
       if (bodyTooLarge(Buffer.byteLength(value, 'utf8'), ctx)) return;
-      for (const message of markdownNestingProblems(value)) ctx.addIssue({ code: 'custom', message, input: undefined, params: { complete: true, hint: 'flatten the quotes, lists or HTML' } });
+      for (const { message, hint } of markdownProblems(value)) ctx.addIssue({ code: 'custom', message, input: undefined, params: { complete: true, hint } });
     }),
   }),
   z.object({

@@ -51,6 +51,8 @@ describe('npm run build on hostile story files', () => {
     await writeFile(path.join(stories, 'evil-image.md'), storyFile({ image: '{ src: "javascript:alert(1)", alt: "x", srcset: "data:image/png;base64,AAAA 1x" }' }));
     await writeFile(path.join(stories, 'evil-proto.md'), storyFile({ ['__proto__']: '{ polluted: true }' }));
     await writeFile(path.join(stories, 'evil-quotes.md'), storyFile({}, `${'>'.repeat(20_000)} deep`));
+    // Nested links in one paragraph: the parser's time grows with the square of their number (35 s for these 50 kB).
+    await writeFile(path.join(stories, 'evil-brackets.md'), storyFile({}, `${'['.repeat(10_000)}a${'](b)'.repeat(10_000)}`));
     const huge = storyFile({}, 'All work and no play. '.repeat(60_000));
     await writeFile(path.join(stories, 'evil-huge.md'), huge);
 
@@ -71,6 +73,7 @@ describe('npm run build on hostile story files', () => {
     expect(result.stderr).toContain(`${shown}/evil-image.md → image.srcset: expected every srcset URL to be a site path`);
     expect(result.stderr).toContain(`${shown}/evil-proto.md: unknown field "__proto__"`);
     expect(result.stderr).toContain(`${shown}/evil-quotes.md → body: line 1 nests quotes or lists`);
+    expect(result.stderr).toContain(`${shown}/evil-brackets.md → body: the paragraph at line 1 holds more than 2000 link, emphasis, code or HTML markers`);
     const size = Buffer.byteLength(huge).toLocaleString('en-US');
     expect(result.stderr).toContain(`${shown}/evil-huge.md: the file is ${size} bytes (1.3 MB), over the limit of 1,114,112 bytes (1.1 MB)`);
     expect(result.stderr).not.toMatch(STACK_FRAME);
@@ -240,6 +243,7 @@ function hostileFile(rand: () => number, marker: string): string {
     `${'> '.repeat(30)}deep`,
     Array.from({ length: 30 }, (_, i) => `${'  '.repeat(i)}- item`).join('\n'),
     `${'<div>'.repeat(80)}x`,
+    `${'['.repeat(3000)}a${'](b)'.repeat(3000)}`,
     '---\nsecond: block\n---',
   ]);
   return `${opener}\n${lines.join('\n')}\n---\n\n${body}\n`;
