@@ -1,6 +1,10 @@
 // The checks that keep untrusted content from running code or crashing the build, module by module.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { formatIssue } from '../src/lib/content-error.ts';
+import { readContentDir } from '../src/lib/content-files.ts';
 import { parseFrontMatter } from '../src/lib/front-matter.ts';
 import { markdownProblems, MAX_MARKDOWN_NESTING, MAX_PARAGRAPH_MARKERS } from '../src/lib/markdown.ts';
 import { MAX_LIST_LEVEL, MAX_SPAN_MARKS, portableTextProblems } from '../src/lib/portable-text.ts';
@@ -37,6 +41,29 @@ describe('parseFrontMatter', () => {
     expect('data' in proto && Object.keys(proto.data)).toEqual(['__proto__']);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     expect(parseFrontMatter('---\n- a\n- b\n---\n')).toMatchObject({ problem: 'expected the front matter to be fields (name: value), received a list of 2' });
+  });
+});
+
+describe('the YAML lists', () => {
+  test('__proto__ and merge keys are unknown fields, never the prototype of anything', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'yaml-lists-'));
+    try {
+      await mkdir(path.join(dir, 'stories'));
+      await writeFile(path.join(dir, 'sections.yaml'), '- { slug: world, name: World, __proto__: { polluted: true } }\n');
+      await writeFile(path.join(dir, 'authors.yaml'), '- &a { slug: jane-park, name: Jane Park }\n- { <<: *a, slug: x }\n');
+      await writeFile(path.join(dir, 'tags.yaml'), '- { name: Ukraine, constructor: { prototype: { polluted: true } } }\n');
+      const { issues } = await readContentDir(dir, 'content');
+      expect(issues.map(formatIssue)).toEqual([
+        'content/sections.yaml[0]: Unrecognized key: "__proto__", unknown field(s) __proto__',
+        // The merge key merges nothing: the entry lacks the name it would have copied.
+        'content/authors.yaml[1] → name: expected a name, received nothing',
+        'content/authors.yaml[1]: Unrecognized key: "<<", unknown field(s) <<',
+        'content/tags.yaml[0]: Unrecognized key: "constructor", unknown field(s) constructor',
+      ]);
+      expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -4,8 +4,9 @@
  * gray-matter picks a parser from the word after the opening `---` (`---js` evaluates the block as JavaScript,
  * whatever engines it is given for YAML), so the language is read here first and anything but YAML is refused before
  * gray-matter sees the text; its other engines are also replaced by ones that refuse, in case it ever finds another
- * way to choose one. YAML is read with the core schema: no custom tags, no timestamps, and `__proto__` is an ordinary
- * key (js-yaml defines it as an own property), which the story schema then reports as an unknown field.
+ * way to choose one. YAML is read with the core schema: no custom tags, `__proto__` is an ordinary key (js-yaml
+ * defines it as an own property, which the story schema then reports as an unknown field), and dates stay strings,
+ * so that the story schema checks them strictly (YAML's own timestamps roll 2025-13-45 over into a valid date).
  */
 import matter from 'gray-matter';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
