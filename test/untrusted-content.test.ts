@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { formatIssue } from '../src/lib/content-error.ts';
 import { readContentDir } from '../src/lib/content-files.ts';
 import { parseFrontMatter } from '../src/lib/front-matter.ts';
-import { markdownProblems, MAX_MARKDOWN_NESTING, MAX_PARAGRAPH_MARKERS } from '../src/lib/markdown.ts';
+import { markdownProblems, MAX_BODY_MARKERS, MAX_MARKDOWN_NESTING, MAX_PARAGRAPH_MARKERS } from '../src/lib/markdown.ts';
 import { MAX_LIST_LEVEL, MAX_SPAN_MARKS, portableTextProblems } from '../src/lib/portable-text.ts';
 import { siteSourceFromDocuments } from '../src/lib/sanity/source.ts';
 import { buildSite } from '../src/lib/site.ts';
@@ -113,6 +113,8 @@ describe('markdownProblems', () => {
     [`${'*a'.repeat(MAX_PARAGRAPH_MARKERS / 2)}\n\n${'*a'.repeat(MAX_PARAGRAPH_MARKERS / 2)}`, []],
     [`intro\n\n${'[a'.repeat(MAX_PARAGRAPH_MARKERS / 2)}\n${'[a'.repeat(MAX_PARAGRAPH_MARKERS / 2 + 1)}`, [`the paragraph at line 3 holds more than ${MAX_PARAGRAPH_MARKERS} link, emphasis, code or HTML markers ([ * _ \` < ~)`]],
     [`\`\`\`\n${'[a'.repeat(MAX_PARAGRAPH_MARKERS + 1)}\n\`\`\``, []],
+    [Array.from({ length: MAX_BODY_MARKERS / 1000 }, () => '*a'.repeat(1000)).join('\n\n'), []],
+    [Array.from({ length: MAX_BODY_MARKERS / 1000 + 1 }, () => '*a'.repeat(1000)).join('\n\n'), ['the body holds 21,000 link, emphasis, code or HTML markers ([ * _ ` < ~), over the limit of 20,000']],
   ])('%#', (markdown, problems) => {
     expect(markdownProblems(markdown).map((p) => p.message)).toEqual(problems);
   });

@@ -28,6 +28,11 @@ export const MAX_HTML_NESTING = 64;
  * 22 s); a paragraph of prose holds a few dozen.
  */
 export const MAX_PARAGRAPH_MARKERS = 2000;
+/**
+ * How many inline markers a whole markdown body may hold. Each costs the parser about a tenth of a millisecond even
+ * in short paragraphs (a megabyte of `*a*a…` took 67 s); a long story with a link in every sentence holds 5,000.
+ */
+export const MAX_BODY_MARKERS = 20_000;
 
 const VOID_ELEMENTS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
 
@@ -41,7 +46,7 @@ export interface MarkdownProblem {
  * Problems with a markdown body that would make parsing it recurse without bound (a quote in a quote a thousand
  * times over overflows the stack) or take time that grows with the square of its size: quotes and lists nested
  * deeper than {@link MAX_MARKDOWN_NESTING}, raw HTML deeper than {@link MAX_HTML_NESTING}, a paragraph with more
- * than {@link MAX_PARAGRAPH_MARKERS} inline markers. Found by a linear scan of the text, before the parser sees it.
+ * than {@link MAX_PARAGRAPH_MARKERS} inline markers, a body with more than {@link MAX_BODY_MARKERS}. Found by a linear scan of the text, before the parser sees it.
  */
 export function markdownProblems(markdown: string): MarkdownProblem[] {
   const problems: MarkdownProblem[] = [];
@@ -50,6 +55,7 @@ export function markdownProblems(markdown: string): MarkdownProblem[] {
   let paragraph = { line: 1, markers: 0 };
   let nestingReported = false;
   let markersReported = false;
+  let bodyMarkers = 0;
   for (const line of markdown.split('\n')) {
     lineNumber += 1;
     // Fenced code is literal text: its indentation nests nothing and its brackets match nothing.
@@ -63,7 +69,9 @@ export function markdownProblems(markdown: string): MarkdownProblem[] {
       paragraph = { line: lineNumber + 1, markers: 0 };
       continue;
     }
-    paragraph.markers += line.match(/[[*_`<~]/g)?.length ?? 0;
+    const markers = line.match(/[[*_`<~]/g)?.length ?? 0;
+    paragraph.markers += markers;
+    bodyMarkers += markers;
     if (!markersReported && paragraph.markers > MAX_PARAGRAPH_MARKERS) {
       markersReported = true;
       problems.push({
@@ -75,6 +83,12 @@ export function markdownProblems(markdown: string): MarkdownProblem[] {
       nestingReported = true;
       problems.push({ message: `line ${lineNumber} nests quotes or lists more than ${MAX_MARKDOWN_NESTING} levels deep`, hint: 'flatten the quotes or lists' });
     }
+  }
+  if (!markersReported && bodyMarkers > MAX_BODY_MARKERS) {
+    problems.push({
+      message: `the body holds ${bodyMarkers.toLocaleString('en-US')} link, emphasis, code or HTML markers ([ * _ \` < ~), over the limit of ${MAX_BODY_MARKERS.toLocaleString('en-US')}`,
+      hint: 'split the story, or put literal text in fenced code blocks',
+    });
   }
   const html = htmlNesting(markdown);
   if (html > MAX_HTML_NESTING) problems.push({ message: `raw HTML elements nest ${html} levels deep, over the limit of ${MAX_HTML_NESTING}`, hint: 'flatten the HTML' });
