@@ -114,7 +114,8 @@ describe('markdownProblems', () => {
     [`intro\n\n${'[a'.repeat(MAX_PARAGRAPH_MARKERS / 2)}\n${'[a'.repeat(MAX_PARAGRAPH_MARKERS / 2 + 1)}`, [`the paragraph at line 3 holds more than ${MAX_PARAGRAPH_MARKERS} link, emphasis, code or HTML markers ([ * _ \` < ~)`]],
     [`\`\`\`\n${'[a'.repeat(MAX_PARAGRAPH_MARKERS + 1)}\n\`\`\``, []],
     [Array.from({ length: MAX_BODY_MARKERS / 1000 }, () => '*a'.repeat(1000)).join('\n\n'), []],
-    [Array.from({ length: MAX_BODY_MARKERS / 1000 + 1 }, () => '*a'.repeat(1000)).join('\n\n'), ['the body holds 21,000 link, emphasis, code or HTML markers ([ * _ ` < ~), over the limit of 20,000']],
+    [Array.from({ length: MAX_BODY_MARKERS / 1000 + 1 }, () => '*a'.repeat(1000)).join('\n\n'), ['the body holds 21,000 link, emphasis, code, HTML or table markers ([ * _ ` < ~ |), over the limit of 20,000']],
+    [`|a|b|\n|-|-|\n${'|x|y|\n'.repeat(MAX_BODY_MARKERS / 3)}`, ['the body holds 20,004 link, emphasis, code, HTML or table markers ([ * _ ` < ~ |), over the limit of 20,000']],
   ])('%#', (markdown, problems) => {
     expect(markdownProblems(markdown).map((p) => p.message)).toEqual(problems);
   });
