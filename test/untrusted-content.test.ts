@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { formatIssue } from '../src/lib/content-error.ts';
 import { readContentDir } from '../src/lib/content-files.ts';
 import { parseFrontMatter } from '../src/lib/front-matter.ts';
-import { markdownProblems, MAX_BODY_MARKERS, MAX_MARKDOWN_NESTING, MAX_PARAGRAPH_MARKERS } from '../src/lib/markdown.ts';
+import { markdownProblems, MAX_BODY_LINES, MAX_BODY_MARKERS, MAX_MARKDOWN_NESTING, MAX_PARAGRAPH_MARKERS } from '../src/lib/markdown.ts';
 import { MAX_LIST_LEVEL, MAX_SPAN_MARKS, portableTextProblems } from '../src/lib/portable-text.ts';
 import { siteSourceFromDocuments } from '../src/lib/sanity/source.ts';
 import { buildSite } from '../src/lib/site.ts';
@@ -108,14 +108,16 @@ describe('markdownProblems', () => {
     ['```\n' + ' '.repeat(200) + 'code is literal\n```', []],
     ['<div><div><p>fine</p></div></div><br><img src="/a.png">', []],
     [`${'> '.repeat(MAX_MARKDOWN_NESTING + 1)}x`, [`line 1 nests quotes or lists more than ${MAX_MARKDOWN_NESTING} levels deep`]],
-    [Array.from({ length: 40 }, (_, i) => `${'  '.repeat(i)}- x`).join('\n'), [`line 17 nests quotes or lists more than ${MAX_MARKDOWN_NESTING} levels deep`]],
+    [Array.from({ length: 40 }, (_, i) => `${'  '.repeat(i)}- x`).join('\n'), [`line ${MAX_MARKDOWN_NESTING + 1} nests quotes or lists more than ${MAX_MARKDOWN_NESTING} levels deep`]],
     [`${'<span>'.repeat(65)}x`, ['raw HTML elements nest 65 levels deep, over the limit of 64']],
     [`${'*a'.repeat(MAX_PARAGRAPH_MARKERS / 2)}\n\n${'*a'.repeat(MAX_PARAGRAPH_MARKERS / 2)}`, []],
     [`intro\n\n${'[a'.repeat(MAX_PARAGRAPH_MARKERS / 2)}\n${'[a'.repeat(MAX_PARAGRAPH_MARKERS / 2 + 1)}`, [`the paragraph at line 3 holds more than ${MAX_PARAGRAPH_MARKERS} link, emphasis, code or HTML markers ([ * _ \` < ~)`]],
     [`\`\`\`\n${'[a'.repeat(MAX_PARAGRAPH_MARKERS + 1)}\n\`\`\``, []],
     [Array.from({ length: MAX_BODY_MARKERS / 1000 }, () => '*a'.repeat(1000)).join('\n\n'), []],
     [Array.from({ length: MAX_BODY_MARKERS / 1000 + 1 }, () => '*a'.repeat(1000)).join('\n\n'), ['the body holds 21,000 link, emphasis, code, HTML or table markers ([ * _ ` < ~ |), over the limit of 20,000']],
-    [`|a|b|\n|-|-|\n${'|x|y|\n'.repeat(MAX_BODY_MARKERS / 3)}`, ['the body holds 20,004 link, emphasis, code, HTML or table markers ([ * _ ` < ~ |), over the limit of 20,000']],
+    [`${'|a'.repeat(10)}|\n${'|-'.repeat(10)}|\n${`${'|x'.repeat(10)}|\n`.repeat(1820)}`, ['the body holds 20,042 link, emphasis, code, HTML or table markers ([ * _ ` < ~ |), over the limit of 20,000']],
+    [Array.from({ length: MAX_BODY_LINES + 1 }, () => '- x').join('\n'), ['the body has 5,001 lines, over the limit of 5,000']],
+    [Array.from({ length: MAX_BODY_LINES + 1 }, () => '- x').join('\r'), ['the body has 5,001 lines, over the limit of 5,000']],
   ])('%#', (markdown, problems) => {
     expect(markdownProblems(markdown).map((p) => p.message)).toEqual(problems);
   });

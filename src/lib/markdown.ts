@@ -18,8 +18,11 @@ export function markdownToHast(markdown: string): Root {
   return hasHtml ? (withRaw.runSync(hast) as Root) : hast;
 }
 
-/** How deeply quotes and lists may nest in a markdown body: the parser recurses once per level. */
-export const MAX_MARKDOWN_NESTING = 16;
+/**
+ * How deeply quotes and lists may nest in a markdown body. The parser recurses once per level, and every level of
+ * every block costs time (2,500 quotes 15 deep took 16 s to render, 8 deep 11 s, 1 deep 2 s).
+ */
+export const MAX_MARKDOWN_NESTING = 8;
 /** How deeply raw HTML elements may nest in a markdown body. */
 export const MAX_HTML_NESTING = 64;
 /**
@@ -35,6 +38,12 @@ export const MAX_PARAGRAPH_MARKERS = 2000;
  */
 export const MAX_BODY_MARKERS = 20_000;
 
+/**
+ * How many lines a markdown body may have. The parser and the step to HTML slow down with the square of the number
+ * of blocks in some shapes (100 kB of one-word list items took 15 s, of quotes 32 s); a long story has a few hundred.
+ */
+export const MAX_BODY_LINES = 5000;
+
 const VOID_ELEMENTS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
 
 /** A markdown body over one of the limits that bound parsing it: what is wrong, and what to do. */
@@ -47,17 +56,27 @@ export interface MarkdownProblem {
  * Problems with a markdown body that would make parsing it recurse without bound (a quote in a quote a thousand
  * times over overflows the stack) or take time that grows with the square of its size: quotes and lists nested
  * deeper than {@link MAX_MARKDOWN_NESTING}, raw HTML deeper than {@link MAX_HTML_NESTING}, a paragraph with more
- * than {@link MAX_PARAGRAPH_MARKERS} inline markers, a body with more than {@link MAX_BODY_MARKERS}. Found by a linear scan of the text, before the parser sees it.
+ * than {@link MAX_PARAGRAPH_MARKERS} inline markers, a body with more than {@link MAX_BODY_MARKERS} or more than
+ * {@link MAX_BODY_LINES} lines. Found by a linear scan of the text, before the parser sees it.
  */
 export function markdownProblems(markdown: string): MarkdownProblem[] {
   const problems: MarkdownProblem[] = [];
+  // Markdown ends a line at \r as well as \n.
+  const lines = markdown.split(/\r\n|\r|\n/);
+  if (lines.length > MAX_BODY_LINES) {
+    problems.push({
+      message: `the body has ${lines.length.toLocaleString('en-US')} lines, over the limit of ${MAX_BODY_LINES.toLocaleString('en-US')}`,
+      hint: 'split the story, or its lists and tables',
+    });
+    return problems;
+  }
   let fence: string | undefined;
   let lineNumber = 0;
   let paragraph = { line: 1, markers: 0 };
   let nestingReported = false;
   let markersReported = false;
   let bodyMarkers = 0;
-  for (const line of markdown.split('\n')) {
+  for (const line of lines) {
     lineNumber += 1;
     // Fenced code is literal text: its indentation nests nothing and its brackets match nothing.
     const marker = line.includes('``') || line.includes('~~') ? /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1] : undefined;
