@@ -1,7 +1,7 @@
 // Untrusted content never runs code or crashes the build: hostile story files and Sanity documents through the real
 // build and import processes, then a seeded fuzz of the pure pipeline (front matter, Portable Text, rendering).
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Element, Root, RootContent } from 'hast';
@@ -126,6 +126,19 @@ describe('npm run import on hostile story files', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('an image path must name a file under public/');
     expect(await documentCount(lake, 'traversal', '*[_type == "sanity.imageAsset"]')).toBe(0);
+  });
+
+  test('npm run export never writes outside its folders, whatever file name an uploader gave an image', async () => {
+    const client = lake.client('exported');
+    const image = await readFile(path.join(ROOT, 'public/images', (await readdir(path.join(ROOT, 'public/images'))).filter((f) => f.endsWith('.svg')).sort()[0] ?? ''));
+    await client.assets.upload('image', image, { filename: '../../escaped.svg' });
+    const out = path.join(dir, 'export-out');
+    const publicDir = path.join(dir, 'export-public');
+    const result = await runScript('scripts/export.ts', ['--out', out, '--public', publicDir, '--dataset', 'exported'], sanityEnv(lake.lake, 'exported'));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('its file name "../../escaped.svg" leads out of');
+    expect(existsSync(path.join(dir, 'escaped.svg'))).toBe(false);
+    expect(result.stderr).not.toMatch(STACK_FRAME);
   });
 
   test('a build from Sanity reports a null body block, a malformed span and an oversized body by _id and field', async () => {
