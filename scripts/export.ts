@@ -3,7 +3,7 @@ import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dump } from 'js-yaml';
 import { documentsToContent, type SanityDocument } from '../src/lib/sanity/documents.ts';
-import { failSanity, sanityFromArgs } from './lib/sanity-cli.ts';
+import { fail, failSanity, sanityFromArgs } from './lib/sanity-cli.ts';
 import { flagValue } from './lib/args.ts';
 
 const HELP = `Usage: npm run export -- [--out content] [--public public] [--dataset production] [--api-host URL]
@@ -38,6 +38,8 @@ let downloaded = 0;
 for (const asset of assets) {
   const name = asset.originalFilename ?? `${asset._id}.${asset.extension ?? 'bin'}`;
   const file = path.join(publicDir, 'images', name);
+  // The file name comes from whoever uploaded the image: `../../scripts/build.ts` must not be written over.
+  if (!isInside(path.join(publicDir, 'images'), file)) fail(`asset ${asset._id}: its file name ${JSON.stringify(name)} leads out of ${path.relative(process.cwd(), publicDir) || '.'}/images/; nothing more was written`);
   imagePath.set(asset._id, `/images/${name}`);
   if (await stat(file).catch(() => undefined)) continue;
   const response = await fetch(asset.url).catch((error: unknown) => failSanity(error, config));
@@ -50,6 +52,7 @@ for (const asset of assets) {
 const files = documentsToContent(documents, (id) => imagePath.get(id), (value) => dump(value, { lineWidth: -1, noRefs: true }));
 for (const [i, file] of files.entries()) {
   const target = path.join(outDir, file.path);
+  if (!isInside(outDir, target)) fail(`${file.path}: a document's id or slug leads out of ${path.relative(process.cwd(), outDir) || '.'}/; nothing more was written`);
   await mkdir(path.dirname(target), { recursive: true });
   await writeFile(target, file.text);
   process.stdout.write(`\rfiles: ${i + 1}/${files.length}`);
@@ -63,3 +66,9 @@ console.log(
   `Exported ${files.filter((f) => f.path.startsWith('stories/')).length} stories from "${config.dataset}" into ${path.relative(process.cwd(), outDir) || '.'} ` +
     `(${downloaded} images downloaded, ${((performance.now() - started) / 1000).toFixed(1)} s).`,
 );
+
+/** Whether `file` lies inside `dir` (not `dir` itself, not beside it). */
+function isInside(dir: string, file: string): boolean {
+  const relative = path.relative(dir, path.resolve(file));
+  return relative !== '' && relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
+}

@@ -3,8 +3,8 @@
 // so the same arguments always give the same files.
 import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import matter from 'gray-matter';
 import { dump } from 'js-yaml';
+import { parseFrontMatter } from '../src/lib/front-matter.ts';
 import { flagValue } from './lib/args.ts';
 
 const args = process.argv.slice(2);
@@ -36,7 +36,11 @@ const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)
 const files = (await readdir(path.join(from, 'stories'))).filter((f) => f.endsWith('.md')).sort();
 const bases = [];
 for (const f of files) {
-  const parsed = matter(await readFile(path.join(from, 'stories', f), 'utf8'), {});
+  const parsed = parseFrontMatter(await readFile(path.join(from, 'stories', f), 'utf8'));
+  if ('problem' in parsed) {
+    console.error(`${path.join(from, 'stories', f)}: ${parsed.problem} (${parsed.hint})`);
+    process.exit(1);
+  }
   if (parsed.data['draft']) continue;
   bases.push({ data: parsed.data, paragraphs: parsed.content.split(/\n{2,}/).filter((p) => p.trim()) });
 }

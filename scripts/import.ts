@@ -37,6 +37,8 @@ const assets = new Map<string, string>();
 let uploaded = 0;
 for (const src of paths) {
   const file = path.join(publicDir, src);
+  // An image path in a story (`/../../etc/passwd`) must not make the import read, and upload, a file outside public/.
+  if (!file.startsWith(publicDir + path.sep)) fail(`${src}: an image path must name a file under ${path.relative(process.cwd(), publicDir) || '.'}/; nothing was imported`);
   const data = await readFile(file).catch(() => fail(`${src}: no such file under ${path.relative(process.cwd(), publicDir)}/`));
   try {
     const asset = await client.assets.upload('image', data, { filename: path.basename(src) });

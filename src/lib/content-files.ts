@@ -1,11 +1,11 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import matter from 'gray-matter';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { z } from 'zod';
 import { describeValue, type ContentIssue } from './content-error.ts';
+import { parseFrontMatter } from './front-matter.ts';
 import type { SiteSource } from './site.ts';
-import { formatPath, parseStory, storyRefs, type Story, type StoryRefs } from './story.ts';
+import { formatBytes, formatPath, MAX_BODY_BYTES, parseStory, storyRefs, type Story, type StoryRefs } from './story.ts';
 import { tagDefSchema } from './tags.ts';
 import { authorSchema, sectionSchema } from './taxonomy.ts';
 
@@ -37,27 +37,33 @@ export function storyIdFromFile(file: string): string {
   return `story-${path.basename(file, '.md')}`;
 }
 
+/** The largest story file read: a body at its limit plus generous front matter. Larger files are not opened. */
+export const MAX_STORY_FILE_BYTES = MAX_BODY_BYTES + 64 * 1024;
+/** The largest taxonomy file (`sections.yaml`, `authors.yaml`, `tags.yaml`) read. */
+export const MAX_YAML_FILE_BYTES = 4 * 1024 * 1024;
+
 /** Reads and validates one story file. */
 export async function readStoryFile(file: string, where: string): Promise<{ story?: Story | undefined; issues: ContentIssue[]; refs: StoryRefs }> {
-  const source = await readFile(file, 'utf8');
-  let parsed: matter.GrayMatterFile<string>;
-  try {
-    // The YAML core schema keeps dates as strings, so that the story schema checks them strictly (YAML's own
-    // timestamps roll 2025-13-45 over into a valid date). A fresh options object also skips gray-matter's cache.
-    parsed = matter(source, { engines: { yaml: (text: string) => (loadYaml(text, { schema: CORE_SCHEMA }) ?? {}) as object } });
-  } catch (error) {
-    return {
-      issues: [{ where, field: '', message: `the front matter is not valid YAML: ${yamlReason(error)}`, hint: 'check the lines between the two --- markers' }],
-      refs: { slug: path.basename(file, '.md') },
-    };
-  }
-  const data: Record<string, unknown> = { ...parsed.data };
+  const fallbackRefs = { slug: path.basename(file, '.md') };
+  // Checked before reading, so that a huge file is never read whole, let alone parsed as YAML.
+  const tooBig = await sizeIssue(file, where, MAX_STORY_FILE_BYTES, 'split the story, or move large material (tables, data) out of the body');
+  if (tooBig) return { issues: [tooBig], refs: fallbackRefs };
+  const parsed = parseFrontMatter(await readFile(file, 'utf8'));
+  if ('problem' in parsed) return { issues: [{ where, field: '', message: parsed.problem, hint: parsed.hint }], refs: fallbackRefs };
+  const data = parsed.data;
   data['slug'] ??= path.basename(file, '.md');
   if ('body' in data) {
     return { issues: [{ where, field: 'body', message: 'expected the body below the front matter, not a "body" field in it' }], refs: storyRefs(data) };
   }
   data['body'] = { format: 'markdown', value: parsed.content.replace(/^\n+/, '') };
   return { ...parseStory(storyIdFromFile(file), where, data), refs: storyRefs(data) };
+}
+
+/** An issue when `file` is larger than `limit` bytes. */
+async function sizeIssue(file: string, where: string, limit: number, hint: string): Promise<ContentIssue | undefined> {
+  const { size } = await stat(file);
+  if (size <= limit) return undefined;
+  return { where, field: '', message: `the file is ${formatBytes(size)}, over the limit of ${formatBytes(limit)}`, hint };
 }
 
 async function readYamlList<T extends z.ZodType>(
@@ -70,6 +76,11 @@ async function readYamlList<T extends z.ZodType>(
   const where = shown(file);
   let text: string;
   try {
+    const tooBig = await sizeIssue(path.join(dir, file), where, MAX_YAML_FILE_BYTES, 'keep only the entries the site uses');
+    if (tooBig) {
+      issues.push(tooBig);
+      return [];
+    }
     text = await readFile(path.join(dir, file), 'utf8');
   } catch {
     issues.push({ where, field: '', message: 'expected this file, found none', hint: 'create it as a YAML list (see README, "Content format")' });

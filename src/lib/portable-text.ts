@@ -44,6 +44,8 @@ import type {
 import remarkGfm from 'remark-gfm';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
+import { describeValue } from './content-error.ts';
+import { isImageUrl } from './urls.ts';
 
 /** Block styles a story's text blocks may have (the Studio schema offers these). */
 export const BLOCK_STYLES = ['normal', 'h2', 'h3', 'h4', 'blockquote'] as const;
@@ -408,4 +410,99 @@ function trimPhrasing(nodes: PhrasingContent[]): PhrasingContent[] {
     if (last.value === '') return trimPhrasing(out.slice(0, -1));
   }
   return out;
+}
+
+/** The deepest list level a body may use (the renderer nests one list per level). */
+export const MAX_LIST_LEVEL = 16;
+/** The most marks (decorators and links) one span may carry (the renderer nests one element per mark). */
+export const MAX_SPAN_MARKS = 16;
+/** Problems reported per body at most: a body broken everywhere says so without a line per block. */
+const MAX_PROBLEMS = 20;
+
+/** A problem in a Portable Text body: the path inside the body (`[3, 'children', 0, 'text']`) and what was wrong. */
+export interface PortableTextProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * Checks the shapes of a story body's blocks (see the module header) and the limits that bound rendering. The
+ * renderer skips what it cannot use, but a `null` block, a span whose text is not text or a thousand-level list is
+ * an editor's (or an importer's) mistake worth reporting, not something to publish silently.
+ */
+export function portableTextProblems(blocks: readonly unknown[]): PortableTextProblem[] {
+  const problems: PortableTextProblem[] = [];
+  const add = (path: (string | number)[], expected: string, received: unknown) => {
+    if (problems.length < MAX_PROBLEMS) problems.push({ path, message: `expected ${expected}, received ${describeValue(received)}` });
+  };
+  const optionalString = (owner: Record<string, unknown>, path: (string | number)[], field: string) => {
+    if (owner[field] !== undefined && typeof owner[field] !== 'string') add([...path, field], 'text', owner[field]);
+  };
+  blocks.forEach((block, i) => {
+    if (!isRecord(block) || typeof block['_type'] !== 'string') {
+      add(isRecord(block) ? [i, '_type'] : [i], 'a block (an object with a _type)', isRecord(block) ? block['_type'] : block);
+      return;
+    }
+    switch (block['_type']) {
+      case 'block':
+        checkTextBlock(block, [i], add, optionalString);
+        break;
+      case 'image':
+        for (const field of ['src', 'alt', 'caption']) optionalString(block, [i], field);
+        if (typeof block['src'] === 'string' && block['src'].trim() !== '' && !isImageUrl(block['src'].trim())) {
+          add([i, 'src'], 'a site path like /images/photo.jpg or an https:// URL', block['src']);
+        }
+        break;
+      case 'table': {
+        const rows = block['rows'];
+        if (rows === undefined) break;
+        if (!Array.isArray(rows)) add([i, 'rows'], 'a list of rows', rows);
+        else rows.forEach((row: unknown, r) => {
+          if (!isRecord(row) || !Array.isArray(row['cells'])) add([i, 'rows', r], 'a row with a list of cells', isRecord(row) ? row['cells'] : row);
+          else row['cells'].forEach((cell: unknown, c) => typeof cell !== 'string' && add([i, 'rows', r, 'cells', c], 'text', cell));
+        });
+        break;
+      }
+      default:
+      // Unknown types are skipped by the renderer; the Studio may hold types this site does not show.
+    }
+  });
+  return problems;
+}
+
+type Add = (path: (string | number)[], expected: string, received: unknown) => void;
+
+function checkTextBlock(block: Record<string, unknown>, at: (string | number)[], add: Add, optionalString: (owner: Record<string, unknown>, path: (string | number)[], field: string) => void): void {
+  optionalString(block, at, 'style');
+  optionalString(block, at, 'listItem');
+  const level = block['level'];
+  if (level !== undefined && !(Number.isInteger(level) && typeof level === 'number' && level >= 1 && level <= MAX_LIST_LEVEL)) {
+    add([...at, 'level'], `a list level from 1 to ${MAX_LIST_LEVEL}`, level);
+  }
+  const markDefs = block['markDefs'];
+  if (markDefs !== undefined && !Array.isArray(markDefs)) add([...at, 'markDefs'], 'a list of mark definitions', markDefs);
+  if (Array.isArray(markDefs)) {
+    markDefs.forEach((def: unknown, d) => {
+      if (!isRecord(def) || typeof def['_key'] !== 'string' || typeof def['_type'] !== 'string') add([...at, 'markDefs', d], 'a mark definition with a _key and a _type', def);
+      else optionalString(def, [...at, 'markDefs', d], 'href');
+    });
+  }
+  const children = block['children'];
+  if (!Array.isArray(children)) {
+    add([...at, 'children'], 'a list of spans', children);
+    return;
+  }
+  children.forEach((child: unknown, c) => {
+    const path = [...at, 'children', c];
+    if (!isRecord(child) || typeof child['_type'] !== 'string') {
+      add(isRecord(child) ? [...path, '_type'] : path, 'a span (an object with a _type)', isRecord(child) ? child['_type'] : child);
+      return;
+    }
+    if (child['_type'] !== 'span') return;
+    if (typeof child['text'] !== 'string') add([...path, 'text'], 'text', child['text']);
+    const marks = child['marks'];
+    if (marks === undefined) return;
+    if (!Array.isArray(marks) || marks.some((m) => typeof m !== 'string')) add([...path, 'marks'], 'a list of mark names', marks);
+    else if (marks.length > MAX_SPAN_MARKS) add([...path, 'marks'], `at most ${MAX_SPAN_MARKS} marks`, marks);
+  });
 }

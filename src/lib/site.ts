@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { cacheKey } from './cache-key.ts';
-import type { ContentIssue } from './content-error.ts';
+import { ContentError, type ContentIssue } from './content-error.ts';
 import { findSimilar, type SimilarInput, type SimilarLink } from './similar.ts';
 import type { Story, StoryRefs } from './story.ts';
 import { buildTagVocabulary, tagIndex, type Tag, type TagCount, type tagDefSchema } from './tags.ts';
@@ -153,6 +153,8 @@ export function buildSite(source: SiteSource, options: BuildSiteOptions): Site {
 
   const views: StoryView[] = [];
   const texts = new Map<string, string>();
+  const whereOf = new Map(source.stories.map(({ story, where }) => [story.id, where]));
+  const renderIssues: ContentIssue[] = [];
   for (const story of live) {
     const section = sections.get(story.section) ?? { slug: story.section, name: story.section };
     const card: StoryCard = {
@@ -167,7 +169,7 @@ export function buildSite(source: SiteSource, options: BuildSiteOptions): Site {
       ...(story.image ? { image: story.image } : {}),
     };
     const tags = uniqueBySlug(story.tags.map((t) => vocabulary.resolve(t)));
-    const { html, text } = options.render(story);
+    const { html, text } = renderSafely(story, options.render, whereOf.get(story.id) ?? story.id, renderIssues);
     texts.set(story.id, text);
     views.push({
       ...card,
@@ -181,6 +183,7 @@ export function buildSite(source: SiteSource, options: BuildSiteOptions): Site {
     });
   }
 
+  if (renderIssues.length > 0) throw new ContentError(renderIssues);
   const renderDone = performance.now();
   const idBySlug = new Map(live.map((s) => [s.slug, s.id]));
   const similarOf = options.similar ?? findSimilar;
@@ -230,6 +233,20 @@ export function buildSite(source: SiteSource, options: BuildSiteOptions): Site {
     tagIndex: tagIndex(tags),
     layoutKey: cacheKey(sectionList.map((s) => [s.slug, s.name])),
   };
+}
+
+/**
+ * Renders one body; a body the renderer cannot handle (one that validation let through) becomes a content problem
+ * naming the story, not a crash with a stack trace.
+ */
+function renderSafely(story: Story, render: BuildSiteOptions['render'], where: string, issues: ContentIssue[]): RenderedBody {
+  try {
+    return render(story);
+  } catch (error) {
+    const reason = error instanceof RangeError ? 'it nests too deeply to render' : `it could not be rendered (${error instanceof Error ? error.message : String(error)})`;
+    issues.push({ where, field: 'body', message: `the body was not built: ${reason}`, hint: 'flatten deeply nested quotes, lists, emphasis or HTML' });
+    return { html: '', text: '' };
+  }
 }
 
 /** The fields of a story that listings show: what a listing page's cache key depends on. */

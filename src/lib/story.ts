@@ -1,5 +1,18 @@
 import { z } from 'zod';
 import { describeValue, type ContentIssue } from './content-error.ts';
+import { markdownProblems } from './markdown.ts';
+import { portableTextProblems } from './portable-text.ts';
+import { tagSlug } from './tags.ts';
+import { isImageUrl, srcsetUrls } from './urls.ts';
+
+/** The largest story body accepted, in bytes of its source (markdown text, or Portable Text as JSON). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** A size for a message, exact and readable: `1,320,150 bytes (1.3 MB)`. */
+export function formatBytes(bytes: number): string {
+  const mb = bytes / (1024 * 1024);
+  return `${bytes.toLocaleString('en-US')} bytes (${mb >= 0.1 ? `${Number(mb.toFixed(1))} MB` : `${Math.ceil(bytes / 1024)} kB`})`;
+}
 
 /** A URL path segment: lower-case letters, digits and single hyphens. */
 export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -41,11 +54,48 @@ const httpUrl = z
   .trim()
   .refine((u) => /^https?:\/\//i.test(u) && URL.canParse(u), { error: 'expected an http(s) URL like https://example.com/story' });
 
-/** A story body in one of the two formats the render pipeline accepts. */
+const imageUrl = (what: string) =>
+  z.string({ error: `expected the ${what} as text` }).trim().max(2000, { error: `expected the ${what} in at most 2000 characters` }).refine(isImageUrl, {
+    error: `expected the ${what} to be a site path like /images/photo.jpg or an https:// URL`,
+  });
+
+const srcset = z.string({ error: 'expected a srcset as text' }).superRefine((value, ctx) => {
+  const urls = srcsetUrls(value);
+  if (!urls) ctx.addIssue({ code: 'custom', message: 'expected a srcset like "/a-480.jpg 480w, /a-800.jpg 800w"', input: value });
+  else if (!urls.every(isImageUrl)) ctx.addIssue({ code: 'custom', message: 'expected every srcset URL to be a site path like /images/photo.jpg or an https:// URL', input: value });
+});
+
+/** The body's size, checked before anything else looks at it. */
+function bodyTooLarge(bytes: number, ctx: z.RefinementCtx): boolean {
+  if (bytes <= MAX_BODY_BYTES) return false;
+  ctx.addIssue({
+    code: 'custom',
+    message: `the body is ${formatBytes(bytes)}, over the limit of ${formatBytes(MAX_BODY_BYTES)}`,
+    input: undefined,
+    params: { complete: true, hint: 'split the story in two, or move large material (tables, data) out of the body' },
+  });
+  return true;
+}
+
+/** A story body in one of the two formats the render pipeline accepts, within the limits that bound rendering. */
 export const storyBodySchema = z.discriminatedUnion('format', [
-  z.object({ format: z.literal('markdown'), value: z.string() }),
-  z.object({ format: z.literal('portable-text'), value: z.array(z.unknown()) }),
+  z.object({
+    format: z.literal('markdown'),
+    value: z.string().superRefine((value, ctx) => {
+      if (bodyTooLarge(Buffer.byteLength(value, 'utf8'), ctx)) return;
+      for (const { message, hint } of markdownProblems(value)) ctx.addIssue({ code: 'custom', message, input: undefined, params: { complete: true, hint } });
+    }),
+  }),
+  z.object({
+    format: z.literal('portable-text'),
+    value: z.array(z.unknown(), { error: 'expected a list of blocks' }).superRefine((value, ctx) => {
+      if (bodyTooLarge(Buffer.byteLength(JSON.stringify(value), 'utf8'), ctx)) return;
+      for (const problem of portableTextProblems(value)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message, input: undefined, params: { complete: true } });
+    }),
+  }),
 ]);
+
+const tagName = text(60).refine((name) => name === '' || tagSlug(name) !== '', { error: 'expected a tag name with at least one letter or digit' });
 
 /** The fields of a story, whatever its source (markdown front matter or a Sanity document). */
 export const storySchema = z
@@ -57,7 +107,7 @@ export const storySchema = z
     updatedAt: isoDate.optional(),
     updateNote: text(400).optional(),
     section: slug,
-    tags: z.array(text(60), { error: 'expected a list of tag names' }).max(20, { error: 'expected at most 20 tags' }).default([]),
+    tags: z.array(tagName, { error: 'expected a list of tag names' }).max(20, { error: 'expected at most 20 tags' }).default([]),
     authors: z.array(slug, { error: 'expected a list of author slugs' }).min(1, { error: 'expected at least one author' }),
     source: z
       .object({ name: text(120), url: httpUrl }, { error: 'expected {name, url} for the outlet the story reports on' })
@@ -66,13 +116,13 @@ export const storySchema = z
     image: z
       .object(
         {
-          src: text(500),
+          src: imageUrl('image URL'),
           alt: z.string({ error: 'expected alt text describing the image for readers who cannot see it' }).trim().min(1, {
             error: 'expected alt text describing the image for readers who cannot see it',
           }),
           caption: text(300).optional(),
           credit: text(120).optional(),
-          srcset: z.string().optional(),
+          srcset: srcset.optional(),
           width: z.number().int().positive().optional(),
           height: z.number().int().positive().optional(),
         },
@@ -114,7 +164,8 @@ export function parseStory(id: string, where: string, raw: unknown): { story: St
   const result = storySchema.safeParse(raw, { reportInput: true });
   if (result.success) return { story: { id, ...result.data }, issues: [] };
   const issues = result.error.issues.map((issue): ContentIssue => {
-    const field = formatPath(issue.path);
+    // The body's own problems are reported on `body`, as an editor sees it: `body[3].children`, not `body.value[3]…`.
+    const field = formatPath(issue.path).replace(/^body\.value/, 'body');
     if (issue.code === 'unrecognized_keys') {
       return {
         where,
@@ -122,6 +173,11 @@ export function parseStory(id: string, where: string, raw: unknown): { story: St
         message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`,
         hint: `known fields are ${Object.keys(storySchema.shape ?? {}).join(', ')}`,
       };
+    }
+    // Messages that already say what was received (a body's size and shapes) are complete as they are.
+    if (issue.code === 'custom' && issue.params?.['complete'] === true) {
+      const hint: unknown = issue.params['hint'];
+      return { where, field, message: issue.message, ...(typeof hint === 'string' ? { hint } : {}) };
     }
     const received = 'input' in issue ? describeValue(issue.input) : 'nothing';
     return { where, field, message: `${issue.message}, received ${received}` };

@@ -52,6 +52,11 @@ export function buildTagVocabulary(
     }
     for (const [field, spelling] of [['name', def.name], ...def.aliases.map((a, i) => [`aliases[${i}]`, a] as const)] as const) {
       const key = tagSlug(spelling);
+      // A name given with an explicit slug may be all punctuation; an alias that folds to nothing matches nothing.
+      if (key === '') {
+        if (field !== 'name') issues.push({ where, field, message: `expected an alias with at least one letter or digit, received ${JSON.stringify(spelling)}` });
+        continue;
+      }
       const seen = bySpelling.get(key);
       if (seen && seen.tag !== tag) {
         issues.push({

@@ -12,3 +12,48 @@ export const urls = {
   tag: (slug: string, page?: number) => `/tags/${slug}/${page === undefined ? '' : `${page}/`}`,
   author: (slug: string, page?: number) => `/authors/${slug}/${page === undefined ? '' : `${page}/`}`,
 } as const;
+
+/**
+ * A path on this site: `/` and then no second `/` or `\` (browsers read `//host` and `/\host` as another host), no
+ * `..` segment (the import reads images from `public/` by this path), no whitespace or control characters.
+ */
+export function isSitePath(value: string): boolean {
+  return /^\/(?![/\\])/.test(value) && !/[\s\\\p{Cc}]/u.test(value) && !value.split(/[?#]/, 1)[0]?.split('/').includes('..');
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Whether an image URL may reach an `<img>` or `og:image`: a site path or an https URL. Plain http is accepted for
+ * loopback hosts only, where the local Sanity-compatible API serves its assets during development.
+ */
+export function isImageUrl(value: string): boolean {
+  if (isSitePath(value)) return true;
+  if (!/^https?:\/\//i.test(value) || /[\s\p{Cc}]/u.test(value) || !URL.canParse(value)) return false;
+  const url = new URL(value);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+}
+
+/**
+ * The URLs of a `srcset` attribute with their descriptors, read as browsers read it (a URL runs to the next
+ * whitespace; a comma ends a candidate), or `undefined` when a candidate's descriptor is not `<n>w` or `<n>x`.
+ */
+export function srcsetUrls(srcset: string): string[] | undefined {
+  const urls: string[] = [];
+  let rest = srcset;
+  for (;;) {
+    rest = rest.replace(/^[\s,]+/, '');
+    if (rest === '') return urls;
+    const url = /^\S+/.exec(rest)?.[0] ?? '';
+    rest = rest.slice(url.length);
+    if (url.endsWith(',')) {
+      urls.push(url.replace(/,+$/, ''));
+      continue;
+    }
+    const end = rest.indexOf(',');
+    const descriptor = (end === -1 ? rest : rest.slice(0, end)).trim();
+    rest = end === -1 ? '' : rest.slice(end + 1);
+    if (descriptor !== '' && !/^\d+(?:\.\d+)?[wx]$/.test(descriptor)) return undefined;
+    urls.push(url);
+  }
+}

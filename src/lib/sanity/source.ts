@@ -66,6 +66,17 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
     return doc?.['_type'] === type ? doc : undefined;
   };
   const refId = (ref: unknown) => (ref as { _ref?: unknown } | null | undefined)?._ref;
+  // Sanity's image URL builder throws on an asset id it cannot read (`image-abc`, a file asset): that is a problem
+  // of the document, reported on its field, not a crash of the build.
+  const imageUrl = <T,>(where: string, field: string, assetId: string, build: () => T): T | undefined => {
+    try {
+      return build();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      issues.push({ where, field, message: `the image asset "${assetId}" cannot be turned into a URL: ${reason}`, hint: 'pick or upload the image again' });
+      return undefined;
+    }
+  };
 
   const taxonomy = <T extends import('zod').ZodType>(docsOfType: Doc[], schema: T, fields: (d: Doc) => Doc) =>
     docsOfType.flatMap((doc) => {
@@ -82,7 +93,8 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
     const image = d['image'] as Doc | undefined;
     const asset = assets.get(String(refId(image?.['asset'])));
     if (image?.['asset'] && !asset) issues.push(missingAsset(String(d['_id']), 'image.asset', refId(image['asset'])));
-    return { slug: slugOf(d), name: d['name'], bio: d['bio'], role: d['role'], image: image && asset ? { src: images.image(asset._id).width(400).url(), alt: image['alt'] } : undefined };
+    const src = image && asset ? imageUrl(String(d['_id']), 'image', asset._id, () => images.image(asset._id).width(400).url()) : undefined;
+    return { slug: slugOf(d), name: d['name'], bio: d['bio'], role: d['role'], image: image && src ? { src, alt: image['alt'] } : undefined };
   });
   const tags = taxonomy(of('tag'), tagDefSchema, (d) => ({ name: d['name'], slug: slugOf(d), description: d['description'], aliases: d['aliases'] ?? undefined }));
 
@@ -118,25 +130,23 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
       if (!asset) issues.push(missingAsset(where, 'mainImage.asset', refId(image['asset'])));
       else {
         const source = { asset: { _ref: asset._id }, ...(image['hotspot'] ? { hotspot: image['hotspot'] } : {}), ...(image['crop'] ? { crop: image['crop'] } : {}) };
-        const builder = images.image(source as never);
-        storyImage = {
-          src: builder.width(1200).url(),
-          srcset: IMAGE_WIDTHS.map((w) => `${builder.width(w).url()} ${w}w`).join(', '),
-          alt: image['alt'],
-          caption: image['caption'],
-          credit: image['credit'],
-          width: asset.width,
-          height: asset.height,
-        };
+        const urls = imageUrl(where, 'mainImage', asset._id, () => {
+          const builder = images.image(source as never);
+          return { src: builder.width(1200).url(), srcset: IMAGE_WIDTHS.map((w) => `${builder.width(w).url()} ${w}w`).join(', ') };
+        });
+        if (urls) storyImage = { ...urls, alt: image['alt'], caption: image['caption'], credit: image['credit'], width: asset.width, height: asset.height };
       }
     }
-    const body = list('body').map((block, i) => {
+    // A body that is not a list is passed on as it is, for the story schema to report.
+    const body = Array.isArray(doc['body']) ? list('body').map((block, i) => {
+      if (typeof block !== 'object' || block === null) return block;
       const b = block as Doc;
       if (b['_type'] !== 'image') return block;
       const asset = assets.get(String(refId(b['asset'])));
       if (b['asset'] && !asset) issues.push(missingAsset(where, `body[${i}].asset`, refId(b['asset'])));
-      return asset ? { ...b, src: images.image(asset._id).width(1200).url() } : block;
-    });
+      const src = asset ? imageUrl(where, `body[${i}]`, asset._id, () => images.image(asset._id).width(1200).url()) : undefined;
+      return src ? { ...b, src } : block;
+    }) : doc['body'];
     const raw = withoutNulls({
       title: doc['title'],
       slug: slugOf(doc),
@@ -151,7 +161,7 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
       image: storyImage,
       seo: doc['seo'] ? pick(doc['seo'] as Doc, ['metaTitle', 'metaDescription']) : undefined,
       related: compact(resolveAll('related', 'story')),
-      body: { format: 'portable-text', value: body },
+      body: { format: 'portable-text', value: body ?? [] },
     });
     const parsed = parseStory(id, where, raw);
     // A story without a slug is still validated as a whole, so one build lists all of its problems.
