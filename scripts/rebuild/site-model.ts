@@ -1,5 +1,5 @@
 import { renderBody } from '../../src/lib/body.ts';
-import type { ContentIssue } from '../../src/lib/content-error.ts';
+import { ContentError, type ContentIssue } from '../../src/lib/content-error.ts';
 import { PageKeyCache, siteLayout, sitePages, type Layout, type SitePage } from '../../src/lib/pages.ts';
 import type { RenderCache } from '../../src/lib/render-cache.ts';
 import type { SiteDocuments } from '../../src/lib/sanity/source.ts';
@@ -71,27 +71,35 @@ export class SiteModel {
     let provisional = 0;
     let settled = true;
     const bodies = new Map<string, { stamp: string; body: RenderedBody }>();
-    const site = buildSite(source, {
-      now: options.now,
-      render: (story) => {
-        const stamp = options.stamp(story.id) ?? '';
-        const known = this.#bodies.get(story.id);
-        const body = stamp && known?.stamp === stamp ? known.body : this.#cache.get(story.body, renderBody);
-        bodies.set(story.id, { stamp, body });
-        return body;
-      },
-      similar: (all, { limit }) => {
-        inputs = all;
-        if (options.links) return options.links;
-        const settledNow = this.#settled;
-        if (!settledNow) throw new Error('SiteModel.compute: no settled Similar News yet; pass `links` from a full computation');
-        if (limit !== settledNow.limit) throw new Error(`SiteModel.compute: the settled links have ${settledNow.limit} per story, the site asks for ${limit}`);
-        const result = quickSimilar(all, settledNow);
-        provisional = result.provisional;
-        settled = result.provisional === 0 && all.length === settledNow.inputs.length;
-        return result.links;
-      },
-    });
+    let site: Site;
+    try {
+      site = buildSite(source, {
+        now: options.now,
+        render: (story) => {
+          const stamp = options.stamp(story.id) ?? '';
+          const known = this.#bodies.get(story.id);
+          const body = stamp && known?.stamp === stamp ? known.body : this.#cache.get(story.body, renderBody);
+          bodies.set(story.id, { stamp, body });
+          return body;
+        },
+        similar: (all, { limit }) => {
+          inputs = all;
+          if (options.links) return options.links;
+          const settledNow = this.#settled;
+          if (!settledNow) throw new Error('SiteModel.compute: no settled Similar News yet; pass `links` from a full computation');
+          if (limit !== settledNow.limit)
+            throw new Error(`SiteModel.compute: the settled links have ${settledNow.limit} per story, the site asks for ${limit}`);
+          const result = quickSimilar(all, settledNow);
+          provisional = result.provisional;
+          settled = result.provisional === 0 && all.length === settledNow.inputs.length;
+          return result.links;
+        },
+      });
+    } catch (error) {
+      // A body that validation let through but the renderer cannot handle is its story's problem, not a crash.
+      if (error instanceof ContentError) return { ok: false, issues: error.issues };
+      throw error;
+    }
     this.#bodies = bodies;
     const pages = sitePages(site, this.#keys);
     this.#keys.rotate();
