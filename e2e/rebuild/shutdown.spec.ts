@@ -18,7 +18,8 @@ async function secondService(stack: { service: ServiceProcess; lake: { url: stri
   const service = startService({ lakeUrl: stack.lake.url, port: await freePort(), dir });
   const dispose = async () => {
     await service.stop(1000);
-    await rm(dir, { recursive: true, force: true });
+    // A build process the stop cut short may still be removing its files for a moment.
+    await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   };
   try {
     await service.waitForStatus((s) => s.build !== null, 'the copied build to be served', 30_000);
