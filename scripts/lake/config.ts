@@ -25,6 +25,8 @@ Options (flags win over environment variables):
                            Other datasets live beside it: data.ndjson -> data.<dataset>.ndjson (default ${DEFAULT_DATA_FILE})
   LAKE_TOKENS              JSON object of accepted bearer tokens, e.g. {"s3cret": {"role": "editor", "name": "CI"}}
                            roles: administrator (datasets too), editor (writes), viewer (reads drafts, no writes)
+  LAKE_QUERY_TIMEOUT_MS    time budget of one query; beyond it the lake answers 408 queryTimeout (default 10000)
+  LAKE_LISTEN_FILTER_TIMEOUT_MS  time budget of a listener's filter per transaction; beyond it the listener ends (default 1000)
   LAKE_WEBHOOKS            JSON array of webhooks: [{"name": "rebuild", "url": "http://127.0.0.1:8787/hook",
                            "filter": "_type == 'story'", "projection": "{_id, _type, slug}", "secret": "...",
                            "on": ["create", "update", "delete"], "includeDrafts": false, "dataset": "production"}]
@@ -70,8 +72,11 @@ export function lakeConfigFrom(argv: readonly string[], env: Readonly<Record<str
   if (dataFile.trim() === '') errors.push('--data: expected a file path, received an empty string');
   const tokens = tokensFrom(env['LAKE_TOKENS'], errors);
   const webhooks = webhooksFrom(env['LAKE_WEBHOOKS'], errors);
+  const queryTimeoutMs = millisecondsFrom('LAKE_QUERY_TIMEOUT_MS', env['LAKE_QUERY_TIMEOUT_MS'], errors);
+  const listenFilterTimeoutMs = millisecondsFrom('LAKE_LISTEN_FILTER_TIMEOUT_MS', env['LAKE_LISTEN_FILTER_TIMEOUT_MS'], errors);
   if (errors.length > 0) return { kind: 'errors', errors };
-  return { kind: 'ok', options: { port, host, dataFile, webhooks, ...(tokens === undefined ? {} : { tokens }) } };
+  const budgets = { ...(queryTimeoutMs === undefined ? {} : { queryTimeoutMs }), ...(listenFilterTimeoutMs === undefined ? {} : { listenFilterTimeoutMs }) };
+  return { kind: 'ok', options: { port, host, dataFile, webhooks, ...budgets, ...(tokens === undefined ? {} : { tokens }) } };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -86,6 +91,16 @@ function portFrom([name, raw]: [string, string | undefined], errors: string[]): 
     return DEFAULT_PORT;
   }
   return port;
+}
+
+function millisecondsFrom(name: string, raw: string | undefined, errors: string[]): number | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    errors.push(`${name}: expected a whole number of milliseconds (at least 1), received "${raw}"`);
+    return undefined;
+  }
+  return value;
 }
 
 function parseJsonEnv(name: string, raw: string, errors: string[]): unknown {

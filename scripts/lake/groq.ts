@@ -1,5 +1,9 @@
 import { evaluate, GroqSyntaxError, parse, type ExprNode } from 'groq-js';
 import { dataError, messageOf, queryParseError } from './errors.ts';
+import { installLinearPathMatching } from './glob.ts';
+import { checkJsonNesting, checkQuerySize } from './query-limits.ts';
+
+installLinearPathMatching();
 
 /** Query parameters as the HTTP API receives them (`$name=<json>`), without the `$`. */
 export type QueryParams = Record<string, unknown>;
@@ -18,10 +22,11 @@ export interface QueryContext {
 }
 
 /**
- * Parses `query`, answering a GROQ syntax error, an unknown function or a parameter that was referenced but
+ * Parses `query`, answering a query too large or too complex to parse quickly (see query-limits.ts), a GROQ syntax error, an unknown function or a parameter that was referenced but
  * not provided with the 400 Sanity sends (`queryParseError` with the offending `start`/`end`).
  */
 export function parseQuery(query: string, params: QueryParams, mode: 'normal' | 'delta' = 'normal'): ExprNode {
+  checkQuerySize(query);
   let tree: ExprNode;
   try {
     tree = parse(query, { params, mode });
@@ -83,6 +88,7 @@ export function paramsFromSearch(search: URLSearchParams): QueryParams {
   const params: QueryParams = {};
   for (const [key, raw] of search) {
     if (!key.startsWith('$')) continue;
+    checkJsonNesting(raw, `Query parameter ${key}`);
     try {
       params[key.slice(1)] = JSON.parse(raw);
     } catch {
