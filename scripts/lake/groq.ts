@@ -38,6 +38,7 @@ export function parseQuery(query: string, params: QueryParams, mode: 'normal' | 
     }
     return rejectParse(query, messageOf(error), 0, query.length);
   }
+  collapseMatchWildcards(tree);
   const missing = referencedParams(tree).find((name) => !(name in params));
   if (missing !== undefined) {
     const at = query.indexOf(`$${missing}`);
@@ -48,6 +49,26 @@ export function parseQuery(query: string, params: QueryParams, mode: 'normal' | 
 
 function rejectParse(query: string, description: string, start: number, end = Math.min(start + 1, query.length)): never {
   throw queryParseError(query, description, start, end);
+}
+
+/**
+ * Rewrites `x match "a***b"` (a literal or an inlined parameter) to `x match "a*b"`: groq-js turns each `*` into `.*`,
+ * and a run of them backtracks in time that grows with the text's length to the power of the run's length.
+ */
+function collapseMatchWildcards(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const child of node) collapseMatchWildcards(child);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const record = node as Record<string, unknown>;
+  if (record['type'] === 'Value') return;
+  if (record['type'] === 'OpCall' && record['op'] === 'match') {
+    const right = record['right'] as { type?: unknown; value?: unknown } | undefined;
+    const collapse = (value: unknown): unknown => (typeof value === 'string' ? value.replace(/\*{2,}/g, '*') : value);
+    if (right?.type === 'Value') right.value = Array.isArray(right.value) ? right.value.map(collapse) : collapse(right.value);
+  }
+  for (const value of Object.values(record)) collapseMatchWildcards(value);
 }
 
 /** Names of every `$param` a parsed query uses. */
