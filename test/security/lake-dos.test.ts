@@ -23,7 +23,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lake-dos-'));
   // 149 stories, as in the issue, with a long word (what a run of wildcards backtracks on), and a few documents with
   // long dotted ids (what makes path("**.**…") backtrack).
-  const docs: object[] = Array.from({ length: 149 }, (_, index) => ({ _id: `story-${index}`, _type: 'story', title: `Story ${index}: the budget vote ${'q'.repeat(40)}`, body: `${'word '.repeat(50)}${'z'.repeat(300)}` }));
+  const docs: object[] = Array.from({ length: 149 }, (_, index) => ({ _id: `story-${index}`, _type: 'story', title: `Story ${index}: the budget vote ${'q'.repeat(40)}`, body: `${'word '.repeat(50)}${'q'.repeat(300)}z` }));
   for (let index = 0; index < 5; index += 1) docs.push({ _id: `${'seg.'.repeat(60)}${index}`, _type: 'note', title: 'a'.repeat(5000) });
   await writeFile(join(dir, 'data.ndjson'), docs.map((doc) => JSON.stringify(doc)).join('\n'));
   lake = spawn('node_modules/.bin/node', ['scripts/lake.ts', '--port', '0', '--data', join(dir, 'data.ndjson')], {
@@ -203,6 +203,15 @@ describe('image transforms', () => {
     const answer = await underAttack(() => fetch(`${svgUrl}?fm=avif&w=8192&blur=2000&q=100`));
     expect(answer.status).toBe(400);
     expect(answer.body).toMatchObject({ error: { type: 'invalidImageParameter', description: expect.stringContaining('8192x8192') } });
+    expect(answer.ms).toBeLessThan(1000);
+    expect(answer.trivialMs).toBeLessThan(TRIVIAL_MS);
+  });
+
+  test('an SVG that declares a huge canvas is not rasterized: 400', async () => {
+    const huge = await upload(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="30000" height="30000"><circle cx="50" cy="50" r="40"/></svg>'), 'huge.svg');
+    const answer = await underAttack(() => fetch(`${huge}?fm=png&w=100`));
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ error: { type: 'imageTransformError', description: expect.stringContaining('pixel limit') } });
     expect(answer.ms).toBeLessThan(1000);
     expect(answer.trivialMs).toBeLessThan(TRIVIAL_MS);
   });
