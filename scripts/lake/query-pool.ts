@@ -46,7 +46,6 @@ export interface MatchRequest {
 export type ToWorker =
   | { kind: 'seed'; dataset: number; docs: SanityDoc[] }
   | { kind: 'change'; dataset: number; changes: { id: string; after: SanityDoc | null }[] }
-  | { kind: 'drop'; dataset: number }
   | ({ kind: 'query'; job: number; dataset: number } & QueryRequest)
   | ({ kind: 'match'; job: number } & MatchRequest);
 

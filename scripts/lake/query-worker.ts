@@ -44,9 +44,6 @@ async function handle(message: ToWorker): Promise<void> {
       replica.views.clear();
       return;
     }
-    case 'drop':
-      replicas.delete(message.dataset);
-      return;
     case 'query':
     case 'match':
       try {
