@@ -3,7 +3,7 @@ import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { requireAuthenticated, requireWriter } from './auth.ts';
 import { runTransaction, writableDataset } from './endpoints.ts';
-import { apiError, dataError } from './errors.ts';
+import { apiError, dataError, LakeError } from './errors.ts';
 import { corsHeaders, headerValue, readBytes, sendJson, type LakeCall, type LakeContext, type LakeRequest, type LakeResponse } from './http.ts';
 import { randomId } from './ids.ts';
 import { imageTransformFrom, loadSharp, transformImage, wantsTransform, type ImageTransform } from './image-transform.ts';
@@ -218,6 +218,29 @@ const TRANSFORM_CACHE_BYTES = 64 * 1024 * 1024;
 let transformCacheBytes = 0;
 let sharpWarned = false;
 
+// Transforms run a few at a time: sharp holds a libuv thread per running pipeline, and the fsync that acknowledges
+// every mutation needs one too. Others wait in a short queue; beyond it the lake answers 503 with Retry-After.
+let runningTransforms = 0;
+const waitingTransforms: (() => void)[] = [];
+
+async function transformTurn(ctx: LakeContext): Promise<void> {
+  if (runningTransforms < ctx.images.concurrency) {
+    runningTransforms += 1;
+    return;
+  }
+  if (waitingTransforms.length >= ctx.images.queue) {
+    throw new LakeError(503, 'image transforms busy', { error: { description: `The lake is busy with ${runningTransforms} image transforms and ${waitingTransforms.length} waiting; retry in a second`, type: 'serviceUnavailable' } }, { 'retry-after': '1' });
+  }
+  // The turn passes straight from the finishing transform to this one, so runningTransforms stays as it is.
+  await new Promise<void>((resolve) => waitingTransforms.push(resolve));
+}
+
+function endTransformTurn(): void {
+  const next = waitingTransforms.shift();
+  if (next === undefined) runningTransforms -= 1;
+  else next();
+}
+
 async function cachedTransform(
   ctx: LakeContext,
   path: string,
@@ -243,10 +266,14 @@ async function cachedTransform(
     return cached ?? undefined;
   }
   let result: { bytes: Buffer; contentType: string } | undefined;
+  await transformTurn(ctx);
   try {
-    result = await transformImage(sharp, bytes, extension, transform, accept);
+    result = await transformImage(sharp, bytes, extension, transform, accept, ctx.images);
   } catch (error) {
+    if (error instanceof LakeError) throw error;
     throw dataError(400, 'imageTransformError', `Could not transform image "${path.split('/').pop() ?? path}" with ${new URLSearchParams(params).toString()}: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    endTransformTurn();
   }
   transformCache.set(key, result ?? null);
   transformCacheBytes += result?.bytes.length ?? 0;

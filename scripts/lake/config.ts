@@ -31,6 +31,8 @@ Options (flags win over environment variables):
                            writes and get no CORS headers (Node tools send no Origin and are not affected)
   LAKE_TOKENS              JSON object of accepted bearer tokens, e.g. {"s3cret": {"role": "editor", "name": "CI"}}
                            roles: administrator (datasets too), editor (writes), viewer (reads drafts, no writes)
+  LAKE_QUERY_TIMEOUT_MS    time budget of one query; beyond it the lake answers 408 queryTimeout (default 10000)
+  LAKE_LISTEN_FILTER_TIMEOUT_MS  time budget of a listener's filter per transaction; beyond it the listener ends (default 1000)
   LAKE_WEBHOOKS            JSON array of webhooks: [{"name": "rebuild", "url": "http://127.0.0.1:8787/hook",
                            "filter": "_type == 'story'", "projection": "{_id, _type, slug}", "secret": "...",
                            "on": ["create", "update", "delete"], "includeDrafts": false, "dataset": "production"}]
@@ -83,13 +85,16 @@ export function lakeConfigFrom(argv: readonly string[], env: Readonly<Record<str
   if (!isLoopbackBind(host) && nonEmpty(env['LAKE_TOKENS']) === undefined && values.token === undefined) {
     errors.push(`--host ${host}: binding beyond loopback exposes the API to the network, so the generated tokens are not used there; set LAKE_TOKENS to tokens of your own (e.g. LAKE_TOKENS='{"<a long random string>": {"role": "editor"}}'), or bind 127.0.0.1`);
   }
+  const queryTimeoutMs = millisecondsFrom('LAKE_QUERY_TIMEOUT_MS', env['LAKE_QUERY_TIMEOUT_MS'], errors);
+  const listenFilterTimeoutMs = millisecondsFrom('LAKE_LISTEN_FILTER_TIMEOUT_MS', env['LAKE_LISTEN_FILTER_TIMEOUT_MS'], errors);
   if (errors.length > 0) return { kind: 'errors', errors };
   if (values.token !== undefined) {
     const role = ROLES.find((candidate) => candidate === values.token);
     if (role === undefined) return { kind: 'errors', errors: [`--token: expected a role, "administrator", "editor" or "viewer", received ${JSON.stringify(values.token)}`] };
     return { kind: 'token', role, dataFile };
   }
-  return { kind: 'ok', options: { port, host, dataFile, webhooks, corsOrigins, ...(tokens === undefined ? {} : { tokens }) } };
+  const budgets = { ...(queryTimeoutMs === undefined ? {} : { queryTimeoutMs }), ...(listenFilterTimeoutMs === undefined ? {} : { listenFilterTimeoutMs }) };
+  return { kind: 'ok', options: { port, host, dataFile, webhooks, corsOrigins, ...budgets, ...(tokens === undefined ? {} : { tokens }) } };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -104,6 +109,16 @@ function portFrom([name, raw]: [string, string | undefined], errors: string[]): 
     return DEFAULT_PORT;
   }
   return port;
+}
+
+function millisecondsFrom(name: string, raw: string | undefined, errors: string[]): number | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    errors.push(`${name}: expected a whole number of milliseconds (at least 1), received "${raw}"`);
+    return undefined;
+  }
+  return value;
 }
 
 function lakeTokensFrom(raw: string | undefined, errors: string[]): Tokens | undefined {

@@ -2,12 +2,11 @@ import { permissionForAction, prepareActions } from './actions.ts';
 import { requireAdministrator, requireAuthenticated, requireWriter } from './auth.ts';
 import { isValidDatasetName } from './datasets.ts';
 import { apiError, dataError } from './errors.ts';
-import { evaluateQuery, paramsFromSearch, parseQuery, type QueryParams } from './groq.ts';
-import { corsHeaders, readJson, sendJson, type LakeCall } from './http.ts';
+import { paramsFromSearch, type QueryParams } from './groq.ts';
+import { corsHeaders, readJson, sendJson, sendJsonText, type LakeCall } from './http.ts';
 import { isPrivateId, publishedIdOf, randomId, sanityTimestamp } from './ids.ts';
 import { defaultsToPublished, needsAuth, perspectiveFrom } from './perspective.ts';
-import { planQuery } from './plan.ts';
-import { resolveTextQueries } from './text-query.ts';
+import { checkQuerySize } from './query-limits.ts';
 import type { DatasetStore, SanityDoc } from './store.ts';
 import { permissionFor, prepareTransaction, type CommittedTransaction, type PreparedTransaction, type TransactionOptions } from './transaction.ts';
 
@@ -72,15 +71,20 @@ async function query(call: LakeCall, datasetName: string): Promise<number> {
   }
   const { perspective, explicit } = perspectiveFrom(perspectiveParam, call.apiVersion);
   if (explicit && needsAuth(perspective)) requireAuthenticated(call.caller, `The "${perspectiveParam ?? ''}" perspective (it shows drafts)`);
-  const view = store.indexedView(perspective, call.caller.role === undefined);
-  const started = performance.now();
-  const context = { params, projectId: call.projectId, datasetName, identity: call.caller.identity };
-  // text::query() is resolved first (groq-js cannot run it), so that the planner sees the _id lists it leaves.
-  const tree = planQuery(await resolveTextQueries(parseQuery(source, params), view.docs, context), view);
-  const result = await evaluateQuery(tree, { ...context, dataset: view.docs });
-  const ms = Math.round(performance.now() - started);
-  const body: Record<string, unknown> = call.search.get('returnQuery') === 'false' ? { result, ms } : { query: source, result, ms };
-  return sendJson(call.req, call.res, 200, body);
+  // Refused here, before a worker is busy with it; the rest runs in a query worker within its time budget.
+  checkQuerySize(source);
+  const { json, ms } = await call.ctx.queries.query(store, {
+    source,
+    params,
+    perspective,
+    anonymous: call.caller.role === undefined,
+    projectId: call.projectId,
+    datasetName,
+    identity: call.caller.identity,
+  });
+  // The worker sends the result as JSON text, so the main thread never walks a large result.
+  const head = call.search.get('returnQuery') === 'false' ? '' : `"query":${JSON.stringify(source)},`;
+  return sendJsonText(call.req, call.res, 200, `{${head}"result":${json},"ms":${ms}}`);
 }
 
 async function doc(call: LakeCall, datasetName: string): Promise<number> {
@@ -276,20 +280,34 @@ async function listen(call: LakeCall, datasetName: string): Promise<number> {
       if (!open) return;
       res.write(`event: ${event}\n${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(data)}\n\n`);
     },
+    close(): void {
+      if (open) res.end();
+      open = false;
+    },
   };
-  let tree;
+  let remove = (): void => undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
+  res.on('close', () => {
+    open = false;
+    clearInterval(heartbeat);
+    remove();
+  });
   try {
-    tree = parseQuery(source, params);
+    // Parsed once in a query worker (with its budget), which also keeps the parsed filter for later commits.
+    checkQuerySize(source);
+    await ctx.queries.match({ source, params, docs: [], projectId: call.projectId, datasetName, identity: caller.identity });
   } catch (error) {
     // An open stream carries errors as `channelError` events, which the client turns into a ChannelError.
     const body = (error as { body?: unknown }).body ?? { message: String(error) };
     sink.send('channelError', body);
-    res.end();
+    sink.close();
     return 200;
   }
-  const remove = ctx.hub.add({
+  // The client may have gone while the filter was checked.
+  if (!open) return 200;
+  remove = ctx.hub.add({
     dataset: datasetName,
-    query: tree,
+    query: source,
     params,
     projectId: call.projectId,
     sink,
@@ -301,15 +319,10 @@ async function listen(call: LakeCall, datasetName: string): Promise<number> {
     anonymous,
     effects: search.get('effectFormat') === 'mendoza',
   });
-  const heartbeat = setInterval(() => {
+  heartbeat = setInterval(() => {
     if (open) res.write(': heartbeat\n\n');
   }, ctx.heartbeatMs);
   heartbeat.unref();
-  res.on('close', () => {
-    open = false;
-    clearInterval(heartbeat);
-    remove();
-  });
   return 200;
 }
 

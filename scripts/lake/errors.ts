@@ -4,12 +4,15 @@ import { STATUS_CODES } from 'node:http';
 export class LakeError extends Error {
   readonly status: number;
   readonly body: unknown;
+  /** Extra response headers, e.g. `retry-after` on a 503. */
+  readonly headers: Record<string, string>;
 
-  constructor(status: number, message: string, body: unknown) {
+  constructor(status: number, message: string, body: unknown, headers: Record<string, string> = {}) {
     super(message);
     this.name = 'LakeError';
     this.status = status;
     this.body = body;
+    this.headers = headers;
   }
 }
 

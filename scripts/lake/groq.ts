@@ -1,5 +1,9 @@
 import { evaluate, GroqSyntaxError, parse, type ExprNode } from 'groq-js';
 import { dataError, messageOf, queryParseError } from './errors.ts';
+import { installLinearPathMatching } from './glob.ts';
+import { checkJsonNesting, checkQuerySize } from './query-limits.ts';
+
+installLinearPathMatching();
 
 /** Query parameters as the HTTP API receives them (`$name=<json>`), without the `$`. */
 export type QueryParams = Record<string, unknown>;
@@ -18,10 +22,11 @@ export interface QueryContext {
 }
 
 /**
- * Parses `query`, answering a GROQ syntax error, an unknown function or a parameter that was referenced but
+ * Parses `query`, answering a query too large or too complex to parse quickly (see query-limits.ts), a GROQ syntax error, an unknown function or a parameter that was referenced but
  * not provided with the 400 Sanity sends (`queryParseError` with the offending `start`/`end`).
  */
 export function parseQuery(query: string, params: QueryParams, mode: 'normal' | 'delta' = 'normal'): ExprNode {
+  checkQuerySize(query);
   let tree: ExprNode;
   try {
     tree = parse(query, { params, mode });
@@ -33,6 +38,7 @@ export function parseQuery(query: string, params: QueryParams, mode: 'normal' | 
     }
     return rejectParse(query, messageOf(error), 0, query.length);
   }
+  collapseMatchWildcards(tree);
   const missing = referencedParams(tree).find((name) => !(name in params));
   if (missing !== undefined) {
     const at = query.indexOf(`$${missing}`);
@@ -43,6 +49,26 @@ export function parseQuery(query: string, params: QueryParams, mode: 'normal' | 
 
 function rejectParse(query: string, description: string, start: number, end = Math.min(start + 1, query.length)): never {
   throw queryParseError(query, description, start, end);
+}
+
+/**
+ * Rewrites `x match "a***b"` (a literal or an inlined parameter) to `x match "a*b"`: groq-js turns each `*` into `.*`,
+ * and a run of them backtracks in time that grows with the text's length to the power of the run's length.
+ */
+function collapseMatchWildcards(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const child of node) collapseMatchWildcards(child);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const record = node as Record<string, unknown>;
+  if (record['type'] === 'Value') return;
+  if (record['type'] === 'OpCall' && record['op'] === 'match') {
+    const right = record['right'] as { type?: unknown; value?: unknown } | undefined;
+    const collapse = (value: unknown): unknown => (typeof value === 'string' ? value.replace(/\*{2,}/g, '*') : value);
+    if (right?.type === 'Value') right.value = Array.isArray(right.value) ? right.value.map(collapse) : collapse(right.value);
+  }
+  for (const value of Object.values(record)) collapseMatchWildcards(value);
 }
 
 /** Names of every `$param` a parsed query uses. */
@@ -83,6 +109,7 @@ export function paramsFromSearch(search: URLSearchParams): QueryParams {
   const params: QueryParams = {};
   for (const [key, raw] of search) {
     if (!key.startsWith('$')) continue;
+    checkJsonNesting(raw, `Query parameter ${key}`);
     try {
       params[key.slice(1)] = JSON.parse(raw);
     } catch {

@@ -3,10 +3,13 @@ import { callerFrom, type Caller, type TokenGrant } from './auth.ts';
 import type { Datasets } from './datasets.ts';
 import { apiError, dataError, LakeError, messageOf } from './errors.ts';
 import { routeAssets, serveAsset } from './assets.ts';
+import { checkJsonNesting } from './query-limits.ts';
 import { routeData, routeDatasets } from './endpoints.ts';
 import { isLoopbackHostHeader } from './origins.ts';
 import { routeEmpty, routeProject, routeUsers, type KeyValueStore } from './studio-api.ts';
+import type { ImageLimits } from './image-transform.ts';
 import type { ListenHub } from './listen.ts';
+import type { QueryPool } from './query-pool.ts';
 import type { WebhookDispatcher } from './webhooks.ts';
 
 /**
@@ -51,6 +54,10 @@ export interface LakeContext {
   corsOrigins: Set<string>;
   /** On a loopback bind: refuse requests whose Host is not a loopback name (DNS rebinding). */
   loopbackHostsOnly: boolean;
+  /** Worker threads that run queries and listener filters within a time budget. */
+  queries: QueryPool;
+  /** Bounds on image transforms (pixels, time, how many at once). */
+  images: ImageLimits;
 }
 
 /** One request, parsed: who sent it, to which API version, with which search parameters. */
@@ -105,7 +112,7 @@ async function handle(ctx: LakeContext, req: LakeRequest, res: LakeResponse): Pr
     }
     const body = error instanceof LakeError ? error.body : { error: { description: `Internal server error: ${messageOf(error)}`, type: 'internalError' } };
     if (res.headersSent) res.end();
-    else sendJson(req, res, status, body);
+    else sendJsonText(req, res, status, JSON.stringify(body), error instanceof LakeError ? error.headers : {});
   }
   ctx.log(`${method} ${url.pathname}${url.search.length > 200 ? `${url.search.slice(0, 200)}…` : url.search} ${status} ${Math.round(performance.now() - started)}ms`);
 }
@@ -208,9 +215,14 @@ function checkHost(ctx: LakeContext, req: LakeRequest): void {
 
 /** Writes a JSON response and returns its status. */
 export function sendJson(req: LakeRequest, res: LakeResponse, status: number, body: unknown): number {
-  const text = JSON.stringify(body);
+  return sendJsonText(req, res, status, JSON.stringify(body));
+}
+
+/** Writes a response whose JSON is already serialized, and returns its status. */
+export function sendJsonText(req: LakeRequest, res: LakeResponse, status: number, text: string, headers: OutgoingHttpHeaders = {}): number {
   res.writeHead(status, {
     ...corsHeaders(req),
+    ...headers,
     'content-type': 'application/json; charset=utf-8',
     'content-length': String(Buffer.byteLength(text)),
     'cache-control': 'no-store',
@@ -254,6 +266,7 @@ export function readBytes(req: LakeRequest, limit: number): Promise<Buffer> {
 export async function readJson(call: LakeCall): Promise<unknown> {
   const text = (await readBytes(call.req, call.ctx.bodyLimit)).toString('utf8');
   if (text.trim() === '') throw dataError(400, 'httpInvalidRequestBody', 'Request body is empty: expected a JSON object', { body: '', bodyTruncated: false });
+  checkJsonNesting(text, 'Request body');
   try {
     return JSON.parse(text);
   } catch (error) {

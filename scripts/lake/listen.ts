@@ -1,19 +1,22 @@
-import type { ExprNode } from 'groq-js';
 import { messageOf } from './errors.ts';
-import { evaluateQuery, type QueryParams } from './groq.ts';
+import type { QueryParams } from './groq.ts';
 import { isDraftId, isPrivateId, isVersionId, randomId } from './ids.ts';
+import type { QueryPool } from './query-pool.ts';
 import type { SanityDoc } from './store.ts';
 import type { CommittedTransaction } from './transaction.ts';
 
 /** Where a listener's events go: one server-sent event per call. */
 export interface EventSink {
   send(event: string, data: unknown, id?: string): void;
+  /** Ends the stream (after a `channelError`). */
+  close(): void;
 }
 
 /** A `GET /data/listen` subscription. */
 export interface Listener {
   dataset: string;
-  query: ExprNode;
+  /** The GROQ filter, already checked to parse; evaluated in the query workers. */
+  query: string;
   params: QueryParams;
   projectId: string;
   sink: EventSink;
@@ -36,8 +39,10 @@ export interface Listener {
 export class ListenHub {
   private readonly listeners = new Map<Listener, Promise<void>>();
   private readonly log: (line: string) => void;
+  private readonly queries: QueryPool;
 
-  constructor(log: (line: string) => void = () => undefined) {
+  constructor(queries: QueryPool, log: (line: string) => void = () => undefined) {
+    this.queries = queries;
     this.log = log;
   }
 
@@ -61,18 +66,29 @@ export class ListenHub {
       if (listener.dataset !== transaction.store.name) continue;
       const next = previous
         .then(() => this.notify(listener, transaction))
-        .catch((error: unknown) => this.log(`listen: could not evaluate the listener query for transaction ${transaction.transactionId}: ${messageOf(error)}`));
+        .catch((error: unknown) => {
+          // A filter that fails or runs over its budget would fail again on every commit: end that listener, saying why.
+          this.log(`listen: could not evaluate the listener query for transaction ${transaction.transactionId}: ${messageOf(error)}`);
+          const body = (error as { body?: unknown }).body;
+          listener.sink.send('channelError', body ?? { message: `The listener query failed: ${messageOf(error)}` });
+          listener.sink.close();
+          this.listeners.delete(listener);
+        });
       this.listeners.set(listener, next);
     }
   }
 
   private async notify(listener: Listener, transaction: CommittedTransaction): Promise<void> {
+    if (!this.listeners.has(listener)) return;
+    const changes = transaction.changes.filter((change) => !(listener.anonymous && isPrivateId(change.id)) && (listener.includeAllVersions || !(isDraftId(change.id) || isVersionId(change.id))));
+    // Every revision of the transaction is tested in one job, off the main thread and within the filter's budget.
+    const docs = changes.flatMap((change) => [change.before, change.after].filter((doc): doc is SanityDoc => doc !== null));
+    const matched = docs.length === 0 ? [] : await this.queries.match({ source: listener.query, params: listener.params, docs, projectId: listener.projectId, datasetName: transaction.store.name, identity: transaction.identity });
+    let next = 0;
     const events: Record<string, unknown>[] = [];
-    for (const change of transaction.changes) {
-      if (listener.anonymous && isPrivateId(change.id)) continue;
-      if (!listener.includeAllVersions && (isDraftId(change.id) || isVersionId(change.id))) continue;
-      const matchedBefore = change.before !== null && (await this.matches(listener, change.before, transaction));
-      const matchedAfter = change.after !== null && (await this.matches(listener, change.after, transaction));
+    for (const change of changes) {
+      const matchedBefore = change.before !== null && matched[next++] === true;
+      const matchedAfter = change.after !== null && matched[next++] === true;
       if (!matchedBefore && !matchedAfter) continue;
       const event: Record<string, unknown> = {
         eventId: `${transaction.transactionId}#${change.id}`,
@@ -99,18 +115,5 @@ export class ListenHub {
       event['transactionCurrentEvent'] = index;
       listener.sink.send('mutation', event, String(event['eventId']));
     }
-  }
-
-  /** Whether the listener's query selects this document (its order and projection are ignored, as in Sanity). */
-  private async matches(listener: Listener, doc: SanityDoc, transaction: CommittedTransaction): Promise<boolean> {
-    const result = await evaluateQuery(listener.query, {
-      dataset: [doc],
-      params: listener.params,
-      projectId: listener.projectId,
-      datasetName: transaction.store.name,
-      identity: transaction.identity,
-    });
-    if (Array.isArray(result)) return result.length > 0;
-    return result !== null && result !== false && result !== undefined;
   }
 }

@@ -5,8 +5,10 @@ import { dirname, join, resolve } from 'node:path';
 import { devCertificate } from '../lib/tls.ts';
 import { Datasets, PRIMARY_DATASET } from './datasets.ts';
 import { createLakeHandler, DEFAULT_BODY_LIMIT, type LakeContext, type LakeRequest, type LakeResponse } from './http.ts';
+import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-transform.ts';
 import { ListenHub } from './listen.ts';
 import { isLoopbackBind } from './origins.ts';
+import { QueryPool } from './query-pool.ts';
 import { KeyValueStore } from './studio-api.ts';
 import { generatedTokens, type Tokens } from './tokens.ts';
 import { WebhookDispatcher, type WebhookConfig } from './webhooks.ts';
@@ -53,6 +55,14 @@ export interface LakeOptions {
   listenHeartbeatMs?: number;
   /** Largest request body in bytes; 10 MiB by default. */
   bodyLimit?: number;
+  /** Time budget of one query in ms (then 408 `queryTimeout`); 10 s by default. */
+  queryTimeoutMs?: number;
+  /** Time budget of one listener's filter over one transaction in ms (then the listener ends); 1 s by default. */
+  listenFilterTimeoutMs?: number;
+  /** Worker threads that run queries; 2 by default (and at least 2, so one slow query cannot hold up the rest). */
+  queryWorkers?: number;
+  /** Bounds on image transforms; see `DEFAULT_IMAGE_LIMITS`. */
+  imageLimits?: Partial<ImageLimits>;
   /**
    * Serve HTTPS with HTTP/2 (and HTTP/1.1 over TLS) besides plain HTTP on the same port, with a self-signed
    * certificate for `localhost` and `*.localhost` kept in `<data folder>/tls/`. The Studio needs HTTP/2: it holds
@@ -112,10 +122,18 @@ export async function createLakeApp(options: Omit<LakeOptions, 'port' | 'host'> 
   const datasets = new Datasets(resolve(options.dataFile));
   // The data file's dataset always exists, so a fresh lake answers queries with [] rather than 404.
   await datasets.create(PRIMARY_DATASET);
+  const queries = new QueryPool({
+    log,
+    ...(options.queryWorkers === undefined ? {} : { workers: options.queryWorkers }),
+    ...(options.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: options.queryTimeoutMs }),
+    ...(options.listenFilterTimeoutMs === undefined ? {} : { listenFilterTimeoutMs: options.listenFilterTimeoutMs }),
+  });
   const ctx: LakeContext = {
     datasets,
     tokens,
-    hub: new ListenHub(log),
+    hub: new ListenHub(queries, log),
+    queries,
+    images: { ...DEFAULT_IMAGE_LIMITS, ...options.imageLimits },
     webhooks,
     log,
     // A stream quiet for idleMs would be closed as idle; heartbeats twice as often keep it open.
@@ -139,6 +157,7 @@ export async function createLakeApp(options: Omit<LakeOptions, 'port' | 'host'> 
     webhooksIdle: () => webhooks.idle(),
     async close() {
       webhooks.close();
+      await queries.close();
       await datasets.close();
     },
   };

@@ -56,6 +56,7 @@ export class DatasetStore {
   private readonly views = new Map<string, { version: number; view: DocView }>();
   /** Reverse index of strong references: target id -> ids of the stored documents that strongly reference it. */
   private readonly referrers = new Map<string, Set<string>>();
+  private readonly observers = new Set<(changes: readonly DocChange[]) => void>();
   private queue: Promise<unknown> = Promise.resolve();
   private journal: FileHandle | undefined;
   private journalEntries = 0;
@@ -133,6 +134,12 @@ export class DatasetStore {
     return view;
   }
 
+  /** Calls `observer` with each committed transaction's changes as soon as they apply (the query workers' replicas follow this way). */
+  observe(observer: (changes: readonly DocChange[]) => void): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
   /** Runs `task` after every earlier write task of this dataset has finished: transactions never interleave. */
   exclusive<T>(task: () => Promise<T>): Promise<T> {
     const run = this.queue.then(task);
@@ -158,6 +165,7 @@ export class DatasetStore {
     }
     this.transactionIds.add(transactionId);
     this.version += 1;
+    for (const observer of this.observers) observer(changes);
     this.journalEntries += 1;
     if (this.journalEntries >= COMPACT_AFTER_ENTRIES) await this.compact();
     else this.scheduleCompaction();

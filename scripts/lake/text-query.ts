@@ -1,5 +1,6 @@
 import type { ExprNode } from 'groq-js';
 import { dataError } from './errors.ts';
+import { wordMatcher, type GlobMatcher } from './glob.ts';
 import { evaluateQuery, type QueryContext } from './groq.ts';
 import type { SanityDoc } from './store.ts';
 
@@ -14,7 +15,7 @@ import type { SanityDoc } from './store.ts';
 
 /** One term of a search: words that must appear in this order (one word for a plain term), possibly negated. */
 export interface SearchTerm {
-  words: RegExp[];
+  words: GlobMatcher[];
   negated: boolean;
 }
 
@@ -32,7 +33,8 @@ export function parseSearch(search: string): SearchTerm[] {
     // A wildcard alone constrains nothing.
     const meaningful = words.filter((word) => word.replace(/\*/g, '') !== '');
     if (meaningful.length === 0) continue;
-    terms.push({ negated, words: meaningful.map((word) => new RegExp(`^${word.split('*').map(escapeRegExp).join('[\\p{L}\\p{N}]*')}$`, 'iu')) });
+    // Matched without regular expressions, so that `a*a*a*q` cannot backtrack (see glob.ts).
+    terms.push({ negated, words: meaningful.map(wordMatcher) });
   }
   return terms;
 }
@@ -42,11 +44,11 @@ export function matchesSearch(words: readonly string[], terms: readonly SearchTe
   return terms.every((term) => hasSequence(words, term.words) !== term.negated);
 }
 
-function hasSequence(words: readonly string[], sequence: readonly RegExp[]): boolean {
+function hasSequence(words: readonly string[], sequence: readonly GlobMatcher[]): boolean {
   const [first] = sequence;
   if (first === undefined) return true;
   for (let start = 0; start + sequence.length <= words.length; start += 1) {
-    if (sequence.every((pattern, offset) => pattern.test(words[start + offset] ?? ''))) return true;
+    if (sequence.every((matches, offset) => matches(words[start + offset] ?? ''))) return true;
   }
   return false;
 }
@@ -143,8 +145,4 @@ function containsTextQuery(node: unknown): boolean {
   if (isTextQuery(node)) return true;
   const record = node as Record<string, unknown>;
   return record['type'] !== 'Value' && Object.values(record).some(containsTextQuery);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
