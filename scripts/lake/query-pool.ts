@@ -166,7 +166,9 @@ export class QueryPool {
   }
 
   private spawn(): void {
-    const worker = new Worker(new URL('./query-worker.ts', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+    // Node's flags minus --input-type, which a worker started from a file refuses (the lake may run from `node -e`).
+    const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+    const worker = new Worker(new URL('./query-worker.ts', import.meta.url), { execArgv, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
     worker.unref();
     const slot: Slot = { worker, datasets: new Set(), job: undefined, timer: undefined };
     worker.on('message', (answer: FromWorker) => {
