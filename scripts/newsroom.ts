@@ -97,7 +97,7 @@ export interface RunningNewsroom {
   };
   /** The rebuild service, when the site runs. */
   service?: RebuildService;
-  /** The lake's tokens by role: for tools and tests, and printed in the newsroom's own terminal; never logged. */
+  /** The lake's tokens by role, for tools and tests; never printed or logged. */
   tokens: NewsroomTokens;
   /** A new sign-in link for `role`: opens the Studio signed in, once (the token is not in the link). */
   signInLink(role: Role): string;
@@ -415,8 +415,8 @@ the rebuild service, which the lake's webhook rebuilds on every publish.
   --rebuild-studio    build the Studio even if the cached build is current
   --help              show this help
 
-The lake's tokens are made once per data folder (<data>/tokens.json, readable by you only) and printed at start,
-with one-time sign-in links for the Studio. The lake answers browsers from the Studio's origin only; set
+The lake's tokens are made once per data folder (<data>/tokens.json, readable by you only) and never printed; the
+newsroom prints one-time sign-in links for the Studio instead. The lake answers browsers from the Studio's origin only; set
 LAKE_CORS_ORIGINS (comma-separated origins) to allow more.`;
 
 async function main(): Promise<void> {
@@ -477,7 +477,7 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const { urls, tokens, projectId } = newsroom;
+  const { urls, projectId } = newsroom;
   const studioHost = urls.api.replace('://', `://${projectId}.`);
   console.log(`
 Newsroom ready in ${seconds(performance.now() - started)} (Studio ${newsroom.studioBuild.cached ? 'from cache' : `built in ${seconds(newsroom.studioBuild.ms)}`}).
@@ -488,8 +488,8 @@ Newsroom ready in ${seconds(performance.now() - started)} (Studio ${newsroom.stu
                 ${newsroom.signInLink('administrator')}   (administrator)
   API           ${urls.api}   (the Studio calls ${studioHost})
   API for tools ${urls.apiHttp}   (SANITY_API_HOST; no certificate to trust)
-  Tokens        ${tokens.editor} (editor), ${tokens.viewer} (viewer), ${tokens.administrator} (administrator)
-                (made for this data folder; kept in ${path.join(values.data, 'tokens.json')}, readable by you only)
+  Tokens        in ${path.join(values.data, 'tokens.json')} (made for this data folder, readable by you only; never printed):
+                SANITY_TOKEN=$(npm run -s lake -- --data ${path.join(values.data, 'data.ndjson')} --token editor) for a tool
   Certificate   self-signed: open ${studioHost}/ once in your browser and accept it, or the Studio cannot reach the API.
 Ctrl-C stops everything.`);
   let stopping = false;
