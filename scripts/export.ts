@@ -33,6 +33,11 @@ try {
   failSanity(error, config);
 }
 
+/** Where asset files may be downloaded from: Sanity's CDN, or the API host given (the local API serves its own). */
+const ASSET_ORIGINS = ['https://cdn.sanity.io', ...(config.apiHost === undefined ? [] : [originOf(config.apiHost)])];
+const DOWNLOAD_TIMEOUT_MS = 60_000;
+const MAX_ASSET_BYTES = 50 * 1024 * 1024;
+
 const imagePath = new Map<string, string>();
 let downloaded = 0;
 for (const asset of assets) {
@@ -42,10 +47,14 @@ for (const asset of assets) {
   if (!isInside(path.join(publicDir, 'images'), file)) fail(`asset ${asset._id}: its file name ${JSON.stringify(name)} leads out of ${path.relative(process.cwd(), publicDir) || '.'}/images/; nothing more was written`);
   imagePath.set(asset._id, `/images/${name}`);
   if (await stat(file).catch(() => undefined)) continue;
-  const response = await fetch(asset.url).catch((error: unknown) => failSanity(error, config));
+  // The URL is a field of a document anyone with write access can set: fetch only from where Sanity serves assets.
+  if (!ASSET_ORIGINS.includes(originOf(asset.url))) fail(`asset ${asset._id}: its url ${JSON.stringify(asset.url.slice(0, 200))} is not on ${ASSET_ORIGINS.join(' or ')}, where the dataset's assets are served; nothing more was written`);
+  const response = await fetch(asset.url, { redirect: 'error', signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) }).catch((error: unknown) => failSanity(error, config));
   if (!response.ok) failSanity({ statusCode: response.status, message: `downloading ${asset.url}` }, config);
+  const bytes = Buffer.from(await response.arrayBuffer());
+  if (bytes.length > MAX_ASSET_BYTES) fail(`asset ${asset._id}: ${bytes.length} bytes, over the limit of ${MAX_ASSET_BYTES} bytes for one image; nothing more was written`);
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, Buffer.from(await response.arrayBuffer()));
+  await writeFile(file, bytes);
   downloaded += 1;
 }
 
@@ -71,4 +80,9 @@ console.log(
 function isInside(dir: string, file: string): boolean {
   const relative = path.relative(dir, path.resolve(file));
   return relative !== '' && relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
+}
+
+/** The origin of a URL (`https://cdn.sanity.io`), or '' when it is not one. */
+function originOf(url: string): string {
+  return URL.canParse(url) ? new URL(url).origin : '';
 }

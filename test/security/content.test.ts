@@ -2,6 +2,8 @@
 // build and import processes, then a seeded fuzz of the pure pipeline (front matter, Portable Text, rendering).
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Element, Root, RootContent } from 'hast';
@@ -139,6 +141,31 @@ describe('npm run import on hostile story files', () => {
     expect(result.stderr).toContain('its file name "../../escaped.svg" leads out of');
     expect(existsSync(path.join(dir, 'escaped.svg'))).toBe(false);
     expect(result.stderr).not.toMatch(STACK_FRAME);
+  });
+
+  test('npm run export downloads an image only from where the dataset serves its assets, not from a URL a writer set', async () => {
+    // A server the export must never call (it stands for an internal host, e.g. a cloud metadata endpoint).
+    let calls = 0;
+    const elsewhere = createServer((_req, res) => {
+      calls += 1;
+      res.end('secret');
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.2', resolve));
+    try {
+      const { port } = elsewhere.address() as AddressInfo;
+      const client = lake.client('ssrf');
+      await client.createOrReplace({ _id: 'image-ssrf-1x1-png', _type: 'sanity.imageAsset', url: `http://127.0.0.2:${port}/latest/meta-data`, originalFilename: 'ssrf.png', extension: 'png' });
+      const out = path.join(dir, 'ssrf-out');
+      const publicDir = path.join(dir, 'ssrf-public');
+      const result = await runScript('scripts/export.ts', ['--out', out, '--public', publicDir, '--dataset', 'ssrf'], sanityEnv(lake.lake, 'ssrf'));
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`asset image-ssrf-1x1-png: its url "http://127.0.0.2:${port}/latest/meta-data" is not on https://cdn.sanity.io or ${lake.lake.url}`);
+      expect(calls).toBe(0);
+      expect(existsSync(path.join(publicDir, 'images', 'ssrf.png'))).toBe(false);
+      expect(result.stderr).not.toMatch(STACK_FRAME);
+    } finally {
+      elsewhere.close();
+    }
   });
 
   test('a build from Sanity reports a null body block, a malformed span and an oversized body by _id and field', async () => {
