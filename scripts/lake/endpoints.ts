@@ -292,12 +292,6 @@ async function listen(call: LakeCall, datasetName: string): Promise<number> {
     clearInterval(heartbeat);
     remove();
   });
-  // Heartbeats start at once: checking the filter may wait for a query worker to start, and a stream that sends
-  // nothing for the idle timeout is closed as idle.
-  heartbeat = setInterval(() => {
-    if (open) res.write(': heartbeat\n\n');
-  }, ctx.heartbeatMs);
-  heartbeat.unref();
   try {
     // Parsed once in a query worker (with its budget), which also keeps the parsed filter for later commits.
     checkQuerySize(source);
@@ -325,6 +319,10 @@ async function listen(call: LakeCall, datasetName: string): Promise<number> {
     anonymous,
     effects: search.get('effectFormat') === 'mendoza',
   });
+  heartbeat = setInterval(() => {
+    if (open) res.write(': heartbeat\n\n');
+  }, ctx.heartbeatMs);
+  heartbeat.unref();
   return 200;
 }
 

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect as connectHttp2 } from 'node:http2';
@@ -8,25 +8,19 @@ import { join } from 'node:path';
 import { connect as connectTls } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { serveStudio } from '../../scripts/newsroom.ts';
+import { NODE, ROOT, spawnServing, type ServingProcess } from './processes.ts';
 
 // "Lake access": a web page (any other origin, or a DNS-rebinding domain) cannot drive the local API, and the lake's
 // own surfaces (tokens, data files, assets, the member list, idle connections) do not leak. Every test attacks a real
 // lake started as a child process (`node scripts/lake.ts`, or `startLake` in a child for options the CLI does not
 // expose), the way a page in the editor's browser or another user of the machine would.
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 const STUDIO = 'http://localhost:3334';
 const EVIL = 'https://evil.example';
 
-interface LakeProcess {
-  child: ChildProcess;
-  /** Plain HTTP base URL, e.g. http://127.0.0.1:41234 */
-  url: string;
-  port: number;
+/** A lake child process and its data folder. */
+interface LakeProcess extends ServingProcess {
   dir: string;
-  output(): string;
-  stop(): Promise<void>;
 }
 
 const running = new Set<LakeProcess>();
@@ -38,36 +32,19 @@ async function freshDir(): Promise<string> {
   return dir;
 }
 
-/** Spawns a process and resolves once it prints `pattern`'s first group (a URL), or rejects when it exits first. */
-function spawnUntil(args: string[], env: NodeJS.ProcessEnv, pattern: RegExp, dir: string): Promise<LakeProcess> {
-  const child = spawn(NODE, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const url = pattern.exec(output)?.[1];
-      if (url === undefined) return;
-      child.stdout?.off('data', onData);
-      const lake: LakeProcess = {
-        child,
-        url,
-        port: Number(new URL(url).port),
-        dir,
-        output: () => output,
-        stop: async () => {
-          running.delete(lake);
-          if (child.exitCode !== null || child.signalCode !== null) return;
-          child.kill('SIGTERM');
-          await new Promise((done) => child.once('exit', done));
-        },
-      };
-      running.add(lake);
-      resolve(lake);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) => reject(new Error(`the lake exited (${String(code)}) before it was ready:\n${output}`)));
-  });
+/** Starts `node <args>` (see `spawnServing`), tracked so that `afterEach` stops it. */
+async function spawnUntil(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, dir: string): Promise<LakeProcess> {
+  const serving = await spawnServing(args, { env, ready });
+  const lake: LakeProcess = {
+    ...serving,
+    dir,
+    stop: async () => {
+      running.delete(lake);
+      await serving.stop();
+    },
+  };
+  running.add(lake);
+  return lake;
 }
 
 /** `node scripts/lake.ts --port 0 --data <dir>/data.ndjson ...args`, as `npm run lake` runs it. */

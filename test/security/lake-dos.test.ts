@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startLakeCli, type ServingProcess } from './processes.ts';
 
 // "One request must never stall the lake": each hostile request below, sent once and anonymously, used to freeze
 // every other request for seconds to minutes. A real lake (the CLI, as a child process) gets each one, with a 1 s
@@ -15,7 +15,7 @@ const QUERY_BUDGET_MS = 1000;
 /** What "answers at once" means for the trivial query sent while a hostile one runs. */
 const TRIVIAL_MS = 200;
 
-let lake: ChildProcess;
+let lake: ServingProcess;
 let dir: string;
 let url: string;
 
@@ -27,25 +27,16 @@ beforeAll(async () => {
   const docs: object[] = Array.from({ length: 149 }, (_, index) => ({ _id: `story-${index}`, _type: 'story', title: `Story ${index}: ${'q'.repeat(300)}z, the budget vote ${'q'.repeat(40)}`, body: 'word '.repeat(50) }));
   for (let index = 0; index < 5; index += 1) docs.push({ _id: `${'seg.'.repeat(60)}${index}`, _type: 'note', title: 'a'.repeat(5000) });
   await writeFile(join(dir, 'data.ndjson'), docs.map((doc) => JSON.stringify(doc)).join('\n'));
-  lake = spawn('node_modules/.bin/node', ['scripts/lake.ts', '--port', '0', '--data', join(dir, 'data.ndjson')], {
-    env: { ...process.env, LAKE_TOKENS: JSON.stringify({ [TOKEN]: { role: 'administrator' } }), LAKE_QUERY_TIMEOUT_MS: String(QUERY_BUDGET_MS), LAKE_LISTEN_FILTER_TIMEOUT_MS: '500' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+  lake = await startLakeCli(join(dir, 'data.ndjson'), {
+    env: { LAKE_TOKENS: JSON.stringify({ [TOKEN]: { role: 'administrator' } }), LAKE_QUERY_TIMEOUT_MS: String(QUERY_BUDGET_MS), LAKE_LISTEN_FILTER_TIMEOUT_MS: '500' },
   });
-  url = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    lake.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const found = / at (http:\/\/\S+) /.exec(output);
-      if (found?.[1] !== undefined) resolve(found[1]);
-    });
-    lake.on('exit', (code) => reject(new Error(`the lake exited with ${code}: ${output}`)));
-  });
+  url = lake.url;
   // Warm both query workers up, so that the first timing below is not a cold start.
   await Promise.all([query('count(*)'), query('count(*)')]);
 });
 
 afterAll(async () => {
-  lake.kill('SIGKILL');
+  await lake?.stop('SIGKILL');
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -1,58 +1,24 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startLakeCli, type ServingProcess } from './processes.ts';
 
 // Referential integrity in the lake, attacked as an outsider would: a real `scripts/lake.ts` child process on a free
 // port, plain HTTP requests with an editor's token. Deleting (or unpublishing) a document that others strongly
 // reference must answer 409 naming them and leave the document in place, by every route a client can take; the
 // dataset must never be left holding a dangling strong reference, also after the process is killed and restarted.
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 const TOKEN = 'refs-attack-editor';
 const API = '/v2025-02-19';
 
-interface Lake {
-  child: ChildProcess;
-  url: string;
-}
-
 let dir: string;
 let dataFile: string;
-let lake: Lake;
+let lake: ServingProcess;
 
-/** Starts `scripts/lake.ts --port 0` on the test's data file and waits for the URL it prints. */
-function startLake(): Promise<Lake> {
-  const child = spawn(NODE, [join(ROOT, 'scripts', 'lake.ts'), '--port', '0', '--data', dataFile], {
-    cwd: ROOT,
-    env: { PATH: process.env['PATH'] ?? '', LAKE_TOKENS: JSON.stringify({ [TOKEN]: { role: 'editor', name: 'Attacker' } }) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`the lake did not print its URL within 20 s:\n${output}`)), 20_000);
-    const read = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const url = / at (http:\/\/127\.0\.0\.1:\d+) /.exec(output)?.[1];
-      if (url !== undefined) {
-        clearTimeout(timer);
-        resolve({ child, url });
-      }
-    };
-    child.stdout.on('data', read);
-    child.stderr.on('data', read);
-    child.on('exit', (code) => reject(new Error(`the lake exited with ${String(code)} before serving:\n${output}`)));
-  });
-}
-
-function stop(target: Lake, signal: NodeJS.Signals): Promise<void> {
-  return new Promise((resolve) => {
-    if (target.child.exitCode !== null) return resolve();
-    target.child.once('exit', () => resolve());
-    target.child.kill(signal);
-  });
+/** Starts `scripts/lake.ts --port 0` on the test's data file, with one editor token. */
+function startLake(): Promise<ServingProcess> {
+  return startLakeCli(dataFile, { env: { LAKE_TOKENS: JSON.stringify({ [TOKEN]: { role: 'editor', name: 'Attacker' } }) } });
 }
 
 async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -92,7 +58,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (lake !== undefined) await stop(lake, 'SIGTERM');
+  await lake?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -131,7 +97,7 @@ describe('a tag still on a story cannot be deleted', () => {
       { create: { _id: 'story-summit', _type: 'story', tags: [tagRef('tag-nato')] } },
     ]);
     expect(added.status).toBe(200);
-    await stop(lake, 'SIGKILL');
+    await lake.stop('SIGKILL');
     lake = await startLake();
     const { status, body } = await mutate([{ delete: { id: 'tag-nato' } }]);
     expect(status).toBe(409);
