@@ -7,7 +7,7 @@ import { renderBody } from './lib/body.ts';
 import { formatIssue } from './lib/content-error.ts';
 import { PLAN_WAITING, pagesOf, siteLayout, sitePages, type Layout, type PageKind, type RenderPlan, type SitePage } from './lib/pages.ts';
 import { buildSite, validateSite, type Site } from './lib/site.ts';
-import { loadRenderCache, RenderCache, saveRenderCache } from './lib/render-cache.ts';
+import { RenderCache } from './lib/render-cache.ts';
 import { loadSource, sourceFromEnv } from './lib/source.ts';
 
 
@@ -87,11 +87,11 @@ async function load(): Promise<Site> {
   }
   // Rendered bodies are cached between builds (NEWS_RENDER_CACHE=0 turns the cache off).
   const useCache = process.env['NEWS_RENDER_CACHE'] !== '0';
-  const cacheFile = path.resolve(process.env['NEWS_CACHE_DIR'] ?? 'node_modules/.cache/newsdesk', 'render.json');
-  const cache = useCache ? await loadRenderCache(cacheFile) : new RenderCache();
+  const cache = new RenderCache(useCache ? path.resolve(process.env['NEWS_CACHE_DIR'] ?? 'node_modules/.cache/newsdesk', 'render') : undefined);
   const timings = { render: 0, similar: 0 };
   const site = buildSite(source, { now: new Date(), render: (story) => cache.get(story.body, renderBody), timings });
-  if (useCache && cache.misses > 0) await saveRenderCache(cacheFile, cache);
+  // A full build used every body there is: what it did not use is gone from the content.
+  if (cache.misses > 0) await cache.save({ prune: true });
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   console.log(
     `[site] ${site.stories.length} stories: loaded in ${s(loaded - started)}, bodies rendered in ${s(timings.render)} ` +

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describeSanityError, sanityClient } from '../../src/lib/sanity/client.ts';
 import { formatIssue, type ContentIssue } from '../../src/lib/content-error.ts';
 import { STATIC_KINDS } from '../../src/lib/pages.ts';
-import { loadRenderCache, saveRenderCache } from '../../src/lib/render-cache.ts';
+import { RenderCache } from '../../src/lib/render-cache.ts';
 import type { SiteDocuments } from '../../src/lib/sanity/source.ts';
 import { SIMILAR_DEFAULTS, SimilarIndex, type SimilarInput, type SimilarLink } from '../../src/lib/similar.ts';
 import { HTTP_LIMITS, limitedServer } from '../lib/http-limits.ts';
@@ -24,8 +24,6 @@ import { isRefusal, WebhookVerifier } from './webhook.ts';
  */
 const INLINE_SIMILAR_MS = 250;
 
-/** Rendered bodies are saved to disk after a build that rendered at least this many new ones (and at shutdown). */
-const SAVE_CACHE_AFTER = 100;
 
 /** The longest a timer may wait (setTimeout's limit); later scheduled stories get a timer that re-arms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -78,9 +76,7 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
     queue.trigger();
   };
 
-  const cacheFile = path.join(builds.root, 'cache', 'render.json');
-  const cache = await loadRenderCache(cacheFile);
-  let savedMisses = 0;
+  const cache = new RenderCache(path.join(builds.root, 'cache', 'render'));
   const model = new SiteModel(cache, { projectId: config.sanity.projectId, dataset: config.sanity.dataset, ...(config.sanity.apiHost ? { apiHost: config.sanity.apiHost } : {}) });
   // A full Similar News computation finished in the worker, waiting for the next build to adopt it.
   let settledSimilar: SettledSimilar | undefined;
@@ -131,8 +127,8 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
         const build: Build = await builds.build({ layout: result.layout, pages }, { revision, keys, merge: Boolean(known) });
         lastSuccess = { buildId: build.id, at: build.finishedAt, ms: Math.round(build.ms), syncMs: Math.round(sync.ms), changed: sync.changed, deleted: sync.deleted, pages: changed.length + removed.length, triggeredAt };
         log(`build ${build.id} is live (${Math.round(build.ms)} ms, ${changed.length} page(s) rendered, ${removed.length} removed, revision ${build.revision})`);
-        // Writing the cache blocks for a moment per thousand bodies: after a build that rendered many, else at exit.
-        if (cache.misses - savedMisses >= SAVE_CACHE_AFTER) await saveCache();
+        // Only the bodies this build rendered are written, one small file each.
+        await saveCache();
       }
       if (!result.settled) settle(result.inputs);
     } catch (error) {
@@ -205,10 +201,9 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
     return result;
   }
 
+  /** Writes the bodies rendered since the last save (one file each). */
   async function saveCache(): Promise<void> {
-    if (cache.misses === savedMisses) return;
-    savedMisses = cache.misses;
-    await saveRenderCache(cacheFile, cache);
+    await cache.save();
   }
 
   /**

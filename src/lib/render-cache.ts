@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RenderedBody } from './site.ts';
 import type { StoryBody } from './story.ts';
@@ -10,33 +11,68 @@ import type { StoryBody } from './story.ts';
  */
 export const RENDER_VERSION = 1;
 
-/** A cache of rendered bodies keyed by a digest of the body, so a build renders only new or changed bodies. */
+/**
+ * A cache of rendered bodies keyed by a digest of the body, so a build renders only new or changed bodies. On disk it
+ * is one small file per body (`<dir>/<2 characters>/<digest>.json`), read when a body is asked for and written when
+ * one is rendered: no step holds the whole cache in one string, and a build that changed one story writes one file.
+ */
 export class RenderCache {
-  #previous: Map<string, RenderedBody>;
+  readonly #dir: string | undefined;
   #used = new Map<string, RenderedBody>();
+  /** Rendered since the last save, not on disk yet. */
+  #fresh = new Map<string, RenderedBody>();
   hits = 0;
   misses = 0;
 
-  constructor(entries: Iterable<[string, RenderedBody]> = []) {
-    this.#previous = new Map(entries);
+  /** A cache over the folder `dir`, or in memory only without one. */
+  constructor(dir?: string) {
+    this.#dir = dir;
   }
 
   /** The rendered body, from the cache or from `render`. */
   get(body: StoryBody, render: (body: StoryBody) => RenderedBody): RenderedBody {
     const key = bodyDigest(body);
-    let value = this.#used.get(key) ?? this.#previous.get(key);
+    let value = this.#used.get(key) ?? (this.#dir === undefined ? undefined : readEntry(entryFile(this.#dir, key)));
     if (value) this.hits += 1;
     else {
       this.misses += 1;
       value = render(body);
+      this.#fresh.set(key, value);
     }
     this.#used.set(key, value);
     return value;
   }
 
-  /** The entries used since construction: saving only these drops bodies that no longer exist. */
+  /** The entries used since construction. */
   entries(): [string, RenderedBody][] {
     return [...this.#used];
+  }
+
+  /**
+   * Writes the bodies rendered since the last save, each atomically (temporary file, then rename). With `prune`,
+   * also deletes every entry this cache did not use (after a full build: bodies that no longer exist).
+   */
+  async save(options: { prune?: boolean } = {}): Promise<void> {
+    const dir = this.#dir;
+    if (dir === undefined) return;
+    const fresh = [...this.#fresh];
+    this.#fresh = new Map();
+    const folders = new Set<string>();
+    for (const [key, value] of fresh) {
+      const file = entryFile(dir, key);
+      const folder = path.dirname(file);
+      if (!folders.has(folder)) await mkdir(folder, { recursive: true });
+      folders.add(folder);
+      const temporary = `${file}.${process.pid}.tmp`;
+      await writeFile(temporary, JSON.stringify(value));
+      await rename(temporary, file);
+    }
+    if (options.prune !== true) return;
+    for (const folder of await readdir(dir).catch(() => [] as string[])) {
+      for (const name of await readdir(path.join(dir, folder)).catch(() => [] as string[])) {
+        if (!this.#used.has(name.replace(/\.json$/, ''))) await rm(path.join(dir, folder, name), { force: true });
+      }
+    }
   }
 }
 
@@ -45,20 +81,16 @@ export function bodyDigest(body: StoryBody): string {
   return createHash('sha1').update(`${RENDER_VERSION}\0${body.format}\0`).update(typeof body.value === 'string' ? body.value : JSON.stringify(body.value)).digest('base64url');
 }
 
-/** Loads a cache file; a missing, unreadable or foreign file gives an empty cache. */
-export async function loadRenderCache(file: string): Promise<RenderCache> {
-  try {
-    const data = JSON.parse(await readFile(file, 'utf8')) as { version?: number; entries?: [string, RenderedBody][] };
-    return new RenderCache(data.version === RENDER_VERSION && Array.isArray(data.entries) ? data.entries : []);
-  } catch {
-    return new RenderCache();
-  }
+function entryFile(dir: string, key: string): string {
+  return path.join(dir, key.slice(0, 2), `${key}.json`);
 }
 
-/** Writes the cache atomically (temporary file, then rename), keeping only the entries this build used. */
-export async function saveRenderCache(file: string, cache: RenderCache): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify({ version: RENDER_VERSION, entries: cache.entries() }));
-  await rename(temporary, file);
+/** One cached body; a missing, unreadable or malformed entry is a miss (the body is rendered again). */
+function readEntry(file: string): RenderedBody | undefined {
+  try {
+    const value = JSON.parse(readFileSync(file, 'utf8')) as Partial<RenderedBody>;
+    return typeof value.html === 'string' && typeof value.text === 'string' ? (value as RenderedBody) : undefined;
+  } catch {
+    return undefined;
+  }
 }
