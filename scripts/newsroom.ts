@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { startLake, tokenForRole, type Role, type RunningLake, type WebhookConfig } from './lake/server.ts';
 import { startRebuildService, type RebuildService } from './rebuild/service.ts';
 import { corsOriginsFrom } from './lake/origins.ts';
+import { limitedServer, type HttpLimits } from './lib/http-limits.ts';
 import { SignInCodes } from './lib/sign-in-codes.ts';
 import { resolveStatic } from './lib/static-files.ts';
 
@@ -293,6 +294,9 @@ export interface StudioServer {
   close(): Promise<void>;
 }
 
+/** The Studio server's limits: its bundle files are large, so requests get longer than the site's. */
+const STUDIO_LIMITS: HttpLimits = { headersMs: 10_000, requestMs: 30_000, idleMs: 60_000, keepAliveMs: 5_000 };
+
 /**
  * Serves a built Studio: files as they are (the API host placeholder replaced by `apiHost` in text files), any
  * other path gets index.html (the Studio routes in the browser), and `/__newsroom/sign-in?code=<one-time code>`
@@ -302,13 +306,12 @@ export async function serveStudio(dir: string, options: StudioServerOptions): Pr
   const root = path.resolve(dir);
   const codes = new SignInCodes<Role>();
   // Slow or silent connections are closed, as on every server of the newsroom.
-  const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
+  const server = limitedServer((req, res) => {
     handleStudio(root, options, codes, req, res).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(`newsroom: could not serve ${req.url ?? '/'}: ${error instanceof Error ? error.message : String(error)}\n`);
     });
-  });
-  server.setTimeout(60_000);
+  }, STUDIO_LIMITS);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) => reject(new Error(`newsroom: cannot serve the Studio on ${options.host}:${options.port}: ${error.message}`)));
     server.listen(options.port, options.host, resolve);

@@ -1,7 +1,7 @@
-import { createServer } from 'node:http';
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
+import { limitedServer, timeoutOptions } from '../lib/http-limits.ts';
 import { devCertificate } from '../lib/tls.ts';
 import { Datasets, PRIMARY_DATASET } from './datasets.ts';
 import { createLakeHandler, DEFAULT_BODY_LIMIT, type LakeContext, type LakeRequest, type LakeResponse } from './http.ts';
@@ -176,18 +176,9 @@ export async function startLake(options: LakeOptions): Promise<RunningLake> {
   }
   const app = await createLakeApp({ ...options, loopbackHostsOnly: loopback });
   const timeouts: LakeTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-  // Node refuses a header timeout longer than the request timeout.
-  const requestMs = Math.max(timeouts.requestMs, timeouts.headersMs);
-  const limits = {
-    headersTimeout: timeouts.headersMs,
-    requestTimeout: requestMs,
-    keepAliveTimeout: timeouts.keepAliveMs,
-    // Node checks the header and request timeouts on this interval (30 s by default), so they would fire late.
-    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(timeouts.headersMs / 2))),
-  };
-  const plain = createServer(limits, app.handler);
+  const limits = timeoutOptions(timeouts);
   // A connection idle this long is destroyed (no 'timeout' listener); listen streams' heartbeats count as traffic.
-  plain.setTimeout(timeouts.idleMs);
+  const plain = limitedServer(app.handler, timeouts);
   let secure: Http2SecureServer | undefined;
   let certFile: string | undefined;
   const sockets = new Set<Socket>();
