@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { corsOriginsFrom, isLoopbackBind } from './origins.ts';
 import type { LakeOptions } from './server.ts';
 import type { Role } from './auth.ts';
-import { parseJson, ROLES, tokensFrom, type Tokens } from './tokens.ts';
+import { isRecord, parseJson, ROLES, short, tokensFrom, type Tokens } from './tokens.ts';
 import type { WebhookConfig } from './webhooks.ts';
 
 /** Port the CLI listens on when neither `--port` nor `LAKE_PORT` says otherwise. */
@@ -158,13 +158,4 @@ function webhooksFrom(raw: string | undefined, errors: string[]): WebhookConfig[
     if (errors.length === before) webhooks.push(item as unknown as WebhookConfig);
   }
   return webhooks;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function short(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }

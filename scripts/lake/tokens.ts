@@ -97,11 +97,13 @@ export function parseJson(where: string, raw: string, errors: string[]): unknown
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** Whether a parsed JSON value is an object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function short(value: unknown): string {
+/** A JSON value, cut to 60 characters, for error messages. */
+export function short(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
