@@ -1,13 +1,13 @@
 // Framework glue: the pages a build renders (the whole site, or the rebuild service's plan); routes import `staticPaths`, `getStaticPage` and `getLayout`.
 import { AstroError } from "astro/errors";
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { renderBody } from './lib/body.ts';
 import { formatIssue } from './lib/content-error.ts';
 import { PLAN_WAITING, pagesOf, siteLayout, sitePages, type Layout, type PageKind, type RenderPlan, type SitePage } from './lib/pages.ts';
 import { buildSite, validateSite, type Site } from './lib/site.ts';
 import { RenderCache } from './lib/render-cache.ts';
+import { readPlan as readPlanFile } from './lib/render-plan.ts';
 import { loadSource, sourceFromEnv } from './lib/source.ts';
 
 
@@ -34,16 +34,7 @@ async function readPlan(file: string): Promise<RenderPlan> {
   // The rebuild service reads this line: the process is ready, a plan now waits only for its pages to render.
   if (!existsSync(file)) console.log(`${PLAN_WAITING} ${file}`);
   for (;;) {
-    try {
-      const text = await readFile(file, 'utf8');
-      try {
-        return JSON.parse(text) as RenderPlan;
-      } catch (error) {
-        throw new Error(`NEWS_RENDER_PLAN: ${file} is not a render plan (${error instanceof Error ? error.message : String(error)}); the rebuild service writes these, do not edit them`);
-      }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+    if (existsSync(file)) return readPlanFile(file);
     if (!existsSync(path.dirname(file))) throw new Error(`NEWS_RENDER_PLAN: the folder of ${file} does not exist; the plan can never appear there`);
     // Waiting for a process that is gone would wait forever.
     if (process.ppid !== parent) throw new Error('NEWS_RENDER_PLAN: the process that started this build has exited; no plan will come');

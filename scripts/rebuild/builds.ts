@@ -4,6 +4,7 @@ import { copyFile, cp, link, mkdir, readdir, readFile, readlink, rename, rm, rmd
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pageFile, PLAN_WAITING, type RenderPlan } from '../../src/lib/pages.ts';
+import { writePlan } from '../../src/lib/render-plan.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Environment variables a build never gets: it renders the plan's data and never reads Sanity. */
@@ -147,9 +148,7 @@ export class SiteBuilds {
     const prepared = base && !had ? copyTree(base.dir, dir) : Promise.resolve();
     try {
       this.#child = renderer.child;
-      // The plan appears in one step (rename): the waiting process reads it whole.
-      await writeFile(`${renderer.plan}.tmp`, JSON.stringify(plan));
-      await rename(`${renderer.plan}.tmp`, renderer.plan);
+      await writePlan(renderer.plan, plan.layout, plan.pages);
       const output = await renderer.done.finally(() => {
         this.#child = undefined;
         void rm(renderer.plan, { force: true });
@@ -231,7 +230,7 @@ export class SiteBuilds {
   #spawn(): BuildProcess {
     const id = `${Date.now().toString(36)}-${(this.#spawned += 1)}`;
     const staging = path.join(this.root, 'staging', id);
-    const plan = path.join(this.root, 'plans', `${id}.json`);
+    const plan = path.join(this.root, 'plans', `${id}.ndjson`);
     const env: NodeJS.ProcessEnv = { ...process.env, NEWS_RENDER_PLAN: plan, ASTRO_CACHE_DIR: path.join(this.root, 'astro-cache'), ASTRO_TELEMETRY_DISABLED: '1' };
     for (const name of SECRETS) delete env[name];
     mkdirSync(path.dirname(plan), { recursive: true });

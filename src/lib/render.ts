@@ -1,4 +1,4 @@
-import type { Element, Root, RootContent } from 'hast';
+import type { Element, Parents, Root, RootContent } from 'hast';
 import { toHtml } from 'hast-util-to-html';
 import { toString } from 'hast-util-to-string';
 import rehypeSanitize, { defaultSchema, type Options as SanitizeSchema } from 'rehype-sanitize';
@@ -51,7 +51,7 @@ function rehypeNewsBody() {
   };
 }
 
-function isTaskListItem(node: Root | Element): boolean {
+function isTaskListItem(node: Parents): boolean {
   const className = node.type === 'element' ? node.properties['className'] : undefined;
   return Array.isArray(className) && className.includes('task-list-item');
 }

@@ -1,0 +1,56 @@
+/**
+ * Render plan files: what a planned build renders (see `RenderPlan` in pages.ts), handed from the process that
+ * computed the site (the build's coordinator in scripts/build/, or the rebuild service) to the Astro process that
+ * renders it. NDJSON: the layout on the first line, then one page per line, so that neither side ever holds the
+ * plan as one string (a whole 100,000-story site is gigabytes of JSON, past what one string can hold).
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { once } from 'node:events';
+import type { Layout, RenderPlan, SitePage } from './pages.ts';
+
+/**
+ * Writes a plan file. It appears in one step (written beside, then renamed), so that a build process waiting for
+ * it never reads half of it.
+ */
+export async function writePlan(file: string, layout: Layout, pages: Iterable<SitePage>): Promise<void> {
+  const temporary = `${file}.${process.pid}.tmp`;
+  const out = createWriteStream(temporary);
+  const closed = once(out, 'close');
+  try {
+    const write = async (value: unknown) => {
+      if (!out.write(`${JSON.stringify(value)}\n`)) await once(out, 'drain');
+    };
+    await write({ layout });
+    for (const page of pages) await write(page);
+    out.end();
+    await closed;
+    await rename(temporary, file);
+  } catch (error) {
+    out.destroy();
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** Reads a plan file written by `writePlan`; a malformed one is an error that names the file and the line. */
+export async function readPlan(file: string): Promise<RenderPlan> {
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  let layout: Layout | undefined;
+  const pages: SitePage[] = [];
+  let number = 0;
+  for await (const line of lines) {
+    number += 1;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      throw new Error(`${file}:${number} is not a render plan line (${error instanceof Error ? error.message : String(error)}); plans are written by the build and the rebuild service, do not edit them`);
+    }
+    if (number === 1) layout = (value as { layout: Layout }).layout;
+    else pages.push(value as SitePage);
+  }
+  if (!layout) throw new Error(`${file} is an empty render plan; plans are written by the build and the rebuild service, do not edit them`);
+  return { layout, pages };
+}
