@@ -1,9 +1,10 @@
 // @ts-check
 import { defineConfig } from 'astro/config';
 
-// The rebuild service hands the build a render plan (NEWS_RENDER_PLAN): only the pages whose data changed, with
-// that data. Such a build renders into an empty folder that the service merges into a copy of the live site.
-const planned = Boolean(process.env.NEWS_RENDER_PLAN);
+// `npm run build` and the rebuild service compute the site themselves and hand Astro a render plan
+// (NEWS_RENDER_PLAN): the pages whose data changed, with that data. Such a build renders into an empty folder that
+// they merge into the site (scripts/build/, scripts/rebuild/). Without a plan (`astro dev`, `astro build`), Astro
+// renders the whole site (src/site.ts).
 
 // SITE_URL is the public origin of the site (used for canonical links, feeds and the sitemap).
 const site = process.env.SITE_URL ?? 'http://localhost:4321';
@@ -18,7 +19,4 @@ export default defineConfig({
   devToolbar: { enabled: false },
   // The rebuild service keeps its own cache (ASTRO_CACHE_DIR) so that its builds and manual ones do not mix.
   cacheDir: process.env.ASTRO_CACHE_DIR ?? './node_modules/.astro',
-  // Full builds: pages whose data did not change (same cacheKey, see src/lib/pages.ts) are copied from the previous
-  // build. A planned build has nothing to copy from.
-  experimental: { incrementalBuild: !planned },
 });

@@ -7,7 +7,7 @@ import { serveStatic } from '../scripts/lib/static-files.ts';
 
 /** Builds the site into `outDir` with extra environment (e.g. CONTENT_DIR); returns the exit status and output. */
 export function buildSite(outDir: string, env: Record<string, string> = {}): { status: number; output: string } {
-  const result = spawnSync('astro', ['build', '--outDir', outDir], {
+  const result = spawnSync(process.execPath, ['scripts/build.ts', '--outDir', outDir], {
     env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', ...env },
     encoding: 'utf8',
   });

@@ -1,61 +1,95 @@
 // Builds the static site (`npm run build`): content problems are printed as one list, without a stack trace.
-import { cp, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { build } from 'astro';
+import { parseArgs } from 'node:util';
+import { CONTENT_HINT, ContentError, contentProblems } from '../src/lib/content-error.ts';
+import { RenderFailure } from './build/render.ts';
+import { mergeShards, runBuild } from './build/run.ts';
 import { unsafeLinks } from './lib/public-links.ts';
 
-const HELP = `Usage: npm run build [-- --outDir DIR]
+const HELP = `Usage: npm run build [-- --outDir DIR] [--jobs N] [--shard I/N]
+       npm run build -- --merge DIR... --outDir DIR
 
 Builds the site into dist/ (or DIR) from content/, or from Sanity when SANITY_PROJECT_ID is set (see README).
-Exits 1 with every content problem listed when the content is invalid.`;
+Renders only the pages that changed since the last build of the same folder, in one process per core.
+Exits 1 with every content problem listed when the content is invalid.
 
-const args = process.argv.slice(2);
-if (args.includes('--help')) {
+  --outDir DIR   where the site goes (default dist/)
+  --jobs N       render processes at once (default: one per core, fewer for a small site)
+  --shard I/N    render share I of N of the pages into an emptied DIR (a CI runner's part of a spread build)
+  --merge DIR... assemble the folders of --shard builds into --outDir`;
+
+process.env['ASTRO_TELEMETRY_DISABLED'] ??= '1';
+
+let values;
+let positionals: string[];
+try {
+  ({ values, positionals } = parseArgs({
+    options: { outDir: { type: 'string' }, jobs: { type: 'string' }, shard: { type: 'string' }, merge: { type: 'boolean' }, help: { type: 'boolean' } },
+    allowPositionals: true,
+    strict: true,
+  }));
+} catch (error) {
+  console.error(`${error instanceof Error ? error.message : String(error)}\n\n${HELP}`);
+  process.exit(2);
+}
+if (values.help) {
   console.log(HELP);
   process.exit(0);
 }
-const outIndex = args.indexOf('--outDir');
-const outDir = outIndex >= 0 && args[outIndex + 1] ? path.resolve(args[outIndex + 1] ?? '') : undefined;
-process.env['ASTRO_TELEMETRY_DISABLED'] ??= '1';
+const outDir = path.resolve(values.outDir ?? 'dist');
+const started = performance.now();
+const seconds = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 
-// Astro puts a build's server chunks in <outDir>/.prerender, but in ./.astro when outDir lies outside the project,
-// where two builds running at once would overwrite each other's. So such a build runs in a folder of its own
-// inside the project and is moved to outDir when it succeeds.
-const outside = outDir !== undefined && !outDir.startsWith(process.cwd() + path.sep);
-const buildDir = outside ? path.resolve('node_modules/.cache/newsdesk/out', String(process.pid)) : outDir;
+try {
+  if (process.env['NEWS_RENDER_PLAN']) {
+    // A render process of a build or of the rebuild service: Astro renders the plan's pages.
+    const { astroBuild } = await import('./build/astro.ts');
+    await astroBuild(values.outDir === undefined ? undefined : outDir);
+  } else if (values.merge) {
+    if (positionals.length === 0) usage('--merge needs the folders of the --shard builds to assemble');
+    const files = await mergeShards(positionals, outDir);
+    console.log(`Merged ${positionals.length} shards (${files.toLocaleString('en-US')} files) into ${outDir} in ${seconds()}.`);
+  } else {
+    if (positionals.length > 0) usage(`unexpected argument "${positionals[0]}"`);
+    await checkPublic();
+    const report = await runBuild({ outDir, jobs: positive('--jobs', values.jobs), shard: shard(values.shard), log: (line) => console.log(line) });
+    console.log(report.rendered === 0 && report.removed === 0 ? `Nothing changed: ${report.pages.toLocaleString('en-US')} pages up to date in ${seconds()}.` : `Built in ${seconds()}: ${report.rendered.toLocaleString('en-US')} of ${report.pages.toLocaleString('en-US')} pages rendered, ${report.removed} removed.`);
+  }
+} catch (error) {
+  process.exitCode = 1;
+  const e = error as { name?: string; message?: string; hint?: string; stack?: string };
+  if (error instanceof ContentError) console.error(`\n${contentProblems(error.issues)}\n\n${CONTENT_HINT}`);
+  else if (error instanceof RenderFailure) console.error(`\n${error.output.trim()}\n\n${error.message}; ${outDir} was left as it was.`);
+  // Content errors are the editor's to fix: the list and the hint, no stack trace.
+  else if (typeof e.message === 'string' && e.message.includes('content problem')) console.error(`\n${e.message}${e.hint ? `\n\n${e.hint}` : ''}`);
+  else console.error(e.stack ?? String(error));
+}
 
-// Astro copies public/ into the site following symbolic links: refuse any that leads out of it, before building.
-const links = await unsafeLinks(path.resolve('public'));
-if (links.length > 0) {
+/** Astro copies public/ into the site following symbolic links: refuse any that leads out of it, before building. */
+async function checkPublic(): Promise<void> {
+  const links = await unsafeLinks(path.resolve('public'));
+  if (links.length === 0) return;
   console.error(`\n${links.length} unsafe symbolic link${links.length === 1 ? '' : 's'} in public/; nothing was built:\n${links.map((l) => `  - ${l.file} → ${l.target}: ${l.problem}`).join('\n')}\n\nReplace each link with a copy of the file it should serve, or remove it.`);
   process.exit(1);
 }
 
-const started = performance.now();
-try {
-  await build(buildDir ? { outDir: buildDir } : {});
-  if (outside && outDir && buildDir) await moveDir(buildDir, outDir);
-  console.log(`Built in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
-} catch (error) {
-  const e = error as { name?: string; message?: string; hint?: string; stack?: string };
-  if (typeof e.message === 'string' && e.message.includes('content problem')) {
-    // Content errors are the editor's to fix: the list and the hint, no stack trace.
-    console.error(`\n${e.message}${e.hint ? `\n\n${e.hint}` : ''}`);
-  } else {
-    console.error(e.stack ?? String(error));
-  }
-  process.exitCode = 1;
-  if (outside && buildDir) await rm(buildDir, { recursive: true, force: true });
+function positive(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) usage(`${flag} takes a whole number of at least 1, not "${value}"`);
+  return n;
 }
 
-async function moveDir(from: string, to: string): Promise<void> {
-  await rm(to, { recursive: true, force: true });
-  await mkdir(path.dirname(to), { recursive: true });
-  try {
-    await rename(from, to);
-  } catch {
-    // Another file system: copy, then remove.
-    await cp(from, to, { recursive: true });
-    await rm(from, { recursive: true, force: true });
-  }
+function shard(value: string | undefined): { index: number; count: number } | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || index < 1 || index > count) usage(`--shard takes I/N with 1 ≤ I ≤ N, e.g. --shard 2/8, not "${value}"`);
+  return { index, count };
+}
+
+function usage(message: string): never {
+  console.error(`${message}\n\n${HELP}`);
+  process.exit(2);
 }

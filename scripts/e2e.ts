@@ -15,6 +15,6 @@ if (!hasChromium()) {
   process.exit(1);
 }
 const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' } }).status ?? 1;
-let status = run('astro', ['build']);
+let status = run(process.execPath, ['scripts/build.ts']);
 if (status === 0) status = run('playwright', ['test', ...process.argv.slice(2)]);
 process.exitCode = status;

@@ -2,13 +2,11 @@
 import { AstroError } from "astro/errors";
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { renderBody } from './lib/body.ts';
-import { formatIssue } from './lib/content-error.ts';
+import { ContentError, CONTENT_HINT, contentProblems } from './lib/content-error.ts';
+import { loadSite } from './lib/load-site.ts';
 import { PLAN_WAITING, pagesOf, siteLayout, sitePages, type Layout, type PageKind, type RenderPlan, type SitePage } from './lib/pages.ts';
-import { buildSite, validateSite, type Site } from './lib/site.ts';
-import { RenderCache } from './lib/render-cache.ts';
+import type { Site } from './lib/site.ts';
 import { readPlan as readPlanFile } from './lib/render-plan.ts';
-import { loadSource, sourceFromEnv } from './lib/source.ts';
 
 
 let plan: Promise<RenderPlan> | undefined;
@@ -59,34 +57,17 @@ export async function getLayout(): Promise<Layout> {
   return (await getPlan()).layout;
 }
 
-/** Route entries for `getStaticPaths`: params, props and Astro's incremental-build cache key. */
-export async function staticPaths<K extends PageKind>(kind: K): Promise<{ params: SitePage['params']; props: SitePage<K>['props']; cacheKey: string }[]> {
-  return (await getPages(kind)).map((p) => ({ params: p.params, props: p.props, cacheKey: p.key }));
+/** Route entries for `getStaticPaths`: params and props. */
+export async function staticPaths<K extends PageKind>(kind: K): Promise<{ params: SitePage['params']; props: SitePage<K>['props'] }[]> {
+  return (await getPages(kind)).map((p) => ({ params: p.params, props: p.props }));
 }
 
+/** The whole site, for a build or dev server without a plan; content problems become an Astro error with the list. */
 async function load(): Promise<Site> {
-  const started = performance.now();
-  const source = await loadSource(sourceFromEnv());
-  const loaded = performance.now();
-  const issues = validateSite(source);
-  if (issues.length > 0) {
-    const n = issues.length;
-    throw new AstroError(
-      `${n} content problem${n === 1 ? '' : 's'} found; nothing was built:\n${issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`,
-      'Fix each entry named above, then build again. The README ("Content format") lists every field.',
-    );
+  try {
+    return await loadSite({ log: (line) => console.log(line) });
+  } catch (error) {
+    if (!(error instanceof ContentError)) throw error;
+    throw new AstroError(contentProblems(error.issues), CONTENT_HINT);
   }
-  // Rendered bodies are cached between builds (NEWS_RENDER_CACHE=0 turns the cache off).
-  const useCache = process.env['NEWS_RENDER_CACHE'] !== '0';
-  const cache = new RenderCache(useCache ? path.resolve(process.env['NEWS_CACHE_DIR'] ?? 'node_modules/.cache/newsdesk', 'render') : undefined);
-  const timings = { render: 0, similar: 0 };
-  const site = buildSite(source, { now: new Date(), render: (story) => cache.get(story.body, renderBody), timings });
-  // A full build used every body there is: what it did not use is gone from the content.
-  if (cache.misses > 0) await cache.save({ prune: true });
-  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  console.log(
-    `[site] ${site.stories.length} stories: loaded in ${s(loaded - started)}, bodies rendered in ${s(timings.render)} ` +
-      `(${cache.hits} cached, ${cache.misses} new), Similar News in ${s(timings.similar)}, total ${s(performance.now() - started)}`,
-  );
-  return site;
 }

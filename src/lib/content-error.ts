@@ -31,6 +31,15 @@ export class ContentError extends Error {
   }
 }
 
+/** What a build that stopped on content problems says: how many, and each on its own line. */
+export function contentProblems(issues: readonly ContentIssue[]): string {
+  const n = issues.length;
+  return `${n} content problem${n === 1 ? '' : 's'} found; nothing was built:\n${issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`;
+}
+
+/** What to do about content problems. */
+export const CONTENT_HINT = 'Fix each entry named above, then build again. The README ("Content format") lists every field.';
+
 /** Renders a received value briefly for an error message. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';

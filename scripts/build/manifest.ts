@@ -1,0 +1,73 @@
+/**
+ * What the last build of an output folder holds: the key of every page (see src/lib/pages.ts) and a digest of the
+ * code that rendered them. A build compares the new keys with these and renders only the pages whose key changed;
+ * when the code changed, every page. Kept in the cache folder (never in the site), one `key<TAB>path` line per page,
+ * written and read a line at a time.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { readdir, readFile, rename, rm, mkdir } from 'node:fs/promises';
+import { once } from 'node:events';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** Files and folders whose content changes what a page looks like for the same data. */
+const CODE = ['src', 'public', 'astro.config.mjs', 'package-lock.json', 'tsconfig.json'];
+/** Environment variables that change the output (canonical URLs, feeds). */
+const CODE_ENV = ['SITE_URL'];
+
+/** A digest of everything besides the content that shapes the output: the code, the config, the packages. */
+export async function codeDigest(root: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const hash = createHash('sha256');
+  for (const name of CODE_ENV) hash.update(`${name}=${env[name] ?? ''}\0`);
+  for (const entry of CODE) {
+    const full = path.join(root, entry);
+    if (!existsSync(full)) continue;
+    const files = entry.includes('.') ? [entry] : (await readdir(full, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => path.relative(root, path.join(d.parentPath, d.name)));
+    for (const file of files.sort()) hash.update(`${file}\0`).update(await readFile(path.join(root, file))).update('\0');
+  }
+  return hash.digest('base64url');
+}
+
+/** The manifest file of an output folder. */
+export function manifestFile(cacheDir: string, outDir: string): string {
+  return path.join(cacheDir, 'builds', `${createHash('sha256').update(path.resolve(outDir)).digest('hex').slice(0, 16)}.tsv`);
+}
+
+/** The page keys of the last build of `outDir` by the same code, or nothing (build everything). */
+export async function readManifest(file: string, code: string): Promise<Map<string, string> | undefined> {
+  if (!existsSync(file)) return undefined;
+  const keys = new Map<string, string>();
+  let first = true;
+  for await (const line of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
+    if (first) {
+      if (line !== `# newsdesk pages ${code}`) return undefined;
+      first = false;
+      continue;
+    }
+    const tab = line.indexOf('\t');
+    if (tab > 0) keys.set(line.slice(tab + 1), line.slice(0, tab));
+  }
+  return first ? undefined : keys;
+}
+
+/** Records the page keys of a finished build (written beside, then renamed). */
+export async function writeManifest(file: string, code: string, keys: Iterable<[string, string]>): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  const out = createWriteStream(temporary);
+  const closed = once(out, 'close');
+  const write = async (text: string) => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  await write(`# newsdesk pages ${code}\n`);
+  for (const [page, key] of keys) await write(`${key}\t${page}\n`);
+  out.end();
+  await closed;
+  await rename(temporary, file);
+}
+
+/** Forgets the last build of an output folder (before changing it: a build that stops halfway leaves it unknown). */
+export async function forgetManifest(file: string): Promise<void> {
+  await rm(file, { force: true });
+}

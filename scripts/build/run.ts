@@ -1,0 +1,124 @@
+/**
+ * A build of the site (`npm run build`): the site is computed once, here (content, bodies, Similar News, every page
+ * as data with a key); the pages whose key differs from the last build of the same folder are handed, as render
+ * plans, to Astro processes that render them side by side, one per core; their output is merged into the folder,
+ * and pages that are gone are removed. Nothing changed: nothing is rendered. See README, "Builds".
+ *
+ * With `shard`, renders one deterministic share of the pages (a CI runner's part of a build spread over several),
+ * into an empty folder; `mergeShards` assembles the shares into the site a single build would give.
+ */
+import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { cacheDir, loadSite } from '../../src/lib/load-site.ts';
+import { siteLayout, sitePages, STATIC_KINDS, type SitePage } from '../../src/lib/pages.ts';
+import { writePlan } from '../../src/lib/render-plan.ts';
+import { codeDigest, forgetManifest, manifestFile, readManifest, writeManifest } from './manifest.ts';
+import { mergeFolders, removePages } from './merge.ts';
+import { renderPlans, type RenderJob } from './render.ts';
+
+/** Below this many pages per process, a second render process costs more (its own start and bundling) than it saves. */
+const PAGES_PER_PROCESS = 2000;
+
+export interface BuildOptions {
+  outDir: string;
+  /** Render processes at once; by default one per core, fewer for a small build. */
+  jobs?: number | undefined;
+  /** Render only share `index` (1-based) of `count`, into an emptied `outDir`. */
+  shard?: { index: number; count: number } | undefined;
+  log?: (line: string) => void;
+}
+
+export interface BuildReport {
+  pages: number;
+  rendered: number;
+  removed: number;
+  jobs: number;
+}
+
+export async function runBuild(options: BuildOptions): Promise<BuildReport> {
+  const log = options.log ?? (() => undefined);
+  const work = path.join(cacheDir(), 'work', String(process.pid));
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  try {
+    // The site and its pages are dropped once the plans are written: the render processes hold them meanwhile.
+    const plan = await planBuild(options, work, log);
+    if (plan.renders.length === 0) return plan.report;
+    log(`[build] rendering ${plan.report.rendered.toLocaleString('en-US')} pages in ${plan.renders.length} process${plan.renders.length === 1 ? '' : 'es'}`);
+    await renderPlans(plan.renders, { cacheDir: work, progress: log });
+    const outDir = path.resolve(options.outDir);
+    if (plan.manifest) await forgetManifest(plan.manifest.file);
+    if (plan.full) await rm(outDir, { recursive: true, force: true });
+    await mkdir(outDir, { recursive: true });
+    await mergeFolders(plan.renders.map((r) => r.outDir), outDir, 'move');
+    await removePages(outDir, plan.gone);
+    if (plan.manifest) await writeManifest(plan.manifest.file, plan.manifest.code, plan.keys);
+    return plan.report;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+interface BuildPlan {
+  report: BuildReport;
+  /** The render processes to run (none when nothing changed). */
+  renders: RenderJob[];
+  /** Whether the output folder is replaced rather than updated. */
+  full: boolean;
+  keys: Map<string, string>;
+  gone: string[];
+  manifest?: { file: string; code: string };
+}
+
+/** Computes the site, decides which pages to render, and writes their plans into `work`. */
+async function planBuild(options: BuildOptions, work: string, log: (line: string) => void): Promise<BuildPlan> {
+  const outDir = path.resolve(options.outDir);
+  const [code, site] = await Promise.all([codeDigest(process.cwd()), loadSite({ log })]);
+  const pages = sitePages(site);
+  const keys = new Map(pages.map((p) => [p.path, p.key]));
+  const count = (n: number) => n.toLocaleString('en-US');
+
+  let todo: SitePage[];
+  let gone: string[] = [];
+  let manifest: BuildPlan['manifest'];
+  let full = true;
+  if (options.shard) {
+    const { index, count: shards } = options.shard;
+    todo = pages.filter((_, i) => i % shards === index - 1);
+    log(`[build] shard ${index} of ${shards}: ${count(todo.length)} of ${count(pages.length)} pages`);
+  } else {
+    manifest = { file: manifestFile(cacheDir(), outDir), code };
+    const before = existsSync(path.join(outDir, 'index.html')) ? await readManifest(manifest.file, code) : undefined;
+    todo = before ? pages.filter((p) => before.get(p.path) !== p.key) : pages;
+    gone = before ? [...before.keys()].filter((p) => !keys.has(p)) : [];
+    full = before === undefined;
+    log(before ? `[build] ${count(todo.length)} of ${count(pages.length)} pages changed, ${count(gone.length)} gone` : `[build] ${count(pages.length)} pages; no earlier build of ${outDir} by this code: rendering all`);
+  }
+  const report: BuildReport = { pages: pages.length, rendered: todo.length, removed: gone.length, jobs: 0 };
+  if (todo.length === 0 && gone.length === 0) return { report, renders: [], full: false, keys, gone };
+
+  // Every render process renders the routes without parameters (home, tag index, feeds, 404): its plan has them.
+  const fixed = pages.filter((p) => STATIC_KINDS.includes(p.kind));
+  const share = todo.filter((p) => !STATIC_KINDS.includes(p.kind));
+  const jobs = Math.max(1, options.jobs !== undefined ? Math.min(options.jobs, share.length) : Math.min(availableParallelism(), Math.ceil(share.length / PAGES_PER_PROCESS)));
+  const layout = siteLayout(site);
+  const renders: RenderJob[] = [];
+  for (let j = 0; j < jobs; j += 1) {
+    const mine = share.filter((_, i) => i % jobs === j);
+    const plan = path.join(work, `plan-${j}.ndjson`);
+    await writePlan(plan, layout, [...fixed, ...mine]);
+    renders.push({ plan, outDir: path.join(work, `out-${j}`), pages: fixed.length + mine.length });
+  }
+  report.jobs = jobs;
+  return { report, renders, full, keys, gone, ...(manifest ? { manifest } : {}) };
+}
+
+/** Assembles the folders of `--shard` builds into `outDir` (copies; the shard folders stay as they are). */
+export async function mergeShards(shards: readonly string[], outDir: string): Promise<number> {
+  for (const dir of shards) if (!existsSync(path.join(dir, 'index.html'))) throw new Error(`${dir} is not the output of a --shard build (it has no index.html)`);
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  return mergeFolders(shards.map((d) => path.resolve(d)), outDir, 'copy');
+}

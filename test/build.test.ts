@@ -1,0 +1,116 @@
+// `npm run build` as a real process on a copy of content/: the coordinated build (render processes side by side,
+// only changed pages, shards) must give exactly the site Astro gives when it renders everything itself.
+import { cp, mkdtemp, readFile, rm, writeFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { childEnv, NODE, ROOT, runScript, type RunResult } from './sanity/sanity-harness.ts';
+import { spawn } from 'node:child_process';
+
+let dir: string;
+let content: string;
+let env: NodeJS.ProcessEnv;
+/** The whole site as Astro renders it in one process (`astro build`, no plan): what every other build must equal. */
+let reference: string;
+
+const build = (outDir: string, ...args: string[]): Promise<RunResult> => runScript('scripts/build.ts', ['--outDir', outDir, ...args], env);
+
+async function tree(root: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) files.set(path.relative(root, path.join(entry.parentPath, entry.name)), await readFile(path.join(entry.parentPath, entry.name), 'utf8'));
+  }
+  return files;
+}
+
+/** Both folders hold the same files with the same bytes; a difference names the first file. */
+async function expectSameSite(actual: string, expected: string): Promise<void> {
+  const [a, b] = await Promise.all([tree(actual), tree(expected)]);
+  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+  for (const [file, text] of b) expect(a.get(file), file).toBe(text);
+}
+
+function astroBuild(outDir: string): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(NODE, [path.join(ROOT, 'node_modules/astro/bin/astro.mjs'), 'build', '--outDir', outDir], { cwd: ROOT, env, stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'newsdesk-build-'));
+  content = path.join(dir, 'content');
+  await cp(path.join(ROOT, 'content'), content, { recursive: true });
+  env = childEnv({ CONTENT_DIR: content, NEWS_CACHE_DIR: path.join(dir, 'cache') });
+  reference = path.join(dir, 'reference');
+  expect(await astroBuild(reference)).toBe(0);
+}, 120_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('npm run build', () => {
+  test('two render processes give the site one Astro build gives, byte for byte; built again, nothing is rendered', async () => {
+    const out = path.join(dir, 'two');
+    const first = await build(out, '--jobs', '2');
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('in 2 processes');
+    await expectSameSite(out, reference);
+    const again = await build(out);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/Nothing changed: [\d,]+ pages up to date/);
+  }, 120_000);
+
+  test('three --shard builds merged give the same site', async () => {
+    const shards = [1, 2, 3].map((i) => path.join(dir, `shard-${i}`));
+    for (const [i, shard] of shards.entries()) {
+      const result = await build(shard, '--shard', `${i + 1}/3`);
+      expect(result.code, result.stderr).toBe(0);
+    }
+    const merged = path.join(dir, 'merged');
+    const result = await runScript('scripts/build.ts', ['--merge', ...shards, '--outDir', merged], env);
+    expect(result.code, result.stderr).toBe(0);
+    await expectSameSite(merged, reference);
+  }, 180_000);
+
+  test('an edited story and a removed one: only the pages they appear on are rendered, and the site equals a fresh build', async () => {
+    const out = path.join(dir, 'incremental');
+    expect((await build(out)).code).toBe(0);
+    const stories = path.join(content, 'stories');
+    const [edited, removed] = (await readdir(stories)).filter((f) => f.endsWith('.md')).sort();
+    const file = path.join(stories, edited ?? '');
+    await writeFile(file, `${await readFile(file, 'utf8')}\nA sentence added by the test.\n`);
+    await rm(path.join(stories, removed ?? ''));
+    const changed = await build(out);
+    expect(changed.code, changed.stderr).toBe(0);
+    const [, rendered, total] = /\[build\] ([\d,]+) of ([\d,]+) pages changed, 1 gone/.exec(changed.stdout) ?? [];
+    expect(Number(rendered)).toBeGreaterThan(0);
+    expect(Number(rendered)).toBeLessThan(Number(total?.replace(/,/g, '')) / 2);
+    const fresh = path.join(dir, 'fresh');
+    expect(await astroBuild(fresh)).toBe(0);
+    await expectSameSite(out, fresh);
+  }, 180_000);
+
+  test('--merge refuses folders rendered from different content, and a folder that is no shard', async () => {
+    const other = path.join(dir, 'other-shard');
+    const merged = path.join(dir, 'refused');
+    // The content changed in the test before: this shard's pages every build renders (home, feeds) differ from shard 1's.
+    expect((await build(other, '--shard', '2/3')).code).toBe(0);
+    const refused = await runScript('scripts/build.ts', ['--merge', path.join(dir, 'shard-1'), other, '--outDir', merged], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/differs between .* rendered from different content or code/);
+    const notShard = await runScript('scripts/build.ts', ['--merge', content, '--outDir', merged], env);
+    expect(notShard.code).toBe(1);
+    expect(notShard.stderr).toContain('is not the output of a --shard build');
+  }, 120_000);
+
+  test('bad flags are usage errors', async () => {
+    for (const args of [['--shard', '4/3'], ['--shard', 'two'], ['--jobs', '0'], ['--bogus']]) {
+      const result = await runScript('scripts/build.ts', args, env);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain('Usage: npm run build');
+    }
+  });
+});
