@@ -93,6 +93,26 @@ describe('npm run build', () => {
     await expectSameSite(out, fresh);
   }, 180_000);
 
+  test('files untouched: nothing is read or rendered, until a scheduled story falls due', async () => {
+    const out = path.join(dir, 'scheduled');
+    const story = path.join(content, 'stories', 'zz-scheduled-by-the-test.md');
+    const [first] = (await readdir(path.join(content, 'stories'))).filter((f) => f.endsWith('.md')).sort();
+    const text = await readFile(path.join(content, 'stories', first ?? ''), 'utf8');
+    await writeFile(story, text.replace(/^publishedAt: .*$/m, 'publishedAt: 2030-01-01T12:00:00Z').replace(/^slug: .*\n/m, ''));
+    const before = { ...env, NEWS_BUILD_TIME: '2029-12-31T00:00:00Z' };
+    const after = { ...env, NEWS_BUILD_TIME: '2030-01-02T00:00:00Z' };
+    expect((await runScript('scripts/build.ts', ['--outDir', out], before)).code).toBe(0);
+    const quiet = await runScript('scripts/build.ts', ['--outDir', out], before);
+    expect(quiet.stdout).toMatch(/Nothing changed/);
+    expect(quiet.stdout).not.toContain('[site]');
+    const due = await runScript('scripts/build.ts', ['--outDir', out], after);
+    expect(due.code, due.stderr).toBe(0);
+    expect(due.stdout).toContain('[site]');
+    expect(due.stdout).toMatch(/Built in/);
+    expect(await readFile(path.join(out, 'news', 'zz-scheduled-by-the-test', 'index.html'), 'utf8')).toContain('<h1');
+    await rm(story);
+  }, 120_000);
+
   test('--merge refuses folders rendered from different content, and a folder that is no shard', async () => {
     const other = path.join(dir, 'other-shard');
     const merged = path.join(dir, 'refused');

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { readdir, readFile, rename, rm, mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -29,9 +29,49 @@ export async function codeDigest(root: string, env: NodeJS.ProcessEnv = process.
   return hash.digest('base64url');
 }
 
+/**
+ * A fingerprint of a content folder from its files' names, sizes, modification times and inodes, without reading
+ * them: when it matches the last build's, and the code does too, nothing can have changed (short of a scheduled
+ * story falling due, which the manifest also records).
+ */
+export async function contentFingerprint(dir: string): Promise<string> {
+  const hash = createHash('sha256');
+  const entries = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => path.join(d.parentPath, d.name)).sort();
+  const stats = await Promise.all(entries.map((file) => stat(file)));
+  entries.forEach((file, i) => {
+    const s = stats[i];
+    hash.update(`${path.relative(dir, file)}\0${s?.size}\0${s?.mtimeMs}\0${s?.ino}\n`);
+  });
+  return hash.digest('base64url');
+}
+
+/** The first line of a manifest: the code and content it was built from, and when it goes stale on its own. */
+export interface ManifestHeader {
+  code: string;
+  /** The content fingerprint (files only; Sanity content has none). */
+  content?: string | undefined;
+  /** When the next scheduled story goes live. */
+  nextChange?: string | undefined;
+}
+
+const HEADER = '# newsdesk pages';
+
 /** The manifest file of an output folder. */
 export function manifestFile(cacheDir: string, outDir: string): string {
   return path.join(cacheDir, 'builds', `${createHash('sha256').update(path.resolve(outDir)).digest('hex').slice(0, 16)}.tsv`);
+}
+
+/** The header of the manifest, if there is one. */
+export async function readManifestHeader(file: string): Promise<ManifestHeader | undefined> {
+  if (!existsSync(file)) return undefined;
+  for await (const line of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) return parseHeader(line);
+  return undefined;
+}
+
+function parseHeader(line: string): ManifestHeader | undefined {
+  const [code, content, nextChange] = line.startsWith(`${HEADER} `) ? line.slice(HEADER.length + 1).split(' ') : [];
+  if (!code) return undefined;
+  return { code, content: content === '-' ? undefined : content, nextChange: nextChange === '-' ? undefined : nextChange };
 }
 
 /** The page keys of the last build of `outDir` by the same code, or nothing (build everything). */
@@ -41,7 +81,7 @@ export async function readManifest(file: string, code: string): Promise<Map<stri
   let first = true;
   for await (const line of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
     if (first) {
-      if (line !== `# newsdesk pages ${code}`) return undefined;
+      if (parseHeader(line)?.code !== code) return undefined;
       first = false;
       continue;
     }
@@ -52,7 +92,7 @@ export async function readManifest(file: string, code: string): Promise<Map<stri
 }
 
 /** Records the page keys of a finished build (written beside, then renamed). */
-export async function writeManifest(file: string, code: string, keys: Iterable<[string, string]>): Promise<void> {
+export async function writeManifest(file: string, header: ManifestHeader, keys: Iterable<[string, string]>): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
   const out = createWriteStream(temporary);
@@ -60,7 +100,7 @@ export async function writeManifest(file: string, code: string, keys: Iterable<[
   const write = async (text: string) => {
     if (!out.write(text)) await once(out, 'drain');
   };
-  await write(`# newsdesk pages ${code}\n`);
+  await write(`${HEADER} ${header.code} ${header.content ?? '-'} ${header.nextChange ?? '-'}\n`);
   for (const [page, key] of keys) await write(`${key}\t${page}\n`);
   out.end();
   await closed;

@@ -11,12 +11,14 @@ import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { cacheDir, loadSite } from '../../src/lib/load-site.ts';
+import { buildTime, cacheDir, loadSite } from '../../src/lib/load-site.ts';
+import { sourceFromEnv } from '../../src/lib/source.ts';
 import { siteLayout, sitePages, STATIC_KINDS, type SitePage } from '../../src/lib/pages.ts';
 import { writePlan } from '../../src/lib/render-plan.ts';
-import { codeDigest, forgetManifest, manifestFile, readManifest, writeManifest } from './manifest.ts';
+import { codeDigest, contentFingerprint, forgetManifest, manifestFile, readManifest, readManifestHeader, writeManifest, type ManifestHeader } from './manifest.ts';
 import { mergeFolders, removePages } from './merge.ts';
 import { renderPlans, type RenderJob } from './render.ts';
+import { WorkerPool } from './workers.ts';
 
 /** Below this many pages per process, a second render process costs more (its own start and bundling) than it saves. */
 const PAGES_PER_PROCESS = 2000;
@@ -45,7 +47,11 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
   try {
     // The site and its pages are dropped once the plans are written: the render processes hold them meanwhile.
     const plan = await planBuild(options, work, log);
-    if (plan.renders.length === 0) return plan.report;
+    if (plan.renders.length === 0) {
+      // Nothing to render; the manifest learns the content's new fingerprint (files touched, not changed).
+      if (plan.manifest) await writeManifest(plan.manifest.file, plan.manifest.header, plan.keys);
+      return plan.report;
+    }
     log(`[build] rendering ${plan.report.rendered.toLocaleString('en-US')} pages in ${plan.renders.length} process${plan.renders.length === 1 ? '' : 'es'}`);
     await renderPlans(plan.renders, { cacheDir: work, progress: log });
     const outDir = path.resolve(options.outDir);
@@ -54,7 +60,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
     await mkdir(outDir, { recursive: true });
     await mergeFolders(plan.renders.map((r) => r.outDir), outDir, 'move');
     await removePages(outDir, plan.gone);
-    if (plan.manifest) await writeManifest(plan.manifest.file, plan.manifest.code, plan.keys);
+    if (plan.manifest) await writeManifest(plan.manifest.file, plan.manifest.header, plan.keys);
     return plan.report;
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -69,13 +75,22 @@ interface BuildPlan {
   full: boolean;
   keys: Map<string, string>;
   gone: string[];
-  manifest?: { file: string; code: string };
+  manifest?: { file: string; header: ManifestHeader };
 }
 
 /** Computes the site, decides which pages to render, and writes their plans into `work`. */
 async function planBuild(options: BuildOptions, work: string, log: (line: string) => void): Promise<BuildPlan> {
   const outDir = path.resolve(options.outDir);
-  const [code, site] = await Promise.all([codeDigest(process.cwd()), loadSite({ log })]);
+  const file = manifestFile(cacheDir(), outDir);
+  const source = sourceFromEnv();
+  const [code, content] = await Promise.all([codeDigest(process.cwd()), source.kind === 'files' ? contentFingerprint(source.dir) : undefined]);
+  if (!options.shard && content !== undefined) {
+    const unchanged = await unchangedSince(file, outDir, { code, content });
+    if (unchanged) return { report: { pages: unchanged.size, rendered: 0, removed: 0, jobs: 0 }, renders: [], full: false, keys: unchanged, gone: [] };
+  }
+  const pool = new WorkerPool();
+  const parallel = { readStories: pool.readStories.bind(pool), renderBodies: pool.renderBodies.bind(pool) };
+  const site = await loadSite({ log, parallel }).finally(() => pool.close());
   const pages = sitePages(site);
   const keys = new Map(pages.map((p) => [p.path, p.key]));
   const count = (n: number) => n.toLocaleString('en-US');
@@ -89,15 +104,15 @@ async function planBuild(options: BuildOptions, work: string, log: (line: string
     todo = pages.filter((_, i) => i % shards === index - 1);
     log(`[build] shard ${index} of ${shards}: ${count(todo.length)} of ${count(pages.length)} pages`);
   } else {
-    manifest = { file: manifestFile(cacheDir(), outDir), code };
-    const before = existsSync(path.join(outDir, 'index.html')) ? await readManifest(manifest.file, code) : undefined;
+    manifest = { file, header: { code, content, nextChange: site.nextChange } };
+    const before = existsSync(path.join(outDir, 'index.html')) ? await readManifest(file, code) : undefined;
     todo = before ? pages.filter((p) => before.get(p.path) !== p.key) : pages;
     gone = before ? [...before.keys()].filter((p) => !keys.has(p)) : [];
     full = before === undefined;
     log(before ? `[build] ${count(todo.length)} of ${count(pages.length)} pages changed, ${count(gone.length)} gone` : `[build] ${count(pages.length)} pages; no earlier build of ${outDir} by this code: rendering all`);
   }
   const report: BuildReport = { pages: pages.length, rendered: todo.length, removed: gone.length, jobs: 0 };
-  if (todo.length === 0 && gone.length === 0) return { report, renders: [], full: false, keys, gone };
+  if (todo.length === 0 && gone.length === 0) return { report, renders: [], full: false, keys, gone, ...(manifest ? { manifest } : {}) };
 
   // Every render process renders the routes without parameters (home, tag index, feeds, 404): its plan has them.
   const fixed = pages.filter((p) => STATIC_KINDS.includes(p.kind));
@@ -113,6 +128,17 @@ async function planBuild(options: BuildOptions, work: string, log: (line: string
   }
   report.jobs = jobs;
   return { report, renders, full, keys, gone, ...(manifest ? { manifest } : {}) };
+}
+
+/**
+ * The page keys of the last build of `outDir`, when it was built by the same code from the same content files and
+ * no scheduled story has fallen due since: then nothing changed, and the content need not even be read.
+ */
+async function unchangedSince(file: string, outDir: string, now: { code: string; content: string }): Promise<Map<string, string> | undefined> {
+  const header = await readManifestHeader(file);
+  if (!header || header.code !== now.code || header.content !== now.content || !existsSync(path.join(outDir, 'index.html'))) return undefined;
+  if (header.nextChange !== undefined && header.nextChange <= buildTime().toISOString()) return undefined;
+  return readManifest(file, now.code);
 }
 
 /** Assembles the folders of `--shard` builds into `outDir` (copies; the shard folders stay as they are). */

@@ -9,8 +9,18 @@ import { formatBytes, formatPath, MAX_BODY_BYTES, parseStory, storyRefs, type St
 import { tagDefSchema } from './tags.ts';
 import { authorSchema, sectionSchema } from './taxonomy.ts';
 
+/** Reads and checks story files, in their order (the build spreads this over worker threads). */
+export type StoryFilesReader = (files: { file: string; where: string }[]) => Promise<Awaited<ReturnType<typeof readStoryFile>>[]>;
+
+/** Reads story files one after the other. */
+const readOneByOne: StoryFilesReader = async (files) => {
+  const results = [];
+  for (const { file, where } of files) results.push(await readStoryFile(file, where));
+  return results;
+};
+
 /** Reads the embedded content folder (`content/`): stories as markdown files, taxonomies as YAML lists. */
-export async function readContentDir(dir: string, displayRoot = path.relative(process.cwd(), dir) || '.'): Promise<SiteSource> {
+export async function readContentDir(dir: string, displayRoot = path.relative(process.cwd(), dir) || '.', readStories: StoryFilesReader = readOneByOne): Promise<SiteSource> {
   const issues: ContentIssue[] = [];
   const shown = (file: string) => path.join(displayRoot, file).split(path.sep).join('/');
 
@@ -22,13 +32,14 @@ export async function readContentDir(dir: string, displayRoot = path.relative(pr
   const files = (await readdir(storyDir).catch(() => [] as string[])).filter((f) => f.endsWith('.md')).sort();
   const stories: SiteSource['stories'] = [];
   const rejected: SiteSource['rejected'] = [];
-  for (const file of files) {
-    const where = shown(path.join('stories', file));
-    const parsed = await readStoryFile(path.join(storyDir, file), where);
+  const entries = files.map((file) => ({ file: path.join(storyDir, file), where: shown(path.join('stories', file)) }));
+  const results = await readStories(entries);
+  results.forEach((parsed, i) => {
+    const where = entries[i]?.where ?? '';
     issues.push(...parsed.issues);
     if (parsed.story) stories.push({ story: parsed.story, where });
     else rejected.push({ where, refs: parsed.refs });
-  }
+  });
   return { stories, rejected, sections, authors, tags, issues };
 }
 

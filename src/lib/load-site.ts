@@ -2,8 +2,19 @@ import path from 'node:path';
 import { renderBody } from './body.ts';
 import { ContentError } from './content-error.ts';
 import { RenderCache } from './render-cache.ts';
-import { buildSite, validateSite, type Site } from './site.ts';
+import { buildSite, validateSite, type RenderedBody, type Site } from './site.ts';
 import { loadSource, sourceFromEnv } from './source.ts';
+import type { StoryFilesReader } from './content-files.ts';
+import type { StoryBody } from './story.ts';
+
+/**
+ * Work that a build spreads over threads (scripts/build/workers.ts): reading story files, and rendering bodies
+ * through the render cache in `cacheDir` (none: no cache). A body the renderer fails on comes back as nothing.
+ */
+export interface ParallelWork {
+  readStories: StoryFilesReader;
+  renderBodies: (bodies: StoryBody[], cacheDir: string | undefined) => Promise<({ body: RenderedBody; fresh: boolean } | undefined)[]>;
+}
 
 /** Where the build keeps its caches (rendered bodies, page manifests): `NEWS_CACHE_DIR`, by default under node_modules. */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -15,16 +26,28 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
  * through the render cache (`NEWS_RENDER_CACHE=0` turns it off). Invalid content throws a `ContentError` that lists
  * every problem; `log` receives one line of timings.
  */
-export async function loadSite(options: { now?: Date; log?: (line: string) => void } = {}): Promise<Site> {
+export async function loadSite(options: { now?: Date; log?: (line: string) => void; parallel?: ParallelWork } = {}): Promise<Site> {
   const started = performance.now();
-  const source = await loadSource(sourceFromEnv());
+  const source = await loadSource(sourceFromEnv(), { readStories: options.parallel?.readStories });
   const loaded = performance.now();
   const issues = validateSite(source);
   if (issues.length > 0) throw new ContentError(issues);
   const useCache = process.env['NEWS_RENDER_CACHE'] !== '0';
-  const cache = new RenderCache(useCache ? path.join(cacheDir(), 'render') : undefined);
+  const dir = useCache ? path.join(cacheDir(), 'render') : undefined;
+  const cache = new RenderCache(dir);
   const timings = { render: 0, similar: 0 };
-  const site = buildSite(source, { now: options.now ?? new Date(), render: (story) => cache.get(story.body, renderBody), timings });
+  let parallelMs = 0;
+  if (options.parallel) {
+    const bodies = source.stories.map((s) => s.story.body);
+    const rendered = await options.parallel.renderBodies(bodies, dir);
+    rendered.forEach((r, i) => {
+      const body = bodies[i];
+      if (r && body) cache.adopt(body, r.body, r.fresh);
+    });
+    parallelMs = performance.now() - loaded;
+  }
+  const site = buildSite(source, { now: options.now ?? buildTime(), render: (story) => cache.get(story.body, renderBody), timings });
+  timings.render += parallelMs;
   // A full build used every body there is: what it did not use is gone from the content.
   if (cache.misses > 0) await cache.save({ prune: true });
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -33,4 +56,18 @@ export async function loadSite(options: { now?: Date; log?: (line: string) => vo
       `(${cache.hits} cached, ${cache.misses} new), Similar News in ${s(timings.similar)}, total ${s(performance.now() - started)}`,
   );
   return site;
+}
+
+/**
+ * The moment the site is built as of: now, or `NEWS_BUILD_TIME` (ISO 8601), which the shards of one CI build share so
+ * that they agree on which scheduled stories are out.
+ */
+export function buildTime(env: NodeJS.ProcessEnv = process.env): Date {
+  const value = env['NEWS_BUILD_TIME'];
+  if (value === undefined || value === '') return new Date();
+  const time = new Date(value);
+  if (!/^\d{4}-\d\d-\d\dT/.test(value) || Number.isNaN(time.getTime())) {
+    throw new ContentError([{ where: 'NEWS_BUILD_TIME', field: '', message: `expected a date and time in ISO 8601 (e.g. 2026-11-27T16:00:00Z), received ${JSON.stringify(value)}` }]);
+  }
+  return time;
 }

@@ -32,7 +32,9 @@ export class RenderCache {
   /** The rendered body, from the cache or from `render`. */
   get(body: StoryBody, render: (body: StoryBody) => RenderedBody): RenderedBody {
     const key = bodyDigest(body);
-    let value = this.#used.get(key) ?? (this.#dir === undefined ? undefined : readEntry(entryFile(this.#dir, key)));
+    const adopted = this.#used.get(key);
+    if (adopted) return adopted;
+    let value = this.#dir === undefined ? undefined : readEntry(entryFile(this.#dir, key));
     if (value) this.hits += 1;
     else {
       this.misses += 1;
@@ -41,6 +43,16 @@ export class RenderCache {
     }
     this.#used.set(key, value);
     return value;
+  }
+
+  /**
+   * Records a body rendered (or found in the cache) elsewhere, by a build worker over the same folder: `fresh` says
+   * it was rendered there, and the worker has already written it.
+   */
+  adopt(body: StoryBody, value: RenderedBody, fresh: boolean): void {
+    this.#used.set(bodyDigest(body), value);
+    if (fresh) this.misses += 1;
+    else this.hits += 1;
   }
 
   /** The entries used since construction. */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readContentDir } from './content-files.ts';
+import { readContentDir, type StoryFilesReader } from './content-files.ts';
 import type { SiteSource } from './site.ts';
 
 /** Where the build reads its content from, decided once from the environment. */
@@ -14,8 +14,8 @@ export function sourceFromEnv(env: NodeJS.ProcessEnv = process.env): SourceConfi
 }
 
 /** Reads every story and taxonomy entry from the configured source; validation issues are returned, not thrown. */
-export async function loadSource(config: SourceConfig): Promise<SiteSource> {
-  if (config.kind === 'files') return readContentDir(config.dir);
+export async function loadSource(config: SourceConfig, options: { readStories?: StoryFilesReader | undefined } = {}): Promise<SiteSource> {
+  if (config.kind === 'files') return readContentDir(config.dir, undefined, options.readStories);
   const { loadSanitySource } = await import('./sanity/source.ts');
   return loadSanitySource(config.env);
 }
