@@ -19,7 +19,8 @@ Builds the same generated corpus (bench/gen-corpus.mjs) with this project ("news
   one story changed  after one story's body is edited,
 and prints a table per size: wall time, CPU seconds (user + system of the whole process tree), peak RSS (summed
 over the process tree, polled every 100 ms), pages (.html files in the output), ms per page and per story, and
-this project's wall and CPU time divided by each anchor's in the same run ("wall/astro").
+this project's wall and CPU time divided by each anchor's in the same run ("wall/astro"). Each build starts after
+\`sync\`, so that none pays for writing back the files of the one before.
 
 Options:
   --sizes LIST       story counts: 1k,10k,100k or 1000,10000 (default 1k,10k)
@@ -255,6 +256,8 @@ async function main(): Promise<number> {
 /** One build, measured, with its progress lines. */
 async function build(g: Generator, size: number, run: number, scenario: Scenario, logDir: string, echo: boolean): Promise<BuildResult> {
   if (scenario === 'cold') await Promise.all([g.outDir, ...g.caches].map((dir) => rm(dir, { recursive: true, force: true })));
+  // Files the build before wrote are flushed first, so that no build pays for writing back another's.
+  spawnSync('sync');
   const log = path.join(logDir, `${sizeLabel(size)}-run${run}-${g.name}-${scenario.replaceAll(' ', '-')}.log`);
   console.log(`[${sizeLabel(size)} run ${run}] ${g.name}: ${scenario}...`);
   const usage = await measure(g.command, g.args, { cwd: g.cwd, env: buildEnv(g.env), logFile: log, echo });
