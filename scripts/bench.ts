@@ -272,4 +272,8 @@ async function build(g: Generator, size: number, run: number, scenario: Scenario
   return { ...result, tail: usage.tail };
 }
 
-process.exitCode = await main();
+// A setup step that fails (making a corpus, installing the anchor) ends the bench with its message, not a stack trace.
+process.exitCode = await main().catch((error: unknown) => {
+  console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+  return 1;
+});
