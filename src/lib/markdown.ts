@@ -1,32 +1,51 @@
-import type { Root } from 'hast';
-import type { Root as MdastRoot } from 'mdast';
+import type { Element, Root, RootContent } from 'hast';
 import rehypeRaw from 'rehype-raw';
-import remarkRehype from 'remark-rehype';
-import { markdownToMdast as parseMarkdown } from 'satteri';
+import { markdownToHast as parseToHast } from 'satteri';
 import { unified } from 'unified';
 
-// Markdown is parsed by satteri (the Rust CommonMark + GFM parser Astro 7 renders markdown with), about fifteen
-// times faster than remark-parse + remark-gfm (micromark) and giving the same mdast: test/markdown-parser.test.ts
-// holds the two to the same HTML. No front matter (the story file's was already split off; a body that opens with
-// `---` is a thematic break), no positions (nothing downstream reads them).
+// Markdown is parsed by satteri (the Rust CommonMark + GFM parser Astro 7 renders markdown with) straight to hast,
+// about ten times faster than remark-parse + remark-gfm + remark-rehype and giving the same tree:
+// test/markdown-parser.test.ts holds the two to the same HTML. No front matter (the story file's was already split
+// off; a body that opens with `---` is a thematic break), no positions (nothing downstream reads them).
 const PARSE_OPTIONS = { features: { gfm: true, frontmatter: false }, position: false } as const;
-const toHast = unified().use(remarkRehype, { allowDangerousHtml: true });
 // Raw HTML is parsed into the tree (rehype-raw) so that the sanitizer sees it as elements, not as opaque text.
 // Parsing costs a millisecond a story, so it runs only when the markdown holds raw HTML.
 const withRaw = unified().use(rehypeRaw);
 
-/** Parses a markdown story body (CommonMark + GFM) into mdast. */
-export function markdownToMdast(markdown: string): MdastRoot {
-  // CommonMark replaces U+0000 with U+FFFD (satteri gives a space).
-  return parseMarkdown(markdown.replaceAll('\0', '\uFFFD'), PARSE_OPTIONS) as MdastRoot;
-}
-
 /** Parses a markdown story body (GFM) into an unsanitized hast tree; `prepareHast` makes it safe. */
 export function markdownToHast(markdown: string): Root {
-  const mdast = markdownToMdast(markdown);
-  const hasHtml = mdast.children.length > 0 && JSON.stringify(mdast).includes('"type":"html"');
-  const hast = toHast.runSync(mdast) as Root;
-  return hasHtml ? (withRaw.runSync(hast) as Root) : hast;
+  const hast = parseToHast(commonMarkNul(markdown), PARSE_OPTIONS) as Root;
+  return alignCells(hast) ? (withRaw.runSync(hast) as Root) : hast;
+}
+
+/** CommonMark replaces U+0000 with U+FFFD (satteri gives a space). */
+function commonMarkNul(markdown: string): string {
+  return markdown.includes('\0') ? markdown.replaceAll('\0', '\uFFFD') : markdown;
+}
+
+const TEXT_ALIGN = /^text-align:\s*(left|right|center)$/;
+
+/**
+ * Gives table cells the `align` attribute remark gives them where satteri writes `style="text-align: …"` (the
+ * sanitizer drops style attributes, and with them the alignment). Returns whether the tree holds raw HTML. Runs
+ * before raw HTML is parsed, so that only the parser's own cells are touched.
+ */
+function alignCells(node: Root | Element): boolean {
+  let raw = false;
+  for (const child of node.children as RootContent[]) {
+    if (child.type === 'raw') raw = true;
+    else if (child.type === 'element') {
+      if ((child.tagName === 'td' || child.tagName === 'th') && typeof child.properties['style'] === 'string') {
+        const align = TEXT_ALIGN.exec(child.properties['style'])?.[1];
+        if (align) {
+          delete child.properties['style'];
+          child.properties['align'] = align;
+        }
+      }
+      if (alignCells(child)) raw = true;
+    }
+  }
+  return raw;
 }
 
 /**
