@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -8,9 +8,20 @@ import { formatDate, formatDateTime } from '../src/lib/dates.ts';
 import { sitemap, storiesToRss } from '../src/lib/feed.ts';
 import { archivePages } from '../src/lib/paginate.ts';
 import { bodyDigest, RenderCache } from '../src/lib/render-cache.ts';
+import { DatabaseSync } from 'node:sqlite';
 import type { StoryView } from '../src/lib/site.ts';
 import type { StoryBody } from '../src/lib/story.ts';
 import { urls } from '../src/lib/urls.ts';
+
+/** The keys in a render cache's database. */
+function rows(dir: string): string[] {
+  const db = new DatabaseSync(path.join(dir, 'bodies.sqlite'));
+  try {
+    return (db.prepare('SELECT key FROM body ORDER BY key').all() as { key: string }[]).map((r) => r.key);
+  } finally {
+    db.close();
+  }
+}
 
 describe('archivePages', () => {
   test.each([
@@ -110,8 +121,8 @@ describe('render cache', () => {
     expect(cache.get(body, render)).toEqual(first);
     expect(renders).toBe(1);
     await cache.save();
-    // One file per body, named by its digest.
-    expect(readdirSync(path.join(dir, bodyDigest(body).slice(0, 2)))).toEqual([`${bodyDigest(body)}.json`]);
+    // One row per body, keyed by its digest.
+    expect(rows(dir)).toEqual([bodyDigest(body)]);
     const loaded = new RenderCache(dir);
     expect(loaded.get(body, render)).toEqual(first);
     expect(renders).toBe(1);
@@ -129,10 +140,10 @@ describe('render cache', () => {
     const next = new RenderCache(dir);
     next.get(body, renderBody);
     await next.save({ prune: true });
-    expect(existsSync(path.join(dir, bodyDigest(old).slice(0, 2), `${bodyDigest(old)}.json`))).toBe(false);
-    const kept = path.join(dir, bodyDigest(body).slice(0, 2), `${bodyDigest(body)}.json`);
-    expect(existsSync(kept)).toBe(true);
-    writeFileSync(kept, '{"html": 1');
+    expect(rows(dir)).toEqual([bodyDigest(body)]);
+    const db = new DatabaseSync(path.join(dir, 'bodies.sqlite'));
+    db.prepare('UPDATE body SET value = ? WHERE key = ?').run('{"html": 1', bodyDigest(body));
+    db.close();
     const again = new RenderCache(dir);
     expect(again.get(body, renderBody).html).toBe(renderBody(body).html);
     expect(again.misses).toBe(1);

@@ -2,7 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import { renderBody } from '../../src/lib/body.ts';
 import { readStoryFile } from '../../src/lib/content-files.ts';
-import { RenderCache } from '../../src/lib/render-cache.ts';
+import { lookupBodies } from '../../src/lib/render-cache.ts';
 import type { BodyResult, Task } from './workers.ts';
 
 parentPort?.on('message', (task: Task) => {
@@ -14,15 +14,22 @@ parentPort?.on('message', (task: Task) => {
 
 async function run(task: Task): Promise<unknown[]> {
   if (task.kind === 'read') return Promise.all(task.items.map((i) => readStoryFile(i.file, i.where)));
-  const cache = new RenderCache(task.cacheDir);
-  const results: BodyResult[] = task.items.map((body) => {
-    const misses = cache.misses;
+  const lookup = lookupFor(task.cacheDir);
+  return task.items.map((body): BodyResult => {
+    const cached = lookup?.(body);
+    if (cached) return { body: cached, fresh: false };
     try {
-      return { body: cache.get(body, renderBody), fresh: cache.misses > misses };
+      return { body: renderBody(body), fresh: true };
     } catch {
       return undefined;
     }
   });
-  await cache.save();
-  return results;
+}
+
+const lookups = new Map<string | undefined, ReturnType<typeof lookupBodies>>();
+
+/** One connection to the render cache per folder for the worker's life. */
+function lookupFor(dir: string | undefined): ReturnType<typeof lookupBodies> {
+  if (!lookups.has(dir)) lookups.set(dir, lookupBodies(dir));
+  return lookups.get(dir);
 }

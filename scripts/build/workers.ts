@@ -35,8 +35,9 @@ export class WorkerPool {
   }
 
   /**
-   * Renders bodies through the render cache in `cacheDir` (read and written by the workers), in their order; a body
-   * the renderer failed on comes back as nothing, for the main thread to render again and report.
+   * Renders the bodies not in the render cache in `cacheDir` (which the workers read; the caller writes what they
+   * rendered), in their order; a body the renderer failed on comes back as nothing, for the main thread to render
+   * again and report.
    */
   renderBodies(items: StoryBody[], cacheDir: string | undefined): Promise<BodyResult[]> {
     return this.#run((batch) => ({ kind: 'render', items: batch as StoryBody[], cacheDir }), items) as Promise<BodyResult[]>;
