@@ -9,16 +9,31 @@
  */
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { buildTime, cacheDir, loadSite } from '../../src/lib/load-site.ts';
-import { sourceFromEnv } from '../../src/lib/source.ts';
+import { sourceFromEnv, type SourceConfig } from '../../src/lib/source.ts';
 import { siteLayout, sitePages, STATIC_KINDS, type SitePage } from '../../src/lib/pages.ts';
 import { writePlan } from '../../src/lib/render-plan.ts';
 import { codeDigest, contentFingerprint, forgetManifest, manifestFile, readManifest, readManifestHeader, writeManifest, type ManifestHeader } from './manifest.ts';
 import { mergeFolders, removePages } from './merge.ts';
-import { renderPlans, type RenderJob } from './render.ts';
+import { Renderers, type RenderSlot } from './render.ts';
 import { WorkerPool } from './workers.ts';
+
+/** Pages per story in a typical site (story, listings, tag pages): 1.6 in the benchmark corpus. */
+const PAGE_PER_STORY = 1.6;
+
+/** Render processes for `pages` pages: one per core, fewer for a small site. */
+function jobsFor(pages: number): number {
+  return Math.max(1, Math.min(availableParallelism(), Math.ceil(pages / PAGES_PER_PROCESS)));
+}
+
+/** Render processes to start before the site is computed: for the pages its story files will make, or one per core. */
+async function expectedJobs(source: SourceConfig): Promise<number> {
+  if (source.kind !== 'files') return availableParallelism();
+  const stories = (await readdir(path.join(source.dir, 'stories')).catch(() => [] as string[])).filter((f) => f.endsWith('.md')).length;
+  return jobsFor(stories * PAGE_PER_STORY);
+}
 
 /** Below this many pages per process, a second render process costs more (its own start and bundling) than it saves. */
 const PAGES_PER_PROCESS = 2000;
@@ -44,16 +59,18 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
   const work = path.join(cacheDir(), 'work', String(process.pid));
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
+  const renderers = new Renderers(work);
   try {
     // The site and its pages are dropped once the plans are written: the render processes hold them meanwhile.
-    const plan = await planBuild(options, work, log);
+    const plan = await planBuild(options, renderers, log);
     if (plan.renders.length === 0) {
+      renderers.stop();
       // Nothing to render; the manifest learns the content's new fingerprint (files touched, not changed).
       if (plan.manifest) await writeManifest(plan.manifest.file, plan.manifest.header, plan.keys);
       return plan.report;
     }
     log(`[build] rendering ${plan.report.rendered.toLocaleString('en-US')} pages in ${plan.renders.length} process${plan.renders.length === 1 ? '' : 'es'}`);
-    await renderPlans(plan.renders, { cacheDir: work, progress: log });
+    await renderers.render(plan.renders.length, plan.renders.reduce((n, r) => n + r.pages, 0), log);
     const outDir = path.resolve(options.outDir);
     if (plan.manifest) await forgetManifest(plan.manifest.file);
     if (plan.full) await rm(outDir, { recursive: true, force: true });
@@ -63,14 +80,15 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
     if (plan.manifest) await writeManifest(plan.manifest.file, plan.manifest.header, plan.keys);
     return plan.report;
   } finally {
+    renderers.stop();
     await rm(work, { recursive: true, force: true });
   }
 }
 
 interface BuildPlan {
   report: BuildReport;
-  /** The render processes to run (none when nothing changed). */
-  renders: RenderJob[];
+  /** The plans to render (none when nothing changed), with their page counts. */
+  renders: (RenderSlot & { pages: number })[];
   /** Whether the output folder is replaced rather than updated. */
   full: boolean;
   keys: Map<string, string>;
@@ -78,8 +96,12 @@ interface BuildPlan {
   manifest?: { file: string; header: ManifestHeader };
 }
 
-/** Computes the site, decides which pages to render, and writes their plans into `work`. */
-async function planBuild(options: BuildOptions, work: string, log: (line: string) => void): Promise<BuildPlan> {
+/**
+ * Computes the site, decides which pages to render, and writes their plans. Render processes are started before the
+ * site is computed, so that they bundle meanwhile: as many as a full build of this many story files needs, or one
+ * when an earlier build exists (a few pages will have changed).
+ */
+async function planBuild(options: BuildOptions, renderers: Renderers, log: (line: string) => void): Promise<BuildPlan> {
   const outDir = path.resolve(options.outDir);
   const file = manifestFile(cacheDir(), outDir);
   const source = sourceFromEnv();
@@ -88,6 +110,7 @@ async function planBuild(options: BuildOptions, work: string, log: (line: string
     const unchanged = await unchangedSince(file, outDir, { code, content });
     if (unchanged) return { report: { pages: unchanged.size, rendered: 0, removed: 0, jobs: 0 }, renders: [], full: false, keys: unchanged, gone: [] };
   }
+  renderers.start(options.jobs ?? (existsSync(file) && !options.shard ? 1 : await expectedJobs(source)));
   const pool = new WorkerPool();
   const parallel = { readStories: pool.readStories.bind(pool), renderBodies: pool.renderBodies.bind(pool) };
   const site = await loadSite({ log, parallel }).finally(() => pool.close());
@@ -117,14 +140,14 @@ async function planBuild(options: BuildOptions, work: string, log: (line: string
   // Every render process renders the routes without parameters (home, tag index, feeds, 404): its plan has them.
   const fixed = pages.filter((p) => STATIC_KINDS.includes(p.kind));
   const share = todo.filter((p) => !STATIC_KINDS.includes(p.kind));
-  const jobs = Math.max(1, options.jobs !== undefined ? Math.min(options.jobs, share.length) : Math.min(availableParallelism(), Math.ceil(share.length / PAGES_PER_PROCESS)));
+  const jobs = Math.max(1, options.jobs !== undefined ? Math.min(options.jobs, share.length) : jobsFor(share.length));
   const layout = siteLayout(site);
-  const renders: RenderJob[] = [];
+  const renders: BuildPlan['renders'] = [];
   for (let j = 0; j < jobs; j += 1) {
     const mine = share.filter((_, i) => i % jobs === j);
-    const plan = path.join(work, `plan-${j}.ndjson`);
-    await writePlan(plan, layout, [...fixed, ...mine]);
-    renders.push({ plan, outDir: path.join(work, `out-${j}`), pages: fixed.length + mine.length });
+    const slot = renderers.slot(j);
+    await writePlan(slot.plan, layout, [...fixed, ...mine]);
+    renders.push({ ...slot, pages: fixed.length + mine.length });
   }
   report.jobs = jobs;
   return { report, renders, full, keys, gone, ...(manifest ? { manifest } : {}) };
