@@ -2,7 +2,7 @@ import path from 'node:path';
 import { renderBody } from './body.ts';
 import { ContentError } from './content-error.ts';
 import { RenderCache } from './render-cache.ts';
-import { buildSite, validateSite, type RenderedBody, type Site } from './site.ts';
+import { buildSite, nextScheduled, validateSite, type RenderedBody, type Site } from './site.ts';
 import { loadSource, sourceFromEnv } from './source.ts';
 import type { StoryFilesReader } from './content-files.ts';
 import type { StoryBody } from './story.ts';
@@ -17,6 +17,9 @@ export interface ParallelWork {
   renderBodies: (bodies: StoryBody[], cacheDir: string | undefined) => Promise<({ body: RenderedBody; fresh: boolean } | undefined)[]>;
 }
 
+/** The site, and when the next scheduled story goes live (the site changes then, with no edit). */
+export type LoadedSite = Site & { nextChange?: string };
+
 /** Where the build keeps its caches (rendered bodies, page manifests): `NEWS_CACHE_DIR`, by default under node_modules. */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(env['NEWS_CACHE_DIR'] ?? 'node_modules/.cache/newsdesk');
@@ -27,7 +30,7 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
  * through the render cache (`NEWS_RENDER_CACHE=0` turns it off). Invalid content throws a `ContentError` that lists
  * every problem; `log` receives one line of timings.
  */
-export async function loadSite(options: { now?: Date; log?: (line: string) => void; parallel?: ParallelWork } = {}): Promise<Site> {
+export async function loadSite(options: { now?: Date; log?: (line: string) => void; parallel?: ParallelWork } = {}): Promise<LoadedSite> {
   const started = performance.now();
   const source = await loadSource(sourceFromEnv(), { readStories: options.parallel?.readStories });
   const loaded = performance.now();
@@ -47,8 +50,11 @@ export async function loadSite(options: { now?: Date; log?: (line: string) => vo
     });
     parallelMs = performance.now() - loaded;
   }
-  const site = buildSite(source, { now: options.now ?? buildTime(), render: (story) => cache.get(story.body, renderBody), timings });
+  const now = options.now ?? buildTime();
+  const site: LoadedSite = buildSite(source, { now, render: (story) => cache.get(story.body, renderBody), timings });
   timings.render += parallelMs;
+  const next = nextScheduled(source, now);
+  if (next !== undefined) site.nextChange = next;
   // A full build used every body there is: what it did not use is gone from the content.
   if (cache.misses > 0) await cache.save({ prune: true });
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;

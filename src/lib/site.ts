@@ -64,8 +64,6 @@ export interface Site {
   tagIndex: ReturnType<typeof tagIndex<TagCount & { url: string; stories: StoryView[] }>>;
   /** A digest of what every page's layout shows (the section navigation), part of every page's cache key. */
   layoutKey: string;
-  /** When the next scheduled story goes live (ISO 8601): the site changes then, with no edit. */
-  nextChange?: string;
 }
 
 /** Options for `buildSite`. */
@@ -234,15 +232,15 @@ export function buildSite(source: SiteSource, options: BuildSiteOptions): Site {
     tags,
     tagIndex: tagIndex(tags),
     layoutKey: cacheKey(sectionList.map((s) => [s.slug, s.name])),
-    ...nextChange(source, options.now),
   };
 }
 
-function nextChange(source: SiteSource, now: Date): { nextChange?: string } {
+/** When the next scheduled story goes live (ISO 8601), if any: the site changes then, with no edit. */
+export function nextScheduled(source: SiteSource, now: Date): string | undefined {
   const at = now.toISOString();
   let next: string | undefined;
   for (const { story } of source.stories) if (!story.draft && story.publishedAt > at && (next === undefined || story.publishedAt < next)) next = story.publishedAt;
-  return next === undefined ? {} : { nextChange: next };
+  return next;
 }
 
 /**
