@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { copyFile, cp, link, mkdir, readdir, readFile, readlink, rename, rm, rmdir, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pageFile, PLAN_WAITING, type RenderPlan } from '../../src/lib/pages.ts';
+import { pageFile, PLAN_WAITING, STATIC_KINDS, type RenderPlan } from '../../src/lib/pages.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Environment variables a build never gets: it renders the plan's data and never reads Sanity. */
@@ -42,6 +42,14 @@ export class BuildFailure extends Error {
 
 /** The two folders builds alternate between. */
 const TREES = ['a', 'b'] as const;
+
+/**
+ * The largest render plan one build process is given, as JSON text. A plan of every page of a large site (100,000
+ * stories: about a gigabyte) does not fit in one string, and would cost its process as much memory again: such a plan
+ * is rendered in parts, one process after the other, each with its share of the pages (and the routes without
+ * parameters, which every build renders).
+ */
+const MAX_PLAN_CHARS = 64 * 2 ** 20;
 
 /**
  * The builds of the site under `root`, in two folders, `builds/a/` and `builds/b/`, that take turns: one is served
@@ -135,7 +143,10 @@ export class SiteBuilds {
     let renderer = this.#warm;
     this.#warm = undefined;
     if (!renderer || renderer.child.exitCode !== null || renderer.child.signalCode !== null) renderer = this.#spawn();
-    const { staging } = renderer;
+    // The plan, in parts if it is large (see MAX_PLAN_CHARS); the first part goes to the process started ahead.
+    const parts = planParts(plan);
+    const staging = renderer.staging;
+    const stagings = [staging];
     const base = options.merge ? this.#current : undefined;
     const baseKeys = base?.keys;
     if (this.#preparing?.tree === tree) await this.#preparing.done;
@@ -146,15 +157,30 @@ export class SiteBuilds {
     // A folder whose content is unknown starts again from a copy of the served one, made while the pages render.
     const prepared = base && !had ? copyTree(base.dir, dir) : Promise.resolve();
     try {
-      this.#child = renderer.child;
-      // The plan appears in one step (rename): the waiting process reads it whole.
-      await writeFile(`${renderer.plan}.tmp`, JSON.stringify(plan));
-      await rename(`${renderer.plan}.tmp`, renderer.plan);
-      const output = await renderer.done.finally(() => {
-        this.#child = undefined;
-        void rm(renderer.plan, { force: true });
-        this.warm();
-      });
+      let output = '';
+      for (const [index, part] of parts.entries()) {
+        if (this.#stopped) throw new BuildFailure('the service is stopping; the build was not finished', output);
+        const current = index === 0 ? renderer : this.#spawn();
+        if (index > 0) stagings.push(current.staging);
+        this.#child = current.child;
+        // The plan appears in one step (rename): the waiting process reads it whole.
+        await writeFile(`${current.plan}.tmp`, part);
+        await rename(`${current.plan}.tmp`, current.plan);
+        output = await current.done.finally(() => {
+          this.#child = undefined;
+          void rm(current.plan, { force: true });
+          if (index === parts.length - 1) this.warm();
+        });
+      }
+      // The parts' pages together in the first part's folder (the routes every part renders are the same in each).
+      for (const other of stagings.slice(1)) {
+        for (const entry of await readdir(other, { recursive: true, withFileTypes: true })) {
+          if (!entry.isFile()) continue;
+          const file = path.relative(other, path.join(entry.parentPath, entry.name));
+          await place(path.join(other, file), path.join(staging, file), 'move');
+        }
+        await rm(other, { recursive: true, force: true });
+      }
       await prepared;
       touched = true;
       if (base && baseKeys) {
@@ -179,7 +205,9 @@ export class SiteBuilds {
       if (!(await stat(path.join(dir, 'index.html')).catch(() => undefined))) throw new BuildFailure('the build finished without an index.html', output);
     } catch (error) {
       await prepared.catch(() => undefined);
-      await rm(staging, { recursive: true, force: true });
+      for (const folder of stagings) await rm(folder, { recursive: true, force: true });
+      // A part that failed before the last leaves no process waiting for the next build.
+      this.warm();
       if (!touched && had) this.#trees.set(tree, had);
       this.#prepareOther();
       throw error;
@@ -304,4 +332,31 @@ function run(command: string, args: string[]): Promise<boolean> {
     child.on('error', () => resolve(false));
     child.on('close', (code) => resolve(code === 0));
   });
+}
+
+/**
+ * The render plan as JSON texts of at most about MAX_PLAN_CHARS each, every page in exactly one, and the routes
+ * without parameters in every one (a build renders them whatever its plan). One text when the plan is small.
+ */
+function planParts(plan: RenderPlan): string[] {
+  const head = `{"layout":${JSON.stringify(plan.layout)},"pages":[`;
+  const statics = plan.pages.filter((p) => STATIC_KINDS.includes(p.kind)).map((p) => JSON.stringify(p));
+  const fixed = head.length + statics.reduce((sum, page) => sum + page.length + 1, 0) + 2;
+  const parts: string[] = [];
+  let pieces: string[] = [];
+  let size = fixed;
+  const flush = () => {
+    parts.push(`${head}${[...statics, ...pieces].join(',')}]}`);
+    pieces = [];
+    size = fixed;
+  };
+  for (const page of plan.pages) {
+    if (STATIC_KINDS.includes(page.kind)) continue;
+    const text = JSON.stringify(page);
+    if (pieces.length > 0 && size + text.length + 1 > MAX_PLAN_CHARS) flush();
+    pieces.push(text);
+    size += text.length + 1;
+  }
+  if (pieces.length > 0 || parts.length === 0) flush();
+  return parts;
 }
