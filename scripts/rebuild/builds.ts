@@ -145,6 +145,7 @@ export class SiteBuilds {
     if (!renderer || renderer.child.exitCode !== null || renderer.child.signalCode !== null) renderer = this.#spawn();
     // The plan, in parts if it is large (see MAX_PLAN_CHARS); the first part goes to the process started ahead.
     const parts = planParts(plan);
+    let part = parts.next();
     const staging = renderer.staging;
     const stagings = [staging];
     const base = options.merge ? this.#current : undefined;
@@ -158,18 +159,21 @@ export class SiteBuilds {
     const prepared = base && !had ? copyTree(base.dir, dir) : Promise.resolve();
     try {
       let output = '';
-      for (const [index, part] of parts.entries()) {
+      for (let index = 0; !part.done; index += 1) {
         if (this.#stopped) throw new BuildFailure('the service is stopping; the build was not finished', output);
         const current = index === 0 ? renderer : this.#spawn();
         if (index > 0) stagings.push(current.staging);
         this.#child = current.child;
         // The plan appears in one step (rename): the waiting process reads it whole.
-        await writeFile(`${current.plan}.tmp`, part);
+        await writeFile(`${current.plan}.tmp`, part.value);
         await rename(`${current.plan}.tmp`, current.plan);
+        // The next part is made while this one renders, and only one waits in memory.
+        part = parts.next();
+        const last = part.done;
         output = await current.done.finally(() => {
           this.#child = undefined;
           void rm(current.plan, { force: true });
-          if (index === parts.length - 1) this.warm();
+          if (last) this.warm();
         });
       }
       // The parts' pages together in the first part's folder (the routes every part renders are the same in each).
@@ -335,28 +339,29 @@ function run(command: string, args: string[]): Promise<boolean> {
 }
 
 /**
- * The render plan as JSON texts of at most about MAX_PLAN_CHARS each, every page in exactly one, and the routes
- * without parameters in every one (a build renders them whatever its plan). One text when the plan is small.
+ * The render plan as JSON texts of at most about MAX_PLAN_CHARS each, made one at a time as they are asked for, every
+ * page in exactly one, and the routes without parameters in every one (a build renders them whatever its plan). One
+ * text when the plan is small.
  */
-function planParts(plan: RenderPlan): string[] {
+function* planParts(plan: RenderPlan): Generator<string, void, undefined> {
   const head = `{"layout":${JSON.stringify(plan.layout)},"pages":[`;
   const statics = plan.pages.filter((p) => STATIC_KINDS.includes(p.kind)).map((p) => JSON.stringify(p));
   const fixed = head.length + statics.reduce((sum, page) => sum + page.length + 1, 0) + 2;
-  const parts: string[] = [];
   let pieces: string[] = [];
   let size = fixed;
-  const flush = () => {
-    parts.push(`${head}${[...statics, ...pieces].join(',')}]}`);
-    pieces = [];
-    size = fixed;
-  };
+  let parts = 0;
   for (const page of plan.pages) {
     if (STATIC_KINDS.includes(page.kind)) continue;
     const text = JSON.stringify(page);
-    if (pieces.length > 0 && size + text.length + 1 > MAX_PLAN_CHARS) flush();
+    if (pieces.length > 0 && size + text.length + 1 > MAX_PLAN_CHARS) {
+      const part = `${head}${[...statics, ...pieces].join(',')}]}`;
+      pieces = [];
+      size = fixed;
+      parts += 1;
+      yield part;
+    }
     pieces.push(text);
     size += text.length + 1;
   }
-  if (pieces.length > 0 || parts.length === 0) flush();
-  return parts;
+  if (pieces.length > 0 || parts === 0) yield `${head}${[...statics, ...pieces].join(',')}]}`;
 }

@@ -54,7 +54,8 @@
  * and post it to the main thread without copying the arrays; `fromTransfer` restores it. The service
  * answers from the last index at once, then recomputes everything in the worker ("settle"). Tokenizing
  * is most of the cost of a build (100,000 stories: 40 s of 45): a `TermCache` passed to `build` keeps
- * each story's terms, so that building again after a few stories changed tokenizes only those.
+ * each story's terms, so that building again after a few stories changed (the caller names them) tokenizes
+ * only those.
  */
 import { describeValue } from './content-error.ts';
 import { tokenize } from './text.ts';
@@ -280,6 +281,7 @@ export class SimilarIndex {
    * With `terms`, stories tokenized by an earlier build with the same cache are not tokenized again.
    */
   static build(docs: readonly SimilarInput[], options: SimilarOptions = {}, terms?: TermCache): SimilarIndex {
+    // (With `terms`, a story's title and text are read only if the cache does not hold it.)
     return new SimilarIndex(indexData(docs, options, 'SimilarIndex.build', terms));
   }
 
@@ -828,8 +830,6 @@ function buildTextIndex(stories: readonly SimilarInput[], o: Required<SimilarOpt
 
 /** A story's distinct terms (numbered by a `TermCache`) in order of first occurrence, title first, with their counts. */
 interface Tokenized {
-  title: string;
-  text: string;
   terms: Int32Array;
   /** Per term, `titleCount * COUNT_SPLIT + bodyCount`. */
   counts: Float64Array;
@@ -839,8 +839,9 @@ interface Tokenized {
 const COUNT_SPLIT = 2 ** 26;
 
 /**
- * The terms of stories, kept from one `SimilarIndex.build` to the next: a story whose title and text are the same
- * strings (or equal ones) as in the last build is not tokenized again. A build drops the stories it did not have.
+ * The terms of stories by id, kept from one `SimilarIndex.build` to the next, so that a story is tokenized once: the
+ * caller says which stories changed (`forget`) before the next build. A build drops the stories it did not have. The
+ * cache keeps no text: its owner need not keep the stories' texts either (the rebuild service's worker does not).
  */
 export class TermCache {
   readonly #terms: string[] = [];
@@ -872,10 +873,14 @@ export class TermCache {
     this.#used = new Map();
   }
 
-  /** A story's terms and counts, from the last build if its title and text are unchanged. */
+  /** Forgets a story's terms: its title or text changed. */
+  forget(id: string): void {
+    this.#stories.delete(id);
+  }
+
+  /** A story's terms and counts, from an earlier build unless forgotten since. */
   tokenized(story: SimilarInput): Tokenized {
-    const known = this.#stories.get(story.id);
-    const value = known !== undefined && known.title === story.title && known.text === story.text ? known : this.#tokenize(story);
+    const value = this.#stories.get(story.id) ?? this.#tokenize(story);
     this.#used.set(story.id, value);
     return value;
   }
@@ -915,7 +920,7 @@ export class TermCache {
       this.#titleCount[number] = 0;
       this.#bodyCount[number] = 0;
     }
-    return { title: story.title, text: story.text, terms, counts };
+    return { terms, counts };
   }
 }
 
