@@ -151,7 +151,7 @@ describe('SiteModel, incremental', () => {
         const stories = docs.filter((d) => d['_type'] === 'story' && !String(d['_id']).includes('.'));
         const target = pick(stories);
         const rev = `s${step}-${n}`;
-        const change = Math.floor(rand() * 7);
+        const change = Math.floor(rand() * 8);
         const edit = (fields: Record<string, unknown>) => (docs = docs.map((d) => (d === target ? { ...d, ...fields, _rev: rev } : d)));
         if (change === 0) docs = [...docs, story(`new-${step}-${n}`, { _rev: rev, publishedAt: new Date(NOW.getTime() - rand() * 4e9).toISOString() })];
         else if (change === 1) edit({ title: `${String(target['title'])} (updated ${step})` });
@@ -159,6 +159,11 @@ describe('SiteModel, incremental', () => {
         else if (change === 3) edit({ section: { _type: 'reference', _ref: pick(sections) } });
         else if (change === 4) edit({ tags: [{ _type: 'reference', _ref: pick(tags), _key: 't' }], authors: [{ _type: 'reference', _ref: pick(authors), _key: 'a' }] });
         else if (change === 5) edit({ publishedAt: new Date(NOW.getTime() + (rand() < 0.5 ? 1 : -1) * rand() * 4e9).toISOString(), updatedAt: undefined });
+        else if (change === 6) {
+          // A tag renamed: every page that shows it changes, computed in full.
+          const tag = pick(tags);
+          docs = docs.map((d) => (d['_id'] === tag ? { ...d, _rev: rev, name: `${String(d['name'])} ${step}` } : d));
+        }
         else {
           // Settle, as the service does after a publish.
           const current = ok(model.compute(input(docs), { now: NOW, stamp: stamp(docs) }));
