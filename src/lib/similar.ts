@@ -1040,7 +1040,9 @@ function buildSignal(
   const total = start[n] ?? 0;
   const item = new Int32Array(total);
   const weight = new Float64Array(total);
-  const queryWeight = new Float64Array(total);
+  // For text both sides of a product are the tf-idf weight: one array serves as both (a hundred megabytes at 100,000 stories).
+  const sameWeights = queryWeights === docWeights;
+  const queryWeight = sameWeights ? weight : new Float64Array(total);
   const probeEnd = new Int32Array(n);
   const fill = postStart.slice(0, items);
   const postDoc = new Int32Array(postStart[items] ?? 0);
@@ -1056,7 +1058,7 @@ function buildSignal(
       const t = ids[e] ?? 0;
       item[k] = t;
       weight[k] = ws[e] ?? 0;
-      queryWeight[k] = qs[e] ?? 0;
+      if (!sameWeights) queryWeight[k] = qs[e] ?? 0;
       k++;
       if (probeable(t)) {
         const p = fill[t] ?? 0;
