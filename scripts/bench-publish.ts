@@ -2,10 +2,14 @@
 // For each site size: a local Sanity API seeded with the stories, the rebuild service as a real process, then
 // `runs` publishes of a new story with @sanity/client. Latency = from the webhook reaching the service to the
 // new page being served (the service's status gives the first; polling the page gives the second). A full
-// rebuild (cold caches) of the same content is timed in the same run, beside it.
+// rebuild (cold caches) of the same content is timed in the same run, beside it. The service's startup (from its
+// start to its first build live) and the peak resident memory of its process tree (the service, its worker threads
+// and its build processes, read from /proc) are reported too.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile, copyFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, rename, rm, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient } from '@sanity/client';
@@ -16,7 +20,11 @@ import { flagValue } from './lib/args.ts';
 
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
-  console.log('Usage: npm run bench:publish -- [--sizes demo,10000] [--runs 5] [--verbose] [--back-to-back]\nPrints publish-to-live latency (median, min, max) per site size, and a full rebuild time beside it.');
+  console.log(
+    'Usage: npm run bench:publish -- [--sizes demo,10000] [--runs 5] [--verbose] [--back-to-back] [--no-full] [--cpu-prof DIR]\n' +
+      'Prints publish-to-live latency (median, min, max) per site size, the service\'s startup time and peak memory (its process\n' +
+      'tree), and a full rebuild time beside it (--no-full: not). --cpu-prof DIR writes CPU profiles of the service there.',
+  );
   process.exit(0);
 }
 const flag = (name: string, fallback: string) => flagValue(args, name, fallback);
@@ -26,6 +34,58 @@ const SECRET = 'bench-webhook-secret-0123456789';
 const node = process.execPath;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? NaN;
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+
+/** The resident memory of a process and all its descendants, in bytes, from /proc (Linux); 0 elsewhere. */
+function treeRss(root: number): number {
+  const children = new Map<number, number[]>();
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // Fields after the command (which may hold spaces), from the last ')': state, ppid, ...
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(name));
+      children.set(ppid, list);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  let bytes = 0;
+  const pending = [root];
+  while (pending.length > 0) {
+    const pid = pending.pop() as number;
+    try {
+      bytes += Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * 4096;
+    } catch {
+      // Ended meanwhile.
+    }
+    pending.push(...(children.get(pid) ?? []));
+  }
+  return bytes;
+}
+
+/** Samples a process tree's resident memory every 200 ms; `peak()` is the highest since the last `reset()`. */
+function rssSampler(pid: number): { peak(): number; reset(): void; stop(): void } {
+  let peak = 0;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, treeRss(pid));
+  }, 200);
+  return {
+    peak: () => Math.max(peak, treeRss(pid)),
+    reset: () => {
+      peak = 0;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
 
 /** The dataset for a size, as NDJSON, cached under tmp/bench (making 10,000 stories takes a minute). */
 async function dataset(size: string): Promise<string> {
@@ -42,7 +102,12 @@ async function dataset(size: string): Promise<string> {
   // Images are left out of the benchmark dataset: the site renders without them.
   const docs = siteSourceToDocuments({ ...source, stories: source.stories.map(({ story, where }) => { const { image: _image, ...rest } = story; return { story: rest, where }; }) }, () => undefined);
   const now = new Date().toISOString();
-  await writeFile(file, docs.map((d) => JSON.stringify({ ...d, _rev: 'seed', _createdAt: now, _updatedAt: now })).join('\n') + '\n');
+  // Written a line at a time: at 100,000 stories the whole file (about 530 MB) is near V8's longest string.
+  const partial = `${file}.tmp`;
+  const out = createWriteStream(partial);
+  for (const d of docs) if (!out.write(`${JSON.stringify({ ...d, _rev: 'seed', _createdAt: now, _updatedAt: now })}\n`)) await once(out, 'drain');
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  await rename(partial, file);
   return file;
 }
 
@@ -69,13 +134,14 @@ interface Status {
   queue: { building: boolean; pending: boolean; settling?: boolean; renderer?: string };
 }
 
-const results: { size: string; stories: number; latencies: number[]; publishToLive: number[]; settled: number[]; builds: number[]; full: number }[] = [];
+const results: { size: string; stories: number; latencies: number[]; publishToLive: number[]; settled: number[]; builds: number[]; full: number | undefined; startup: number; startupRss: number; publishRss: number }[] = [];
 for (const size of sizes) {
   const work = await mkdtemp(path.join(tmpdir(), `bench-${size}-`));
   const dataFile = path.join(work, 'lake', 'data.ndjson');
   await mkdir(path.dirname(dataFile), { recursive: true });
   await copyFile(await dataset(size), dataFile);
-  const stories = (await readFile(dataFile, 'utf8')).split('\n').filter((l) => l.includes('"_type":"story"')).length;
+  let stories = 0;
+  for await (const line of createInterface({ input: createReadStream(dataFile), crlfDelay: Infinity })) if (line.includes('"_type":"story"')) stories += 1;
   const servicePort = 4500 + Math.floor(Math.random() * 400);
   const lake = await startLake({
     port: 0,
@@ -86,7 +152,10 @@ for (const size of sizes) {
   });
   const env = { ...process.env, SANITY_PROJECT_ID: 'local', SANITY_API_HOST: lake.url, SANITY_WEBHOOK_SECRET: SECRET, SERVE_PORT: String(servicePort), SERVE_DIR: path.join(work, 'site') };
   console.log(`\n== ${size}: ${stories} stories; starting the service (first build)...`);
-  const service: ChildProcess = spawn(node, ['scripts/serve.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const profileDir = flag('--cpu-prof', '');
+  const serviceStarted = Date.now();
+  const service: ChildProcess = spawn(node, [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : []), 'scripts/serve.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const memory = rssSampler(service.pid ?? 0);
   // --verbose shows the service's log (sync, model, build timings of every build).
   service.stdout?.on('data', (chunk: Buffer) => {
     if (args.includes('--verbose')) process.stderr.write(chunk);
@@ -95,6 +164,10 @@ for (const size of sizes) {
   const status = async () => (await (await fetch(`${base}/status`)).json()) as Status;
   try {
     await waitFor('the first build', async () => ((await status()).build ? true : undefined), 30 * 60_000);
+    const startup = Date.now() - serviceStarted;
+    const startupRss = memory.peak();
+    console.log(`first build live ${sec(startup)} after the service started; peak memory of its process tree ${gib(startupRss)}`);
+    memory.reset();
     const client = createClient({ projectId: 'local', dataset: 'production', apiVersion: '2025-02-19', apiHost: lake.url, useProjectHostname: false, useCdn: false, token: 'bench-admin-token' });
     const latencies: number[] = [];
     const publishToLive: number[] = [];
@@ -135,12 +208,20 @@ for (const size of sizes) {
       settled.push(Date.now() - received);
       console.log(`run ${i + 1}: webhook received -> live ${sec(live - received)} (publish -> live ${sec(live - published)}; build ${sec(s.lastSuccess?.ms ?? NaN)}; -> settled ${sec(Date.now() - received)})`);
     }
+    const publishRss = memory.peak();
     // A full rebuild of the same content, read from the same API, with cold caches, in the same run.
-    const fullDir = path.join(work, 'full');
-    const started = Date.now();
-    await run(node, ['scripts/build.ts', '--outDir', fullDir], { ...process.env, SANITY_PROJECT_ID: 'local', SANITY_API_HOST: lake.url, ASTRO_CACHE_DIR: path.join(work, 'cold-astro'), NEWS_CACHE_DIR: path.join(work, 'cold-cache') });
-    results.push({ size, stories, latencies, publishToLive, settled, builds, full: Date.now() - started });
+    let full: number | undefined;
+    if (!args.includes('--no-full')) {
+      const fullDir = path.join(work, 'full');
+      const started = Date.now();
+      await run(node, ['scripts/build.ts', '--outDir', fullDir], { ...process.env, SANITY_PROJECT_ID: 'local', SANITY_API_HOST: lake.url, ASTRO_CACHE_DIR: path.join(work, 'cold-astro'), NEWS_CACHE_DIR: path.join(work, 'cold-cache') }).then(
+        () => (full = Date.now() - started),
+        (error: unknown) => console.log(`the full rebuild failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    }
+    results.push({ size, stories, latencies, publishToLive, settled, builds, full, startup, startupRss, publishRss });
   } finally {
+    memory.stop();
     const exited = new Promise((resolve) => service.once('close', resolve));
     service.kill('SIGTERM');
     await exited;
@@ -153,6 +234,10 @@ console.log('\nsite          stories  runs  webhook->live median (min-max)   pub
 for (const r of results) {
   console.log(
     `${r.size.padEnd(12)}  ${String(r.stories).padStart(7)}  ${String(r.latencies.length).padStart(4)}  ${sec(median(r.latencies)).padStart(8)} (${sec(Math.min(...r.latencies))}-${sec(Math.max(...r.latencies))})` +
-      `       ${sec(median(r.publishToLive)).padStart(8)}          ${sec(median(r.settled)).padStart(8)}          ${sec(r.full)}`,
+      `       ${sec(median(r.publishToLive)).padStart(8)}          ${sec(median(r.settled)).padStart(8)}          ${r.full === undefined ? 'not run or failed' : sec(r.full)}`,
   );
+}
+console.log('\nsite          startup (first build live)   peak memory of the service tree: starting   publishing');
+for (const r of results) {
+  console.log(`${r.size.padEnd(12)}  ${sec(r.startup).padStart(26)}   ${gib(r.startupRss).padStart(40)}   ${gib(r.publishRss).padStart(10)}`);
 }

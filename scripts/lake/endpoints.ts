@@ -326,16 +326,46 @@ async function listen(call: LakeCall, datasetName: string): Promise<number> {
   return 200;
 }
 
+/**
+ * `GET /data/export/:dataset[?types=a,b]`: every document (anonymous callers: published ones only) as NDJSON, as
+ * Sanity's export endpoint streams it; `types` keeps the documents of those types. This is how a whole large
+ * dataset is read (a query over all of it would be held to the query time budget). The documents are those of the
+ * moment the export started; they are written a batch at a time, waiting whenever the client reads slower, so
+ * neither the whole export nor the server's attention is taken at once.
+ */
 async function exportDataset(call: LakeCall, datasetName: string): Promise<number> {
   const store = await call.ctx.datasets.require(datasetName);
   const anonymous = call.caller.role === undefined;
-  const docs = store.view({ kind: 'raw' }, anonymous);
-  call.res.writeHead(200, { ...corsHeaders(call.req), 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
-  for (let start = 0; start < docs.length; start += 500) {
-    call.res.write(docs.slice(start, start + 500).map((d) => `${JSON.stringify(d)}\n`).join(''));
+  const types = call.search.get('types')?.split(',').map((type) => type.trim()).filter((type) => type !== '');
+  const wanted = types && types.length > 0 ? new Set(types) : undefined;
+  const all = store.view({ kind: 'raw' }, anonymous);
+  const docs = wanted ? all.filter((doc) => wanted.has(String(doc._type))) : all;
+  const { res } = call;
+  res.writeHead(200, { ...corsHeaders(call.req), 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
+  let closed = false;
+  res.on('close', () => {
+    closed = true;
+  });
+  for (let start = 0; start < docs.length && !closed; start += 500) {
+    const flowing = res.write(docs.slice(start, start + 500).map((d) => `${JSON.stringify(d)}\n`).join(''));
+    if (!flowing) await drained(res);
+    else if (start % 5000 === 0) await new Promise((resolve) => setImmediate(resolve));
   }
-  call.res.end();
+  if (!closed) res.end();
   return 200;
+}
+
+/** Resolves when `res` can take more output, or is closed. */
+function drained(res: LakeCall['res']): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
 }
 
 /** `/datasets` (list, any token) and `/datasets/:name` (PUT creates, DELETE removes; administrators only). */

@@ -33,6 +33,8 @@ export interface LakeResponse {
   end(): unknown;
   end(chunk: string | Uint8Array): unknown;
   on(event: 'close', listener: () => void): unknown;
+  once(event: 'drain' | 'close', listener: () => void): unknown;
+  off(event: 'drain' | 'close', listener: () => void): unknown;
 }
 
 /** Everything a request handler needs from the running lake. */

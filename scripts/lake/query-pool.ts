@@ -11,6 +11,12 @@ import type { DatasetStore, SanityDoc } from './store.ts';
 // query sent after a mutation's answer sees it. A job over its time budget terminates its worker (the only way to
 // stop synchronous JavaScript) and answers 408 `queryTimeout`; a fresh worker takes its place and is sent snapshots
 // again as it needs them. With two workers or more, one hostile query cannot delay a trivial one.
+//
+// A large dataset (100,000 stories: half a gigabyte of JSON) takes seconds to copy into a worker. The copy is sent a
+// batch of documents at a time, so the server keeps answering meanwhile; a job's time budget starts once its worker
+// holds the dataset (copying it is not the query's cost); and a worker's heap is sized to hold its replicas plus the
+// per-query allowance. The primary dataset is copied to every worker when the lake starts (`prepare`), so the first
+// queries do not wait for it.
 
 /** Time budget of one query, by default: about what Sanity allows before it gives up. */
 export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
@@ -18,8 +24,15 @@ export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
 export const DEFAULT_LISTEN_FILTER_TIMEOUT_MS = 1000;
 /** Query workers, by default. */
 export const DEFAULT_QUERY_WORKERS = 2;
-/** Heap of one worker: a query that builds a larger result fails alone instead of exhausting the server's memory. */
+/**
+ * Heap of one worker beyond its replicas: a query that builds a larger result fails alone instead of exhausting the
+ * server's memory.
+ */
 const WORKER_HEAP_MB = 1024;
+/** Heap a replica takes per byte of the dataset's JSON (about 1.9 measured on generated stories), with a margin. */
+const REPLICA_HEAP_PER_JSON_BYTE = 2.5;
+/** Documents per message of a replica's first copy. */
+const SEED_BATCH = 2000;
 
 /** A query as the HTTP API received it, with who asked. */
 export interface QueryRequest {
@@ -44,13 +57,19 @@ export interface MatchRequest {
 
 /** Messages the main thread sends a worker (see query-worker.ts). */
 export type ToWorker =
-  | { kind: 'seed'; dataset: number; docs: SanityDoc[] }
+  | { kind: 'seed'; dataset: number; docs: SanityDoc[]; first: boolean; last: boolean }
   | { kind: 'change'; dataset: number; changes: { id: string; after: SanityDoc | null }[] }
   | ({ kind: 'query'; job: number; dataset: number } & QueryRequest)
   | ({ kind: 'match'; job: number } & MatchRequest);
 
-/** A worker's answer to a job: the result as JSON text, or an error (with Sanity's status and body when it has them). */
-type FromWorker = { job: number; ok: true; json: string; ms: number } | { job: number; ok: false; status: number | undefined; body: unknown; message: string };
+/**
+ * A worker's answer to a job: the result as JSON text, or an error (with Sanity's status and body when it has them);
+ * or the news that it holds a dataset's whole replica.
+ */
+type FromWorker =
+  | { job: number; ok: true; json: string; ms: number }
+  | { job: number; ok: false; status: number | undefined; body: unknown; message: string }
+  | { seeded: number };
 
 interface Job {
   message: Extract<ToWorker, { kind: 'query' | 'match' }>;
@@ -63,8 +82,12 @@ interface Job {
 
 interface Slot {
   worker: Worker;
-  /** Datasets (by key) this worker holds a replica of. */
+  /** Its heap limit (`maxOldGenerationSizeMb`). */
+  heapMb: number;
+  /** Datasets (by key) this worker holds a replica of, or is being sent. */
   datasets: Set<number>;
+  /** Datasets still being sent; a job on one of them starts its budget when the worker has it all. */
+  seeding: Set<number>;
   job: Job | undefined;
   timer: NodeJS.Timeout | undefined;
 }
@@ -86,6 +109,7 @@ export class QueryPool {
   private readonly slots = new Set<Slot>();
   private readonly pending: Job[] = [];
   private readonly storeKeys = new WeakMap<DatasetStore, number>();
+  private readonly stores = new Map<number, WeakRef<DatasetStore>>();
   private nextKey = 1;
   private nextJob = 1;
   private closed = false;
@@ -108,6 +132,18 @@ export class QueryPool {
   async match(request: MatchRequest): Promise<boolean[]> {
     const { json } = await this.submit({ kind: 'match', job: this.nextJob++, ...request }, undefined, this.listenFilterTimeoutMs, 'listener filter');
     return JSON.parse(json) as boolean[];
+  }
+
+  /**
+   * Copies a dataset into every worker now (each is replaced first by one with a large enough heap, if need be),
+   * so that the first queries need not wait for it.
+   */
+  prepare(store: DatasetStore): void {
+    const dataset = this.keyOf(store);
+    for (const slot of [...this.slots]) {
+      if (slot.job !== undefined || slot.datasets.has(dataset)) continue;
+      this.seed(this.fit(slot, store), dataset, store);
+    }
   }
 
   /** Stops every worker; pending jobs fail. */
@@ -138,6 +174,7 @@ export class QueryPool {
       const dataset = this.nextKey++;
       key = dataset;
       this.storeKeys.set(store, dataset);
+      this.stores.set(dataset, new WeakRef(store));
       store.observe((changes) => {
         const message: ToWorker = { kind: 'change', dataset, changes: changes.map(({ id, after }) => ({ id, after })) };
         for (const slot of this.slots) if (slot.datasets.has(dataset)) slot.worker.postMessage(message);
@@ -147,34 +184,84 @@ export class QueryPool {
   }
 
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (slot.job !== undefined) continue;
+    for (let slot of [...this.slots]) {
+      if (slot.job !== undefined || !this.slots.has(slot)) continue;
       const job = this.pending.shift();
       if (job === undefined) return;
       const { message } = job;
       if (message.kind === 'query' && job.store !== undefined && !slot.datasets.has(message.dataset)) {
-        const seed: ToWorker = { kind: 'seed', dataset: message.dataset, docs: [...job.store.all()] };
-        slot.worker.postMessage(seed);
-        slot.datasets.add(message.dataset);
+        slot = this.fit(slot, job.store);
+        this.seed(slot, message.dataset, job.store);
       }
       slot.job = job;
-      slot.timer = setTimeout(() => {
-        this.replace(slot, dataError(408, 'queryTimeout', `The ${job.what} took longer than its budget of ${job.timeoutMs} ms and was stopped; narrow it (filter on _type or _id first, fewer nested subqueries, shorter wildcard patterns)`, { query: message.source }));
-      }, job.timeoutMs);
+      // Copying the dataset into the worker is not the query's cost: the budget starts when the worker holds it.
+      if (message.kind !== 'query' || !slot.seeding.has(message.dataset)) this.startBudget(slot, job);
       slot.worker.postMessage(message);
     }
   }
 
-  private spawn(): void {
+  private startBudget(slot: Slot, job: Job): void {
+    clearTimeout(slot.timer);
+    slot.timer = setTimeout(() => {
+      this.replace(slot, dataError(408, 'queryTimeout', `The ${job.what} took longer than its budget of ${job.timeoutMs} ms and was stopped; narrow it (filter on _type or _id first, fewer nested subqueries, shorter wildcard patterns)`, { query: job.message.source }));
+    }, job.timeoutMs);
+  }
+
+  /** The heap a worker needs for the replicas of `datasets`, plus the per-query allowance. */
+  private heapFor(datasets: Iterable<number>): number {
+    let bytes = 0;
+    for (const dataset of datasets) bytes += this.stores.get(dataset)?.deref()?.bytes ?? 0;
+    return WORKER_HEAP_MB + Math.ceil((bytes * REPLICA_HEAP_PER_JSON_BYTE) / 2 ** 20);
+  }
+
+  /**
+   * `slot`, or, when its heap could not also hold a replica of `store`, an idle worker with a large enough heap in
+   * its place (its replicas go with the old one and are sent again as needed).
+   */
+  private fit(slot: Slot, store: DatasetStore): Slot {
+    const needed = this.heapFor([...slot.datasets, this.keyOf(store)]);
+    if (slot.heapMb >= needed) return slot;
+    this.slots.delete(slot);
+    clearTimeout(slot.timer);
+    void slot.worker.terminate();
+    // With room to grow: the dataset grows with every write.
+    return this.spawn(Math.ceil(needed * 1.25));
+  }
+
+  /** Sends a replica of the dataset to the worker, a batch at a time, giving the event loop a turn between batches. */
+  private seed(slot: Slot, dataset: number, store: DatasetStore): void {
+    // From here on the worker gets this dataset's commits; the worker ignores a batch's older copy of a document a
+    // commit already changed.
+    slot.datasets.add(dataset);
+    slot.seeding.add(dataset);
+    const docs = [...store.all()];
+    const send = (start: number): void => {
+      if (!this.slots.has(slot)) return;
+      const last = start + SEED_BATCH >= docs.length;
+      const message: ToWorker = { kind: 'seed', dataset, docs: docs.slice(start, start + SEED_BATCH), first: start === 0, last };
+      slot.worker.postMessage(message);
+      if (!last) setImmediate(send, start + SEED_BATCH);
+    };
+    send(0);
+  }
+
+  private spawn(heapMb = this.heapFor(this.stores.keys())): Slot {
     // Node's flags minus --input-type, which a worker started from a file refuses (the lake may run from `node -e`).
     const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
-    const worker = new Worker(new URL('./query-worker.ts', import.meta.url), { execArgv, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+    const worker = new Worker(new URL('./query-worker.ts', import.meta.url), { execArgv, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
     worker.unref();
-    const slot: Slot = { worker, datasets: new Set(), job: undefined, timer: undefined };
+    const slot: Slot = { worker, heapMb, datasets: new Set(), seeding: new Set(), job: undefined, timer: undefined };
     worker.on('message', (answer: FromWorker) => {
+      if ('seeded' in answer) {
+        slot.seeding.delete(answer.seeded);
+        const waiting = slot.job;
+        if (waiting?.message.kind === 'query' && waiting.message.dataset === answer.seeded && slot.timer === undefined) this.startBudget(slot, waiting);
+        return;
+      }
       const job = slot.job;
       if (job === undefined || answer.job !== job.message.job) return;
       clearTimeout(slot.timer);
+      slot.timer = undefined;
       slot.job = undefined;
       if (answer.ok) job.resolve({ json: answer.json, ms: answer.ms });
       else if (answer.status !== undefined) job.reject(new LakeError(answer.status, answer.message, answer.body));
@@ -190,12 +277,14 @@ export class QueryPool {
       if (this.slots.has(slot)) this.replace(slot, dataError(500, 'internalError', 'The query worker stopped unexpectedly'));
     });
     this.slots.add(slot);
+    return slot;
   }
 
   /** Terminates a worker (its replicas go with it), fails its job with `error`, and starts a fresh one. */
   private replace(slot: Slot, error: LakeError): void {
     if (!this.slots.delete(slot)) return;
     clearTimeout(slot.timer);
+    slot.timer = undefined;
     slot.job?.reject(error);
     slot.job = undefined;
     void slot.worker.terminate();

@@ -15,6 +15,8 @@ import { resolveTextQueries } from './text-query.ts';
 interface Replica {
   docs: Map<string, SanityDoc>;
   views: Map<string, DocView>;
+  /** While the replica is still arriving: ids a commit changed since, whose batch copy is older. */
+  changed: Set<string> | undefined;
 }
 
 const replicas = new Map<number, Replica>();
@@ -31,13 +33,24 @@ let queue: Promise<void> = Promise.resolve();
 
 async function handle(message: ToWorker): Promise<void> {
   switch (message.kind) {
-    case 'seed':
-      replicas.set(message.dataset, { docs: new Map(message.docs.map((doc) => [doc._id, doc])), views: new Map() });
+    case 'seed': {
+      // The replica arrives in batches (see `seed` in query-pool.ts), interleaved with the commits made meanwhile.
+      if (message.first) replicas.set(message.dataset, { docs: new Map(), views: new Map(), changed: new Set() });
+      const replica = replicas.get(message.dataset);
+      if (replica === undefined) return;
+      for (const doc of message.docs) if (!replica.changed?.has(doc._id)) replica.docs.set(doc._id, doc);
+      replica.views.clear();
+      if (message.last) {
+        replica.changed = undefined;
+        port?.postMessage({ seeded: message.dataset });
+      }
       return;
+    }
     case 'change': {
       const replica = replicas.get(message.dataset);
       if (replica === undefined) return;
       for (const { id, after } of message.changes) {
+        replica.changed?.add(id);
         if (after === null) replica.docs.delete(id);
         else replica.docs.set(id, after);
       }

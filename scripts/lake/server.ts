@@ -128,6 +128,8 @@ export async function createLakeApp(options: Omit<LakeOptions, 'port' | 'host'> 
     ...(options.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: options.queryTimeoutMs }),
     ...(options.listenFilterTimeoutMs === undefined ? {} : { listenFilterTimeoutMs: options.listenFilterTimeoutMs }),
   });
+  // Every worker gets its copy of the data file's dataset now, not when the first queries come.
+  queries.prepare(await datasets.require(PRIMARY_DATASET));
   const ctx: LakeContext = {
     datasets,
     tokens,

@@ -28,6 +28,8 @@ const PRIVATE_FILE = 0o600;
 /** Folders the lake creates for its data. */
 const PRIVATE_DIR = 0o700;
 
+/** Documents serialized per write of a snapshot. */
+const SNAPSHOT_BATCH = 1000;
 /** Write the snapshot after this long without a write, so the NDJSON file catches up while the lake is idle. */
 const COMPACT_AFTER_IDLE_MS = 1000;
 /** ...or after this many journal entries, so that replay at start stays short under constant load. */
@@ -51,6 +53,11 @@ export class DatasetStore {
   readonly file: string;
   /** Bumped on every commit; caches of views compare against it. */
   version = 0;
+  /**
+   * About how many bytes of JSON the documents take (exact after loading and after each snapshot; commits add
+   * their documents' size meanwhile): what a replica of the dataset costs, roughly.
+   */
+  bytes = 0;
   private readonly docs: Map<string, SanityDoc>;
   private readonly transactionIds: Set<string>;
   private readonly views = new Map<string, { version: number; view: DocView }>();
@@ -73,10 +80,10 @@ export class DatasetStore {
 
   /** Opens the dataset stored at `file`, replaying its journal; `undefined` if neither file exists and `create` is false. */
   static async open(name: string, file: string, create: boolean): Promise<DatasetStore | undefined> {
-    const snapshot = await readIfExists(file);
+    const snapshot = await readNdjson(file);
     const journal = await readIfExists(journalPath(file));
     if (snapshot === undefined && journal === undefined && !create) return undefined;
-    const docs = snapshot === undefined ? new Map<string, SanityDoc>() : parseNdjson(snapshot, file);
+    const docs = snapshot?.docs ?? new Map<string, SanityDoc>();
     const entries = journal === undefined ? [] : parseJournal(journal, journalPath(file));
     for (const entry of entries) {
       for (const { id, doc } of entry.docs) {
@@ -85,6 +92,7 @@ export class DatasetStore {
       }
     }
     const store = new DatasetStore(name, file, docs);
+    store.bytes = (snapshot?.bytes ?? 0) + (journal?.length ?? 0);
     for (const entry of entries) store.transactionIds.add(entry.transactionId);
     // Fold a replayed journal into the snapshot now, and make a new dataset's file exist on disk.
     if (entries.length > 0 || snapshot === undefined) await store.compact();
@@ -152,7 +160,9 @@ export class DatasetStore {
     if (this.closed) throw new Error(`dataset "${this.name}" is closed; the transaction ${transactionId} was not written`);
     const entry: JournalEntry = { transactionId, timestamp, docs: changes.map(({ id, after }) => ({ id, doc: after })) };
     const handle = await this.openJournal();
-    await handle.write(`${JSON.stringify(entry)}\n`);
+    const line = `${JSON.stringify(entry)}\n`;
+    await handle.write(line);
+    this.bytes += line.length;
     await handle.datasync();
     for (const { id, after } of changes) {
       const stored = this.docs.get(id);
@@ -177,13 +187,20 @@ export class DatasetStore {
     this.compactTimer = undefined;
     await mkdir(dirname(this.file), { recursive: true, mode: PRIVATE_DIR });
     const ids = [...this.docs.keys()].sort();
-    const lines = ids.map((id) => `${JSON.stringify(this.docs.get(id))}\n`);
     const temp = `${this.file}.tmp-${process.pid}`;
     const handle = await open(temp, 'w', PRIVATE_FILE);
     try {
       // A temp file left by a crash keeps its old mode; the snapshot must be private whatever it was.
       await handle.chmod(PRIVATE_FILE);
-      await handle.writeFile(lines.join(''));
+      // Written a batch of documents at a time: a large dataset (100,000 stories, over 500 MB) does not fit in one
+      // string, and the server keeps answering between batches (writes wait: this runs inside `exclusive`).
+      let bytes = 0;
+      for (let start = 0; start < ids.length; start += SNAPSHOT_BATCH) {
+        const text = ids.slice(start, start + SNAPSHOT_BATCH).map((id) => `${JSON.stringify(this.docs.get(id))}\n`).join('');
+        bytes += text.length;
+        await handle.write(text);
+      }
+      this.bytes = bytes;
       await handle.sync();
     } finally {
       await handle.close();
@@ -288,27 +305,55 @@ async function syncDir(dir: string): Promise<void> {
 }
 
 /**
+ * Reads a Sanity dataset export (`data.ndjson`), a line at a time (a large export does not fit in one string), or
+ * `undefined` when the file does not exist.
+ */
+async function readNdjson(file: string): Promise<{ docs: Map<string, SanityDoc>; bytes: number } | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const docs = new Map<string, SanityDoc>();
+  let index = 0;
+  let bytes = 0;
+  try {
+    for await (const line of handle.readLines({ encoding: 'utf8' })) {
+      parseNdjsonLine(line, (index += 1), file, docs);
+      bytes += line.length + 1;
+    }
+  } finally {
+    await handle.close();
+  }
+  return { docs, bytes };
+}
+
+/**
  * Parses a Sanity dataset export (`data.ndjson`): one JSON document with a string `_id` per line, blank lines
  * allowed. Errors name the file, the line, what was found and what was expected.
  */
 export function parseNdjson(text: string, file: string): Map<string, SanityDoc> {
   const docs = new Map<string, SanityDoc>();
-  const lines = text.split('\n');
-  for (const [index, raw] of lines.entries()) {
-    const line = raw.trim();
-    if (line === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      throw new Error(`${file}:${index + 1}: expected one JSON document per line, could not parse: ${messageOf(error)} (line starts ${JSON.stringify(line.slice(0, 60))})`);
-    }
-    if (!isDoc(value)) {
-      throw new Error(`${file}:${index + 1}: expected a JSON object with a string "_id", received ${JSON.stringify(line.slice(0, 60))}`);
-    }
-    docs.set(value._id, value);
-  }
+  for (const [index, line] of text.split('\n').entries()) parseNdjsonLine(line, index + 1, file, docs);
   return docs;
+}
+
+/** Parses line `number` of an export into `docs` (see `parseNdjson`). */
+function parseNdjsonLine(raw: string, number: number, file: string, docs: Map<string, SanityDoc>): void {
+  const line = raw.trim();
+  if (line === '') return;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    throw new Error(`${file}:${number}: expected one JSON document per line, could not parse: ${messageOf(error)} (line starts ${JSON.stringify(line.slice(0, 60))})`);
+  }
+  if (!isDoc(value)) {
+    throw new Error(`${file}:${number}: expected a JSON object with a string "_id", received ${JSON.stringify(line.slice(0, 60))}`);
+  }
+  docs.set(value._id, value);
 }
 
 function parseJournal(text: string, file: string): JournalEntry[] {

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { copyFile, cp, link, mkdir, readdir, readFile, readlink, rename, rm, rmdir, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pageFile, PLAN_WAITING, type RenderPlan } from '../../src/lib/pages.ts';
+import { pageFile, PLAN_WAITING, STATIC_KINDS, type RenderPlan, type SitePage } from '../../src/lib/pages.ts';
 import { writePlan } from '../../src/lib/render-plan.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -43,6 +43,14 @@ export class BuildFailure extends Error {
 
 /** The two folders builds alternate between. */
 const TREES = ['a', 'b'] as const;
+
+/**
+ * The largest render plan one build process is given, in characters of JSON. A plan of every page of a large site
+ * (100,000 stories: about a gigabyte) would cost its process several gigabytes: such a plan is rendered in parts, one
+ * process after the other, each with its share of the pages (and the routes without parameters, which every build
+ * renders).
+ */
+const MAX_PLAN_CHARS = 64 * 2 ** 20;
 
 /**
  * The builds of the site under `root`, in two folders, `builds/a/` and `builds/b/`, that take turns: one is served
@@ -136,7 +144,11 @@ export class SiteBuilds {
     let renderer = this.#warm;
     this.#warm = undefined;
     if (!renderer || renderer.child.exitCode !== null || renderer.child.signalCode !== null) renderer = this.#spawn();
-    const { staging } = renderer;
+    // The plan, in parts if it is large (see MAX_PLAN_CHARS); the first part goes to the process started ahead.
+    const parts = planParts(plan);
+    let part = parts.next();
+    const staging = renderer.staging;
+    const stagings = [staging];
     const base = options.merge ? this.#current : undefined;
     const baseKeys = base?.keys;
     if (this.#preparing?.tree === tree) await this.#preparing.done;
@@ -147,13 +159,31 @@ export class SiteBuilds {
     // A folder whose content is unknown starts again from a copy of the served one, made while the pages render.
     const prepared = base && !had ? copyTree(base.dir, dir) : Promise.resolve();
     try {
-      this.#child = renderer.child;
-      await writePlan(renderer.plan, plan.layout, plan.pages);
-      const output = await renderer.done.finally(() => {
-        this.#child = undefined;
-        void rm(renderer.plan, { force: true });
-        this.warm();
-      });
+      let output = '';
+      for (let index = 0; !part.done; index += 1) {
+        if (this.#stopped) throw new BuildFailure('the service is stopping; the build was not finished', output);
+        const current = index === 0 ? renderer : this.#spawn();
+        if (index > 0) stagings.push(current.staging);
+        this.#child = current.child;
+        await writePlan(current.plan, plan.layout, part.value);
+        // The next part is made while this one renders, and only one waits in memory.
+        part = parts.next();
+        const last = part.done;
+        output = await current.done.finally(() => {
+          this.#child = undefined;
+          void rm(current.plan, { force: true });
+          if (last) this.warm();
+        });
+      }
+      // The parts' pages together in the first part's folder (the routes every part renders are the same in each).
+      for (const other of stagings.slice(1)) {
+        for (const entry of await readdir(other, { recursive: true, withFileTypes: true })) {
+          if (!entry.isFile()) continue;
+          const file = path.relative(other, path.join(entry.parentPath, entry.name));
+          await place(path.join(other, file), path.join(staging, file), 'move');
+        }
+        await rm(other, { recursive: true, force: true });
+      }
       await prepared;
       touched = true;
       if (base && baseKeys) {
@@ -178,7 +208,9 @@ export class SiteBuilds {
       if (!(await stat(path.join(dir, 'index.html')).catch(() => undefined))) throw new BuildFailure('the build finished without an index.html', output);
     } catch (error) {
       await prepared.catch(() => undefined);
-      await rm(staging, { recursive: true, force: true });
+      for (const folder of stagings) await rm(folder, { recursive: true, force: true });
+      // A part that failed before the last leaves no process waiting for the next build.
+      this.warm();
       if (!touched && had) this.#trees.set(tree, had);
       this.#prepareOther();
       throw error;
@@ -303,4 +335,31 @@ function run(command: string, args: string[]): Promise<boolean> {
     child.on('error', () => resolve(false));
     child.on('close', (code) => resolve(code === 0));
   });
+}
+
+/**
+ * The render plan's pages in parts of at most about MAX_PLAN_CHARS of JSON each, made one at a time as they are asked
+ * for, every page in exactly one, and the routes without parameters in every one (a build renders them whatever its
+ * plan). One part when the plan is small.
+ */
+function* planParts(plan: RenderPlan): Generator<SitePage[], void, undefined> {
+  const statics = plan.pages.filter((p) => STATIC_KINDS.includes(p.kind));
+  const fixed = statics.reduce((sum, page) => sum + JSON.stringify(page).length + 1, 0);
+  let pieces: SitePage[] = [];
+  let size = fixed;
+  let parts = 0;
+  for (const page of plan.pages) {
+    if (STATIC_KINDS.includes(page.kind)) continue;
+    const length = JSON.stringify(page).length;
+    if (pieces.length > 0 && size + length + 1 > MAX_PLAN_CHARS) {
+      const part = [...statics, ...pieces];
+      pieces = [];
+      size = fixed;
+      parts += 1;
+      yield part;
+    }
+    pieces.push(page);
+    size += length + 1;
+  }
+  if (pieces.length > 0 || parts === 0) yield [...statics, ...pieces];
 }

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { SanityClient } from '@sanity/client';
-import { changedSinceQuery, documentsByIdQuery, SITE_TYPES, siteDocumentsQuery } from '../../src/lib/sanity/queries.ts';
+import { changedSinceQuery, documentsByIdQuery, SITE_TYPES } from '../../src/lib/sanity/queries.ts';
 import type { SanityAsset, SiteDocuments } from '../../src/lib/sanity/source.ts';
 
 type Doc = Record<string, unknown> & { _id: string; _updatedAt?: string };
@@ -20,15 +23,21 @@ export interface SyncResult {
 }
 
 /**
- * A local copy of the published documents the site is built from. The first sync reads everything; later syncs
- * read only documents changed since the newest change seen (with a small overlap) plus the list of ids, which
- * reveals deletions and unpublishes; or, when webhooks named the changed documents, just those.
+ * A local copy of the published documents the site is built from. The first sync reads everything, through the
+ * export endpoint (`/data/export/<dataset>`, NDJSON streamed a document at a time, as `sanity dataset export` reads
+ * a dataset): a query for the whole of a large dataset (100,000 stories) would run past the API's query time limit
+ * and come back as one huge JSON text. Later syncs read only documents changed since the newest change seen (with a
+ * small overlap) plus the list of ids, which reveals deletions and unpublishes; or, when webhooks named the changed
+ * documents, just those.
  */
 export class Mirror {
   readonly documents = new Map<string, Doc>();
   readonly assets = new Map<string, SanityAsset & { _updatedAt?: string }>();
   #newest = '';
   #client: SanityClient;
+  /** `revision()` and `assetsRevision()`, until the next change (the service's status asks for them often). */
+  #revision: string | undefined;
+  #assetsRevision: string | undefined;
 
   constructor(client: SanityClient) {
     this.#client = client;
@@ -36,11 +45,16 @@ export class Mirror {
 
   /**
    * Brings the mirror up to date with the dataset's published documents. With `hint` (the ids webhooks reported since
-   * the last sync), reads only those documents; an id that no longer answers was deleted or unpublished.
+   * the last sync), reads only those documents (none when it is empty); an id that no longer answers was deleted or
+   * unpublished.
    */
   async sync(hint?: ReadonlySet<string>): Promise<SyncResult> {
+    this.#revision = undefined;
+    this.#assetsRevision = undefined;
     const started = performance.now();
     const types = [...SITE_TYPES];
+    // Nothing announced and nothing else asked: nothing to read (a build that adopts a Similar News recomputation).
+    if (this.#newest && hint && hint.size === 0) return { full: false, changed: 0, deleted: 0, ms: performance.now() - started };
     if (this.#newest && hint && hint.size > 0 && hint.size <= MAX_HINTED) {
       const since = new Date(Date.parse(this.#newest) - OVERLAP_MS).toISOString();
       const found = await this.#client.fetch<SiteDocuments>(documentsByIdQuery, { ids: [...hint], types, since }, { perspective: 'published' });
@@ -58,7 +72,7 @@ export class Mirror {
       return { full: false, changed, deleted, ms: performance.now() - started };
     }
     if (!this.#newest) {
-      const all = await this.#client.fetch<SiteDocuments>(siteDocumentsQuery, { types }, { perspective: 'published' });
+      const all = await this.#export();
       this.documents.clear();
       this.assets.clear();
       for (const doc of all.documents as Doc[]) this.#put(doc);
@@ -85,18 +99,49 @@ export class Mirror {
     return { full: false, changed, deleted, ms: performance.now() - started };
   }
 
+  /**
+   * Every published document of the site's types and every image asset (projected as `siteDocumentsQuery` projects
+   * them), read from the export endpoint a line at a time.
+   */
+  async #export(): Promise<SiteDocuments> {
+    const config = this.#client.config();
+    const url = new URL(this.#client.getUrl(this.#client.getDataUrl('export')));
+    url.searchParams.set('types', [...SITE_TYPES, 'sanity.imageAsset'].join(','));
+    const response = await fetch(url, { headers: config.token ? { authorization: `Bearer ${config.token}` } : {} });
+    if (!response.ok || !response.body) {
+      const text = await response.text().catch(() => '');
+      // With a status code, as the client's errors have one: describeSanityError explains 401, 403 and 404.
+      throw Object.assign(new Error(`the export of dataset "${config.dataset ?? ''}" answered ${response.status}: ${text.slice(0, 200)}`), { statusCode: response.status });
+    }
+    const types = new Set<string>(SITE_TYPES);
+    const documents: Doc[] = [];
+    const assets: (SanityAsset & { _updatedAt?: string })[] = [];
+    const lines = createInterface({ input: Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), crlfDelay: Infinity });
+    for await (const line of lines) {
+      if (line.trim() === '') continue;
+      const doc = JSON.parse(line) as Doc;
+      // The export holds drafts and versions too (ids with a dot); the site is built from published documents.
+      if (typeof doc._id !== 'string' || doc._id.includes('.')) continue;
+      if (types.has(String(doc['_type']))) documents.push(doc);
+      else if (doc['_type'] === 'sanity.imageAsset') assets.push(assetOf(doc));
+    }
+    return { documents, assets };
+  }
+
   /** A digest of every document's id and revision: equal digests mean equal content. */
   revision(): string {
+    if (this.#revision !== undefined) return this.#revision;
     const hash = createHash('sha1');
     for (const id of [...this.documents.keys()].sort()) hash.update(`${id}@${String(this.documents.get(id)?.['_rev'])}\n`);
-    return hash.digest('hex').slice(0, 16);
+    return (this.#revision = hash.digest('hex').slice(0, 16));
   }
 
   /** A digest of every asset's id and last change: rendered bodies depend on the assets they show. */
   assetsRevision(): string {
+    if (this.#assetsRevision !== undefined) return this.#assetsRevision;
     const hash = createHash('sha1');
     for (const id of [...this.assets.keys()].sort()) hash.update(`${id}@${String(this.assets.get(id)?._updatedAt)}\n`);
-    return hash.digest('hex').slice(0, 16);
+    return (this.#assetsRevision = hash.digest('hex').slice(0, 16));
   }
 
   /** The times (ISO) of stories published in the future, for scheduling a rebuild when the next one is due. */
@@ -117,4 +162,20 @@ export class Mirror {
     this.assets.set(asset._id, asset);
     if (asset._updatedAt && asset._updatedAt > this.#newest) this.#newest = asset._updatedAt;
   }
+}
+
+/** An image asset document as `siteDocumentsQuery` projects it (a missing field is null, as GROQ gives it). */
+function assetOf(doc: Doc): SanityAsset & { _updatedAt?: string } {
+  const dimensions = ((doc['metadata'] as Record<string, unknown> | undefined)?.['dimensions'] ?? {}) as Record<string, unknown>;
+  const field = (value: unknown) => (value === undefined ? null : value);
+  return {
+    _id: doc._id,
+    _type: doc['_type'],
+    _updatedAt: field(doc._updatedAt),
+    url: field(doc['url']),
+    originalFilename: field(doc['originalFilename']),
+    extension: field(doc['extension']),
+    width: field(dimensions['width']),
+    height: field(dimensions['height']),
+  } as unknown as SanityAsset & { _updatedAt?: string };
 }

@@ -14,7 +14,7 @@ import { BuildFailure, SiteBuilds, type Build } from './builds.ts';
 import type { ServiceConfig } from './config.ts';
 import { Mirror } from './mirror.ts';
 import { BuildQueue } from './queue.ts';
-import { computeSimilar } from './similar-job.ts';
+import { SimilarJob } from './similar-job.ts';
 import { SiteModel, type ModelResult, type SettledSimilar } from './site-model.ts';
 import { isRefusal, WebhookVerifier } from './webhook.ts';
 
@@ -78,6 +78,7 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
 
   const cache = new RenderCache(path.join(builds.root, 'cache', 'render'));
   const model = new SiteModel(cache, { projectId: config.sanity.projectId, dataset: config.sanity.dataset, ...(config.sanity.apiHost ? { apiHost: config.sanity.apiHost } : {}) });
+  const similar = new SimilarJob();
   // A full Similar News computation finished in the worker, waiting for the next build to adopt it.
   let settledSimilar: SettledSimilar | undefined;
   let settling = false;
@@ -117,7 +118,11 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
       const known = current?.keys;
       const changed = known ? result.pages.filter((p) => known.get(p.path) !== p.key) : result.pages;
       const removed = known ? [...known.keys()].filter((page) => !keys.has(page)) : [];
-      log(`model: ${result.site.stories.length} stories, ${result.pages.length} pages, ${changed.length} changed, ${removed.length} removed, Similar News ${result.settled ? 'settled' : `provisional for ${result.provisional} stories`} (${Math.round(result.ms)} ms)`);
+      if (model.incrementalError !== undefined) {
+        log(`model: the incremental computation failed and was done in full: ${model.incrementalError instanceof Error ? (model.incrementalError.stack ?? model.incrementalError.message) : String(model.incrementalError)}`);
+        model.incrementalError = undefined;
+      }
+      log(`model: ${result.site.stories.length} stories, ${result.pages.length} pages, ${changed.length} changed, ${removed.length} removed, Similar News ${result.settled ? 'settled' : `provisional for ${result.provisional} stories`} (${result.mode}, ${Math.round(result.ms)} ms)`);
       if (current && known && changed.length === 0 && removed.length === 0) {
         log(`no page changed since build ${current.id}: not rebuilding`);
         builds.adopt(revision);
@@ -160,7 +165,7 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
       const first = computeValid(now, new Map());
       if (!first.ok) return first;
       const computing = performance.now();
-      model.settle(await computeSimilar(first.inputs, SIMILAR_DEFAULTS.limit));
+      model.settle(await similar.compute(first.inputs, SIMILAR_DEFAULTS.limit));
       similarMs = performance.now() - computing;
     }
     const result = computeValid(now);
@@ -214,12 +219,14 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
     if (settling) return;
     settling = true;
     const started = performance.now();
-    computeSimilar(inputs, SIMILAR_DEFAULTS.limit)
+    similar
+      .compute(inputs, SIMILAR_DEFAULTS.limit)
       .then((settled) => {
         similarMs = performance.now() - started;
         log(`Similar News recomputed for ${inputs.length} stories (${Math.round(similarMs)} ms): rendering the pages whose links changed`);
         settledSimilar = settled;
-        requestBuild();
+        // Content did not change: the build needs no read from Sanity beyond what webhooks announced meanwhile.
+        queue.trigger();
       })
       .catch((error: unknown) => log(`Similar News recomputation failed: ${error instanceof Error ? error.message : String(error)}`))
       .finally(() => {
@@ -321,6 +328,7 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
     async close() {
       clearTimeout(scheduleTimer);
       builds.stop();
+      similar.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await queue.close();
       await saveCache().catch((error: unknown) => log(`could not save the render cache: ${String(error)}`));

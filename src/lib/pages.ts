@@ -69,9 +69,11 @@ export function siteLayout(site: Site): Layout {
 
 /**
  * Every page of the site, in a fixed order. Keys are digests of what each page shows; `cache` keeps body digests
- * from one computation to the next (the rebuild service passes its own).
+ * from one computation to the next (the rebuild service passes its own). With `only`, the pages of those stories
+ * (by id) and listings (`section:<slug>`, `tag:<slug>`, `author:<slug>`) and the routes without parameters: the
+ * rebuild service recomputes just the pages a change can touch.
  */
-export function sitePages(site: Site, cache: PageKeyCache = new PageKeyCache()): SitePage[] {
+export function sitePages(site: Site, cache: PageKeyCache = new PageKeyCache(), only?: { stories: ReadonlySet<string>; listings: ReadonlySet<string> }): SitePage[] {
   const layoutKey = site.layoutKey;
   const pages: SitePage[] = [];
   const add = <K extends PageKind>(kind: K, path: string, params: Record<string, string | undefined>, props: PageProps[K], key?: string): void => {
@@ -81,10 +83,11 @@ export function sitePages(site: Site, cache: PageKeyCache = new PageKeyCache()):
   const cards = new Map<string, string>();
   const cardKey = (card: StoryCard): string => {
     let key = cards.get(card.id);
-    if (key === undefined) cards.set(card.id, (key = cacheKey(toCard(card))));
+    if (key === undefined) cards.set(card.id, (key = cache.card(card)));
     return key;
   };
   const listing = <K extends 'section' | 'tag' | 'author'>(kind: K, slug: string, stories: StoryView[], meta: (page: ListingPage<StoryView>) => Omit<PageProps[K], 'page'>) => {
+    if (only && !only.listings.has(`${kind}:${slug}`)) return;
     for (const page of archivePages(stories, PAGE_SIZE)) {
       const { items, ...position } = page;
       const head = meta(page);
@@ -102,6 +105,7 @@ export function sitePages(site: Site, cache: PageKeyCache = new PageKeyCache()):
     rails: site.sections.filter((s) => s.stories.length > 0).map((s) => ({ slug: s.slug, name: s.name, url: s.url, stories: s.stories.slice(0, RAIL_SIZE).map(toCard) })),
   });
   for (const story of site.stories) {
+    if (only && !only.stories.has(story.id)) continue;
     const { html, similar, ...fields } = story;
     add('story', story.url, { slug: story.slug }, { story }, cacheKey(layoutKey, 'story', fields, cache.html(html), similar.map((s) => s.reason), similar.map(cardKey)));
   }
@@ -141,6 +145,15 @@ export function sitePages(site: Site, cache: PageKeyCache = new PageKeyCache()):
 export class PageKeyCache {
   #previous = new Map<string, string>();
   #current = new Map<string, string>();
+  /** Card digests by card object: the rebuild service keeps the objects of unchanged stories between computations. */
+  #cards = new WeakMap<StoryCard, string>();
+
+  /** The digest of a story's card (its card fields never change once made). */
+  card(card: StoryCard): string {
+    let key = this.#cards.get(card);
+    if (key === undefined) this.#cards.set(card, (key = cacheKey(toCard(card))));
+    return key;
+  }
 
   /** The digest of a body's HTML. */
   html(html: string): string {

@@ -62,6 +62,14 @@ export class RenderCache {
     } else this.hits += 1;
   }
 
+  /**
+   * Lets go of the bodies held in memory, except those not saved yet: a long-running process (the rebuild service)
+   * keeps what it needs itself, and a body asked for again is read from the database.
+   */
+  release(): void {
+    this.#used = new Map(this.#fresh);
+  }
+
   /** The entries used since construction. */
   entries(): [string, RenderedBody][] {
     return [...this.#used];

@@ -22,9 +22,11 @@
  * 1. Gather: the story's probes (its `probeTerms` heaviest terms and all its tags) are looked up in an
  *    inverted index (item -> postings); each story found gets a partial score from the probes alone
  *    (recency taken by whole days). Terms and tags found in more than `maxDocFrequency` of all stories,
- *    and in more than 100, are never probes: their idf is low, and their postings would make the cost
- *    grow with the square of the corpus. They still count in step 2. Terms of a single story are left
- *    out of the index (they still count in that story's vector norm).
+ *    or in more than 1,000 (but never those in 100 or fewer), are never probes: their idf is low, and their
+ *    postings would make the cost grow with the square of the corpus (a share alone does not prevent that:
+ *    at 100,000 generated stories, probes of up to 10,000 stories each made the search take 13 minutes
+ *    instead of 2 seconds; up to 10,000 stories the two limits are the same). They still count in step 2.
+ *    Terms of a single story are left out of the index (they still count in that story's vector norm).
  * 2. Rescore: the `candidates` best of those get the exact score above (whole vectors, every shared tag,
  *    exact recency), and the best of these are the links.
  * So a story is only compared with stories that share a probe, and the cost grows with stories times
@@ -50,7 +52,10 @@
  * code serves all three. `exclude` keeps ids unpublished since the build out of every kind of link.
  * `toTransfer()` gives the index as typed arrays and string lists, so a worker thread can build it
  * and post it to the main thread without copying the arrays; `fromTransfer` restores it. The service
- * answers from the last index at once, then recomputes everything in the worker ("settle").
+ * answers from the last index at once, then recomputes everything in the worker ("settle"). Tokenizing
+ * is most of the cost of a build (100,000 stories: 40 s of 45): a `TermCache` passed to `build` keeps
+ * each story's terms, so that building again after a few stories changed (the caller names them) tokenizes
+ * only those.
  */
 import { describeValue } from './content-error.ts';
 import { tokenize } from './text.ts';
@@ -125,6 +130,8 @@ export const SIMILAR_DEFAULTS: Readonly<Required<SimilarOptions>> = {
 
 /** Below this many stories a term's postings cost too little to be worth skipping. */
 const PROBE_MIN_DF = 100;
+/** Above this many stories a term's postings cost too much to be a probe, whatever the share (see the top). */
+const PROBE_MAX_DF = 1000;
 const DAY_MS = 86_400_000;
 const ROUND = 1e9;
 /** Compressed rows: row r's entries are `start[r]` to `start[r + 1]` of `item`. */
@@ -269,9 +276,13 @@ export class SimilarIndex {
     this.#decayByDay = Float64Array.from({ length: this.#lastDay + 1 }, (_, d) => Math.max(o.recencyFloor, 0.5 ** (d / o.recencyHalfLifeDays)));
   }
 
-  /** Builds the index of `docs` (the work of `findSimilar` before the per-story search); throws on bad input like it. */
-  static build(docs: readonly SimilarInput[], options: SimilarOptions = {}): SimilarIndex {
-    return new SimilarIndex(indexData(docs, options, 'SimilarIndex.build'));
+  /**
+   * Builds the index of `docs` (the work of `findSimilar` before the per-story search); throws on bad input like it.
+   * With `terms`, stories tokenized by an earlier build with the same cache are not tokenized again.
+   */
+  static build(docs: readonly SimilarInput[], options: SimilarOptions = {}, terms?: TermCache): SimilarIndex {
+    // (With `terms`, a story's title and text are read only if the cache does not hold it.)
+    return new SimilarIndex(indexData(docs, options, 'SimilarIndex.build', terms));
   }
 
   /** Restores an index from `toTransfer().data`, typically after `postMessage` from a worker thread. */
@@ -576,7 +587,7 @@ function dot(index: SignalIndex | null, j: number, dense: Float64Array): number 
 }
 
 /** The index's data: stories in id order, their signals, times, sections and pins. `where` names the caller in errors. */
-function indexData(docs: readonly SimilarInput[], options: SimilarOptions, where: string): SimilarIndexData {
+function indexData(docs: readonly SimilarInput[], options: SimilarOptions, where: string, terms?: TermCache): SimilarIndexData {
   const o = resolveOptions(options, where);
   const stories = [...docs].sort((a, b) => compareIds(a.id, b.id));
   const n = stories.length;
@@ -593,7 +604,7 @@ function indexData(docs: readonly SimilarInput[], options: SimilarOptions, where
 
   const maxDf = probeMaxDf(o, n);
   const weights = signalWeights(o);
-  const text = weights.text > 0 ? buildTextIndex(stories, o, maxDf) : null;
+  const text = weights.text > 0 ? buildTextIndex(stories, o, maxDf, terms ?? new TermCache()) : null;
   const tagData = weights.tags > 0 ? buildTagIndex(stories, maxDf) : undefined;
 
   const sections: string[] = [];
@@ -638,7 +649,7 @@ function signalWeights(o: Required<SimilarOptions>): { text: number; tags: numbe
 
 /** Items found in more stories than this are never probes (see the module comment). */
 function probeMaxDf(o: Required<SimilarOptions>, n: number): number {
-  return Math.max(o.maxDocFrequency * n, PROBE_MIN_DF);
+  return Math.max(Math.min(o.maxDocFrequency * n, PROBE_MAX_DF), PROBE_MIN_DF);
 }
 
 /** Checks the options once, so that a typo in a weight fails loudly instead of skewing every page. */
@@ -776,47 +787,141 @@ function tagIdf(tags: Int32Array, df: ArrayLike<number>, n: number): { idf: Floa
 }
 
 /** TF-IDF vectors of title and body, their probes and postings (see the module comment). */
-function buildTextIndex(stories: readonly SimilarInput[], o: Required<SimilarOptions>, maxDf: number): SignalIndex {
+function buildTextIndex(stories: readonly SimilarInput[], o: Required<SimilarOptions>, maxDf: number, cache: TermCache): SignalIndex {
   const n = stories.length;
-  const termIds = new Map<string, number>();
-  // Per-term counters, indexed by term id and cleared after each story: cheaper than a Map per story.
+  // Term ids in order of first occurrence (stories in id order, each story's terms title first), from the cache's
+  // own numbering of every term it has seen.
+  const keys: string[] = [];
   const df: number[] = [];
-  const titleCount: number[] = [];
-  const bodyCount: number[] = [];
+  let idOf = new Int32Array(0);
   const docTerms: Int32Array[] = [];
   const docWeights: Float64Array[] = [];
+  cache.startBuild();
   for (const story of stories) {
-    const ids: number[] = [];
-    for (const [value, counts] of [
-      [story.title, titleCount],
-      [story.text, bodyCount],
-    ] as const) {
-      for (const term of tokenize(value)) {
-        let id = termIds.get(term);
-        if (id === undefined) {
-          id = df.length;
-          termIds.set(term, id);
-          df.push(0);
-          titleCount.push(0);
-          bodyCount.push(0);
-        }
-        if (titleCount[id] === 0 && bodyCount[id] === 0) ids.push(id);
-        counts[id] = (counts[id] ?? 0) + 1;
-      }
+    const { terms: numbers, counts } = cache.tokenized(story);
+    if (idOf.length < cache.size) {
+      const grown = new Int32Array(Math.max(cache.size, idOf.length * 2)).fill(-1);
+      grown.set(idOf);
+      idOf = grown;
     }
-    const terms = Int32Array.from(ids);
-    const tf = new Float64Array(terms.length);
-    terms.forEach((id, k) => {
-      tf[k] = termFrequency(titleCount[id] ?? 0, bodyCount[id] ?? 0, o.titleWeight);
+    const terms = new Int32Array(numbers.length);
+    const tf = new Float64Array(numbers.length);
+    for (let k = 0; k < numbers.length; k++) {
+      const number = numbers[k] ?? 0;
+      let id = idOf[number] ?? -1;
+      if (id === -1) {
+        id = keys.length;
+        idOf[number] = id;
+        keys.push(cache.term(number));
+        df.push(0);
+      }
+      terms[k] = id;
+      const packed = counts[k] ?? 0;
+      tf[k] = termFrequency(Math.floor(packed / COUNT_SPLIT), packed % COUNT_SPLIT, o.titleWeight);
       df[id] = (df[id] ?? 0) + 1;
-      titleCount[id] = 0;
-      bodyCount[id] = 0;
-    });
+    }
     docTerms.push(terms);
     docWeights.push(tf);
   }
+  cache.endBuild();
   for (let i = 0; i < n; i++) tfIdf(docTerms[i] ?? new Int32Array(0), docWeights[i] ?? new Float64Array(0), df, n);
-  return buildSignal([...termIds.keys()], df, docTerms, docWeights, docWeights, maxDf, o.probeTerms);
+  return buildSignal(keys, df, docTerms, docWeights, docWeights, maxDf, o.probeTerms);
+}
+
+/** A story's distinct terms (numbered by a `TermCache`) in order of first occurrence, title first, with their counts. */
+interface Tokenized {
+  terms: Int32Array;
+  /** Per term, `titleCount * COUNT_SPLIT + bodyCount`. */
+  counts: Float64Array;
+}
+
+/** Packs a term's two counts into one number (a body of 1 MB has fewer than 2^25 terms; exact in a double). */
+const COUNT_SPLIT = 2 ** 26;
+
+/**
+ * The terms of stories by id, kept from one `SimilarIndex.build` to the next, so that a story is tokenized once: the
+ * caller says which stories changed (`forget`) before the next build. A build drops the stories it did not have. The
+ * cache keeps no text: its owner need not keep the stories' texts either (the rebuild service's worker does not).
+ */
+export class TermCache {
+  readonly #terms: string[] = [];
+  readonly #numbers = new Map<string, number>();
+  #stories = new Map<string, Tokenized>();
+  #used = new Map<string, Tokenized>();
+  // Per-term counters while tokenizing one story, indexed by term number and cleared after it.
+  #titleCount = new Int32Array(1024);
+  #bodyCount = new Int32Array(1024);
+
+  /** Number of distinct terms seen. */
+  get size(): number {
+    return this.#terms.length;
+  }
+
+  /** The term numbered `number`. */
+  term(number: number): string {
+    return this.#terms[number] ?? '';
+  }
+
+  /** Starts a build: the stories it tokenizes or reuses are the ones kept after it. */
+  startBuild(): void {
+    this.#used = new Map();
+  }
+
+  /** Ends a build: stories it did not have are forgotten. */
+  endBuild(): void {
+    this.#stories = this.#used;
+    this.#used = new Map();
+  }
+
+  /** Forgets a story's terms: its title or text changed. */
+  forget(id: string): void {
+    this.#stories.delete(id);
+  }
+
+  /** A story's terms and counts, from an earlier build unless forgotten since. */
+  tokenized(story: SimilarInput): Tokenized {
+    const value = this.#stories.get(story.id) ?? this.#tokenize(story);
+    this.#used.set(story.id, value);
+    return value;
+  }
+
+  #tokenize(story: SimilarInput): Tokenized {
+    const numbers: number[] = [];
+    for (const [value, isTitle] of [
+      [story.title, true],
+      [story.text, false],
+    ] as const) {
+      for (const term of tokenize(value)) {
+        let number = this.#numbers.get(term);
+        if (number === undefined) {
+          number = this.#terms.length;
+          this.#numbers.set(term, number);
+          this.#terms.push(term);
+        }
+        if (number >= this.#titleCount.length) {
+          const size = Math.max(number + 1, this.#titleCount.length * 2);
+          const title = new Int32Array(size);
+          title.set(this.#titleCount);
+          const body = new Int32Array(size);
+          body.set(this.#bodyCount);
+          this.#titleCount = title;
+          this.#bodyCount = body;
+        }
+        if (this.#titleCount[number] === 0 && this.#bodyCount[number] === 0) numbers.push(number);
+        if (isTitle) this.#titleCount[number] = (this.#titleCount[number] ?? 0) + 1;
+        else this.#bodyCount[number] = (this.#bodyCount[number] ?? 0) + 1;
+      }
+    }
+    const terms = Int32Array.from(numbers);
+    const counts = new Float64Array(numbers.length);
+    for (let k = 0; k < numbers.length; k++) {
+      const number = numbers[k] ?? 0;
+      counts[k] = (this.#titleCount[number] ?? 0) * COUNT_SPLIT + (this.#bodyCount[number] ?? 0);
+      this.#titleCount[number] = 0;
+      this.#bodyCount[number] = 0;
+    }
+    return { terms, counts };
+  }
 }
 
 /** Tags weighted by idf, and each story's summed tag idf (the denominator of the tag score). */
@@ -935,7 +1040,9 @@ function buildSignal(
   const total = start[n] ?? 0;
   const item = new Int32Array(total);
   const weight = new Float64Array(total);
-  const queryWeight = new Float64Array(total);
+  // For text both sides of a product are the tf-idf weight: one array serves as both (a hundred megabytes at 100,000 stories).
+  const sameWeights = queryWeights === docWeights;
+  const queryWeight = sameWeights ? weight : new Float64Array(total);
   const probeEnd = new Int32Array(n);
   const fill = postStart.slice(0, items);
   const postDoc = new Int32Array(postStart[items] ?? 0);
@@ -951,7 +1058,7 @@ function buildSignal(
       const t = ids[e] ?? 0;
       item[k] = t;
       weight[k] = ws[e] ?? 0;
-      queryWeight[k] = qs[e] ?? 0;
+      if (!sameWeights) queryWeight[k] = qs[e] ?? 0;
       k++;
       if (probeable(t)) {
         const p = fill[t] ?? 0;

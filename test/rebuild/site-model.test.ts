@@ -5,7 +5,7 @@ import { RenderCache } from '../../src/lib/render-cache.ts';
 import { siteSourceToDocuments } from '../../src/lib/sanity/documents.ts';
 import type { SiteDocuments } from '../../src/lib/sanity/source.ts';
 import { SimilarIndex } from '../../src/lib/similar.ts';
-import { SiteModel, type ModelResult } from '../../scripts/rebuild/site-model.ts';
+import { SiteModel, type ModelResult, type SettledSimilar } from '../../scripts/rebuild/site-model.ts';
 
 // The rebuild service's in-memory model, on the demo content as Sanity documents.
 const NOW = new Date('2027-01-01T00:00:00Z');
@@ -108,5 +108,89 @@ describe('SiteModel', () => {
     const result = model.compute(input(docs), { now: NOW, stamp: stamp(docs) });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.issues).toEqual([expect.objectContaining({ where: 'story-broken', field: 'title' })]);
+  });
+});
+
+/** A deterministic random generator, so that a failing sequence can be replayed. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('SiteModel, incremental', () => {
+  /**
+   * What a full computation gives for `docs` from the same settled Similar News: the incremental result must be
+   * exactly this, page for page.
+   */
+  function fullFrom(settled: SettledSimilar | undefined, docs: Doc[]) {
+    const model = new SiteModel(new RenderCache(), CONFIG);
+    if (settled) model.settle(settled);
+    const result = ok(model.compute(input(docs), { now: NOW, stamp: stamp(docs) }));
+    expect(result.mode).toBe('full');
+    return result;
+  }
+  const pageMap = (r: Extract<ModelResult, { ok: true }>) => new Map(r.pages.map((p) => [p.path, `${p.key} ${p.kind} ${JSON.stringify(p.props)}`]));
+
+  test.each([7, 11, 23])('random publishes, edits, moves, reschedules and deletions give what a full computation gives (seed %i)', (seed) => {
+    const rand = random(seed);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T;
+    const sections = base.filter((d) => d['_type'] === 'section').map((d) => d['_id'] as string);
+    const tags = base.filter((d) => d['_type'] === 'tag').map((d) => d['_id'] as string);
+    const authors = base.filter((d) => d['_type'] === 'author').map((d) => d['_id'] as string);
+    let docs = base;
+    const model = settledModel(docs);
+    let settled = model.settled;
+    let incremental = 0;
+    for (let step = 0; step < 40; step += 1) {
+      // One to three changes at once, as a burst of webhooks coalesces into one build.
+      for (let n = Math.floor(rand() * 3); n >= 0; n -= 1) {
+        const stories = docs.filter((d) => d['_type'] === 'story' && !String(d['_id']).includes('.'));
+        const target = pick(stories);
+        const rev = `s${step}-${n}`;
+        const change = Math.floor(rand() * 8);
+        const edit = (fields: Record<string, unknown>) => (docs = docs.map((d) => (d === target ? { ...d, ...fields, _rev: rev } : d)));
+        if (change === 0) docs = [...docs, story(`new-${step}-${n}`, { _rev: rev, publishedAt: new Date(NOW.getTime() - rand() * 4e9).toISOString() })];
+        else if (change === 1) edit({ title: `${String(target['title'])} (updated ${step})` });
+        else if (change === 2) docs = docs.filter((d) => d !== target);
+        else if (change === 3) edit({ section: { _type: 'reference', _ref: pick(sections) } });
+        else if (change === 4) edit({ tags: [{ _type: 'reference', _ref: pick(tags), _key: 't' }], authors: [{ _type: 'reference', _ref: pick(authors), _key: 'a' }] });
+        else if (change === 5) edit({ publishedAt: new Date(NOW.getTime() + (rand() < 0.5 ? 1 : -1) * rand() * 4e9).toISOString(), updatedAt: undefined });
+        else if (change === 6) {
+          // A tag renamed: every page that shows it changes, computed in full.
+          const tag = pick(tags);
+          docs = docs.map((d) => (d['_id'] === tag ? { ...d, _rev: rev, name: `${String(d['name'])} ${step}` } : d));
+        }
+        else {
+          // Settle, as the service does after a publish.
+          const current = ok(model.compute(input(docs), { now: NOW, stamp: stamp(docs) }));
+          const index = SimilarIndex.build(current.inputs, { limit: 5 });
+          model.settle({ index, links: index.all(), inputs: current.inputs, limit: 5 });
+          settled = model.settled;
+        }
+      }
+      const result = ok(model.compute(input(docs), { now: NOW, stamp: stamp(docs) }));
+      expect(model.incrementalError).toBeUndefined();
+      if (result.mode === 'incremental') incremental += 1;
+      const full = fullFrom(settled, docs);
+      expect([...pageMap(result)].sort()).toEqual([...pageMap(full)].sort());
+      expect(result.pages.map((p) => p.path)).toEqual(full.pages.map((p) => p.path));
+      expect(result.provisional).toBe(full.provisional);
+      expect(result.settled).toBe(full.settled);
+      expect(result.site.stories.map((s) => JSON.stringify(s))).toEqual(full.site.stories.map((s) => JSON.stringify(s)));
+      expect(JSON.stringify(result.site)).toBe(JSON.stringify(full.site));
+    }
+    expect(incremental).toBeGreaterThan(15);
+  });
+
+  test('a changed section, tag or author computes in full', () => {
+    const model = settledModel(base);
+    const docs = base.map((d) => (d['_type'] === 'section' ? { ...d, _rev: 'r2', name: `${String(d['name'])}!` } : d));
+    expect(ok(model.compute(input(docs), { now: NOW, stamp: stamp(docs) })).mode).toBe('full');
+    const again = [...docs, story('one-more')];
+    expect(ok(model.compute(input(again), { now: NOW, stamp: stamp(again) })).mode).toBe('incremental');
   });
 });
