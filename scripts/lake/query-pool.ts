@@ -69,7 +69,8 @@ export type ToWorker =
 type FromWorker =
   | { job: number; ok: true; json: string; ms: number }
   | { job: number; ok: false; status: number | undefined; body: unknown; message: string }
-  | { seeded: number };
+  | { seeded: number }
+  | { ready: true };
 
 interface Job {
   message: Extract<ToWorker, { kind: 'query' | 'match' }>;
@@ -90,6 +91,8 @@ interface Slot {
   seeding: Set<number>;
   job: Job | undefined;
   timer: NodeJS.Timeout | undefined;
+  /** Whether the worker has loaded and listens: a job's budget starts then, not while a new worker starts up. */
+  ready: boolean;
 }
 
 /** Options of a `QueryPool`. */
@@ -194,8 +197,9 @@ export class QueryPool {
         this.seed(slot, message.dataset, job.store);
       }
       slot.job = job;
-      // Copying the dataset into the worker is not the query's cost: the budget starts when the worker holds it.
-      if (message.kind !== 'query' || !slot.seeding.has(message.dataset)) this.startBudget(slot, job);
+      // Starting a worker and copying the dataset into it are not the query's cost: the budget starts when the worker
+      // has loaded and holds the dataset.
+      if (slot.ready && (message.kind !== 'query' || !slot.seeding.has(message.dataset))) this.startBudget(slot, job);
       slot.worker.postMessage(message);
     }
   }
@@ -250,12 +254,18 @@ export class QueryPool {
     const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
     const worker = new Worker(new URL('./query-worker.ts', import.meta.url), { execArgv, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
     worker.unref();
-    const slot: Slot = { worker, heapMb, datasets: new Set(), seeding: new Set(), job: undefined, timer: undefined };
+    const slot: Slot = { worker, heapMb, datasets: new Set(), seeding: new Set(), job: undefined, timer: undefined, ready: false };
     worker.on('message', (answer: FromWorker) => {
+      if ('ready' in answer) {
+        slot.ready = true;
+        const waiting = slot.job;
+        if (waiting && slot.timer === undefined && !(waiting.message.kind === 'query' && slot.seeding.has(waiting.message.dataset))) this.startBudget(slot, waiting);
+        return;
+      }
       if ('seeded' in answer) {
         slot.seeding.delete(answer.seeded);
         const waiting = slot.job;
-        if (waiting?.message.kind === 'query' && waiting.message.dataset === answer.seeded && slot.timer === undefined) this.startBudget(slot, waiting);
+        if (waiting?.message.kind === 'query' && waiting.message.dataset === answer.seeded && slot.timer === undefined && slot.ready) this.startBudget(slot, waiting);
         return;
       }
       const job = slot.job;

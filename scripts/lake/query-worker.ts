@@ -30,6 +30,8 @@ port.on('message', (message: ToWorker) => {
   queue = queue.then(() => handle(message));
 });
 let queue: Promise<void> = Promise.resolve();
+// The pool starts a job's budget from here: loading this worker's modules is not the job's cost.
+port.postMessage({ ready: true });
 
 async function handle(message: ToWorker): Promise<void> {
   switch (message.kind) {
