@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -31,12 +31,16 @@ export interface SyncResult {
  * documents, just those.
  */
 export class Mirror {
+  /** The documents by id (read it only: the mirror keeps a digest of it up to date). */
   readonly documents = new Map<string, Doc>();
   readonly assets = new Map<string, SanityAsset & { _updatedAt?: string }>();
   #newest = '';
   #client: SanityClient;
-  /** `revision()` and `assetsRevision()`, until the next change (the service's status asks for them often). */
-  #revision: string | undefined;
+  /**
+   * The sum of a digest of every document's id and revision (mod 2^64): order does not matter, so a change updates
+   * it at once instead of hashing a sorted list of every id (a third of a second at 100,000 documents).
+   */
+  #sum = 0n;
   #assetsRevision: string | undefined;
 
   constructor(client: SanityClient) {
@@ -49,7 +53,6 @@ export class Mirror {
    * unpublished.
    */
   async sync(hint?: ReadonlySet<string>): Promise<SyncResult> {
-    this.#revision = undefined;
     this.#assetsRevision = undefined;
     const started = performance.now();
     const types = [...SITE_TYPES];
@@ -64,16 +67,17 @@ export class Mirror {
         seen.add(doc._id);
         if (this.documents.get(doc._id)?.['_rev'] !== doc['_rev']) changed += 1;
         // Not #put: the newest change seen stays that of a full read, so the next changed-since sync misses nothing.
-        this.documents.set(doc._id, doc);
+        this.#set(doc);
       }
       for (const asset of found.assets) this.assets.set(asset._id, asset);
       let deleted = 0;
-      for (const id of hint) if (!seen.has(id) && this.documents.delete(id)) deleted += 1;
+      for (const id of hint) if (!seen.has(id) && this.#delete(id)) deleted += 1;
       return { full: false, changed, deleted, ms: performance.now() - started };
     }
     if (!this.#newest) {
       const all = await this.#export();
       this.documents.clear();
+      this.#sum = 0n;
       this.assets.clear();
       for (const doc of all.documents as Doc[]) this.#put(doc);
       for (const asset of all.assets) this.#putAsset(asset);
@@ -91,7 +95,7 @@ export class Mirror {
     let deleted = 0;
     for (const id of [...this.documents.keys()]) {
       if (!live.has(id)) {
-        this.documents.delete(id);
+        this.#delete(id);
         deleted += 1;
       }
     }
@@ -130,10 +134,7 @@ export class Mirror {
 
   /** A digest of every document's id and revision: equal digests mean equal content. */
   revision(): string {
-    if (this.#revision !== undefined) return this.#revision;
-    const hash = createHash('sha1');
-    for (const id of [...this.documents.keys()].sort()) hash.update(`${id}@${String(this.documents.get(id)?.['_rev'])}\n`);
-    return (this.#revision = hash.digest('hex').slice(0, 16));
+    return BigInt.asUintN(64, this.#sum).toString(16).padStart(16, '0');
   }
 
   /** A digest of every asset's id and last change: rendered bodies depend on the assets they show. */
@@ -153,8 +154,23 @@ export class Mirror {
       .sort();
   }
 
-  #put(doc: Doc): void {
+  /** Stores a document (every change of `documents` goes through here or `#delete`, to keep the revision's sum). */
+  #set(doc: Doc): void {
+    const old = this.documents.get(doc._id);
+    if (old) this.#sum -= digest(old);
+    this.#sum += digest(doc);
     this.documents.set(doc._id, doc);
+  }
+
+  #delete(id: string): boolean {
+    const old = this.documents.get(id);
+    if (!old) return false;
+    this.#sum -= digest(old);
+    return this.documents.delete(id);
+  }
+
+  #put(doc: Doc): void {
+    this.#set(doc);
     if (doc._updatedAt && doc._updatedAt > this.#newest) this.#newest = doc._updatedAt;
   }
 
@@ -178,4 +194,9 @@ function assetOf(doc: Doc): SanityAsset & { _updatedAt?: string } {
     width: field(dimensions['width']),
     height: field(dimensions['height']),
   } as unknown as SanityAsset & { _updatedAt?: string };
+}
+
+/** 64 bits of a digest of a document's id and revision. */
+function digest(doc: Doc): bigint {
+  return BigInt(`0x${hash('sha1', `${doc._id}@${String(doc['_rev'])}`, 'hex').slice(0, 16)}`);
 }

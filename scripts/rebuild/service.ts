@@ -85,7 +85,8 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
   // How long the last full Similar News computation took (decides whether the next one runs inline).
   let similarMs = Infinity;
   // The documents of the last valid content, by id: a document that turns invalid is built from its version here.
-  let accepted = new Map<string, SiteDocuments['documents'][number]>();
+  // (Kept as the list it was, and made a map only when a document is invalid: at 100,000 stories a map per publish costs.)
+  let accepted: SiteDocuments['documents'] = [];
   let rejected: Rejection[] = [];
 
   const existing = await builds.init();
@@ -184,23 +185,25 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
   function computeValid(now: Date, links?: Map<string, SimilarLink[]>): ModelResult {
     const assets = [...mirror.assets.values()];
     const assetsStamp = mirror.assetsRevision();
-    const compute = (documents: SiteDocuments['documents']) => {
-      const revs = new Map(documents.map((d) => [String(d['_id']), String(d['_rev'])]));
-      const stamp = (id: string) => (revs.has(id) ? `${revs.get(id)}|${assetsStamp}` : undefined);
+    const compute = (documents: SiteDocuments['documents'], byId: ReadonlyMap<string, SiteDocuments['documents'][number]>) => {
+      const stamp = (id: string) => {
+        const doc = byId.get(id);
+        return doc ? `${String(doc['_rev'])}|${assetsStamp}` : undefined;
+      };
       return model.compute({ documents, assets }, { now, stamp, ...(links ? { links } : {}) });
     };
     let documents: SiteDocuments['documents'] = [...mirror.documents.values()];
-    let result = compute(documents);
+    let result = compute(documents, mirror.documents);
     let without: Rejection[] = [];
     if (!result.ok) {
-      const admission = admitDocuments({ documents, assets }, accepted, config.sanity, result.issues);
+      const admission = admitDocuments({ documents, assets }, new Map(accepted.map((d) => [String(d['_id']), d])), config.sanity, result.issues);
       if (!admission.ok) return { ok: false, issues: admission.issues };
       documents = admission.documents;
       without = admission.rejected;
-      result = compute(documents);
+      result = compute(documents, new Map(documents.map((d) => [String(d['_id']), d])));
     }
     if (result.ok) {
-      accepted = new Map(documents.map((d) => [String(d['_id']), d]));
+      accepted = documents;
       rejected = without;
     }
     return result;

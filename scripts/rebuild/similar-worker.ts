@@ -1,34 +1,99 @@
 // The Similar News worker thread (see `SimilarJob` in similar-job.ts): keeps the stories (without their text, which
-// only tokenizing reads), their terms and the links of its last answer between computations.
-import { parentPort } from 'node:worker_threads';
-import { SimilarIndex, TermCache, type SimilarInput, type SimilarLink } from '../../src/lib/similar.ts';
+// only tokenizing reads), their terms and the links of its last answer between computations. The search, most of
+// a computation at 100,000 stories, is split with a helper thread (the machine's second core): the index goes into
+// shared memory, and each thread searches half of the stories.
+import { Worker, parentPort } from 'node:worker_threads';
+import { SimilarIndex, TermCache, type SimilarIndexData, type SimilarInput, type SimilarLink } from '../../src/lib/similar.ts';
 import type { SimilarAnswer, SimilarRequest } from './similar-job.ts';
 
 const stories = new Map<string, SimilarInput>();
 const terms = new TermCache();
 let previous = new Map<string, SimilarLink[]>();
+let helper: Worker | undefined;
 
+// A failure is left unhandled: it ends this thread, and the job sees its 'error' event and starts a new worker.
 parentPort?.on('message', (request: SimilarRequest) => {
+  void compute(request).then((answer) => parentPort?.postMessage(answer));
+});
+
+async function compute(request: SimilarRequest): Promise<SimilarAnswer> {
   const started = performance.now();
   for (const id of request.remove) stories.delete(id);
   for (const input of request.upsert) {
     stories.set(input.id, input);
     terms.forget(input.id);
   }
-  const index = SimilarIndex.build([...stories.values()], { limit: request.limit }, terms);
+  const built = SimilarIndex.build([...stories.values()], { limit: request.limit }, terms);
   // Tokenized now: the text (a few kilobytes a story) is not needed again.
   for (const input of request.upsert) stories.set(input.id, { ...input, text: '' });
-  const links = index.all();
+  const data = shared(built.toTransfer().data);
+  const index = SimilarIndex.fromTransfer(data);
+  const ids = index.ids();
+  const half = Math.ceil(ids.length / 2);
+  const theirs = search(data, ids.slice(half));
+  const links = index.linksFor(ids.slice(0, half));
+  for (const [id, list] of await theirs) links.set(id, list);
   const changed: [string, SimilarLink[]][] = [];
   for (const [id, list] of links) {
     const before = previous.get(id);
     if (before === undefined || !sameLinks(before, list)) changed.push([id, list]);
   }
   previous = links;
-  const { data, transfer } = index.toTransfer();
-  const answer: SimilarAnswer = { changed, index: data, ms: performance.now() - started };
-  parentPort?.postMessage(answer, transfer);
-});
+  return { changed, index: data, ms: performance.now() - started };
+}
+
+/** The links of `ids`, searched by the helper thread in the shared index. */
+function search(data: SimilarIndexData, ids: string[]): Promise<[string, SimilarLink[]][]> {
+  const thread = (helper ??= new Worker(new URL('./similar-helper.ts', import.meta.url)));
+  return new Promise((resolve, reject) => {
+    const onMessage = (links: [string, SimilarLink[]][]) => {
+      thread.off('error', onError);
+      resolve(links);
+    };
+    const onError = (error: Error) => {
+      thread.off('message', onMessage);
+      helper = undefined;
+      reject(error);
+    };
+    thread.once('message', onMessage);
+    thread.once('error', onError);
+    thread.postMessage({ data, ids });
+  });
+}
+
+/** The index data with every array in shared memory (one copy, which both threads and then the service read). */
+function shared(data: SimilarIndexData): SimilarIndexData {
+  const copies = new Map<ArrayBufferView, ArrayBufferView>();
+  const share = <T extends Int32Array | Float64Array>(array: T): T => {
+    let copy = copies.get(array) as T | undefined;
+    if (copy === undefined) {
+      const Kind = array.constructor as new (buffer: SharedArrayBuffer) => T;
+      copy = new Kind(new SharedArrayBuffer(array.byteLength));
+      copy.set(array as never);
+      copies.set(array, copy);
+    }
+    return copy;
+  };
+  const signal = (s: SimilarIndexData['text']): SimilarIndexData['text'] =>
+    s && {
+      keys: s.keys,
+      df: share(s.df),
+      rows: { start: share(s.rows.start), item: share(s.rows.item), weight: share(s.rows.weight) },
+      queryWeight: share(s.queryWeight),
+      probeEnd: share(s.probeEnd),
+      postings: { start: share(s.postings.start), item: share(s.postings.item), weight: share(s.postings.weight) },
+    };
+  return {
+    ...data,
+    time: share(data.time),
+    pinnedStart: share(data.pinnedStart),
+    sectionOf: share(data.sectionOf),
+    fallback: { start: share(data.fallback.start), item: share(data.fallback.item) },
+    tagNorm: share(data.tagNorm),
+    text: signal(data.text),
+    tags: signal(data.tags),
+  };
+}
 
 function sameLinks(a: SimilarLink[], b: SimilarLink[]): boolean {
   return a.length === b.length && a.every((link, i) => link.id === b[i]?.id && link.score === b[i]?.score && link.reason === b[i]?.reason);

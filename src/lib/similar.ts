@@ -22,11 +22,16 @@
  * 1. Gather: the story's probes (its `probeTerms` heaviest terms and all its tags) are looked up in an
  *    inverted index (item -> postings); each story found gets a partial score from the probes alone
  *    (recency taken by whole days). Terms and tags found in more than `maxDocFrequency` of all stories,
- *    or in more than 1,000 (but never those in 100 or fewer), are never probes: their idf is low, and their
- *    postings would make the cost grow with the square of the corpus (a share alone does not prevent that:
- *    at 100,000 generated stories, probes of up to 10,000 stories each made the search take 13 minutes
- *    instead of 2 seconds; up to 10,000 stories the two limits are the same). They still count in step 2.
- *    Terms of a single story are left out of the index (they still count in that story's vector norm).
+ *    and in more than 100, are never probes: their idf is low, and their postings would make the cost
+ *    grow with the square of the corpus. They still count in step 2. Terms of a single story are left
+ *    out of the index (they still count in that story's vector norm). A share alone does not bound the
+ *    cost where no term is rare: in the generated 100,000-story corpus (remixes of the 59 demo stories)
+ *    every probe has thousands of postings, and the search took 13 minutes. So a search reads about
+ *    `GATHER_BUDGET` postings per signal: when a story's probes have more, the rarest are read first
+ *    until that many are read (the last one whole), and a probe with more postings than the budget is
+ *    read at an even stride (every k-th posting). A story whose probes have fewer postings, as in real
+ *    news text where names are rare, is searched as before: ECB+ figures are unchanged; on the generated
+ *    10,000-story corpus 96% of the link lists are unchanged (99% of the links), in a fifth of the time.
  * 2. Rescore: the `candidates` best of those get the exact score above (whole vectors, every shared tag,
  *    exact recency), and the best of these are the links.
  * So a story is only compared with stories that share a probe, and the cost grows with stories times
@@ -130,8 +135,8 @@ export const SIMILAR_DEFAULTS: Readonly<Required<SimilarOptions>> = {
 
 /** Below this many stories a term's postings cost too little to be worth skipping. */
 const PROBE_MIN_DF = 100;
-/** Above this many stories a term's postings cost too much to be a probe, whatever the share (see the top). */
-const PROBE_MAX_DF = 1000;
+/** The most postings one search reads per signal (see the top). */
+const GATHER_BUDGET = 1000;
 const DAY_MS = 86_400_000;
 const ROUND = 1e9;
 /** Compressed rows: row r's entries are `start[r]` to `start[r + 1]` of `item`. */
@@ -482,10 +487,26 @@ export class SimilarIndex {
     const gather = (index: SignalIndex | null, span: RowSpan | null, acc: Float64Array): void => {
       if (!index || !span) return;
       const postings = index.postings;
+      const length = (k: number): number => (postings.start[(span.item[k] ?? 0) + 1] ?? 0) - (postings.start[span.item[k] ?? 0] ?? 0);
+      const probes: number[] = [];
+      let total = 0;
       for (let k = span.start; k < span.probeEnd; k++) {
+        probes.push(k);
+        total += length(k);
+      }
+      // Over the budget: the rarest probes first, until the budget is spent; a probe with more postings than the
+      // whole budget is read at a stride (see the module comment).
+      const over = total > GATHER_BUDGET;
+      if (over) probes.sort((a, b) => length(a) - length(b) || (span.item[a] ?? 0) - (span.item[b] ?? 0));
+      let remaining = GATHER_BUDGET;
+      for (const k of probes) {
+        if (over && remaining <= 0) break;
         const item = span.item[k] ?? 0;
         const w = span.weight[k] ?? 0;
-        for (let p = postings.start[item] ?? 0, pEnd = postings.start[item + 1] ?? 0; p < pEnd; p++) {
+        const size = length(k);
+        const stride = over && size > GATHER_BUDGET ? Math.ceil(size / GATHER_BUDGET) : 1;
+        remaining -= Math.ceil(size / stride);
+        for (let p = postings.start[item] ?? 0, pEnd = postings.start[item + 1] ?? 0; p < pEnd; p += stride) {
           const j = postings.item[p] ?? 0;
           if (j === self) continue;
           if (seen[j] === 0) {
@@ -649,7 +670,7 @@ function signalWeights(o: Required<SimilarOptions>): { text: number; tags: numbe
 
 /** Items found in more stories than this are never probes (see the module comment). */
 function probeMaxDf(o: Required<SimilarOptions>, n: number): number {
-  return Math.max(Math.min(o.maxDocFrequency * n, PROBE_MAX_DF), PROBE_MIN_DF);
+  return Math.max(o.maxDocFrequency * n, PROBE_MIN_DF);
 }
 
 /** Checks the options once, so that a typo in a weight fails loudly instead of skewing every page. */
