@@ -260,6 +260,13 @@ export class SiteModel {
       if (!old && state.stamps.has(id)) return undefined; // it was invalid: the full computation reports it
     }
     for (const doc of changed) if (Array.isArray(doc['related']) && doc['related'].length > 0) return undefined;
+    // A pin on a document that was left out (invalid, or not there yet) resolved to nothing, so `pinned` lacks its
+    // slug: any document pinning a changed or removed one by reference is computed in full too.
+    const touched = new Set([...changed.map((d) => String(d['_id'])), ...removed]);
+    for (const doc of input.documents) {
+      const related = doc['related'];
+      if (Array.isArray(related) && related.some((r) => touched.has(String((r as { _ref?: unknown })?._ref)))) return undefined;
+    }
     // The changed stories, mapped and validated by the functions a full build uses, beside the taxonomy.
     const source = siteSourceFromDocuments({ documents: [...others, ...changed], assets: input.assets }, this.#config);
     if (source.issues.length > 0 || source.rejected.length > 0 || validateSite(source).length > 0) return undefined;
