@@ -169,5 +169,6 @@ export async function mergeShards(shards: readonly string[], outDir: string): Pr
   for (const dir of shards) if (!existsSync(path.join(dir, 'index.html'))) throw new Error(`${dir} is not the output of a --shard build (it has no index.html)`);
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
-  return mergeFolders(shards.map((d) => path.resolve(d)), outDir, 'copy');
+  await mergeFolders(shards.map((d) => path.resolve(d)), outDir, 'copy');
+  return (await readdir(outDir, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile()).length;
 }
