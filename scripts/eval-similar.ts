@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { findSimilar, type SimilarSignals } from '../src/lib/similar.ts';
+import type { SimilarSignals } from '../src/lib/similar/options.ts';
+import { findSimilar } from '../src/lib/similar/similar-index.ts';
 import {
   ceilingMetrics,
   EvalDataError,

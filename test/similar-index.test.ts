@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { findSimilar, SimilarIndex, type SimilarInput, type SimilarLink, type SimilarOptions, type SimilarSignals } from '../src/lib/similar.ts';
+import type { SimilarInput, SimilarLink, SimilarOptions, SimilarSignals } from '../src/lib/similar/options.ts';
+import { findSimilar, SimilarIndex } from '../src/lib/similar/similar-index.ts';
 import { generateCorpus } from '../scripts/lib/eval-similar.ts';
 
 function story(id: string, title: string, text: string, extra: Partial<SimilarInput> = {}): SimilarInput {

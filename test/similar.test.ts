@@ -3,8 +3,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { findSimilar, type SimilarInput, type SimilarLink, type SimilarOptions } from '../src/lib/similar.ts';
-import { foldText, tokenize } from '../src/lib/text.ts';
+import type { SimilarInput, SimilarLink, SimilarOptions } from '../src/lib/similar/options.ts';
+import { findSimilar } from '../src/lib/similar/similar-index.ts';
+import { foldText, tokenize } from '../src/lib/similar/text.ts';
 import {
   ceilingMetrics,
   EvalDataError,

@@ -6,7 +6,8 @@
  * so each article goes in under an opaque key instead (see `algorithmKeys`).
  */
 import { describeValue } from '../../src/lib/content-error.ts';
-import { findSimilar, type SimilarInput, type SimilarLink, type SimilarOptions, type SimilarSignals } from '../../src/lib/similar.ts';
+import type { SimilarInput, SimilarLink, SimilarOptions, SimilarSignals } from '../../src/lib/similar/options.ts';
+import { findSimilar } from '../../src/lib/similar/similar-index.ts';
 
 /** One line of a relevance set. */
 export interface EvalArticle {

@@ -4,7 +4,8 @@ import { PageKeyCache, siteLayout, sitePages, type Layout, type SitePage } from 
 import type { RenderCache } from '../../src/lib/render-cache.ts';
 import type { SiteDocuments } from '../../src/lib/sanity/source.ts';
 import { siteSourceFromDocuments } from '../../src/lib/sanity/source.ts';
-import { SimilarIndex, type SimilarInput, type SimilarLink } from '../../src/lib/similar.ts';
+import type { SimilarInput, SimilarLink } from '../../src/lib/similar/options.ts';
+import { SimilarIndex } from '../../src/lib/similar/similar-index.ts';
 import { buildSite, byNewest, isLive, toCard, validateSite, type RenderedBody, type Site, type SiteSource, type StoryView } from '../../src/lib/site.ts';
 import { buildTagVocabulary, tagIndex } from '../../src/lib/tags.ts';
 import { urls } from '../../src/lib/urls.ts';

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { cacheKey } from './cache-key.ts';
 import { ContentError, type ContentIssue } from './content-error.ts';
-import { findSimilar, type SimilarInput, type SimilarLink } from './similar.ts';
+import type { SimilarInput, SimilarLink } from './similar/options.ts';
+import { findSimilar } from './similar/similar-index.ts';
 import type { Story, StoryRefs } from './story.ts';
 import { buildTagVocabulary, tagIndex, type Tag, type TagCount, type tagDefSchema } from './tags.ts';
 import type { Author, Section } from './taxonomy.ts';

@@ -4,7 +4,7 @@ import { readContentDir } from '../../src/lib/content-files.ts';
 import { RenderCache } from '../../src/lib/render-cache.ts';
 import { siteSourceToDocuments } from '../../src/lib/sanity/documents.ts';
 import type { SiteDocuments } from '../../src/lib/sanity/source.ts';
-import { SimilarIndex } from '../../src/lib/similar.ts';
+import { SimilarIndex } from '../../src/lib/similar/similar-index.ts';
 import { SiteModel, type ModelResult, type SettledSimilar } from '../../scripts/rebuild/site-model.ts';
 
 // The rebuild service's in-memory model, on the demo content as Sanity documents.
