@@ -7,7 +7,7 @@ import { apiError, dataError, LakeError } from './errors.ts';
 import { corsHeaders, headerValue, readBytes, sendJson, type LakeCall, type LakeContext, type LakeRequest, type LakeResponse } from './http.ts';
 import { randomId } from './ids.ts';
 import { imageTransformFrom, loadSharp, transformImage, wantsTransform, type ImageTransform } from './image-transform.ts';
-import type { SanityDoc } from './store.ts';
+import type { SanityDoc } from './types.ts';
 
 /** Image formats the lake can read dimensions from, as Sanity names their extensions. */
 export type ImageFormat = 'png' | 'jpg' | 'gif' | 'webp' | 'svg';

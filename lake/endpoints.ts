@@ -7,7 +7,8 @@ import { corsHeaders, readJson, sendJson, sendJsonText, type LakeCall } from './
 import { isPrivateId, publishedIdOf, randomId, sanityTimestamp } from './ids.ts';
 import { defaultsToPublished, needsAuth, perspectiveFrom } from './perspective.ts';
 import { checkQuerySize } from './query-limits.ts';
-import type { DatasetStore, SanityDoc } from './store.ts';
+import type { DatasetStore } from './store.ts';
+import type { SanityDoc } from './types.ts';
 import { permissionFor, prepareTransaction, type CommittedTransaction, type PreparedTransaction, type TransactionOptions } from './transaction.ts';
 
 /** `/data/:endpoint/:dataset[/...]`: query, doc, mutate, listen and export. */

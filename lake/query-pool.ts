@@ -2,7 +2,8 @@ import { Worker } from 'node:worker_threads';
 import { dataError, LakeError } from './errors.ts';
 import type { QueryParams } from './groq.ts';
 import type { Perspective } from './perspective.ts';
-import type { DatasetStore, SanityDoc } from './store.ts';
+import type { DatasetStore } from './store.ts';
+import type { SanityDoc } from './types.ts';
 
 // groq-js evaluates with promise chains that never yield to I/O, so one expensive query used to freeze every other
 // request. Queries and listener filters now run in a small pool of worker threads, each holding a replica of the

@@ -3,7 +3,8 @@ import { LakeError, mutationError, messageOf, type MutationErrorItem } from './e
 import { evaluateQuery, parseQuery, type QueryParams } from './groq.ts';
 import { isDraftId, isValidDocumentId, isVersionId, randomId } from './ids.ts';
 import { referencePath, strongReferences } from './references.ts';
-import { isDoc, type DatasetStore, type DocChange, type SanityDoc } from './store.ts';
+import type { DatasetStore } from './store.ts';
+import { isDoc, type DocChange, type SanityDoc } from './types.ts';
 
 /** What a mutation did to one document, as Sanity reports it in `results`. */
 export type MutationOperation = 'create' | 'update' | 'delete' | 'none';
