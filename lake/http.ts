@@ -1,177 +1,13 @@
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import { callerFrom, type Caller, type TokenGrant } from './auth.ts';
-import type { Datasets } from './datasets.ts';
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { LakeCall, LakeContext, LakeExchange, LakeRequest, LakeResponse } from './context.ts';
 import { apiError, dataError, LakeError, messageOf } from './errors.ts';
-import { routeAssets, serveAsset } from './assets.ts';
 import { checkJsonNesting } from './query-limits.ts';
-import { routeData, routeDatasets } from './endpoints.ts';
-import { isLoopbackHostHeader } from './origins.ts';
-import { routeEmpty, routeProject, routeUsers, type KeyValueStore } from './studio-api.ts';
-import type { ImageLimits } from './image-transform.ts';
-import type { ListenHub } from './listen.ts';
-import type { QueryPool } from './query-pool.ts';
-import type { WebhookDispatcher } from './webhooks.ts';
 
-/**
- * The part of `http.IncomingMessage` and `http2.Http2ServerRequest` the lake uses, so one handler serves both
- * `node:http` and `node:http2`'s compatibility API (`createSecureServer({allowHTTP1: true})`).
- */
-export interface LakeRequest {
-  readonly method?: string | undefined;
-  readonly url?: string | undefined;
-  readonly headers: IncomingHttpHeaders;
-  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
-  on(event: 'end', listener: () => void): unknown;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-}
-
-/** The part of `http.ServerResponse` and `http2.Http2ServerResponse` the lake uses (no HTTP/1-only headers). */
-export interface LakeResponse {
-  readonly headersSent: boolean;
-  writeHead(status: number, headers?: OutgoingHttpHeaders): unknown;
-  write(chunk: string): boolean;
-  end(): unknown;
-  end(chunk: string | Uint8Array): unknown;
-  on(event: 'close', listener: () => void): unknown;
-  once(event: 'drain' | 'close', listener: () => void): unknown;
-  off(event: 'drain' | 'close', listener: () => void): unknown;
-}
-
-/** Everything a request handler needs from the running lake. */
-export interface LakeContext {
-  datasets: Datasets;
-  tokens: Readonly<Record<string, TokenGrant>>;
-  hub: ListenHub;
-  webhooks: WebhookDispatcher;
-  log: (line: string) => void;
-  /** Interval of the comment lines that keep idle listen streams open. */
-  heartbeatMs: number;
-  /** Largest accepted request body, in bytes. */
-  bodyLimit: number;
-  /** Base URL written into asset documents' `url`; from the request's Host header when unset. */
-  publicUrl: string | undefined;
-  /** Per-user Studio preferences (`/users/me/keyvalue`). */
-  keyValues: KeyValueStore;
-  /** Browser origins answered with CORS and allowed to send tokens and writes (e.g. the Studio's `http://localhost:3334`). */
-  corsOrigins: Set<string>;
-  /** On a loopback bind: refuse requests whose Host is not a loopback name (DNS rebinding). */
-  loopbackHostsOnly: boolean;
-  /** Worker threads that run queries and listener filters within a time budget. */
-  queries: QueryPool;
-  /** Bounds on image transforms (pixels, time, how many at once). */
-  images: ImageLimits;
-}
-
-/** One request, parsed: who sent it, to which API version, with which search parameters. */
-export interface LakeCall {
-  ctx: LakeContext;
-  req: LakeRequest;
-  res: LakeResponse;
-  method: string;
-  apiVersion: string;
-  /** Path segments after `/v<apiVersion>`. */
-  segments: string[];
-  search: URLSearchParams;
-  caller: Caller;
-  /**
-   * From `X-Sanity-Project-ID` (what the client sends with `useProjectHostname: false`), else from a
-   * `<projectId>.localhost` host name (what the Studio calls with `apiHost`), else `local`.
-   */
-  projectId: string;
-}
+// The lake's HTTP helpers: request headers and bodies in, JSON and errors out, each answer with the CORS headers
+// its request was given. Routing is elsewhere (router.ts, routes.ts); these know nothing of paths.
 
 /** Default body limit: 10 MiB, larger bodies answer 413. */
 export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
-
-/** The lake's HTTP request handler, usable with `http.createServer` and `http2.createSecureServer({allowHTTP1: true})`. */
-export function createLakeHandler(ctx: LakeContext): (req: LakeRequest, res: LakeResponse) => void {
-  return (req, res) => {
-    void handle(ctx, req, res);
-  };
-}
-
-async function handle(ctx: LakeContext, req: LakeRequest, res: LakeResponse): Promise<void> {
-  const started = performance.now();
-  const method = (req.method ?? 'GET').toUpperCase();
-  const url = new URL(req.url ?? '/', 'http://lake.invalid');
-  let status: number;
-  try {
-    checkHost(ctx, req);
-    checkOrigin(ctx, req, method);
-    if (method === 'OPTIONS') {
-      status = 204;
-      res.writeHead(204, { ...corsHeaders(req), 'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS', 'access-control-allow-headers': String(req.headers['access-control-request-headers'] ?? 'authorization, content-type'), 'access-control-max-age': '600' });
-      res.end();
-    } else {
-      status = await route(ctx, req, res, method, url);
-    }
-  } catch (error) {
-    if (error instanceof LakeError) {
-      status = error.status;
-    } else {
-      status = 500;
-      ctx.log(`lake: internal error on ${method} ${url.pathname}: ${error instanceof Error ? (error.stack ?? error.message) : messageOf(error)}`);
-    }
-    const body = error instanceof LakeError ? error.body : { error: { description: `Internal server error: ${messageOf(error)}`, type: 'internalError' } };
-    if (res.headersSent) res.end();
-    else sendJsonText(req, res, status, JSON.stringify(body), error instanceof LakeError ? error.headers : {});
-  }
-  ctx.log(`${method} ${url.pathname}${url.search.length > 200 ? `${url.search.slice(0, 200)}…` : url.search} ${status} ${Math.round(performance.now() - started)}ms`);
-}
-
-async function route(ctx: LakeContext, req: LakeRequest, res: LakeResponse, method: string, url: URL): Promise<number> {
-  const parts = url.pathname.split('/').filter((part) => part !== '');
-  // Asset files are served like Sanity's CDN: /images/:projectId/:dataset/:file, /files/:projectId/:dataset/:file.
-  if ((parts[0] === 'images' || parts[0] === 'files') && parts.length === 4 && (method === 'GET' || method === 'HEAD')) {
-    return serveAsset(ctx, req, res, parts[0], parts.slice(2).map(decodeSegment) as [string, string], url.searchParams);
-  }
-  const version = /^v(1|X|\d{4}-\d{2}-\d{2})$/.exec(parts[0] ?? '');
-  if (version?.[1] === undefined) {
-    if (parts.length === 0) {
-      return sendJson(req, res, 200, { service: 'lake', description: 'Local Sanity-compatible HTTP API', usage: 'createClient({apiHost: <this url>, useProjectHostname: false, apiVersion: "2025-02-19", ...})' });
-    }
-    throw apiError(404, `No route for ${method} ${url.pathname}: paths start with an API version, e.g. /v2025-02-19/data/query/production`);
-  }
-  const call: LakeCall = {
-    ctx,
-    req,
-    res,
-    method,
-    apiVersion: version[1],
-    segments: parts.slice(1).map(decodeSegment),
-    search: url.searchParams,
-    caller: callerFrom(req.headers, ctx.tokens),
-    projectId: headerValue(req.headers['x-sanity-project-id']) ?? projectFromHost(req.headers) ?? 'local',
-  };
-  const [area] = call.segments;
-  const empty = routeEmpty(call);
-  if (empty !== undefined) return empty;
-  if (area === 'data') return routeData(call);
-  if (area === 'assets') return routeAssets(call);
-  if (area === 'datasets') return routeDatasets(call);
-  if (area === 'projects') {
-    const answered = routeProject(call);
-    if (answered !== undefined) return answered;
-    // With useProjectHostname: false the client lists datasets under /projects/:projectId/datasets.
-    if (call.segments[2] === 'datasets') return routeDatasets({ ...call, segments: call.segments.slice(2) });
-  }
-  if (area === 'users') return routeUsers(call);
-  throw apiError(404, `No route for ${method} ${url.pathname}: the lake serves /data/{query,doc,mutate,actions,listen,export}/:dataset, /assets/{images,files}/:dataset, /datasets, /projects/:id[/datasets[/:name/acl]] and /users/me`);
-}
-
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw dataError(400, 'httpBadRequest', `Malformed percent-encoding in path segment "${segment.slice(0, 80)}"`);
-  }
-}
-
-/** The project id in a `<projectId>.localhost[:port]` host name (HTTP/1 `Host` or HTTP/2 `:authority`). */
-function projectFromHost(headers: IncomingHttpHeaders): string | undefined {
-  const host = headerValue(headers.host) ?? headerValue(headers[':authority']);
-  return host === undefined ? undefined : /^([a-z0-9][a-z0-9-]*)\.localhost(?::\d+)?$/i.exec(host)?.[1]?.toLowerCase();
-}
 
 /** The first value of a request header, or undefined when absent or empty. */
 export function headerValue(value: string | string[] | undefined): string | undefined {
@@ -192,7 +28,7 @@ export function corsHeaders(req: LakeRequest): OutgoingHttpHeaders {
  * navigations) `*` and no credentials; a listed origin is echoed and may send credentials; any other origin, `null`
  * included, gets no CORS headers, and 403 if it sends a token, a preflight or anything but GET and HEAD.
  */
-function checkOrigin(ctx: LakeContext, req: LakeRequest, method: string): void {
+export function checkOrigin(ctx: LakeContext, req: LakeRequest, method: string): void {
   const origin = headerValue(req.headers.origin);
   if (origin === undefined) {
     corsByRequest.set(req, { 'access-control-allow-origin': '*' });
@@ -204,15 +40,6 @@ function checkOrigin(ctx: LakeContext, req: LakeRequest, method: string): void {
       throw apiError(403, `CORS origin not allowed: ${origin.slice(0, 100)} may not send tokens or writes to this API; to allow it, start the lake with --cors-origin ${origin.slice(0, 100)} (or LAKE_CORS_ORIGINS)`);
     }
   }
-}
-
-/** On a loopback bind, refuses a Host that is not a loopback name: a DNS-rebinding page sends its own domain. */
-function checkHost(ctx: LakeContext, req: LakeRequest): void {
-  if (!ctx.loopbackHostsOnly) return;
-  const host = headerValue(req.headers[':authority']) ?? headerValue(req.headers.host);
-  // Browsers always send a Host; a client without one is not a web page.
-  if (host === undefined || isLoopbackHostHeader(host)) return;
-  throw apiError(403, `Host "${host.slice(0, 100)}" not allowed: this lake listens on loopback and answers localhost, *.localhost, 127.0.0.1 and [::1] only (to serve other names, bind another interface with LAKE_TOKENS set)`);
 }
 
 /** Writes a JSON response and returns its status. */
@@ -274,4 +101,23 @@ export async function readJson(call: LakeCall): Promise<unknown> {
   } catch (error) {
     throw dataError(400, 'httpInvalidRequestBody', `Request body is not valid JSON: ${messageOf(error)}`, { body: text.slice(0, 1000), bodyTruncated: text.length > 1000 });
   }
+}
+
+/**
+ * Answers a thrown error and returns its status: a `LakeError` with its own status, body and headers; anything else
+ * 500 `internalError`, logged with its stack. A response already under way (a stream) is ended instead.
+ */
+export function sendError(exchange: LakeExchange, error: unknown): number {
+  const { ctx, req, res, method, url } = exchange;
+  let status: number;
+  if (error instanceof LakeError) {
+    status = error.status;
+  } else {
+    status = 500;
+    ctx.log(`lake: internal error on ${method} ${url.pathname}: ${error instanceof Error ? (error.stack ?? error.message) : messageOf(error)}`);
+  }
+  const body = error instanceof LakeError ? error.body : { error: { description: `Internal server error: ${messageOf(error)}`, type: 'internalError' } };
+  if (res.headersSent) res.end();
+  else sendJsonText(req, res, status, JSON.stringify(body), error instanceof LakeError ? error.headers : {});
+  return status;
 }

@@ -1,6 +1,8 @@
 import { requireAuthenticated, type Caller, type Role, type TokenGrant } from './auth.ts';
+import type { LakeCall } from './context.ts';
 import { apiError, dataError } from './errors.ts';
-import { corsHeaders, readJson, sendJson, type LakeCall } from './http.ts';
+import { corsHeaders, readJson, sendJson } from './http.ts';
+import type { Params } from './router.ts';
 
 // The project-level endpoints the Sanity Studio calls beside the data API: who the user is, what the user may do,
 // per-user preferences, and the endpoints of hosted features the lake does not have (history, schedules,
@@ -30,44 +32,42 @@ export function userOf(caller: Caller): Record<string, unknown> {
   };
 }
 
-/** Per-user preferences (`/users/me/keyvalue`), kept in memory: losing them on restart loses nothing but UI state. */
-export class KeyValueStore {
-  private readonly values = new Map<string, Map<string, unknown>>();
-
-  get(user: string, keys: readonly string[]): { key: string; value: unknown }[] {
-    const own = this.values.get(user);
-    return keys.map((key) => ({ key, value: own?.get(key) ?? null }));
-  }
-
-  set(user: string, pairs: readonly { key: string; value: unknown }[]): { key: string; value: unknown }[] {
-    const own = this.values.get(user) ?? new Map<string, unknown>();
-    this.values.set(user, own);
-    for (const { key, value } of pairs) own.set(key, value);
-    return pairs.map(({ key, value }) => ({ key, value }));
-  }
+/** `/users/me`: the caller as a user (`{}` for anonymous callers). */
+export function currentUser(call: LakeCall): number {
+  return sendJson(call.req, call.res, 200, userOf(call.caller));
 }
 
-/** `/users/me`, `/users/me/keyvalue[/keys]` and `/users/:ids`. */
-export async function routeUsers(call: LakeCall): Promise<number> {
-  const [, who, sub, keys] = call.segments;
-  if (who === 'me' && sub === undefined) return sendJson(call.req, call.res, 200, userOf(call.caller));
-  if (who === 'me' && sub === 'keyvalue') {
-    requireAuthenticated(call.caller, 'User settings');
-    if (call.method === 'GET' && keys !== undefined) return sendJson(call.req, call.res, 200, call.ctx.keyValues.get(call.caller.identity, keys.split(',')));
-    if (call.method === 'PUT' && keys === undefined) {
-      const body = await readJson(call);
-      if (!Array.isArray(body) || !body.every((pair): pair is { key: string; value: unknown } => typeof pair === 'object' && pair !== null && typeof (pair as { key?: unknown }).key === 'string')) {
-        throw dataError(400, 'httpBadRequest', 'Expected a JSON array of {"key": "<name>", "value": <any JSON>}');
-      }
-      return sendJson(call.req, call.res, 200, call.ctx.keyValues.set(call.caller.identity, body));
-    }
-    throw apiError(405, `Use GET /users/me/keyvalue/<keys> or PUT /users/me/keyvalue, not ${call.method} /${call.segments.join('/')}`);
+/** `GET /users/me/keyvalue/:keys`: the caller's preferences under comma-separated keys (`null` when unset). */
+export function readKeyValues(call: LakeCall, { keys }: Params<'keys'>): number {
+  requireAuthenticated(call.caller, 'User settings');
+  return sendJson(call.req, call.res, 200, call.ctx.keyValues.get(call.caller.identity, keys.split(',')));
+}
+
+/** `PUT /users/me/keyvalue` `[{key, value}]`: sets the caller's preferences. */
+export async function writeKeyValues(call: LakeCall): Promise<number> {
+  requireAuthenticated(call.caller, 'User settings');
+  const body = await readJson(call);
+  if (!Array.isArray(body) || !body.every((pair): pair is { key: string; value: unknown } => typeof pair === 'object' && pair !== null && typeof (pair as { key?: unknown }).key === 'string')) {
+    throw dataError(400, 'httpBadRequest', 'Expected a JSON array of {"key": "<name>", "value": <any JSON>}');
   }
-  if (who !== undefined && sub === undefined && call.method === 'GET') {
-    requireAuthenticated(call.caller, 'Looking up users');
-    const wanted = new Set(who.split(','));
-    return sendJson(call.req, call.res, 200, knownUsers(call.ctx.tokens).filter((user) => wanted.has(String(user['id']))));
-  }
+  return sendJson(call.req, call.res, 200, call.ctx.keyValues.set(call.caller.identity, body));
+}
+
+/** `/users/me/keyvalue[/...]` otherwise: 401 without a token, else 405 naming the two uses. */
+export function otherKeyValueMethod(call: LakeCall): never {
+  requireAuthenticated(call.caller, 'User settings');
+  throw apiError(405, `Use GET /users/me/keyvalue/<keys> or PUT /users/me/keyvalue, not ${call.method} /${call.segments.join('/')}`);
+}
+
+/** `GET /users/:ids`: the users behind the tokens, by comma-separated id. */
+export function usersById(call: LakeCall, { ids }: Params<'ids'>): number {
+  requireAuthenticated(call.caller, 'Looking up users');
+  const wanted = new Set(ids.split(','));
+  return sendJson(call.req, call.res, 200, knownUsers(call.ctx.tokens).filter((user) => wanted.has(String(user['id']))));
+}
+
+/** Any other `/users` path: 404, naming those served. */
+export function noUserRoute(call: LakeCall): never {
   throw apiError(404, `No route for ${call.method} /${call.segments.join('/')}: the lake serves /users/me, /users/me/keyvalue and /users/:ids`);
 }
 
@@ -82,75 +82,101 @@ function knownUsers(tokens: Readonly<Record<string, TokenGrant>>): Record<string
   return [...seen.values()];
 }
 
-/**
- * `/projects/:id[/...]` besides datasets: the project itself, the dataset ACL (which decides what the Studio lets
- * the user do), roles, and empty answers for hosted features. Returns undefined for paths it does not serve.
- */
-export function routeProject(call: LakeCall): number | undefined {
-  const [, projectId, area, dataset, sub] = call.segments;
-  if (projectId === undefined || call.method !== 'GET') return undefined;
-  if (area === undefined) {
-    // The member list names every token's user and role: like Sanity, only members see the project.
-    requireAuthenticated(call.caller, 'Reading the project');
-    return sendJson(call.req, call.res, 200, {
-      id: projectId,
-      displayName: `Local lake (${projectId})`,
-      studioHost: null,
-      isBlocked: false,
-      isDisabled: false,
-      isDisabledByUser: false,
-      organizationId: null,
-      metadata: { color: null, externalStudioHost: null },
-      features: [],
-      members: knownUsers(call.ctx.tokens).map((user) => ({ id: user['id'], role: user['role'], roles: user['roles'], isRobot: false, isCurrentUser: user['id'] === call.caller.identity })),
-    });
-  }
-  if (area === 'datasets' && dataset !== undefined && sub === 'acl' && call.segments.length === 5) {
-    return sendJson(call.req, call.res, 200, ROLE_GRANTS[call.caller.role ?? 'anonymous']);
-  }
-  if (area === 'roles' && call.segments.length === 3) {
-    return sendJson(
-      call.req,
-      call.res,
-      200,
-      (Object.keys(ROLE_TITLES) as Role[]).map((name) => ({ name, title: ROLE_TITLES[name], description: `The lake's ${name} role`, isCustom: false, projectId, appliesToUsers: true, appliesToRobots: true })),
-    );
-  }
-  if ((area === 'user-applications' || area === 'grants') && call.segments.length === 3) return sendJson(call.req, call.res, 200, area === 'grants' ? {} : []);
-  return undefined;
+/** `GET /projects/:projectId`: the project, with every token's user as a member (members only, like Sanity). */
+export function project(call: LakeCall, { projectId }: Params<'projectId'>): number {
+  requireAuthenticated(call.caller, 'Reading the project');
+  return sendJson(call.req, call.res, 200, {
+    id: projectId,
+    displayName: `Local lake (${projectId})`,
+    studioHost: null,
+    isBlocked: false,
+    isDisabled: false,
+    isDisabledByUser: false,
+    organizationId: null,
+    metadata: { color: null, externalStudioHost: null },
+    features: [],
+    members: knownUsers(call.ctx.tokens).map((user) => ({ id: user['id'], role: user['role'], roles: user['roles'], isRobot: false, isCurrentUser: user['id'] === call.caller.identity })),
+  });
 }
 
-/**
- * Endpoints of hosted features the lake does not have, answered empty at once. Returns undefined for other paths.
- * History is empty because the lake keeps no transaction log beyond its journal, which compaction empties.
- */
-export function routeEmpty(call: LakeCall): number | undefined {
-  const { segments, method, req, res } = call;
-  const [area, second, third] = segments;
-  if (area === 'data' && second === 'history' && method === 'GET') {
-    // Paths: /data/history/:dataset/{transactions,documents,events/documents,events/releases}/...
-    const kind = segments[3];
-    if (kind === 'transactions') {
-      // NDJSON, one transaction per line: no lines.
-      res.writeHead(200, { ...corsHeaders(req), 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
-      res.end();
-      return 200;
-    }
-    if (kind === 'events') return sendJson(req, res, 200, { events: {}, nextCursor: '' });
-    if (kind === 'documents') return sendJson(req, res, 200, { documents: [] });
-    return undefined;
-  }
-  if (area === 'features' && segments.length === 1) return sendJson(req, res, 200, []);
-  if (area === 'schedules') return sendJson(req, res, 200, { schedules: [] });
-  if (area === 'access' && second === 'project' && segments[3] === 'requests') return sendJson(req, res, 200, []);
-  if (area === 'intake' && second === 'telemetry-status') return sendJson(req, res, 200, { status: 'denied' });
-  if (area === 'intake' && second === 'batch' && method === 'POST') return sendJson(req, res, 200, {});
-  // The Studio times this request to tell whether the API speaks HTTP/2 (it warns when it does not).
-  if (area === 'ping' && segments.length === 1) {
-    res.writeHead(200, { ...corsHeaders(req), 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-    res.end('PONG');
-    return 200;
-  }
-  if (area === 'auth' && second === 'providers' && third === undefined) return sendJson(req, res, 200, { providers: [], thirdPartyLogin: false, sso: { saml: false } });
-  return undefined;
+/** `GET /projects/:id/datasets/:dataset/acl`: the caller's grants, which decide what the Studio lets the user do. */
+export function datasetAcl(call: LakeCall): number {
+  return sendJson(call.req, call.res, 200, ROLE_GRANTS[call.caller.role ?? 'anonymous']);
+}
+
+/** `GET /projects/:projectId/roles`: the lake's three roles. */
+export function roles(call: LakeCall, { projectId }: Params<'projectId'>): number {
+  return sendJson(
+    call.req,
+    call.res,
+    200,
+    (Object.keys(ROLE_TITLES) as Role[]).map((name) => ({ name, title: ROLE_TITLES[name], description: `The lake's ${name} role`, isCustom: false, projectId, appliesToUsers: true, appliesToRobots: true })),
+  );
+}
+
+// Endpoints of hosted features the lake does not have, answered empty at once. History is empty because the lake
+// keeps no transaction log beyond its journal, which compaction empties.
+
+/** `GET /projects/:id/user-applications`: none. */
+export function noUserApplications(call: LakeCall): number {
+  return sendJson(call.req, call.res, 200, []);
+}
+
+/** `GET /projects/:id/grants`: none beyond the roles'. */
+export function noGrants(call: LakeCall): number {
+  return sendJson(call.req, call.res, 200, {});
+}
+
+/** `GET /data/history/:dataset/transactions/...`: NDJSON, one transaction per line: no lines. */
+export function noHistoryTransactions({ req, res }: LakeCall): number {
+  res.writeHead(200, { ...corsHeaders(req), 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
+  res.end();
+  return 200;
+}
+
+/** `GET /data/history/:dataset/events/...`: no events. */
+export function noHistoryEvents({ req, res }: LakeCall): number {
+  return sendJson(req, res, 200, { events: {}, nextCursor: '' });
+}
+
+/** `GET /data/history/:dataset/documents/...`: no past revisions. */
+export function noHistoryDocuments({ req, res }: LakeCall): number {
+  return sendJson(req, res, 200, { documents: [] });
+}
+
+/** `/features`: none. */
+export function noFeatures({ req, res }: LakeCall): number {
+  return sendJson(req, res, 200, []);
+}
+
+/** `/schedules/...`: no scheduled publishing. */
+export function noSchedules({ req, res }: LakeCall): number {
+  return sendJson(req, res, 200, { schedules: [] });
+}
+
+/** `/access/project/:id/requests/...`: no access requests. */
+export function noAccessRequests({ req, res }: LakeCall): number {
+  return sendJson(req, res, 200, []);
+}
+
+/** `/intake/telemetry-status`: telemetry denied. */
+export function telemetryDenied({ req, res }: LakeCall): number {
+  return sendJson(req, res, 200, { status: 'denied' });
+}
+
+/** `POST /intake/batch`: telemetry taken and dropped. */
+export function dropTelemetry({ req, res }: LakeCall): number {
+  return sendJson(req, res, 200, {});
+}
+
+/** `/ping`: the Studio times this request to tell whether the API speaks HTTP/2 (it warns when it does not). */
+export function ping({ req, res }: LakeCall): number {
+  res.writeHead(200, { ...corsHeaders(req), 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+  res.end('PONG');
+  return 200;
+}
+
+/** `/auth/providers`: no login providers (tokens only). */
+export function noAuthProviders({ req, res }: LakeCall): number {
+  return sendJson(req, res, 200, { providers: [], thirdPartyLogin: false, sso: { saml: false } });
 }
