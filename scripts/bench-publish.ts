@@ -15,7 +15,7 @@ import path from 'node:path';
 import { createClient } from '@sanity/client';
 import { readContentDir } from '../src/lib/content-files.ts';
 import { siteSourceToDocuments } from '../src/lib/sanity/documents.ts';
-import { startLake } from './lake/server.ts';
+import { startLake } from '../lake/server.ts';
 import { flagValue } from './lib/args.ts';
 
 const args = process.argv.slice(2);

@@ -2,9 +2,9 @@
  * `npm run lake`: runs the local Sanity-compatible HTTP API until interrupted. See `--help`.
  */
 import { dirname, resolve } from 'node:path';
-import { LAKE_HELP, lakeConfigFrom } from './lake/config.ts';
-import { startLake } from './lake/server.ts';
-import { generatedTokens, tokenForRole } from './lake/tokens.ts';
+import { LAKE_HELP, lakeConfigFrom } from '../lake/config.ts';
+import { startLake } from '../lake/server.ts';
+import { generatedTokens, tokenForRole } from '../lake/tokens.ts';
 
 const config = lakeConfigFrom(process.argv.slice(2), process.env);
 

@@ -125,7 +125,7 @@ describe('validation rules: the checks themselves', () => {
 
 // The same rules run through Sanity's own validator, with the Studio's real config and schema, so a rule attached
 // to the wrong field or a message overridden by the rule chain shows up here. Slug uniqueness queries the project's
-// local Sanity-compatible API (scripts/lake) through the real @sanity/client, as the Studio would.
+// local Sanity-compatible API (lake/) through the real @sanity/client, as the Studio would.
 describe('validation rules: whole documents through Sanity validateDocument', () => {
   let lake: TestLake;
   let client: LakeClient;

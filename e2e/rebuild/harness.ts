@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, type SanityClient } from '@sanity/client';
-import { startLake, type RunningLake } from '../../scripts/lake/server.ts';
+import { startLake, type RunningLake } from '../../lake/server.ts';
 import type { ServiceStatus } from '../../scripts/rebuild/service.ts';
 
 /** The project root, where `scripts/` lives. */

@@ -1,4 +1,4 @@
-import { strongReferences } from '../lake/references.ts';
+import { strongReferences } from '../../lake/references.ts';
 
 /**
  * Splits documents into transactions of about `size`, in reference order: a document is written in the same

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { imageSize } from '../../scripts/lake/assets.ts';
+import { imageSize } from '../../lake/assets.ts';
 import { failure, startTestLake, TOKENS, type TestLake } from './lake-harness.ts';
 
 /** A real 1x1 PNG. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_DATA_FILE, DEFAULT_PORT, lakeConfigFrom } from '../../scripts/lake/config.ts';
+import { DEFAULT_DATA_FILE, DEFAULT_PORT, lakeConfigFrom } from '../../lake/config.ts';
 
 describe('lakeConfigFrom (CLI flags and environment)', () => {
   test('defaults', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { startLake, tokenForRole } from '../../scripts/lake/server.ts';
+import { startLake, tokenForRole } from '../../lake/server.ts';
 
 // What the Studio writes (actions, uploads) to a lake in TLS mode survives `kill -9` once acknowledged.
 
@@ -19,7 +19,7 @@ afterEach(async () => {
 
 test('a published story and its uploaded image survive SIGKILL of a TLS lake, and the certificate is kept', async () => {
   const dataFile = join(dir, 'data.ndjson');
-  const program = `const { startLake } = await import(${JSON.stringify(join(root, 'scripts/lake/server.ts'))});
+  const program = `const { startLake } = await import(${JSON.stringify(join(root, 'lake/server.ts'))});
 const lake = await startLake({ dataFile: ${JSON.stringify(dataFile)}, tls: true });
 console.log('READY ' + lake.httpUrl);`;
   const child = spawn(join(root, 'node_modules', '.bin', 'node'), ['--input-type=module', '-e', program], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });

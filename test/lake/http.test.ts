@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { createLakeApp } from '../../scripts/lake/server.ts';
+import { createLakeApp } from '../../lake/server.ts';
 import { startTestLake, TOKENS, type TestLake } from './lake-harness.ts';
 
 let t: TestLake;

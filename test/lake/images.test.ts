@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { imageTransformFrom, targetSize } from '../../scripts/lake/image-transform.ts';
+import { imageTransformFrom, targetSize } from '../../lake/image-transform.ts';
 import { startTestLake, type TestLake } from './lake-harness.ts';
 
 // Image URLs with Sanity's transform parameters, resized by sharp.

@@ -2,7 +2,7 @@ import { createClient, type SanityClient } from '@sanity/client';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLake, type LakeOptions, type RunningLake } from '../../scripts/lake/server.ts';
+import { startLake, type LakeOptions, type RunningLake } from '../../lake/server.ts';
 
 /** Tokens the lake tests use, one per role. */
 export const TOKENS = {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { pathMatcher, wordMatcher } from '../../scripts/lake/glob.ts';
-import { checkJsonNesting, checkQuerySize, MAX_QUERY_TERMS } from '../../scripts/lake/query-limits.ts';
+import { pathMatcher, wordMatcher } from '../../lake/glob.ts';
+import { checkJsonNesting, checkQuerySize, MAX_QUERY_TERMS } from '../../lake/query-limits.ts';
 
 describe('pathMatcher keeps groq-js path() meaning', () => {
   test.each([

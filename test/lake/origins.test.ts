@@ -2,8 +2,8 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { corsOriginsFrom, isLoopbackBind, isLoopbackHostHeader } from '../../scripts/lake/origins.ts';
-import { generatedTokens } from '../../scripts/lake/tokens.ts';
+import { corsOriginsFrom, isLoopbackBind, isLoopbackHostHeader } from '../../lake/origins.ts';
+import { generatedTokens } from '../../lake/tokens.ts';
 import { SignInCodes } from '../../scripts/lib/sign-in-codes.ts';
 
 describe('isLoopbackHostHeader (DNS rebinding)', () => {

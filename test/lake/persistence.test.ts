@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { startLake } from '../../scripts/lake/server.ts';
+import { startLake } from '../../lake/server.ts';
 import { failure, startTestLake, TOKENS, type TestLake } from './lake-harness.ts';
 
 let t: TestLake;

@@ -1,7 +1,7 @@
 import { evaluate, parse } from 'groq-js';
 import { describe, expect, test } from 'vitest';
-import { DocView, planQuery } from '../../scripts/lake/plan.ts';
-import type { SanityDoc } from '../../scripts/lake/store.ts';
+import { DocView, planQuery } from '../../lake/plan.ts';
+import type { SanityDoc } from '../../lake/types.ts';
 
 const docs: SanityDoc[] = [
   { _id: 'a1', _type: 'author', name: 'Ada' },

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { matchesSearch, parseSearch, wordsOf } from '../../scripts/lake/text-query.ts';
+import { matchesSearch, parseSearch, wordsOf } from '../../lake/text-query.ts';
 import { startTestLake, type TestLake } from './lake-harness.ts';
 
-// text::query() is not in groq-js 2.0.1; the lake resolves it (see scripts/lake/text-query.ts).
+// text::query() is not in groq-js 2.0.1; the lake resolves it (see lake/text-query.ts).
 
 describe('search syntax', () => {
   const text = wordsOf({ _type: 'story', title: 'Budget vote delayed', dek: 'The minister’s response, in full.', body: [{ _type: 'block', style: 'normal', children: [{ _type: 'span', text: 'Voters react' }] }] });

@@ -5,7 +5,7 @@ import { connect } from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { startLake, tokenForRole, type RunningLake } from '../../scripts/lake/server.ts';
+import { startLake, tokenForRole, type RunningLake } from '../../lake/server.ts';
 
 // `startLake({tls: true})`: HTTP/2 and HTTP/1.1 over TLS for browsers, plain HTTP for Node tools, one port.
 

@@ -2,8 +2,8 @@ import { isValidSignature } from '@sanity/webhook';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
-import { startLake } from '../../scripts/lake/server.ts';
-import type { WebhookConfig } from '../../scripts/lake/webhooks.ts';
+import { startLake } from '../../lake/server.ts';
+import type { WebhookConfig } from '../../lake/webhooks.ts';
 import { startTestLake, type TestLake } from './lake-harness.ts';
 
 interface Received {

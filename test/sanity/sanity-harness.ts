@@ -11,7 +11,7 @@ import { createClient, type SanityClient } from '@sanity/client';
 import type { Element, Root, RootContent } from 'hast';
 import { toHtml } from 'hast-util-to-html';
 import { rehype } from 'rehype';
-import { startLake, type RunningLake } from '../../scripts/lake/server.ts';
+import { startLake, type RunningLake } from '../../lake/server.ts';
 
 /** The project root (CI runs a clone in another folder, so nothing is hard-coded). */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -56,7 +56,7 @@ async function startCli(args: string[] = [], env: NodeJS.ProcessEnv = {}, dir?: 
 /** A child process running `startLake(options)` (TLS, short timeouts: what the CLI does not expose). */
 async function startInChild(options: Record<string, unknown>): Promise<LakeProcess> {
   const dir = await freshDir();
-  const program = `const { startLake } = await import(${JSON.stringify(join(ROOT, 'scripts', 'lake', 'server.ts'))});
+  const program = `const { startLake } = await import(${JSON.stringify(join(ROOT, 'lake', 'server.ts'))});
 const lake = await startLake({ dataFile: ${JSON.stringify(join(dir, 'data.ndjson'))}, ...${JSON.stringify(options)} });
 console.log('READY ' + lake.httpUrl + ' ');
 process.on('SIGTERM', () => lake.close().then(() => process.exit(0)));`;

@@ -1,8 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { dataError, LakeError } from './errors.ts';
-import type { QueryParams } from './groq.ts';
-import type { Perspective } from './perspective.ts';
-import type { DatasetStore, SanityDoc } from './store.ts';
+import type { FromWorker, MatchRequest, QueryRequest, ToWorker } from './query-messages.ts';
+import type { DatasetStore } from './store.ts';
 
 // groq-js evaluates with promise chains that never yield to I/O, so one expensive query used to freeze every other
 // request. Queries and listener filters now run in a small pool of worker threads, each holding a replica of the
@@ -33,44 +32,6 @@ const WORKER_HEAP_MB = 1024;
 const REPLICA_HEAP_PER_JSON_BYTE = 2.5;
 /** Documents per message of a replica's first copy. */
 const SEED_BATCH = 2000;
-
-/** A query as the HTTP API received it, with who asked. */
-export interface QueryRequest {
-  source: string;
-  params: QueryParams;
-  perspective: Perspective;
-  anonymous: boolean;
-  projectId: string;
-  datasetName: string;
-  identity: string | undefined;
-}
-
-/** A listener's filter and the documents to test against it. */
-export interface MatchRequest {
-  source: string;
-  params: QueryParams;
-  docs: SanityDoc[];
-  projectId: string;
-  datasetName: string;
-  identity: string | undefined;
-}
-
-/** Messages the main thread sends a worker (see query-worker.ts). */
-export type ToWorker =
-  | { kind: 'seed'; dataset: number; docs: SanityDoc[]; first: boolean; last: boolean }
-  | { kind: 'change'; dataset: number; changes: { id: string; after: SanityDoc | null }[] }
-  | ({ kind: 'query'; job: number; dataset: number } & QueryRequest)
-  | ({ kind: 'match'; job: number } & MatchRequest);
-
-/**
- * A worker's answer to a job: the result as JSON text, or an error (with Sanity's status and body when it has them);
- * or the news that it holds a dataset's whole replica.
- */
-type FromWorker =
-  | { job: number; ok: true; json: string; ms: number }
-  | { job: number; ok: false; status: number | undefined; body: unknown; message: string }
-  | { seeded: number }
-  | { ready: true };
 
 interface Job {
   message: Extract<ToWorker, { kind: 'query' | 'match' }>;

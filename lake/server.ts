@@ -1,15 +1,17 @@
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { limitedServer, timeoutOptions } from '../lib/http-limits.ts';
-import { devCertificate } from '../lib/tls.ts';
+import { limitedServer, timeoutOptions } from '../scripts/lib/http-limits.ts';
+import { devCertificate } from './tls.ts';
 import { Datasets, PRIMARY_DATASET } from './datasets.ts';
-import { createLakeHandler, DEFAULT_BODY_LIMIT, type LakeContext, type LakeRequest, type LakeResponse } from './http.ts';
+import type { LakeContext, LakeRequest, LakeResponse } from './context.ts';
+import { createLakeHandler } from './handler.ts';
+import { DEFAULT_BODY_LIMIT } from './http.ts';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-transform.ts';
 import { ListenHub } from './listen.ts';
 import { isLoopbackBind } from './origins.ts';
 import { QueryPool } from './query-pool.ts';
-import { KeyValueStore } from './studio-api.ts';
+import { KeyValueStore } from './key-values.ts';
 import { generatedTokens, type Tokens } from './tokens.ts';
 import { WebhookDispatcher, type WebhookConfig } from './webhooks.ts';
 

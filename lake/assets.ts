@@ -2,12 +2,14 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { requireAuthenticated, requireWriter } from './auth.ts';
-import { runTransaction, writableDataset } from './endpoints.ts';
+import { transactionPartyOf, type LakeCall, type LakeContext, type LakeExchange } from './context.ts';
 import { apiError, dataError, LakeError } from './errors.ts';
-import { corsHeaders, headerValue, readBytes, sendJson, type LakeCall, type LakeContext, type LakeRequest, type LakeResponse } from './http.ts';
+import { corsHeaders, headerValue, readBytes, sendJson } from './http.ts';
 import { randomId } from './ids.ts';
 import { imageTransformFrom, loadSharp, transformImage, wantsTransform, type ImageTransform } from './image-transform.ts';
-import type { SanityDoc } from './store.ts';
+import type { Params } from './router.ts';
+import { runTransaction } from './transaction.ts';
+import type { SanityDoc } from './types.ts';
 
 /** Image formats the lake can read dimensions from, as Sanity names their extensions. */
 export type ImageFormat = 'png' | 'jpg' | 'gif' | 'webp' | 'svg';
@@ -82,13 +84,23 @@ function svgSize(head: string): { format: 'svg'; width: number; height: number }
   return { format: 'svg', width: Math.round(width), height: Math.round(height) };
 }
 
-/** `POST /assets/images/:dataset` and `/assets/files/:dataset`: stores the bytes and creates the asset document. */
-export async function routeAssets(call: LakeCall): Promise<number> {
-  const [, kind, datasetName] = call.segments;
-  if ((kind !== 'images' && kind !== 'files') || datasetName === undefined || call.segments.length !== 3) {
-    throw apiError(404, `No route for ${call.method} /${call.segments.join('/')}: expected /assets/images/:dataset or /assets/files/:dataset`);
-  }
-  if (call.method !== 'POST') throw apiError(405, `Method ${call.method} not allowed on /${call.segments.join('/')}: use POST with the file as the body`);
+/** `POST /assets/images/:dataset`: stores an image and creates its `sanity.imageAsset` document. */
+export function uploadImage(call: LakeCall, { dataset }: Params<'dataset'>): Promise<number> {
+  return upload(call, 'images', dataset);
+}
+
+/** `POST /assets/files/:dataset`: stores a file and creates its `sanity.fileAsset` document. */
+export function uploadFile(call: LakeCall, { dataset }: Params<'dataset'>): Promise<number> {
+  return upload(call, 'files', dataset);
+}
+
+/** `/assets/...` but not an upload path: 404, naming the upload paths. */
+export function noAssetRoute(call: LakeCall): never {
+  throw apiError(404, `No route for ${call.method} /${call.segments.join('/')}: expected /assets/images/:dataset or /assets/files/:dataset`);
+}
+
+/** Stores the bytes and creates the asset document. */
+async function upload(call: LakeCall, kind: 'images' | 'files', datasetName: string): Promise<number> {
   requireAuthenticated(call.caller, 'Uploading assets');
   requireWriter(call.caller, 'create');
   const bytes = await readBytes(call.req, call.ctx.bodyLimit);
@@ -117,7 +129,7 @@ export async function routeAssets(call: LakeCall): Promise<number> {
     id = `file-${sha1}-${extension}`;
     path = `files/${call.projectId}/${datasetName}/${sha1}.${extension}`;
   }
-  const store = await writableDataset(call, datasetName, false);
+  const store = await call.ctx.datasets.forWrite(datasetName, call.caller, false);
   const directory = call.ctx.datasets.assetDirectory(datasetName);
   await writeDurably(join(directory, `${sha1}.${extension}`), bytes);
   // Sanity keeps one asset per content hash: uploading the same bytes again answers the existing document.
@@ -143,7 +155,7 @@ export async function routeAssets(call: LakeCall): Promise<number> {
   }
   const sourceName = call.search.get('sourceName');
   if (sourceName !== null) doc['source'] = { id: call.search.get('sourceId'), name: sourceName, url: call.search.get('sourceUrl') };
-  const transaction = await runTransaction(call, store, [{ createIfNotExists: doc }], { transactionId: randomId(), dryRun: false, autoGenerateArrayKeys: false });
+  const transaction = await runTransaction(store, [{ createIfNotExists: doc }], { transactionId: randomId(), dryRun: false, autoGenerateArrayKeys: false }, transactionPartyOf(call));
   const stored = transaction.changes.find((change) => change.id === id)?.after ?? store.get(id);
   return sendJson(call.req, call.res, 200, { document: stored });
 }
@@ -163,17 +175,20 @@ async function writeDurably(file: string, bytes: Buffer): Promise<void> {
 }
 
 /**
- * `GET /images/:projectId/:dataset/:file` (and `/files/...`): an uploaded asset's bytes. Image URLs take Sanity's
- * transform parameters (`w`, `h`, `fit`, `rect`, `fm`, `auto=format`, ...; see image-transform.ts).
+ * `GET /images/:projectId/:dataset/:file`: an uploaded image's bytes. Image URLs take Sanity's transform parameters
+ * (`w`, `h`, `fit`, `rect`, `fm`, `auto=format`, ...; see image-transform.ts).
  */
-export async function serveAsset(
-  ctx: LakeContext,
-  req: LakeRequest,
-  res: LakeResponse,
-  kind: 'images' | 'files',
-  [datasetName, file]: [string, string],
-  search: URLSearchParams = new URLSearchParams(),
-): Promise<number> {
+export function serveImage(exchange: LakeExchange, { dataset, file }: Params<'dataset' | 'file'>): Promise<number> {
+  return serveAsset(exchange, 'images', dataset, file);
+}
+
+/** `GET /files/:projectId/:dataset/:file`: an uploaded file's bytes. */
+export function serveFile(exchange: LakeExchange, { dataset, file }: Params<'dataset' | 'file'>): Promise<number> {
+  return serveAsset(exchange, 'files', dataset, file);
+}
+
+async function serveAsset({ ctx, req, res, url }: LakeExchange, kind: 'images' | 'files', datasetName: string, file: string): Promise<number> {
+  const search = url.searchParams;
   // Image URLs carry the size (`<sha1>-<w>x<h>.<ext>`); the stored file is `<sha1>.<ext>`.
   const match = /^([0-9a-f]{40})(?:-\d+x\d+)?\.([a-z0-9]{1,10})$/.exec(file);
   if (match?.[1] === undefined || match[2] === undefined) throw apiError(404, `No asset "${file}": expected <sha1>${kind === 'images' ? '-<width>x<height>' : ''}.<extension>`);

@@ -1,7 +1,8 @@
 import { mutationError } from './errors.ts';
 import { isDraftId, isValidDocumentId, isVersionId, publishedIdOf } from './ids.ts';
 import { strengthenOnPublish } from './references.ts';
-import type { DatasetStore, SanityDoc } from './store.ts';
+import type { DatasetStore } from './store.ts';
+import type { SanityDoc } from './types.ts';
 import { asTransactionError, ItemError, TransactionDraft, type PreparedTransaction, type TransactionOptions } from './transaction.ts';
 
 // Sanity's Actions API (`POST /data/actions/:dataset`), which the Studio uses for every edit and publish, done here

@@ -5,23 +5,7 @@ import { messageOf } from './errors.ts';
 import { perspectiveKey, viewOf, type Perspective } from './perspective.ts';
 import { DocView } from './plan.ts';
 import { strongReferences } from './references.ts';
-
-/** A stored document: any JSON object with a string `_id`. */
-export interface SanityDoc {
-  _id: string;
-  _type?: string;
-  _rev?: string;
-  _createdAt?: string;
-  _updatedAt?: string;
-  [field: string]: unknown;
-}
-
-/** One document's change in a transaction; `null` means absent (before a create, after a delete). */
-export interface DocChange {
-  id: string;
-  before: SanityDoc | null;
-  after: SanityDoc | null;
-}
+import { isDoc, type DocChange, type SanityDoc } from './types.ts';
 
 /** Data files (snapshot, journal) hold drafts and unpublished material: readable by the lake's user only. */
 const PRIVATE_FILE = 0o600;
@@ -373,9 +357,4 @@ function parseJournal(text: string, file: string): JournalEntry[] {
     }
   }
   return entries;
-}
-
-/** Whether a value is a JSON object with a string `_id`. */
-export function isDoc(value: unknown): value is SanityDoc {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { _id?: unknown })._id === 'string';
 }

@@ -2,7 +2,7 @@ import { messageOf } from './errors.ts';
 import type { QueryParams } from './groq.ts';
 import { isDraftId, isPrivateId, isVersionId, randomId } from './ids.ts';
 import type { QueryPool } from './query-pool.ts';
-import type { SanityDoc } from './store.ts';
+import type { SanityDoc } from './types.ts';
 import type { CommittedTransaction } from './transaction.ts';
 
 /** Where a listener's events go: one server-sent event per call. */

@@ -1,53 +1,35 @@
 import { permissionForAction, prepareActions } from './actions.ts';
 import { requireAdministrator, requireAuthenticated, requireWriter } from './auth.ts';
+import { transactionPartyOf, type LakeCall } from './context.ts';
 import { isValidDatasetName } from './datasets.ts';
 import { apiError, dataError } from './errors.ts';
 import { paramsFromSearch, type QueryParams } from './groq.ts';
-import { corsHeaders, readJson, sendJson, sendJsonText, type LakeCall } from './http.ts';
-import { isPrivateId, publishedIdOf, randomId, sanityTimestamp } from './ids.ts';
+import { corsHeaders, readJson, sendJson, sendJsonText } from './http.ts';
+import { isPrivateId, publishedIdOf, randomId } from './ids.ts';
 import { defaultsToPublished, needsAuth, perspectiveFrom } from './perspective.ts';
 import { checkQuerySize } from './query-limits.ts';
-import type { DatasetStore, SanityDoc } from './store.ts';
-import { permissionFor, prepareTransaction, type CommittedTransaction, type PreparedTransaction, type TransactionOptions } from './transaction.ts';
+import type { Params } from './router.ts';
+import { commitTransaction, permissionFor, runTransaction } from './transaction.ts';
+import type { SanityDoc } from './types.ts';
 
-/** `/data/:endpoint/:dataset[/...]`: query, doc, mutate, listen and export. */
-export async function routeData(call: LakeCall): Promise<number> {
-  const [, endpoint, dataset] = call.segments;
-  if (dataset === undefined || dataset === '') {
-    throw apiError(404, `No route for ${call.method} /data/${endpoint ?? ''}: expected /data/{query,doc,mutate,actions,listen,export,references}/:dataset`);
-  }
-  switch (endpoint) {
-    case 'query':
-      allow(call, ['GET', 'POST']);
-      return query(call, dataset);
-    case 'doc':
-      allow(call, ['GET']);
-      return doc(call, dataset);
-    case 'mutate':
-      allow(call, ['POST']);
-      return mutate(call, dataset);
-    case 'actions':
-      allow(call, ['POST']);
-      return actions(call, dataset);
-    case 'listen':
-      allow(call, ['GET']);
-      return listen(call, dataset);
-    case 'export':
-      allow(call, ['GET']);
-      return exportDataset(call, dataset);
-    case 'references':
-      allow(call, ['GET']);
-      return referencesTo(call, dataset);
-    default:
-      throw apiError(404, `No route for ${call.method} /data/${endpoint ?? ''}/${dataset}: the lake serves query, doc, mutate, actions, listen, export and references`);
-  }
+// The data API (`/data/{query,doc,mutate,actions,listen,export,references}/:dataset`) and dataset management
+// (`/datasets[/:name]`). Which method and path reach which handler is in routes.ts.
+
+/**
+ * `/data/:endpoint` or `/data` with no dataset: 404, naming the paths the data API serves. (A known endpoint with a
+ * dataset but another method answers 405, from the route table.)
+ */
+export function noDataset(call: LakeCall): never {
+  throw apiError(404, `No route for ${call.method} /data/${call.segments[1] ?? ''}: expected /data/{query,doc,mutate,actions,listen,export,references}/:dataset`);
 }
 
-function allow(call: LakeCall, methods: string[]): void {
-  if (!methods.includes(call.method)) throw apiError(405, `Method ${call.method} not allowed on /${call.segments.join('/')}: use ${methods.join(' or ')}`);
+/** `/data/:endpoint/:dataset` for an endpoint the lake does not have: 404, naming those it has. */
+export function noDataEndpoint(call: LakeCall, { endpoint, dataset }: Params<'endpoint' | 'dataset'>): never {
+  throw apiError(404, `No route for ${call.method} /data/${endpoint}/${dataset}: the lake serves query, doc, mutate, actions, listen, export and references`);
 }
 
-async function query(call: LakeCall, datasetName: string): Promise<number> {
+/** `GET` or `POST /data/query/:dataset`: a GROQ query, run in a query worker within its time budget. */
+export async function query(call: LakeCall, { dataset: datasetName }: Params<'dataset'>): Promise<number> {
   const store = await call.ctx.datasets.require(datasetName);
   let source: unknown;
   let params: QueryParams;
@@ -87,7 +69,8 @@ async function query(call: LakeCall, datasetName: string): Promise<number> {
   return sendJsonText(call.req, call.res, 200, `{${head}"result":${json},"ms":${ms}}`);
 }
 
-async function doc(call: LakeCall, datasetName: string): Promise<number> {
+/** `GET /data/doc/:dataset/:ids`: documents by id, and which were omitted and why. */
+export async function doc(call: LakeCall, { dataset: datasetName }: Params<'dataset'>): Promise<number> {
   const store = await call.ctx.datasets.require(datasetName);
   const list = call.segments[3];
   if (list === undefined || list === '' || call.segments.length > 4) {
@@ -122,7 +105,7 @@ const LISTED_REFERENCES = 100;
  * has none, so that answer is empty (the dialogs find the dataset's own referrers with a GROQ `references()` query).
  * Anonymous callers see only published referrers.
  */
-async function referencesTo(call: LakeCall, datasetName: string): Promise<number> {
+export async function referencesTo(call: LakeCall, { dataset: datasetName }: Params<'dataset'>): Promise<number> {
   const [, , , kind, id, direction] = call.segments;
   if (kind !== 'documents' || id === undefined || id === '' || direction !== 'to' || call.segments.length !== 6) {
     throw dataError(400, 'httpBadRequest', `Expected /data/references/${datasetName}/documents/<document id>/to, received /${call.segments.join('/')}`);
@@ -144,7 +127,8 @@ function variantsOf(all: Iterable<SanityDoc>, id: string, anonymous: boolean): S
   return out.sort((a, b) => (a._id < b._id ? -1 : 1));
 }
 
-async function mutate(call: LakeCall, datasetName: string): Promise<number> {
+/** `POST /data/mutate/:dataset` `{mutations, transactionId?}`: the mutations as one transaction. */
+export async function mutate(call: LakeCall, { dataset: datasetName }: Params<'dataset'>): Promise<number> {
   requireAuthenticated(call.caller, 'Writing documents');
   const body = await readJson(call);
   if (!isRecord(body)) throw dataError(400, 'httpBadRequest', `Mutate body must be a JSON object {"mutations": [...]}, received ${describeJson(body)}`);
@@ -158,12 +142,9 @@ async function mutate(call: LakeCall, datasetName: string): Promise<number> {
   const dryRun = search.get('dryRun') === 'true';
   const returnIds = search.get('returnIds') === 'true';
   const returnDocuments = search.get('returnDocuments') === 'true';
-  const store = await writableDataset(call, datasetName, dryRun);
-  const prepared = await runTransaction(call, store, body['mutations'], {
-    transactionId,
-    dryRun,
-    autoGenerateArrayKeys: search.get('autoGenerateArrayKeys') === 'true',
-  });
+  const store = await call.ctx.datasets.forWrite(datasetName, call.caller, dryRun);
+  const options = { transactionId, dryRun, autoGenerateArrayKeys: search.get('autoGenerateArrayKeys') === 'true' };
+  const prepared = await runTransaction(store, body['mutations'], options, transactionPartyOf(call));
   const finalDocs = new Map(prepared.changes.map((change) => [change.id, change.after]));
   const results =
     returnIds || returnDocuments
@@ -179,66 +160,8 @@ async function mutate(call: LakeCall, datasetName: string): Promise<number> {
   return sendJson(call.req, call.res, 200, { transactionId: prepared.transactionId, results });
 }
 
-/**
- * The dataset a write goes to. One that does not exist is created for an administrator only (Sanity requires the
- * administrator role to create a dataset); anyone else gets 403, and a dry run 404.
- */
-export async function writableDataset(call: LakeCall, name: string, dryRun: boolean): Promise<DatasetStore> {
-  const existing = await call.ctx.datasets.find(name);
-  if (existing !== undefined) return existing;
-  if (dryRun) return call.ctx.datasets.require(name);
-  requireAuthenticated(call.caller, `Creating dataset "${name}"`);
-  if (call.caller.role !== 'administrator') {
-    throw apiError(403, `Dataset "${name}" does not exist, and creating a dataset requires the administrator role; the token of "${call.caller.name}" has the ${call.caller.role ?? 'no'} role. Write to an existing dataset, or have an administrator create it (PUT /v1/datasets/${name})`);
-  }
-  return call.ctx.datasets.create(name);
-}
-
-/**
- * Runs mutations as one transaction on a dataset, one transaction at a time: works them out, writes them durably
- * (unless `dryRun`), then tells listeners and webhooks. Returns what happened.
- */
-export async function runTransaction(
-  call: LakeCall,
-  store: DatasetStore,
-  mutations: unknown,
-  options: { transactionId: string; dryRun: boolean; autoGenerateArrayKeys: boolean },
-): Promise<PreparedTransaction> {
-  return commitTransaction(call, store, options, (transactionOptions) => prepareTransaction(store, mutations, transactionOptions));
-}
-
-/** `runTransaction` for any way of working a transaction out (mutations, actions): `prepare` runs under the dataset's lock. */
-async function commitTransaction(
-  call: LakeCall,
-  store: DatasetStore,
-  options: { transactionId: string; dryRun: boolean; autoGenerateArrayKeys: boolean },
-  prepare: (options: TransactionOptions) => Promise<PreparedTransaction>,
-): Promise<PreparedTransaction> {
-  const { transactionId, dryRun } = options;
-  const prepared = await store.exclusive(async (): Promise<PreparedTransaction> => {
-    if (store.hasTransaction(transactionId)) {
-      throw dataError(409, 'conflictError', `Transaction ID "${transactionId}" has already been used in dataset "${store.name}"; transaction ids must be unique`);
-    }
-    const transaction = await prepare({
-      transactionId,
-      timestamp: sanityTimestamp(),
-      autoGenerateArrayKeys: options.autoGenerateArrayKeys,
-      projectId: call.projectId,
-      identity: call.caller.identity,
-    });
-    if (!dryRun && transaction.changes.length > 0) await store.commit(transaction.transactionId, transaction.timestamp, transaction.changes);
-    return transaction;
-  });
-  if (!dryRun && prepared.changes.length > 0) {
-    const committed: CommittedTransaction = { ...prepared, store, projectId: call.projectId, identity: call.caller.identity };
-    call.ctx.hub.publish(committed);
-    call.ctx.webhooks.dispatch(committed);
-  }
-  return prepared;
-}
-
 /** `POST /data/actions/:dataset` `{actions, transactionId?, dryRun?}`: Sanity's Actions API, all actions in one transaction. */
-async function actions(call: LakeCall, datasetName: string): Promise<number> {
+export async function actions(call: LakeCall, { dataset: datasetName }: Params<'dataset'>): Promise<number> {
   requireAuthenticated(call.caller, 'Running actions');
   const body = await readJson(call);
   if (!isRecord(body)) throw dataError(400, 'httpBadRequest', `Actions body must be a JSON object {"actions": [...]}, received ${describeJson(body)}`);
@@ -246,8 +169,8 @@ async function actions(call: LakeCall, datasetName: string): Promise<number> {
   for (const action of Array.isArray(list) ? list : []) requireWriter(call.caller, permissionForAction(action));
   const transactionId = transactionIdFrom(body['transactionId'] ?? undefined);
   const dryRun = body['dryRun'] === true || call.search.get('dryRun') === 'true';
-  const store = await writableDataset(call, datasetName, dryRun);
-  const prepared = await commitTransaction(call, store, { transactionId, dryRun, autoGenerateArrayKeys: false }, (options) => prepareActions(store, list, options));
+  const store = await call.ctx.datasets.forWrite(datasetName, call.caller, dryRun);
+  const prepared = await commitTransaction(store, { transactionId, dryRun, autoGenerateArrayKeys: false }, transactionPartyOf(call), (options) => prepareActions(store, list, options));
   return sendJson(call.req, call.res, 200, { transactionId: prepared.transactionId });
 }
 
@@ -259,7 +182,8 @@ function transactionIdFrom(raw: unknown): string {
   return raw;
 }
 
-async function listen(call: LakeCall, datasetName: string): Promise<number> {
+/** `GET /data/listen/:dataset?query=<filter>`: a server-sent event stream of the mutations the filter selects. */
+export async function listen(call: LakeCall, { dataset: datasetName }: Params<'dataset'>): Promise<number> {
   await call.ctx.datasets.require(datasetName);
   const { search, caller } = call;
   const source = search.get('query');
@@ -333,7 +257,7 @@ async function listen(call: LakeCall, datasetName: string): Promise<number> {
  * moment the export started; they are written a batch at a time, waiting whenever the client reads slower, so
  * neither the whole export nor the server's attention is taken at once.
  */
-async function exportDataset(call: LakeCall, datasetName: string): Promise<number> {
+export async function exportDataset(call: LakeCall, { dataset: datasetName }: Params<'dataset'>): Promise<number> {
   const store = await call.ctx.datasets.require(datasetName);
   const anonymous = call.caller.role === undefined;
   const types = call.search.get('types')?.split(',').map((type) => type.trim()).filter((type) => type !== '');
@@ -368,27 +292,42 @@ function drained(res: LakeCall['res']): Promise<void> {
   });
 }
 
-/** `/datasets` (list, any token) and `/datasets/:name` (PUT creates, DELETE removes; administrators only). */
-export async function routeDatasets(call: LakeCall): Promise<number> {
-  const { datasets } = call.ctx;
-  const name = call.segments[1];
-  if (name === undefined) {
-    allow(call, ['GET']);
-    requireAuthenticated(call.caller, 'Listing datasets');
-    const names = await datasets.list();
-    return sendJson(call.req, call.res, 200, names.map((dataset) => ({ name: dataset, aclMode: 'public' })));
-  }
-  if (call.segments.length > 2) throw apiError(404, `No route for ${call.method} /${call.segments.join('/')}`);
-  if (!isValidDatasetName(name)) throw dataError(400, 'httpBadRequest', `Invalid dataset name "${name}": expected lowercase letters, digits, "_" and "-", at most 64 characters`);
-  allow(call, ['PUT', 'DELETE']);
-  if (call.method === 'PUT') {
-    requireAdministrator(call.caller, 'Creating a dataset');
-    await datasets.create(name);
-    return sendJson(call.req, call.res, 200, { datasetName: name, aclMode: 'public' });
-  }
+/** `GET /datasets`: the datasets' names (any token). */
+export async function listDatasets(call: LakeCall): Promise<number> {
+  requireAuthenticated(call.caller, 'Listing datasets');
+  const names = await call.ctx.datasets.list();
+  return sendJson(call.req, call.res, 200, names.map((dataset) => ({ name: dataset, aclMode: 'public' })));
+}
+
+/** `PUT /datasets/:name`: creates a dataset (administrators only). */
+export async function createDataset(call: LakeCall, { name }: Params<'name'>): Promise<number> {
+  checkDatasetName(name);
+  requireAdministrator(call.caller, 'Creating a dataset');
+  await call.ctx.datasets.create(name);
+  return sendJson(call.req, call.res, 200, { datasetName: name, aclMode: 'public' });
+}
+
+/** `DELETE /datasets/:name`: removes a dataset and its files (administrators only). */
+export async function deleteDataset(call: LakeCall, { name }: Params<'name'>): Promise<number> {
+  checkDatasetName(name);
   requireAdministrator(call.caller, 'Deleting a dataset');
-  if (!(await datasets.remove(name))) throw dataError(404, 'httpNotFound', `Dataset "${name}" not found`);
+  if (!(await call.ctx.datasets.remove(name))) throw dataError(404, 'httpNotFound', `Dataset "${name}" not found`);
   return sendJson(call.req, call.res, 200, { deleted: true });
+}
+
+/** `/datasets/:name` with a method other than PUT and DELETE: 400 for an invalid name, else 405. */
+export function otherDatasetMethod(call: LakeCall, { name }: Params<'name'>): never {
+  checkDatasetName(name);
+  throw apiError(405, `Method ${call.method} not allowed on /${call.segments.join('/')}: use PUT or DELETE`);
+}
+
+/** `/datasets/:name/...`: 404. */
+export function noDatasetRoute(call: LakeCall): never {
+  throw apiError(404, `No route for ${call.method} /${call.segments.join('/')}`);
+}
+
+function checkDatasetName(name: string): void {
+  if (!isValidDatasetName(name)) throw dataError(400, 'httpBadRequest', `Invalid dataset name "${name}": expected lowercase letters, digits, "_" and "-", at most 64 characters`);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -2,14 +2,14 @@
  * Benchmark of the lake at 10,000 documents: start-up, single-mutation latency (journal append + fsync), query
  * latency and snapshot rewrite. Prints numbers; asserts nothing.
  *
- *   node scripts/lake/bench.ts [--docs 10000] [--writes 200]
+ *   node scripts/bench-lake.ts [--docs 10000] [--writes 200]
  */
 import { createClient } from '@sanity/client';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startLake } from './server.ts';
+import { startLake } from '../lake/server.ts';
 
 const { values } = parseArgs({ options: { docs: { type: 'string', default: '10000' }, writes: { type: 'string', default: '200' } } });
 const docCount = Number(values.docs);

@@ -1,6 +1,6 @@
 import { dataError } from './errors.ts';
 import { isDraftId, isPrivateId, isVersionId, publishedIdOf, releaseOf } from './ids.ts';
-import type { SanityDoc } from './store.ts';
+import type { SanityDoc } from './types.ts';
 
 /**
  * How a query sees the dataset. `raw`: every document as stored. A stack (`['drafts', 'published']`, or release

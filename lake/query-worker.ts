@@ -8,8 +8,8 @@ import { messageOf } from './errors.ts';
 import { evaluateQuery, parseQuery } from './groq.ts';
 import { perspectiveKey, viewOf } from './perspective.ts';
 import { DocView, planQuery } from './plan.ts';
-import type { ToWorker } from './query-pool.ts';
-import type { SanityDoc } from './store.ts';
+import type { ToWorker } from './query-messages.ts';
+import type { SanityDoc } from './types.ts';
 import { resolveTextQueries } from './text-query.ts';
 
 interface Replica {

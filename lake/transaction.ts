@@ -1,9 +1,10 @@
 import { Mutation } from '@sanity/mutator';
-import { LakeError, mutationError, messageOf, type MutationErrorItem } from './errors.ts';
+import { dataError, LakeError, mutationError, messageOf, type MutationErrorItem } from './errors.ts';
 import { evaluateQuery, parseQuery, type QueryParams } from './groq.ts';
-import { isDraftId, isValidDocumentId, isVersionId, randomId } from './ids.ts';
+import { isDraftId, isValidDocumentId, isVersionId, randomId, sanityTimestamp } from './ids.ts';
 import { referencePath, strongReferences } from './references.ts';
-import { isDoc, type DatasetStore, type DocChange, type SanityDoc } from './store.ts';
+import type { DatasetStore } from './store.ts';
+import { isDoc, type DocChange, type SanityDoc } from './types.ts';
 
 /** What a mutation did to one document, as Sanity reports it in `results`. */
 export type MutationOperation = 'create' | 'update' | 'delete' | 'none';
@@ -423,4 +424,54 @@ export interface CommittedTransaction extends PreparedTransaction {
   store: DatasetStore;
   projectId: string;
   identity: string;
+}
+
+/** Who runs a transaction, and who is told once it is written. */
+export interface TransactionParty {
+  projectId: string;
+  /** The caller's identity (GROQ `identity()`, listener events' `identity`). */
+  identity: string;
+  /** Told of each written transaction (not of dry runs, nor of transactions that change nothing): listeners, webhooks. */
+  announce(committed: CommittedTransaction): void;
+}
+
+/** How a transaction is run besides its mutations. */
+export interface RunOptions {
+  transactionId: string;
+  dryRun: boolean;
+  autoGenerateArrayKeys: boolean;
+}
+
+/**
+ * Runs mutations as one transaction on a dataset, one transaction at a time: works them out, writes them durably
+ * (unless `dryRun`), then tells the party's listeners and webhooks. Returns what happened.
+ */
+export async function runTransaction(store: DatasetStore, mutations: unknown, options: RunOptions, party: TransactionParty): Promise<PreparedTransaction> {
+  return commitTransaction(store, options, party, (transactionOptions) => prepareTransaction(store, mutations, transactionOptions));
+}
+
+/** `runTransaction` for any way of working a transaction out (mutations, actions): `prepare` runs under the dataset's lock. */
+export async function commitTransaction(
+  store: DatasetStore,
+  options: RunOptions,
+  party: TransactionParty,
+  prepare: (options: TransactionOptions) => Promise<PreparedTransaction>,
+): Promise<PreparedTransaction> {
+  const { transactionId, dryRun } = options;
+  const prepared = await store.exclusive(async (): Promise<PreparedTransaction> => {
+    if (store.hasTransaction(transactionId)) {
+      throw dataError(409, 'conflictError', `Transaction ID "${transactionId}" has already been used in dataset "${store.name}"; transaction ids must be unique`);
+    }
+    const transaction = await prepare({
+      transactionId,
+      timestamp: sanityTimestamp(),
+      autoGenerateArrayKeys: options.autoGenerateArrayKeys,
+      projectId: party.projectId,
+      identity: party.identity,
+    });
+    if (!dryRun && transaction.changes.length > 0) await store.commit(transaction.transactionId, transaction.timestamp, transaction.changes);
+    return transaction;
+  });
+  if (!dryRun && prepared.changes.length > 0) party.announce({ ...prepared, store, projectId: party.projectId, identity: party.identity });
+  return prepared;
 }

@@ -2,7 +2,7 @@ import type { ExprNode } from 'groq-js';
 import { dataError } from './errors.ts';
 import { wordMatcher, type GlobMatcher } from './glob.ts';
 import { evaluateQuery, type QueryContext } from './groq.ts';
-import type { SanityDoc } from './store.ts';
+import type { SanityDoc } from './types.ts';
 
 // `text::query()` is Content Lake's full-text search: `field match text::query("budget vot*")`. The Studio's
 // document lists and search use it (`[@, _id] match text::query($__query)`), but groq-js 2.0.1 only declares it and

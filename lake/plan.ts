@@ -1,5 +1,5 @@
 import type { ExprNode } from 'groq-js';
-import type { SanityDoc } from './store.ts';
+import type { SanityDoc } from './types.ts';
 
 /** A value an equality index can hold: GROQ `==` on these is plain equality. */
 type Primitive = string | number | boolean;

@@ -3,7 +3,7 @@ import type { ExprNode } from 'groq-js';
 import { messageOf } from './errors.ts';
 import { evaluateQuery, parseQuery } from './groq.ts';
 import { isDraftId, isVersionId, randomId } from './ids.ts';
-import type { SanityDoc } from './store.ts';
+import type { SanityDoc } from './types.ts';
 import type { CommittedTransaction } from './transaction.ts';
 
 /** A GROQ-powered document webhook, configured like Sanity's (one delivery per matching document per transaction). */

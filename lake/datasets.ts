@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { dataError } from './errors.ts';
+import { requireAuthenticated, type Caller } from './auth.ts';
+import { apiError, dataError } from './errors.ts';
 import { DatasetStore } from './store.ts';
 
 /** The dataset that lives in the data file itself; every other dataset gets a file beside it. */
@@ -71,6 +72,21 @@ export class Datasets {
     const store = await this.serial(() => this.open(name, true));
     if (store === undefined) throw new Error(`could not create dataset "${name}" at ${datasetFile(this.dataFile, name)}`);
     return store;
+  }
+
+  /**
+   * The dataset a write by `caller` goes to. One that does not exist is created for an administrator only (Sanity
+   * requires the administrator role to create a dataset); anyone else gets 403, and a dry run 404.
+   */
+  async forWrite(name: string, caller: Caller, dryRun: boolean): Promise<DatasetStore> {
+    const existing = await this.find(name);
+    if (existing !== undefined) return existing;
+    if (dryRun) return this.require(name);
+    requireAuthenticated(caller, `Creating dataset "${name}"`);
+    if (caller.role !== 'administrator') {
+      throw apiError(403, `Dataset "${name}" does not exist, and creating a dataset requires the administrator role; the token of "${caller.name}" has the ${caller.role ?? 'no'} role. Write to an existing dataset, or have an administrator create it (PUT /v1/datasets/${name})`);
+    }
+    return this.create(name);
   }
 
   /** Names of every dataset on disk or open. */
