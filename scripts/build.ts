@@ -2,8 +2,8 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONTENT_HINT, ContentError, contentProblems } from '../src/lib/content-error.ts';
-import { RenderFailure } from './build/render.ts';
-import { mergeShards, runBuild } from './build/run.ts';
+import { RenderFailure } from '../src/build/render.ts';
+import { mergeShards, runBuild } from '../src/build/run.ts';
 import { unsafeLinks } from './lib/public-links.ts';
 
 const HELP = `Usage: npm run build [-- --outDir DIR] [--jobs N] [--shard I/N]
@@ -43,7 +43,7 @@ const seconds = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 try {
   if (process.env['NEWS_RENDER_PLAN']) {
     // A render process of a build or of the rebuild service: Astro renders the plan's pages.
-    const { astroBuild } = await import('./build/astro.ts');
+    const { astroBuild } = await import('../src/build/astro.ts');
     await astroBuild(values.outDir === undefined ? undefined : outDir);
   } else if (values.merge) {
     if (positionals.length === 0) usage('--merge needs the folders of the --shard builds to assemble');

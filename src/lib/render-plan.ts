@@ -1,6 +1,6 @@
 /**
  * Render plan files: what a planned build renders (see `RenderPlan` in pages.ts), handed from the process that
- * computed the site (the build's coordinator in scripts/build/, or the rebuild service) to the Astro process that
+ * computed the site (the build's coordinator in src/build/, or the rebuild service) to the Astro process that
  * renders it. NDJSON: the layout on the first line, then one page per line, so that neither side ever holds the
  * plan as one string (a whole 100,000-story site is gigabytes of JSON, past what one string can hold).
  */

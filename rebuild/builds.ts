@@ -3,10 +3,10 @@ import { mkdirSync } from 'node:fs';
 import { copyFile, cp, link, mkdir, readdir, readFile, readlink, rename, rm, rmdir, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pageFile, PLAN_WAITING, STATIC_KINDS, type RenderPlan, type SitePage } from '../../src/lib/pages.ts';
-import { writePlan } from '../../src/lib/render-plan.ts';
+import { pageFile, PLAN_WAITING, STATIC_KINDS, type RenderPlan, type SitePage } from '../src/lib/pages.ts';
+import { writePlan } from '../src/lib/render-plan.ts';
 
-const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Environment variables a build never gets: it renders the plan's data and never reads Sanity. */
 const SECRETS = ['SANITY_TOKEN', 'SANITY_WEBHOOK_SECRET', 'SANITY_STUDIO_TOKEN'];
 

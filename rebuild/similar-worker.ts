@@ -3,7 +3,7 @@
 // a computation at 100,000 stories, is split with a helper thread (the machine's second core): the index goes into
 // shared memory, and each thread searches half of the stories.
 import { Worker, parentPort } from 'node:worker_threads';
-import { SimilarIndex, TermCache, type SimilarIndexData, type SimilarInput, type SimilarLink } from '../../src/lib/similar.ts';
+import { SimilarIndex, TermCache, type SimilarIndexData, type SimilarInput, type SimilarLink } from '../src/lib/similar.ts';
 import type { SimilarAnswer, SimilarRequest } from './similar-job.ts';
 
 const stories = new Map<string, SimilarInput>();

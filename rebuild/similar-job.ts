@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { SimilarIndex, type SimilarIndexData, type SimilarInput, type SimilarLink } from '../../src/lib/similar.ts';
+import { SimilarIndex, type SimilarIndexData, type SimilarInput, type SimilarLink } from '../src/lib/similar.ts';
 import type { SettledSimilar } from './site-model.ts';
 
 /** What the main thread sends the worker: the stories changed since the last computation, and those gone. */

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BUILD_SCRIPT = fileURLToPath(new URL('../build.ts', import.meta.url));
+const BUILD_SCRIPT = fileURLToPath(new URL('../../scripts/build.ts', import.meta.url));
 /** Environment variables a render process never gets: it renders the plan's data and never reads Sanity. */
 const SECRETS = ['SANITY_TOKEN', 'SANITY_WEBHOOK_SECRET', 'SANITY_STUDIO_TOKEN'];
 /** Astro prints a line per page it writes: `16:47:15   ├─ /news/x/index.html (+3ms)`. */
