@@ -1,14 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { copyFile, cp, link, mkdir, readdir, readFile, readlink, rename, rm, rmdir, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pageFile, PLAN_WAITING, STATIC_KINDS, type RenderPlan, type SitePage } from '../src/lib/pages.ts';
+import { BuildFailure } from '../src/build/failure.ts';
+import { RenderProcess } from '../src/build/ipc.ts';
+import { pageFile, STATIC_KINDS, type RenderPlan, type SitePage } from '../src/lib/pages.ts';
 import { writePlan } from '../src/lib/render-plan.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** Environment variables a build never gets: it renders the plan's data and never reads Sanity. */
-const SECRETS = ['SANITY_TOKEN', 'SANITY_WEBHOOK_SECRET', 'SANITY_STUDIO_TOKEN'];
 
 /** A finished build. */
 export interface Build {
@@ -21,24 +21,11 @@ export interface Build {
   keys?: Map<string, string>;
 }
 
-/** A build process: where it renders, the plan file it waits for, and its end (the end of its output). */
+/** A build process: the render process, where it renders, and the file its plan is written to. */
 interface BuildProcess {
-  child: ChildProcess;
+  renderer: RenderProcess;
   staging: string;
   plan: string;
-  done: Promise<string>;
-  /** Whether it has bundled the site and waits for its plan. */
-  ready: boolean;
-}
-
-/** A build that failed, with the end of its output. */
-export class BuildFailure extends Error {
-  readonly output: string;
-  constructor(message: string, output: string) {
-    super(message);
-    this.name = 'BuildFailure';
-    this.output = output;
-  }
 }
 
 /** The two folders builds alternate between. */
@@ -66,7 +53,7 @@ export class SiteBuilds {
   #current: Build | undefined;
   /** The page keys each folder holds, when known. */
   #trees = new Map<string, Map<string, string>>();
-  #child: ChildProcess | undefined;
+  #child: RenderProcess | undefined;
   #warm: BuildProcess | undefined;
   /** A copy of the served folder being made into the other folder, so that the next build finds it ready. */
   #preparing: { tree: string; done: Promise<void> } | undefined;
@@ -118,17 +105,17 @@ export class SiteBuilds {
   /** The build process started ahead of time: "ready" (waiting for a plan), "starting" (bundling), or "none". */
   get renderer(): 'ready' | 'starting' | 'none' {
     const warm = this.#warm;
-    if (!warm || warm.child.exitCode !== null || warm.child.signalCode !== null) return 'none';
-    return warm.ready ? 'ready' : 'starting';
+    if (!warm?.renderer.running) return 'none';
+    return warm.renderer.bundled ? 'ready' : 'starting';
   }
 
   /** The process id of the running build, if any. */
   get pid(): number | undefined {
-    return this.#child?.pid;
+    return this.#child?.child.pid;
   }
 
   /**
-   * Renders the pages of `plan` (a child process: `scripts/build.ts` with `NEWS_RENDER_PLAN`) and makes them, with
+   * Renders the pages of `plan` (a render process: `scripts/build.ts --render`) and makes them, with
    * the rest of the site, the new current build. `keys` are the page keys of the whole new site. With `merge`, the
    * plan holds only the pages whose key differs from the current build's (and the routes every build renders);
    * without, it holds every page.
@@ -143,7 +130,7 @@ export class SiteBuilds {
     // The process started ahead of time, unless it died meanwhile.
     let renderer = this.#warm;
     this.#warm = undefined;
-    if (!renderer || renderer.child.exitCode !== null || renderer.child.signalCode !== null) renderer = this.#spawn();
+    if (!renderer?.renderer.running) renderer = this.#spawn();
     // The plan, in parts if it is large (see MAX_PLAN_CHARS); the first part goes to the process started ahead.
     const parts = planParts(plan);
     let part = parts.next();
@@ -164,12 +151,13 @@ export class SiteBuilds {
         if (this.#stopped) throw new BuildFailure('the service is stopping; the build was not finished', output);
         const current = index === 0 ? renderer : this.#spawn();
         if (index > 0) stagings.push(current.staging);
-        this.#child = current.child;
+        this.#child = current.renderer;
         await writePlan(current.plan, plan.layout, part.value);
+        current.renderer.render(current.plan);
         // The next part is made while this one renders, and only one waits in memory.
         part = parts.next();
         const last = part.done;
-        output = await current.done.finally(() => {
+        output = await current.renderer.done.finally(() => {
           this.#child = undefined;
           void rm(current.plan, { force: true });
           if (last) this.warm();
@@ -252,46 +240,27 @@ export class SiteBuilds {
 
   /**
    * Starts the next build process ahead of time: it loads Astro and bundles the site, then waits for its plan
-   * (see `readPlan` in src/site.ts), so that a change waits only for its pages to render.
+   * (see src/build/ipc.ts), so that a change waits only for its pages to render.
    */
   warm(): void {
     if (!this.#stopped && !this.#warm) this.#warm = this.#spawn();
   }
 
-  /** A build process rendering into `staging/<id>` once its plan file exists. */
+  /** A build process rendering into `staging/<id>` once it is handed its plan. */
   #spawn(): BuildProcess {
     const id = `${Date.now().toString(36)}-${(this.#spawned += 1)}`;
     const staging = path.join(this.root, 'staging', id);
     const plan = path.join(this.root, 'plans', `${id}.ndjson`);
-    const env: NodeJS.ProcessEnv = { ...process.env, NEWS_RENDER_PLAN: plan, ASTRO_CACHE_DIR: path.join(this.root, 'astro-cache'), ASTRO_TELEMETRY_DISABLED: '1' };
-    for (const name of SECRETS) delete env[name];
     mkdirSync(path.dirname(plan), { recursive: true });
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'scripts/build.ts'), '--outDir', staging], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    const keep = (chunk: Buffer) => {
-      log = (log + chunk.toString()).slice(-20_000);
-      if (!renderer.ready && log.includes(PLAN_WAITING)) renderer.ready = true;
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    const done = new Promise<string>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code, signal) => {
-        if (code === 0) resolve(log);
-        else reject(new BuildFailure(signal ? `the build was killed (${signal})` : `the build exited with code ${code}`, log));
-      });
-    });
-    // A process that dies while waiting is noticed when its turn comes.
-    done.catch(() => undefined);
-    const renderer: BuildProcess = { child, staging, plan, done, ready: false };
-    return renderer;
+    const renderer = new RenderProcess({ outDir: staging, astroCacheDir: path.join(this.root, 'astro-cache'), label: 'the build', cwd: PROJECT_ROOT });
+    return { renderer, staging, plan };
   }
 
   /** Stops a running build (on shutdown). */
   stop(): void {
     this.#stopped = true;
-    this.#child?.kill('SIGTERM');
-    this.#warm?.child.kill('SIGTERM');
+    this.#child?.stop();
+    this.#warm?.renderer.stop();
   }
 }
 

@@ -7,10 +7,11 @@ import { STATIC_KINDS } from '../src/lib/pages.ts';
 import { RenderCache } from '../src/lib/render-cache.ts';
 import type { SiteDocuments } from '../src/lib/sanity/source.ts';
 import { SIMILAR_DEFAULTS, SimilarIndex, type SimilarInput, type SimilarLink } from '../src/lib/similar.ts';
+import { BuildFailure, describeError } from '../src/build/failure.ts';
 import { HTTP_LIMITS, limitedServer } from '../scripts/lib/http-limits.ts';
 import { securityHeaders, serveStatic } from '../scripts/lib/static-files.ts';
 import { admitDocuments, type Rejection } from './admission.ts';
-import { BuildFailure, SiteBuilds, type Build } from './builds.ts';
+import { SiteBuilds, type Build } from './builds.ts';
 import type { ServiceConfig } from './config.ts';
 import { Mirror } from './mirror.ts';
 import { BuildQueue } from './queue.ts';
@@ -102,7 +103,7 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
       hinted = new Set();
       const sync = await mirror.sync(hint ?? undefined).catch((error: unknown) => {
         hinted = null;
-        throw new BuildFailure(`sync failed: ${describeSanityError(error, config.sanity)}`, '');
+        throw new BuildFailure(`sync failed: ${describeSanityError(error, config.sanity)}`, '', { stage: 'sync' });
       });
       syncRetryMs = 0;
       log(`sync: ${sync.full ? 'full' : 'incremental'}, ${sync.changed} changed, ${sync.deleted} deleted (${Math.round(sync.ms)} ms)`);
@@ -139,18 +140,19 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
       if (!result.settled) settle(result.inputs);
     } catch (error) {
       const failure = error instanceof BuildFailure ? error : new BuildFailure(String(error), '');
-      // Content problems are the useful part of a failed build's output: they name the document and the field.
-      const problems = failure.output.split('\n').filter((l) => /^\s+- .+(→|:)/.test(l)).map((l) => l.trim().slice(2));
+      // Content problems are the useful part of a failed build's report: they name the document and the field.
+      const { problems } = failure;
       const reason = problems.length ? `${failure.message}: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}` : failure.message;
       lastFailure = { at: started.toISOString(), reason, output: failure.output.slice(-4000) };
-      if (failure.message.startsWith('sync failed')) {
+      if (failure.stage === 'sync') {
         // Sanity unreachable (or refusing): try again later, backing off, so a service started before its API recovers.
         syncRetryMs = Math.min(60_000, syncRetryMs ? syncRetryMs * 2 : 2_000);
         log(`retrying the sync in ${syncRetryMs / 1000} s`);
         setTimeout(() => requestBuild(), syncRetryMs).unref();
       }
       log(`build failed: ${failure.message}; still serving ${builds.current?.id ?? 'nothing'}`);
-      if (failure.output) log(failure.output.split('\n').filter((l) => /problem|error|→/i.test(l)).slice(0, 20).join('\n'));
+      const details = failure.problems.length > 0 ? failure.problems : failure.error ? [describeError(failure.error)] : [];
+      if (details.length > 0) log(details.slice(0, 20).map((line) => `  - ${line}`).join('\n'));
     } finally {
       schedule();
     }
@@ -345,7 +347,8 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
 /** A build stopped by content problems: the message counts them, the output lists them (document and field). */
 function contentFailure(issues: readonly ContentIssue[]): BuildFailure {
   const n = issues.length;
-  return new BuildFailure(`${n} content problem${n === 1 ? '' : 's'} found; nothing was built`, issues.map((i) => `  - ${formatIssue(i)}`).join('\n'));
+  const problems = issues.map(formatIssue);
+  return new BuildFailure(`${n} content problem${n === 1 ? '' : 's'} found; nothing was built`, problems.map((p) => `  - ${p}`).join('\n'), { stage: 'content', problems });
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -1,27 +1,10 @@
 /**
- * Render processes: Astro builds (`scripts/build.ts` with NEWS_RENDER_PLAN) that render render plans, side by side,
- * one per core. A process can start before its plan exists: it loads Astro and bundles the site, then waits for the
- * plan file (src/site.ts), so that bundling overlaps with computing the site.
+ * Render processes: Astro builds (`scripts/build.ts --render`, see ipc.ts) that render render plans, side by side,
+ * one per core. A process can start before its plan exists: it loads Astro and bundles the site, then waits for its
+ * plan, so that bundling overlaps with computing the site.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const BUILD_SCRIPT = fileURLToPath(new URL('../../scripts/build.ts', import.meta.url));
-/** Environment variables a render process never gets: it renders the plan's data and never reads Sanity. */
-const SECRETS = ['SANITY_TOKEN', 'SANITY_WEBHOOK_SECRET', 'SANITY_STUDIO_TOKEN'];
-/** Astro prints a line per page it writes: `16:47:15   ├─ /news/x/index.html (+3ms)`. */
-const PAGE_LINE = /[├└]─ \//;
-
-/** A render process that failed, with the end of its output. */
-export class RenderFailure extends Error {
-  readonly output: string;
-  constructor(message: string, output: string) {
-    super(message);
-    this.name = 'RenderFailure';
-    this.output = output;
-  }
-}
+import { RenderProcess } from './ipc.ts';
 
 /** Where render process `i` reads its plan and writes its pages. */
 export interface RenderSlot {
@@ -29,16 +12,10 @@ export interface RenderSlot {
   outDir: string;
 }
 
-interface Renderer {
-  child: ChildProcess;
-  done: Promise<void>;
-}
-
 /** The render processes of one build, working in the folder `work`. */
 export class Renderers {
   readonly #work: string;
-  readonly #started: Renderer[] = [];
-  #written = 0;
+  readonly #started: RenderProcess[] = [];
 
   constructor(work: string) {
     this.#work = work;
@@ -51,7 +28,10 @@ export class Renderers {
 
   /** Starts processes until `count` run; they bundle the site and wait for their plans. */
   start(count: number): void {
-    while (this.#started.length < count) this.#started.push(this.#spawn(this.#started.length));
+    while (this.#started.length < count) {
+      const i = this.#started.length;
+      this.#started.push(new RenderProcess({ outDir: this.slot(i).outDir, astroCacheDir: path.join(this.#work, 'astro', String(i)), label: `render process ${i + 1}` }));
+    }
   }
 
   /**
@@ -61,9 +41,11 @@ export class Renderers {
    */
   async render(count: number, pages: number, progress: (line: string) => void): Promise<void> {
     this.start(count);
-    for (const extra of this.#started.splice(count)) extra.child.kill('SIGTERM');
+    for (const extra of this.#started.splice(count)) extra.stop();
+    this.#started.forEach((renderer, i) => renderer.render(this.slot(i).plan));
     const started = performance.now();
-    const timer = setInterval(() => progress(`[render] ${this.#written.toLocaleString('en-US')} of ${pages.toLocaleString('en-US')} pages written (${((performance.now() - started) / 1000).toFixed(0)} s)`), 5000);
+    const written = () => this.#started.reduce((n, r) => n + r.pages, 0);
+    const timer = setInterval(() => progress(`[render] ${written().toLocaleString('en-US')} of ${pages.toLocaleString('en-US')} pages written (${((performance.now() - started) / 1000).toFixed(0)} s)`), 5000);
     try {
       await Promise.all(this.#started.map((r) => r.done));
     } catch (error) {
@@ -77,34 +59,6 @@ export class Renderers {
 
   /** Stops every process (a build that stops early, or fails). */
   stop(): void {
-    for (const { child } of this.#started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  }
-
-  #spawn(i: number): Renderer {
-    const { plan, outDir } = this.slot(i);
-    const env: NodeJS.ProcessEnv = { ...process.env, NEWS_RENDER_PLAN: plan, ASTRO_CACHE_DIR: path.join(this.#work, 'astro', String(i)), ASTRO_TELEMETRY_DISABLED: '1' };
-    for (const name of SECRETS) delete env[name];
-    const child = spawn(process.execPath, [BUILD_SCRIPT, '--outDir', outDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    let partial = '';
-    const keep = (chunk: Buffer) => {
-      const text = chunk.toString();
-      log = (log + text).slice(-20_000);
-      const lines = (partial + text).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) if (PAGE_LINE.test(line)) this.#written += 1;
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    const done = new Promise<void>((resolve, reject) => {
-      child.on('error', (error) => reject(new RenderFailure(`render process ${i + 1} could not start: ${error.message}`, log)));
-      child.on('close', (code, signal) => {
-        if (code === 0) resolve();
-        else reject(new RenderFailure(`render process ${i + 1} ${signal ? `was killed (${signal})` : `exited with code ${code}`}`, log));
-      });
-    });
-    // A process that fails before its turn is noticed when its turn comes.
-    done.catch(() => undefined);
-    return { child, done };
+    for (const renderer of this.#started) renderer.stop();
   }
 }
