@@ -181,5 +181,5 @@ export function tellParent(message: RendererMessage): Promise<void> {
 
 /** Closes the channel, so that it does not keep the process alive. */
 export function leaveParent(): void {
-  if (process.connected) process.disconnect();
+  if (process.connected) process.disconnect?.();
 }
