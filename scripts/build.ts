@@ -44,6 +44,7 @@ const seconds = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 try {
   if (values.render) {
     // A render process of a build or of the rebuild service: Astro renders the plan its parent hands over.
+    if (!process.send) usage('--render is for the render processes that a build or the rebuild service starts: they hand over the plan through an IPC channel, and this process has none');
     const { renderPlan } = await import('../src/build/astro.ts');
     await renderPlan(values.outDir === undefined ? undefined : outDir);
   } else if (values.merge) {
