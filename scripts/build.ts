@@ -2,8 +2,8 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONTENT_HINT, ContentError, contentProblems } from '../src/lib/content-error.ts';
-import { RenderFailure } from './build/render.ts';
-import { mergeShards, runBuild } from './build/run.ts';
+import { BuildFailure } from '../src/build/failure.ts';
+import { mergeShards, runBuild } from '../src/build/run.ts';
 import { unsafeLinks } from './lib/public-links.ts';
 
 const HELP = `Usage: npm run build [-- --outDir DIR] [--jobs N] [--shard I/N]
@@ -24,7 +24,8 @@ let values;
 let positionals: string[];
 try {
   ({ values, positionals } = parseArgs({
-    options: { outDir: { type: 'string' }, jobs: { type: 'string' }, shard: { type: 'string' }, merge: { type: 'boolean' }, help: { type: 'boolean' } },
+    // --render (not in the help): a render process, started by a build or the rebuild service (src/build/ipc.ts).
+    options: { outDir: { type: 'string' }, jobs: { type: 'string' }, shard: { type: 'string' }, merge: { type: 'boolean' }, render: { type: 'boolean' }, help: { type: 'boolean' } },
     allowPositionals: true,
     strict: true,
   }));
@@ -41,10 +42,11 @@ const started = performance.now();
 const seconds = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 
 try {
-  if (process.env['NEWS_RENDER_PLAN']) {
-    // A render process of a build or of the rebuild service: Astro renders the plan's pages.
-    const { astroBuild } = await import('./build/astro.ts');
-    await astroBuild(values.outDir === undefined ? undefined : outDir);
+  if (values.render) {
+    // A render process of a build or of the rebuild service: Astro renders the plan its parent hands over.
+    if (!process.send) usage('--render is for the render processes that a build or the rebuild service starts: they hand over the plan through an IPC channel, and this process has none');
+    const { renderPlan } = await import('../src/build/astro.ts');
+    await renderPlan(values.outDir === undefined ? undefined : outDir);
   } else if (values.merge) {
     if (positionals.length === 0) usage('--merge needs the folders of the --shard builds to assemble');
     const files = await mergeShards(positionals, outDir);
@@ -59,7 +61,7 @@ try {
   process.exitCode = 1;
   const e = error as { name?: string; message?: string; hint?: string; stack?: string };
   if (error instanceof ContentError) console.error(`\n${contentProblems(error.issues)}\n\n${CONTENT_HINT}`);
-  else if (error instanceof RenderFailure) console.error(`\n${error.output.trim()}\n\n${error.message}; ${outDir} was left as it was.`);
+  else if (error instanceof BuildFailure) console.error(`\n${error.output.trim()}\n\n${error.message}; ${outDir} was left as it was.`);
   // Content errors are the editor's to fix: the list and the hint, no stack trace.
   else if (typeof e.message === 'string' && e.message.includes('content problem')) console.error(`\n${e.message}${e.hint ? `\n\n${e.hint}` : ''}`);
   else console.error(e.stack ?? String(error));

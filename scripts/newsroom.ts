@@ -16,7 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { startLake, tokenForRole, type Role, type RunningLake, type WebhookConfig } from '../lake/server.ts';
-import { startRebuildService, type RebuildService } from './rebuild/service.ts';
+import { startRebuildService, type RebuildService } from '../rebuild/service.ts';
 import { corsOriginsFrom } from '../lake/origins.ts';
 import { limitedServer, type HttpLimits } from './lib/http-limits.ts';
 import { SignInCodes } from './lib/sign-in-codes.ts';

@@ -1,6 +1,6 @@
-// The rebuild service (`npm run serve`): see scripts/rebuild/config.ts for its settings.
-import { serviceConfigFromEnv, SERVICE_HELP } from './rebuild/config.ts';
-import { startRebuildService } from './rebuild/service.ts';
+// The rebuild service (`npm run serve`): see rebuild/config.ts for its settings.
+import { serviceConfigFromEnv, SERVICE_HELP } from '../rebuild/config.ts';
+import { startRebuildService } from '../rebuild/service.ts';
 
 if (process.argv.includes('--help')) {
   console.log(SERVICE_HELP);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test as base } from '@playwright/test';
-import type { ServiceStatus } from '../../scripts/rebuild/service.ts';
+import type { ServiceStatus } from '../../rebuild/service.ts';
 import { startRebuildStack, type RebuildStack } from './harness.ts';
 
 /**

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, type SanityClient } from '@sanity/client';
 import { startLake, type RunningLake } from '../../lake/server.ts';
-import type { ServiceStatus } from '../../scripts/rebuild/service.ts';
+import type { ServiceStatus } from '../../rebuild/service.ts';
 
 /** The project root, where `scripts/` lives. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,5 +1,5 @@
 import { encodeSignatureHeader } from '@sanity/webhook';
-import type { ServiceStatus } from '../../scripts/rebuild/service.ts';
+import type { ServiceStatus } from '../../rebuild/service.ts';
 import { EXISTING, expect, test, uniqueSuffix } from './fixtures.ts';
 import { SECRET, sleep } from './harness.ts';
 

@@ -8,7 +8,7 @@ import type { StoryFilesReader } from './content-files.ts';
 import type { StoryBody } from './story.ts';
 
 /**
- * Work that a build spreads over threads (scripts/build/workers.ts): reading story files, and rendering the bodies
+ * Work that a build spreads over threads (src/build/workers.ts): reading story files, and rendering the bodies
  * that the render cache in `cacheDir` (none: no cache) does not hold, `fresh` (this thread writes them to it). A body
  * the renderer fails on comes back as nothing.
  */

@@ -55,9 +55,6 @@ export interface RenderPlan {
   pages: SitePage[];
 }
 
-/** What a build process prints when it has bundled the site and waits for its render plan (src/site.ts). */
-export const PLAN_WAITING = '[plan] bundled; waiting for the render plan at';
-
 /** Pages that Astro renders in every build (routes without parameters). */
 export const STATIC_KINDS: readonly PageKind[] = ['home', 'tags', 'rss', 'sitemap', 'notFound'];
 

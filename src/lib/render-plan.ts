@@ -1,7 +1,7 @@
 /**
  * Render plan files: what a planned build renders (see `RenderPlan` in pages.ts), handed from the process that
- * computed the site (the build's coordinator in scripts/build/, or the rebuild service) to the Astro process that
- * renders it. NDJSON: the layout on the first line, then one page per line, so that neither side ever holds the
+ * computed the site (the build's coordinator in src/build/, or the rebuild service) to the Astro process that
+ * renders it (which learns the file's name over its IPC channel, src/build/ipc.ts). NDJSON: the layout on the first line, then one page per line, so that neither side ever holds the
  * plan as one string (a whole 100,000-story site is gigabytes of JSON, past what one string can hold).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -11,8 +11,8 @@ import { once } from 'node:events';
 import type { Layout, RenderPlan, SitePage } from './pages.ts';
 
 /**
- * Writes a plan file. It appears in one step (written beside, then renamed), so that a build process waiting for
- * it never reads half of it.
+ * Writes a plan file. It appears in one step (written beside, then renamed), so that no process ever reads half
+ * of it.
  */
 export async function writePlan(file: string, layout: Layout, pages: Iterable<SitePage>): Promise<void> {
   const temporary = `${file}.${process.pid}.tmp`;

@@ -76,7 +76,7 @@ export interface BuildSiteOptions {
   similarLimit?: number;
   /**
    * Computes Similar News from every live story's input; `findSimilar` by default. The rebuild service passes its
-   * own, which reuses earlier results (scripts/rebuild/site-model.ts).
+   * own, which reuses earlier results (rebuild/site-model.ts).
    */
   similar?: (inputs: SimilarInput[], options: { limit: number }) => Map<string, SimilarLink[]>;
   /** Filled with the milliseconds spent rendering bodies and computing Similar News. */

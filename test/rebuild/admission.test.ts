@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { readContentDir } from '../../src/lib/content-files.ts';
 import { siteSourceToDocuments } from '../../src/lib/sanity/documents.ts';
 import { siteSourceFromDocuments, type SiteDocuments } from '../../src/lib/sanity/source.ts';
-import { admitDocuments, type Admission } from '../../scripts/rebuild/admission.ts';
+import { admitDocuments, type Admission } from '../../rebuild/admission.ts';
 
 // The rebuild service builds without invalid documents (their last valid version, or nothing) instead of failing.
 const CONFIG = { projectId: 'local', dataset: 'production' };

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { BuildQueue } from '../../scripts/rebuild/queue.ts';
+import { BuildQueue } from '../../rebuild/queue.ts';
 
 /** A build the test finishes by hand, so that it can trigger while the build runs. */
 interface ManualBuild {

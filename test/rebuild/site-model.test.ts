@@ -5,7 +5,7 @@ import { RenderCache } from '../../src/lib/render-cache.ts';
 import { siteSourceToDocuments } from '../../src/lib/sanity/documents.ts';
 import type { SiteDocuments } from '../../src/lib/sanity/source.ts';
 import { SimilarIndex } from '../../src/lib/similar/similar-index.ts';
-import { SiteModel, type ModelResult, type SettledSimilar } from '../../scripts/rebuild/site-model.ts';
+import { SiteModel, type ModelResult, type SettledSimilar } from '../../rebuild/site-model.ts';
 
 // The rebuild service's in-memory model, on the demo content as Sanity documents.
 const NOW = new Date('2027-01-01T00:00:00Z');

@@ -2,7 +2,7 @@ import { encodeSignatureHeader } from '@sanity/webhook';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { WebhookVerifier, type WebhookDelivery, type WebhookRefusal } from '../../scripts/rebuild/webhook.ts';
+import { WebhookVerifier, type WebhookDelivery, type WebhookRefusal } from '../../rebuild/webhook.ts';
 
 const SECRET = 'unit-test-webhook-secret';
 const MAX_BYTES = 4096;

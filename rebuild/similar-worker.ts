@@ -3,10 +3,10 @@
 // a computation at 100,000 stories, is split with a helper thread (the machine's second core): the index goes into
 // shared memory, and each thread searches half of the stories.
 import { Worker, parentPort } from 'node:worker_threads';
-import type { SimilarIndexData } from '../../src/lib/similar/index-data.ts';
-import type { SimilarInput, SimilarLink } from '../../src/lib/similar/options.ts';
-import { SimilarIndex } from '../../src/lib/similar/similar-index.ts';
-import { TermCache } from '../../src/lib/similar/terms.ts';
+import type { SimilarIndexData } from '../src/lib/similar/index-data.ts';
+import type { SimilarInput, SimilarLink } from '../src/lib/similar/options.ts';
+import { SimilarIndex } from '../src/lib/similar/similar-index.ts';
+import { TermCache } from '../src/lib/similar/terms.ts';
 import type { SimilarAnswer, SimilarRequest } from './similar-job.ts';
 
 const stories = new Map<string, SimilarInput>();

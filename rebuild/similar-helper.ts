@@ -1,9 +1,9 @@
 // A helper thread of the Similar News worker (see similar-worker.ts): searches the links of the stories it is given,
 // in an index the worker shares with it (its arrays are SharedArrayBuffers: nothing is copied).
 import { parentPort } from 'node:worker_threads';
-import type { SimilarIndexData } from '../../src/lib/similar/index-data.ts';
-import type { SimilarLink } from '../../src/lib/similar/options.ts';
-import { SimilarIndex } from '../../src/lib/similar/similar-index.ts';
+import type { SimilarIndexData } from '../src/lib/similar/index-data.ts';
+import type { SimilarLink } from '../src/lib/similar/options.ts';
+import { SimilarIndex } from '../src/lib/similar/similar-index.ts';
 
 parentPort?.on('message', (message: { data: SimilarIndexData; ids: string[] }) => {
   const links: [string, SimilarLink[]][] = [...SimilarIndex.fromTransfer(message.data).linksFor(message.ids)];

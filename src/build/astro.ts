@@ -1,7 +1,26 @@
-// One Astro build in this process, into `outDir`: the whole site, or the render plan named by NEWS_RENDER_PLAN.
+// One Astro build in this process, into `outDir`: the whole site, or, in a render process, the plan handed over.
 import { cp, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'astro';
+import { errorReport } from './failure.ts';
+import { becomeRenderProcess, leaveParent, tellParent } from './ipc.ts';
+
+/**
+ * A render process (`scripts/build.ts --render`): the Astro build of the plan its parent hands over (see ipc.ts),
+ * which it then tells how the build ended.
+ */
+export async function renderPlan(outDir: string | undefined): Promise<void> {
+  becomeRenderProcess();
+  try {
+    await astroBuild(outDir);
+    await tellParent({ type: 'done' });
+  } catch (error) {
+    await tellParent({ type: 'failed', error: errorReport(error) });
+    throw error;
+  } finally {
+    leaveParent();
+  }
+}
 
 /**
  * Runs `astro build`. Astro puts a build's server chunks in <outDir>/.prerender, but in ./.astro when outDir lies

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import type { SimilarIndexData } from '../../src/lib/similar/index-data.ts';
-import type { SimilarInput, SimilarLink } from '../../src/lib/similar/options.ts';
-import { SimilarIndex } from '../../src/lib/similar/similar-index.ts';
+import type { SimilarIndexData } from '../src/lib/similar/index-data.ts';
+import type { SimilarInput, SimilarLink } from '../src/lib/similar/options.ts';
+import { SimilarIndex } from '../src/lib/similar/similar-index.ts';
 import type { SettledSimilar } from './site-model.ts';
 
 /** What the main thread sends the worker: the stories changed since the last computation, and those gone. */

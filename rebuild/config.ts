@@ -1,6 +1,6 @@
-import { formatIssue, type ContentIssue } from '../../src/lib/content-error.ts';
-import { sanityConfigFromEnv, type SanityConfig } from '../../src/lib/sanity/config.ts';
-import { HTTP_LIMITS, type HttpLimits } from '../lib/http-limits.ts';
+import { formatIssue, type ContentIssue } from '../src/lib/content-error.ts';
+import { sanityConfigFromEnv, type SanityConfig } from '../src/lib/sanity/config.ts';
+import { HTTP_LIMITS, type HttpLimits } from '../scripts/lib/http-limits.ts';
 
 /** The rebuild service's settings, validated once at start. */
 export interface ServiceConfig {

@@ -1,0 +1,63 @@
+import type { SanityConfig } from '../src/lib/sanity/config.ts';
+import type { SiteDocuments } from '../src/lib/sanity/source.ts';
+import type { SimilarLink } from '../src/lib/similar/options.ts';
+import { admitDocuments, type Rejection } from './admission.ts';
+import type { Mirror } from './mirror.ts';
+import type { ModelResult, SiteModel } from './site-model.ts';
+
+type Doc = SiteDocuments['documents'][number];
+
+/**
+ * The site computed from the mirror's documents; when some are invalid, from the documents `admitDocuments` keeps
+ * (their last valid versions, or without them), so that one bad document never stops every other publish. Keeps
+ * the documents of the last valid content, and the ones the last computation did without.
+ */
+export class AdmittedContent {
+  readonly #mirror: Mirror;
+  readonly #model: SiteModel;
+  readonly #sanity: Pick<SanityConfig, 'projectId' | 'dataset' | 'apiHost'>;
+  // The documents of the last valid content: a document that turns invalid is built from its version here. (Kept as
+  // the list it was, and made a map only when a document is invalid: at 100,000 stories a map per publish costs.)
+  #accepted: Doc[] = [];
+  #rejected: Rejection[] = [];
+
+  constructor(mirror: Mirror, model: SiteModel, sanity: Pick<SanityConfig, 'projectId' | 'dataset' | 'apiHost'>) {
+    this.#mirror = mirror;
+    this.#model = model;
+    this.#sanity = sanity;
+  }
+
+  /** Published documents with a content problem that the last valid computation did without. */
+  get rejected(): Rejection[] {
+    return this.#rejected;
+  }
+
+  /** The model as of `now`; `links`, when given, are every story's Similar News (else the model's own). */
+  compute(now: Date, links?: Map<string, SimilarLink[]>): ModelResult {
+    const mirror = this.#mirror;
+    const assets = [...mirror.assets.values()];
+    const assetsStamp = mirror.assetsRevision();
+    const compute = (documents: Doc[], byId: ReadonlyMap<string, Doc>) => {
+      const stamp = (id: string) => {
+        const doc = byId.get(id);
+        return doc ? `${String(doc['_rev'])}|${assetsStamp}` : undefined;
+      };
+      return this.#model.compute({ documents, assets }, { now, stamp, ...(links ? { links } : {}) });
+    };
+    let documents: Doc[] = [...mirror.documents.values()];
+    let result = compute(documents, mirror.documents);
+    let without: Rejection[] = [];
+    if (!result.ok) {
+      const admission = admitDocuments({ documents, assets }, new Map(this.#accepted.map((d) => [String(d['_id']), d])), this.#sanity, result.issues);
+      if (!admission.ok) return { ok: false, issues: admission.issues };
+      documents = admission.documents;
+      without = admission.rejected;
+      result = compute(documents, new Map(documents.map((d) => [String(d['_id']), d])));
+    }
+    if (result.ok) {
+      this.#accepted = documents;
+      this.#rejected = without;
+    }
+    return result;
+  }
+}

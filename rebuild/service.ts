@@ -1,0 +1,111 @@
+import path from 'node:path';
+import { sanityClient } from '../src/lib/sanity/client.ts';
+import { RenderCache } from '../src/lib/render-cache.ts';
+import { AdmittedContent } from './admitted-content.ts';
+import type { Rejection } from './admission.ts';
+import { SiteBuilds } from './builds.ts';
+import type { ServiceConfig } from './config.ts';
+import { ServiceHttp } from './http.ts';
+import { Mirror } from './mirror.ts';
+import { PublishPipeline, type PublishFailure, type PublishSuccess } from './publish.ts';
+import { BuildQueue } from './queue.ts';
+import { BuildRequests } from './requests.ts';
+import { ScheduledStories } from './schedule.ts';
+import { SimilarSettling } from './similar-settling.ts';
+import { SiteModel } from './site-model.ts';
+import { WebhookVerifier } from './webhook.ts';
+
+/** A running rebuild service. */
+export interface RebuildService {
+  url: string;
+  status(): ServiceStatus;
+  /** Resolves when no build is running or queued. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What GET /status answers. */
+export interface ServiceStatus {
+  build: { id: string; revision: string; finishedAt: string; ms: number } | null;
+  contentRevision: string | null;
+  lastSuccess: PublishSuccess | null;
+  lastFailure: PublishFailure | null;
+  /** Published documents with a content problem, built without: the last valid version stays live, or none. */
+  rejected: Rejection[];
+  /** `renderer`: the next build process, started ahead of time: "ready" once it has bundled the site. */
+  queue: { building: boolean; pending: boolean; builds: number; buildPid: number | null; nextScheduled: string | null; settling: boolean; renderer: 'ready' | 'starting' | 'none' };
+  webhooks: { accepted: number; duplicates: number; refused: number };
+}
+
+/**
+ * Starts the service: serves the current build, verifies webhooks, and rebuilds through a coalescing queue.
+ * `log` gets one line per event (never a secret).
+ */
+export async function startRebuildService(config: ServiceConfig, log: (line: string) => void = console.log): Promise<RebuildService> {
+  const mirror = new Mirror(sanityClient(config.sanity));
+  const builds = new SiteBuilds(config.dir);
+  const cache = new RenderCache(path.join(builds.root, 'cache', 'render'));
+  const model = new SiteModel(cache, { projectId: config.sanity.projectId, dataset: config.sanity.dataset, ...(config.sanity.apiHost ? { apiHost: config.sanity.apiHost } : {}) });
+  const content = new AdmittedContent(mirror, model, config.sanity);
+  // The queue runs the publish pipeline, which asks it for follow-up builds through these.
+  const requests = new BuildRequests(() => queue.trigger());
+  const similar = new SimilarSettling(model, log, () => requests.again());
+  const schedule = new ScheduledStories((time) => {
+    log(`a scheduled story is due (${time}): rebuilding`);
+    requests.request();
+  });
+  const pipeline = new PublishPipeline({ sanity: config.sanity, mirror, model, content, similar, cache, builds, requests, schedule, log });
+
+  const existing = await builds.init();
+  if (existing) log(`serving the previous build ${existing.id} until a new one is ready`);
+  builds.warm();
+  const queue = new BuildQueue(() => pipeline.run(), { debounceMs: config.debounceMs });
+
+  function status(): ServiceStatus {
+    const current = builds.current;
+    return {
+      build: current ? { id: current.id, revision: current.revision, finishedAt: current.finishedAt, ms: Math.round(current.ms) } : null,
+      contentRevision: mirror.documents.size ? mirror.revision() : null,
+      lastSuccess: pipeline.lastSuccess,
+      lastFailure: pipeline.lastFailure,
+      rejected: content.rejected,
+      queue: { ...queue.state(), buildPid: builds.pid ?? null, nextScheduled: schedule.next, settling: similar.settling, renderer: builds.renderer },
+      webhooks: { ...http.counts },
+    };
+  }
+
+  const http = new ServiceHttp(
+    {
+      verifier: new WebhookVerifier({ secret: config.secret, maxBytes: config.maxBodyBytes, maxAgeMs: config.maxAgeMs }),
+      requests,
+      current: () => builds.current,
+      status,
+      // Pages show Sanity images from the API host (an http origin for the local API, which `https:` would not cover).
+      imageOrigins: config.sanity.apiHost ? [new URL(config.sanity.apiHost).origin] : [],
+      log,
+    },
+    config.limits,
+  );
+  const port = await http.listen(config.port, config.host);
+  const url = `http://${config.host}:${port}`;
+  log(`rebuild service on ${url} (site ${url}/, webhooks ${url}/hooks/sanity, status ${url}/status)`);
+  // Catch up with whatever changed while the service was down.
+  requests.start();
+
+  return {
+    url,
+    status,
+    idle: () => queue.idle(),
+    async close() {
+      schedule.stop();
+      builds.stop();
+      similar.stop();
+      const closed = http.close();
+      await queue.close();
+      await cache.save().catch((error: unknown) => log(`could not save the render cache: ${String(error)}`));
+      // server.close() waits for every open request, and a stuck sender's never ends: cut them once the build stopped.
+      http.cut();
+      await closed;
+    },
+  };
+}
