@@ -8,4 +8,14 @@ export default defineCliConfig({
   },
   // Auto-updates load the Studio's code from Sanity's CDN at runtime; this Studio must run offline.
   deployment: { autoUpdates: false },
+  // `npm run typegen`: `sanity schema extract` writes the schema as JSON, `sanity typegen generate` turns it and the
+  // queries into TypeScript types. Required fields are required in the types: they describe a valid document.
+  schemaExtraction: { path: './schemas/schema.json', enforceRequiredFields: true },
+  typegen: {
+    path: './src/lib/sanity/queries.ts',
+    schema: './schemas/schema.json',
+    generates: './src/lib/sanity/sanity.types.ts',
+    // The queries are plain strings, not `defineQuery` literals, so the client's `fetch` cannot be overloaded by them.
+    overloadClientMethods: false,
+  },
 });

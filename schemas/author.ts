@@ -1,6 +1,7 @@
 import { defineField, defineType } from 'sanity';
 import { altField } from './image-fields.ts';
-import { slugValid, slugify, SLUG_MAX_LENGTH } from './validation.ts';
+import { SLUG_MAX_LENGTH } from '../src/lib/model/rules.ts';
+import { slugValid, slugify } from './validation.ts';
 
 /** A person credited on stories, with a page at /authors/<slug>/. */
 export const author = defineType({

@@ -1,5 +1,6 @@
 import { createElement, type ReactElement } from 'react';
 import { defineArrayMember, defineField, defineType, type BlockDecoratorProps } from 'sanity';
+import { BLOCK_STYLES, DECORATORS, LIST_TYPES, type BlockStyle, type Decorator, type ListType } from '../src/lib/model/rules.ts';
 import { altField, captionField } from './image-fields.ts';
 import { messages } from './validation.ts';
 
@@ -17,7 +18,26 @@ export function LeadInDecorator(props: BlockDecoratorProps): ReactElement {
   );
 }
 
-/** Rich text for story bodies: paragraphs, two heading levels, quotes, lists, links and images with alt text. */
+// What editors see for each style, list type and decorator of the content rules. A `Record` over the rules' own
+// types, so a style added to the rules without a title here (or a title for a style the rules lack) fails to compile.
+const styleTitles: Record<BlockStyle, string> = {
+  normal: 'Normal',
+  h2: 'Heading',
+  h3: 'Subheading',
+  h4: 'Minor heading',
+  blockquote: 'Quote',
+};
+const listTitles: Record<ListType, string> = { bullet: 'Bullet list', number: 'Numbered list' };
+const decoratorOptions: Record<Decorator, { title: string; icon?: () => ReactElement; component?: (props: BlockDecoratorProps) => ReactElement }> = {
+  strong: { title: 'Strong' },
+  em: { title: 'Emphasis' },
+  code: { title: 'Code' },
+  'strike-through': { title: 'Strike' },
+  // For "Why it matters:" style labels at the start of a paragraph; the site renders them bold.
+  leadIn: { title: 'Lead-in label', icon: LeadInIcon, component: LeadInDecorator },
+};
+
+/** Rich text for story bodies: paragraphs, three heading levels, quotes, lists, links and images with alt text. */
 export const blockContent = defineType({
   name: 'blockContent',
   title: 'Body',
@@ -26,26 +46,10 @@ export const blockContent = defineType({
     defineArrayMember({
       type: 'block',
       // The story headline is the page's h1, so bodies start at h2.
-      styles: [
-        { title: 'Normal', value: 'normal' },
-        { title: 'Heading', value: 'h2' },
-        { title: 'Subheading', value: 'h3' },
-        { title: 'Minor heading', value: 'h4' },
-        { title: 'Quote', value: 'blockquote' },
-      ],
-      lists: [
-        { title: 'Bullet list', value: 'bullet' },
-        { title: 'Numbered list', value: 'number' },
-      ],
+      styles: BLOCK_STYLES.map((value) => ({ title: styleTitles[value], value })),
+      lists: LIST_TYPES.map((value) => ({ title: listTitles[value], value })),
       marks: {
-        decorators: [
-          { title: 'Strong', value: 'strong' },
-          { title: 'Emphasis', value: 'em' },
-          { title: 'Code', value: 'code' },
-          { title: 'Strike', value: 'strike-through' },
-          // For "Why it matters:" style labels at the start of a paragraph; the site renders them bold.
-          { title: 'Lead-in label', value: 'leadIn', icon: LeadInIcon, component: LeadInDecorator },
-        ],
+        decorators: DECORATORS.map((value) => ({ value, ...decoratorOptions[value] })),
         annotations: [
           defineArrayMember({
             name: 'link',

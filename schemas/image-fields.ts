@@ -1,7 +1,6 @@
 import { defineField } from 'sanity';
+import { LIMITS } from '../src/lib/model/rules.ts';
 import { altRequiredWithAsset, maxChars } from './validation.ts';
-
-// Limits match the story model in src/lib/story.ts, so a document the Studio accepts also builds.
 
 /** The `alt` field every image carries: required once an asset is chosen. */
 export const altField = defineField({
@@ -17,7 +16,7 @@ export const captionField = defineField({
   name: 'caption',
   title: 'Caption',
   type: 'string',
-  validation: (rule) => rule.custom(maxChars(300, 'Captions over 300 characters crowd the page: trim it')),
+  validation: (rule) => rule.custom(maxChars(LIMITS.imageCaption.max, `Captions over ${LIMITS.imageCaption.max} characters crowd the page: trim it`)),
 });
 
 /** The optional photographer or agency credit. */
@@ -26,5 +25,5 @@ export const creditField = defineField({
   title: 'Credit',
   type: 'string',
   description: 'Photographer and agency, for example "Jane Doe / Reuters".',
-  validation: (rule) => rule.custom(maxChars(120, 'Credits over 120 characters do not fit under the image')),
+  validation: (rule) => rule.custom(maxChars(LIMITS.imageCredit.max, `Credits over ${LIMITS.imageCredit.max} characters do not fit under the image`)),
 });

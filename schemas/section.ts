@@ -1,5 +1,6 @@
 import { defineField, defineType } from 'sanity';
-import { slugValid, slugify, SLUG_MAX_LENGTH } from './validation.ts';
+import { SLUG_MAX_LENGTH } from '../src/lib/model/rules.ts';
+import { slugValid, slugify } from './validation.ts';
 
 /** A section of the site (Politics, Business…) with its own front page at /section/<slug>/. */
 export const section = defineType({

@@ -1,4 +1,5 @@
 import { defineArrayMember, defineField, defineType } from 'sanity';
+import { LIMITS, SLUG_MAX_LENGTH } from '../src/lib/model/rules.ts';
 import { altField, captionField, creditField } from './image-fields.ts';
 import {
   maxChars,
@@ -6,7 +7,7 @@ import {
   notSelfReference,
   slugValid,
   slugify,
-  SLUG_MAX_LENGTH,
+  softMaxChars,
   sourceComplete,
   updatedAfterPublished,
   updateNoteHasTime,
@@ -35,7 +36,7 @@ export const story = defineType({
       name: 'title',
       title: 'Headline',
       type: 'string',
-      validation: (rule) => [rule.required().error('Every story needs a headline'), rule.custom(maxChars(120, messages.headlineTooLong))],
+      validation: (rule) => [rule.required().error('Every story needs a headline'), rule.custom(maxChars(LIMITS.headline.max, messages.headlineTooLong))],
     }),
     defineField({
       name: 'slug',
@@ -52,7 +53,7 @@ export const story = defineType({
       type: 'text',
       rows: 3,
       description: 'One or two sentences under the headline; also the summary in lists and feeds.',
-      validation: (rule) => [rule.required().error('Write a dek: one or two sentences under the headline'), rule.custom(maxChars(400, messages.dekTooLong))],
+      validation: (rule) => [rule.required().error('Write a dek: one or two sentences under the headline'), rule.custom(maxChars(LIMITS.dek.max, messages.dekTooLong))],
     }),
     defineField({
       name: 'body',
@@ -80,7 +81,7 @@ export const story = defineType({
       title: 'Update note',
       type: 'string',
       description: 'What changed, for readers, for example "Adds the minister\'s response".',
-      validation: (rule) => [rule.custom(updateNoteHasTime).warning(), rule.custom(maxChars(400, 'Keep the update note under 400 characters'))],
+      validation: (rule) => [rule.custom(updateNoteHasTime).warning(), rule.custom(maxChars(LIMITS.updateNote.max, `Keep the update note under ${LIMITS.updateNote.max} characters`))],
     }),
     defineField({
       name: 'section',
@@ -96,7 +97,7 @@ export const story = defineType({
       of: [defineArrayMember({ type: 'reference', to: [{ type: 'tag' }] })],
       validation: (rule) => [
         rule.unique().error('This tag is already on the story'),
-        rule.max(8).error('Use at most 8 tags: keep the ones readers would follow'),
+        rule.max(LIMITS.tags.max).error(messages.tooManyTags),
       ],
     }),
     defineField({
@@ -120,7 +121,7 @@ export const story = defineType({
           name: 'name',
           title: 'Name',
           type: 'string',
-          validation: (rule) => rule.custom(maxChars(120, 'Source names over 120 characters do not fit: shorten it')),
+          validation: (rule) => rule.custom(maxChars(LIMITS.sourceName.max, `Source names over ${LIMITS.sourceName.max} characters do not fit: shorten it`)),
         }),
         defineField({
           name: 'url',
@@ -149,7 +150,11 @@ export const story = defineType({
           title: 'Meta title',
           type: 'string',
           description: 'Replaces the headline in search results and link previews. Leave empty to use the headline.',
-          validation: (rule) => rule.custom(maxChars(60, messages.metaTitleTooLong)).warning(),
+          // Search engines cut it near `warn` characters: a warning; the build refuses it over `max`: an error.
+          validation: (rule) => [
+            rule.custom(softMaxChars(LIMITS.metaTitle, messages.metaTitleTooLong)).warning(),
+            rule.custom(maxChars(LIMITS.metaTitle.max, messages.metaTitleOverMax)),
+          ],
         }),
         defineField({
           name: 'metaDescription',
@@ -157,7 +162,10 @@ export const story = defineType({
           type: 'text',
           rows: 3,
           description: 'Replaces the dek in search results and link previews. Leave empty to use the dek.',
-          validation: (rule) => rule.custom(maxChars(160, messages.metaDescriptionTooLong)),
+          validation: (rule) => [
+            rule.custom(softMaxChars(LIMITS.metaDescription, messages.metaDescriptionTooLong)).warning(),
+            rule.custom(maxChars(LIMITS.metaDescription.max, messages.metaDescriptionOverMax)),
+          ],
         }),
       ],
     }),
@@ -177,7 +185,7 @@ export const story = defineType({
         }),
       ],
       validation: (rule) => [
-        rule.max(3).error('Pin at most 3 related stories'),
+        rule.max(LIMITS.related.max).error(messages.tooManyRelated),
         rule.unique().error('This story is already pinned'),
         rule.custom(notSelfReference),
       ],

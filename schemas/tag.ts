@@ -1,5 +1,6 @@
 import { defineArrayMember, defineField, defineType } from 'sanity';
-import { maxChars, slugValid, slugify, SLUG_MAX_LENGTH } from './validation.ts';
+import { LIMITS, SLUG_MAX_LENGTH } from '../src/lib/model/rules.ts';
+import { maxChars, slugValid, slugify } from './validation.ts';
 
 /** A topic readers can follow at /tags/<slug>/; aliases fold other spellings into it. */
 export const tag = defineType({
@@ -11,7 +12,7 @@ export const tag = defineType({
       name: 'name',
       title: 'Name',
       type: 'string',
-      validation: (rule) => [rule.required().error('Give the tag a name'), rule.custom(maxChars(60, 'Tag names over 60 characters do not fit: shorten it'))],
+      validation: (rule) => [rule.required().error('Give the tag a name'), rule.custom(maxChars(LIMITS.tagName.max, `Tag names over ${LIMITS.tagName.max} characters do not fit: shorten it`))],
     }),
     defineField({
       name: 'slug',

@@ -1,18 +1,14 @@
 import type { CustomValidator, Path, ValidationError } from 'sanity';
+import { foldToSlug, LIMITS, SLUG_MAX_LENGTH, SLUG_PATTERN, type SoftLimit } from '../src/lib/model/rules.ts';
 
 // Each rule is a plain check (value in, `true` or an editor-worded message out) that tests call directly, plus a thin
-// `CustomValidator` adapter that pulls the sibling values it needs out of Sanity's validation context.
-
-/** Slugs the site accepts in URLs; the same pattern as `SLUG_PATTERN` in src/lib/story.ts (the build rejects others). */
-export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-
-/** Longest slug the Studio generates; long enough for a headline's key words, short enough to share. */
-export const SLUG_MAX_LENGTH = 96;
+// `CustomValidator` adapter that pulls the sibling values it needs out of Sanity's validation context. The numbers
+// (limits, slug pattern) come from the content rules in src/lib/model/rules.ts, which the build enforces too.
 
 /** Editor-facing messages, exported so tests assert the exact wording editors see. */
 export const messages = {
-  headlineTooLong: 'Headlines over 120 characters get cut off on phones: shorten it',
-  dekTooLong: 'Keep the dek under 400 characters: it is a summary, not the first paragraph',
+  headlineTooLong: `Headlines over ${LIMITS.headline.max} characters get cut off on phones: shorten it`,
+  dekTooLong: `Keep the dek under ${LIMITS.dek.max} characters: it is a summary, not the first paragraph`,
   altMissing: "Describe the image for readers who can't see it",
   slugFormat: 'Use lower-case letters, digits and single hyphens only, like "budget-vote-delayed" (press Generate to rebuild it)',
   updatedBeforePublished: 'The update time must be later than the publish time',
@@ -21,8 +17,12 @@ export const messages = {
   sourceNeedsName: 'Name the source (for example "Reuters"), or clear the web address',
   sourceUrlScheme: 'Use a full web address starting with http:// or https://',
   linkScheme: 'Links must be full addresses starting with http://, https:// or mailto:',
-  metaTitleTooLong: 'Meta titles over 60 characters may be truncated',
-  metaDescriptionTooLong: 'Meta descriptions over 160 characters get cut off in search results',
+  metaTitleTooLong: `Meta titles over ${LIMITS.metaTitle.warn} characters may be truncated`,
+  metaTitleOverMax: `The site refuses meta titles over ${LIMITS.metaTitle.max} characters: shorten it`,
+  metaDescriptionTooLong: `Meta descriptions over ${LIMITS.metaDescription.warn} characters get cut off in search results`,
+  metaDescriptionOverMax: `The site refuses meta descriptions over ${LIMITS.metaDescription.max} characters: shorten it`,
+  tooManyTags: `Use at most ${LIMITS.tags.max} tags: keep the ones readers would follow`,
+  tooManyRelated: `Pin at most ${LIMITS.related.max} related stories: the story page shows ${LIMITS.related.max}`,
   relatedSelf: "A story can't be pinned as related to itself",
 } as const;
 
@@ -37,16 +37,23 @@ export function maxChars(limit: number, message: string): CustomValidator<string
   return (value) => checkMaxChars(value, limit, message);
 }
 
-/** Turns a headline or name into a URL slug: ASCII letters and digits joined by single hyphens. */
+/**
+ * `true` unless `value` is over `limit.warn` but within `limit.max`, else `message` with the count appended: the
+ * warning of a soft limit, silent where the error of `limit.max` (a `checkMaxChars` rule beside it) takes over.
+ */
+export function checkSoftMaxChars(value: unknown, limit: SoftLimit, message: string): true | string {
+  if (typeof value === 'string' && value.length > limit.max) return true;
+  return checkMaxChars(value, limit.warn, message);
+}
+
+/** A validator (used as a warning) that enforces `checkSoftMaxChars`. */
+export function softMaxChars(limit: SoftLimit, message: string): CustomValidator<string | undefined> {
+  return (value) => checkSoftMaxChars(value, limit, message);
+}
+
+/** Turns a headline or name into a URL slug with the content rules' `foldToSlug`, cut to `maxLength`. */
 export function slugify(input: string, maxLength: number = SLUG_MAX_LENGTH): string {
-  const slug = input
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/&/g, ' and ')
-    .replace(/['’]/g, '')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
+  const slug = foldToSlug(input);
   // Cut at a hyphen when possible so a slug never ends mid-word.
   if (slug.length <= maxLength) return slug;
   const cut = slug.slice(0, maxLength + 1);

@@ -11,8 +11,8 @@ import {
   checkUpdateNoteHasTime,
   messages,
   slugify,
-  SLUG_PATTERN,
 } from '../schemas/validation.ts';
+import { SLUG_PATTERN } from '../src/lib/model/rules.ts';
 import { startTestLake, type TestLake } from './lake/lake-harness.ts';
 
 // The `sanity` package imports the Studio's CSS files, which Node cannot load. Stub them (as the Sanity CLI's own

@@ -8,14 +8,15 @@
  * cannot drift apart.
  *
  * Shapes (Sanity's, plus two object types of ours):
- * - text block `{_type: 'block', _key, style, listItem?, level?, markDefs, children}`: `style` is one of
- *   {@link BLOCK_STYLES} (`h1`, `h5` and `h6` are rendered too, any other as `normal`), consecutive `blockquote`
- *   blocks form one quote; `listItem` is `bullet` or `number` (anything else renders as a bullet), `level` starts
- *   at 1 and nests as markdown indentation does; a block without text (the Studio leaves empty ones) is skipped.
- *   A URL in plain text renders as a link, because it does in markdown (GFM literal autolinks).
- * - span `{_type: 'span', _key, text, marks}`: `\n` in `text` is a hard line break; marks are the decorators in
- *   {@link DECORATORS} (`strike-through` renders as `<del>`, `leadIn` like `strong`) or the `_key` of a `link`
- *   mark definition `{_type: 'link', _key, href}`.
+ * - text block `{_type: 'block', _key, style, listItem?, level?, markDefs, children}`: `style` is one of the
+ *   content rules' `BLOCK_STYLES` (`h1`, `h5` and `h6` are rendered too, any other as `normal`: the Studio's
+ *   validation lets others through too, from a paste or the API), consecutive `blockquote` blocks form one quote;
+ *   `listItem` is one of `LIST_TYPES` (anything else renders as a bullet), `level` starts at 1 and nests as
+ *   markdown indentation does; a block without text (the Studio leaves empty ones) is skipped. A URL in plain text
+ *   renders as a link, because it does in markdown (GFM literal autolinks).
+ * - span `{_type: 'span', _key, text, marks}`: `\n` in `text` is a hard line break; marks are the content rules'
+ *   `DECORATORS` (`strike-through` renders as `<del>`, `leadIn` like `strong`) or the `_key` of a `link` mark
+ *   definition `{_type: 'link', _key, href}`.
  * - image `{_type: 'image', _key, alt, caption?, src?, asset?}`: renders like `![alt](src "caption")` alone in a
  *   paragraph; `src` is the resolved URL (the Sanity query projects `asset->url` into it); without it, nothing.
  * - table `{_type: 'table', _key, rows: [{_type: 'tableRow', _key, cells: string[]}]}`: renders like a GFM table
@@ -45,17 +46,9 @@ import remarkGfm from 'remark-gfm';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
 import { describeValue } from './content-error.ts';
+import type { BlockStyle, ListType } from './model/rules.ts';
 import { isImageUrl } from './urls.ts';
 
-/** Block styles a story's text blocks may have (the Studio schema offers these). */
-export const BLOCK_STYLES = ['normal', 'h2', 'h3', 'h4', 'blockquote'] as const;
-/** Decorators a story's spans may carry. */
-export const DECORATORS = ['strong', 'em', 'code', 'strike-through', 'leadIn'] as const;
-
-/** A text block style. */
-export type BlockStyle = (typeof BLOCK_STYLES)[number];
-/** A span decorator. */
-export type Decorator = (typeof DECORATORS)[number];
 /** A run of text and its marks (decorator names and link keys). */
 export type PortableTextSpan = { _type: 'span'; _key: string; text: string; marks: string[] };
 /** A link annotation, referenced from spans' `marks` by its `_key`. */
@@ -65,7 +58,7 @@ export type PortableTextTextBlock = {
   _type: 'block';
   _key: string;
   style: BlockStyle;
-  listItem?: 'bullet' | 'number';
+  listItem?: ListType;
   level?: number;
   markDefs: PortableTextLink[];
   children: PortableTextSpan[];

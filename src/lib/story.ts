@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describeValue, type ContentIssue } from './content-error.ts';
 import { markdownProblems } from './markdown.ts';
+import { LIMITS, SLUG_PATTERN } from './model/rules.ts';
 import { portableTextProblems } from './portable-text.ts';
 import { tagSlug } from './tags.ts';
 import { isImageUrl, srcsetUrls } from './urls.ts';
@@ -13,9 +14,6 @@ export function formatBytes(bytes: number): string {
   const mb = bytes / (1024 * 1024);
   return `${bytes.toLocaleString('en-US')} bytes (${mb >= 0.1 ? `${Number(mb.toFixed(1))} MB` : `${Math.ceil(bytes / 1024)} kB`})`;
 }
-
-/** A URL path segment: lower-case letters, digits and single hyphens. */
-export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 const text = (max: number) =>
   z
@@ -95,22 +93,25 @@ export const storyBodySchema = z.discriminatedUnion('format', [
   }),
 ]);
 
-const tagName = text(60).refine((name) => name === '' || tagSlug(name) !== '', { error: 'expected a tag name with at least one letter or digit' });
+const tagName = text(LIMITS.tagName.max).refine((name) => name === '' || tagSlug(name) !== '', { error: 'expected a tag name with at least one letter or digit' });
 
 /** The fields of a story, whatever its source (markdown front matter or a Sanity document). */
 export const storySchema = z
   .object({
-    title: text(120),
+    title: text(LIMITS.headline.max),
     slug,
-    dek: text(400),
+    dek: text(LIMITS.dek.max),
     publishedAt: isoDate,
     updatedAt: isoDate.optional(),
-    updateNote: text(400).optional(),
+    updateNote: text(LIMITS.updateNote.max).optional(),
     section: slug,
-    tags: z.array(tagName, { error: 'expected a list of tag names' }).max(20, { error: 'expected at most 20 tags' }).default([]),
+    tags: z
+      .array(tagName, { error: 'expected a list of tag names' })
+      .max(LIMITS.tags.max, { error: `expected at most ${LIMITS.tags.max} tags` })
+      .default([]),
     authors: z.array(slug, { error: 'expected a list of author slugs' }).min(1, { error: 'expected at least one author' }),
     source: z
-      .object({ name: text(120), url: httpUrl }, { error: 'expected {name, url} for the outlet the story reports on' })
+      .object({ name: text(LIMITS.sourceName.max), url: httpUrl }, { error: 'expected {name, url} for the outlet the story reports on' })
       .strict()
       .optional(),
     image: z
@@ -120,8 +121,8 @@ export const storySchema = z
           alt: z.string({ error: 'expected alt text describing the image for readers who cannot see it' }).trim().min(1, {
             error: 'expected alt text describing the image for readers who cannot see it',
           }),
-          caption: text(300).optional(),
-          credit: text(120).optional(),
+          caption: text(LIMITS.imageCaption.max).optional(),
+          credit: text(LIMITS.imageCredit.max).optional(),
           srcset: srcset.optional(),
           width: z.number().int().positive().optional(),
           height: z.number().int().positive().optional(),
@@ -131,10 +132,13 @@ export const storySchema = z
       .strict()
       .optional(),
     seo: z
-      .object({ metaTitle: text(70).optional(), metaDescription: text(200).optional() })
+      .object({ metaTitle: text(LIMITS.metaTitle.max).optional(), metaDescription: text(LIMITS.metaDescription.max).optional() })
       .strict()
       .optional(),
-    related: z.array(slug).default([]),
+    related: z
+      .array(slug)
+      .max(LIMITS.related.max, { error: `expected at most ${LIMITS.related.max} pinned related stories` })
+      .default([]),
     draft: z.boolean({ error: 'expected true or false' }).default(false),
     body: storyBodySchema,
   })

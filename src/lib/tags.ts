@@ -1,26 +1,24 @@
 import { z } from 'zod';
 import type { ContentIssue } from './content-error.ts';
+import { foldToSlug, LIMITS, SLUG_PATTERN } from './model/rules.ts';
 
 /**
- * Folds a tag name to its URL slug: accents stripped, lower-cased, `&` read as "and", every other run of
- * non-alphanumerics a single hyphen. "Peace plan", "peace-plan" and "PEACE  PLAN" all fold to `peace-plan`.
+ * Folds a tag name to its URL slug with the content rules' `foldToSlug`, the same folding the Studio's slug button
+ * uses: "Peace plan", "peace-plan" and "PEACE  PLAN" all fold to `peace-plan`.
  */
 export function tagSlug(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/&/g, ' and ')
-    .replace(/['’]/g, '')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
+  return foldToSlug(name);
 }
 
 /** A tag in the shared vocabulary (`content/tags.yaml` or Sanity `tag` documents). */
 export const tagDefSchema = z
   .object({
-    name: z.string({ error: 'expected a tag name' }).trim().min(1, { error: 'expected a non-empty tag name' }),
-    slug: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, { error: 'expected a slug like "peace-plan"' }).optional(),
+    name: z
+      .string({ error: 'expected a tag name' })
+      .trim()
+      .min(1, { error: 'expected a non-empty tag name' })
+      .max(LIMITS.tagName.max, { error: `expected a tag name of at most ${LIMITS.tagName.max} characters` }),
+    slug: z.string().regex(SLUG_PATTERN, { error: 'expected a slug like "peace-plan"' }).optional(),
     description: z.string().trim().min(1).optional(),
     aliases: z.array(z.string().trim().min(1, { error: 'expected a non-empty alias' })).default([]),
   })

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SLUG_PATTERN } from './story.ts';
+import { SLUG_PATTERN } from './model/rules.ts';
 import { isImageUrl } from './urls.ts';
 
 const slug = z.string({ error: 'expected a slug' }).regex(SLUG_PATTERN, { error: 'expected a slug of lower-case letters, digits and hyphens, like "us-politics"' });

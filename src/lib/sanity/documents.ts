@@ -3,9 +3,15 @@ import { markdownToPortableText, portableTextToMarkdown } from '../portable-text
 import type { SiteSource } from '../site.ts';
 import type { Story } from '../story.ts';
 import { buildTagVocabulary } from '../tags.ts';
+import type { Author as AuthorDocument, Section as SectionDocument, Slug, Story as StoryDocument, Tag as TagDocument } from './sanity.types.ts';
 
 /** A Sanity document as the import writes it and the export reads it. */
 export type SanityDocument = { _id: string; _type: string } & Record<string, unknown>;
+/**
+ * A document of the schema type `T` (from Sanity TypeGen) as the export reads it: only the schema's fields, each
+ * unchecked (a dataset may hold anything), besides the `_id` and `_type` every document has.
+ */
+type Unchecked<T> = { readonly [K in keyof T]?: unknown } & Pick<SanityDocument, '_id' | '_type'>;
 
 /** Deterministic document ids, so that importing twice changes nothing. */
 export const documentIds = {
@@ -130,53 +136,56 @@ export function documentsToContent(documents: readonly SanityDocument[], imagePa
   const slugOf = (ref: unknown) => {
     const id = (ref as { _ref?: string } | undefined)?._ref;
     const doc = id ? (byId.get(id) ?? byId.get(`drafts.${id}`)) : undefined;
-    return (doc?.['slug'] as { current?: string } | undefined)?.current;
+    return (doc?.['slug'] as Partial<Slug> | undefined)?.current;
   };
-  const of = (type: string) => documents.filter((d) => d._type === type && !d._id.startsWith('drafts.')).sort((a, b) => a._id.localeCompare(b._id));
+  const of = (type: 'section' | 'author' | 'tag') => documents.filter((d) => d._type === type && !d._id.startsWith('drafts.')).sort((a, b) => a._id.localeCompare(b._id));
   const files: ExportedFile[] = [];
 
-  const sections = of('section').sort((a, b) => Number(a['order'] ?? 1000) - Number(b['order'] ?? 1000) || a._id.localeCompare(b._id));
-  files.push({ path: 'sections.yaml', text: dump(sections.map((d) => withoutUndefined({ slug: slugOf({ _ref: d._id }), name: d['name'], description: d['description'] }))) });
+  const sections: Unchecked<SectionDocument>[] = of('section').sort((a, b) => Number(a['order'] ?? 1000) - Number(b['order'] ?? 1000) || a._id.localeCompare(b._id));
+  files.push({ path: 'sections.yaml', text: dump(sections.map((d) => withoutUndefined({ slug: slugOf({ _ref: d._id }), name: d.name, description: d.description }))) });
+  const authors: Unchecked<AuthorDocument>[] = of('author');
   files.push({
     path: 'authors.yaml',
     text: dump(
-      of('author').map((d) => {
-        const image = d['image'] as { asset?: { _ref?: string }; alt?: string } | undefined;
+      authors.map((d) => {
+        // The export trusts the dataset's shapes (the Studio wrote them); the build that reads the files checks them.
+        const image = d.image as Partial<NonNullable<AuthorDocument['image']>> | undefined;
         const src = image?.asset?._ref ? imagePath(image.asset._ref) : undefined;
-        return withoutUndefined({ slug: slugOf({ _ref: d._id }), name: d['name'], role: d['role'], bio: d['bio'], image: src ? { src, alt: image?.alt } : undefined });
+        return withoutUndefined({ slug: slugOf({ _ref: d._id }), name: d.name, role: d.role, bio: d.bio, image: src ? { src, alt: image?.alt } : undefined });
       }),
     ),
   });
+  const tags: Unchecked<TagDocument>[] = of('tag');
   files.push({
     path: 'tags.yaml',
-    text: dump(of('tag').map((d) => withoutUndefined({ name: d['name'], slug: slugOf({ _ref: d._id }), description: d['description'], aliases: (d['aliases'] as string[] | undefined)?.length ? d['aliases'] : undefined }))),
+    text: dump(tags.map((d) => withoutUndefined({ name: d.name, slug: slugOf({ _ref: d._id }), description: d.description, aliases: (d.aliases as TagDocument['aliases'])?.length ? d.aliases : undefined }))),
   });
 
-  const stories = documents.filter((d) => d._type === 'story' && (!d._id.startsWith('drafts.') || !byId.has(d._id.slice('drafts.'.length))));
+  const stories: Unchecked<StoryDocument>[] = documents.filter((d) => d._type === 'story' && (!d._id.startsWith('drafts.') || !byId.has(d._id.slice('drafts.'.length))));
   for (const d of stories.sort((a, b) => a._id.localeCompare(b._id))) {
     const id = d._id.replace(/^drafts\./, '');
-    const image = d['mainImage'] as { asset?: { _ref?: string }; alt?: string; caption?: string; credit?: string } | undefined;
+    const image = d.mainImage as Partial<NonNullable<StoryDocument['mainImage']>> | undefined;
     const src = image?.asset?._ref ? imagePath(image.asset._ref) : undefined;
-    const source = d['source'] as { name?: string; url?: string } | undefined;
-    const seo = d['seo'] as { metaTitle?: string; metaDescription?: string } | undefined;
+    const source = d.source as StoryDocument['source'];
+    const seo = d.seo as StoryDocument['seo'];
     const frontMatter = withoutUndefined({
-      title: d['title'],
-      slug: (d['slug'] as { current?: string } | undefined)?.current,
-      dek: d['dek'],
-      publishedAt: d['publishedAt'],
-      updatedAt: d['updatedAt'],
-      updateNote: d['updateNote'],
-      section: slugOf(d['section']),
-      tags: ((d['tags'] as unknown[] | undefined) ?? []).map((ref) => tagName(ref, byId)),
-      authors: ((d['authors'] as unknown[] | undefined) ?? []).map(slugOf),
+      title: d.title,
+      slug: (d.slug as Partial<Slug> | undefined)?.current,
+      dek: d.dek,
+      publishedAt: d.publishedAt,
+      updatedAt: d.updatedAt,
+      updateNote: d.updateNote,
+      section: slugOf(d.section),
+      tags: ((d.tags as unknown[] | undefined) ?? []).map((ref) => tagName(ref, byId)),
+      authors: ((d.authors as unknown[] | undefined) ?? []).map(slugOf),
       source: source?.name || source?.url ? withoutUndefined({ name: source.name, url: source.url }) : undefined,
       image: src ? withoutUndefined({ src, alt: image?.alt, caption: image?.caption, credit: image?.credit }) : undefined,
-      related: nonEmpty(((d['related'] as unknown[] | undefined) ?? []).map(slugOf).filter(Boolean)),
+      related: nonEmpty(((d.related as unknown[] | undefined) ?? []).map(slugOf).filter(Boolean)),
       seo: seo?.metaTitle || seo?.metaDescription ? withoutUndefined({ metaTitle: seo.metaTitle, metaDescription: seo.metaDescription }) : undefined,
       draft: d._id.startsWith('drafts.') ? true : undefined,
     });
     const file = id.startsWith('story-') ? id.slice('story-'.length) : String(frontMatter['slug'] ?? id);
-    const blocks = (Array.isArray(d['body']) ? (d['body'] as Record<string, unknown>[]) : []).map((b) => {
+    const blocks = (Array.isArray(d.body) ? (d.body as Record<string, unknown>[]) : []).map((b) => {
       const ref = (b['asset'] as { _ref?: string } | undefined)?._ref;
       const src = b['_type'] === 'image' && ref ? imagePath(ref) : undefined;
       return src ? { ...b, src } : b;

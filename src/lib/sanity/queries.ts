@@ -4,11 +4,18 @@
 // `->` projections: the rebuild service keeps a mirror of these same documents and syncs only what changed, and
 // one mapping then serves both a full read and the mirror.
 
+// Sanity TypeGen (`npm run typegen`) finds queries by a template tag named `groq` and writes their result types to
+// sanity.types.ts (`siteDocumentsQuery` → `SiteDocumentsQueryResult`). The `groq` package's tag is the usual one; it
+// is no dependency of the project, and this one gives the same plain string.
+function groq(strings: TemplateStringsArray): string {
+  return strings.join('');
+}
+
 /** The document types the site is built from. */
 export const SITE_TYPES = ['story', 'section', 'author', 'tag'] as const;
 
 /** Every document the site is built from (`$types` = SITE_TYPES), and the image assets with what the site uses. */
-export const siteDocumentsQuery = /* groq */ `{
+export const siteDocumentsQuery = groq`{
   "documents": *[_type in $types] | order(_id asc),
   "assets": *[_type == "sanity.imageAsset"] | order(_id asc) {_id, _type, _updatedAt, url, originalFilename, extension, "width": metadata.dimensions.width, "height": metadata.dimensions.height}
 }`;
@@ -17,13 +24,13 @@ export const siteDocumentsQuery = /* groq */ `{
  * The documents `$ids` (those of the site's types) and image assets changed after `$since`: a sync told by webhooks
  * which documents changed. An id it does not return was deleted or unpublished.
  */
-export const documentsByIdQuery = /* groq */ `{
+export const documentsByIdQuery = groq`{
   "documents": *[_id in $ids && _type in $types] | order(_id asc),
   "assets": *[_type == "sanity.imageAsset" && _updatedAt > $since] | order(_id asc) {_id, _type, _updatedAt, url, originalFilename, extension, "width": metadata.dimensions.width, "height": metadata.dimensions.height}
 }`;
 
 /** Documents of the site's types and image assets changed after `$since` (an ISO time), for incremental syncs. */
-export const changedSinceQuery = /* groq */ `{
+export const changedSinceQuery = groq`{
   "documents": *[_type in $types && _updatedAt > $since] | order(_id asc),
   "assets": *[_type == "sanity.imageAsset" && _updatedAt > $since] | order(_id asc) {_id, _type, _updatedAt, url, originalFilename, extension, "width": metadata.dimensions.width, "height": metadata.dimensions.height},
   "ids": *[_type in $types || _type == "sanity.imageAsset"]._id

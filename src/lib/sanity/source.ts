@@ -7,11 +7,31 @@ import { authorSchema, sectionSchema } from '../taxonomy.ts';
 import { describeSanityError, sanityClient } from './client.ts';
 import { sanityConfigFromEnv, type SanityConfig } from './config.ts';
 import { SITE_TYPES, siteDocumentsQuery } from './queries.ts';
+import type {
+  Author as AuthorDocument,
+  BlockContent,
+  SanityImageAssetReference,
+  Section as SectionDocument,
+  Slug,
+  Story as StoryDocument,
+  Tag as TagDocument,
+} from './sanity.types.ts';
 
 /** Widths offered in a Sanity image's `srcset`. */
 export const IMAGE_WIDTHS = [480, 800, 1200, 1600] as const;
 
+/** A document as it arrives over the wire: any JSON object. */
 type Doc = Record<string, unknown>;
+/**
+ * A value of the schema type `T` (generated from the Studio's schema by Sanity TypeGen) whose fields are yet to be
+ * checked: the mapping may read only fields the schema has (a misspelt field does not compile), but every value is
+ * `unknown`, since a dataset may hold anything (an older schema's fields, an import's mistakes, GROQ's nulls). The
+ * mapping checks what it reads; `parseStory` and the taxonomy schemas then check the whole.
+ */
+type Unchecked<T> = { readonly [K in keyof T]?: unknown };
+type ImageBlock = Extract<BlockContent[number], { _type: 'image' }>;
+/** What every reference type of the schema has (`SectionReference`, `StoryReference`, ...). */
+type Reference = Pick<SanityImageAssetReference, '_ref' | '_weak'>;
 /** An image asset as `siteDocumentsQuery` projects it. */
 export interface SanityAsset {
   _id: string;
@@ -58,14 +78,14 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
     else if (!byId.has(id) || !String(byId.get(id)?.['_id']).startsWith('drafts.')) byId.set(id, doc);
   }
   const docs = [...byId.values()].sort((a, b) => String(a['_id']).localeCompare(String(b['_id'])));
-  const of = (type: string) => docs.filter((d) => d['_type'] === type);
-  const slugOf = (doc: Doc | undefined) => (doc?.['slug'] as { current?: unknown } | undefined)?.current;
-  const deref = (ref: unknown, type: string): Doc | undefined => {
-    const id = (ref as { _ref?: unknown } | null | undefined)?._ref;
+  const of = (type: (typeof SITE_TYPES)[number]) => docs.filter((d) => d['_type'] === type);
+  const slugOf = (doc: Unchecked<{ slug?: Slug }> | undefined) => unchecked<Slug>(doc?.slug)?.current;
+  const refId = (ref: unknown) => unchecked<Reference>(ref)?._ref;
+  const deref = (ref: unknown, type: (typeof SITE_TYPES)[number]): Doc | undefined => {
+    const id = refId(ref);
     const doc = typeof id === 'string' ? byId.get(id) : undefined;
     return doc?.['_type'] === type ? doc : undefined;
   };
-  const refId = (ref: unknown) => (ref as { _ref?: unknown } | null | undefined)?._ref;
   // Sanity's image URL builder throws on an asset id it cannot read (`image-abc`, a file asset): that is a problem
   // of the document, reported on its field, not a crash of the build.
   const imageUrl = <T,>(where: string, field: string, assetId: string, build: () => T): T | undefined => {
@@ -78,88 +98,97 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
     }
   };
 
-  const taxonomy = <T extends import('zod').ZodType>(docsOfType: Doc[], schema: T, fields: (d: Doc) => Doc) =>
+  const taxonomy = <T extends import('zod').ZodType, D extends Unchecked<{ _id: string }>>(docsOfType: D[], schema: T, fields: (d: D) => Doc) =>
     docsOfType.flatMap((doc) => {
-      const where = String(doc['_id']);
+      const where = String(doc._id);
       const parsed = schema.safeParse(withoutNulls(fields(doc)), { reportInput: true });
       if (parsed.success) return [{ def: parsed.data as import('zod').output<T>, where }];
       for (const issue of parsed.error.issues) issues.push({ where, field: issue.path.join('.'), message: issue.message });
       return [];
     });
 
-  const sectionDocs = of('section').sort((a, b) => Number(a['order'] ?? 1000) - Number(b['order'] ?? 1000) || String(slugOf(a)).localeCompare(String(slugOf(b))));
-  const sections = taxonomy(sectionDocs, sectionSchema, (d) => ({ slug: slugOf(d), name: d['name'], description: d['description'] }));
-  const authors = taxonomy(of('author'), authorSchema, (d) => {
-    const image = d['image'] as Doc | undefined;
-    const asset = assets.get(String(refId(image?.['asset'])));
-    if (image?.['asset'] && !asset) issues.push(missingAsset(String(d['_id']), 'image.asset', refId(image['asset'])));
-    const src = image && asset ? imageUrl(String(d['_id']), 'image', asset._id, () => images.image(asset._id).width(400).url()) : undefined;
-    return { slug: slugOf(d), name: d['name'], bio: d['bio'], role: d['role'], image: image && src ? { src, alt: image['alt'] } : undefined };
+  const sectionDocs: Unchecked<SectionDocument>[] = of('section').sort(
+    (a, b) => Number(a.order ?? 1000) - Number(b.order ?? 1000) || String(slugOf(a)).localeCompare(String(slugOf(b))),
+  );
+  const sections = taxonomy(sectionDocs, sectionSchema, (d) => ({ slug: slugOf(d), name: d.name, description: d.description }));
+  const authorDocs: Unchecked<AuthorDocument>[] = of('author');
+  const authors = taxonomy(authorDocs, authorSchema, (d) => {
+    // Cast, not checked: a portrait that is not an object has no `asset` and no `alt`, and is left out below.
+    const image = d.image as Unchecked<NonNullable<AuthorDocument['image']>> | undefined;
+    const asset = assets.get(String(refId(image?.asset)));
+    if (image?.asset && !asset) issues.push(missingAsset(String(d._id), 'image.asset', refId(image.asset)));
+    const src = image && asset ? imageUrl(String(d._id), 'image', asset._id, () => images.image(asset._id).width(400).url()) : undefined;
+    return { slug: slugOf(d), name: d.name, bio: d.bio, role: d.role, image: image && src ? { src, alt: image.alt } : undefined };
   });
-  const tags = taxonomy(of('tag'), tagDefSchema, (d) => ({ name: d['name'], slug: slugOf(d), description: d['description'], aliases: d['aliases'] ?? undefined }));
+  const tagDocs: Unchecked<TagDocument>[] = of('tag');
+  const tags = taxonomy(tagDocs, tagDefSchema, (d) => ({ name: d.name, slug: slugOf(d), description: d.description, aliases: d.aliases ?? undefined }));
 
   const stories: SiteSource['stories'] = [];
   const rejected: SiteSource['rejected'] = [];
-  for (const doc of of('story')) {
-    const id = String(doc['_id']).replace(/^drafts\./, '');
-    const where = String(doc['_id']);
+  const storyDocs: Unchecked<StoryDocument>[] = of('story');
+  for (const doc of storyDocs) {
+    const id = String(doc._id).replace(/^drafts\./, '');
+    const where = String(doc._id);
     // Fields with a dangling reference: the schema's complaint that they are then empty would only repeat it.
     const broken = new Set<string>();
-    const list = (field: string) => (Array.isArray(doc[field]) ? (doc[field] as unknown[]) : []);
-    const resolveAll = (field: string, type: string) =>
+    const list = (field: 'tags' | 'authors' | 'related' | 'body'): unknown[] => {
+      const value = doc[field];
+      return Array.isArray(value) ? value : [];
+    };
+    const resolveAll = (field: 'tags' | 'authors' | 'related', type: (typeof SITE_TYPES)[number]) =>
       list(field).map((ref, i) => {
         const target = deref(ref, type);
         // A weak reference may point at a story that is not published yet (a pinned draft): it is left out until
         // then, as a files build leaves out a pinned story that is not live. Only strong references must resolve.
-        if (!target && !(ref as { _weak?: unknown } | null)?._weak) {
+        if (!target && !unchecked<Reference>(ref)?._weak) {
           issues.push(dangling(where, `${field}[${i}]`, refId(ref), type, byId));
           broken.add(field);
         }
         return slugOf(target);
       });
-    const sectionDoc = deref(doc['section'], 'section');
-    if (doc['section'] && !sectionDoc) {
-      issues.push(dangling(where, 'section', refId(doc['section']), 'section', byId));
+    const sectionDoc = deref(doc.section, 'section');
+    if (doc.section && !sectionDoc) {
+      issues.push(dangling(where, 'section', refId(doc.section), 'section', byId));
       broken.add('section');
     }
 
-    const image = doc['mainImage'] as Doc | null | undefined;
+    // Cast, not checked: an image that is not an object has no `asset`, and is left out.
+    const image = doc.mainImage as Unchecked<NonNullable<StoryDocument['mainImage']>> | null | undefined;
     let storyImage: Doc | undefined;
-    if (image?.['asset']) {
-      const asset = assets.get(String(refId(image['asset'])));
-      if (!asset) issues.push(missingAsset(where, 'mainImage.asset', refId(image['asset'])));
+    if (image?.asset) {
+      const asset = assets.get(String(refId(image.asset)));
+      if (!asset) issues.push(missingAsset(where, 'mainImage.asset', refId(image.asset)));
       else {
-        const source = { asset: { _ref: asset._id }, ...(image['hotspot'] ? { hotspot: image['hotspot'] } : {}), ...(image['crop'] ? { crop: image['crop'] } : {}) };
+        const source = { asset: { _ref: asset._id }, ...(image.hotspot ? { hotspot: image.hotspot } : {}), ...(image.crop ? { crop: image.crop } : {}) };
         const urls = imageUrl(where, 'mainImage', asset._id, () => {
           const builder = images.image(source as never);
           return { src: builder.width(1200).url(), srcset: IMAGE_WIDTHS.map((w) => `${builder.width(w).url()} ${w}w`).join(', ') };
         });
-        if (urls) storyImage = { ...urls, alt: image['alt'], caption: image['caption'], credit: image['credit'], width: asset.width, height: asset.height };
+        if (urls) storyImage = { ...urls, alt: image.alt, caption: image.caption, credit: image.credit, width: asset.width, height: asset.height };
       }
     }
     // A body that is not a list is passed on as it is, for the story schema to report.
-    const body = Array.isArray(doc['body']) ? list('body').map((block, i) => {
-      if (typeof block !== 'object' || block === null) return block;
-      const b = block as Doc;
-      if (b['_type'] !== 'image') return block;
-      const asset = assets.get(String(refId(b['asset'])));
-      if (b['asset'] && !asset) issues.push(missingAsset(where, `body[${i}].asset`, refId(b['asset'])));
+    const body = Array.isArray(doc.body) ? list('body').map((block, i) => {
+      const b = unchecked<ImageBlock>(block);
+      if (b?._type !== 'image') return block;
+      const asset = assets.get(String(refId(b.asset)));
+      if (b.asset && !asset) issues.push(missingAsset(where, `body[${i}].asset`, refId(b.asset)));
       const src = asset ? imageUrl(where, `body[${i}]`, asset._id, () => images.image(asset._id).width(1200).url()) : undefined;
       return src ? { ...b, src } : block;
-    }) : doc['body'];
+    }) : doc.body;
     const raw = withoutNulls({
-      title: doc['title'],
+      title: doc.title,
       slug: slugOf(doc),
-      dek: doc['dek'],
-      publishedAt: doc['publishedAt'],
-      updatedAt: doc['updatedAt'],
-      updateNote: doc['updateNote'],
+      dek: doc.dek,
+      publishedAt: doc.publishedAt,
+      updatedAt: doc.updatedAt,
+      updateNote: doc.updateNote,
       section: sectionDoc ? slugOf(sectionDoc) : undefined,
       tags: compact(resolveAll('tags', 'tag')),
       authors: compact(resolveAll('authors', 'author')),
-      source: doc['source'] ? pick(doc['source'] as Doc, ['name', 'url']) : undefined,
+      source: doc.source ? pick<NonNullable<StoryDocument['source']>>(doc.source, ['name', 'url']) : undefined,
       image: storyImage,
-      seo: doc['seo'] ? pick(doc['seo'] as Doc, ['metaTitle', 'metaDescription']) : undefined,
+      seo: doc.seo ? pick<NonNullable<StoryDocument['seo']>>(doc.seo, ['metaTitle', 'metaDescription']) : undefined,
       related: compact(resolveAll('related', 'story')),
       body: { format: 'portable-text', value: body ?? [] },
     });
@@ -192,8 +221,15 @@ function compact(value: unknown): unknown {
   return Array.isArray(value) ? value.filter((v) => v !== null && v !== undefined) : value;
 }
 
-function pick(doc: Doc, keys: string[]): Doc {
+/** The fields `keys` of an object of the schema type `T` that are set; `value` is read as it is (unchecked). */
+function pick<T>(value: unknown, keys: readonly (keyof T & string)[]): Doc {
+  const doc = value as Doc;
   return Object.fromEntries(keys.filter((k) => doc[k] !== null && doc[k] !== undefined).map((k) => [k, doc[k]]));
+}
+
+/** `value` as an unchecked `T` when it is an object; anything else has none of `T`'s fields. */
+function unchecked<T>(value: unknown): Unchecked<T> | undefined {
+  return typeof value === 'object' && value !== null ? (value as Unchecked<T>) : undefined;
 }
 
 /** GROQ answers null for a missing field; the model wants the field absent. */
