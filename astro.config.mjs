@@ -4,7 +4,7 @@ import { defineConfig } from 'astro/config';
 // `npm run build` and the rebuild service compute the site themselves and hand Astro a render plan (over a render
 // process's IPC channel, src/build/ipc.ts): the pages whose data changed, with that data. Such a build renders into
 // an empty folder that they merge into the site (src/build/, rebuild/). Without a plan (`astro dev`, `astro build`),
-// Astro renders the whole site (src/site.ts).
+// Astro renders the whole site (src/rendered-pages.ts).
 
 // SITE_URL is the public origin of the site (used for canonical links, feeds and the sitemap).
 const site = process.env.SITE_URL ?? 'http://localhost:4321';

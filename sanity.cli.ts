@@ -12,9 +12,9 @@ export default defineCliConfig({
   // queries into TypeScript types. Required fields are required in the types: they describe a valid document.
   schemaExtraction: { path: './schemas/schema.json', enforceRequiredFields: true },
   typegen: {
-    path: './src/lib/sanity/queries.ts',
+    path: './src/lib/sources/sanity/queries.ts',
     schema: './schemas/schema.json',
-    generates: './src/lib/sanity/sanity.types.ts',
+    generates: './src/lib/sources/sanity/sanity.types.ts',
     // The queries are plain strings, not `defineQuery` literals, so the client's `fetch` cannot be overloaded by them.
     overloadClientMethods: false,
   },

@@ -1,7 +1,7 @@
-import type { ContentIssue } from '../src/lib/content-error.ts';
-import type { SanityConfig } from '../src/lib/sanity/config.ts';
-import { siteSourceFromDocuments, type SiteDocuments } from '../src/lib/sanity/source.ts';
-import { validateSite } from '../src/lib/site.ts';
+import type { ContentIssue } from '../src/lib/model/content-error.ts';
+import type { SanityConfig } from '../src/lib/sources/sanity/config.ts';
+import { siteSourceFromDocuments, type SiteDocuments } from '../src/lib/sources/sanity/site-source.ts';
+import { validateSite } from '../src/lib/site/site.ts';
 
 type Doc = SiteDocuments['documents'][number];
 

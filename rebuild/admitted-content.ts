@@ -1,5 +1,5 @@
-import type { SanityConfig } from '../src/lib/sanity/config.ts';
-import type { SiteDocuments } from '../src/lib/sanity/source.ts';
+import type { SanityConfig } from '../src/lib/sources/sanity/config.ts';
+import type { SiteDocuments } from '../src/lib/sources/sanity/site-source.ts';
 import type { SimilarLink } from '../src/lib/similar/options.ts';
 import { admitDocuments, type Rejection } from './admission.ts';
 import type { Mirror } from './mirror.ts';

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BuildFailure } from '../src/build/failure.ts';
 import { RenderProcess } from '../src/build/ipc.ts';
-import { STATIC_KINDS, type RenderPlan, type SitePage } from '../src/lib/pages.ts';
-import { writePlan } from '../src/lib/render-plan.ts';
+import { STATIC_KINDS, type RenderPlan, type SitePage } from '../src/lib/site/pages.ts';
+import { writePlan } from '../src/lib/site/render-plan.ts';
 import { place } from './site-folders.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));

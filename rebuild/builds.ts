@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { BuildFailure } from '../src/build/failure.ts';
-import type { RenderPlan } from '../src/lib/pages.ts';
+import type { RenderPlan } from '../src/lib/site/pages.ts';
 import { BuildProcesses } from './build-processes.ts';
 import { SiteFolders, type Build } from './site-folders.ts';
 

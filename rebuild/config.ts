@@ -1,5 +1,5 @@
-import { formatIssue, type ContentIssue } from '../src/lib/content-error.ts';
-import { sanityConfigFromEnv, type SanityConfig } from '../src/lib/sanity/config.ts';
+import { formatIssue, type ContentIssue } from '../src/lib/model/content-error.ts';
+import { sanityConfigFromEnv, type SanityConfig } from '../src/lib/sources/sanity/config.ts';
 import { HTTP_LIMITS, type HttpLimits } from '../scripts/lib/http-limits.ts';
 
 /** The rebuild service's settings, validated once at start. */

@@ -3,8 +3,8 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { SanityClient } from '@sanity/client';
-import { changedSinceQuery, documentsByIdQuery, SITE_TYPES } from '../src/lib/sanity/queries.ts';
-import type { SanityAsset, SiteDocuments } from '../src/lib/sanity/source.ts';
+import { changedSinceQuery, documentsByIdQuery, SITE_TYPES } from '../src/lib/sources/sanity/queries.ts';
+import type { SanityAsset, SiteDocuments } from '../src/lib/sources/sanity/site-source.ts';
 
 type Doc = Record<string, unknown> & { _id: string; _updatedAt?: string };
 

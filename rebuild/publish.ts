@@ -1,9 +1,9 @@
 import { BuildFailure, describeError } from '../src/build/failure.ts';
-import { formatIssue, type ContentIssue } from '../src/lib/content-error.ts';
-import { STATIC_KINDS } from '../src/lib/pages.ts';
-import type { RenderCache } from '../src/lib/render-cache.ts';
-import { describeSanityError } from '../src/lib/sanity/client.ts';
-import type { SanityConfig } from '../src/lib/sanity/config.ts';
+import { formatIssue, type ContentIssue } from '../src/lib/model/content-error.ts';
+import { STATIC_KINDS } from '../src/lib/site/pages.ts';
+import type { RenderCache } from '../src/lib/body/render-cache.ts';
+import { describeSanityError } from '../src/lib/sources/sanity/client.ts';
+import type { SanityConfig } from '../src/lib/sources/sanity/config.ts';
 import type { AdmittedContent } from './admitted-content.ts';
 import type { SiteBuilds } from './builds.ts';
 import type { Mirror } from './mirror.ts';

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { sanityClient } from '../src/lib/sanity/client.ts';
-import { RenderCache } from '../src/lib/render-cache.ts';
+import { sanityClient } from '../src/lib/sources/sanity/client.ts';
+import { RenderCache } from '../src/lib/body/render-cache.ts';
 import { AdmittedContent } from './admitted-content.ts';
 import type { Rejection } from './admission.ts';
 import { SiteBuilds } from './builds.ts';

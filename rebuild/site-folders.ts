@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { copyFile, cp, link, mkdir, readdir, readFile, readlink, rename, rm, rmdir, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BuildFailure } from '../src/build/failure.ts';
-import { pageFile } from '../src/lib/pages.ts';
+import { pageFile } from '../src/lib/site/pages.ts';
 
 /** A finished build. */
 export interface Build {
@@ -19,7 +19,7 @@ export interface Build {
   revision: string;
   ms: number;
   finishedAt: string;
-  /** The cache key of every page of the build, by path (see src/lib/pages.ts); unknown for a build of an older run. */
+  /** The cache key of every page of the build, by path (see src/lib/site/pages.ts); unknown for a build of an older run. */
   keys?: Map<string, string>;
 }
 

@@ -1,14 +1,14 @@
-import { renderBody } from '../src/lib/body.ts';
-import { ContentError, type ContentIssue } from '../src/lib/content-error.ts';
-import { PageKeyCache, siteLayout, sitePages, type Layout, type SitePage } from '../src/lib/pages.ts';
-import type { RenderCache } from '../src/lib/render-cache.ts';
-import type { SiteDocuments } from '../src/lib/sanity/source.ts';
-import { siteSourceFromDocuments } from '../src/lib/sanity/source.ts';
+import { renderBody } from '../src/lib/body/body.ts';
+import { ContentError, type ContentIssue } from '../src/lib/model/content-error.ts';
+import { PageKeyCache, siteLayout, sitePages, type Layout, type SitePage } from '../src/lib/site/pages.ts';
+import type { RenderCache } from '../src/lib/body/render-cache.ts';
+import type { SiteDocuments } from '../src/lib/sources/sanity/site-source.ts';
+import { siteSourceFromDocuments } from '../src/lib/sources/sanity/site-source.ts';
 import type { SimilarInput, SimilarLink } from '../src/lib/similar/options.ts';
 import { SimilarIndex } from '../src/lib/similar/similar-index.ts';
-import { buildSite, byNewest, isLive, toCard, validateSite, type RenderedBody, type Site, type SiteSource, type StoryView } from '../src/lib/site.ts';
-import { buildTagVocabulary, tagIndex } from '../src/lib/tags.ts';
-import { urls } from '../src/lib/urls.ts';
+import { buildSite, byNewest, isLive, toCard, validateSite, type RenderedBody, type Site, type SiteSource, type StoryView } from '../src/lib/site/site.ts';
+import { buildTagVocabulary, tagIndex } from '../src/lib/model/tags.ts';
+import { urls } from '../src/lib/site/urls.ts';
 
 /** Similar News of every story from one full computation, with the index it came from. */
 export interface SettledSimilar {

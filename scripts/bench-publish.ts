@@ -13,8 +13,8 @@ import { mkdir, mkdtemp, rename, rm, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient } from '@sanity/client';
-import { readContentDir } from '../src/lib/content-files.ts';
-import { siteSourceToDocuments } from '../src/lib/sanity/documents.ts';
+import { readContentDir } from '../src/lib/sources/content-files.ts';
+import { siteSourceToDocuments } from '../src/lib/sources/sanity/documents.ts';
 import { startLake } from '../lake/server.ts';
 import { flagValue } from './lib/args.ts';
 

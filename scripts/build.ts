@@ -1,7 +1,7 @@
 // Builds the static site (`npm run build`): content problems are printed as one list, without a stack trace.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CONTENT_HINT, ContentError, contentProblems } from '../src/lib/content-error.ts';
+import { CONTENT_HINT, ContentError, contentProblems } from '../src/lib/model/content-error.ts';
 import { BuildFailure } from '../src/build/failure.ts';
 import { mergeShards, runBuild } from '../src/build/run.ts';
 import { unsafeLinks } from './lib/public-links.ts';

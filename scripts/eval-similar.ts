@@ -22,7 +22,7 @@ const DEFAULT_FILE = '/work/shared/eval/ecbplus/ecbplus.jsonl';
 const HELP = `Usage: npm run eval:similar -- [FILE.jsonl] [--json] [--bench [N]]
 
 Ranks every article of FILE (default ${DEFAULT_FILE}) against all others with
-findSimilar (src/lib/similar.ts), using only title, body and entities (as tags), and
+findSimilar (src/lib/similar/), using only title, body and entities (as tags), and
 scores the rankings against the "event" labels. An article is a query when another
 article shares its event.
 

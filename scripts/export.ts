@@ -2,7 +2,7 @@
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dump } from 'js-yaml';
-import { documentsToContent, type SanityDocument } from '../src/lib/sanity/documents.ts';
+import { documentsToContent, type SanityDocument } from '../src/lib/sources/sanity/documents.ts';
 import { fail, failSanity, sanityFromArgs } from './lib/sanity-cli.ts';
 import { flagValue } from './lib/args.ts';
 

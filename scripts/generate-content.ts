@@ -4,7 +4,7 @@
 import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dump } from 'js-yaml';
-import { parseFrontMatter } from '../src/lib/front-matter.ts';
+import { parseFrontMatter } from '../src/lib/sources/front-matter.ts';
 import { flagValue } from './lib/args.ts';
 
 const args = process.argv.slice(2);

@@ -2,10 +2,10 @@
 // Ids are deterministic and unchanged documents are not written, so running it twice changes nothing.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { formatIssue } from '../src/lib/content-error.ts';
-import { readContentDir } from '../src/lib/content-files.ts';
-import { imagePaths, siteSourceToDocuments, type SanityDocument } from '../src/lib/sanity/documents.ts';
-import { validateSite } from '../src/lib/site.ts';
+import { formatIssue } from '../src/lib/model/content-error.ts';
+import { readContentDir } from '../src/lib/sources/content-files.ts';
+import { imagePaths, siteSourceToDocuments, type SanityDocument } from '../src/lib/sources/sanity/documents.ts';
+import { validateSite } from '../src/lib/site/site.ts';
 import { fail, failSanity, sanityFromArgs } from './lib/sanity-cli.ts';
 import { flagValue } from './lib/args.ts';
 import { transactionsInReferenceOrder } from './lib/write-order.ts';

@@ -7,7 +7,7 @@ import { registerHooks } from 'node:module';
 import type { SanityClient as LakeClient } from '@sanity/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BLOCK_STYLES, DECORATORS, LIMITS, LIST_TYPES } from '../src/lib/model/rules.ts';
-import { siteSourceFromDocuments, type SanityAsset } from '../src/lib/sanity/source.ts';
+import { siteSourceFromDocuments, type SanityAsset } from '../src/lib/sources/sanity/site-source.ts';
 import { startTestLake, type TestLake } from './lake/lake-harness.ts';
 
 // The `sanity` package imports the Studio's CSS files, which Node cannot load (see schemas.test.ts).

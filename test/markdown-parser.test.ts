@@ -1,4 +1,4 @@
-// Story bodies are parsed by satteri (src/lib/markdown.ts) for speed; remark-parse + remark-gfm is the reference.
+// Story bodies are parsed by satteri (src/lib/body/markdown.ts) for speed; remark-parse + remark-gfm is the reference.
 // The two must give the same HTML for every construct an editor can write, or the parser swap changed the site.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,8 +10,8 @@ import remarkParse from 'remark-parse';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
 import { describe, expect, test } from 'vitest';
-import { parseFrontMatter } from '../src/lib/front-matter.ts';
-import { markdownToHast } from '../src/lib/markdown.ts';
+import { parseFrontMatter } from '../src/lib/sources/front-matter.ts';
+import { markdownToHast } from '../src/lib/body/markdown.ts';
 
 // The pipeline as it was before satteri: rehype-raw runs only on bodies with raw HTML, as in markdown.ts.
 const reference = unified().use(remarkParse).use(remarkGfm).use(remarkRehype, { allowDangerousHtml: true });

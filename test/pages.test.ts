@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { renderBody } from '../src/lib/body.ts';
-import { readContentDir } from '../src/lib/content-files.ts';
-import { pageFile, sitePages, STATIC_KINDS, type SitePage } from '../src/lib/pages.ts';
-import { buildSite, type SiteSource } from '../src/lib/site.ts';
+import { renderBody } from '../src/lib/body/body.ts';
+import { readContentDir } from '../src/lib/sources/content-files.ts';
+import { pageFile, sitePages, STATIC_KINDS, type SitePage } from '../src/lib/site/pages.ts';
+import { buildSite, type SiteSource } from '../src/lib/site/site.ts';
 
 const NOW = new Date('2027-01-01T00:00:00Z');
 let source: SiteSource;

@@ -3,11 +3,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Root, RootContent } from 'hast';
 import { describe, expect, test } from 'vitest';
-import { readStoryFile } from '../src/lib/content-files.ts';
-import { markdownToHast } from '../src/lib/markdown.ts';
-import { portableTextToHast, type PortableTextBlock, type PortableTextTextBlock } from '../src/lib/portable-text.ts';
-import { markdownToPortableText, portableTextToMarkdown } from '../src/lib/portable-text-markdown.ts';
-import { hastToHtml, prepareHast } from '../src/lib/render.ts';
+import { readStoryFile } from '../src/lib/sources/content-files.ts';
+import { markdownToHast } from '../src/lib/body/markdown.ts';
+import { portableTextToHast, type PortableTextBlock, type PortableTextTextBlock } from '../src/lib/body/portable-text.ts';
+import { markdownToPortableText, portableTextToMarkdown } from '../src/lib/body/portable-text-markdown.ts';
+import { hastToHtml, prepareHast } from '../src/lib/body/render.ts';
 
 // Fixture folders: `input.md` (a markdown body) or `input.json` (Portable Text blocks), and the expected outputs.
 // `UPDATE=1 npx vitest run test/portable-text.test.ts` rewrites the expected files; review them in the diff.

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { renderBody } from '../src/lib/body.ts';
+import { renderBody } from '../src/lib/body/body.ts';
 
 const html = (markdown: string) => renderBody({ format: 'markdown', value: markdown }).html;
 

@@ -2,11 +2,11 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { renderBody } from '../src/lib/body.ts';
-import { formatIssue } from '../src/lib/content-error.ts';
-import { readContentDir } from '../src/lib/content-files.ts';
-import { buildSite, isLive, validateSite, type SiteSource } from '../src/lib/site.ts';
-import { parseStory, type Story } from '../src/lib/story.ts';
+import { renderBody } from '../src/lib/body/body.ts';
+import { formatIssue } from '../src/lib/model/content-error.ts';
+import { readContentDir } from '../src/lib/sources/content-files.ts';
+import { buildSite, isLive, validateSite, type SiteSource } from '../src/lib/site/site.ts';
+import { parseStory, type Story } from '../src/lib/model/story.ts';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
 

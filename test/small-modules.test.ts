@@ -2,16 +2,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { renderBody } from '../src/lib/body.ts';
-import { cacheKey } from '../src/lib/cache-key.ts';
-import { formatDate, formatDateTime } from '../src/lib/dates.ts';
-import { sitemap, storiesToRss } from '../src/lib/feed.ts';
-import { archivePages } from '../src/lib/paginate.ts';
-import { bodyDigest, RenderCache } from '../src/lib/render-cache.ts';
+import { renderBody } from '../src/lib/body/body.ts';
+import { cacheKey } from '../src/lib/body/cache-key.ts';
+import { formatDate, formatDateTime } from '../src/lib/site/dates.ts';
+import { sitemap, storiesToRss } from '../src/lib/site/feed.ts';
+import { archivePages } from '../src/lib/site/paginate.ts';
+import { bodyDigest, RenderCache } from '../src/lib/body/render-cache.ts';
 import { DatabaseSync } from 'node:sqlite';
-import type { StoryView } from '../src/lib/site.ts';
-import type { StoryBody } from '../src/lib/story.ts';
-import { urls } from '../src/lib/urls.ts';
+import type { StoryView } from '../src/lib/site/site.ts';
+import type { StoryBody } from '../src/lib/model/story.ts';
+import { urls } from '../src/lib/site/urls.ts';
 
 /** The keys in a render cache's database. */
 function rows(dir: string): string[] {

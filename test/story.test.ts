@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { formatIssue } from '../src/lib/content-error.ts';
-import { parseStory } from '../src/lib/story.ts';
+import { formatIssue } from '../src/lib/model/content-error.ts';
+import { parseStory } from '../src/lib/model/story.ts';
 
 const valid = {
   title: 'A headline',

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { formatIssue } from '../src/lib/content-error.ts';
-import { buildTagVocabulary, tagIndex, tagSlug } from '../src/lib/tags.ts';
+import { formatIssue } from '../src/lib/model/content-error.ts';
+import { buildTagVocabulary, tagIndex, tagSlug } from '../src/lib/model/tags.ts';
 
 describe('tagSlug', () => {
   test.each([

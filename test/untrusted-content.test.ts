@@ -3,16 +3,16 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { formatIssue } from '../src/lib/content-error.ts';
-import { readContentDir } from '../src/lib/content-files.ts';
-import { parseFrontMatter } from '../src/lib/front-matter.ts';
-import { markdownProblems, MAX_BODY_LINES, MAX_BODY_MARKERS, MAX_MARKDOWN_NESTING, MAX_PARAGRAPH_MARKERS } from '../src/lib/markdown.ts';
-import { MAX_LIST_LEVEL, MAX_SPAN_MARKS, portableTextProblems } from '../src/lib/portable-text.ts';
-import { siteSourceFromDocuments } from '../src/lib/sanity/source.ts';
-import { buildSite } from '../src/lib/site.ts';
-import { parseStory, type Story } from '../src/lib/story.ts';
-import { buildTagVocabulary } from '../src/lib/tags.ts';
-import { isImageUrl, isSitePath, srcsetUrls } from '../src/lib/urls.ts';
+import { formatIssue } from '../src/lib/model/content-error.ts';
+import { readContentDir } from '../src/lib/sources/content-files.ts';
+import { parseFrontMatter } from '../src/lib/sources/front-matter.ts';
+import { markdownProblems, MAX_BODY_LINES, MAX_BODY_MARKERS, MAX_MARKDOWN_NESTING, MAX_PARAGRAPH_MARKERS } from '../src/lib/body/markdown.ts';
+import { MAX_LIST_LEVEL, MAX_SPAN_MARKS, portableTextProblems } from '../src/lib/body/portable-text.ts';
+import { siteSourceFromDocuments } from '../src/lib/sources/sanity/site-source.ts';
+import { buildSite } from '../src/lib/site/site.ts';
+import { parseStory, type Story } from '../src/lib/model/story.ts';
+import { buildTagVocabulary } from '../src/lib/model/tags.ts';
+import { isImageUrl, isSitePath, srcsetUrls } from '../src/lib/site/urls.ts';
 
 describe('parseFrontMatter', () => {
   test.each([

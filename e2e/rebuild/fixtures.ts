@@ -32,7 +32,7 @@ export const test = base.extend<{ serviceLog: void }, { stack: RebuildStack }>({
 });
 export { expect } from '@playwright/test';
 
-/** Imported documents the new stories point at (ids are deterministic: see src/lib/sanity/documents.ts). */
+/** Imported documents the new stories point at (ids are deterministic: see src/lib/sources/sanity/documents.ts). */
 export const EXISTING = {
   section: { id: 'section-science', slug: 'science' },
   tags: [

@@ -5,7 +5,7 @@
  * Only `title`, `body` and `entities` reach the algorithm. Ids in ECB+ spell out the topic ("1_10ecb"),
  * so each article goes in under an opaque key instead (see `algorithmKeys`).
  */
-import { describeValue } from '../../src/lib/content-error.ts';
+import { describeValue } from '../../src/lib/model/content-error.ts';
 import type { SimilarInput, SimilarLink, SimilarOptions, SimilarSignals } from '../../src/lib/similar/options.ts';
 import { findSimilar } from '../../src/lib/similar/similar-index.ts';
 

@@ -1,7 +1,7 @@
 import type { SanityClient } from '@sanity/client';
-import { formatIssue } from '../../src/lib/content-error.ts';
-import { describeSanityError, sanityClient } from '../../src/lib/sanity/client.ts';
-import { sanityConfigFromEnv, type SanityConfig } from '../../src/lib/sanity/config.ts';
+import { formatIssue } from '../../src/lib/model/content-error.ts';
+import { describeSanityError, sanityClient } from '../../src/lib/sources/sanity/client.ts';
+import { sanityConfigFromEnv, type SanityConfig } from '../../src/lib/sources/sanity/config.ts';
 
 /** Reads the Sanity configuration for a command-line tool (flags override the environment); exits 1 on bad values. */
 export function sanityFromArgs(args: string[], options: { needsToken: boolean }): { config: SanityConfig; client: SanityClient } {

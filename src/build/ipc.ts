@@ -3,8 +3,8 @@
  *
  * A render process (`scripts/build.ts --render`, started by the build's coordinator or the rebuild service) runs one
  * `astro build`. It is started before anyone knows what it will render, so that Astro loads and bundles the site
- * meanwhile; once bundled, the routes ask for their pages (src/site.ts), and the process says `bundled` and waits.
- * The parent answers with `plan`: the file that holds the render plan (NDJSON, see src/lib/render-plan.ts; a large
+ * meanwhile; once bundled, the routes ask for their pages (src/rendered-pages.ts), and the process says `bundled` and waits.
+ * The parent answers with `plan`: the file that holds the render plan (NDJSON, see src/lib/site/render-plan.ts; a large
  * site's plan is gigabytes, far more than a message should carry). The process then renders, and says `done`, or
  * `failed` with the error as data. A parent that goes away while the process waits for its plan closes the channel:
  * the process stops rather than wait forever.
@@ -129,7 +129,7 @@ const RENDER_PROCESS = Symbol.for('newsdesk.render-process');
 
 /**
  * Makes this process a render process (`scripts/build.ts --render`): the routes then render the plan the parent
- * hands over (src/site.ts). A flag on the global object, because Astro's bundle of src/site.ts holds its own copy of
+ * hands over (src/rendered-pages.ts). A flag on the global object, because Astro's bundle of src/rendered-pages.ts holds its own copy of
  * this module.
  */
 export function becomeRenderProcess(): void {

@@ -1,5 +1,5 @@
 /**
- * What the last build of an output folder holds: the key of every page (see src/lib/pages.ts) and a digest of the
+ * What the last build of an output folder holds: the key of every page (see src/lib/site/pages.ts) and a digest of the
  * code that rendered them. A build compares the new keys with these and renders only the pages whose key changed;
  * when the code changed, every page. Kept in the cache folder (never in the site), one `key<TAB>path` line per page,
  * written and read a line at a time.

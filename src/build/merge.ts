@@ -1,7 +1,7 @@
 /** Putting rendered folders together: the pages of several render processes or CI shards into one site. */
 import { access, copyFile, mkdir, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import { pageFile } from '../lib/pages.ts';
+import { pageFile } from '../lib/site/pages.ts';
 
 /**
  * Moves (or copies) every file of the `from` folders into `to`, replacing what is there. A file that more than one

@@ -1,8 +1,8 @@
 // A build worker thread (see workers.ts): reads story files or renders bodies, a batch at a time.
 import { parentPort } from 'node:worker_threads';
-import { renderBody } from '../lib/body.ts';
-import { readStoryFile } from '../lib/content-files.ts';
-import { lookupBodies } from '../lib/render-cache.ts';
+import { renderBody } from '../lib/body/body.ts';
+import { readStoryFile } from '../lib/sources/content-files.ts';
+import { lookupBodies } from '../lib/body/render-cache.ts';
 import type { BodyResult, Task } from './workers.ts';
 
 parentPort?.on('message', (task: Task) => {

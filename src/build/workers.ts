@@ -4,9 +4,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { ContentIssue } from '../lib/content-error.ts';
-import type { RenderedBody } from '../lib/site.ts';
-import type { Story, StoryBody, StoryRefs } from '../lib/story.ts';
+import type { ContentIssue } from '../lib/model/content-error.ts';
+import type { RenderedBody } from '../lib/site/site.ts';
+import type { Story, StoryBody, StoryRefs } from '../lib/model/story.ts';
 
 /** What reading one story file gives (see `readStoryFile`). */
 export interface StoryFileResult {

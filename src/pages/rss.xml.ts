@@ -1,7 +1,7 @@
 import type { APIContext } from 'astro';
 import { SITE_DESCRIPTION, SITE_TITLE } from '../consts';
-import { storiesToRss } from '../lib/feed';
-import { getStaticPage } from '../site';
+import { storiesToRss } from '../lib/site/feed';
+import { getStaticPage } from '../rendered-pages';
 
 export async function GET(context: APIContext) {
   const { items } = await getStaticPage('rss');

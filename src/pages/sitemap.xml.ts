@@ -1,6 +1,6 @@
 import type { APIContext } from 'astro';
-import { sitemap } from '../lib/feed';
-import { getStaticPage } from '../site';
+import { sitemap } from '../lib/site/feed';
+import { getStaticPage } from '../rendered-pages';
 
 export async function GET(context: APIContext) {
   const { entries } = await getStaticPage('sitemap');

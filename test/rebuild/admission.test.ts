@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { readContentDir } from '../../src/lib/content-files.ts';
-import { siteSourceToDocuments } from '../../src/lib/sanity/documents.ts';
-import { siteSourceFromDocuments, type SiteDocuments } from '../../src/lib/sanity/source.ts';
+import { readContentDir } from '../../src/lib/sources/content-files.ts';
+import { siteSourceToDocuments } from '../../src/lib/sources/sanity/documents.ts';
+import { siteSourceFromDocuments, type SiteDocuments } from '../../src/lib/sources/sanity/site-source.ts';
 import { admitDocuments, type Admission } from '../../rebuild/admission.ts';
 
 // The rebuild service builds without invalid documents (their last valid version, or nothing) instead of failing.

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { readContentDir } from '../../src/lib/content-files.ts';
-import { RenderCache } from '../../src/lib/render-cache.ts';
-import { siteSourceToDocuments } from '../../src/lib/sanity/documents.ts';
-import type { SiteDocuments } from '../../src/lib/sanity/source.ts';
+import { readContentDir } from '../../src/lib/sources/content-files.ts';
+import { RenderCache } from '../../src/lib/body/render-cache.ts';
+import { siteSourceToDocuments } from '../../src/lib/sources/sanity/documents.ts';
+import type { SiteDocuments } from '../../src/lib/sources/sanity/site-source.ts';
 import { SimilarIndex } from '../../src/lib/similar/similar-index.ts';
 import { SiteModel, type ModelResult, type SettledSimilar } from '../../rebuild/site-model.ts';
 

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { renderBody } from '../../src/lib/body.ts';
-import { readContentDir } from '../../src/lib/content-files.ts';
-import { buildSite, validateSite, type SiteSource } from '../../src/lib/site.ts';
-import { buildTagVocabulary } from '../../src/lib/tags.ts';
+import { renderBody } from '../../src/lib/body/body.ts';
+import { readContentDir } from '../../src/lib/sources/content-files.ts';
+import { buildSite, validateSite, type SiteSource } from '../../src/lib/site/site.ts';
+import { buildTagVocabulary } from '../../src/lib/model/tags.ts';
 import { ADMIN_TOKEN, closedPort, ROOT, runScript, sanityEnv, startTestLake, type RunResult, type TestLake } from './sanity-harness.ts';
 
 /** Stories added to a copy of the demo content: a draft, a story that pins it, and the fields easiest to lose. */

@@ -1,10 +1,10 @@
 // The Sanity mapping without a lake: hand-made documents through `siteSourceFromDocuments`, and the environment
 // through `sanityConfigFromEnv`. Every issue must name the document `_id` (or the variable) and the field.
 import { describe, expect, test } from 'vitest';
-import { formatIssue } from '../../src/lib/content-error.ts';
-import { sanityConfigFromEnv } from '../../src/lib/sanity/config.ts';
-import { siteSourceFromDocuments, type SanityAsset, type SiteDocuments } from '../../src/lib/sanity/source.ts';
-import { validateSite } from '../../src/lib/site.ts';
+import { formatIssue } from '../../src/lib/model/content-error.ts';
+import { sanityConfigFromEnv } from '../../src/lib/sources/sanity/config.ts';
+import { siteSourceFromDocuments, type SanityAsset, type SiteDocuments } from '../../src/lib/sources/sanity/site-source.ts';
+import { validateSite } from '../../src/lib/site/site.ts';
 
 type Doc = Record<string, unknown>;
 const CONFIG = { projectId: 'local', dataset: 'production', apiHost: 'http://127.0.0.1:3333' };

@@ -1,5 +1,5 @@
 /** Similar News: what it takes (a story, options) and gives (links), the defaults, and the checks of both. */
-import { describeValue } from '../content-error.ts';
+import { describeValue } from '../model/content-error.ts';
 
 /** One story as Similar News sees it: plain data, no framework types. */
 export interface SimilarInput {

@@ -66,7 +66,7 @@
  * `text.ts` splits text into them), `index-data.ts` (building the index as typed arrays), `search.ts` (one story's
  * links), `top-k.ts` (the best k candidates), `transfer.ts` (the index between threads) and this one, the API.
  */
-import { describeValue } from '../content-error.ts';
+import { describeValue } from '../model/content-error.ts';
 import { indexData, tagIdf, termFrequency, tfIdf, type SignalIndex, type SimilarIndexData } from './index-data.ts';
 import { parseTime, probeMaxDf, type SimilarInput, type SimilarLink, type SimilarOptions } from './options.ts';
 import { inputSpan, search, searchContext, type QueryRow, type RowSpan, type Scratch, type SearchContext } from './search.ts';

@@ -2,7 +2,7 @@
  * A Similar News index as plain data between threads: the buffers to transfer with `postMessage`, and the check of
  * what arrives (see `SimilarIndex.toTransfer` and `fromTransfer`).
  */
-import { describeValue } from '../content-error.ts';
+import { describeValue } from '../model/content-error.ts';
 import type { SimilarIndexData } from './index-data.ts';
 
 /** The buffers of an index's typed arrays, each once: transferred, they leave the sender's arrays detached. */

@@ -2,8 +2,8 @@ import type { Root } from 'hast';
 import { markdownToHast } from './markdown.ts';
 import { portableTextToHast } from './portable-text.ts';
 import { hastToHtml, hastToText, prepareHast } from './render.ts';
-import type { RenderedBody } from './site.ts';
-import type { StoryBody } from './story.ts';
+import type { RenderedBody } from '../site/site.ts';
+import type { StoryBody } from '../model/story.ts';
 
 /** Turns a body in either format into an unsanitized hast tree. */
 export function bodyToHast(body: StoryBody): Root {

@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { renderBody } from './body.ts';
-import { ContentError } from './content-error.ts';
-import { RenderCache } from './render-cache.ts';
+import { renderBody } from '../body/body.ts';
+import { ContentError } from '../model/content-error.ts';
+import { RenderCache } from '../body/render-cache.ts';
 import { buildSite, nextScheduled, validateSite, type RenderedBody, type Site } from './site.ts';
-import { loadSource, sourceFromEnv } from './source.ts';
-import type { StoryFilesReader } from './content-files.ts';
-import type { StoryBody } from './story.ts';
+import { loadSource, sourceFromEnv } from '../sources/load-source.ts';
+import type { StoryFilesReader } from '../sources/content-files.ts';
+import type { StoryBody } from '../model/story.ts';
 
 /**
  * Work that a build spreads over threads (src/build/workers.ts): reading story files, and rendering the bodies

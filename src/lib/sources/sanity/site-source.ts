@@ -1,9 +1,9 @@
 import { createImageUrlBuilder } from '@sanity/image-url';
-import { ContentError, type ContentIssue } from '../content-error.ts';
-import type { SiteSource } from '../site.ts';
-import { parseStory, storyRefs } from '../story.ts';
-import { tagDefSchema } from '../tags.ts';
-import { authorSchema, sectionSchema } from '../taxonomy.ts';
+import { ContentError, type ContentIssue } from '../../model/content-error.ts';
+import type { SiteSource } from '../../site/site.ts';
+import { parseStory, storyRefs } from '../../model/story.ts';
+import { tagDefSchema } from '../../model/tags.ts';
+import { authorSchema, sectionSchema } from '../../model/taxonomy.ts';
 import { describeSanityError, sanityClient } from './client.ts';
 import { sanityConfigFromEnv, type SanityConfig } from './config.ts';
 import { SITE_TYPES, siteDocumentsQuery } from './queries.ts';

@@ -10,7 +10,7 @@
  */
 import matter from 'gray-matter';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
-import { describeValue } from './content-error.ts';
+import { describeValue } from '../model/content-error.ts';
 
 /** The languages that may follow the opening `---`: none (the default), or YAML named explicitly. */
 const YAML_NAMES = new Set(['', 'yaml', 'yml']);

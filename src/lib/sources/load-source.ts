@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { readContentDir, type StoryFilesReader } from './content-files.ts';
-import type { SiteSource } from './site.ts';
+import type { SiteSource } from '../site/site.ts';
 
 /** Where the build reads its content from, decided once from the environment. */
 export type SourceConfig = { kind: 'files'; dir: string } | { kind: 'sanity'; env: NodeJS.ProcessEnv };
@@ -16,6 +16,6 @@ export function sourceFromEnv(env: NodeJS.ProcessEnv = process.env): SourceConfi
 /** Reads every story and taxonomy entry from the configured source; validation issues are returned, not thrown. */
 export async function loadSource(config: SourceConfig, options: { readStories?: StoryFilesReader | undefined } = {}): Promise<SiteSource> {
   if (config.kind === 'files') return readContentDir(config.dir, undefined, options.readStories);
-  const { loadSanitySource } = await import('./sanity/source.ts');
+  const { loadSanitySource } = await import('./sanity/site-source.ts');
   return loadSanitySource(config.env);
 }

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import type { RenderedBody } from './site.ts';
-import type { StoryBody } from './story.ts';
+import type { RenderedBody } from '../site/site.ts';
+import type { StoryBody } from '../model/story.ts';
 
 /**
  * Bump when the render pipeline's output changes (markdown.ts, portable-text.ts, render.ts, body.ts), so that

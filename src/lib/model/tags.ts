@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ContentIssue } from './content-error.ts';
-import { foldToSlug, LIMITS, SLUG_PATTERN } from './model/rules.ts';
+import { foldToSlug, LIMITS, SLUG_PATTERN } from './rules.ts';
 
 /**
  * Folds a tag name to its URL slug with the content rules' `foldToSlug`, the same folding the Studio's slug button

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { describeValue, type ContentIssue } from './content-error.ts';
-import { markdownProblems } from './markdown.ts';
-import { LIMITS, SLUG_PATTERN } from './model/rules.ts';
-import { portableTextProblems } from './portable-text.ts';
+import { markdownProblems } from '../body/markdown.ts';
+import { LIMITS, SLUG_PATTERN } from './rules.ts';
+import { portableTextProblems } from '../body/portable-text.ts';
 import { tagSlug } from './tags.ts';
-import { isImageUrl, srcsetUrls } from './urls.ts';
+import { isImageUrl, srcsetUrls } from '../site/urls.ts';
 
 /** The largest story body accepted, in bytes of its source (markdown text, or Portable Text as JSON). */
 export const MAX_BODY_BYTES = 1024 * 1024;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { SLUG_PATTERN } from './model/rules.ts';
-import { isImageUrl } from './urls.ts';
+import { SLUG_PATTERN } from './rules.ts';
+import { isImageUrl } from '../site/urls.ts';
 
 const slug = z.string({ error: 'expected a slug' }).regex(SLUG_PATTERN, { error: 'expected a slug of lower-case letters, digits and hyphens, like "us-politics"' });
 const name = z.string({ error: 'expected a name' }).trim().min(1, { error: 'expected a non-empty name' });

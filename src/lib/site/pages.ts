@@ -3,8 +3,8 @@
  * (a digest of those props and the layout). The Astro pages render these props and nothing else, so two page lists
  * can be compared key by key: the rebuild service renders only the pages whose key changed (see README, "Rebuilds").
  */
-import { PAGE_SIZE, RAIL_SIZE } from '../consts.ts';
-import { cacheKey } from './cache-key.ts';
+import { PAGE_SIZE, RAIL_SIZE } from '../../consts.ts';
+import { cacheKey } from '../body/cache-key.ts';
 import { FEED_SIZE } from './feed.ts';
 import { archivePages, type ListingPage } from './paginate.ts';
 import { toCard, type Site, type StoryCard, type StoryView } from './site.ts';

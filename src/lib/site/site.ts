@@ -1,11 +1,11 @@
 import type { z } from 'zod';
-import { cacheKey } from './cache-key.ts';
-import { ContentError, type ContentIssue } from './content-error.ts';
-import type { SimilarInput, SimilarLink } from './similar/options.ts';
-import { findSimilar } from './similar/similar-index.ts';
-import type { Story, StoryRefs } from './story.ts';
-import { buildTagVocabulary, tagIndex, type Tag, type TagCount, type tagDefSchema } from './tags.ts';
-import type { Author, Section } from './taxonomy.ts';
+import { cacheKey } from '../body/cache-key.ts';
+import { ContentError, type ContentIssue } from '../model/content-error.ts';
+import type { SimilarInput, SimilarLink } from '../similar/options.ts';
+import { findSimilar } from '../similar/similar-index.ts';
+import type { Story, StoryRefs } from '../model/story.ts';
+import { buildTagVocabulary, tagIndex, type Tag, type TagCount, type tagDefSchema } from '../model/tags.ts';
+import type { Author, Section } from '../model/taxonomy.ts';
 import { urls } from './urls.ts';
 
 /** Everything a content source (files or Sanity) hands over, with where each entry came from. */

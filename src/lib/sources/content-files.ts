@@ -2,12 +2,12 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { z } from 'zod';
-import { describeValue, type ContentIssue } from './content-error.ts';
+import { describeValue, type ContentIssue } from '../model/content-error.ts';
 import { parseFrontMatter } from './front-matter.ts';
-import type { SiteSource } from './site.ts';
-import { formatBytes, formatPath, MAX_BODY_BYTES, parseStory, storyRefs, type Story, type StoryRefs } from './story.ts';
-import { tagDefSchema } from './tags.ts';
-import { authorSchema, sectionSchema } from './taxonomy.ts';
+import type { SiteSource } from '../site/site.ts';
+import { formatBytes, formatPath, MAX_BODY_BYTES, parseStory, storyRefs, type Story, type StoryRefs } from '../model/story.ts';
+import { tagDefSchema } from '../model/tags.ts';
+import { authorSchema, sectionSchema } from '../model/taxonomy.ts';
 
 /** Reads and checks story files, in their order (the build spreads this over worker threads). */
 export type StoryFilesReader = (files: { file: string; where: string }[]) => Promise<Awaited<ReturnType<typeof readStoryFile>>[]>;

@@ -1,4 +1,4 @@
-import type { ContentIssue } from '../content-error.ts';
+import type { ContentIssue } from '../../model/content-error.ts';
 
 /** How to reach a Sanity dataset, validated from the environment. */
 export interface SanityConfig {

@@ -2,11 +2,11 @@
 import { AstroError } from "astro/errors";
 import path from 'node:path';
 import { isRenderProcess, planFromParent } from './build/ipc.ts';
-import { ContentError, CONTENT_HINT, contentProblems } from './lib/content-error.ts';
-import { loadSite } from './lib/load-site.ts';
-import { pagesOf, siteLayout, sitePages, type Layout, type PageKind, type RenderPlan, type SitePage } from './lib/pages.ts';
-import type { Site } from './lib/site.ts';
-import { readPlan } from './lib/render-plan.ts';
+import { ContentError, CONTENT_HINT, contentProblems } from './lib/model/content-error.ts';
+import { loadSite } from './lib/site/load-site.ts';
+import { pagesOf, siteLayout, sitePages, type Layout, type PageKind, type RenderPlan, type SitePage } from './lib/site/pages.ts';
+import type { Site } from './lib/site/site.ts';
+import { readPlan } from './lib/site/render-plan.ts';
 
 
 let plan: Promise<RenderPlan> | undefined;

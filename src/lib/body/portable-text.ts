@@ -45,9 +45,9 @@ import type {
 import remarkGfm from 'remark-gfm';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
-import { describeValue } from './content-error.ts';
-import type { BlockStyle, ListType } from './model/rules.ts';
-import { isImageUrl } from './urls.ts';
+import { describeValue } from '../model/content-error.ts';
+import type { BlockStyle, ListType } from '../model/rules.ts';
+import { isImageUrl } from '../site/urls.ts';
 
 /** A run of text and its marks (decorator names and link keys). */
 export type PortableTextSpan = { _type: 'span'; _key: string; text: string; marks: string[] };

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { markdownToPortableText, portableTextToMarkdown } from '../portable-text-markdown.ts';
-import type { SiteSource } from '../site.ts';
-import type { Story } from '../story.ts';
-import { buildTagVocabulary } from '../tags.ts';
+import { markdownToPortableText, portableTextToMarkdown } from '../../body/portable-text-markdown.ts';
+import type { SiteSource } from '../../site/site.ts';
+import type { Story } from '../../model/story.ts';
+import { buildTagVocabulary } from '../../model/tags.ts';
 import type { Author as AuthorDocument, Section as SectionDocument, Slug, Story as StoryDocument, Tag as TagDocument } from './sanity.types.ts';
 
 /** A Sanity document as the import writes it and the export reads it. */

@@ -325,7 +325,7 @@ export type AllSanitySchemaTypes =
   | SanityImageAsset
   | Geopoint;
 
-// Source: src/lib/sanity/queries.ts
+// Source: src/lib/sources/sanity/queries.ts
 // Variable: siteDocumentsQuery
 // Query: {  "documents": *[_type in $types] | order(_id asc),  "assets": *[_type == "sanity.imageAsset"] | order(_id asc) {_id, _type, _updatedAt, url, originalFilename, extension, "width": metadata.dimensions.width, "height": metadata.dimensions.height}}
 export type SiteDocumentsQueryResult = {
@@ -475,7 +475,7 @@ export type SiteDocumentsQueryResult = {
   }>;
 };
 
-// Source: src/lib/sanity/queries.ts
+// Source: src/lib/sources/sanity/queries.ts
 // Variable: documentsByIdQuery
 // Query: {  "documents": *[_id in $ids && _type in $types] | order(_id asc),  "assets": *[_type == "sanity.imageAsset" && _updatedAt > $since] | order(_id asc) {_id, _type, _updatedAt, url, originalFilename, extension, "width": metadata.dimensions.width, "height": metadata.dimensions.height}}
 export type DocumentsByIdQueryResult = {
@@ -625,7 +625,7 @@ export type DocumentsByIdQueryResult = {
   }>;
 };
 
-// Source: src/lib/sanity/queries.ts
+// Source: src/lib/sources/sanity/queries.ts
 // Variable: changedSinceQuery
 // Query: {  "documents": *[_type in $types && _updatedAt > $since] | order(_id asc),  "assets": *[_type == "sanity.imageAsset" && _updatedAt > $since] | order(_id asc) {_id, _type, _updatedAt, url, originalFilename, extension, "width": metadata.dimensions.width, "height": metadata.dimensions.height},  "ids": *[_type in $types || _type == "sanity.imageAsset"]._id}
 export type ChangedSinceQueryResult = {
