@@ -1,8 +1,6 @@
 import { createHash, hash } from 'node:crypto';
-import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { SanityClient } from '@sanity/client';
+import { exportSiteDocuments } from '../src/lib/sources/sanity/export.ts';
 import { changedSinceQuery, documentsByIdQuery, SITE_TYPES } from '../src/lib/sources/sanity/queries.ts';
 import type { SanityAsset, SiteDocuments } from '../src/lib/sources/sanity/site-source.ts';
 
@@ -75,7 +73,7 @@ export class Mirror {
       return { full: false, changed, deleted, ms: performance.now() - started };
     }
     if (!this.#newest) {
-      const all = await this.#export();
+      const all = await exportSiteDocuments(this.#client);
       this.documents.clear();
       this.#sum = 0n;
       this.assets.clear();
@@ -101,35 +99,6 @@ export class Mirror {
     }
     for (const id of [...this.assets.keys()]) if (!live.has(id)) this.assets.delete(id);
     return { full: false, changed, deleted, ms: performance.now() - started };
-  }
-
-  /**
-   * Every published document of the site's types and every image asset (projected as `siteDocumentsQuery` projects
-   * them), read from the export endpoint a line at a time.
-   */
-  async #export(): Promise<SiteDocuments> {
-    const config = this.#client.config();
-    const url = new URL(this.#client.getUrl(this.#client.getDataUrl('export')));
-    url.searchParams.set('types', [...SITE_TYPES, 'sanity.imageAsset'].join(','));
-    const response = await fetch(url, { headers: config.token ? { authorization: `Bearer ${config.token}` } : {} });
-    if (!response.ok || !response.body) {
-      const text = await response.text().catch(() => '');
-      // With a status code, as the client's errors have one: describeSanityError explains 401, 403 and 404.
-      throw Object.assign(new Error(`the export of dataset "${config.dataset ?? ''}" answered ${response.status}: ${text.slice(0, 200)}`), { statusCode: response.status });
-    }
-    const types = new Set<string>(SITE_TYPES);
-    const documents: Doc[] = [];
-    const assets: (SanityAsset & { _updatedAt?: string })[] = [];
-    const lines = createInterface({ input: Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), crlfDelay: Infinity });
-    for await (const line of lines) {
-      if (line.trim() === '') continue;
-      const doc = JSON.parse(line) as Doc;
-      // The export holds drafts and versions too (ids with a dot); the site is built from published documents.
-      if (typeof doc._id !== 'string' || doc._id.includes('.')) continue;
-      if (types.has(String(doc['_type']))) documents.push(doc);
-      else if (doc['_type'] === 'sanity.imageAsset') assets.push(assetOf(doc));
-    }
-    return { documents, assets };
   }
 
   /** A digest of every document's id and revision: equal digests mean equal content. */
@@ -178,22 +147,6 @@ export class Mirror {
     this.assets.set(asset._id, asset);
     if (asset._updatedAt && asset._updatedAt > this.#newest) this.#newest = asset._updatedAt;
   }
-}
-
-/** An image asset document as `siteDocumentsQuery` projects it (a missing field is null, as GROQ gives it). */
-function assetOf(doc: Doc): SanityAsset & { _updatedAt?: string } {
-  const dimensions = ((doc['metadata'] as Record<string, unknown> | undefined)?.['dimensions'] ?? {}) as Record<string, unknown>;
-  const field = (value: unknown) => (value === undefined ? null : value);
-  return {
-    _id: doc._id,
-    _type: doc['_type'],
-    _updatedAt: field(doc._updatedAt),
-    url: field(doc['url']),
-    originalFilename: field(doc['originalFilename']),
-    extension: field(doc['extension']),
-    width: field(dimensions['width']),
-    height: field(dimensions['height']),
-  } as unknown as SanityAsset & { _updatedAt?: string };
 }
 
 /** 64 bits of a digest of a document's id and revision. */

@@ -14,7 +14,11 @@ function groq(strings: TemplateStringsArray): string {
 /** The document types the site is built from. */
 export const SITE_TYPES = ['story', 'section', 'author', 'tag'] as const;
 
-/** Every document the site is built from (`$types` = SITE_TYPES), and the image assets with what the site uses. */
+/**
+ * Every document the site is built from (`$types` = SITE_TYPES), and the image assets with what the site uses: the
+ * shape of a full read, which goes through the export endpoint (export.ts projects to it; one query for a whole large
+ * dataset runs past the API's time limit). TypeGen types it.
+ */
 export const siteDocumentsQuery = groq`{
   "documents": *[_type in $types] | order(_id asc),
   "assets": *[_type == "sanity.imageAsset"] | order(_id asc) {_id, _type, _updatedAt, url, originalFilename, extension, "width": metadata.dimensions.width, "height": metadata.dimensions.height}

@@ -5,8 +5,9 @@ import { parseStory, storyRefs } from '../../model/story.ts';
 import { tagDefSchema } from '../../model/tags.ts';
 import { authorSchema, sectionSchema } from '../../model/taxonomy.ts';
 import { describeSanityError, sanityClient } from './client.ts';
+import { exportSiteDocuments } from './export.ts';
 import { sanityConfigFromEnv, type SanityConfig } from './config.ts';
-import { SITE_TYPES, siteDocumentsQuery } from './queries.ts';
+import { SITE_TYPES } from './queries.ts';
 import type {
   Author as AuthorDocument,
   BlockContent,
@@ -53,10 +54,10 @@ export async function loadSanitySource(env: NodeJS.ProcessEnv): Promise<SiteSour
   return siteSourceFromDocuments(await fetchSiteDocuments(config), config);
 }
 
-/** Fetches every document the site is built from. */
+/** Fetches every document the site is built from, through the export endpoint (see export.ts); in preview, drafts too. */
 export async function fetchSiteDocuments(config: SanityConfig): Promise<SiteDocuments> {
   try {
-    return await sanityClient(config).fetch<SiteDocuments>(siteDocumentsQuery, { types: [...SITE_TYPES] });
+    return await exportSiteDocuments(sanityClient(config), { drafts: config.preview });
   } catch (error) {
     throw new ContentError([{ where: config.apiHost ?? `project ${config.projectId}`, field: '', message: describeSanityError(error, config) }]);
   }
