@@ -1,7 +1,7 @@
 /**
  * Every page of the site as data: its path, the route that renders it, the props it renders from and a cache key
  * (a digest of those props and the layout). The Astro pages render these props and nothing else, so two page lists
- * can be compared key by key: the rebuild service renders only the pages whose key changed (see README, "Rebuilds").
+ * can be compared key by key: the rebuild service renders only the pages whose key changed (see README, "Rebuild on publish").
  */
 import { PAGE_SIZE, RAIL_SIZE } from '../../consts.ts';
 import { cacheKey } from '../body/cache-key.ts';
