@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { SimilarIndexData } from '../src/lib/similar/index-data.ts';
-import type { SimilarInput, SimilarLink } from '../src/lib/similar/options.ts';
+import { sameSimilarInput, type SimilarInput, type SimilarLink } from '../src/lib/similar/options.ts';
 import { SimilarIndex } from '../src/lib/similar/similar-index.ts';
 import type { SettledSimilar } from './site-model.ts';
 
@@ -53,7 +53,7 @@ export class SimilarJob {
     for (const input of inputs) {
       live.add(input.id);
       const sent = this.#sent.get(input.id);
-      if (sent === undefined || !sameInput(sent, input)) upsert.push(input);
+      if (sent === undefined || !sameSimilarInput(sent, input)) upsert.push(input);
     }
     const remove = [...this.#sent.keys()].filter((id) => !live.has(id));
     const request: SimilarRequest = { upsert, remove, limit };
@@ -104,15 +104,3 @@ export class SimilarJob {
   }
 }
 
-function sameInput(a: SimilarInput, b: SimilarInput): boolean {
-  return (
-    a === b ||
-    (a.title === b.title &&
-      a.text === b.text &&
-      a.publishedAt === b.publishedAt &&
-      a.section === b.section &&
-      a.tags.length === b.tags.length &&
-      a.tags.every((t, i) => b.tags[i] === t) &&
-      (a.pinned ?? []).join('\n') === (b.pinned ?? []).join('\n'))
-  );
-}

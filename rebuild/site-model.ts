@@ -4,7 +4,7 @@ import { PageKeyCache, siteLayout, sitePages, type Layout, type SitePage } from 
 import type { RenderCache } from '../src/lib/body/render-cache.ts';
 import type { SiteDocuments } from '../src/lib/sources/sanity/site-source.ts';
 import { siteSourceFromDocuments } from '../src/lib/sources/sanity/site-source.ts';
-import type { SimilarInput, SimilarLink } from '../src/lib/similar/options.ts';
+import { sameSimilarInput, type SimilarInput, type SimilarLink } from '../src/lib/similar/options.ts';
 import { SimilarIndex } from '../src/lib/similar/similar-index.ts';
 import { buildSite, byNewest, isLive, toCard, validateSite, type RenderedBody, type Site, type SiteSource, type StoryView } from '../src/lib/site/site.ts';
 import { buildTagVocabulary, tagIndex } from '../src/lib/model/tags.ts';
@@ -166,7 +166,7 @@ export class SiteModel {
       if (!bodies.get(input.id)?.released) return input;
       const old = this.#inputs.get(input.id);
       if (old === undefined) throw new Error(`SiteModel: no text for story ${input.id}`);
-      return sameInput({ ...input, text: old.text }, old) ? old : { ...input, text: old.text };
+      return sameSimilarInput({ ...input, text: old.text }, old) ? old : { ...input, text: old.text };
     });
   }
 
@@ -350,7 +350,7 @@ export class SiteModel {
       const previous = settled.links.get(id);
       const old = settledInputs.get(id);
       let links: SimilarLink[];
-      if (previous && old && sameInput(old, input) && previous.every((l) => state.views.has(l.id))) {
+      if (previous && old && sameSimilarInput(old, input) && previous.every((l) => state.views.has(l.id))) {
         links = previous;
         state.provisional.delete(id);
       } else {
@@ -640,7 +640,7 @@ function quickSimilar(inputs: readonly SimilarInput[], settled: SettledSimilar):
   for (const input of inputs) {
     const previous = settled.links.get(input.id);
     const old = before.get(input.id);
-    if (previous && old && sameInput(old, input) && previous.every((l) => live.has(l.id))) {
+    if (previous && old && sameSimilarInput(old, input) && previous.every((l) => live.has(l.id))) {
       links.set(input.id, previous);
     } else {
       links.set(input.id, settled.index.query(input, gone));
@@ -659,18 +659,6 @@ function inputsById(settled: SettledSimilar): Map<string, SimilarInput> {
   return map;
 }
 
-function sameInput(a: SimilarInput, b: SimilarInput): boolean {
-  return (
-    a === b ||
-    (a.title === b.title &&
-      a.text === b.text &&
-      a.publishedAt === b.publishedAt &&
-      a.section === b.section &&
-      a.tags.length === b.tags.length &&
-      a.tags.every((t, i) => b.tags[i] === t) &&
-      (a.pinned ?? []).join('\n') === (b.pinned ?? []).join('\n'))
-  );
-}
 
 function sameLinks(a: readonly SimilarLink[], b: readonly SimilarLink[]): boolean {
   return a === b || (a.length === b.length && a.every((link, i) => link.id === b[i]?.id && link.reason === b[i]?.reason && link.score === b[i]?.score));

@@ -123,3 +123,17 @@ export function parseTime(story: SimilarInput, where: string): number {
   }
   return t;
 }
+
+/** Whether two inputs of a story give it the same links (and it the same place in others' links). */
+export function sameSimilarInput(a: SimilarInput, b: SimilarInput): boolean {
+  return (
+    a === b ||
+    (a.title === b.title &&
+      a.text === b.text &&
+      a.publishedAt === b.publishedAt &&
+      a.section === b.section &&
+      a.tags.length === b.tags.length &&
+      a.tags.every((t, i) => b.tags[i] === t) &&
+      (a.pinned ?? []).join('\n') === (b.pinned ?? []).join('\n'))
+  );
+}
