@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { corsOriginsFrom, isLoopbackBind } from './origins.ts';
 import type { LakeOptions } from './server.ts';
 import type { Role } from './auth.ts';
-import { isRecord, parseJson, ROLES, short, tokensFrom, type Tokens } from './tokens.ts';
-import type { WebhookConfig } from './webhooks.ts';
+import { parseJson, ROLES, short, tokensFrom } from './tokens.ts';
 
 /** Port the CLI listens on when neither `--port` nor `LAKE_PORT` says otherwise. */
 export const DEFAULT_PORT = 3333;
@@ -73,21 +73,20 @@ export function lakeConfigFrom(argv: readonly string[], env: Readonly<Record<str
     return { kind: 'errors', errors: [`${error instanceof Error ? error.message : String(error)} (see --help)`] };
   }
   if (values.help === true) return { kind: 'help' };
-  const errors: string[] = [];
-  const port = portFrom(values.port !== undefined ? ['--port', values.port] : ['LAKE_PORT', env['LAKE_PORT']], errors);
-  const host = values.host ?? nonEmpty(env['LAKE_HOST']) ?? '127.0.0.1';
-  const dataFile = values.data ?? nonEmpty(env['LAKE_DATA']) ?? DEFAULT_DATA_FILE;
-  if (dataFile.trim() === '') errors.push('--data: expected a file path, received an empty string');
-  const tokens = lakeTokensFrom(env['LAKE_TOKENS'], errors);
-  const webhooks = webhooksFrom(env['LAKE_WEBHOOKS'], errors);
-  const corsOrigins =
-    values['cors-origin'] !== undefined ? values['cors-origin'].flatMap((raw) => corsOriginsFrom('--cors-origin', raw, errors)) : corsOriginsFrom('LAKE_CORS_ORIGINS', env['LAKE_CORS_ORIGINS'], errors);
-  if (!isLoopbackBind(host) && nonEmpty(env['LAKE_TOKENS']) === undefined && values.token === undefined) {
-    errors.push(`--host ${host}: binding beyond loopback exposes the API to the network, so the generated tokens are not used there; set LAKE_TOKENS to tokens of your own (e.g. LAKE_TOKENS='{"<a long random string>": {"role": "editor"}}'), or bind 127.0.0.1`);
-  }
-  const queryTimeoutMs = millisecondsFrom('LAKE_QUERY_TIMEOUT_MS', env['LAKE_QUERY_TIMEOUT_MS'], errors);
-  const listenFilterTimeoutMs = millisecondsFrom('LAKE_LISTEN_FILTER_TIMEOUT_MS', env['LAKE_LISTEN_FILTER_TIMEOUT_MS'], errors);
-  if (errors.length > 0) return { kind: 'errors', errors };
+  // Beyond loopback the generated tokens are not used: LAKE_TOKENS must be set (unless only a token is asked for).
+  const tokensGiven = nonEmpty(env['LAKE_TOKENS']) !== undefined || values.token !== undefined;
+  const parsed = lakeSettingsSchema({ portName: values.port !== undefined ? '--port' : 'LAKE_PORT', tokensGiven }).safeParse({
+    port: values.port ?? env['LAKE_PORT'],
+    dataFile: values.data ?? nonEmpty(env['LAKE_DATA']) ?? DEFAULT_DATA_FILE,
+    tokens: env['LAKE_TOKENS'],
+    webhooks: env['LAKE_WEBHOOKS'],
+    corsOrigins: values['cors-origin'] ?? env['LAKE_CORS_ORIGINS'],
+    host: values.host ?? nonEmpty(env['LAKE_HOST']) ?? '127.0.0.1',
+    queryTimeoutMs: env['LAKE_QUERY_TIMEOUT_MS'],
+    listenFilterTimeoutMs: env['LAKE_LISTEN_FILTER_TIMEOUT_MS'],
+  });
+  if (!parsed.success) return { kind: 'errors', errors: unknownFieldsFirst(parsed.error.issues).flatMap(lakeProblems) };
+  const { port, host, dataFile, webhooks, corsOrigins, tokens, queryTimeoutMs, listenFilterTimeoutMs } = parsed.data;
   if (values.token !== undefined) {
     const role = ROLES.find((candidate) => candidate === values.token);
     if (role === undefined) return { kind: 'errors', errors: [`--token: expected a role, "administrator", "editor" or "viewer", received ${JSON.stringify(values.token)}`] };
@@ -101,61 +100,116 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-function portFrom([name, raw]: [string, string | undefined], errors: string[]): number {
-  if (raw === undefined || raw.trim() === '') return DEFAULT_PORT;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    errors.push(`${name}: expected a port number from 0 to 65535, received "${raw}"`);
-    return DEFAULT_PORT;
-  }
-  return port;
+/** Adds each of `errors` (messages that name their variable already) to a zod context. */
+function report(ctx: z.RefinementCtx, errors: readonly string[]): void {
+  for (const message of errors) ctx.addIssue({ code: 'custom', message });
 }
 
-function millisecondsFrom(name: string, raw: string | undefined, errors: string[]): number | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    errors.push(`${name}: expected a whole number of milliseconds (at least 1), received "${raw}"`);
-    return undefined;
-  }
-  return value;
+/** A setting's value through a check written against an errors list (the lake's token and origin readers). */
+function checked<T>(read: (raw: string | undefined, errors: string[]) => T) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const errors: string[] = [];
+      const value = read(raw, errors);
+      report(ctx, errors);
+      return value;
+    });
 }
 
-function lakeTokensFrom(raw: string | undefined, errors: string[]): Tokens | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined;
-  return tokensFrom('LAKE_TOKENS', parseJson('LAKE_TOKENS', raw, errors), errors);
+const milliseconds = (name: string) =>
+  checked((raw, errors) => {
+    if (raw === undefined || raw.trim() === '') return undefined;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1) errors.push(`${name}: expected a whole number of milliseconds (at least 1), received "${raw}"`);
+    return value;
+  });
+
+const TRIGGERS = ['create', 'update', 'delete'] as const;
+const isTriggers = (on: unknown): on is (typeof TRIGGERS)[number][] => Array.isArray(on) && on.every((trigger) => TRIGGERS.some((known) => known === trigger));
+const aString = z.string({ error: (issue) => `expected a string, received ${short(issue.input)}` }).exactOptional();
+
+/** One of LAKE_WEBHOOKS: messages say what was received; the path (`LAKE_WEBHOOKS[0].url`) is added by lakeProblems. */
+const webhookSchema = z.strictObject(
+  {
+    url: z.string({ error: (issue) => `expected a URL string, received ${short(issue.input)}` }),
+    name: aString,
+    dataset: aString,
+    filter: aString,
+    projection: aString,
+    secret: aString,
+    on: z.custom<(typeof TRIGGERS)[number][]>(isTriggers, { error: (issue) => `expected an array of "create", "update", "delete", received ${short(issue.input)}` }).exactOptional(),
+    includeDrafts: z.boolean({ error: (issue) => `expected true or false, received ${short(issue.input)}` }).exactOptional(),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? `expected an object with at least "url", received ${short(issue.input)}` : undefined) },
+);
+
+/** LAKE_WEBHOOKS: a JSON array of webhooks, absent or blank for none. */
+const webhooksSchema = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    if (raw === undefined || raw.trim() === '') return [];
+    const errors: string[] = [];
+    const value = parseJson('LAKE_WEBHOOKS', raw, errors);
+    report(ctx, errors);
+    return errors.length > 0 ? [] : value;
+  })
+  .pipe(z.array(webhookSchema, { error: (issue) => `LAKE_WEBHOOKS: expected a JSON array of webhooks, received ${short(issue.input)}` }));
+
+/**
+ * The lake's settings once flags have won over the environment, in the order their problems are reported. Each
+ * message names the flag or variable it is about (`--port` or `LAKE_PORT`), so the schema is made per reading.
+ */
+function lakeSettingsSchema({ portName, tokensGiven }: { portName: string; tokensGiven: boolean }) {
+  return z.object({
+    port: checked((raw, errors) => {
+      if (raw === undefined || raw.trim() === '') return DEFAULT_PORT;
+      const port = Number(raw);
+      if (Number.isInteger(port) && port >= 0 && port <= 65535) return port;
+      errors.push(`${portName}: expected a port number from 0 to 65535, received "${raw}"`);
+      return DEFAULT_PORT;
+    }),
+    dataFile: z.string().refine((file) => file.trim() !== '', { error: '--data: expected a file path, received an empty string' }),
+    tokens: checked((raw, errors) => (raw === undefined || raw.trim() === '' ? undefined : tokensFrom('LAKE_TOKENS', parseJson('LAKE_TOKENS', raw, errors), errors))),
+    webhooks: webhooksSchema,
+    corsOrigins: z.union([z.string(), z.array(z.string())]).optional().transform((raw, ctx) => {
+      const errors: string[] = [];
+      const origins = Array.isArray(raw) ? raw.flatMap((one) => corsOriginsFrom('--cors-origin', one, errors)) : corsOriginsFrom('LAKE_CORS_ORIGINS', raw, errors);
+      report(ctx, errors);
+      return origins;
+    }),
+    host: z.string().refine((host) => isLoopbackBind(host) || tokensGiven, {
+      error: (issue) =>
+        `--host ${String(issue.input)}: binding beyond loopback exposes the API to the network, so the generated tokens are not used there; set LAKE_TOKENS to tokens of your own (e.g. LAKE_TOKENS='{"<a long random string>": {"role": "editor"}}'), or bind 127.0.0.1`,
+    }),
+    queryTimeoutMs: milliseconds('LAKE_QUERY_TIMEOUT_MS'),
+    listenFilterTimeoutMs: milliseconds('LAKE_LISTEN_FILTER_TIMEOUT_MS'),
+  });
+}
+
+/** The issues in zod's order, except that a webhook's unknown fields come before its bad values, as they always did. */
+function unknownFieldsFirst(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const webhook = (issue: z.core.$ZodIssue | undefined) => (issue?.path[0] === 'webhooks' && typeof issue.path[1] === 'number' ? issue.path[1] : undefined);
+  const ordered: z.core.$ZodIssue[] = [];
+  for (const issue of issues) {
+    const index = webhook(issue);
+    let at = ordered.length;
+    // A webhook's issues are next to each other: its unknown fields go before the first of them.
+    if (index !== undefined && issue.code === 'unrecognized_keys') while (at > 0 && webhook(ordered[at - 1]) === index) at -= 1;
+    ordered.splice(at, 0, issue);
+  }
+  return ordered;
+}
+
+/** A schema issue as the lines the CLI prints: a webhook's issues get their place (`LAKE_WEBHOOKS[0].url: ...`). */
+function lakeProblems(issue: z.core.$ZodIssue): string[] {
+  const [field, index, key] = issue.path;
+  if (field !== 'webhooks' || typeof index !== 'number') return [issue.message];
+  const at = `LAKE_WEBHOOKS[${index}]`;
+  if (issue.code === 'unrecognized_keys') return issue.keys.map((unknown) => `${at}.${unknown}: unknown field (expected ${WEBHOOK_FIELDS.join(', ')})`);
+  return [`${at}${key === undefined ? '' : `.${String(key)}`}: ${issue.message}`];
 }
 
 const WEBHOOK_FIELDS = ['name', 'url', 'dataset', 'filter', 'projection', 'secret', 'on', 'includeDrafts'];
-
-function webhooksFrom(raw: string | undefined, errors: string[]): WebhookConfig[] {
-  if (raw === undefined || raw.trim() === '') return [];
-  const value = parseJson('LAKE_WEBHOOKS', raw, errors);
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) {
-    errors.push(`LAKE_WEBHOOKS: expected a JSON array of webhooks, received ${short(value)}`);
-    return [];
-  }
-  const webhooks: WebhookConfig[] = [];
-  for (const [index, item] of value.entries()) {
-    const at = `LAKE_WEBHOOKS[${index}]`;
-    if (!isRecord(item)) {
-      errors.push(`${at}: expected an object with at least "url", received ${short(item)}`);
-      continue;
-    }
-    const before = errors.length;
-    for (const key of Object.keys(item)) if (!WEBHOOK_FIELDS.includes(key)) errors.push(`${at}.${key}: unknown field (expected ${WEBHOOK_FIELDS.join(', ')})`);
-    if (typeof item['url'] !== 'string') errors.push(`${at}.url: expected a URL string, received ${short(item['url'])}`);
-    for (const key of ['name', 'dataset', 'filter', 'projection', 'secret']) {
-      if (item[key] !== undefined && typeof item[key] !== 'string') errors.push(`${at}.${key}: expected a string, received ${short(item[key])}`);
-    }
-    const on = item['on'];
-    if (on !== undefined && (!Array.isArray(on) || !on.every((trigger) => trigger === 'create' || trigger === 'update' || trigger === 'delete'))) {
-      errors.push(`${at}.on: expected an array of "create", "update", "delete", received ${short(on)}`);
-    }
-    if (item['includeDrafts'] !== undefined && typeof item['includeDrafts'] !== 'boolean') errors.push(`${at}.includeDrafts: expected true or false, received ${short(item['includeDrafts'])}`);
-    // Every field was checked above, so the object has the WebhookConfig shape when nothing was reported.
-    if (errors.length === before) webhooks.push(item as unknown as WebhookConfig);
-  }
-  return webhooks;
-}

@@ -1,5 +1,6 @@
-import { formatIssue, type ContentIssue } from '../src/lib/model/content-error.ts';
-import { sanityConfigFromEnv, type SanityConfig } from '../src/lib/sources/sanity/config.ts';
+import { z } from 'zod';
+import { formatIssue } from '../src/lib/model/content-error.ts';
+import { environmentIssues, sanityConfigFromEnv, type SanityConfig } from '../src/lib/sources/sanity/config.ts';
 import { HTTP_LIMITS, type HttpLimits } from '../scripts/lib/http-limits.ts';
 
 /** The rebuild service's settings, validated once at start. */
@@ -35,32 +36,58 @@ Environment:
   SERVE_REQUEST_TIMEOUT_MS  a request's headers and body must arrive within this (default ${HTTP_LIMITS.requestMs})
   SERVE_IDLE_TIMEOUT_MS   a connection on which nothing moves this long is closed (default ${HTTP_LIMITS.idleMs})`;
 
+/** A whole-number variable from `min` to `max`; `fallback` when it is absent or blank. */
+const wholeNumber = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((raw) => raw?.trim() ?? '')
+    .refine((raw) => raw === '' || (Number.isInteger(Number(raw)) && Number(raw) >= min && Number(raw) <= max), {
+      error: (issue) => `expected a whole number from ${min} to ${max}, received ${JSON.stringify(issue.input)}`,
+    })
+    .transform((raw) => (raw === '' ? fallback : Number(raw)));
+
+/** The service's own variables (the `SANITY_*` ones are read by `sanityConfigFromEnv`); the secret is never echoed. */
+const serviceEnvSchema = z.object({
+  SANITY_PROJECT_ID: z
+    .string()
+    .default('')
+    .refine((id) => id !== '', { error: 'expected the Sanity project id to read content from (use "local" with `npm run lake`)' }),
+  SANITY_WEBHOOK_SECRET: z
+    .string()
+    .default('')
+    .refine((secret) => secret.length >= 16, { error: (issue) => `expected the webhook's secret, at least 16 characters (received ${String(issue.input).length})` }),
+  SERVE_HOST: z.string().optional().transform((raw) => raw?.trim() || '127.0.0.1'),
+  SERVE_DIR: z.string().optional().transform((raw) => raw?.trim() || '.site'),
+  SERVE_PORT: wholeNumber(4322, 0, 65535),
+  REBUILD_DEBOUNCE_MS: wholeNumber(150, 0, 60_000),
+  WEBHOOK_MAX_BYTES: wholeNumber(1_048_576, 1024, 100 * 1_048_576),
+  WEBHOOK_MAX_AGE_S: wholeNumber(300, 1, 86_400),
+  SERVE_REQUEST_TIMEOUT_MS: wholeNumber(HTTP_LIMITS.requestMs, 100, 600_000),
+  SERVE_IDLE_TIMEOUT_MS: wholeNumber(HTTP_LIMITS.idleMs, 100, 600_000),
+});
+
 /** Reads the configuration; every bad value is reported (secrets are never echoed). */
 export function serviceConfigFromEnv(env: NodeJS.ProcessEnv): { config?: ServiceConfig; problems: string[] } {
-  const issues: ContentIssue[] = [];
-  const bad = (field: string, message: string) => issues.push({ where: 'environment', field, message });
-  const int = (name: string, fallback: number, min: number, max: number) => {
-    const raw = env[name]?.trim();
-    if (!raw) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) bad(name, `expected a whole number from ${min} to ${max}, received ${JSON.stringify(raw)}`);
-    return n;
-  };
-  const sanityEnv = { ...env, SANITY_PROJECT_ID: env['SANITY_PROJECT_ID'] ?? '' };
-  if (!env['SANITY_PROJECT_ID']) bad('SANITY_PROJECT_ID', 'expected the Sanity project id to read content from (use "local" with `npm run lake`)');
-  const { config: sanity, issues: sanityIssues } = sanityConfigFromEnv(sanityEnv);
-  if (env['SANITY_PROJECT_ID']) issues.push(...sanityIssues);
-  const secret = env['SANITY_WEBHOOK_SECRET'] ?? '';
-  if (secret.length < 16) bad('SANITY_WEBHOOK_SECRET', `expected the webhook's secret, at least 16 characters (received ${secret.length})`);
-  const port = int('SERVE_PORT', 4322, 0, 65535);
-  const debounceMs = int('REBUILD_DEBOUNCE_MS', 150, 0, 60_000);
-  const maxBodyBytes = int('WEBHOOK_MAX_BYTES', 1_048_576, 1024, 100 * 1_048_576);
-  const maxAgeS = int('WEBHOOK_MAX_AGE_S', 300, 1, 86_400);
-  const requestMs = int('SERVE_REQUEST_TIMEOUT_MS', HTTP_LIMITS.requestMs, 100, 600_000);
-  const idleMs = int('SERVE_IDLE_TIMEOUT_MS', HTTP_LIMITS.idleMs, 100, 600_000);
-  if (issues.length > 0 || !sanity) return { problems: issues.map(formatIssue) };
+  const parsed = serviceEnvSchema.safeParse(env);
+  // The Sanity settings are checked only once there is a project id (its absence is the one problem to report then).
+  const { config: sanity, issues: sanityIssues } = env['SANITY_PROJECT_ID'] ? sanityConfigFromEnv(env) : { issues: [] };
+  const issues = [...sanityIssues, ...(parsed.success ? [] : environmentIssues(parsed.error))];
+  if (issues.length > 0 || !sanity || !parsed.success) return { problems: issues.map(formatIssue) };
+  const { data } = parsed;
+  const idleMs = data.SERVE_IDLE_TIMEOUT_MS;
   return {
     problems: [],
-    config: { host: env['SERVE_HOST']?.trim() || '127.0.0.1', port, dir: env['SERVE_DIR']?.trim() || '.site', sanity: { ...sanity, preview: false }, secret, debounceMs, maxBodyBytes, maxAgeMs: maxAgeS * 1000, limits: { requestMs, idleMs, keepAliveMs: Math.min(HTTP_LIMITS.keepAliveMs, idleMs) } },
+    config: {
+      host: data.SERVE_HOST,
+      port: data.SERVE_PORT,
+      dir: data.SERVE_DIR,
+      sanity: { ...sanity, preview: false },
+      secret: data.SANITY_WEBHOOK_SECRET,
+      debounceMs: data.REBUILD_DEBOUNCE_MS,
+      maxBodyBytes: data.WEBHOOK_MAX_BYTES,
+      maxAgeMs: data.WEBHOOK_MAX_AGE_S * 1000,
+      limits: { requestMs: data.SERVE_REQUEST_TIMEOUT_MS, idleMs, keepAliveMs: Math.min(HTTP_LIMITS.keepAliveMs, idleMs) },
+    },
   };
 }

@@ -8,10 +8,14 @@ import { createClient } from '@sanity/client';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { startLake } from '../lake/server.ts';
+import { cliArgs } from './lib/args.ts';
 
-const { values } = parseArgs({ options: { docs: { type: 'string', default: '10000' }, writes: { type: 'string', default: '200' } } });
+const HELP = `Usage: node scripts/bench-lake.ts [--docs 10000] [--writes 200]
+
+Times the lake on a dataset of --docs stories: start-up, --writes single mutations (journal append + fsync),
+queries and a snapshot rewrite. Prints numbers; asserts nothing.`;
+const { values } = cliArgs({ options: { docs: { type: 'string', default: '10000' }, writes: { type: 'string', default: '200' }, help: { type: 'boolean' } } }, HELP);
 const docCount = Number(values.docs);
 const writeCount = Number(values.writes);
 

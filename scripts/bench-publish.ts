@@ -16,20 +16,28 @@ import { createClient } from '@sanity/client';
 import { readContentDir } from '../src/lib/sources/content-files.ts';
 import { siteSourceToDocuments } from '../src/lib/sources/sanity/documents.ts';
 import { startLake } from '../lake/server.ts';
-import { flagValue } from './lib/args.ts';
+import { cliArgs } from './lib/args.ts';
 
-const args = process.argv.slice(2);
-if (args.includes('--help')) {
-  console.log(
-    'Usage: npm run bench:publish -- [--sizes demo,10000] [--runs 5] [--verbose] [--back-to-back] [--no-full] [--cpu-prof DIR]\n' +
-      'Prints publish-to-live latency (median, min, max) per site size, the service\'s startup time and peak memory (its process\n' +
-      'tree), and a full rebuild time beside it (--no-full: not). --cpu-prof DIR writes CPU profiles of the service there.',
-  );
-  process.exit(0);
-}
-const flag = (name: string, fallback: string) => flagValue(args, name, fallback);
-const sizes = flag('--sizes', 'demo,10000').split(',');
-const runs = Number(flag('--runs', '5'));
+const HELP =
+  'Usage: npm run bench:publish -- [--sizes demo,10000] [--runs 5] [--verbose] [--back-to-back] [--no-full] [--cpu-prof DIR]\n' +
+  'Prints publish-to-live latency (median, min, max) per site size, the service\'s startup time and peak memory (its process\n' +
+  'tree), and a full rebuild time beside it (--no-full: not). --cpu-prof DIR writes CPU profiles of the service there.';
+const { values: flags } = cliArgs(
+  {
+    options: {
+      sizes: { type: 'string', default: 'demo,10000' },
+      runs: { type: 'string', default: '5' },
+      verbose: { type: 'boolean', default: false },
+      'back-to-back': { type: 'boolean', default: false },
+      'no-full': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string', default: '' },
+      help: { type: 'boolean' },
+    },
+  },
+  HELP,
+);
+const sizes = flags.sizes.split(',');
+const runs = Number(flags.runs);
 const SECRET = 'bench-webhook-secret-0123456789';
 const node = process.execPath;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? NaN;
@@ -152,13 +160,13 @@ for (const size of sizes) {
   });
   const env = { ...process.env, SANITY_PROJECT_ID: 'local', SANITY_API_HOST: lake.url, SANITY_WEBHOOK_SECRET: SECRET, SERVE_PORT: String(servicePort), SERVE_DIR: path.join(work, 'site') };
   console.log(`\n== ${size}: ${stories} stories; starting the service (first build)...`);
-  const profileDir = flag('--cpu-prof', '');
+  const profileDir = flags['cpu-prof'];
   const serviceStarted = Date.now();
   const service: ChildProcess = spawn(node, [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : []), 'scripts/serve.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const memory = rssSampler(service.pid ?? 0);
   // --verbose shows the service's log (sync, model, build timings of every build).
   service.stdout?.on('data', (chunk: Buffer) => {
-    if (args.includes('--verbose')) process.stderr.write(chunk);
+    if (flags.verbose) process.stderr.write(chunk);
   });
   const base = `http://127.0.0.1:${servicePort}`;
   const status = async () => (await (await fetch(`${base}/status`)).json()) as Status;
@@ -175,7 +183,7 @@ for (const size of sizes) {
     const settled: number[] = [];
     const idle = async () => { const s = await status(); return s.queue.building || s.queue.pending || s.queue.settling ? undefined : true; };
     // --back-to-back: publish as soon as the last build is live, before the next build process has bundled the site.
-    const ready = async () => { const s = await status(); return (await idle()) && (args.includes('--back-to-back') || s.queue.renderer !== 'starting') ? true : undefined; };
+    const ready = async () => { const s = await status(); return (await idle()) && (flags['back-to-back'] || s.queue.renderer !== 'starting') ? true : undefined; };
     for (let i = 0; i < runs; i += 1) {
       // Each run starts from a settled site (no build running or queued, Similar News recomputed) and, as between
       // an editor's publishes, a build process that has bundled the site and waits for its plan.
@@ -211,7 +219,7 @@ for (const size of sizes) {
     const publishRss = memory.peak();
     // A full rebuild of the same content, read from the same API, with cold caches, in the same run.
     let full: number | undefined;
-    if (!args.includes('--no-full')) {
+    if (!flags['no-full']) {
       const fullDir = path.join(work, 'full');
       const started = Date.now();
       await run(node, ['scripts/build.ts', '--outDir', fullDir], { ...process.env, SANITY_PROJECT_ID: 'local', SANITY_API_HOST: lake.url, ASTRO_CACHE_DIR: path.join(work, 'cold-astro'), NEWS_CACHE_DIR: path.join(work, 'cold-cache') }).then(

@@ -6,9 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, copyFile, cp, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { bytes, formatSummary, SCENARIOS, seconds, sizeLabel, sizesFromText, summarize, type BuildResult, type Scenario } from './lib/bench-report.ts';
 import { measure } from './lib/process-usage.ts';
+import { cliArgs, usage } from './lib/args.ts';
 
 const HELP = `Usage: npm run bench [-- --sizes 1k,10k] [--runs 1] [--generators newsdesk,astro,hugo] [--json FILE] [--verbose]
 
@@ -165,9 +165,8 @@ function versions(names: readonly string[]): Record<string, string> {
 }
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const { values } = cliArgs(
+    {
       options: {
         sizes: { type: 'string', default: '1k,10k' },
         runs: { type: 'string', default: '1' },
@@ -176,26 +175,15 @@ async function main(): Promise<number> {
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    console.error(`${(error as Error).message} (see --help)`);
-    return 1;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+    },
+    HELP,
+  );
   const { sizes, errors } = sizesFromText(values.sizes);
   const runs = Number(values.runs);
   if (!Number.isSafeInteger(runs) || runs < 1) errors.push(`--runs: expected a whole number of 1 or more, received ${JSON.stringify(values.runs)}`);
   let names = values.generators.split(',').map((n) => n.trim());
   for (const n of names.filter((n) => !KNOWN.includes(n))) errors.push(`--generators: expected some of ${KNOWN.join(', ')}, received ${JSON.stringify(n)}`);
-  if (errors.length > 0) {
-    console.error(errors.join('\n'));
-    return 1;
-  }
+  if (errors.length > 0) usage(errors.join('\n'), HELP);
   if (names.some((n) => n.startsWith('hugo')) && spawnSync('hugo', ['version']).error) {
     console.log('hugo is not on the PATH: the Hugo anchor is skipped (apt-get install hugo, or see gohugo.io).');
     names = names.filter((n) => !n.startsWith('hugo'));

@@ -3,7 +3,6 @@
  * tags only, text only and the hybrid. `--bench N` times `findSimilar` on a generated corpus instead.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { SimilarSignals } from '../src/lib/similar/options.ts';
 import { findSimilar } from '../src/lib/similar/similar-index.ts';
 import {
@@ -15,6 +14,7 @@ import {
   parseEvalJsonl,
   type EvalArticle,
 } from './lib/eval-similar.ts';
+import { cliArgs, usage } from './lib/args.ts';
 
 /** ECB+, kept outside the repository: its texts may be used as a test fixture but never published. */
 const DEFAULT_FILE = '/work/shared/eval/ecbplus/ecbplus.jsonl';
@@ -36,35 +36,20 @@ Options:
                (default 10000) instead of evaluating
   -h, --help   show this help
 
-Exit code 1 when FILE is missing or malformed (every bad line is named).`;
+Exit code 1 when FILE is missing or malformed (every bad line is named), 2 for a bad command line.`;
 
 function main(): void {
-  let args;
-  try {
-    args = parseArgs({
-      allowPositionals: true,
-      options: { json: { type: 'boolean' }, bench: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (error) {
-    fail(`${(error as Error).message}\nRun with --help for usage.`);
-    return;
-  }
-  if (args.values.help) {
-    console.log(HELP);
-    return;
-  }
+  const args = cliArgs({ allowPositionals: true, options: { json: { type: 'boolean' }, bench: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }, HELP);
   if (args.values.bench) {
     const n = args.positionals[0] === undefined ? 10_000 : Number(args.positionals[0]);
     if (!Number.isInteger(n) || n < 2) {
-      fail(`--bench: expected a whole number of stories of 2 or more, received ${JSON.stringify(args.positionals[0])}`);
-      return;
+      usage(`--bench: expected a whole number of stories of 2 or more, received ${JSON.stringify(args.positionals[0])}`, HELP);
     }
     bench(n);
     return;
   }
   if (args.positionals.length > 1) {
-    fail(`expected at most one FILE, received ${args.positionals.length}: ${args.positionals.join(' ')}`);
-    return;
+    usage(`expected at most one FILE, received ${args.positionals.length}: ${args.positionals.join(' ')}`, HELP);
   }
   const file = args.positionals[0] ?? DEFAULT_FILE;
   let articles: EvalArticle[];

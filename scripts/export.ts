@@ -3,8 +3,8 @@ import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dump } from 'js-yaml';
 import { documentsToContent, type SanityDocument } from '../src/lib/sources/sanity/documents.ts';
-import { fail, failSanity, sanityFromArgs } from './lib/sanity-cli.ts';
-import { flagValue } from './lib/args.ts';
+import { fail, failSanity, SANITY_FLAGS, sanityFromArgs } from './lib/sanity-cli.ts';
+import { cliArgs } from './lib/args.ts';
 
 const HELP = `Usage: npm run export -- [--out content] [--public public] [--dataset production] [--api-host URL]
 
@@ -13,15 +13,10 @@ written with draft: true) and writes stories/<slug>.md and the YAML lists into -
 --public/images/ when missing there. Needs SANITY_TOKEN to read drafts. Files in --out that the dataset does
 not hold are left alone and listed.`;
 
-const args = process.argv.slice(2);
-if (args.includes('--help')) {
-  console.log(HELP);
-  process.exit(0);
-}
-const flag = (name: string, fallback: string) => flagValue(args, name, fallback);
-const outDir = path.resolve(flag('--out', 'content'));
-const publicDir = path.resolve(flag('--public', 'public'));
-const { config, client } = sanityFromArgs(args, { needsToken: false });
+const { values } = cliArgs({ options: { out: { type: 'string', default: 'content' }, public: { type: 'string', default: 'public' }, ...SANITY_FLAGS, help: { type: 'boolean' } } }, HELP);
+const outDir = path.resolve(values.out);
+const publicDir = path.resolve(values.public);
+const { config, client } = sanityFromArgs(values, { needsToken: false });
 const started = performance.now();
 
 let documents: SanityDocument[];

@@ -5,21 +5,17 @@ import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dump } from 'js-yaml';
 import { parseFrontMatter } from '../src/lib/sources/front-matter.ts';
-import { flagValue } from './lib/args.ts';
+import { cliArgs, usage } from './lib/args.ts';
 
-const args = process.argv.slice(2);
-if (args.includes('--help')) {
-  console.log('Usage: node scripts/generate-content.ts --count N --out DIR [--from content]');
-  process.exit(0);
-}
-const flag = (name: string, fallback: string) => flagValue(args, name, fallback);
-const count = Number(flag('--count', '10000'));
-const out = path.resolve(flag('--out', 'tmp/generated'));
-const from = path.resolve(flag('--from', 'content'));
-if (!Number.isInteger(count) || count < 1) {
-  console.error(`--count: expected a positive whole number, received ${JSON.stringify(flag('--count', ''))}`);
-  process.exit(1);
-}
+const HELP = `Usage: node scripts/generate-content.ts [--count 10000] [--out tmp/generated] [--from content]
+
+Writes --count stories, varied from the stories in --from, and its YAML lists into --out (emptied first).`;
+
+const { values } = cliArgs({ options: { count: { type: 'string', default: '10000' }, out: { type: 'string', default: 'tmp/generated' }, from: { type: 'string', default: 'content' }, help: { type: 'boolean' } } }, HELP);
+const count = Number(values.count);
+const out = path.resolve(values.out);
+const from = path.resolve(values.from);
+if (!Number.isInteger(count) || count < 1) usage(`--count: expected a positive whole number, received ${JSON.stringify(values.count)}`, HELP);
 
 /** mulberry32: a small seeded generator, so runs are reproducible. */
 function random(seed: number): () => number {

@@ -6,8 +6,8 @@ import { formatIssue } from '../src/lib/model/content-error.ts';
 import { readContentDir } from '../src/lib/sources/content-files.ts';
 import { imagePaths, siteSourceToDocuments, type SanityDocument } from '../src/lib/sources/sanity/documents.ts';
 import { validateSite } from '../src/lib/site/site.ts';
-import { fail, failSanity, sanityFromArgs } from './lib/sanity-cli.ts';
-import { flagValue } from './lib/args.ts';
+import { fail, failSanity, SANITY_FLAGS, sanityFromArgs } from './lib/sanity-cli.ts';
+import { cliArgs } from './lib/args.ts';
 import { transactionsInReferenceOrder } from './lib/write-order.ts';
 
 const HELP = `Usage: npm run import -- [--content content] [--public public] [--dataset production] [--api-host URL]
@@ -16,15 +16,10 @@ Validates the content folder, uploads its images as assets, and writes stories, 
 to the dataset in transactions. Needs SANITY_TOKEN (write access); SANITY_PROJECT_ID, SANITY_DATASET and
 SANITY_API_HOST as in the README (defaults: project "local").`;
 
-const args = process.argv.slice(2);
-if (args.includes('--help')) {
-  console.log(HELP);
-  process.exit(0);
-}
-const flag = (name: string, fallback: string) => flagValue(args, name, fallback);
-const contentDir = path.resolve(flag('--content', 'content'));
-const publicDir = path.resolve(flag('--public', 'public'));
-const { config, client } = sanityFromArgs(args, { needsToken: true });
+const { values } = cliArgs({ options: { content: { type: 'string', default: 'content' }, public: { type: 'string', default: 'public' }, ...SANITY_FLAGS, help: { type: 'boolean' } } }, HELP);
+const contentDir = path.resolve(values.content);
+const publicDir = path.resolve(values.public);
+const { config, client } = sanityFromArgs(values, { needsToken: true });
 const started = performance.now();
 
 const source = await readContentDir(contentDir);

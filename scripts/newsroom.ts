@@ -13,7 +13,6 @@ import { readdir, readFile, rename, rm, stat, writeFile, mkdir } from 'node:fs/p
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { startLake, tokenForRole, type Role, type RunningLake, type WebhookConfig } from '../lake/server.ts';
 import { startRebuildService, type RebuildService } from '../rebuild/service.ts';
@@ -21,6 +20,7 @@ import { corsOriginsFrom } from '../lake/origins.ts';
 import { limitedServer, type HttpLimits } from './lib/http-limits.ts';
 import { SignInCodes } from './lib/sign-in-codes.ts';
 import { resolveStatic } from './lib/static-files.ts';
+import { cliArgs } from './lib/args.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 /**
@@ -423,9 +423,8 @@ newsroom prints one-time sign-in links for the Studio instead. The lake answers 
 LAKE_CORS_ORIGINS (comma-separated origins) to allow more.`;
 
 async function main(): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const { values } = cliArgs(
+    {
       options: {
         port: { type: 'string', default: '3333' },
         'studio-port': { type: 'string', default: '3334' },
@@ -435,16 +434,9 @@ async function main(): Promise<void> {
         'rebuild-studio': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
-    }));
-  } catch (error) {
-    console.error(`newsroom: ${error instanceof Error ? error.message : String(error)} (see --help)`);
-    process.exitCode = 2;
-    return;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return;
-  }
+    },
+    HELP,
+  );
   const problems: string[] = [];
   const port = (name: string, raw: string): number => {
     const value = Number(raw);

@@ -1,11 +1,10 @@
 // The rebuild service (`npm run serve`): see rebuild/config.ts for its settings.
 import { serviceConfigFromEnv, SERVICE_HELP } from '../rebuild/config.ts';
 import { startRebuildService } from '../rebuild/service.ts';
+import { cliArgs } from './lib/args.ts';
 
-if (process.argv.includes('--help')) {
-  console.log(SERVICE_HELP);
-  process.exit(0);
-}
+// Every setting is an environment variable: the command line takes --help alone.
+cliArgs({ options: { help: { type: 'boolean' } } }, SERVICE_HELP);
 const { config, problems } = serviceConfigFromEnv(process.env);
 if (!config) {
   console.error(`The rebuild service cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}\n\nRun with --help for every setting.`);

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { cliArgs } from './lib/args.ts';
 
 const HELP = `Usage: node scripts/studio-check.ts [--out-dir <dir>] [--verbose]
 
@@ -78,13 +78,7 @@ function indent(text: string): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { 'out-dir': { type: 'string' }, verbose: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return;
-  }
+  const { values } = cliArgs({ options: { 'out-dir': { type: 'string' }, verbose: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } }, HELP);
   const keepOutput = values['out-dir'] !== undefined;
   const outDir = values['out-dir'] ? path.resolve(values['out-dir']) : await mkdtemp(path.join(tmpdir(), 'newsdesk-studio-'));
 
