@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
+import { writeFileAtomic } from '../src/lib/atomic-write.ts';
 import { requireAuthenticated, requireWriter } from './auth.ts';
 import { transactionPartyOf, type LakeCall, type LakeContext, type LakeExchange } from './context.ts';
 import { apiError, dataError, LakeError } from './errors.ts';
@@ -163,15 +164,7 @@ async function upload(call: LakeCall, kind: 'images' | 'files', datasetName: str
 async function writeDurably(file: string, bytes: Buffer): Promise<void> {
   // Uploads are the newsroom's unpublished material too: owner-only, like the data files.
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  const temp = `${file}.tmp-${process.pid}-${randomId(8)}`;
-  const handle = await open(temp, 'w', 0o600);
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, file);
+  await writeFileAtomic(file, bytes, { mode: 0o600 });
 }
 
 /**

@@ -1,6 +1,7 @@
-import { chmod, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { chmod, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { syncDir, writeFileAtomicInParts } from '../src/lib/atomic-write.ts';
 import { messageOf } from './errors.ts';
 import { perspectiveKey, viewOf, type Perspective } from './perspective.ts';
 import { DocView } from './plan.ts';
@@ -171,26 +172,21 @@ export class DatasetStore {
     this.compactTimer = undefined;
     await mkdir(dirname(this.file), { recursive: true, mode: PRIVATE_DIR });
     const ids = [...this.docs.keys()].sort();
-    const temp = `${this.file}.tmp-${process.pid}`;
-    const handle = await open(temp, 'w', PRIVATE_FILE);
-    try {
-      // A temp file left by a crash keeps its old mode; the snapshot must be private whatever it was.
-      await handle.chmod(PRIVATE_FILE);
-      // Written a batch of documents at a time: a large dataset (100,000 stories, over 500 MB) does not fit in one
-      // string, and the server keeps answering between batches (writes wait: this runs inside `exclusive`).
-      let bytes = 0;
-      for (let start = 0; start < ids.length; start += SNAPSHOT_BATCH) {
-        const text = ids.slice(start, start + SNAPSHOT_BATCH).map((id) => `${JSON.stringify(this.docs.get(id))}\n`).join('');
-        bytes += text.length;
-        await handle.write(text);
-      }
-      this.bytes = bytes;
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, this.file);
-    await syncDir(dirname(this.file));
+    // Written a batch of documents at a time: a large dataset (100,000 stories, over 500 MB) does not fit in one
+    // string, and the server keeps answering between batches (writes wait: this runs inside `exclusive`).
+    let bytes = 0;
+    await writeFileAtomicInParts(
+      this.file,
+      async (write) => {
+        for (let start = 0; start < ids.length; start += SNAPSHOT_BATCH) {
+          const text = ids.slice(start, start + SNAPSHOT_BATCH).map((id) => `${JSON.stringify(this.docs.get(id))}\n`).join('');
+          bytes += text.length;
+          await write(text);
+        }
+      },
+      { mode: PRIVATE_FILE },
+    );
+    this.bytes = bytes;
     // Only after the snapshot holds every entry may the journal go; a crash in between replays it harmlessly.
     if (this.journal !== undefined) {
       await this.journal.truncate(0);
@@ -274,17 +270,6 @@ async function readIfExists(file: string): Promise<string | undefined> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } catch {
-    // Some file systems refuse fsync on a directory; the rename itself is still atomic there.
-  } finally {
-    await handle.close();
   }
 }
 

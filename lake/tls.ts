@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generate } from 'selfsigned';
+import { writeFileAtomic } from '../src/lib/atomic-write.ts';
 
 /** Host names the development certificate covers: the lake at `localhost` and the Studio's `<projectId>.localhost`. */
 export const DEV_CERT_HOSTS = ['localhost', '*.localhost'] as const;
@@ -76,13 +77,5 @@ function isUsable(pem: string): boolean {
 
 /** Writes a file readable by its owner only, through a temporary file so that a crash never leaves half a key. */
 async function writePrivate(file: string, text: string): Promise<void> {
-  const temp = `${file}.tmp-${process.pid}`;
-  const handle = await open(temp, 'w', 0o600);
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, file);
+  await writeFileAtomic(file, text, { mode: 0o600 });
 }

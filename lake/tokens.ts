@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../src/lib/atomic-write.ts';
 import type { Role, TokenGrant } from './auth.ts';
 
 // The lake's tokens when none are configured: random ones, made once per data folder and kept beside the data
@@ -43,15 +44,7 @@ export async function generatedTokens(dataDir: string): Promise<{ tokens: Tokens
   for (const role of ROLES) tokens[`lake-${role}-${randomBytes(24).toString('base64url')}`] = { role, name: NAMES[role] };
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   // Written beside and renamed, so that a crash never leaves half a file (which would stop the next start).
-  const temp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const handle = await open(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(tokens, null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, file);
+  await writeFileAtomic(file, `${JSON.stringify(tokens, null, 2)}\n`, { mode: 0o600 });
   return { tokens, file, created: true };
 }
 

@@ -7,9 +7,10 @@
  * failed build leaves the current site as it was, and the folder it touched is rebuilt from a full copy next time.
  */
 import { spawn } from 'node:child_process';
-import { copyFile, cp, link, mkdir, readdir, readFile, readlink, rename, rm, rmdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, cp, link, mkdir, readdir, readFile, readlink, rename, rm, rmdir, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { BuildFailure } from '../src/build/failure.ts';
+import { writeFileAtomic } from '../src/lib/atomic-write.ts';
 import { pageFile } from '../src/lib/site/pages.ts';
 
 /** A finished build. */
@@ -163,9 +164,7 @@ export class SiteFolders {
     await rename(link, path.join(this.root, 'current'));
     this.#trees.set(tree, build.keys);
     this.#current = { id: build.id, dir, revision: build.revision, ms: performance.now() - build.started, finishedAt: new Date().toISOString(), keys: build.keys };
-    const saved = path.join(this.root, `pages.${process.pid}.tmp`);
-    await writeFile(saved, JSON.stringify({ build: build.id, tree, revision: build.revision, keys: [...build.keys] }));
-    await rename(saved, path.join(this.root, 'pages.json'));
+    await writeFileAtomic(path.join(this.root, 'pages.json'), JSON.stringify({ build: build.id, tree, revision: build.revision, keys: [...build.keys] }));
     this.#prepareOther();
     return this.#current;
   }

@@ -6,13 +6,13 @@
 // start to its first build live) and the peak resident memory of its process tree (the service, its worker threads
 // and its build processes, read from /proc) are reported too.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { once } from 'node:events';
-import { mkdir, mkdtemp, rename, rm, copyFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient } from '@sanity/client';
+import { writeFileAtomicInParts } from '../src/lib/atomic-write.ts';
 import { readContentDir } from '../src/lib/sources/content-files.ts';
 import { siteSourceToDocuments } from '../src/lib/sources/sanity/documents.ts';
 import { startLake } from '../lake/server.ts';
@@ -111,11 +111,9 @@ async function dataset(size: string): Promise<string> {
   const docs = siteSourceToDocuments({ ...source, stories: source.stories.map(({ story, where }) => { const { image: _image, ...rest } = story; return { story: rest, where }; }) }, () => undefined);
   const now = new Date().toISOString();
   // Written a line at a time: at 100,000 stories the whole file (about 530 MB) is near V8's longest string.
-  const partial = `${file}.tmp`;
-  const out = createWriteStream(partial);
-  for (const d of docs) if (!out.write(`${JSON.stringify({ ...d, _rev: 'seed', _createdAt: now, _updatedAt: now })}\n`)) await once(out, 'drain');
-  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-  await rename(partial, file);
+  await writeFileAtomicInParts(file, async (write) => {
+    for (const d of docs) await write(`${JSON.stringify({ ...d, _rev: 'seed', _createdAt: now, _updatedAt: now })}\n`);
+  });
   return file;
 }
 

@@ -5,11 +5,11 @@
  * written and read a line at a time.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { once } from 'node:events';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { writeFileAtomicInParts } from '../lib/atomic-write.ts';
 
 /** Files and folders whose content changes what a page looks like for the same data. */
 const CODE = ['src', 'public', 'astro.config.mjs', 'package-lock.json', 'tsconfig.json'];
@@ -94,17 +94,10 @@ export async function readManifest(file: string, code: string): Promise<Map<stri
 /** Records the page keys of a finished build (written beside, then renamed). */
 export async function writeManifest(file: string, header: ManifestHeader, keys: Iterable<[string, string]>): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  const out = createWriteStream(temporary);
-  const closed = once(out, 'close');
-  const write = async (text: string) => {
-    if (!out.write(text)) await once(out, 'drain');
-  };
-  await write(`${HEADER} ${header.code} ${header.content ?? '-'} ${header.nextChange ?? '-'}\n`);
-  for (const [page, key] of keys) await write(`${key}\t${page}\n`);
-  out.end();
-  await closed;
-  await rename(temporary, file);
+  await writeFileAtomicInParts(file, async (write) => {
+    await write(`${HEADER} ${header.code} ${header.content ?? '-'} ${header.nextChange ?? '-'}\n`);
+    for (const [page, key] of keys) await write(`${key}\t${page}\n`);
+  });
 }
 
 /** Forgets the last build of an output folder (before changing it: a build that stops halfway leaves it unknown). */

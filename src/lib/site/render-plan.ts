@@ -4,10 +4,9 @@
  * renders it (which learns the file's name over its IPC channel, src/build/ipc.ts). NDJSON: the layout on the first line, then one page per line, so that neither side ever holds the
  * plan as one string (a whole 100,000-story site is gigabytes of JSON, past what one string can hold).
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { once } from 'node:events';
+import { writeFileAtomicInParts } from '../atomic-write.ts';
 import type { Layout, RenderPlan, SitePage } from './pages.ts';
 
 /**
@@ -15,23 +14,10 @@ import type { Layout, RenderPlan, SitePage } from './pages.ts';
  * of it.
  */
 export async function writePlan(file: string, layout: Layout, pages: Iterable<SitePage>): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
-  const out = createWriteStream(temporary);
-  const closed = once(out, 'close');
-  try {
-    const write = async (value: unknown) => {
-      if (!out.write(`${JSON.stringify(value)}\n`)) await once(out, 'drain');
-    };
-    await write({ layout });
-    for (const page of pages) await write(page);
-    out.end();
-    await closed;
-    await rename(temporary, file);
-  } catch (error) {
-    out.destroy();
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  await writeFileAtomicInParts(file, async (write) => {
+    await write(`${JSON.stringify({ layout })}\n`);
+    for (const page of pages) await write(`${JSON.stringify(page)}\n`);
+  });
 }
 
 /** Reads a plan file written by `writePlan`; a malformed one is an error that names the file and the line. */
