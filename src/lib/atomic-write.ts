@@ -10,6 +10,11 @@ import path from 'node:path';
 /** How a file is written: `mode` (such as 0o600 for secrets) is set on the file whatever the umask. */
 export interface AtomicWriteOptions {
   mode?: number;
+  /**
+   * `false`: no fsync (the file is still replaced whole, by a rename): for scratch files that a crash makes useless
+   * anyway, such as render plans, which reach gigabytes at 100,000 stories.
+   */
+  durable?: boolean;
 }
 
 /** Writes `data` to `file` atomically (see the module's comment). */
@@ -55,7 +60,7 @@ async function writeAtomic(file: string, options: AtomicWriteOptions, write: (ha
       if (options.mode !== undefined) await handle.chmod(options.mode);
       // A file handle's writeFile writes from where the last write ended, so parts follow one another.
       await write(handle);
-      await handle.sync();
+      if (options.durable !== false) await handle.sync();
     } finally {
       await handle.close();
     }
@@ -64,7 +69,7 @@ async function writeAtomic(file: string, options: AtomicWriteOptions, write: (ha
     await rm(temporary, { force: true });
     throw error;
   }
-  await syncDir(path.dirname(file));
+  if (options.durable !== false) await syncDir(path.dirname(file));
 }
 
 /** Makes a rename in `dir` durable. */

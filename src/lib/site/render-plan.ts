@@ -11,13 +11,13 @@ import type { Layout, RenderPlan, SitePage } from './pages.ts';
 
 /**
  * Writes a plan file. It appears in one step (written beside, then renamed), so that no process ever reads half
- * of it.
+ * of it. Not fsynced: a plan is scratch, read once by a render process, and a crash makes it useless anyway.
  */
 export async function writePlan(file: string, layout: Layout, pages: Iterable<SitePage>): Promise<void> {
   await writeFileAtomicInParts(file, async (write) => {
     await write(`${JSON.stringify({ layout })}\n`);
     for (const page of pages) await write(`${JSON.stringify(page)}\n`);
-  });
+  }, { durable: false });
 }
 
 /** Reads a plan file written by `writePlan`; a malformed one is an error that names the file and the line. */
