@@ -3,24 +3,15 @@
 // tags through `tagDefSchema`). For each case both must give the same verdict on the same field: a document the
 // Studio accepts builds, and a story the build refuses is already an error in the Studio. Where the content rules
 // give a `warn` and a `max`, the Studio warns between the two and the build still builds.
-import { registerHooks } from 'node:module';
 import type { SanityClient as LakeClient } from '@sanity/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BLOCK_STYLES, DECORATORS, LIMITS, LIST_TYPES } from '../src/lib/model/rules.ts';
 import { siteSourceFromDocuments, type SanityAsset } from '../src/lib/sources/sanity/site-source.ts';
 import { startTestLake, type TestLake } from './lake/lake-harness.ts';
+import { sanity, studioWorkspace, type StudioWorkspace } from './studio-harness.ts';
 
-// The `sanity` package imports the Studio's CSS files, which Node cannot load (see schemas.test.ts).
-registerHooks({
-  load(url, context, nextLoad) {
-    return /\.css(\?.*)?$/.test(url) ? { format: 'module', source: 'export default ""', shortCircuit: true } : nextLoad(url, context);
-  },
-});
-const sanity = await import('sanity');
-const { default: studioConfig } = await import('../sanity.config.ts');
 
 type Doc = { _id: string; _type: string } & Record<string, unknown>;
-type StudioClient = ReturnType<import('sanity').ValidationContext['getClient']>;
 /** What a judge says of a document: nothing to say, a warning the editor may publish past, or a refusal. */
 type Verdict = 'ok' | 'warning' | 'error';
 /** A verdict and the top-level fields it is about (`seo` for `seo.metaTitle`, `body` for `body[3].style`). */
@@ -81,18 +72,13 @@ const fieldsOf = (paths: string[]) => [...new Set(paths.map(topField))].sort();
 describe('the Studio and the build judge the same content the same way', () => {
   let lake: TestLake;
   let client: LakeClient;
-  let workspace: Awaited<ReturnType<typeof sanity.createWorkspaceFromConfig>>;
+  let workspace: StudioWorkspace;
 
   beforeAll(async () => {
     lake = await startTestLake();
     client = lake.client();
     await SEED.reduce((transaction, doc) => transaction.createOrReplace(doc), client.transaction()).commit();
-    workspace = await sanity.createWorkspaceFromConfig({
-      ...studioConfig,
-      currentUser: { id: 'editor', name: 'Editor', email: 'editor@example.com', role: 'editor', roles: [{ name: 'editor', title: 'Editor' }] },
-      // sanity 6.8 bundles @sanity/client 7, the lake harness hands out 8: the same API, two nominal types.
-      getClient: () => client as unknown as StudioClient,
-    });
+    workspace = await studioWorkspace(client);
   });
   afterAll(async () => {
     await lake?.close();

@@ -1,4 +1,3 @@
-import { registerHooks } from 'node:module';
 import type { SanityClient as LakeClient } from '@sanity/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
@@ -14,23 +13,13 @@ import {
 } from '../schemas/validation.ts';
 import { SLUG_PATTERN } from '../src/lib/model/rules.ts';
 import { startTestLake, type TestLake } from './lake/lake-harness.ts';
+import { sanity, studioWorkspace, type StudioWorkspace } from './studio-harness.ts';
 
-// The `sanity` package imports the Studio's CSS files, which Node cannot load. Stub them (as the Sanity CLI's own
-// loader does) before anything imports `sanity`; hence the dynamic imports below instead of static ones.
-registerHooks({
-  load(url, context, nextLoad) {
-    return /\.css(\?.*)?$/.test(url) ? { format: 'module', source: 'export default ""', shortCircuit: true } : nextLoad(url, context);
-  },
-});
-const sanity = await import('sanity');
-const { default: studioConfig } = await import('../sanity.config.ts');
 const { storySubtitle } = await import('../schemas/story.ts');
 const { storyFilters } = await import('../schemas/structure.ts');
 
 /** A document as the lake stores it. */
 type Doc = { _id: string; _type: string } & Record<string, unknown>;
-/** The client type the Studio's workspace expects. */
-type StudioClient = ReturnType<import('sanity').ValidationContext['getClient']>;
 
 describe('validation rules: the checks themselves', () => {
   test.each([
@@ -129,7 +118,7 @@ describe('validation rules: the checks themselves', () => {
 describe('validation rules: whole documents through Sanity validateDocument', () => {
   let lake: TestLake;
   let client: LakeClient;
-  let workspace: Awaited<ReturnType<typeof sanity.createWorkspaceFromConfig>>;
+  let workspace: StudioWorkspace;
 
   const ref = (id: string, key?: string) => ({ _type: 'reference', _ref: id, ...(key ? { _key: key } : {}) });
   const seed: Doc[] = [
@@ -195,12 +184,7 @@ describe('validation rules: whole documents through Sanity validateDocument', ()
     lake = await startTestLake();
     client = lake.client();
     await Promise.all([...seed, existingStory].map((doc) => client.createOrReplace(doc)));
-    workspace = await sanity.createWorkspaceFromConfig({
-      ...studioConfig,
-      currentUser: { id: 'editor', name: 'Editor', email: 'editor@example.com', role: 'editor', roles: [{ name: 'editor', title: 'Editor' }] },
-      // sanity 6.8 bundles @sanity/client 7, the lake harness hands out 8: the same API, two nominal types.
-      getClient: () => client as unknown as StudioClient,
-    });
+    workspace = await studioWorkspace(client);
   });
   afterAll(async () => {
     await lake?.close();
