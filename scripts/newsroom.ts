@@ -6,8 +6,6 @@
  * `startNewsroom()` does the same for other scripts and tests and returns the URLs and a `close()`. `--help` lists
  * the options.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rename, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -21,13 +19,7 @@ import { limitedServer, type HttpLimits } from './lib/http-limits.ts';
 import { SignInCodes } from './lib/sign-in-codes.ts';
 import { resolveStatic } from './lib/static-files.ts';
 import { cliArgs } from './lib/args.ts';
-
-const ROOT = path.resolve(import.meta.dirname, '..');
-/**
- * The project's Node (24), for the child processes: the Sanity CLI needs 22.12 or newer and scripts/import.ts needs
- * type stripping, while this module may be loaded by an older Node (Playwright started by the system `node`).
- */
-const NODE = existsSync(path.join(ROOT, 'node_modules', '.bin', 'node')) ? path.join(ROOT, 'node_modules', '.bin', 'node') : process.execPath;
+import { NODE, ROOT, run, seconds } from './newsroom/processes.ts';
 
 /**
  * The API host the cached Studio build is made with. The static server writes the running lake's URL in its place
@@ -385,22 +377,6 @@ function signIn(url: URL, options: StudioServerOptions, codes: SignInCodes<Role>
   // Never cached, never sent on as a referrer: this page is the only place the token travels.
   res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
   res.end(`<!doctype html><meta charset="utf-8"><title>Signing in</title><p>Signing in as ${role}…</p><script>localStorage.setItem(${key}, ${value}); location.replace('/');</script>\n`);
-}
-
-/** Runs a command to completion (stdin closed so a prompt fails fast), collecting its output. */
-function run(command: string, args: string[], env: Record<string, string>): Promise<{ ok: boolean; output: string; exit: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', (error) => resolve({ ok: false, output: `${output}\n${error.message}`, exit: 'could not start' }));
-    child.on('close', (code, signal) => resolve({ ok: code === 0, output, exit: signal === null ? `exit code ${String(code)}` : `signal ${signal}` }));
-  });
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 const HELP = `Usage: npm run newsroom -- [--port 3333] [--studio-port 3334] [--data .lake] [--no-seed] [--rebuild-studio]
