@@ -1,0 +1,76 @@
+/**
+ * The Studio build cache: `sanity build` output kept in .sanity/dist with a stamp of its inputs, reused while they are
+ * unchanged. The build names a placeholder API host, which the Studio server replaces with the running lake's URL.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { NODE, ROOT, run, seconds } from './processes.ts';
+
+/**
+ * The API host the cached Studio build is made with. The static server writes the running lake's URL in its place
+ * in the files it serves, so one build serves a lake on any port (tests pick free ports; a rebuild takes ~30 s).
+ */
+export const STUDIO_API_HOST_PLACEHOLDER = 'https://lake-api-host-placeholder.localhost:1';
+
+/** Where `sanity build` output is cached, with a stamp of what it was built from. */
+const STUDIO_CACHE_DIR = path.join(ROOT, '.sanity', 'dist');
+const STUDIO_CACHE_STAMP = path.join(ROOT, '.sanity', 'dist.json');
+
+/**
+ * Builds the Studio with `sanity build` into .sanity/dist, or reuses that build when its inputs are unchanged:
+ * sanity.config.ts, sanity.cli.ts, schemas/, the project id and dataset, and the versions of the Studio packages.
+ */
+export async function buildStudio(options: { projectId: string; dataset: string; force?: boolean; log?: (line: string) => void }): Promise<{ dir: string; cached: boolean; ms: number }> {
+  const log = options.log ?? (() => undefined);
+  const started = performance.now();
+  const key = await studioInputsKey(options.projectId, options.dataset);
+  const stamp = await readFile(STUDIO_CACHE_STAMP, 'utf8').then((text) => (JSON.parse(text) as { key?: unknown }).key, () => undefined);
+  const hasIndex = await stat(path.join(STUDIO_CACHE_DIR, 'index.html')).then((info) => info.isFile(), () => false);
+  if (!options.force && stamp === key && hasIndex) {
+    log(`studio: using the cached build in ${path.relative(ROOT, STUDIO_CACHE_DIR)} (sources unchanged)`);
+    return { dir: STUDIO_CACHE_DIR, cached: true, ms: performance.now() - started };
+  }
+  log('studio: building with `sanity build` (about 30 s)…');
+  // Built beside the cache and swapped in, so a build that fails or is interrupted leaves the old one usable.
+  const temp = `${STUDIO_CACHE_DIR}.tmp-${process.pid}`;
+  await mkdir(path.dirname(STUDIO_CACHE_DIR), { recursive: true });
+  const sanityBin = path.join(ROOT, 'node_modules', '.bin', 'sanity');
+  // The CLI's shebang would pick the system Node (older than it needs); the project's Node runs it instead.
+  const result = await run(NODE, [sanityBin, 'build', temp, '--yes'], {
+    SANITY_STUDIO_API_HOST: STUDIO_API_HOST_PLACEHOLDER,
+    SANITY_STUDIO_PROJECT_ID: options.projectId,
+    SANITY_STUDIO_DATASET: options.dataset,
+    // Telemetry consent denied and no npm version check: nothing is fetched or sent (see scripts/studio-check.ts).
+    DO_NOT_TRACK: '1',
+    NO_UPDATE_NOTIFIER: '1',
+    SANITY_TELEMETRY_DISABLED: '1',
+  });
+  if (!result.ok) {
+    await rm(temp, { recursive: true, force: true });
+    throw new Error(`newsroom: \`sanity build\` failed (${result.exit}):\n${result.output.replace(/\u001b\[[0-9;]*m/g, '').trim()}`);
+  }
+  await rm(STUDIO_CACHE_DIR, { recursive: true, force: true });
+  await rename(temp, STUDIO_CACHE_DIR);
+  await writeFile(STUDIO_CACHE_STAMP, `${JSON.stringify({ key, builtAt: new Date().toISOString() }, null, 2)}\n`);
+  const ms = performance.now() - started;
+  log(`studio: built in ${seconds(ms)}`);
+  return { dir: STUDIO_CACHE_DIR, cached: false, ms };
+}
+
+async function studioInputsKey(projectId: string, dataset: string): Promise<string> {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ projectId, dataset, apiHost: STUDIO_API_HOST_PLACEHOLDER }));
+  const files = ['sanity.config.ts', 'sanity.cli.ts', ...(await listFiles(path.join(ROOT, 'schemas'))).map((file) => path.relative(ROOT, file))].sort();
+  for (const file of files) hash.update(`\0${file}\0`).update(await readFile(path.join(ROOT, file)));
+  for (const name of ['sanity', '@sanity/vision', 'react', 'react-dom', 'styled-components']) {
+    const manifest = await readFile(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8').catch(() => '{}');
+    hash.update(`\0${name}@${String((JSON.parse(manifest) as { version?: unknown }).version)}`);
+  }
+  return hash.digest('hex');
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
+}
