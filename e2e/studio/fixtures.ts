@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startNewsroom, type RunningNewsroom } from '../../scripts/newsroom.ts';
+import { startNewsroom, type RunningNewsroom } from '../../scripts/newsroom/start.ts';
 
 /** Roles whose development tokens the Studio can be opened with. */
 export type Role = 'editor' | 'viewer' | 'administrator';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as connectTls } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { serveStudio } from '../../scripts/newsroom.ts';
+import { serveStudio } from '../../scripts/newsroom/studio-server.ts';
 import { NODE, ROOT, spawnServing, type ServingProcess } from './processes.ts';
 
 // "Lake access": a web page (any other origin, or a DNS-rebinding domain) cannot drive the local API, and the lake's
