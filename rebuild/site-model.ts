@@ -119,9 +119,9 @@ export class SiteModel {
   }
 
   /**
-   * Computes the site from the mirror's documents. `stamp(id)` identifies a story document's revision (its `_rev`
-   * and whatever its body's rendering depends on); `links`, when given, is a full Similar News computation for
-   * exactly this content, used as is.
+   * Computes the site from the mirror's documents. `stamp(id)` identifies a story document's content (its `_rev`
+   * and whatever its body's rendering depends on): a document with the stamp it had last time is taken to be
+   * unchanged. `links`, when given, is a full Similar News computation for exactly this content, used as is.
    */
   compute(input: SiteDocuments, options: { now: Date; stamp: (id: string) => string | undefined; links?: Map<string, SimilarLink[]> }): ModelResult {
     const started = performance.now();
