@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import type { SanityConfig } from '../src/lib/sources/sanity/config.ts';
 import type { SiteDocuments } from '../src/lib/sources/sanity/site-source.ts';
 import type { SimilarLink } from '../src/lib/similar/options.ts';
@@ -38,9 +39,14 @@ export class AdmittedContent {
     const assets = [...mirror.assets.values()];
     const assetsStamp = mirror.assetsRevision();
     const compute = (documents: Doc[], byId: ReadonlyMap<string, Doc>) => {
+      // A document admission changed (a reference dropped) or replaced by its last valid version is not the mirror's,
+      // though it may carry the same revision: its stamp says what it holds, so that the model never takes one for
+      // the other (it reuses what it computed for an unchanged stamp).
       const stamp = (id: string) => {
         const doc = byId.get(id);
-        return doc ? `${String(doc['_rev'])}|${assetsStamp}` : undefined;
+        if (!doc) return undefined;
+        const own = doc === mirror.documents.get(id) ? '' : `|${hash('sha1', JSON.stringify(doc), 'base64url')}`;
+        return `${String(doc['_rev'])}|${assetsStamp}${own}`;
       };
       return this.#model.compute({ documents, assets }, { now, stamp, ...(links ? { links } : {}) });
     };

@@ -11,7 +11,10 @@ export interface SimilarRequest {
   limit: number;
 }
 
-/** What the worker answers: the links that differ from its last answer (all of them the first time), and the index. */
+/**
+ * What the worker answers: the link lists that point at other stories, or for other reasons, than in its last answer
+ * (all of them the first time), and the index. A list that points where it did keeps the scores it had then.
+ */
 export interface SimilarAnswer {
   changed: [string, SimilarLink[]][];
   index: SimilarIndexData;

@@ -36,10 +36,13 @@ async function compute(request: SimilarRequest): Promise<SimilarAnswer> {
   const theirs = search(data, ids.slice(half));
   const links = index.linksFor(ids.slice(0, half));
   for (const [id, list] of await theirs) links.set(id, list);
+  // Only lists that point elsewhere go back: scores move a little with every computation (the corpus statistics
+  // change), at 100,000 stories on every list, and no page shows them.
   const changed: [string, SimilarLink[]][] = [];
   for (const [id, list] of links) {
     const before = previous.get(id);
-    if (before === undefined || !sameLinks(before, list)) changed.push([id, list]);
+    if (before === undefined || !sameTargets(before, list)) changed.push([id, list]);
+    else links.set(id, before);
   }
   previous = links;
   return { changed, index: data, ms: performance.now() - started };
@@ -98,6 +101,6 @@ function shared(data: SimilarIndexData): SimilarIndexData {
   };
 }
 
-function sameLinks(a: SimilarLink[], b: SimilarLink[]): boolean {
-  return a.length === b.length && a.every((link, i) => link.id === b[i]?.id && link.score === b[i]?.score && link.reason === b[i]?.reason);
+function sameTargets(a: SimilarLink[], b: SimilarLink[]): boolean {
+  return a.length === b.length && a.every((link, i) => link.id === b[i]?.id && link.reason === b[i]?.reason);
 }

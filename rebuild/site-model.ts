@@ -10,7 +10,10 @@ import { buildSite, byNewest, isLive, toCard, validateSite, type RenderedBody, t
 import { buildTagVocabulary, tagIndex } from '../src/lib/model/tags.ts';
 import { urls } from '../src/lib/site/urls.ts';
 
-/** Similar News of every story from one full computation, with the index it came from. */
+/**
+ * Similar News of every story from one full computation, with the index it came from (a list that points at the same
+ * stories as in the computation before may keep that one's scores, which no page shows: see similar-job.ts).
+ */
 export interface SettledSimilar {
   index: SimilarIndex;
   links: Map<string, SimilarLink[]>;
@@ -119,9 +122,9 @@ export class SiteModel {
   }
 
   /**
-   * Computes the site from the mirror's documents. `stamp(id)` identifies a story document's revision (its `_rev`
-   * and whatever its body's rendering depends on); `links`, when given, is a full Similar News computation for
-   * exactly this content, used as is.
+   * Computes the site from the mirror's documents. `stamp(id)` identifies a story document's content (its `_rev`
+   * and whatever its body's rendering depends on): a document with the stamp it had last time is taken to be
+   * unchanged. `links`, when given, is a full Similar News computation for exactly this content, used as is.
    */
   compute(input: SiteDocuments, options: { now: Date; stamp: (id: string) => string | undefined; links?: Map<string, SimilarLink[]> }): ModelResult {
     const started = performance.now();
@@ -357,8 +360,10 @@ export class SiteModel {
         links = settled.index.query(input, gone);
         state.provisional.add(id);
       }
+      // Pages show a link's story and reason, not its score, which moves a little with every recomputation (the
+      // corpus statistics change): a story whose links point where they did keeps its view and its pages.
       const before = state.links.get(id);
-      if (before === undefined || !sameLinks(before, links)) {
+      if (before === undefined || !sameTargets(before, links)) {
         relinked.add(id);
         for (const link of before ?? []) state.linkedBy.get(link.id)?.delete(id);
         for (const link of links) linkOf(state.linkedBy, link.id).add(id);
@@ -660,6 +665,7 @@ function inputsById(settled: SettledSimilar): Map<string, SimilarInput> {
 }
 
 
-function sameLinks(a: readonly SimilarLink[], b: readonly SimilarLink[]): boolean {
-  return a === b || (a.length === b.length && a.every((link, i) => link.id === b[i]?.id && link.reason === b[i]?.reason && link.score === b[i]?.score));
+/** Whether two link lists show the same stories for the same reasons, in the same order (scores aside). */
+function sameTargets(a: readonly SimilarLink[], b: readonly SimilarLink[]): boolean {
+  return a === b || (a.length === b.length && a.every((link, i) => link.id === b[i]?.id && link.reason === b[i]?.reason));
 }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { SimilarInput, SimilarLink, SimilarOptions, SimilarSignals } from '../src/lib/similar/options.ts';
 import { findSimilar, SimilarIndex } from '../src/lib/similar/similar-index.ts';
+import { TermCache } from '../src/lib/similar/terms.ts';
 import { generateCorpus } from '../scripts/lib/eval-similar.ts';
 
 function story(id: string, title: string, text: string, extra: Partial<SimilarInput> = {}): SimilarInput {
@@ -65,6 +66,19 @@ describe('SimilarIndex over a realistic corpus', () => {
       expect(expected).toEqual(all.get(doc.id));
       expect(index.query(doc)).toEqual(expected);
     }
+  });
+
+  test('a TermCache told which stories changed builds what a fresh build gives, after edits, removals and additions', () => {
+    const terms = new TermCache();
+    expect([...SimilarIndex.build(CORPUS, {}, terms).all()]).toEqual([...findSimilar(CORPUS)]);
+    const [first, second, ...rest] = CORPUS as [SimilarInput, SimilarInput, ...SimilarInput[]];
+    const edited = { ...first, title: `${first.title} and the markets`, text: `${second.text} ${first.text}` };
+    const added = { ...second, id: 'zz-added', title: `Another look: ${second.title}` };
+    const next = [edited, ...rest.slice(1), added];
+    terms.forget(edited.id);
+    expect([...SimilarIndex.build(next, {}, terms).all()]).toEqual([...findSimilar(next)]);
+    // The same build again reuses every story's terms.
+    expect([...SimilarIndex.build(next, {}, terms).all()]).toEqual([...findSimilar(next)]);
   });
 
   test('linksFor answers only the ids asked, in that order, skipping unknown ids and repeats', () => {

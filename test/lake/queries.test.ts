@@ -152,4 +152,9 @@ describe('export endpoint', () => {
     const anonymous = await (await fetch(`${t.lake.url}/v2021-06-07/data/export/production`)).text();
     expect(anonymous.trim().split('\n')).toHaveLength(2);
   });
+
+  test('types= keeps the documents of those types, as Sanity does', async () => {
+    const stories = await (await fetch(`${t.lake.url}/v2021-06-07/data/export/production?types=story`, { headers: { authorization: `Bearer ${TOKENS.viewer}` } })).text();
+    expect(stories.trim().split('\n').map((line) => (JSON.parse(line) as { _id: string })._id)).toEqual(['drafts.story-1', 'drafts.story-2', 'story-1']);
+  });
 });
