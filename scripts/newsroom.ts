@@ -17,9 +17,9 @@ import { randomBytes } from 'node:crypto';
 import { startLake, tokenForRole, type Role, type RunningLake, type WebhookConfig } from '../lake/server.ts';
 import { startRebuildService, type RebuildService } from '../rebuild/service.ts';
 import { corsOriginsFrom } from '../lake/origins.ts';
-import { limitedServer, type HttpLimits } from './lib/http-limits.ts';
+import { limitedServer, type HttpLimits } from '../src/lib/server/http-limits.ts';
 import { SignInCodes } from './lib/sign-in-codes.ts';
-import { resolveStatic } from './lib/static-files.ts';
+import { resolveStatic } from '../src/lib/server/static-files.ts';
 import { cliArgs } from './lib/args.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
