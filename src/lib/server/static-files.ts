@@ -1,23 +1,18 @@
-import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { lookup } from 'mrmime';
+import sirv from 'sirv';
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.json': 'application/json',
-  '.xml': 'application/xml; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.avif': 'image/avif',
-  '.ico': 'image/x-icon',
-  '.txt': 'text/plain; charset=utf-8',
-};
+/**
+ * The content type of a file, by its extension from mrmime's table (`.ico`, which it lacks, as image/x-icon), with
+ * charset=utf-8 on text types: every text file served here is UTF-8. application/octet-stream when unknown.
+ */
+export function contentType(file: string): string {
+  const extension = path.extname(file);
+  const type = lookup(extension) ?? (extension === '.ico' ? 'image/x-icon' : 'application/octet-stream');
+  return type.startsWith('text/') ? `${type}; charset=utf-8` : type;
+}
 
 /**
  * The Content-Security-Policy of every page: the site has no JavaScript and no inline styles, so nothing but its own
@@ -50,11 +45,18 @@ export interface StaticOptions {
   imageOrigins?: readonly string[];
 }
 
+/** A file a URL names: its real path, and the real path of the root it lies in. */
+export interface StaticFile {
+  root: string;
+  file: string;
+}
+
 /**
- * Resolves a URL path (no query) to a file inside `root` (directory URLs to their index.html); undefined outside the
- * root, including through a symlink: the file's real path must lie inside the root's real path.
+ * Resolves a URL path (no query) to a file inside `root` (directory URLs, with or without the trailing slash, to
+ * their index.html); undefined outside the root, including through a symlink: the file's real path must lie inside
+ * the root's real path.
  */
-export async function resolveStatic(root: string, urlPath: string): Promise<string | undefined> {
+export async function resolveStatic(root: string, urlPath: string): Promise<StaticFile | undefined> {
   let decoded: string;
   try {
     decoded = decodeURIComponent(urlPath);
@@ -68,10 +70,11 @@ export async function resolveStatic(root: string, urlPath: string): Promise<stri
   const real = await realpath(file).catch(() => undefined);
   if (!realRoot || !real || !inside(realRoot, real)) return undefined;
   const info = await stat(real).catch(() => undefined);
-  if (info?.isFile()) return real;
+  if (info?.isFile()) return { root: realRoot, file: real };
   if (info?.isDirectory()) {
     const index = await realpath(path.join(real, 'index.html')).catch(() => undefined);
-    if (index && inside(realRoot, index) && (await stat(index).catch(() => undefined))?.isFile()) return index;
+    const indexInfo = index && inside(realRoot, index) ? await stat(index).catch(() => undefined) : undefined;
+    if (index && indexInfo?.isFile()) return { root: realRoot, file: index };
   }
   return undefined;
 }
@@ -81,14 +84,14 @@ function inside(root: string, file: string): boolean {
 }
 
 /** Hashed build assets (`/_astro/<name>.<hash>.css`) never change under one name: caches may keep them for good. */
-function cacheControl(pathname: string, file: string, status: number): string {
-  if (status !== 200 || file.endsWith('.html')) return 'no-cache';
+function cacheControl(pathname: string, file: string): string {
+  if (file.endsWith('.html')) return 'no-cache';
   return pathname.startsWith('/_astro/') ? 'public, max-age=31536000, immutable' : 'public, max-age=3600';
 }
 
 /**
  * Serves a built site from `root`: directory URLs map to index.html, a missing file gets the site's 404.html
- * with status 404. GET and HEAD only.
+ * with status 404. GET and HEAD only. `root` may be a symlink: it is resolved again for every request.
  */
 export async function serveStatic(root: string, req: IncomingMessage, res: ServerResponse, options: StaticOptions = {}): Promise<void> {
   for (const [name, value] of Object.entries(securityHeaders(options.imageOrigins))) res.setHeader(name, value);
@@ -97,31 +100,61 @@ export async function serveStatic(root: string, req: IncomingMessage, res: Serve
     return;
   }
   const pathname = (req.url ?? '/').split('?')[0] ?? '/';
-  let file = await resolveStatic(root, pathname);
-  let status = 200;
-  // Astro writes /news/x/index.html; send /news/x to /news/x/ like static hosts do.
-  if (!file && !pathname.endsWith('/') && !path.extname(pathname) && (await resolveStatic(root, `${pathname}/`))) {
-    // One leading slash only: `//host/x` would be a link to another site.
-    res.writeHead(301, { location: `/${pathname.replace(/^\/+/, '')}/` }).end();
-    return;
+  const found = await resolveStatic(root, pathname);
+  if (found) {
+    const headers = { 'content-type': contentType(found.file), 'cache-control': cacheControl(pathname, found.file) };
+    if (sendFile(found, req, res, headers)) return;
   }
-  if (!file) {
-    file = await resolveStatic(root, '/404.html');
-    status = 404;
+  await sendNotFound(root, res);
+}
+
+/**
+ * Sends `found` with sirv (its length, last-modified time and bytes) and `headers`. sirv is handed the file's path
+ * under the real root, not the request's: on its own it follows symlinks out of the root and tries names of its own
+ * (`/x.html` for `/x`). False when sirv did not find the file: gone since it was resolved, or a name with `?` or `#`
+ * (sirv cuts a path there, so it would name another file).
+ */
+function sendFile(found: StaticFile, req: IncomingMessage, res: ServerResponse, headers: Record<string, string>): boolean {
+  const relative = path.relative(found.root, found.file).split(path.sep);
+  if (relative.some((name) => name.includes('?') || name.includes('#'))) return false;
+  // In dev mode sirv looks a file up when asked; otherwise it lists the folder once, when made, and would go on
+  // serving that list after a rebuild or after the rebuild service's symlink moved to the other build folder. Made
+  // per request, for the root this request resolved: in this mode that is a few objects, no file system access.
+  const send = sirv(found.root, {
+    dev: true,
+    etag: false,
+    extensions: [],
+    // Set on the answer, these take the place of sirv's own content type and cache control.
+    setHeaders: (answer) => {
+      for (const [name, value] of Object.entries(headers)) answer.setHeader(name, value);
+    },
+  });
+  const { url } = req;
+  const { range } = req.headers;
+  // sirv decodes a path that holds a `%`, so a `%` in a name goes encoded.
+  req.url = `/${relative.map((name) => name.replaceAll('%', '%25')).join('/')}`;
+  // The whole file, as before sirv: it reads Range loosely (`bytes=-5` gets the first six bytes, `bytes=5-2` throws).
+  delete req.headers.range;
+  let missing = false;
+  try {
+    send(req, res, () => {
+      missing = true;
+    });
+  } finally {
+    req.url = url;
+    if (range !== undefined) req.headers.range = range;
   }
-  if (!file) {
+  return !missing;
+}
+
+/** The site's 404.html with status 404, or a line of text when the site has none. */
+async function sendNotFound(root: string, res: ServerResponse): Promise<void> {
+  const page = await resolveStatic(root, '/404.html');
+  if (!page) {
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found\n');
     return;
   }
-  const info = await stat(file);
-  res.writeHead(status, {
-    'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-    'content-length': info.size,
-    'cache-control': cacheControl(pathname, file, status),
-  });
-  if (req.method === 'HEAD') {
-    res.end();
-    return;
-  }
-  createReadStream(file).pipe(res);
+  const body = await readFile(page.file);
+  const headers = { 'content-type': contentType(page.file), 'content-length': body.length, 'cache-control': 'no-cache' };
+  res.writeHead(404, headers).end(body);
 }
