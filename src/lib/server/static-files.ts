@@ -1,16 +1,20 @@
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { open, readFile, realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { lookup } from 'mrmime';
-import sirv from 'sirv';
+
+/** Types mrmime lacks (`.ico`) or gives otherwise than the site has always been served with (feeds and sitemaps). */
+const OWN_TYPES: Record<string, string> = { '.ico': 'image/x-icon', '.xml': 'application/xml; charset=utf-8' };
 
 /**
- * The content type of a file, by its extension from mrmime's table (`.ico`, which it lacks, as image/x-icon), with
+ * The content type of a file, by its extension from mrmime's table (with the site's own above), with
  * charset=utf-8 on text types: every text file served here is UTF-8. application/octet-stream when unknown.
  */
 export function contentType(file: string): string {
   const extension = path.extname(file);
-  const type = lookup(extension) ?? (extension === '.ico' ? 'image/x-icon' : 'application/octet-stream');
+  const own = OWN_TYPES[extension];
+  if (own) return own;
+  const type = lookup(extension) ?? 'application/octet-stream';
   return type.startsWith('text/') ? `${type}; charset=utf-8` : type;
 }
 
@@ -103,48 +107,30 @@ export async function serveStatic(root: string, req: IncomingMessage, res: Serve
   const found = await resolveStatic(root, pathname);
   if (found) {
     const headers = { 'content-type': contentType(found.file), 'cache-control': cacheControl(pathname, found.file) };
-    if (sendFile(found, req, res, headers)) return;
+    if (await sendFile(found, req, res, headers)) return;
   }
   await sendNotFound(root, res);
 }
 
 /**
- * Sends `found` with sirv (its length, last-modified time and bytes) and `headers`. sirv is handed the file's path
- * under the real root, not the request's: on its own it follows symlinks out of the root and tries names of its own
- * (`/x.html` for `/x`). False when sirv did not find the file: gone since it was resolved, or a name with `?` or `#`
- * (sirv cuts a path there, so it would name another file).
+ * Sends the file `found` names, whole (a Range header is ignored), with `headers` and its length. The file is opened
+ * before the answer starts, so one gone since it was resolved is a 404 (false), and a read that fails later ends
+ * the answer, never the server. HEAD sends the headers only.
  */
-function sendFile(found: StaticFile, req: IncomingMessage, res: ServerResponse, headers: Record<string, string>): boolean {
-  const relative = path.relative(found.root, found.file).split(path.sep);
-  if (relative.some((name) => name.includes('?') || name.includes('#'))) return false;
-  // In dev mode sirv looks a file up when asked; otherwise it lists the folder once, when made, and would go on
-  // serving that list after a rebuild or after the rebuild service's symlink moved to the other build folder. Made
-  // per request, for the root this request resolved: in this mode that is a few objects, no file system access.
-  const send = sirv(found.root, {
-    dev: true,
-    etag: false,
-    extensions: [],
-    // Set on the answer, these take the place of sirv's own content type and cache control.
-    setHeaders: (answer) => {
-      for (const [name, value] of Object.entries(headers)) answer.setHeader(name, value);
-    },
-  });
-  const { url } = req;
-  const { range } = req.headers;
-  // sirv decodes a path that holds a `%`, so a `%` in a name goes encoded.
-  req.url = `/${relative.map((name) => name.replaceAll('%', '%25')).join('/')}`;
-  // The whole file, as before sirv: it reads Range loosely (`bytes=-5` gets the first six bytes, `bytes=5-2` throws).
-  delete req.headers.range;
-  let missing = false;
-  try {
-    send(req, res, () => {
-      missing = true;
-    });
-  } finally {
-    req.url = url;
-    if (range !== undefined) req.headers.range = range;
+async function sendFile(found: StaticFile, req: IncomingMessage, res: ServerResponse, headers: Record<string, string>): Promise<boolean> {
+  const handle = await open(found.file, 'r').catch(() => undefined);
+  if (!handle) return false;
+  const info = await handle.stat();
+  res.writeHead(200, { ...headers, 'content-length': info.size });
+  if (req.method === 'HEAD') {
+    await handle.close();
+    res.end();
+    return true;
   }
-  return !missing;
+  const stream = handle.createReadStream();
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
+  return true;
 }
 
 /** The site's 404.html with status 404, or a line of text when the site has none. */
