@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { serveStatic } from '../scripts/lib/static-files.ts';
+import { serveStatic } from '../src/lib/server/static-files.ts';
 
 /** Builds the site into `outDir` with extra environment (e.g. CONTENT_DIR); returns the exit status and output. */
 export function buildSite(outDir: string, env: Record<string, string> = {}): { status: number; output: string } {

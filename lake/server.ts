@@ -1,7 +1,7 @@
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { limitedServer, timeoutOptions } from '../scripts/lib/http-limits.ts';
+import { limitedServer, timeoutOptions } from '../src/lib/server/http-limits.ts';
 import { devCertificate } from './tls.ts';
 import { Datasets, PRIMARY_DATASET } from './datasets.ts';
 import type { LakeContext, LakeRequest, LakeResponse } from './context.ts';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatIssue } from '../src/lib/model/content-error.ts';
 import { environmentIssues, sanityConfigFromEnv, type SanityConfig } from '../src/lib/sources/sanity/config.ts';
-import { HTTP_LIMITS, type HttpLimits } from '../scripts/lib/http-limits.ts';
+import { HTTP_LIMITS, type HttpLimits } from '../src/lib/server/http-limits.ts';
 
 /** The rebuild service's settings, validated once at start. */
 export interface ServiceConfig {

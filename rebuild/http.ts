@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HTTP_LIMITS, limitedServer, type HttpLimits } from '../scripts/lib/http-limits.ts';
-import { securityHeaders, serveStatic } from '../scripts/lib/static-files.ts';
+import { HTTP_LIMITS, limitedServer, type HttpLimits } from '../src/lib/server/http-limits.ts';
+import { securityHeaders, serveStatic } from '../src/lib/server/static-files.ts';
 import type { BuildRequests } from './requests.ts';
 import type { Build } from './site-folders.ts';
 import { isRefusal, type WebhookVerifier } from './webhook.ts';

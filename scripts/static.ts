@@ -1,7 +1,7 @@
 // Serves a built site directory on loopback: `node scripts/static.ts [dir] [--port N]`. Used by `npm start` and the browser tests.
 import path from 'node:path';
-import { HTTP_LIMITS, limitedServer } from './lib/http-limits.ts';
-import { serveStatic } from './lib/static-files.ts';
+import { HTTP_LIMITS, limitedServer } from '../src/lib/server/http-limits.ts';
+import { serveStatic } from '../src/lib/server/static-files.ts';
 import { cliArgs, usage } from './lib/args.ts';
 
 const HELP = `Usage: node scripts/static.ts [DIR=dist] [--port 4411] [--host 127.0.0.1]

@@ -7,9 +7,9 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Role } from '../../lake/server.ts';
-import { limitedServer, type HttpLimits } from '../lib/http-limits.ts';
+import { limitedServer, type HttpLimits } from '../../src/lib/server/http-limits.ts';
 import { SignInCodes } from '../lib/sign-in-codes.ts';
-import { resolveStatic } from '../lib/static-files.ts';
+import { contentType, resolveStatic } from '../../src/lib/server/static-files.ts';
 import { STUDIO_API_HOST_PLACEHOLDER } from './studio-build.ts';
 import type { NewsroomTokens } from './tokens.ts';
 
@@ -71,20 +71,6 @@ export async function serveStudio(dir: string, options: StudioServerOptions): Pr
   };
 }
 
-const STUDIO_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
 /** The origins a browser may show the Studio under: its URL, and on loopback the same port under 127.0.0.1. */
 export function studioOrigins(studioUrl: string): string[] {
   const url = new URL(studioUrl);
@@ -101,9 +87,9 @@ async function handleStudio(root: string, options: StudioServerOptions, codes: S
     signIn(url, options, codes, res);
     return;
   }
-  const file = (await resolveStatic(root, url.pathname)) ?? path.join(root, 'index.html');
+  const file = (await resolveStatic(root, url.pathname))?.file ?? path.join(root, 'index.html');
   const extension = path.extname(file);
-  const type = STUDIO_TYPES[extension] ?? 'application/octet-stream';
+  const type = contentType(file);
   let body = await readFile(file);
   if (type.startsWith('text/') || extension === '.json') body = Buffer.from(body.toString('utf8').replaceAll(STUDIO_API_HOST_PLACEHOLDER, options.apiHost));
   // Hashed bundles never change under their name; index.html (the fallback for every route) must not be cached.

@@ -1,0 +1,146 @@
+import { open, readFile, realpath, stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import { lookup } from 'mrmime';
+
+/** Types mrmime lacks (`.ico`) or gives otherwise than the site has always been served with (feeds and sitemaps). */
+const OWN_TYPES: Record<string, string> = { '.ico': 'image/x-icon', '.xml': 'application/xml; charset=utf-8' };
+
+/**
+ * The content type of a file, by its extension from mrmime's table (with the site's own above), with
+ * charset=utf-8 on text types: every text file served here is UTF-8. application/octet-stream when unknown.
+ */
+export function contentType(file: string): string {
+  const extension = path.extname(file);
+  const own = OWN_TYPES[extension];
+  if (own) return own;
+  const type = lookup(extension) ?? 'application/octet-stream';
+  return type.startsWith('text/') ? `${type}; charset=utf-8` : type;
+}
+
+/**
+ * The Content-Security-Policy of every page: the site has no JavaScript and no inline styles, so nothing but its own
+ * stylesheet, images (its own, https ones such as Sanity's CDN, and `images` origins) and links to itself.
+ */
+export function contentSecurityPolicy(images: readonly string[] = []): string {
+  return [
+    "default-src 'none'",
+    `img-src 'self' https: data:${images.map((origin) => ` ${origin}`).join('')}`,
+    "style-src 'self'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** Headers every answer of a site server carries: the policy above, no MIME sniffing, no framing, no referrer leaks. */
+export function securityHeaders(images: readonly string[] = []): Record<string, string> {
+  return {
+    'content-security-policy': contentSecurityPolicy(images),
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'strict-origin-when-cross-origin',
+  };
+}
+
+/** Options for `serveStatic`. */
+export interface StaticOptions {
+  /** Origins besides the site's own that pages load images from (an http image host such as the local API). */
+  imageOrigins?: readonly string[];
+}
+
+/** A file a URL names: its real path, and the real path of the root it lies in. */
+export interface StaticFile {
+  root: string;
+  file: string;
+}
+
+/**
+ * Resolves a URL path (no query) to a file inside `root` (directory URLs, with or without the trailing slash, to
+ * their index.html); undefined outside the root, including through a symlink: the file's real path must lie inside
+ * the root's real path.
+ */
+export async function resolveStatic(root: string, urlPath: string): Promise<StaticFile | undefined> {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return undefined;
+  }
+  if (decoded.includes('\0')) return undefined;
+  const file = path.resolve(root, `.${path.posix.normalize(decoded)}`);
+  if (!inside(root, file)) return undefined;
+  const realRoot = await realpath(root).catch(() => undefined);
+  const real = await realpath(file).catch(() => undefined);
+  if (!realRoot || !real || !inside(realRoot, real)) return undefined;
+  const info = await stat(real).catch(() => undefined);
+  if (info?.isFile()) return { root: realRoot, file: real };
+  if (info?.isDirectory()) {
+    const index = await realpath(path.join(real, 'index.html')).catch(() => undefined);
+    const indexInfo = index && inside(realRoot, index) ? await stat(index).catch(() => undefined) : undefined;
+    if (index && indexInfo?.isFile()) return { root: realRoot, file: index };
+  }
+  return undefined;
+}
+
+function inside(root: string, file: string): boolean {
+  return file === root || file.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+}
+
+/** Hashed build assets (`/_astro/<name>.<hash>.css`) never change under one name: caches may keep them for good. */
+function cacheControl(pathname: string, file: string): string {
+  if (file.endsWith('.html')) return 'no-cache';
+  return pathname.startsWith('/_astro/') ? 'public, max-age=31536000, immutable' : 'public, max-age=3600';
+}
+
+/**
+ * Serves a built site from `root`: directory URLs map to index.html, a missing file gets the site's 404.html
+ * with status 404. GET and HEAD only. `root` may be a symlink: it is resolved again for every request.
+ */
+export async function serveStatic(root: string, req: IncomingMessage, res: ServerResponse, options: StaticOptions = {}): Promise<void> {
+  for (const [name, value] of Object.entries(securityHeaders(options.imageOrigins))) res.setHeader(name, value);
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { allow: 'GET, HEAD' }).end();
+    return;
+  }
+  const pathname = (req.url ?? '/').split('?')[0] ?? '/';
+  const found = await resolveStatic(root, pathname);
+  if (found) {
+    const headers = { 'content-type': contentType(found.file), 'cache-control': cacheControl(pathname, found.file) };
+    if (await sendFile(found, req, res, headers)) return;
+  }
+  await sendNotFound(root, res);
+}
+
+/**
+ * Sends the file `found` names, whole (a Range header is ignored), with `headers` and its length. The file is opened
+ * before the answer starts, so one gone since it was resolved is a 404 (false), and a read that fails later ends
+ * the answer, never the server. HEAD sends the headers only.
+ */
+async function sendFile(found: StaticFile, req: IncomingMessage, res: ServerResponse, headers: Record<string, string>): Promise<boolean> {
+  const handle = await open(found.file, 'r').catch(() => undefined);
+  if (!handle) return false;
+  const info = await handle.stat();
+  res.writeHead(200, { ...headers, 'content-length': info.size });
+  if (req.method === 'HEAD') {
+    await handle.close();
+    res.end();
+    return true;
+  }
+  const stream = handle.createReadStream();
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
+  return true;
+}
+
+/** The site's 404.html with status 404, or a line of text when the site has none. */
+async function sendNotFound(root: string, res: ServerResponse): Promise<void> {
+  const page = await resolveStatic(root, '/404.html');
+  if (!page) {
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found\n');
+    return;
+  }
+  const body = await readFile(page.file);
+  const headers = { 'content-type': contentType(page.file), 'content-length': body.length, 'cache-control': 'no-cache' };
+  res.writeHead(404, headers).end(body);
+}
