@@ -1,3 +1,4 @@
+import { getDraftId, type PublishedId } from '@sanity/id-utils';
 import { renderBody } from '../src/lib/body/body.ts';
 import { ContentError, type ContentIssue } from '../src/lib/model/content-error.ts';
 import { PageKeyCache, siteLayout, sitePages, type Layout, type SitePage } from '../src/lib/site/pages.ts';
@@ -255,7 +256,7 @@ export class SiteModel {
     // Pins resolve against other stories' slugs: a story that pins or is pinned is computed in full; so is a draft,
     // which overlays its published document (preview), or a document that has a draft.
     for (const id of [...changed.map((d) => String(d['_id'])), ...removed]) {
-      if (id.includes('.') || state.stamps.has(`drafts.${id}`)) return undefined;
+      if (id.includes('.') || state.stamps.has(getDraftId(id as PublishedId))) return undefined;
       const old = state.entries.get(id);
       if (old && (old.story.related.length > 0 || state.pinned.has(old.story.slug))) return undefined;
       if (!old && state.stamps.has(id)) return undefined; // it was invalid: the full computation reports it

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { getPublishedId, isDraftId, type DocumentId } from '@sanity/id-utils';
 import { markdownToPortableText, portableTextToMarkdown } from '../../body/portable-text-markdown.ts';
 import type { SiteSource } from '../../site/site.ts';
 import type { Story } from '../../model/story.ts';
@@ -98,6 +99,8 @@ function storyToDocument(story: Story, tagSlugs: string[], storyIds: Map<string,
     return id ? { ...rest, asset: reference(id) } : block;
   });
   return withoutUndefined({
+    // By hand, not getDraftId: that throws on an id Sanity would refuse (a file name with a space), and the import
+    // leaves refusing to Sanity.
     _id: story.draft ? `drafts.${story.id}` : story.id,
     _type: 'story',
     title: story.title,
@@ -138,7 +141,10 @@ export function documentsToContent(documents: readonly SanityDocument[], imagePa
     const doc = id ? (byId.get(id) ?? byId.get(`drafts.${id}`)) : undefined;
     return (doc?.['slug'] as Partial<Slug> | undefined)?.current;
   };
-  const of = (type: 'section' | 'author' | 'tag') => documents.filter((d) => d._type === type && !d._id.startsWith('drafts.')).sort((a, b) => a._id.localeCompare(b._id));
+  // The dataset's ids are Sanity's (valid), so @sanity/id-utils may parse them.
+  const draft = (d: { _id: string }) => isDraftId(d._id as DocumentId);
+  const publishedId = (d: { _id: string }) => (draft(d) ? getPublishedId(d._id as DocumentId) : d._id);
+  const of = (type: 'section' | 'author' | 'tag') => documents.filter((d) => d._type === type && !draft(d)).sort((a, b) => a._id.localeCompare(b._id));
   const files: ExportedFile[] = [];
 
   const sections: Unchecked<SectionDocument>[] = of('section').sort((a, b) => Number(a['order'] ?? 1000) - Number(b['order'] ?? 1000) || a._id.localeCompare(b._id));
@@ -161,9 +167,9 @@ export function documentsToContent(documents: readonly SanityDocument[], imagePa
     text: dump(tags.map((d) => withoutUndefined({ name: d.name, slug: slugOf({ _ref: d._id }), description: d.description, aliases: (d.aliases as TagDocument['aliases'])?.length ? d.aliases : undefined }))),
   });
 
-  const stories: Unchecked<StoryDocument>[] = documents.filter((d) => d._type === 'story' && (!d._id.startsWith('drafts.') || !byId.has(d._id.slice('drafts.'.length))));
+  const stories: Unchecked<StoryDocument>[] = documents.filter((d) => d._type === 'story' && (!draft(d) || !byId.has(publishedId(d))));
   for (const d of stories.sort((a, b) => a._id.localeCompare(b._id))) {
-    const id = d._id.replace(/^drafts\./, '');
+    const id = publishedId(d);
     const image = d.mainImage as Partial<NonNullable<StoryDocument['mainImage']>> | undefined;
     const src = image?.asset?._ref ? imagePath(image.asset._ref) : undefined;
     const source = d.source as StoryDocument['source'];
@@ -182,7 +188,7 @@ export function documentsToContent(documents: readonly SanityDocument[], imagePa
       image: src ? withoutUndefined({ src, alt: image?.alt, caption: image?.caption, credit: image?.credit }) : undefined,
       related: nonEmpty(((d.related as unknown[] | undefined) ?? []).map(slugOf).filter(Boolean)),
       seo: seo?.metaTitle || seo?.metaDescription ? withoutUndefined({ metaTitle: seo.metaTitle, metaDescription: seo.metaDescription }) : undefined,
-      draft: d._id.startsWith('drafts.') ? true : undefined,
+      draft: draft(d) ? true : undefined,
     });
     const file = id.startsWith('story-') ? id.slice('story-'.length) : String(frontMatter['slug'] ?? id);
     const blocks = (Array.isArray(d.body) ? (d.body as Record<string, unknown>[]) : []).map((b) => {

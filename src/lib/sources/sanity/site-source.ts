@@ -1,3 +1,4 @@
+import { getPublishedId, isDraftId, type DocumentId } from '@sanity/id-utils';
 import { createImageUrlBuilder } from '@sanity/image-url';
 import { ContentError, type ContentIssue } from '../../model/content-error.ts';
 import type { SiteSource } from '../../site/site.ts';
@@ -74,9 +75,9 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
   // A draft overlays its published document (preview reads both); published reads never see drafts.
   const byId = new Map<string, Doc>();
   for (const doc of input.documents) {
-    const id = String(doc['_id']);
-    if (id.startsWith('drafts.')) byId.set(id.slice('drafts.'.length), doc);
-    else if (!byId.has(id) || !String(byId.get(id)?.['_id']).startsWith('drafts.')) byId.set(id, doc);
+    const id = String(doc['_id']) as DocumentId;
+    if (isDraftId(id)) byId.set(getPublishedId(id), doc);
+    else if (!byId.has(id) || !isDraftId(String(byId.get(id)?.['_id']) as DocumentId)) byId.set(id, doc);
   }
   const docs = [...byId.values()].sort((a, b) => String(a['_id']).localeCompare(String(b['_id'])));
   const of = (type: (typeof SITE_TYPES)[number]) => docs.filter((d) => d['_type'] === type);
