@@ -1,11 +1,10 @@
 import type { SanityConfig } from '../src/lib/sources/sanity/config.ts';
-import type { SiteDocuments } from '../src/lib/sources/sanity/site-source.ts';
 import type { SimilarLink } from '../src/lib/similar/options.ts';
 import { admitDocuments, type Rejection } from './admission.ts';
 import type { Mirror } from './mirror.ts';
 import type { ModelResult, SiteModel } from './site-model.ts';
+import type { SanityDocument } from '../src/lib/sources/sanity/documents.ts';
 
-type Doc = SiteDocuments['documents'][number];
 
 /**
  * The site computed from the mirror's documents; when some are invalid, from the documents `admitDocuments` keeps
@@ -18,7 +17,7 @@ export class AdmittedContent {
   readonly #sanity: Pick<SanityConfig, 'projectId' | 'dataset' | 'apiHost'>;
   // The documents of the last valid content: a document that turns invalid is built from its version here. (Kept as
   // the list it was, and made a map only when a document is invalid: at 100,000 stories a map per publish costs.)
-  #accepted: Doc[] = [];
+  #accepted: SanityDocument[] = [];
   #rejected: Rejection[] = [];
 
   constructor(mirror: Mirror, model: SiteModel, sanity: Pick<SanityConfig, 'projectId' | 'dataset' | 'apiHost'>) {
@@ -37,14 +36,14 @@ export class AdmittedContent {
     const mirror = this.#mirror;
     const assets = [...mirror.assets.values()];
     const assetsStamp = mirror.assetsRevision();
-    const compute = (documents: Doc[], byId: ReadonlyMap<string, Doc>) => {
+    const compute = (documents: SanityDocument[], byId: ReadonlyMap<string, SanityDocument>) => {
       const stamp = (id: string) => {
         const doc = byId.get(id);
         return doc ? `${String(doc['_rev'])}|${assetsStamp}` : undefined;
       };
       return this.#model.compute({ documents, assets }, { now, stamp, ...(links ? { links } : {}) });
     };
-    let documents: Doc[] = [...mirror.documents.values()];
+    let documents: SanityDocument[] = [...mirror.documents.values()];
     let result = compute(documents, mirror.documents);
     let without: Rejection[] = [];
     if (!result.ok) {

@@ -6,13 +6,20 @@ import type { Story } from '../../model/story.ts';
 import { buildTagVocabulary } from '../../model/tags.ts';
 import type { Author as AuthorDocument, Section as SectionDocument, Slug, Story as StoryDocument, Tag as TagDocument } from './sanity.types.ts';
 
-/** A Sanity document as the import writes it and the export reads it. */
-export type SanityDocument = { _id: string; _type: string } & Record<string, unknown>;
 /**
- * A document of the schema type `T` (from Sanity TypeGen) as the export reads it: only the schema's fields, each
- * unchecked (a dataset may hold anything), besides the `_id` and `_type` every document has.
+ * A Sanity document, the one name for it outside the lake: what the import writes, the export and the build read,
+ * and the rebuild service mirrors. Any JSON object with an `_id` and a `_type`; what else it holds is read through
+ * `Unchecked` types.
  */
-type Unchecked<T> = { readonly [K in keyof T]?: unknown } & Pick<SanityDocument, '_id' | '_type'>;
+export type SanityDocument = { _id: string; _type: string; _rev?: string; _updatedAt?: string } & Record<string, unknown>;
+/**
+ * A value of the schema type `T` (generated from the Studio's schema by Sanity TypeGen) whose fields are yet to be
+ * checked: code may read only fields the schema has (a misspelt field does not compile), but every value is
+ * `unknown`, since a dataset may hold anything (an older schema's fields, an import's mistakes, GROQ's nulls).
+ */
+export type Unchecked<T> = { readonly [K in keyof T]?: unknown };
+/** A document of the schema type `T`, its fields unchecked, besides what every document has. */
+export type UncheckedDocument<T> = Unchecked<T> & Pick<SanityDocument, '_id' | '_type' | '_rev' | '_updatedAt'>;
 
 /** Deterministic document ids, so that importing twice changes nothing. */
 export const documentIds = {
@@ -147,9 +154,9 @@ export function documentsToContent(documents: readonly SanityDocument[], imagePa
   const of = (type: 'section' | 'author' | 'tag') => documents.filter((d) => d._type === type && !draft(d)).sort((a, b) => a._id.localeCompare(b._id));
   const files: ExportedFile[] = [];
 
-  const sections: Unchecked<SectionDocument>[] = of('section').sort((a, b) => Number(a['order'] ?? 1000) - Number(b['order'] ?? 1000) || a._id.localeCompare(b._id));
+  const sections: UncheckedDocument<SectionDocument>[] = of('section').sort((a, b) => Number(a['order'] ?? 1000) - Number(b['order'] ?? 1000) || a._id.localeCompare(b._id));
   files.push({ path: 'sections.yaml', text: dump(sections.map((d) => withoutUndefined({ slug: slugOf({ _ref: d._id }), name: d.name, description: d.description }))) });
-  const authors: Unchecked<AuthorDocument>[] = of('author');
+  const authors: UncheckedDocument<AuthorDocument>[] = of('author');
   files.push({
     path: 'authors.yaml',
     text: dump(
@@ -161,13 +168,13 @@ export function documentsToContent(documents: readonly SanityDocument[], imagePa
       }),
     ),
   });
-  const tags: Unchecked<TagDocument>[] = of('tag');
+  const tags: UncheckedDocument<TagDocument>[] = of('tag');
   files.push({
     path: 'tags.yaml',
     text: dump(tags.map((d) => withoutUndefined({ name: d.name, slug: slugOf({ _ref: d._id }), description: d.description, aliases: (d.aliases as TagDocument['aliases'])?.length ? d.aliases : undefined }))),
   });
 
-  const stories: Unchecked<StoryDocument>[] = documents.filter((d) => d._type === 'story' && (!draft(d) || !byId.has(publishedId(d))));
+  const stories: UncheckedDocument<StoryDocument>[] = documents.filter((d) => d._type === 'story' && (!draft(d) || !byId.has(publishedId(d))));
   for (const d of stories.sort((a, b) => a._id.localeCompare(b._id))) {
     const id = publishedId(d);
     const image = d.mainImage as Partial<NonNullable<StoryDocument['mainImage']>> | undefined;
