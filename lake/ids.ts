@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import * as ids from '@sanity/id-utils';
+import type { DocumentId, VersionId } from '@sanity/id-utils';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -24,33 +26,36 @@ export function isPrivateId(id: string): boolean {
   return id.includes('.');
 }
 
+// Draft and version ids are parsed by @sanity/id-utils, which types ids as branded strings: the lake's ids arrive as
+// plain strings (checked by isValidDocumentId or not at all), hence the casts.
+
 /** Whether `id` is a draft (`drafts.x`). */
 export function isDraftId(id: string): boolean {
-  return id.startsWith('drafts.');
+  return ids.isDraftId(id as DocumentId);
 }
 
 /** Whether `id` is a release version (`versions.<release>.x`). */
 export function isVersionId(id: string): boolean {
-  return id.startsWith('versions.');
+  return ids.isVersionId(id as DocumentId);
 }
 
-/** The published id a draft or version belongs to (`drafts.x` and `versions.r.x` -> `x`). */
+/**
+ * The published id a draft or version belongs to (`drafts.x` and `versions.r.x` -> `x`). The package throws on an id
+ * it would not write (`drafts.` alone, `versions.r` with no document id, `drafts.drafts.x`); the lake answers for any
+ * id it is sent, and takes what follows the prefix (and the release name) for those.
+ */
 export function publishedIdOf(id: string): string {
-  if (isDraftId(id)) return id.slice('drafts.'.length);
-  if (isVersionId(id)) {
-    const rest = id.slice('versions.'.length);
-    const dot = rest.indexOf('.');
-    return dot === -1 ? rest : rest.slice(dot + 1);
+  try {
+    return ids.getPublishedId(id as DocumentId);
+  } catch {
+    const rest = id.slice(id.indexOf('.') + 1);
+    return isVersionId(id) && rest.includes('.') ? rest.slice(rest.indexOf('.') + 1) : rest;
   }
-  return id;
 }
 
-/** The release name of a version id (`versions.r1.x` -> `r1`), or undefined. */
+/** The release name of a version id (`versions.r1.x` -> `r1`), or undefined (also for `versions.r1`, which names no document). */
 export function releaseOf(id: string): string | undefined {
-  if (!isVersionId(id)) return undefined;
-  const rest = id.slice('versions.'.length);
-  const dot = rest.indexOf('.');
-  return dot === -1 ? undefined : rest.slice(0, dot);
+  return isVersionId(id) && id.indexOf('.', 'versions.'.length) !== -1 ? ids.getVersionNameFromId(id as VersionId) : undefined;
 }
 
 /** The current time as Sanity writes `_createdAt`/`_updatedAt`: ISO 8601, UTC, whole seconds. */

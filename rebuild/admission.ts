@@ -2,8 +2,9 @@ import type { ContentIssue } from '../src/lib/model/content-error.ts';
 import type { SanityConfig } from '../src/lib/sources/sanity/config.ts';
 import { siteSourceFromDocuments, type SiteDocuments } from '../src/lib/sources/sanity/site-source.ts';
 import { validateSite } from '../src/lib/site/site.ts';
+import type { SanityDocument, Unchecked, UncheckedDocument } from '../src/lib/sources/sanity/documents.ts';
+import type { Slug } from '../src/lib/sources/sanity/sanity.types.ts';
 
-type Doc = SiteDocuments['documents'][number];
 
 /** A published document the service builds without, with its problem and what the site shows instead. */
 export interface Rejection {
@@ -15,7 +16,7 @@ export interface Rejection {
 }
 
 /** The documents a build may use, and the ones it had to do without; or the problems no document explains. */
-export type Admission = { ok: true; documents: Doc[]; rejected: Rejection[] } | { ok: false; issues: ContentIssue[] };
+export type Admission = { ok: true; documents: SanityDocument[]; rejected: Rejection[] } | { ok: false; issues: ContentIssue[] };
 
 /**
  * Picks the documents the rebuild service builds from, so that one invalid document never stops every other
@@ -25,7 +26,7 @@ export type Admission = { ok: true; documents: Doc[]; rejected: Rejection[] } | 
  * is invalid), so this repeats until the rest is valid. Fails only when a problem names no document. `issues`, when
  * the caller has already validated `input`, saves validating it again (a second on a 10,000-story site).
  */
-export function admitDocuments(input: SiteDocuments, accepted: ReadonlyMap<string, Doc>, config: Pick<SanityConfig, 'projectId' | 'dataset' | 'apiHost'>, issues?: ContentIssue[]): Admission {
+export function admitDocuments(input: SiteDocuments, accepted: ReadonlyMap<string, SanityDocument>, config: Pick<SanityConfig, 'projectId' | 'dataset' | 'apiHost'>, issues?: ContentIssue[]): Admission {
   let known = issues;
   const current = new Map(input.documents.map((d) => [String(d['_id']), d]));
   const excluded = new Set<string>();
@@ -68,9 +69,9 @@ export function admitDocuments(input: SiteDocuments, accepted: ReadonlyMap<strin
  * Documents that claim a slug (so a URL) another document of their type held in the last good build. Validation
  * alone faults whichever id sorts later, which could take a live story's URL from it; the newcomer is held back.
  */
-function slugTakeovers(current: ReadonlyMap<string, Doc>, accepted: ReadonlyMap<string, Doc>): { id: string; issue: ContentIssue }[] {
-  const key = (doc: Doc | undefined) => {
-    const slug = (doc?.['slug'] as { current?: unknown } | undefined)?.current;
+function slugTakeovers(current: ReadonlyMap<string, SanityDocument>, accepted: ReadonlyMap<string, SanityDocument>): { id: string; issue: ContentIssue }[] {
+  const key = (doc: SanityDocument | undefined) => {
+    const slug = ((doc as UncheckedDocument<{ slug?: Slug }> | undefined)?.slug as Unchecked<Slug> | undefined)?.current;
     return typeof slug === 'string' ? `${String(doc?.['_type'])}:${slug}` : undefined;
   };
   const holders = new Map<string, string>();
@@ -97,9 +98,9 @@ function explain(issue: ContentIssue, excluded: ReadonlySet<string>): string {
 }
 
 /** A copy of `doc` whose references to `excluded` documents are weak; `doc` itself when it has none. */
-function weaken(doc: Doc, excluded: ReadonlySet<string>): Doc {
+function weaken(doc: SanityDocument, excluded: ReadonlySet<string>): SanityDocument {
   if (excluded.size === 0) return doc;
-  let copy: Doc | undefined;
+  let copy: SanityDocument | undefined;
   for (const [field, value] of Object.entries(doc)) {
     const next = Array.isArray(value) ? weakRefs(value, excluded) : weakRef(value, excluded);
     if (next !== value) (copy ??= { ...doc })[field] = next;

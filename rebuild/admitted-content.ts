@@ -1,12 +1,11 @@
 import { hash } from 'node:crypto';
 import type { SanityConfig } from '../src/lib/sources/sanity/config.ts';
-import type { SiteDocuments } from '../src/lib/sources/sanity/site-source.ts';
 import type { SimilarLink } from '../src/lib/similar/options.ts';
 import { admitDocuments, type Rejection } from './admission.ts';
 import type { Mirror } from './mirror.ts';
 import type { ModelResult, SiteModel } from './site-model.ts';
+import type { SanityDocument } from '../src/lib/sources/sanity/documents.ts';
 
-type Doc = SiteDocuments['documents'][number];
 
 /**
  * The site computed from the mirror's documents; when some are invalid, from the documents `admitDocuments` keeps
@@ -19,7 +18,7 @@ export class AdmittedContent {
   readonly #sanity: Pick<SanityConfig, 'projectId' | 'dataset' | 'apiHost'>;
   // The documents of the last valid content: a document that turns invalid is built from its version here. (Kept as
   // the list it was, and made a map only when a document is invalid: at 100,000 stories a map per publish costs.)
-  #accepted: Doc[] = [];
+  #accepted: SanityDocument[] = [];
   #rejected: Rejection[] = [];
 
   constructor(mirror: Mirror, model: SiteModel, sanity: Pick<SanityConfig, 'projectId' | 'dataset' | 'apiHost'>) {
@@ -38,7 +37,7 @@ export class AdmittedContent {
     const mirror = this.#mirror;
     const assets = [...mirror.assets.values()];
     const assetsStamp = mirror.assetsRevision();
-    const compute = (documents: Doc[], byId: ReadonlyMap<string, Doc>) => {
+    const compute = (documents: SanityDocument[], byId: ReadonlyMap<string, SanityDocument>) => {
       // A document admission changed (a reference dropped) or replaced by its last valid version is not the mirror's,
       // though it may carry the same revision: its stamp says what it holds, so that the model never takes one for
       // the other (it reuses what it computed for an unchanged stamp).
@@ -50,7 +49,7 @@ export class AdmittedContent {
       };
       return this.#model.compute({ documents, assets }, { now, stamp, ...(links ? { links } : {}) });
     };
-    let documents: Doc[] = [...mirror.documents.values()];
+    let documents: SanityDocument[] = [...mirror.documents.values()];
     let result = compute(documents, mirror.documents);
     let without: Rejection[] = [];
     if (!result.ok) {

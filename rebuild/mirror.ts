@@ -3,8 +3,8 @@ import type { SanityClient } from '@sanity/client';
 import { exportSiteDocuments } from '../src/lib/sources/sanity/export.ts';
 import { changedSinceQuery, documentsByIdQuery, SITE_TYPES } from '../src/lib/sources/sanity/queries.ts';
 import type { SanityAsset, SiteDocuments } from '../src/lib/sources/sanity/site-source.ts';
-
-type Doc = Record<string, unknown> & { _id: string; _updatedAt?: string };
+import type { SanityDocument, UncheckedDocument } from '../src/lib/sources/sanity/documents.ts';
+import type { Story } from '../src/lib/sources/sanity/sanity.types.ts';
 
 /** A sync hinted with more ids than this reads every change since the last one instead. */
 const MAX_HINTED = 200;
@@ -30,7 +30,7 @@ export interface SyncResult {
  */
 export class Mirror {
   /** The documents by id (read it only: the mirror keeps a digest of it up to date). */
-  readonly documents = new Map<string, Doc>();
+  readonly documents = new Map<string, SanityDocument>();
   readonly assets = new Map<string, SanityAsset & { _updatedAt?: string }>();
   #newest = '';
   #client: SanityClient;
@@ -61,7 +61,7 @@ export class Mirror {
       const found = await this.#client.fetch<SiteDocuments>(documentsByIdQuery, { ids: [...hint], types, since }, { perspective: 'published' });
       let changed = 0;
       const seen = new Set<string>();
-      for (const doc of found.documents as Doc[]) {
+      for (const doc of found.documents) {
         seen.add(doc._id);
         if (this.documents.get(doc._id)?.['_rev'] !== doc['_rev']) changed += 1;
         // Not #put: the newest change seen stays that of a full read, so the next changed-since sync misses nothing.
@@ -77,14 +77,14 @@ export class Mirror {
       this.documents.clear();
       this.#sum = 0n;
       this.assets.clear();
-      for (const doc of all.documents as Doc[]) this.#put(doc);
+      for (const doc of all.documents) this.#put(doc);
       for (const asset of all.assets) this.#putAsset(asset);
       return { full: true, changed: all.documents.length, deleted: 0, ms: performance.now() - started };
     }
     const since = new Date(Date.parse(this.#newest) - OVERLAP_MS).toISOString();
     const delta = await this.#client.fetch<SiteDocuments & { ids: string[] }>(changedSinceQuery, { types, since }, { perspective: 'published' });
     let changed = 0;
-    for (const doc of delta.documents as Doc[]) {
+    for (const doc of delta.documents) {
       if (this.documents.get(doc._id)?.['_rev'] !== doc['_rev']) changed += 1;
       this.#put(doc);
     }
@@ -117,14 +117,15 @@ export class Mirror {
   /** The times (ISO) of stories published in the future, for scheduling a rebuild when the next one is due. */
   scheduledTimes(now: Date): string[] {
     const iso = now.toISOString();
-    return [...this.documents.values()]
-      .filter((d) => d['_type'] === 'story' && typeof d['publishedAt'] === 'string' && (d['publishedAt'] as string) > iso)
-      .map((d) => d['publishedAt'] as string)
-      .sort();
+    const times: string[] = [];
+    for (const d of this.documents.values() as Iterable<UncheckedDocument<Story>>) {
+      if (d._type === 'story' && typeof d.publishedAt === 'string' && d.publishedAt > iso) times.push(d.publishedAt);
+    }
+    return times.sort();
   }
 
   /** Stores a document (every change of `documents` goes through here or `#delete`, to keep the revision's sum). */
-  #set(doc: Doc): void {
+  #set(doc: SanityDocument): void {
     const old = this.documents.get(doc._id);
     if (old) this.#sum -= digest(old);
     this.#sum += digest(doc);
@@ -138,7 +139,7 @@ export class Mirror {
     return this.documents.delete(id);
   }
 
-  #put(doc: Doc): void {
+  #put(doc: SanityDocument): void {
     this.#set(doc);
     if (doc._updatedAt && doc._updatedAt > this.#newest) this.#newest = doc._updatedAt;
   }
@@ -150,6 +151,6 @@ export class Mirror {
 }
 
 /** 64 bits of a digest of a document's id and revision. */
-function digest(doc: Doc): bigint {
+function digest(doc: SanityDocument): bigint {
   return BigInt(`0x${hash('sha1', `${doc._id}@${String(doc['_rev'])}`, 'hex').slice(0, 16)}`);
 }

@@ -1,3 +1,4 @@
+import { getDraftId, type PublishedId } from '@sanity/id-utils';
 import { renderBody } from '../src/lib/body/body.ts';
 import { ContentError, type ContentIssue } from '../src/lib/model/content-error.ts';
 import { PageKeyCache, siteLayout, sitePages, type Layout, type SitePage } from '../src/lib/site/pages.ts';
@@ -9,6 +10,8 @@ import { SimilarIndex } from '../src/lib/similar/similar-index.ts';
 import { buildSite, byNewest, isLive, toCard, validateSite, type RenderedBody, type Site, type SiteSource, type StoryView } from '../src/lib/site/site.ts';
 import { buildTagVocabulary, tagIndex } from '../src/lib/model/tags.ts';
 import { urls } from '../src/lib/site/urls.ts';
+import type { SanityDocument, Unchecked, UncheckedDocument } from '../src/lib/sources/sanity/documents.ts';
+import type { Story, StoryReference } from '../src/lib/sources/sanity/sanity.types.ts';
 
 /**
  * Similar News of every story from one full computation, with the index it came from (a list that points at the same
@@ -30,7 +33,6 @@ export type ModelResult =
   | { ok: true; site: Site; layout: Layout; pages: SitePage[]; inputs: SimilarInput[]; provisional: number; settled: boolean; ms: number; mode: 'full' | 'incremental' }
   | { ok: false; issues: ContentIssue[] };
 
-type Doc = SiteDocuments['documents'][number];
 type Entry = SiteSource['stories'][number];
 
 /** A change of more stories than this is computed in full (it costs about what a full computation does). */
@@ -233,8 +235,8 @@ export class SiteModel {
   #plan(state: ModelState, input: SiteDocuments, options: { now: Date; stamp: (id: string) => string | undefined }): IncrementalPlan | undefined {
     const settled = this.#settled;
     if (settled === undefined || state.nextScheduled !== undefined && state.nextScheduled <= options.now.toISOString()) return undefined;
-    const others: Doc[] = [];
-    const changed: Doc[] = [];
+    const others: SanityDocument[] = [];
+    const changed: SanityDocument[] = [];
     const seen = new Set<string>();
     for (const doc of input.documents) {
       const id = String(doc['_id']);
@@ -258,18 +260,18 @@ export class SiteModel {
     // Pins resolve against other stories' slugs: a story that pins or is pinned is computed in full; so is a draft,
     // which overlays its published document (preview), or a document that has a draft.
     for (const id of [...changed.map((d) => String(d['_id'])), ...removed]) {
-      if (id.includes('.') || state.stamps.has(`drafts.${id}`)) return undefined;
+      if (id.includes('.') || state.stamps.has(getDraftId(id as PublishedId))) return undefined;
       const old = state.entries.get(id);
       if (old && (old.story.related.length > 0 || state.pinned.has(old.story.slug))) return undefined;
       if (!old && state.stamps.has(id)) return undefined; // it was invalid: the full computation reports it
     }
-    for (const doc of changed) if (Array.isArray(doc['related']) && doc['related'].length > 0) return undefined;
+    for (const doc of changed as UncheckedDocument<Story>[]) if (Array.isArray(doc.related) && doc.related.length > 0) return undefined;
     // A pin on a document that was left out (invalid, or not there yet) resolved to nothing, so `pinned` lacks its
     // slug: any document pinning a changed or removed one by reference is computed in full too.
     const touched = new Set([...changed.map((d) => String(d['_id'])), ...removed]);
-    for (const doc of input.documents) {
-      const related = doc['related'];
-      if (Array.isArray(related) && related.some((r) => touched.has(String((r as { _ref?: unknown })?._ref)))) return undefined;
+    for (const doc of input.documents as UncheckedDocument<Story>[]) {
+      const related = doc.related;
+      if (Array.isArray(related) && related.some((r) => touched.has(String((r as Unchecked<StoryReference> | undefined)?._ref)))) return undefined;
     }
     // The changed stories, mapped and validated by the functions a full build uses, beside the taxonomy.
     const source = siteSourceFromDocuments({ documents: [...others, ...changed], assets: input.assets }, this.#config);
@@ -513,7 +515,7 @@ function fullState(
   // Tags outside the vocabulary are named across the whole site: such a site is always computed in full.
   if (site.tags.some((t) => !known.has(t.slug))) return undefined;
   const stamps = new Map<string, string>();
-  const others: Doc[] = [];
+  const others: SanityDocument[] = [];
   for (const doc of input.documents) {
     const id = String(doc['_id']);
     if (doc['_type'] === 'story') stamps.set(id, options.stamp(id) ?? '');
@@ -568,7 +570,7 @@ function nextScheduled(entries: Iterable<Entry>, iso: string, live?: Map<string,
 }
 
 /** The documents other than stories, and the assets, as one text to compare. */
-function taxonomyText(others: Doc[], assets: SiteDocuments['assets']): string {
+function taxonomyText(others: SanityDocument[], assets: SiteDocuments['assets']): string {
   return JSON.stringify([others.map((d) => [d['_id'], d['_rev'] ?? d]).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)), assets]);
 }
 

@@ -1,6 +1,7 @@
 // Pushes content/ into a Sanity dataset: `npm run import [-- --dataset NAME --content DIR]`.
 // Ids are deterministic and unchanged documents are not written, so running it twice changes nothing.
 import { readFile } from 'node:fs/promises';
+import { getPublishedId, isDraftId, type DocumentId } from '@sanity/id-utils';
 import path from 'node:path';
 import { formatIssue } from '../src/lib/model/content-error.ts';
 import { readContentDir } from '../src/lib/sources/content-files.ts';
@@ -50,7 +51,8 @@ const documents = siteSourceToDocuments(source, (src) => assets.get(src));
 // A story is either published (`<id>`) or a draft (`drafts.<id>`), as its `draft:` says; the other variant, left by
 // an earlier import, is removed: a stale draft would shadow the published story in the Studio and in preview, and a
 // story marked as a draft again must leave the published site.
-const otherVariant = (d: SanityDocument) => (d._id.startsWith('drafts.') ? d._id.slice('drafts.'.length) : `drafts.${d._id}`);
+// (`drafts.${id}` by hand: getDraftId throws on an id Sanity would refuse, and the import leaves refusing to Sanity.)
+const otherVariant = (d: SanityDocument) => (isDraftId(d._id as DocumentId) ? getPublishedId(d._id as DocumentId) : `drafts.${d._id}`);
 const stale = documents.filter((d) => d._type === 'story').map(otherVariant);
 let existing: SanityDocument[];
 try {

@@ -1,15 +1,14 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { readContentDir } from '../../src/lib/sources/content-files.ts';
-import { siteSourceToDocuments } from '../../src/lib/sources/sanity/documents.ts';
-import { siteSourceFromDocuments, type SiteDocuments } from '../../src/lib/sources/sanity/site-source.ts';
+import { siteSourceToDocuments, type SanityDocument } from '../../src/lib/sources/sanity/documents.ts';
+import { siteSourceFromDocuments } from '../../src/lib/sources/sanity/site-source.ts';
 import { admitDocuments, type Admission } from '../../rebuild/admission.ts';
 
 // The rebuild service builds without invalid documents (their last valid version, or nothing) instead of failing.
 const CONFIG = { projectId: 'local', dataset: 'production' };
-type Doc = SiteDocuments['documents'][number];
-let base: Doc[];
-let accepted: Map<string, Doc>;
+let base: SanityDocument[];
+let accepted: Map<string, SanityDocument>;
 
 beforeAll(async () => {
   const source = await readContentDir(path.resolve('content'));
@@ -22,15 +21,15 @@ beforeAll(async () => {
 });
 
 const ref = (id: string) => ({ _type: 'reference', _ref: id, _key: id });
-const byId = (docs: Doc[], id: string) => docs.find((d) => d['_id'] === id);
-const template = () => base.find((d) => d['_type'] === 'story') ?? {};
-const story = (slug: string, extra: Record<string, unknown> = {}): Doc => ({ ...template(), _id: `story-${slug}`, _rev: 'r1', slug: { _type: 'slug', current: slug }, related: [], ...extra });
+const byId = (docs: SanityDocument[], id: string) => docs.find((d) => d['_id'] === id);
+const template = (): SanityDocument => base.find((d) => d['_type'] === 'story') ?? { _id: 'story-none', _type: 'story' };
+const story = (slug: string, extra: Record<string, unknown> = {}): SanityDocument => ({ ...template(), _id: `story-${slug}`, _rev: 'r1', slug: { _type: 'slug', current: slug }, related: [], ...extra });
 const admitted = (result: Admission) => {
   if (!result.ok) throw new Error(`not admitted: ${JSON.stringify(result.issues)}`);
   return result;
 };
 /** The slugs of the stories a build of these documents publishes. */
-const slugs = (docs: Doc[]) => siteSourceFromDocuments({ documents: docs, assets: [] }, CONFIG).stories.map((s) => s.story.slug);
+const slugs = (docs: SanityDocument[]) => siteSourceFromDocuments({ documents: docs, assets: [] }, CONFIG).stories.map((s) => s.story.slug);
 
 describe('admitDocuments', () => {
   test('valid content is admitted as it is', () => {
@@ -77,7 +76,7 @@ describe('admitDocuments', () => {
   });
 
   test('a section edited into an invalid state keeps its last valid version, and its stories their new versions', () => {
-    const section = base.find((d) => d['_type'] === 'section') ?? {};
+    const section: SanityDocument = base.find((d) => d['_type'] === 'section') ?? { _id: 'section-none', _type: 'section' };
     const broken = { ...section, _rev: 'r2', name: '' };
     const edited = story('fresh-in-section', { section: ref(String(section['_id'])) });
     const docs = [...base.map((d) => (d === section ? broken : d)), edited];

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { readContentDir } from '../../src/lib/sources/content-files.ts';
 import { RenderCache } from '../../src/lib/body/render-cache.ts';
-import { siteSourceToDocuments } from '../../src/lib/sources/sanity/documents.ts';
+import { siteSourceToDocuments, type SanityDocument } from '../../src/lib/sources/sanity/documents.ts';
 import type { SiteDocuments } from '../../src/lib/sources/sanity/site-source.ts';
 import { SimilarIndex } from '../../src/lib/similar/similar-index.ts';
 import { SiteModel, type ModelResult, type SettledSimilar } from '../../rebuild/site-model.ts';
@@ -10,8 +10,7 @@ import { SiteModel, type ModelResult, type SettledSimilar } from '../../rebuild/
 // The rebuild service's in-memory model, on the demo content as Sanity documents.
 const NOW = new Date('2027-01-01T00:00:00Z');
 const CONFIG = { projectId: 'local', dataset: 'production' };
-type Doc = SiteDocuments['documents'][number];
-let base: Doc[];
+let base: SanityDocument[];
 
 beforeAll(async () => {
   const source = await readContentDir(path.resolve('content'));
@@ -22,18 +21,18 @@ beforeAll(async () => {
   base = siteSourceToDocuments({ ...source, stories: withoutImages }, () => undefined).map((d) => ({ ...d, _rev: 'r1' }));
 });
 
-const stamp = (docs: Doc[]) => {
+const stamp = (docs: SanityDocument[]) => {
   const revs = new Map(docs.map((d) => [String(d['_id']), String(d['_rev'])]));
   return (id: string) => revs.get(id);
 };
-const input = (docs: Doc[]): SiteDocuments => ({ documents: docs, assets: [] });
+const input = (docs: SanityDocument[]): SiteDocuments => ({ documents: docs, assets: [] });
 function ok(result: ModelResult): Extract<ModelResult, { ok: true }> {
   if (!result.ok) throw new Error(`content problems: ${JSON.stringify(result.issues)}`);
   return result;
 }
 
 /** A model settled on `docs`, as the service has it after its first build. */
-function settledModel(docs: Doc[]): SiteModel {
+function settledModel(docs: SanityDocument[]): SiteModel {
   const model = new SiteModel(new RenderCache(), CONFIG);
   const first = ok(model.compute(input(docs), { now: NOW, stamp: stamp(docs), links: new Map() }));
   const index = SimilarIndex.build(first.inputs, { limit: 5 });
@@ -42,14 +41,14 @@ function settledModel(docs: Doc[]): SiteModel {
 }
 
 /** What a fresh, full computation gives for `docs`: the pages a full build would render. */
-function fullPages(docs: Doc[]) {
+function fullPages(docs: SanityDocument[]) {
   return ok(settledModel(docs).compute(input(docs), { now: NOW, stamp: stamp(docs) }));
 }
 
 const keys = (r: Extract<ModelResult, { ok: true }>) => new Map(r.pages.map((p) => [p.path, p.key]));
-const story = (slug: string, extra: Record<string, unknown> = {}): Doc => {
+const story = (slug: string, extra: Record<string, unknown> = {}): SanityDocument => {
   const template = base.find((d) => d['_type'] === 'story' && (d['slug'] as { current: string }).current === 'zelensky-weighs-us-peace-plan');
-  return { ...template, _id: `story-${slug}`, _rev: 'r1', slug: { _type: 'slug', current: slug }, title: `Zelensky weighs the new US peace plan again (${slug})`, related: [], ...extra } as Doc;
+  return { ...template, _id: `story-${slug}`, _rev: 'r1', slug: { _type: 'slug', current: slug }, title: `Zelensky weighs the new US peace plan again (${slug})`, related: [], ...extra } as SanityDocument;
 };
 
 describe('SiteModel', () => {
@@ -126,7 +125,7 @@ describe('SiteModel, incremental', () => {
    * What a full computation gives for `docs` from the same settled Similar News: the incremental result must be
    * exactly this, page for page.
    */
-  function fullFrom(settled: SettledSimilar | undefined, docs: Doc[]) {
+  function fullFrom(settled: SettledSimilar | undefined, docs: SanityDocument[]) {
     const model = new SiteModel(new RenderCache(), CONFIG);
     if (settled) model.settle(settled);
     const result = ok(model.compute(input(docs), { now: NOW, stamp: stamp(docs) }));

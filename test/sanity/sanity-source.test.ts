@@ -3,9 +3,11 @@
 import { describe, expect, test } from 'vitest';
 import { formatIssue } from '../../src/lib/model/content-error.ts';
 import { sanityConfigFromEnv } from '../../src/lib/sources/sanity/config.ts';
+import type { SanityDocument } from '../../src/lib/sources/sanity/documents.ts';
 import { siteSourceFromDocuments, type SanityAsset, type SiteDocuments } from '../../src/lib/sources/sanity/site-source.ts';
 import { validateSite } from '../../src/lib/site/site.ts';
 
+/** A hand-made document or part of one (some are malformed on purpose, hence the cast where they are read). */
 type Doc = Record<string, unknown>;
 const CONFIG = { projectId: 'local', dataset: 'production', apiHost: 'http://127.0.0.1:3333' };
 const ref = (id: string, extra: Doc = {}) => ({ _type: 'reference', _ref: id, _key: id, ...extra });
@@ -39,7 +41,7 @@ function story(id: string, fields: Doc = {}): Doc {
   };
 }
 
-const read = (documents: Doc[], assets: SanityAsset[] = [ASSET]) => siteSourceFromDocuments({ documents: [...TAXONOMY, ...documents], assets } satisfies SiteDocuments, CONFIG);
+const read = (documents: Doc[], assets: SanityAsset[] = [ASSET]) => siteSourceFromDocuments({ documents: [...TAXONOMY, ...documents] as SanityDocument[], assets } satisfies SiteDocuments, CONFIG);
 const formatted = (documents: Doc[], assets?: SanityAsset[]) => read(documents, assets).issues.map(formatIssue);
 
 describe('siteSourceFromDocuments', () => {

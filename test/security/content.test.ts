@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { renderBody } from '../../src/lib/body/body.ts';
 import { readStoryFile } from '../../src/lib/sources/content-files.ts';
 import { MAX_LIST_LEVEL } from '../../src/lib/body/portable-text.ts';
+import type { SanityDocument } from '../../src/lib/sources/sanity/documents.ts';
 import { siteSourceFromDocuments, type SanityAsset } from '../../src/lib/sources/sanity/site-source.ts';
 import { buildSite as buildSiteModel, validateSite } from '../../src/lib/site/site.ts';
 import { MAX_BODY_BYTES, type Story } from '../../src/lib/model/story.ts';
@@ -395,7 +396,7 @@ describe('fuzz: hostile front matter and Portable Text give content problems or 
 
   test('300 hostile Sanity stories: issues naming the _id, or a safe page; the site model builds from what is valid', () => {
     const rand = random(9);
-    const documents: Record<string, unknown>[] = [
+    const documents: SanityDocument[] = [
       { _id: 'section-world', _type: 'section', name: 'World', slug: { _type: 'slug', current: 'world' } },
       { _id: 'author-jane-park', _type: 'author', name: 'Jane Park', slug: { _type: 'slug', current: 'jane-park' } },
       { _id: 'tag-bang', _type: 'tag', name: '!!!' },

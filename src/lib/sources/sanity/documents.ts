@@ -1,17 +1,25 @@
 import { createHash } from 'node:crypto';
+import { getPublishedId, isDraftId, type DocumentId } from '@sanity/id-utils';
 import { markdownToPortableText, portableTextToMarkdown } from '../../body/portable-text-markdown.ts';
 import type { SiteSource } from '../../site/site.ts';
 import type { Story } from '../../model/story.ts';
 import { buildTagVocabulary } from '../../model/tags.ts';
 import type { Author as AuthorDocument, Section as SectionDocument, Slug, Story as StoryDocument, Tag as TagDocument } from './sanity.types.ts';
 
-/** A Sanity document as the import writes it and the export reads it. */
-export type SanityDocument = { _id: string; _type: string } & Record<string, unknown>;
 /**
- * A document of the schema type `T` (from Sanity TypeGen) as the export reads it: only the schema's fields, each
- * unchecked (a dataset may hold anything), besides the `_id` and `_type` every document has.
+ * A Sanity document, the one name for it outside the lake: what the import writes, the export and the build read,
+ * and the rebuild service mirrors. Any JSON object with an `_id` and a `_type`; what else it holds is read through
+ * `Unchecked` types.
  */
-type Unchecked<T> = { readonly [K in keyof T]?: unknown } & Pick<SanityDocument, '_id' | '_type'>;
+export type SanityDocument = { _id: string; _type: string; _rev?: string; _updatedAt?: string } & Record<string, unknown>;
+/**
+ * A value of the schema type `T` (generated from the Studio's schema by Sanity TypeGen) whose fields are yet to be
+ * checked: code may read only fields the schema has (a misspelt field does not compile), but every value is
+ * `unknown`, since a dataset may hold anything (an older schema's fields, an import's mistakes, GROQ's nulls).
+ */
+export type Unchecked<T> = { readonly [K in keyof T]?: unknown };
+/** A document of the schema type `T`, its fields unchecked, besides what every document has. */
+export type UncheckedDocument<T> = Unchecked<T> & Pick<SanityDocument, '_id' | '_type' | '_rev' | '_updatedAt'>;
 
 /** Deterministic document ids, so that importing twice changes nothing. */
 export const documentIds = {
@@ -98,6 +106,8 @@ function storyToDocument(story: Story, tagSlugs: string[], storyIds: Map<string,
     return id ? { ...rest, asset: reference(id) } : block;
   });
   return withoutUndefined({
+    // By hand, not getDraftId: that throws on an id Sanity would refuse (a file name with a space), and the import
+    // leaves refusing to Sanity.
     _id: story.draft ? `drafts.${story.id}` : story.id,
     _type: 'story',
     title: story.title,
@@ -138,12 +148,15 @@ export function documentsToContent(documents: readonly SanityDocument[], imagePa
     const doc = id ? (byId.get(id) ?? byId.get(`drafts.${id}`)) : undefined;
     return (doc?.['slug'] as Partial<Slug> | undefined)?.current;
   };
-  const of = (type: 'section' | 'author' | 'tag') => documents.filter((d) => d._type === type && !d._id.startsWith('drafts.')).sort((a, b) => a._id.localeCompare(b._id));
+  // The dataset's ids are Sanity's (valid), so @sanity/id-utils may parse them.
+  const draft = (d: { _id: string }) => isDraftId(d._id as DocumentId);
+  const publishedId = (d: { _id: string }) => (draft(d) ? getPublishedId(d._id as DocumentId) : d._id);
+  const of = (type: 'section' | 'author' | 'tag') => documents.filter((d) => d._type === type && !draft(d)).sort((a, b) => a._id.localeCompare(b._id));
   const files: ExportedFile[] = [];
 
-  const sections: Unchecked<SectionDocument>[] = of('section').sort((a, b) => Number(a['order'] ?? 1000) - Number(b['order'] ?? 1000) || a._id.localeCompare(b._id));
+  const sections: UncheckedDocument<SectionDocument>[] = of('section').sort((a, b) => Number(a['order'] ?? 1000) - Number(b['order'] ?? 1000) || a._id.localeCompare(b._id));
   files.push({ path: 'sections.yaml', text: dump(sections.map((d) => withoutUndefined({ slug: slugOf({ _ref: d._id }), name: d.name, description: d.description }))) });
-  const authors: Unchecked<AuthorDocument>[] = of('author');
+  const authors: UncheckedDocument<AuthorDocument>[] = of('author');
   files.push({
     path: 'authors.yaml',
     text: dump(
@@ -155,15 +168,15 @@ export function documentsToContent(documents: readonly SanityDocument[], imagePa
       }),
     ),
   });
-  const tags: Unchecked<TagDocument>[] = of('tag');
+  const tags: UncheckedDocument<TagDocument>[] = of('tag');
   files.push({
     path: 'tags.yaml',
     text: dump(tags.map((d) => withoutUndefined({ name: d.name, slug: slugOf({ _ref: d._id }), description: d.description, aliases: (d.aliases as TagDocument['aliases'])?.length ? d.aliases : undefined }))),
   });
 
-  const stories: Unchecked<StoryDocument>[] = documents.filter((d) => d._type === 'story' && (!d._id.startsWith('drafts.') || !byId.has(d._id.slice('drafts.'.length))));
+  const stories: UncheckedDocument<StoryDocument>[] = documents.filter((d) => d._type === 'story' && (!draft(d) || !byId.has(publishedId(d))));
   for (const d of stories.sort((a, b) => a._id.localeCompare(b._id))) {
-    const id = d._id.replace(/^drafts\./, '');
+    const id = publishedId(d);
     const image = d.mainImage as Partial<NonNullable<StoryDocument['mainImage']>> | undefined;
     const src = image?.asset?._ref ? imagePath(image.asset._ref) : undefined;
     const source = d.source as StoryDocument['source'];
@@ -182,7 +195,7 @@ export function documentsToContent(documents: readonly SanityDocument[], imagePa
       image: src ? withoutUndefined({ src, alt: image?.alt, caption: image?.caption, credit: image?.credit }) : undefined,
       related: nonEmpty(((d.related as unknown[] | undefined) ?? []).map(slugOf).filter(Boolean)),
       seo: seo?.metaTitle || seo?.metaDescription ? withoutUndefined({ metaTitle: seo.metaTitle, metaDescription: seo.metaDescription }) : undefined,
-      draft: d._id.startsWith('drafts.') ? true : undefined,
+      draft: draft(d) ? true : undefined,
     });
     const file = id.startsWith('story-') ? id.slice('story-'.length) : String(frontMatter['slug'] ?? id);
     const blocks = (Array.isArray(d.body) ? (d.body as Record<string, unknown>[]) : []).map((b) => {

@@ -9,16 +9,15 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { SanityClient } from '@sanity/client';
 import { SITE_TYPES } from './queries.ts';
-import type { SanityAsset, SiteDocuments } from './site-source.ts';
-
-type Doc = SiteDocuments['documents'][number] & { _id: string; _updatedAt?: string };
+import type { SanityAsset } from './site-source.ts';
+import type { SanityDocument } from './documents.ts';
 
 /**
  * Every published document of the site's types and every image asset (projected as `siteDocumentsQuery` projects
  * them), in id order like the query; with `drafts`, the documents' drafts too (`drafts.<id>`, which the mapping lays
  * over their published versions, as preview reads them). Release versions are left out.
  */
-export async function exportSiteDocuments(client: SanityClient, options: { drafts?: boolean } = {}): Promise<{ documents: Doc[]; assets: (SanityAsset & { _updatedAt?: string })[] }> {
+export async function exportSiteDocuments(client: SanityClient, options: { drafts?: boolean } = {}): Promise<{ documents: SanityDocument[]; assets: (SanityAsset & { _updatedAt?: string })[] }> {
   const config = client.config();
   const url = new URL(client.getUrl(client.getDataUrl('export')));
   url.searchParams.set('types', [...SITE_TYPES, 'sanity.imageAsset'].join(','));
@@ -29,12 +28,12 @@ export async function exportSiteDocuments(client: SanityClient, options: { draft
     throw Object.assign(new Error(`the export of dataset "${config.dataset ?? ''}" answered ${response.status}: ${text.slice(0, 200)}`), { statusCode: response.status });
   }
   const types = new Set<string>(SITE_TYPES);
-  const documents: Doc[] = [];
+  const documents: SanityDocument[] = [];
   const assets: (SanityAsset & { _updatedAt?: string })[] = [];
   const lines = createInterface({ input: Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), crlfDelay: Infinity });
   for await (const line of lines) {
     if (line.trim() === '') continue;
-    const doc = JSON.parse(line) as Doc;
+    const doc = JSON.parse(line) as SanityDocument;
     if (typeof doc._id !== 'string') continue;
     // The export holds drafts and release versions too (ids with a dot).
     const draft = /^drafts\.[^.]+$/.test(doc._id);
@@ -47,7 +46,7 @@ export async function exportSiteDocuments(client: SanityClient, options: { draft
 }
 
 /** An image asset document as `siteDocumentsQuery` projects it (a missing field is null, as GROQ gives it). */
-function assetOf(doc: Doc): SanityAsset & { _updatedAt?: string } {
+function assetOf(doc: SanityDocument): SanityAsset & { _updatedAt?: string } {
   const dimensions = ((doc['metadata'] as Record<string, unknown> | undefined)?.['dimensions'] ?? {}) as Record<string, unknown>;
   const field = (value: unknown) => (value === undefined ? null : value);
   return {

@@ -1,3 +1,4 @@
+import { getPublishedId, isDraftId, type DocumentId } from '@sanity/id-utils';
 import { createImageUrlBuilder } from '@sanity/image-url';
 import { ContentError, type ContentIssue } from '../../model/content-error.ts';
 import type { SiteSource } from '../../site/site.ts';
@@ -17,19 +18,13 @@ import type {
   Story as StoryDocument,
   Tag as TagDocument,
 } from './sanity.types.ts';
+import type { SanityDocument, Unchecked, UncheckedDocument } from './documents.ts';
 
 /** Widths offered in a Sanity image's `srcset`. */
 export const IMAGE_WIDTHS = [480, 800, 1200, 1600] as const;
 
-/** A document as it arrives over the wire: any JSON object. */
-type Doc = Record<string, unknown>;
-/**
- * A value of the schema type `T` (generated from the Studio's schema by Sanity TypeGen) whose fields are yet to be
- * checked: the mapping may read only fields the schema has (a misspelt field does not compile), but every value is
- * `unknown`, since a dataset may hold anything (an older schema's fields, an import's mistakes, GROQ's nulls). The
- * mapping checks what it reads; `parseStory` and the taxonomy schemas then check the whole.
- */
-type Unchecked<T> = { readonly [K in keyof T]?: unknown };
+/** The fields of an object as it is read, before they are checked. */
+type Fields = Record<string, unknown>;
 type ImageBlock = Extract<BlockContent[number], { _type: 'image' }>;
 /** What every reference type of the schema has (`SectionReference`, `StoryReference`, ...). */
 type Reference = Pick<SanityImageAssetReference, '_ref' | '_weak'>;
@@ -43,7 +38,7 @@ export interface SanityAsset {
 }
 /** The shape `siteDocumentsQuery` answers with. */
 export interface SiteDocuments {
-  documents: Doc[];
+  documents: SanityDocument[];
   assets: SanityAsset[];
 }
 
@@ -72,17 +67,17 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
   const images = createImageUrlBuilder({ projectId: config.projectId, dataset: config.dataset, ...(config.apiHost ? { baseUrl: config.apiHost } : {}) });
   const assets = new Map(input.assets.map((a) => [a._id, a]));
   // A draft overlays its published document (preview reads both); published reads never see drafts.
-  const byId = new Map<string, Doc>();
+  const byId = new Map<string, SanityDocument>();
   for (const doc of input.documents) {
-    const id = String(doc['_id']);
-    if (id.startsWith('drafts.')) byId.set(id.slice('drafts.'.length), doc);
-    else if (!byId.has(id) || !String(byId.get(id)?.['_id']).startsWith('drafts.')) byId.set(id, doc);
+    const id = String(doc['_id']) as DocumentId;
+    if (isDraftId(id)) byId.set(getPublishedId(id), doc);
+    else if (!byId.has(id) || !isDraftId(String(byId.get(id)?.['_id']) as DocumentId)) byId.set(id, doc);
   }
   const docs = [...byId.values()].sort((a, b) => String(a['_id']).localeCompare(String(b['_id'])));
   const of = (type: (typeof SITE_TYPES)[number]) => docs.filter((d) => d['_type'] === type);
-  const slugOf = (doc: Unchecked<{ slug?: Slug }> | undefined) => unchecked<Slug>(doc?.slug)?.current;
+  const slugOf = (doc: UncheckedDocument<{ slug?: Slug }> | undefined) => unchecked<Slug>(doc?.slug)?.current;
   const refId = (ref: unknown) => unchecked<Reference>(ref)?._ref;
-  const deref = (ref: unknown, type: (typeof SITE_TYPES)[number]): Doc | undefined => {
+  const deref = (ref: unknown, type: (typeof SITE_TYPES)[number]): SanityDocument | undefined => {
     const id = refId(ref);
     const doc = typeof id === 'string' ? byId.get(id) : undefined;
     return doc?.['_type'] === type ? doc : undefined;
@@ -99,7 +94,7 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
     }
   };
 
-  const taxonomy = <T extends import('zod').ZodType, D extends Unchecked<{ _id: string }>>(docsOfType: D[], schema: T, fields: (d: D) => Doc) =>
+  const taxonomy = <T extends import('zod').ZodType, D extends Unchecked<{ _id: string }>>(docsOfType: D[], schema: T, fields: (d: D) => Fields) =>
     docsOfType.flatMap((doc) => {
       const where = String(doc._id);
       const parsed = schema.safeParse(withoutNulls(fields(doc)), { reportInput: true });
@@ -108,11 +103,11 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
       return [];
     });
 
-  const sectionDocs: Unchecked<SectionDocument>[] = of('section').sort(
+  const sectionDocs: UncheckedDocument<SectionDocument>[] = of('section').sort(
     (a, b) => Number(a.order ?? 1000) - Number(b.order ?? 1000) || String(slugOf(a)).localeCompare(String(slugOf(b))),
   );
   const sections = taxonomy(sectionDocs, sectionSchema, (d) => ({ slug: slugOf(d), name: d.name, description: d.description }));
-  const authorDocs: Unchecked<AuthorDocument>[] = of('author');
+  const authorDocs: UncheckedDocument<AuthorDocument>[] = of('author');
   const authors = taxonomy(authorDocs, authorSchema, (d) => {
     // Cast, not checked: a portrait that is not an object has no `asset` and no `alt`, and is left out below.
     const image = d.image as Unchecked<NonNullable<AuthorDocument['image']>> | undefined;
@@ -121,12 +116,12 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
     const src = image && asset ? imageUrl(String(d._id), 'image', asset._id, () => images.image(asset._id).width(400).url()) : undefined;
     return { slug: slugOf(d), name: d.name, bio: d.bio, role: d.role, image: image && src ? { src, alt: image.alt } : undefined };
   });
-  const tagDocs: Unchecked<TagDocument>[] = of('tag');
+  const tagDocs: UncheckedDocument<TagDocument>[] = of('tag');
   const tags = taxonomy(tagDocs, tagDefSchema, (d) => ({ name: d.name, slug: slugOf(d), description: d.description, aliases: d.aliases ?? undefined }));
 
   const stories: SiteSource['stories'] = [];
   const rejected: SiteSource['rejected'] = [];
-  const storyDocs: Unchecked<StoryDocument>[] = of('story');
+  const storyDocs: UncheckedDocument<StoryDocument>[] = of('story');
   for (const doc of storyDocs) {
     const id = String(doc._id).replace(/^drafts\./, '');
     const where = String(doc._id);
@@ -155,7 +150,7 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
 
     // Cast, not checked: an image that is not an object has no `asset`, and is left out.
     const image = doc.mainImage as Unchecked<NonNullable<StoryDocument['mainImage']>> | null | undefined;
-    let storyImage: Doc | undefined;
+    let storyImage: Fields | undefined;
     if (image?.asset) {
       const asset = assets.get(String(refId(image.asset)));
       if (!asset) issues.push(missingAsset(where, 'mainImage.asset', refId(image.asset)));
@@ -207,7 +202,7 @@ function missingAsset(where: string, field: string, ref: unknown): ContentIssue 
   return { where, field, message: `the image asset "${String(ref)}" does not exist`, hint: 'upload the image again' };
 }
 
-function dangling(where: string, field: string, ref: unknown, type: string, byId: Map<string, Doc>): ContentIssue {
+function dangling(where: string, field: string, ref: unknown, type: string, byId: Map<string, SanityDocument>): ContentIssue {
   const other = typeof ref === 'string' ? byId.get(ref)?.['_type'] : undefined;
   if (other !== undefined) return { where, field, message: `the reference points at "${ref}", a ${String(other)}, where a ${type} is expected`, hint: `pick a ${type}` };
   return { where, field, message: `the reference points at "${String(ref)}", which does not exist or is not published`, hint: 'publish that document or pick another' };
@@ -223,8 +218,8 @@ function compact(value: unknown): unknown {
 }
 
 /** The fields `keys` of an object of the schema type `T` that are set; `value` is read as it is (unchecked). */
-function pick<T>(value: unknown, keys: readonly (keyof T & string)[]): Doc {
-  const doc = value as Doc;
+function pick<T>(value: unknown, keys: readonly (keyof T & string)[]): Fields {
+  const doc = value as Fields;
   return Object.fromEntries(keys.filter((k) => doc[k] !== null && doc[k] !== undefined).map((k) => [k, doc[k]]));
 }
 
@@ -234,6 +229,6 @@ function unchecked<T>(value: unknown): Unchecked<T> | undefined {
 }
 
 /** GROQ answers null for a missing field; the model wants the field absent. */
-function withoutNulls(doc: Doc): Doc {
+function withoutNulls(doc: Fields): Fields {
   return Object.fromEntries(Object.entries(doc).filter(([, v]) => v !== null && v !== undefined));
 }
