@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
+import { disableTypes, imageSize as readImageHeader, types as imageTypes } from 'image-size';
 import { writeFileAtomic } from '../src/lib/atomic-write.ts';
 import { requireAuthenticated, requireWriter } from './auth.ts';
 import { transactionPartyOf, type LakeCall, type LakeContext, type LakeExchange } from './context.ts';
@@ -28,50 +29,43 @@ const MIME_TYPES: Record<string, string> = {
   mp3: 'audio/mpeg',
 };
 
+/** The formats image-size reads for the lake; it is told to refuse the rest (SVG is read below instead). */
+const RASTER_FORMATS: Record<string, ImageFormat | undefined> = { png: 'png', jpg: 'jpg', gif: 'gif', webp: 'webp' };
+disableTypes(imageTypes.filter((type) => RASTER_FORMATS[type] === undefined));
+
 /** Reads an image's format and pixel size from its first bytes (PNG, JPEG, GIF, WebP, SVG); undefined if unknown. */
 export function imageSize(bytes: Buffer): { format: ImageFormat; width: number; height: number } | undefined {
-  if (bytes.length >= 24 && bytes.readUInt32BE(0) === 0x89504e47 && bytes.toString('ascii', 12, 16) === 'IHDR') {
-    return { format: 'png', width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
-  }
-  if (bytes.length >= 10 && /^GIF8[79]a$/.test(bytes.toString('ascii', 0, 6))) {
-    return { format: 'gif', width: bytes.readUInt16LE(6), height: bytes.readUInt16LE(8) };
-  }
-  if (bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xd8) return jpegSize(bytes);
-  if (bytes.length >= 30 && bytes.toString('ascii', 0, 4) === 'RIFF' && bytes.toString('ascii', 8, 12) === 'WEBP') return webpSize(bytes);
+  const raster = rasterSize(bytes);
+  if (raster !== undefined) return raster;
   const head = bytes.toString('utf8', 0, Math.min(bytes.length, 4096));
   if (/<svg[\s>]/.test(head)) return svgSize(head);
   return undefined;
 }
 
-function jpegSize(bytes: Buffer): { format: 'jpg'; width: number; height: number } | undefined {
-  let offset = 2;
-  while (offset + 9 < bytes.length) {
-    if (bytes[offset] !== 0xff) return undefined;
-    const marker = bytes[offset + 1] ?? 0;
-    if (marker === 0xff) {
-      offset += 1; // fill byte
-      continue;
-    }
-    // SOF0..SOF15 carry the frame size; C4 (DHT), C8 (JPG) and CC (DAC) share the range but do not.
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      return { format: 'jpg', height: bytes.readUInt16BE(offset + 5), width: bytes.readUInt16BE(offset + 7) };
-    }
-    offset += 2 + bytes.readUInt16BE(offset + 2);
+/**
+ * A PNG, JPEG, GIF or WebP header, read by image-size: headers only, never pixels, so a pixel bomb costs no more than
+ * a small image here. A JPEG's size is read from a baseline, extended or progressive frame (SOF0-SOF2); lossless,
+ * hierarchical and arithmetic-coded JPEGs are refused. image-size reads through DataViews over the whole ArrayBuffer,
+ * and a small Buffer is a slice of Node's shared pool: given its own copy, a truncated header fails at its end
+ * instead of reading past it.
+ */
+function rasterSize(bytes: Buffer): { format: ImageFormat; width: number; height: number } | undefined {
+  const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+  let size: ReturnType<typeof readImageHeader>;
+  try {
+    size = readImageHeader(own);
+  } catch {
+    return undefined; // not one of the four, or a broken header
   }
-  return undefined;
+  const format = RASTER_FORMATS[size.type ?? ''];
+  if (format === undefined || !Number.isInteger(size.width) || !Number.isInteger(size.height)) return undefined;
+  return { format, width: size.width, height: size.height };
 }
 
-function webpSize(bytes: Buffer): { format: 'webp'; width: number; height: number } | undefined {
-  const chunk = bytes.toString('ascii', 12, 16);
-  if (chunk === 'VP8 ') return { format: 'webp', width: bytes.readUInt16LE(26) & 0x3fff, height: bytes.readUInt16LE(28) & 0x3fff };
-  if (chunk === 'VP8L') {
-    const bits = bytes.readUInt32LE(21);
-    return { format: 'webp', width: (bits & 0x3fff) + 1, height: ((bits >> 14) & 0x3fff) + 1 };
-  }
-  if (chunk === 'VP8X') return { format: 'webp', width: bytes.readUIntLE(24, 3) + 1, height: bytes.readUIntLE(27, 3) + 1 };
-  return undefined;
-}
-
+/**
+ * SVG is text, read here rather than by image-size, whose reading gives other sizes (it converts units such as mm,
+ * derives a missing width or height from the viewBox's ratio, and looks only at the first 1,000 bytes).
+ */
 function svgSize(head: string): { format: 'svg'; width: number; height: number } | undefined {
   const tag = /<svg\b[^>]*>/.exec(head)?.[0] ?? '';
   const attribute = (name: string): number | undefined => {

@@ -58,6 +58,14 @@ describe('imageSize', () => {
   ])('%s', (_name, bytes, expected) => {
     expect(imageSize(bytes)).toEqual(expected);
   });
+
+  test('a truncated header is refused, not read past its end into the rest of a pooled Buffer', () => {
+    // Buffer.concat of a small upload takes a slice of Node's shared pool; fill what follows it with plausible bytes.
+    const truncated = Buffer.concat([pngHeader(1200, 630).subarray(0, 18)]);
+    new Uint8Array(truncated.buffer).fill(7, truncated.byteOffset + truncated.length, Math.min(truncated.buffer.byteLength, truncated.byteOffset + 64));
+    expect(truncated.buffer.byteLength).toBeGreaterThan(truncated.length);
+    expect(imageSize(truncated)).toBeUndefined();
+  });
 });
 
 describe('assets API', () => {
