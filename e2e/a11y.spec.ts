@@ -5,10 +5,20 @@ import { expect, test } from '@playwright/test';
 for (const colorScheme of ['light', 'dark'] as const) {
   test(`pages have no serious accessibility violations (${colorScheme})`, async ({ page }) => {
     await page.emulateMedia({ colorScheme });
-    for (const path of ['/', '/news/us-drafted-28-point-plan-ukraine-war/', '/tags/', '/tags/ukraine/', '/section/world/', '/authors/jane-park/', '/404.html']) {
+    for (const path of [
+      '/',
+      '/news/us-drafted-28-point-plan-ukraine-war/',
+      '/tags/',
+      '/tags/ukraine/',
+      '/section/world/',
+      '/authors/jane-park/',
+      '/404.html',
+    ]) {
       await page.goto(path);
       const { violations } = await new AxeBuilder({ page }).analyze();
-      const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${path}: ${v.id} (${v.nodes.length}) ${v.help}`);
+      const serious = violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${path}: ${v.id} (${v.nodes.length}) ${v.help}`);
       expect(serious).toEqual([]);
     }
   });

@@ -2,7 +2,15 @@ import { expect, test } from '@playwright/test';
 
 // The site is served with a strict Content-Security-Policy (src/lib/server/static-files.ts): no script, no inline style,
 // images from the site and https. Every page type must render under it with no violation.
-const PAGES = ['/', '/news/us-drafted-28-point-plan-ukraine-war/', '/section/world/', '/tags/', '/tags/ukraine/', '/authors/jane-park/', '/no-such-page/'];
+const PAGES = [
+  '/',
+  '/news/us-drafted-28-point-plan-ukraine-war/',
+  '/section/world/',
+  '/tags/',
+  '/tags/ukraine/',
+  '/authors/jane-park/',
+  '/no-such-page/',
+];
 
 for (const url of PAGES) {
   test(`${url} renders under the CSP without a violation`, async ({ page }) => {

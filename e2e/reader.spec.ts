@@ -1,7 +1,9 @@
 import { expect, test } from '@playwright/test';
 
 // A reader's journey over the demo site built from content/.
-test('a reader goes from the home page to a story, a tag, the tag index, Similar News and tag pages', async ({ page }) => {
+test('a reader goes from the home page to a story, a tag, the tag index, Similar News and tag pages', async ({
+  page,
+}) => {
   await page.goto('/');
   await expect(page).toHaveTitle(/Newsdesk/);
   const lead = page.locator('.lead-story .card-title a');
@@ -99,7 +101,9 @@ test('drafts never reach the site', async ({ page }) => {
   expect(html).not.toMatch(/data-draft/);
   // The demo content holds one draft story; its slug must answer 404.
   const { readdirSync, readFileSync } = await import('node:fs');
-  const draft = readdirSync('content/stories').find((f) => /^draft:\s*true/m.test(readFileSync(`content/stories/${f}`, 'utf8')));
+  const draft = readdirSync('content/stories').find((f) =>
+    /^draft:\s*true/m.test(readFileSync(`content/stories/${f}`, 'utf8')),
+  );
   expect(draft).toBeDefined();
   const response = await page.goto(`/news/${(draft ?? '').replace(/\.md$/, '')}/`);
   expect(response?.status()).toBe(404);

@@ -32,7 +32,9 @@ test('no internal link or asset in dist/ is broken', () => {
 });
 
 test('pages ship no client JavaScript', () => {
-  const withScripts = htmlFiles(DIST).filter(({ html }) => /<script\b/i.test(html)).map(({ file }) => file);
+  const withScripts = htmlFiles(DIST)
+    .filter(({ html }) => /<script\b/i.test(html))
+    .map(({ file }) => file);
   expect(withScripts).toEqual([]);
   expect(listFiles(DIST).filter((f) => f.endsWith('.js'))).toEqual([]);
 });
@@ -74,12 +76,18 @@ test('a story with script, event-handler and javascript: payloads runs nothing',
       expect(response?.status(), p).toBe(200);
       await page.locator('body').hover();
       expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned), p).toBeUndefined();
-      expect(await page.locator('script, iframe, form, object, embed, [onerror], [onload], [onclick], [onmouseover], [style]').count(), p).toBe(0);
+      expect(
+        await page
+          .locator('script, iframe, form, object, embed, [onerror], [onload], [onclick], [onmouseover], [style]')
+          .count(),
+        p,
+      ).toBe(0);
       expect(await page.locator('a[href^="javascript:" i]').count(), p).toBe(0);
     }
     await page.goto(`${url}/news/hostile/`);
     // Clicking the would-be javascript: links does nothing either.
-    for (const link of await page.locator('.story-body a').all()) await link.click({ noWaitAfter: true }).catch(() => {});
+    for (const link of await page.locator('.story-body a').all())
+      await link.click({ noWaitAfter: true }).catch(() => {});
     expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned)).toBeUndefined();
     expect(dialogs).toEqual([]);
     // The payloads are shown as text where they were text (title), not dropped silently.

@@ -3,7 +3,13 @@ import { isDraftId, isValidDocumentId, isVersionId, publishedIdOf } from './ids.
 import { strengthenOnPublish } from './references.ts';
 import type { DatasetStore } from './store.ts';
 import type { SanityDoc } from './types.ts';
-import { asTransactionError, ItemError, TransactionDraft, type PreparedTransaction, type TransactionOptions } from './transaction.ts';
+import {
+  asTransactionError,
+  ItemError,
+  TransactionDraft,
+  type PreparedTransaction,
+  type TransactionOptions,
+} from './transaction.ts';
 
 // Sanity's Actions API (`POST /data/actions/:dataset`), which the Studio uses for every edit and publish, done here
 // by turning each action into the mutations it stands for and applying them all in one transaction. Listeners and
@@ -33,7 +39,12 @@ type Lookup = (id: string) => SanityDoc | null;
 export function permissionForAction(action: unknown): 'create' | 'update' | 'delete' {
   const type = isRecord(action) ? action['actionType'] : undefined;
   if (type === 'sanity.action.document.create' || type === 'sanity.action.document.version.create') return 'create';
-  if (type === 'sanity.action.document.discard' || type === 'sanity.action.document.delete' || type === 'sanity.action.document.version.discard') return 'delete';
+  if (
+    type === 'sanity.action.document.discard' ||
+    type === 'sanity.action.document.delete' ||
+    type === 'sanity.action.document.version.discard'
+  )
+    return 'delete';
   return 'update';
 }
 
@@ -42,9 +53,21 @@ export function permissionForAction(action: unknown): 'create' | 'update' | 'del
  * action's, so `[create, edit]` edits the draft it just created. The first failing action throws Sanity's
  * `mutationError` naming its index; nothing is written.
  */
-export async function prepareActions(store: DatasetStore, actions: unknown, options: TransactionOptions): Promise<PreparedTransaction> {
+export async function prepareActions(
+  store: DatasetStore,
+  actions: unknown,
+  options: TransactionOptions,
+): Promise<PreparedTransaction> {
   if (!Array.isArray(actions) || actions.length === 0) {
-    throw mutationError(400, [{ index: 0, error: { type: 'validationError', description: `"actions" must be a non-empty array of actions, received ${describe(actions)}` } }]);
+    throw mutationError(400, [
+      {
+        index: 0,
+        error: {
+          type: 'validationError',
+          description: `"actions" must be a non-empty array of actions, received ${describe(actions)}`,
+        },
+      },
+    ]);
   }
   const draft = new TransactionDraft(store, options);
   for (const [index, action] of actions.entries()) {
@@ -63,10 +86,19 @@ export async function prepareActions(store: DatasetStore, actions: unknown, opti
  * `validationError`) when the action cannot apply.
  */
 export function mutationsForAction(action: unknown, get: Lookup): Mutation[] {
-  if (!isRecord(action)) throw new ItemError(400, 'validationError', `Each action must be an object with an "actionType", received ${describe(action)}`);
+  if (!isRecord(action))
+    throw new ItemError(
+      400,
+      'validationError',
+      `Each action must be an object with an "actionType", received ${describe(action)}`,
+    );
   const type = action['actionType'];
   if (typeof type !== 'string' || !isActionType(type)) {
-    throw new ItemError(400, 'validationError', `Unknown actionType ${describe(type)}: the lake implements ${ACTION_TYPES.join(', ')} (releases and variants are not implemented)`);
+    throw new ItemError(
+      400,
+      'validationError',
+      `Unknown actionType ${describe(type)}: the lake implements ${ACTION_TYPES.join(', ')} (releases and variants are not implemented)`,
+    );
   }
   switch (type) {
     case 'sanity.action.document.create':
@@ -102,10 +134,19 @@ function create(action: Record<string, unknown>, get: Lookup): Mutation[] {
   const attributes = objectField(action, 'attributes');
   const id = attributes['_id'];
   if (typeof id !== 'string' || !belongsTo(id, publishedId)) {
-    throw new ItemError(400, 'validationError', `create: attributes._id must be "drafts.${publishedId}" or "versions.<release>.${publishedId}", received ${describe(id)}`);
+    throw new ItemError(
+      400,
+      'validationError',
+      `create: attributes._id must be "drafts.${publishedId}" or "versions.<release>.${publishedId}", received ${describe(id)}`,
+    );
   }
   const ifExists = action['ifExists'] ?? 'fail';
-  if (ifExists !== 'fail' && ifExists !== 'ignore') throw new ItemError(400, 'validationError', `create: ifExists must be "fail" or "ignore", received ${describe(ifExists)}`);
+  if (ifExists !== 'fail' && ifExists !== 'ignore')
+    throw new ItemError(
+      400,
+      'validationError',
+      `create: ifExists must be "fail" or "ignore", received ${describe(ifExists)}`,
+    );
   if (get(id) !== null) {
     if (ifExists === 'ignore') return [];
     throw new ItemError(409, 'documentAlreadyExistsError', `Document by ID "${id}" already exists`, { id });
@@ -119,13 +160,23 @@ function edit(action: Record<string, unknown>, get: Lookup): Mutation[] {
   const draftId = versionIdField(action, 'draftId', publishedId);
   const patch = objectField(action, 'patch');
   for (const selector of ['id', 'query', 'params']) {
-    if (selector in patch) throw new ItemError(400, 'validationError', `edit: the patch may not carry "${selector}"; the action's draftId says what it edits`);
+    if (selector in patch)
+      throw new ItemError(
+        400,
+        'validationError',
+        `edit: the patch may not carry "${selector}"; the action's draftId says what it edits`,
+      );
   }
   const mutations: Mutation[] = [];
   if (get(draftId) === null) {
     const published = get(publishedId);
     if (published === null) {
-      throw new ItemError(404, 'documentNotFoundError', `Cannot edit "${draftId}": neither it nor the published document "${publishedId}" exists (create the draft first)`, { id: draftId });
+      throw new ItemError(
+        404,
+        'documentNotFoundError',
+        `Cannot edit "${draftId}": neither it nor the published document "${publishedId}" exists (create the draft first)`,
+        { id: draftId },
+      );
     }
     mutations.push({ createIfNotExists: copyAs(published, draftId) });
   }
@@ -139,7 +190,11 @@ function replaceDraft(action: Record<string, unknown>): Mutation[] {
   const attributes = objectField(action, 'attributes');
   const id = attributes['_id'];
   if (typeof id !== 'string' || !belongsTo(id, publishedId)) {
-    throw new ItemError(400, 'validationError', `replaceDraft: attributes._id must be "drafts.${publishedId}", received ${describe(id)}`);
+    throw new ItemError(
+      400,
+      'validationError',
+      `replaceDraft: attributes._id must be "drafts.${publishedId}", received ${describe(id)}`,
+    );
   }
   return [{ createOrReplace: attributes }];
 }
@@ -152,21 +207,35 @@ function publish(action: Record<string, unknown>, get: Lookup): Mutation[] {
   const publishedId = idField(action, 'publishedId', 'published');
   const draftId = versionIdField(action, 'draftId', publishedId);
   const draft = get(draftId);
-  if (draft === null) throw new ItemError(404, 'documentNotFoundError', `Cannot publish "${publishedId}": its draft "${draftId}" does not exist`, { id: draftId });
+  if (draft === null)
+    throw new ItemError(
+      404,
+      'documentNotFoundError',
+      `Cannot publish "${publishedId}": its draft "${draftId}" does not exist`,
+      { id: draftId },
+    );
   checkRevision(draft, action['ifDraftRevisionId'], draftId);
   const published = get(publishedId);
   const expectedPublished = action['ifPublishedRevisionId'];
   if (expectedPublished !== undefined && expectedPublished !== null) {
     if (published === null) {
-      throw new ItemError(409, 'documentRevisionIDDoesNotMatchError', `Document "${publishedId}" was expected at revision "${String(expectedPublished)}" but is not published`, {
-        id: publishedId,
-        currentRevisionID: null,
-        expectedRevisionID: expectedPublished,
-      });
+      throw new ItemError(
+        409,
+        'documentRevisionIDDoesNotMatchError',
+        `Document "${publishedId}" was expected at revision "${String(expectedPublished)}" but is not published`,
+        {
+          id: publishedId,
+          currentRevisionID: null,
+          expectedRevisionID: expectedPublished,
+        },
+      );
     }
     checkRevision(published, expectedPublished, publishedId);
   }
-  return [{ createOrReplace: strengthenOnPublish(copyAs(draft, publishedId)) as Record<string, unknown> }, { delete: { id: draftId } }];
+  return [
+    { createOrReplace: strengthenOnPublish(copyAs(draft, publishedId)) as Record<string, unknown> },
+    { delete: { id: draftId } },
+  ];
 }
 
 /** `unpublish`: the published document goes; its content is kept as the draft when there is no draft yet. */
@@ -174,7 +243,10 @@ function unpublish(action: Record<string, unknown>, get: Lookup): Mutation[] {
   const publishedId = idField(action, 'publishedId', 'published');
   const draftId = versionIdField(action, 'draftId', publishedId);
   const published = get(publishedId);
-  if (published === null) throw new ItemError(404, 'documentNotFoundError', `Cannot unpublish "${publishedId}": it is not published`, { id: publishedId });
+  if (published === null)
+    throw new ItemError(404, 'documentNotFoundError', `Cannot unpublish "${publishedId}": it is not published`, {
+      id: publishedId,
+    });
   const mutations: Mutation[] = [];
   if (get(draftId) === null) mutations.push({ createIfNotExists: copyAs(published, draftId) });
   mutations.push({ delete: { id: publishedId } });
@@ -184,8 +256,14 @@ function unpublish(action: Record<string, unknown>, get: Lookup): Mutation[] {
 /** `discard` (a draft) and `version.discard`: deletes that one document, which must exist. */
 function discard(action: Record<string, unknown>, get: Lookup, field: 'draftId' | 'versionId'): Mutation[] {
   const id = idField(action, field, 'draft');
-  if (!isDraftId(id) && !isVersionId(id)) throw new ItemError(400, 'validationError', `${field} must be a draft or version id ("drafts.…" or "versions.<release>.…"), received "${id}"`);
-  if (get(id) === null) throw new ItemError(404, 'documentNotFoundError', `Cannot discard "${id}": it does not exist`, { id });
+  if (!isDraftId(id) && !isVersionId(id))
+    throw new ItemError(
+      400,
+      'validationError',
+      `${field} must be a draft or version id ("drafts.…" or "versions.<release>.…"), received "${id}"`,
+    );
+  if (get(id) === null)
+    throw new ItemError(404, 'documentNotFoundError', `Cannot discard "${id}": it does not exist`, { id });
   return [{ delete: { id } }];
 }
 
@@ -193,11 +271,21 @@ function discard(action: Record<string, unknown>, get: Lookup, field: 'draftId' 
 function deleteGroup(action: Record<string, unknown>, get: Lookup): Mutation[] {
   const publishedId = idField(action, 'publishedId', 'published');
   const includeDrafts = action['includeDrafts'] ?? [];
-  if (!Array.isArray(includeDrafts) || !includeDrafts.every((id): id is string => typeof id === 'string' && belongsTo(id, publishedId))) {
-    throw new ItemError(400, 'validationError', `delete: includeDrafts must list draft or version ids of "${publishedId}", received ${describe(includeDrafts)}`);
+  if (
+    !Array.isArray(includeDrafts) ||
+    !includeDrafts.every((id): id is string => typeof id === 'string' && belongsTo(id, publishedId))
+  ) {
+    throw new ItemError(
+      400,
+      'validationError',
+      `delete: includeDrafts must list draft or version ids of "${publishedId}", received ${describe(includeDrafts)}`,
+    );
   }
   const ids = [publishedId, ...includeDrafts].filter((id) => get(id) !== null);
-  if (ids.length === 0) throw new ItemError(404, 'documentNotFoundError', `Cannot delete "${publishedId}": no such document`, { id: publishedId });
+  if (ids.length === 0)
+    throw new ItemError(404, 'documentNotFoundError', `Cannot delete "${publishedId}": no such document`, {
+      id: publishedId,
+    });
   return ids.map((id) => ({ delete: { id } }));
 }
 
@@ -206,15 +294,29 @@ function createVersion(action: Record<string, unknown>, get: Lookup): Mutation[]
   const publishedId = idField(action, 'publishedId', 'published');
   if (isRecord(action['document'])) {
     const document = action['document'];
-    if (typeof document['_id'] !== 'string' || !isVersionId(document['_id']) || publishedIdOf(document['_id']) !== publishedId) {
-      throw new ItemError(400, 'validationError', `version.create: document._id must be "versions.<release>.${publishedId}", received ${describe(document['_id'])}`);
+    if (
+      typeof document['_id'] !== 'string' ||
+      !isVersionId(document['_id']) ||
+      publishedIdOf(document['_id']) !== publishedId
+    ) {
+      throw new ItemError(
+        400,
+        'validationError',
+        `version.create: document._id must be "versions.<release>.${publishedId}", received ${describe(document['_id'])}`,
+      );
     }
     return [{ create: document }];
   }
   const baseId = idField(action, 'baseId', 'base');
   const versionId = versionIdField(action, 'versionId', publishedId);
   const base = get(baseId);
-  if (base === null) throw new ItemError(404, 'documentNotFoundError', `Cannot create "${versionId}" from "${baseId}": it does not exist`, { id: baseId });
+  if (base === null)
+    throw new ItemError(
+      404,
+      'documentNotFoundError',
+      `Cannot create "${versionId}" from "${baseId}": it does not exist`,
+      { id: baseId },
+    );
   checkRevision(base, action['ifBaseRevisionId'], baseId);
   return [{ create: copyAs(base, versionId) }];
 }
@@ -223,7 +325,11 @@ function createVersion(action: Record<string, unknown>, get: Lookup): Mutation[]
 function replaceVersion(action: Record<string, unknown>): Mutation[] {
   const document = objectField(action, 'document');
   if (typeof document['_id'] !== 'string' || !isVersionId(document['_id'])) {
-    throw new ItemError(400, 'validationError', `version.replace: document._id must be a version id ("versions.<release>.…"), received ${describe(document['_id'])}`);
+    throw new ItemError(
+      400,
+      'validationError',
+      `version.replace: document._id must be a version id ("versions.<release>.…"), received ${describe(document['_id'])}`,
+    );
   }
   return [{ createOrReplace: document }];
 }
@@ -237,11 +343,16 @@ function copyAs(doc: SanityDoc, id: string): Record<string, unknown> {
 function checkRevision(doc: SanityDoc, expected: unknown, id: string): void {
   if (expected === undefined || expected === null) return;
   if (doc._rev !== expected) {
-    throw new ItemError(409, 'documentRevisionIDDoesNotMatchError', `Document "${id}" has unexpected revision ID ("${String(doc._rev)}"), expected "${String(expected)}"`, {
-      id,
-      currentRevisionID: doc._rev ?? null,
-      expectedRevisionID: expected,
-    });
+    throw new ItemError(
+      409,
+      'documentRevisionIDDoesNotMatchError',
+      `Document "${id}" has unexpected revision ID ("${String(doc._rev)}"), expected "${String(expected)}"`,
+      {
+        id,
+        currentRevisionID: doc._rev ?? null,
+        expectedRevisionID: expected,
+      },
+    );
   }
 }
 
@@ -252,9 +363,18 @@ function belongsTo(id: string, publishedId: string): boolean {
 
 function idField(action: Record<string, unknown>, field: string, kind: 'published' | 'draft' | 'base'): string {
   const value = action[field];
-  if (typeof value !== 'string' || !isValidDocumentId(value)) throw new ItemError(400, 'validationError', `${String(action['actionType'])}: "${field}" must be a document id, received ${describe(value)}`);
+  if (typeof value !== 'string' || !isValidDocumentId(value))
+    throw new ItemError(
+      400,
+      'validationError',
+      `${String(action['actionType'])}: "${field}" must be a document id, received ${describe(value)}`,
+    );
   if (kind === 'published' && (isDraftId(value) || isVersionId(value))) {
-    throw new ItemError(400, 'validationError', `${String(action['actionType'])}: "${field}" must be a published id (no "drafts." or "versions." prefix), received "${value}"`);
+    throw new ItemError(
+      400,
+      'validationError',
+      `${String(action['actionType'])}: "${field}" must be a published id (no "drafts." or "versions." prefix), received "${value}"`,
+    );
   }
   return value;
 }
@@ -262,14 +382,23 @@ function idField(action: Record<string, unknown>, field: string, kind: 'publishe
 function versionIdField(action: Record<string, unknown>, field: string, publishedId: string): string {
   const value = idField(action, field, 'draft');
   if (!belongsTo(value, publishedId)) {
-    throw new ItemError(400, 'validationError', `${String(action['actionType'])}: "${field}" must be "drafts.${publishedId}" or "versions.<release>.${publishedId}", received "${value}"`);
+    throw new ItemError(
+      400,
+      'validationError',
+      `${String(action['actionType'])}: "${field}" must be "drafts.${publishedId}" or "versions.<release>.${publishedId}", received "${value}"`,
+    );
   }
   return value;
 }
 
 function objectField(action: Record<string, unknown>, field: string): Record<string, unknown> {
   const value = action[field];
-  if (!isRecord(value)) throw new ItemError(400, 'validationError', `${String(action['actionType'])}: "${field}" must be an object, received ${describe(value)}`);
+  if (!isRecord(value))
+    throw new ItemError(
+      400,
+      'validationError',
+      `${String(action['actionType'])}: "${field}" must be an object, received ${describe(value)}`,
+    );
   return value;
 }
 

@@ -8,7 +8,13 @@ import { transactionPartyOf, type LakeCall, type LakeContext, type LakeExchange 
 import { apiError, dataError, LakeError } from './errors.ts';
 import { corsHeaders, headerValue, readBytes, sendJson } from './http.ts';
 import { randomId } from './ids.ts';
-import { imageTransformFrom, loadSharp, transformImage, wantsTransform, type ImageTransform } from './image-transform.ts';
+import {
+  imageTransformFrom,
+  loadSharp,
+  transformImage,
+  wantsTransform,
+  type ImageTransform,
+} from './image-transform.ts';
 import type { Params } from './router.ts';
 import { runTransaction } from './transaction.ts';
 import type { SanityDoc } from './types.ts';
@@ -91,7 +97,10 @@ export function uploadFile(call: LakeCall, { dataset }: Params<'dataset'>): Prom
 
 /** `/assets/...` but not an upload path: 404, naming the upload paths. */
 export function noAssetRoute(call: LakeCall): never {
-  throw apiError(404, `No route for ${call.method} /${call.segments.join('/')}: expected /assets/images/:dataset or /assets/files/:dataset`);
+  throw apiError(
+    404,
+    `No route for ${call.method} /${call.segments.join('/')}: expected /assets/images/:dataset or /assets/files/:dataset`,
+  );
 }
 
 /** Stores the bytes and creates the asset document. */
@@ -108,18 +117,31 @@ async function upload(call: LakeCall, kind: 'images' | 'files', datasetName: str
   let extra: Record<string, unknown> = {};
   if (kind === 'images') {
     const size = imageSize(bytes);
-    if (size === undefined) throw dataError(400, 'invalidImageError', `Invalid image${filename === undefined ? '' : ` "${filename}"`}: could not read its format and size (the lake reads PNG, JPEG, GIF, WebP and SVG)`);
+    if (size === undefined)
+      throw dataError(
+        400,
+        'invalidImageError',
+        `Invalid image${filename === undefined ? '' : ` "${filename}"`}: could not read its format and size (the lake reads PNG, JPEG, GIF, WebP and SVG)`,
+      );
     extension = size.format;
     id = `image-${sha1}-${size.width}x${size.height}-${extension}`;
     path = `images/${call.projectId}/${datasetName}/${sha1}-${size.width}x${size.height}.${extension}`;
     extra = {
       metadata: {
         _type: 'sanity.imageMetadata',
-        dimensions: { _type: 'sanity.imageDimensions', width: size.width, height: size.height, aspectRatio: size.width / size.height },
+        dimensions: {
+          _type: 'sanity.imageDimensions',
+          width: size.width,
+          height: size.height,
+          aspectRatio: size.width / size.height,
+        },
       },
     };
   } else {
-    extension = extname(filename ?? '').slice(1).toLowerCase() || 'bin';
+    extension =
+      extname(filename ?? '')
+        .slice(1)
+        .toLowerCase() || 'bin';
     if (!/^[a-z0-9]{1,10}$/.test(extension)) extension = 'bin';
     id = `file-${sha1}-${extension}`;
     path = `files/${call.projectId}/${datasetName}/${sha1}.${extension}`;
@@ -130,13 +152,18 @@ async function upload(call: LakeCall, kind: 'images' | 'files', datasetName: str
   // Sanity keeps one asset per content hash: uploading the same bytes again answers the existing document.
   const existing = store.get(id);
   if (existing !== undefined) return sendJson(call.req, call.res, 200, { document: existing });
-  const base = call.ctx.publicUrl ?? `http://${headerValue(call.req.headers.host) ?? headerValue(call.req.headers[':authority']) ?? '127.0.0.1'}`;
+  const base =
+    call.ctx.publicUrl ??
+    `http://${headerValue(call.req.headers.host) ?? headerValue(call.req.headers[':authority']) ?? '127.0.0.1'}`;
   const doc: SanityDoc = {
     _id: id,
     _type: kind === 'images' ? 'sanity.imageAsset' : 'sanity.fileAsset',
     assetId: sha1,
     extension,
-    mimeType: kind === 'images' ? (MIME_TYPES[extension] ?? 'application/octet-stream') : (headerValue(call.req.headers['content-type']) ?? MIME_TYPES[extension] ?? 'application/octet-stream'),
+    mimeType:
+      kind === 'images'
+        ? (MIME_TYPES[extension] ?? 'application/octet-stream')
+        : (headerValue(call.req.headers['content-type']) ?? MIME_TYPES[extension] ?? 'application/octet-stream'),
     path,
     sha1hash: sha1,
     size: bytes.length,
@@ -149,8 +176,14 @@ async function upload(call: LakeCall, kind: 'images' | 'files', datasetName: str
     if (value !== null) doc[key === 'filename' ? 'originalFilename' : key] = value;
   }
   const sourceName = call.search.get('sourceName');
-  if (sourceName !== null) doc['source'] = { id: call.search.get('sourceId'), name: sourceName, url: call.search.get('sourceUrl') };
-  const transaction = await runTransaction(store, [{ createIfNotExists: doc }], { transactionId: randomId(), dryRun: false, autoGenerateArrayKeys: false }, transactionPartyOf(call));
+  if (sourceName !== null)
+    doc['source'] = { id: call.search.get('sourceId'), name: sourceName, url: call.search.get('sourceUrl') };
+  const transaction = await runTransaction(
+    store,
+    [{ createIfNotExists: doc }],
+    { transactionId: randomId(), dryRun: false, autoGenerateArrayKeys: false },
+    transactionPartyOf(call),
+  );
   const stored = transaction.changes.find((change) => change.id === id)?.after ?? store.get(id);
   return sendJson(call.req, call.res, 200, { document: stored });
 }
@@ -174,11 +207,20 @@ export function serveFile(exchange: LakeExchange, { dataset, file }: Params<'dat
   return serveAsset(exchange, 'files', dataset, file);
 }
 
-async function serveAsset({ ctx, req, res, url }: LakeExchange, kind: 'images' | 'files', datasetName: string, file: string): Promise<number> {
+async function serveAsset(
+  { ctx, req, res, url }: LakeExchange,
+  kind: 'images' | 'files',
+  datasetName: string,
+  file: string,
+): Promise<number> {
   const search = url.searchParams;
   // Image URLs carry the size (`<sha1>-<w>x<h>.<ext>`); the stored file is `<sha1>.<ext>`.
   const match = /^([0-9a-f]{40})(?:-\d+x\d+)?\.([a-z0-9]{1,10})$/.exec(file);
-  if (match?.[1] === undefined || match[2] === undefined) throw apiError(404, `No asset "${file}": expected <sha1>${kind === 'images' ? '-<width>x<height>' : ''}.<extension>`);
+  if (match?.[1] === undefined || match[2] === undefined)
+    throw apiError(
+      404,
+      `No asset "${file}": expected <sha1>${kind === 'images' ? '-<width>x<height>' : ''}.<extension>`,
+    );
   const extension = match[2];
   const path = join(ctx.datasets.assetDirectory(datasetName), `${match[1]}.${extension}`);
   let bytes: Buffer;
@@ -197,7 +239,8 @@ async function serveAsset({ ctx, req, res, url }: LakeExchange, kind: 'images' |
     if (transformed !== undefined) ({ bytes, contentType } = transformed);
   }
   const dl = search.get('dl');
-  if (dl !== null) headers['content-disposition'] = `attachment; filename="${(dl === '' ? file : dl).replace(/["\\\r\n]/g, '_')}"`;
+  if (dl !== null)
+    headers['content-disposition'] = `attachment; filename="${(dl === '' ? file : dl).replace(/["\\\r\n]/g, '_')}"`;
   res.writeHead(200, {
     ...corsHeaders(req),
     ...headers,
@@ -231,7 +274,17 @@ async function transformTurn(ctx: LakeContext): Promise<void> {
     return;
   }
   if (waitingTransforms.length >= ctx.images.queue) {
-    throw new LakeError(503, 'image transforms busy', { error: { description: `The lake is busy with ${runningTransforms} image transforms and ${waitingTransforms.length} waiting; retry in a second`, type: 'serviceUnavailable' } }, { 'retry-after': '1' });
+    throw new LakeError(
+      503,
+      'image transforms busy',
+      {
+        error: {
+          description: `The lake is busy with ${runningTransforms} image transforms and ${waitingTransforms.length} waiting; retry in a second`,
+          type: 'serviceUnavailable',
+        },
+      },
+      { 'retry-after': '1' },
+    );
   }
   // The turn passes straight from the finishing transform to this one, so runningTransforms stays as it is.
   await new Promise<void>((resolve) => waitingTransforms.push(resolve));
@@ -273,7 +326,11 @@ async function cachedTransform(
     result = await transformImage(sharp, bytes, extension, transform, accept, ctx.images);
   } catch (error) {
     if (error instanceof LakeError) throw error;
-    throw dataError(400, 'imageTransformError', `Could not transform image "${path.split('/').pop() ?? path}" with ${new URLSearchParams(params).toString()}: ${error instanceof Error ? error.message : String(error)}`);
+    throw dataError(
+      400,
+      'imageTransformError',
+      `Could not transform image "${path.split('/').pop() ?? path}" with ${new URLSearchParams(params).toString()}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   } finally {
     endTransformTurn();
   }

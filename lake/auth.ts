@@ -40,7 +40,9 @@ export function callerFrom(headers: IncomingHttpHeaders, tokens: Readonly<Record
 /** Answers 401 unless the caller sent a known token; `what` says what needed one. */
 export function requireAuthenticated(caller: Caller, what: string): void {
   if (caller.role === undefined) {
-    throw apiError(401, `${what} requires an authenticated request: send "Authorization: Bearer <token>"`, { errorCode: 'SIO-401-ANF' });
+    throw apiError(401, `${what} requires an authenticated request: send "Authorization: Bearer <token>"`, {
+      errorCode: 'SIO-401-ANF',
+    });
   }
 }
 
@@ -65,6 +67,9 @@ export function requireWriter(caller: Caller, permission: 'create' | 'update' | 
 export function requireAdministrator(caller: Caller, what: string): void {
   requireAuthenticated(caller, what);
   if (caller.role !== 'administrator') {
-    throw apiError(403, `${what} requires the administrator role; the token of "${caller.name}" has the ${caller.role ?? 'no'} role`);
+    throw apiError(
+      403,
+      `${what} requires the administrator role; the token of "${caller.name}" has the ${caller.role ?? 'no'} role`,
+    );
   }
 }

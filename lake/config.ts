@@ -60,12 +60,29 @@ export type LakeCliConfig =
  * `LAKE_TOKENS`, `LAKE_WEBHOOKS`, validating
  * each once and reporting every bad value (name, what was received, what was expected), not just the first.
  */
-export function lakeConfigFrom(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): LakeCliConfig {
-  let values: { port?: string | undefined; host?: string | undefined; data?: string | undefined; 'cors-origin'?: string[] | undefined; token?: string | undefined; help?: boolean | undefined };
+export function lakeConfigFrom(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): LakeCliConfig {
+  let values: {
+    port?: string | undefined;
+    host?: string | undefined;
+    data?: string | undefined;
+    'cors-origin'?: string[] | undefined;
+    token?: string | undefined;
+    help?: boolean | undefined;
+  };
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, 'cors-origin': { type: 'string', multiple: true }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        data: { type: 'string' },
+        'cors-origin': { type: 'string', multiple: true },
+        token: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -75,7 +92,10 @@ export function lakeConfigFrom(argv: readonly string[], env: Readonly<Record<str
   if (values.help === true) return { kind: 'help' };
   // Beyond loopback the generated tokens are not used: LAKE_TOKENS must be set (unless only a token is asked for).
   const tokensGiven = nonEmpty(env['LAKE_TOKENS']) !== undefined || values.token !== undefined;
-  const parsed = lakeSettingsSchema({ portName: values.port !== undefined ? '--port' : 'LAKE_PORT', tokensGiven }).safeParse({
+  const parsed = lakeSettingsSchema({
+    portName: values.port !== undefined ? '--port' : 'LAKE_PORT',
+    tokensGiven,
+  }).safeParse({
     port: values.port ?? env['LAKE_PORT'],
     dataFile: values.data ?? nonEmpty(env['LAKE_DATA']) ?? DEFAULT_DATA_FILE,
     tokens: env['LAKE_TOKENS'],
@@ -89,11 +109,23 @@ export function lakeConfigFrom(argv: readonly string[], env: Readonly<Record<str
   const { port, host, dataFile, webhooks, corsOrigins, tokens, queryTimeoutMs, listenFilterTimeoutMs } = parsed.data;
   if (values.token !== undefined) {
     const role = ROLES.find((candidate) => candidate === values.token);
-    if (role === undefined) return { kind: 'errors', errors: [`--token: expected a role, "administrator", "editor" or "viewer", received ${JSON.stringify(values.token)}`] };
+    if (role === undefined)
+      return {
+        kind: 'errors',
+        errors: [
+          `--token: expected a role, "administrator", "editor" or "viewer", received ${JSON.stringify(values.token)}`,
+        ],
+      };
     return { kind: 'token', role, dataFile };
   }
-  const budgets = { ...(queryTimeoutMs === undefined ? {} : { queryTimeoutMs }), ...(listenFilterTimeoutMs === undefined ? {} : { listenFilterTimeoutMs }) };
-  return { kind: 'ok', options: { port, host, dataFile, webhooks, corsOrigins, ...budgets, ...(tokens === undefined ? {} : { tokens }) } };
+  const budgets = {
+    ...(queryTimeoutMs === undefined ? {} : { queryTimeoutMs }),
+    ...(listenFilterTimeoutMs === undefined ? {} : { listenFilterTimeoutMs }),
+  };
+  return {
+    kind: 'ok',
+    options: { port, host, dataFile, webhooks, corsOrigins, ...budgets, ...(tokens === undefined ? {} : { tokens }) },
+  };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -122,12 +154,14 @@ const milliseconds = (name: string) =>
   checked((raw, errors) => {
     if (raw === undefined || raw.trim() === '') return undefined;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < 1) errors.push(`${name}: expected a whole number of milliseconds (at least 1), received "${raw}"`);
+    if (!Number.isInteger(value) || value < 1)
+      errors.push(`${name}: expected a whole number of milliseconds (at least 1), received "${raw}"`);
     return value;
   });
 
 const TRIGGERS = ['create', 'update', 'delete'] as const;
-const isTriggers = (on: unknown): on is (typeof TRIGGERS)[number][] => Array.isArray(on) && on.every((trigger) => TRIGGERS.some((known) => known === trigger));
+const isTriggers = (on: unknown): on is (typeof TRIGGERS)[number][] =>
+  Array.isArray(on) && on.every((trigger) => TRIGGERS.some((known) => known === trigger));
 const aString = z.string({ error: (issue) => `expected a string, received ${short(issue.input)}` }).exactOptional();
 
 /** One of LAKE_WEBHOOKS: messages say what was received; the path (`LAKE_WEBHOOKS[0].url`) is added by lakeProblems. */
@@ -139,10 +173,21 @@ const webhookSchema = z.strictObject(
     filter: aString,
     projection: aString,
     secret: aString,
-    on: z.custom<(typeof TRIGGERS)[number][]>(isTriggers, { error: (issue) => `expected an array of "create", "update", "delete", received ${short(issue.input)}` }).exactOptional(),
-    includeDrafts: z.boolean({ error: (issue) => `expected true or false, received ${short(issue.input)}` }).exactOptional(),
+    on: z
+      .custom<(typeof TRIGGERS)[number][]>(isTriggers, {
+        error: (issue) => `expected an array of "create", "update", "delete", received ${short(issue.input)}`,
+      })
+      .exactOptional(),
+    includeDrafts: z
+      .boolean({ error: (issue) => `expected true or false, received ${short(issue.input)}` })
+      .exactOptional(),
   },
-  { error: (issue) => (issue.code === 'invalid_type' ? `expected an object with at least "url", received ${short(issue.input)}` : undefined) },
+  {
+    error: (issue) =>
+      issue.code === 'invalid_type'
+        ? `expected an object with at least "url", received ${short(issue.input)}`
+        : undefined,
+  },
 );
 
 /** LAKE_WEBHOOKS: a JSON array of webhooks, absent or blank for none. */
@@ -156,7 +201,11 @@ const webhooksSchema = z
     report(ctx, errors);
     return errors.length > 0 ? [] : value;
   })
-  .pipe(z.array(webhookSchema, { error: (issue) => `LAKE_WEBHOOKS: expected a JSON array of webhooks, received ${short(issue.input)}` }));
+  .pipe(
+    z.array(webhookSchema, {
+      error: (issue) => `LAKE_WEBHOOKS: expected a JSON array of webhooks, received ${short(issue.input)}`,
+    }),
+  );
 
 /**
  * The lake's settings once flags have won over the environment, in the order their problems are reported. Each
@@ -171,15 +220,26 @@ function lakeSettingsSchema({ portName, tokensGiven }: { portName: string; token
       errors.push(`${portName}: expected a port number from 0 to 65535, received "${raw}"`);
       return DEFAULT_PORT;
     }),
-    dataFile: z.string().refine((file) => file.trim() !== '', { error: '--data: expected a file path, received an empty string' }),
-    tokens: checked((raw, errors) => (raw === undefined || raw.trim() === '' ? undefined : tokensFrom('LAKE_TOKENS', parseJson('LAKE_TOKENS', raw, errors), errors))),
+    dataFile: z
+      .string()
+      .refine((file) => file.trim() !== '', { error: '--data: expected a file path, received an empty string' }),
+    tokens: checked((raw, errors) =>
+      raw === undefined || raw.trim() === ''
+        ? undefined
+        : tokensFrom('LAKE_TOKENS', parseJson('LAKE_TOKENS', raw, errors), errors),
+    ),
     webhooks: webhooksSchema,
-    corsOrigins: z.union([z.string(), z.array(z.string())]).optional().transform((raw, ctx) => {
-      const errors: string[] = [];
-      const origins = Array.isArray(raw) ? raw.flatMap((one) => corsOriginsFrom('--cors-origin', one, errors)) : corsOriginsFrom('LAKE_CORS_ORIGINS', raw, errors);
-      report(ctx, errors);
-      return origins;
-    }),
+    corsOrigins: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .transform((raw, ctx) => {
+        const errors: string[] = [];
+        const origins = Array.isArray(raw)
+          ? raw.flatMap((one) => corsOriginsFrom('--cors-origin', one, errors))
+          : corsOriginsFrom('LAKE_CORS_ORIGINS', raw, errors);
+        report(ctx, errors);
+        return origins;
+      }),
     host: z.string().refine((host) => isLoopbackBind(host) || tokensGiven, {
       error: (issue) =>
         `--host ${String(issue.input)}: binding beyond loopback exposes the API to the network, so the generated tokens are not used there; set LAKE_TOKENS to tokens of your own (e.g. LAKE_TOKENS='{"<a long random string>": {"role": "editor"}}'), or bind 127.0.0.1`,
@@ -191,13 +251,15 @@ function lakeSettingsSchema({ portName, tokensGiven }: { portName: string; token
 
 /** The issues in zod's order, except that a webhook's unknown fields come before its bad values, as they always did. */
 function unknownFieldsFirst(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
-  const webhook = (issue: z.core.$ZodIssue | undefined) => (issue?.path[0] === 'webhooks' && typeof issue.path[1] === 'number' ? issue.path[1] : undefined);
+  const webhook = (issue: z.core.$ZodIssue | undefined) =>
+    issue?.path[0] === 'webhooks' && typeof issue.path[1] === 'number' ? issue.path[1] : undefined;
   const ordered: z.core.$ZodIssue[] = [];
   for (const issue of issues) {
     const index = webhook(issue);
     let at = ordered.length;
     // A webhook's issues are next to each other: its unknown fields go before the first of them.
-    if (index !== undefined && issue.code === 'unrecognized_keys') while (at > 0 && webhook(ordered[at - 1]) === index) at -= 1;
+    if (index !== undefined && issue.code === 'unrecognized_keys')
+      while (at > 0 && webhook(ordered[at - 1]) === index) at -= 1;
     ordered.splice(at, 0, issue);
   }
   return ordered;
@@ -208,7 +270,8 @@ function lakeProblems(issue: z.core.$ZodIssue): string[] {
   const [field, index, key] = issue.path;
   if (field !== 'webhooks' || typeof index !== 'number') return [issue.message];
   const at = `LAKE_WEBHOOKS[${index}]`;
-  if (issue.code === 'unrecognized_keys') return issue.keys.map((unknown) => `${at}.${unknown}: unknown field (expected ${WEBHOOK_FIELDS.join(', ')})`);
+  if (issue.code === 'unrecognized_keys')
+    return issue.keys.map((unknown) => `${at}.${unknown}: unknown field (expected ${WEBHOOK_FIELDS.join(', ')})`);
   return [`${at}${key === undefined ? '' : `.${String(key)}`}: ${issue.message}`];
 }
 

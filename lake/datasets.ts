@@ -60,7 +60,12 @@ export class Datasets {
   /** The dataset, answering 404 in Sanity's shape if it was never written. */
   async require(name: string): Promise<DatasetStore> {
     const store = await this.find(name);
-    if (store === undefined) throw dataError(404, 'httpNotFound', `Dataset "${name}" not found; write to it (or PUT /datasets/${name}) to create it`);
+    if (store === undefined)
+      throw dataError(
+        404,
+        'httpNotFound',
+        `Dataset "${name}" not found; write to it (or PUT /datasets/${name}) to create it`,
+      );
     return store;
   }
 
@@ -70,7 +75,8 @@ export class Datasets {
     const existing = this.stores.get(name);
     if (existing !== undefined) return existing;
     const store = await this.serial(() => this.open(name, true));
-    if (store === undefined) throw new Error(`could not create dataset "${name}" at ${datasetFile(this.dataFile, name)}`);
+    if (store === undefined)
+      throw new Error(`could not create dataset "${name}" at ${datasetFile(this.dataFile, name)}`);
     return store;
   }
 
@@ -84,7 +90,10 @@ export class Datasets {
     if (dryRun) return this.require(name);
     requireAuthenticated(caller, `Creating dataset "${name}"`);
     if (caller.role !== 'administrator') {
-      throw apiError(403, `Dataset "${name}" does not exist, and creating a dataset requires the administrator role; the token of "${caller.name}" has the ${caller.role ?? 'no'} role. Write to an existing dataset, or have an administrator create it (PUT /v1/datasets/${name})`);
+      throw apiError(
+        403,
+        `Dataset "${name}" does not exist, and creating a dataset requires the administrator role; the token of "${caller.name}" has the ${caller.role ?? 'no'} role. Write to an existing dataset, or have an administrator create it (PUT /v1/datasets/${name})`,
+      );
     }
     return this.create(name);
   }
@@ -138,6 +147,10 @@ export class Datasets {
 
 function assertName(name: string): void {
   if (!isValidDatasetName(name)) {
-    throw dataError(400, 'httpBadRequest', `Invalid dataset name "${name.slice(0, 80)}": expected lowercase letters, digits, "_" and "-", starting with a letter or digit, at most 64 characters`);
+    throw dataError(
+      400,
+      'httpBadRequest',
+      `Invalid dataset name "${name.slice(0, 80)}": expected lowercase letters, digits, "_" and "-", starting with a letter or digit, at most 64 characters`,
+    );
   }
 }

@@ -20,12 +20,18 @@ import type { SanityDoc } from './types.ts';
  * dataset but another method answers 405, from the route table.)
  */
 export function noDataset(call: LakeCall): never {
-  throw apiError(404, `No route for ${call.method} /data/${call.segments[1] ?? ''}: expected /data/{query,doc,mutate,actions,listen,export,references}/:dataset`);
+  throw apiError(
+    404,
+    `No route for ${call.method} /data/${call.segments[1] ?? ''}: expected /data/{query,doc,mutate,actions,listen,export,references}/:dataset`,
+  );
 }
 
 /** `/data/:endpoint/:dataset` for an endpoint the lake does not have: 404, naming those it has. */
 export function noDataEndpoint(call: LakeCall, { endpoint, dataset }: Params<'endpoint' | 'dataset'>): never {
-  throw apiError(404, `No route for ${call.method} /data/${endpoint}/${dataset}: the lake serves query, doc, mutate, actions, listen, export and references`);
+  throw apiError(
+    404,
+    `No route for ${call.method} /data/${endpoint}/${dataset}: the lake serves query, doc, mutate, actions, listen, export and references`,
+  );
 }
 
 /** `GET` or `POST /data/query/:dataset`: a GROQ query, run in a query worker within its time budget. */
@@ -36,10 +42,16 @@ export async function query(call: LakeCall, { dataset: datasetName }: Params<'da
   let perspectiveParam = call.search.get('perspective');
   if (call.method === 'POST') {
     const body = await readJson(call);
-    if (!isRecord(body)) throw dataError(400, 'httpBadRequest', `Query body must be a JSON object {"query": "...", "params": {...}}, received ${describeJson(body)}`);
+    if (!isRecord(body))
+      throw dataError(
+        400,
+        'httpBadRequest',
+        `Query body must be a JSON object {"query": "...", "params": {...}}, received ${describeJson(body)}`,
+      );
     source = body['query'];
     const bodyParams = body['params'] ?? {};
-    if (!isRecord(bodyParams)) throw dataError(400, 'httpBadRequest', `"params" must be a JSON object, received ${describeJson(bodyParams)}`);
+    if (!isRecord(bodyParams))
+      throw dataError(400, 'httpBadRequest', `"params" must be a JSON object, received ${describeJson(bodyParams)}`);
     params = bodyParams;
     const bodyPerspective = body['perspective'];
     if (perspectiveParam === null && typeof bodyPerspective === 'string') perspectiveParam = bodyPerspective;
@@ -52,7 +64,8 @@ export async function query(call: LakeCall, { dataset: datasetName }: Params<'da
     throw dataError(400, 'httpBadRequest', 'Missing "query": send ?query=<GROQ> (GET) or {"query": "<GROQ>"} (POST)');
   }
   const { perspective, explicit } = perspectiveFrom(perspectiveParam, call.apiVersion);
-  if (explicit && needsAuth(perspective)) requireAuthenticated(call.caller, `The "${perspectiveParam ?? ''}" perspective (it shows drafts)`);
+  if (explicit && needsAuth(perspective))
+    requireAuthenticated(call.caller, `The "${perspectiveParam ?? ''}" perspective (it shows drafts)`);
   // Refused here, before a worker is busy with it; the rest runs in a query worker within its time budget.
   checkQuerySize(source);
   const { json, ms } = await call.ctx.queries.query(store, {
@@ -74,7 +87,11 @@ export async function doc(call: LakeCall, { dataset: datasetName }: Params<'data
   const store = await call.ctx.datasets.require(datasetName);
   const list = call.segments[3];
   if (list === undefined || list === '' || call.segments.length > 4) {
-    throw dataError(400, 'httpBadRequest', 'Expected /data/doc/:dataset/:ids with one or more comma-separated document ids');
+    throw dataError(
+      400,
+      'httpBadRequest',
+      'Expected /data/doc/:dataset/:ids with one or more comma-separated document ids',
+    );
   }
   const ids = list.split(',').filter((id) => id !== '');
   const anonymous = call.caller.role === undefined;
@@ -88,7 +105,9 @@ export async function doc(call: LakeCall, { dataset: datasetName }: Params<'data
       omitted.push({ id, reason: 'permission' });
       continue;
     }
-    const found = includeAllVersions ? variantsOf(store.all(), id, anonymous) : [store.get(id)].filter((d) => d !== undefined);
+    const found = includeAllVersions
+      ? variantsOf(store.all(), id, anonymous)
+      : [store.get(id)].filter((d) => d !== undefined);
     if (found.length === 0) omitted.push({ id, reason: 'existence' });
     else if (!excludeContent) documents.push(...found);
   }
@@ -108,13 +127,20 @@ const LISTED_REFERENCES = 100;
 export async function referencesTo(call: LakeCall, { dataset: datasetName }: Params<'dataset'>): Promise<number> {
   const [, , , kind, id, direction] = call.segments;
   if (kind !== 'documents' || id === undefined || id === '' || direction !== 'to' || call.segments.length !== 6) {
-    throw dataError(400, 'httpBadRequest', `Expected /data/references/${datasetName}/documents/<document id>/to, received /${call.segments.join('/')}`);
+    throw dataError(
+      400,
+      'httpBadRequest',
+      `Expected /data/references/${datasetName}/documents/<document id>/to, received /${call.segments.join('/')}`,
+    );
   }
   const store = await call.ctx.datasets.require(datasetName);
-  if (call.search.get('excludeInternalReferences') === 'true') return sendJson(call.req, call.res, 200, { totalCount: 0, references: [] });
+  if (call.search.get('excludeInternalReferences') === 'true')
+    return sendJson(call.req, call.res, 200, { totalCount: 0, references: [] });
   const anonymous = call.caller.role === undefined;
   const referrers = store.strongReferrers(id).filter((referrer) => !(anonymous && isPrivateId(referrer)));
-  const references = referrers.slice(0, LISTED_REFERENCES).map((documentId) => ({ documentId, datasetName, projectId: call.projectId }));
+  const references = referrers
+    .slice(0, LISTED_REFERENCES)
+    .map((documentId) => ({ documentId, datasetName, projectId: call.projectId }));
   return sendJson(call.req, call.res, 200, { totalCount: referrers.length, references });
 }
 
@@ -131,7 +157,12 @@ function variantsOf(all: Iterable<SanityDoc>, id: string, anonymous: boolean): S
 export async function mutate(call: LakeCall, { dataset: datasetName }: Params<'dataset'>): Promise<number> {
   requireAuthenticated(call.caller, 'Writing documents');
   const body = await readJson(call);
-  if (!isRecord(body)) throw dataError(400, 'httpBadRequest', `Mutate body must be a JSON object {"mutations": [...]}, received ${describeJson(body)}`);
+  if (!isRecord(body))
+    throw dataError(
+      400,
+      'httpBadRequest',
+      `Mutate body must be a JSON object {"mutations": [...]}, received ${describeJson(body)}`,
+    );
   requireWriter(call.caller, permissionFor(Array.isArray(body['mutations']) ? body['mutations'][0] : undefined));
   const search = call.search;
   const visibility = search.get('visibility') ?? 'sync';
@@ -164,20 +195,34 @@ export async function mutate(call: LakeCall, { dataset: datasetName }: Params<'d
 export async function actions(call: LakeCall, { dataset: datasetName }: Params<'dataset'>): Promise<number> {
   requireAuthenticated(call.caller, 'Running actions');
   const body = await readJson(call);
-  if (!isRecord(body)) throw dataError(400, 'httpBadRequest', `Actions body must be a JSON object {"actions": [...]}, received ${describeJson(body)}`);
+  if (!isRecord(body))
+    throw dataError(
+      400,
+      'httpBadRequest',
+      `Actions body must be a JSON object {"actions": [...]}, received ${describeJson(body)}`,
+    );
   const list = body['actions'];
   for (const action of Array.isArray(list) ? list : []) requireWriter(call.caller, permissionForAction(action));
   const transactionId = transactionIdFrom(body['transactionId'] ?? undefined);
   const dryRun = body['dryRun'] === true || call.search.get('dryRun') === 'true';
   const store = await call.ctx.datasets.forWrite(datasetName, call.caller, dryRun);
-  const prepared = await commitTransaction(store, { transactionId, dryRun, autoGenerateArrayKeys: false }, transactionPartyOf(call), (options) => prepareActions(store, list, options));
+  const prepared = await commitTransaction(
+    store,
+    { transactionId, dryRun, autoGenerateArrayKeys: false },
+    transactionPartyOf(call),
+    (options) => prepareActions(store, list, options),
+  );
   return sendJson(call.req, call.res, 200, { transactionId: prepared.transactionId });
 }
 
 function transactionIdFrom(raw: unknown): string {
   if (raw === undefined) return randomId();
   if (typeof raw !== 'string' || !/^[A-Za-z0-9._-]{1,128}$/.test(raw)) {
-    throw dataError(400, 'httpBadRequest', `Invalid transactionId ${describeJson(raw)}: expected 1-128 letters, digits, ".", "_" or "-"`);
+    throw dataError(
+      400,
+      'httpBadRequest',
+      `Invalid transactionId ${describeJson(raw)}: expected 1-128 letters, digits, ".", "_" or "-"`,
+    );
   }
   return raw;
 }
@@ -187,7 +232,12 @@ export async function listen(call: LakeCall, { dataset: datasetName }: Params<'d
   await call.ctx.datasets.require(datasetName);
   const { search, caller } = call;
   const source = search.get('query');
-  if (source === null || source.trim() === '') throw dataError(400, 'httpBadRequest', 'Missing "query": listen needs ?query=<GROQ filter>, e.g. *[_type == "story"]');
+  if (source === null || source.trim() === '')
+    throw dataError(
+      400,
+      'httpBadRequest',
+      'Missing "query": listen needs ?query=<GROQ filter>, e.g. *[_type == "story"]',
+    );
   const params = paramsFromSearch(search);
   const anonymous = caller.role === undefined;
   const flag = (name: string, fallback: boolean): boolean => {
@@ -197,7 +247,12 @@ export async function listen(call: LakeCall, { dataset: datasetName }: Params<'d
   // Since v2025-02-19 listeners hear about published documents only, unless includeAllVersions=true.
   const includeAllVersions = !anonymous && flag('includeAllVersions', !defaultsToPublished(call.apiVersion));
   const { req, res, ctx } = call;
-  res.writeHead(200, { ...corsHeaders(req), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
+  res.writeHead(200, {
+    ...corsHeaders(req),
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    'x-accel-buffering': 'no',
+  });
   let open = true;
   const sink = {
     send(event: string, data: unknown, id?: string): void {
@@ -219,7 +274,14 @@ export async function listen(call: LakeCall, { dataset: datasetName }: Params<'d
   try {
     // Parsed once in a query worker (with its budget), which also keeps the parsed filter for later commits.
     checkQuerySize(source);
-    await ctx.queries.match({ source, params, docs: [], projectId: call.projectId, datasetName, identity: caller.identity });
+    await ctx.queries.match({
+      source,
+      params,
+      docs: [],
+      projectId: call.projectId,
+      datasetName,
+      identity: caller.identity,
+    });
   } catch (error) {
     // An open stream carries errors as `channelError` events, which the client turns into a ChannelError.
     const body = (error as { body?: unknown }).body ?? { message: String(error) };
@@ -260,18 +322,31 @@ export async function listen(call: LakeCall, { dataset: datasetName }: Params<'d
 export async function exportDataset(call: LakeCall, { dataset: datasetName }: Params<'dataset'>): Promise<number> {
   const store = await call.ctx.datasets.require(datasetName);
   const anonymous = call.caller.role === undefined;
-  const types = call.search.get('types')?.split(',').map((type) => type.trim()).filter((type) => type !== '');
+  const types = call.search
+    .get('types')
+    ?.split(',')
+    .map((type) => type.trim())
+    .filter((type) => type !== '');
   const wanted = types && types.length > 0 ? new Set(types) : undefined;
   const all = store.view({ kind: 'raw' }, anonymous);
   const docs = wanted ? all.filter((doc) => wanted.has(String(doc._type))) : all;
   const { res } = call;
-  res.writeHead(200, { ...corsHeaders(call.req), 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
+  res.writeHead(200, {
+    ...corsHeaders(call.req),
+    'content-type': 'application/x-ndjson; charset=utf-8',
+    'cache-control': 'no-store',
+  });
   let closed = false;
   res.on('close', () => {
     closed = true;
   });
   for (let start = 0; start < docs.length && !closed; start += 500) {
-    const flowing = res.write(docs.slice(start, start + 500).map((d) => `${JSON.stringify(d)}\n`).join(''));
+    const flowing = res.write(
+      docs
+        .slice(start, start + 500)
+        .map((d) => `${JSON.stringify(d)}\n`)
+        .join(''),
+    );
     if (!flowing) await drained(res);
     else if (start % 5000 === 0) await new Promise((resolve) => setImmediate(resolve));
   }
@@ -296,7 +371,12 @@ function drained(res: LakeCall['res']): Promise<void> {
 export async function listDatasets(call: LakeCall): Promise<number> {
   requireAuthenticated(call.caller, 'Listing datasets');
   const names = await call.ctx.datasets.list();
-  return sendJson(call.req, call.res, 200, names.map((dataset) => ({ name: dataset, aclMode: 'public' })));
+  return sendJson(
+    call.req,
+    call.res,
+    200,
+    names.map((dataset) => ({ name: dataset, aclMode: 'public' })),
+  );
 }
 
 /** `PUT /datasets/:name`: creates a dataset (administrators only). */
@@ -327,7 +407,12 @@ export function noDatasetRoute(call: LakeCall): never {
 }
 
 function checkDatasetName(name: string): void {
-  if (!isValidDatasetName(name)) throw dataError(400, 'httpBadRequest', `Invalid dataset name "${name}": expected lowercase letters, digits, "_" and "-", at most 64 characters`);
+  if (!isValidDatasetName(name))
+    throw dataError(
+      400,
+      'httpBadRequest',
+      `Invalid dataset name "${name}": expected lowercase letters, digits, "_" and "-", at most 64 characters`,
+    );
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -17,13 +17,23 @@ export class LakeError extends Error {
 }
 
 /** Content Lake error shape `{error: {description, type, ...}}`, used by the data endpoints. */
-export function dataError(status: number, type: string, description: string, extra: Record<string, unknown> = {}): LakeError {
+export function dataError(
+  status: number,
+  type: string,
+  description: string,
+  extra: Record<string, unknown> = {},
+): LakeError {
   return new LakeError(status, description, { error: { description, type, ...extra } });
 }
 
 /** API gateway error shape `{statusCode, error, message}`, what Sanity answers for authentication and routing failures. */
 export function apiError(status: number, message: string, extra: Record<string, unknown> = {}): LakeError {
-  return new LakeError(status, message, { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message, ...extra });
+  return new LakeError(status, message, {
+    statusCode: status,
+    error: STATUS_CODES[status] ?? 'Error',
+    message,
+    ...extra,
+  });
 }
 
 /** One failed mutation inside a transaction: its index in the request and what went wrong. */

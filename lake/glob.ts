@@ -20,7 +20,8 @@ function compile(steps: readonly Step[], foldCase: boolean): GlobMatcher {
       for (const state of states) {
         const step = steps[state];
         if (step === undefined) continue;
-        if (step.kind === 'char' ? step.char === char : step.accepts(char)) next.add(step.kind === 'many' ? state : state + 1);
+        if (step.kind === 'char' ? step.char === char : step.accepts(char))
+          next.add(step.kind === 'many' ? state : state + 1);
       }
       if (next.size === 0) return false;
       states = closure(next, steps);

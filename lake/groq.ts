@@ -42,12 +42,22 @@ export function parseQuery(query: string, params: QueryParams, mode: 'normal' | 
   const missing = referencedParams(tree).find((name) => !(name in params));
   if (missing !== undefined) {
     const at = query.indexOf(`$${missing}`);
-    return rejectParse(query, `param $${missing} referenced, but not provided`, Math.max(at, 0), at === -1 ? query.length : at + missing.length + 1);
+    return rejectParse(
+      query,
+      `param $${missing} referenced, but not provided`,
+      Math.max(at, 0),
+      at === -1 ? query.length : at + missing.length + 1,
+    );
   }
   return tree;
 }
 
-function rejectParse(query: string, description: string, start: number, end = Math.min(start + 1, query.length)): never {
+function rejectParse(
+  query: string,
+  description: string,
+  start: number,
+  end = Math.min(start + 1, query.length),
+): never {
   throw queryParseError(query, description, start, end);
 }
 
@@ -66,7 +76,8 @@ function collapseMatchWildcards(node: unknown): void {
   if (record['type'] === 'OpCall' && record['op'] === 'match') {
     const right = record['right'] as { type?: unknown; value?: unknown } | undefined;
     const collapse = (value: unknown): unknown => (typeof value === 'string' ? value.replace(/\*{2,}/g, '*') : value);
-    if (right?.type === 'Value') right.value = Array.isArray(right.value) ? right.value.map(collapse) : collapse(right.value);
+    if (right?.type === 'Value')
+      right.value = Array.isArray(right.value) ? right.value.map(collapse) : collapse(right.value);
   }
   for (const value of Object.values(record)) collapseMatchWildcards(value);
 }
@@ -113,7 +124,11 @@ export function paramsFromSearch(search: URLSearchParams): QueryParams {
     try {
       params[key.slice(1)] = JSON.parse(raw);
     } catch {
-      throw dataError(400, 'httpBadRequest', `Unable to parse value of "${key}=${raw.slice(0, 100)}": expected a JSON value (strings must be quoted, e.g. ${key}="value")`);
+      throw dataError(
+        400,
+        'httpBadRequest',
+        `Unable to parse value of "${key}=${raw.slice(0, 100)}": expected a JSON value (strings must be quoted, e.g. ${key}="value")`,
+      );
     }
   }
   return params;

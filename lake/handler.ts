@@ -20,7 +20,13 @@ export function createLakeHandler(ctx: LakeContext): (req: LakeRequest, res: Lak
 /** One request from start to log line: host and origin checks, the preflight, the route's answer or the error's. */
 async function handle(ctx: LakeContext, req: LakeRequest, res: LakeResponse): Promise<void> {
   const started = performance.now();
-  const exchange: LakeExchange = { ctx, req, res, method: (req.method ?? 'GET').toUpperCase(), url: new URL(req.url ?? '/', 'http://lake.invalid') };
+  const exchange: LakeExchange = {
+    ctx,
+    req,
+    res,
+    method: (req.method ?? 'GET').toUpperCase(),
+    url: new URL(req.url ?? '/', 'http://lake.invalid'),
+  };
   const { method, url } = exchange;
   let status: number;
   try {
@@ -28,7 +34,14 @@ async function handle(ctx: LakeContext, req: LakeRequest, res: LakeResponse): Pr
     checkOrigin(ctx, req, method);
     if (method === 'OPTIONS') {
       status = 204;
-      res.writeHead(204, { ...corsHeaders(req), 'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS', 'access-control-allow-headers': String(req.headers['access-control-request-headers'] ?? 'authorization, content-type'), 'access-control-max-age': '600' });
+      res.writeHead(204, {
+        ...corsHeaders(req),
+        'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
+        'access-control-allow-headers': String(
+          req.headers['access-control-request-headers'] ?? 'authorization, content-type',
+        ),
+        'access-control-max-age': '600',
+      });
       res.end();
     } else {
       status = await dispatch(exchange);
@@ -36,7 +49,9 @@ async function handle(ctx: LakeContext, req: LakeRequest, res: LakeResponse): Pr
   } catch (error) {
     status = sendError(exchange, error);
   }
-  ctx.log(`${method} ${url.pathname}${url.search.length > 200 ? `${url.search.slice(0, 200)}…` : url.search} ${status} ${Math.round(performance.now() - started)}ms`);
+  ctx.log(
+    `${method} ${url.pathname}${url.search.length > 200 ? `${url.search.slice(0, 200)}…` : url.search} ${status} ${Math.round(performance.now() - started)}ms`,
+  );
 }
 
 /**
@@ -51,7 +66,10 @@ function dispatch(exchange: LakeExchange): Answer {
   if (version === undefined) {
     const found = findRoute(ROUTES, 'plain', method, parts);
     if (found === undefined) throw new Error(`the route table has no plain route for ${method} ${url.pathname}`);
-    return found.route.handler(exchange, Object.fromEntries([...found.params].map(([name, raw]) => [name, decodeSegment(raw)])));
+    return found.route.handler(
+      exchange,
+      Object.fromEntries([...found.params].map(([name, raw]) => [name, decodeSegment(raw)])),
+    );
   }
   const call: LakeCall = {
     ...exchange,
@@ -86,5 +104,8 @@ function checkHost(ctx: LakeContext, req: LakeRequest): void {
   const host = headerValue(req.headers[':authority']) ?? headerValue(req.headers.host);
   // Browsers always send a Host; a client without one is not a web page.
   if (host === undefined || isLoopbackHostHeader(host)) return;
-  throw apiError(403, `Host "${host.slice(0, 100)}" not allowed: this lake listens on loopback and answers localhost, *.localhost, 127.0.0.1 and [::1] only (to serve other names, bind another interface with LAKE_TOKENS set)`);
+  throw apiError(
+    403,
+    `Host "${host.slice(0, 100)}" not allowed: this lake listens on loopback and answers localhost, *.localhost, 127.0.0.1 and [::1] only (to serve other names, bind another interface with LAKE_TOKENS set)`,
+  );
 }

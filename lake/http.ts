@@ -33,11 +33,18 @@ export function checkOrigin(ctx: LakeContext, req: LakeRequest, method: string):
   if (origin === undefined) {
     corsByRequest.set(req, { 'access-control-allow-origin': '*' });
   } else if (ctx.corsOrigins.has(origin)) {
-    corsByRequest.set(req, { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', vary: 'Origin' });
+    corsByRequest.set(req, {
+      'access-control-allow-origin': origin,
+      'access-control-allow-credentials': 'true',
+      vary: 'Origin',
+    });
   } else {
     corsByRequest.set(req, { vary: 'Origin' });
     if ((method !== 'GET' && method !== 'HEAD') || req.headers.authorization !== undefined) {
-      throw apiError(403, `CORS origin not allowed: ${origin.slice(0, 100)} may not send tokens or writes to this API; to allow it, start the lake with --cors-origin ${origin.slice(0, 100)} (or LAKE_CORS_ORIGINS)`);
+      throw apiError(
+        403,
+        `CORS origin not allowed: ${origin.slice(0, 100)} may not send tokens or writes to this API; to allow it, start the lake with --cors-origin ${origin.slice(0, 100)} (or LAKE_CORS_ORIGINS)`,
+      );
     }
   }
 }
@@ -48,7 +55,13 @@ export function sendJson(req: LakeRequest, res: LakeResponse, status: number, bo
 }
 
 /** Writes a response whose JSON is already serialized, and returns its status. */
-export function sendJsonText(req: LakeRequest, res: LakeResponse, status: number, text: string, headers: OutgoingHttpHeaders = {}): number {
+export function sendJsonText(
+  req: LakeRequest,
+  res: LakeResponse,
+  status: number,
+  text: string,
+  headers: OutgoingHttpHeaders = {},
+): number {
   res.writeHead(status, {
     ...corsHeaders(req),
     ...headers,
@@ -73,7 +86,13 @@ export function readBytes(req: LakeRequest, limit: number): Promise<Buffer> {
     const tooLarge = (): void => {
       rejected = true;
       chunks.length = 0;
-      reject(dataError(413, 'httpPayloadTooLarge', `Request body too large: the lake accepts at most ${limit} bytes${Number.isFinite(declared) ? `, received ${declared}` : ''}`));
+      reject(
+        dataError(
+          413,
+          'httpPayloadTooLarge',
+          `Request body too large: the lake accepts at most ${limit} bytes${Number.isFinite(declared) ? `, received ${declared}` : ''}`,
+        ),
+      );
     };
     if (Number.isFinite(declared) && declared > limit) tooLarge();
     req.on('data', (chunk) => {
@@ -94,12 +113,19 @@ export function readBytes(req: LakeRequest, limit: number): Promise<Buffer> {
 /** Reads and parses a JSON body; malformed JSON answers 400 `httpInvalidRequestBody`, quoting the start of the body. */
 export async function readJson(call: LakeCall): Promise<unknown> {
   const text = (await readBytes(call.req, call.ctx.bodyLimit)).toString('utf8');
-  if (text.trim() === '') throw dataError(400, 'httpInvalidRequestBody', 'Request body is empty: expected a JSON object', { body: '', bodyTruncated: false });
+  if (text.trim() === '')
+    throw dataError(400, 'httpInvalidRequestBody', 'Request body is empty: expected a JSON object', {
+      body: '',
+      bodyTruncated: false,
+    });
   checkJsonNesting(text, 'Request body');
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw dataError(400, 'httpInvalidRequestBody', `Request body is not valid JSON: ${messageOf(error)}`, { body: text.slice(0, 1000), bodyTruncated: text.length > 1000 });
+    throw dataError(400, 'httpInvalidRequestBody', `Request body is not valid JSON: ${messageOf(error)}`, {
+      body: text.slice(0, 1000),
+      bodyTruncated: text.length > 1000,
+    });
   }
 }
 
@@ -114,9 +140,14 @@ export function sendError(exchange: LakeExchange, error: unknown): number {
     status = error.status;
   } else {
     status = 500;
-    ctx.log(`lake: internal error on ${method} ${url.pathname}: ${error instanceof Error ? (error.stack ?? error.message) : messageOf(error)}`);
+    ctx.log(
+      `lake: internal error on ${method} ${url.pathname}: ${error instanceof Error ? (error.stack ?? error.message) : messageOf(error)}`,
+    );
   }
-  const body = error instanceof LakeError ? error.body : { error: { description: `Internal server error: ${messageOf(error)}`, type: 'internalError' } };
+  const body =
+    error instanceof LakeError
+      ? error.body
+      : { error: { description: `Internal server error: ${messageOf(error)}`, type: 'internalError' } };
   if (res.headersSent) res.end();
   else sendJsonText(req, res, status, JSON.stringify(body), error instanceof LakeError ? error.headers : {});
   return status;

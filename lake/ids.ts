@@ -55,7 +55,9 @@ export function publishedIdOf(id: string): string {
 
 /** The release name of a version id (`versions.r1.x` -> `r1`), or undefined (also for `versions.r1`, which names no document). */
 export function releaseOf(id: string): string | undefined {
-  return isVersionId(id) && id.indexOf('.', 'versions.'.length) !== -1 ? ids.getVersionNameFromId(id as VersionId) : undefined;
+  return isVersionId(id) && id.indexOf('.', 'versions.'.length) !== -1
+    ? ids.getVersionNameFromId(id as VersionId)
+    : undefined;
 }
 
 /** The current time as Sanity writes `_createdAt`/`_updatedAt`: ISO 8601, UTC, whole seconds. */

@@ -9,7 +9,14 @@ import { dataError } from './errors.ts';
 // `fm` asks for a raster format. If sharp cannot load, originals are served and the lake says so once.
 
 /** Output formats, by their `fm` names. */
-const FORMATS = { jpg: 'image/jpeg', pjpg: 'image/jpeg', png: 'image/png', webp: 'image/webp', avif: 'image/avif', gif: 'image/gif' } as const;
+const FORMATS = {
+  jpg: 'image/jpeg',
+  pjpg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  avif: 'image/avif',
+  gif: 'image/gif',
+} as const;
 type Format = keyof typeof FORMATS;
 const FITS = ['clip', 'max', 'min', 'crop', 'fill', 'fillmax', 'scale'] as const;
 type Fit = (typeof FITS)[number];
@@ -66,7 +73,27 @@ export interface ImageTransform {
 }
 
 /** The parameters that change the image; `dl` alone does not (it only sets a header). */
-const TRANSFORMING = ['rect', 'w', 'h', 'max-w', 'max-h', 'min-w', 'min-h', 'fit', 'crop', 'fm', 'auto', 'q', 'bg', 'blur', 'flip', 'or', 'fp-x', 'fp-y', 'dpr'];
+const TRANSFORMING = [
+  'rect',
+  'w',
+  'h',
+  'max-w',
+  'max-h',
+  'min-w',
+  'min-h',
+  'fit',
+  'crop',
+  'fm',
+  'auto',
+  'q',
+  'bg',
+  'blur',
+  'flip',
+  'or',
+  'fp-x',
+  'fp-y',
+  'dpr',
+];
 
 /** Whether an image URL's search parameters ask for anything but the original bytes. */
 export function wantsTransform(search: URLSearchParams): boolean {
@@ -84,7 +111,12 @@ export function imageTransformFrom(search: URLSearchParams): ImageTransform {
   const rect = search.get('rect');
   if (rect !== null) {
     const parts = rect.split(',').map(Number);
-    if (parts.length !== 4 || !parts.every((part) => Number.isInteger(part) && part >= 0) || (parts[2] ?? 0) < 1 || (parts[3] ?? 0) < 1) {
+    if (
+      parts.length !== 4 ||
+      !parts.every((part) => Number.isInteger(part) && part >= 0) ||
+      (parts[2] ?? 0) < 1 ||
+      (parts[3] ?? 0) < 1
+    ) {
       throw invalid('rect', rect, 'four whole numbers "left,top,width,height" with a width and height of at least 1');
     }
     const [left = 0, top = 0, width = 1, height = 1] = parts;
@@ -118,8 +150,10 @@ export function imageTransformFrom(search: URLSearchParams): ImageTransform {
   const bg = search.get('bg');
   if (bg !== null) {
     // Sanity takes RGB, ARGB, RRGGBB or AARRGGBB hex without the "#".
-    if (!/^(?:[0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})$/i.test(bg)) throw invalid('bg', bg, 'a hex colour such as ff0000 or 80ff0000');
-    transform.background = bg.length === 4 || bg.length === 8 ? `#${bg.slice(bg.length / 4)}${bg.slice(0, bg.length / 4)}` : `#${bg}`;
+    if (!/^(?:[0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})$/i.test(bg))
+      throw invalid('bg', bg, 'a hex colour such as ff0000 or 80ff0000');
+    transform.background =
+      bg.length === 4 || bg.length === 8 ? `#${bg.slice(bg.length / 4)}${bg.slice(0, bg.length / 4)}` : `#${bg}`;
   }
   set('blur', number(search, 'blur', 1, 2000));
   const flip = search.get('flip');
@@ -141,12 +175,17 @@ function number(search: URLSearchParams, name: string, min: number, max: number)
   const raw = search.get(name);
   if (raw === null) return undefined;
   const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || value < min || value > max) throw invalid(name, raw, `a number from ${min} to ${max}`);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < min || value > max)
+    throw invalid(name, raw, `a number from ${min} to ${max}`);
   return value;
 }
 
 function invalid(name: string, received: string, expected: string): Error {
-  return dataError(400, 'invalidImageParameter', `Invalid image parameter ${name}=${JSON.stringify(received)}: expected ${expected}`);
+  return dataError(
+    400,
+    'invalidImageParameter',
+    `Invalid image parameter ${name}=${JSON.stringify(received)}: expected ${expected}`,
+  );
 }
 
 type SharpFactory = (input: Buffer, options?: { animated?: boolean; limitInputPixels?: number }) => Sharp;
@@ -156,7 +195,10 @@ let loading: Promise<SharpFactory | Error> | undefined;
 export function loadSharp(): Promise<SharpFactory | Error> {
   loading ??= import('sharp').then(
     (module) => module.default as SharpFactory,
-    (error: unknown) => new Error(`sharp could not load (${error instanceof Error ? error.message : String(error)}); serving images untransformed`),
+    (error: unknown) =>
+      new Error(
+        `sharp could not load (${error instanceof Error ? error.message : String(error)}); serving images untransformed`,
+      ),
   );
   return loading;
 }
@@ -174,10 +216,17 @@ export async function transformImage(
   limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
 ): Promise<{ bytes: Buffer; contentType: string } | undefined> {
   let format: Format | undefined = transform.format;
-  if (format === undefined && transform.autoFormat && accept.includes('image/webp') && sourceFormat !== 'gif') format = 'webp';
+  if (format === undefined && transform.autoFormat && accept.includes('image/webp') && sourceFormat !== 'gif')
+    format = 'webp';
   if (sourceFormat === 'svg' && format === undefined) return undefined;
-  format ??= sourceFormat === 'jpg' || sourceFormat === 'png' || sourceFormat === 'webp' || sourceFormat === 'gif' ? sourceFormat : 'png';
-  const load = (input: Buffer): Sharp => sharp(input, { animated: sourceFormat === 'gif', limitInputPixels: limits.maxInputPixels }).timeout({ seconds: limits.timeoutSeconds });
+  format ??=
+    sourceFormat === 'jpg' || sourceFormat === 'png' || sourceFormat === 'webp' || sourceFormat === 'gif'
+      ? sourceFormat
+      : 'png';
+  const load = (input: Buffer): Sharp =>
+    sharp(input, { animated: sourceFormat === 'gif', limitInputPixels: limits.maxInputPixels }).timeout({
+      seconds: limits.timeoutSeconds,
+    });
   let image = load(bytes).rotate();
   if (transform.orientation !== undefined && transform.orientation !== 0) image = image.rotate(transform.orientation);
   if (transform.flip === 'h' || transform.flip === 'hv') image = image.flop();
@@ -192,7 +241,10 @@ export async function transformImage(
   if (size !== undefined) image = resized(image, sourceWidth, sourceHeight, size, transform);
   if (transform.blur !== undefined) image = image.blur(Math.max(0.3, transform.blur / 10));
   const quality = transform.quality === undefined ? {} : { quality: Math.max(1, Math.round(transform.quality)) };
-  if (format === 'jpg' || format === 'pjpg') image = image.flatten({ background: transform.background ?? '#ffffff' }).jpeg({ ...quality, progressive: format === 'pjpg' });
+  if (format === 'jpg' || format === 'pjpg')
+    image = image
+      .flatten({ background: transform.background ?? '#ffffff' })
+      .jpeg({ ...quality, progressive: format === 'pjpg' });
   else if (format === 'png') image = image.png();
   else if (format === 'webp') image = image.webp(quality);
   // AVIF's default effort takes tens of seconds on large images; effort 2 is a few times faster for a slightly larger file.
@@ -205,11 +257,19 @@ export async function transformImage(
 function checkCost(width: number, height: number, transform: ImageTransform, limits: ImageLimits): void {
   const pixels = width * height;
   if (pixels > limits.maxOutputPixels) {
-    throw dataError(400, 'invalidImageParameter', `Invalid image size: w and h (with dpr, fit and the source's aspect ratio) ask for ${width}x${height} = ${pixels} pixels; the lake makes at most ${limits.maxOutputPixels} pixels per image: ask for a smaller w or h`);
+    throw dataError(
+      400,
+      'invalidImageParameter',
+      `Invalid image size: w and h (with dpr, fit and the source's aspect ratio) ask for ${width}x${height} = ${pixels} pixels; the lake makes at most ${limits.maxOutputPixels} pixels per image: ask for a smaller w or h`,
+    );
   }
   if (transform.blur !== undefined && pixels * (transform.blur / 10) > limits.maxBlurCost) {
     const most = Math.floor((limits.maxBlurCost / pixels) * 10);
-    throw dataError(400, 'invalidImageParameter', `Invalid image parameter blur=${transform.blur}: at ${width}x${height} the lake blurs at most ${Math.max(0, most)}; ask for a smaller blur or a smaller image`);
+    throw dataError(
+      400,
+      'invalidImageParameter',
+      `Invalid image parameter blur=${transform.blur}: at ${width}x${height} the lake blurs at most ${Math.max(0, most)}; ask for a smaller blur or a smaller image`,
+    );
   }
 }
 
@@ -221,16 +281,29 @@ interface TargetSize {
 }
 
 /** The output size a transform asks for, from the source size, or undefined to keep the size. */
-export function targetSize(sourceWidth: number, sourceHeight: number, transform: ImageTransform): TargetSize | undefined {
+export function targetSize(
+  sourceWidth: number,
+  sourceHeight: number,
+  transform: ImageTransform,
+): TargetSize | undefined {
   let { width, height } = transform;
   const ratio = sourceWidth / sourceHeight;
   if (width === undefined && height === undefined) {
     // max-*/min-* alone bound the original size.
     const maxW = transform.maxWidth ?? Number.POSITIVE_INFINITY;
     const maxH = transform.maxHeight ?? Number.POSITIVE_INFINITY;
-    const scale = Math.min(1, maxW / sourceWidth, maxH / sourceHeight, Math.max(1, (transform.minWidth ?? 0) / sourceWidth, (transform.minHeight ?? 0) / sourceHeight));
+    const scale = Math.min(
+      1,
+      maxW / sourceWidth,
+      maxH / sourceHeight,
+      Math.max(1, (transform.minWidth ?? 0) / sourceWidth, (transform.minHeight ?? 0) / sourceHeight),
+    );
     if (scale === 1) return undefined;
-    return { width: Math.max(1, Math.round(sourceWidth * scale)), height: Math.max(1, Math.round(sourceHeight * scale)), mode: 'inside' };
+    return {
+      width: Math.max(1, Math.round(sourceWidth * scale)),
+      height: Math.max(1, Math.round(sourceHeight * scale)),
+      mode: 'inside',
+    };
   }
   width = Math.min(width ?? Number.POSITIVE_INFINITY, transform.maxWidth ?? Number.POSITIVE_INFINITY);
   height = Math.min(height ?? Number.POSITIVE_INFINITY, transform.maxHeight ?? Number.POSITIVE_INFINITY);
@@ -239,7 +312,11 @@ export function targetSize(sourceWidth: number, sourceHeight: number, transform:
     // One side given: the other follows the aspect ratio, as in every fit mode.
     const w = Number.isFinite(width) ? width : height * ratio;
     const scale = transform.fit === 'max' ? Math.min(1, w / sourceWidth) : w / sourceWidth;
-    return { width: Math.max(1, Math.round(sourceWidth * scale)), height: Math.max(1, Math.round(sourceHeight * scale)), mode: 'inside' };
+    return {
+      width: Math.max(1, Math.round(sourceWidth * scale)),
+      height: Math.max(1, Math.round(sourceHeight * scale)),
+      mode: 'inside',
+    };
   }
   switch (transform.fit) {
     case 'crop':
@@ -252,16 +329,30 @@ export function targetSize(sourceWidth: number, sourceHeight: number, transform:
       return { width: Math.round(width), height: Math.round(height), mode: 'contain' };
     case 'max': {
       const scale = Math.min(1, width / sourceWidth, height / sourceHeight);
-      return { width: Math.max(1, Math.round(sourceWidth * scale)), height: Math.max(1, Math.round(sourceHeight * scale)), mode: 'inside' };
+      return {
+        width: Math.max(1, Math.round(sourceWidth * scale)),
+        height: Math.max(1, Math.round(sourceHeight * scale)),
+        mode: 'inside',
+      };
     }
     case 'clip': {
       const scale = Math.min(width / sourceWidth, height / sourceHeight);
-      return { width: Math.max(1, Math.round(sourceWidth * scale)), height: Math.max(1, Math.round(sourceHeight * scale)), mode: 'inside' };
+      return {
+        width: Math.max(1, Math.round(sourceWidth * scale)),
+        height: Math.max(1, Math.round(sourceHeight * scale)),
+        mode: 'inside',
+      };
     }
   }
 }
 
-function resized(image: Sharp, sourceWidth: number, sourceHeight: number, size: TargetSize, transform: ImageTransform): Sharp {
+function resized(
+  image: Sharp,
+  sourceWidth: number,
+  sourceHeight: number,
+  size: TargetSize,
+  transform: ImageTransform,
+): Sharp {
   if (size.mode === 'cover' && transform.crop === 'focalpoint' && transform.focalPoint !== undefined) {
     // Cut the window centred on the focal point (kept inside the image) from the source, then scale it: scaling the
     // whole source first would make an intermediate as large as the output times the aspect ratio difference
@@ -273,7 +364,8 @@ function resized(image: Sharp, sourceWidth: number, sourceHeight: number, size: 
     const top = clamp(Math.round(transform.focalPoint.y * sourceHeight - height / 2), 0, sourceHeight - height);
     return image.extract({ left, top, width, height }).resize({ width: size.width, height: size.height, fit: 'fill' });
   }
-  const position = ['top', 'bottom', 'left', 'right'].find((edge) => transform.crop.split(',').includes(edge)) ?? 'centre';
+  const position =
+    ['top', 'bottom', 'left', 'right'].find((edge) => transform.crop.split(',').includes(edge)) ?? 'centre';
   return image.resize({
     width: size.width,
     height: size.height,

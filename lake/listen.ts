@@ -68,7 +68,9 @@ export class ListenHub {
         .then(() => this.notify(listener, transaction))
         .catch((error: unknown) => {
           // A filter that fails or runs over its budget would fail again on every commit: end that listener, saying why.
-          this.log(`listen: could not evaluate the listener query for transaction ${transaction.transactionId}: ${messageOf(error)}`);
+          this.log(
+            `listen: could not evaluate the listener query for transaction ${transaction.transactionId}: ${messageOf(error)}`,
+          );
           const body = (error as { body?: unknown }).body;
           listener.sink.send('channelError', body ?? { message: `The listener query failed: ${messageOf(error)}` });
           listener.sink.close();
@@ -80,10 +82,26 @@ export class ListenHub {
 
   private async notify(listener: Listener, transaction: CommittedTransaction): Promise<void> {
     if (!this.listeners.has(listener)) return;
-    const changes = transaction.changes.filter((change) => !(listener.anonymous && isPrivateId(change.id)) && (listener.includeAllVersions || !(isDraftId(change.id) || isVersionId(change.id))));
+    const changes = transaction.changes.filter(
+      (change) =>
+        !(listener.anonymous && isPrivateId(change.id)) &&
+        (listener.includeAllVersions || !(isDraftId(change.id) || isVersionId(change.id))),
+    );
     // Every revision of the transaction is tested in one job, off the main thread and within the filter's budget.
-    const docs = changes.flatMap((change) => [change.before, change.after].filter((doc): doc is SanityDoc => doc !== null));
-    const matched = docs.length === 0 ? [] : await this.queries.match({ source: listener.query, params: listener.params, docs, projectId: listener.projectId, datasetName: transaction.store.name, identity: transaction.identity });
+    const docs = changes.flatMap((change) =>
+      [change.before, change.after].filter((doc): doc is SanityDoc => doc !== null),
+    );
+    const matched =
+      docs.length === 0
+        ? []
+        : await this.queries.match({
+            source: listener.query,
+            params: listener.params,
+            docs,
+            projectId: listener.projectId,
+            datasetName: transaction.store.name,
+            identity: transaction.identity,
+          });
     let next = 0;
     const events: Record<string, unknown>[] = [];
     for (const change of changes) {

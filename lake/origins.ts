@@ -15,7 +15,12 @@ export function isLoopbackBind(host: string): boolean {
 export function isLoopbackHostHeader(value: string): boolean {
   const name = /^(\[[^\]]*\]|[^:[\]]*)(?::\d{1,5})?$/.exec(value.toLowerCase())?.[1];
   if (name === undefined) return false;
-  return name === 'localhost' || /^[a-z0-9-]+(\.[a-z0-9-]+)*\.localhost$/.test(name) || name === '127.0.0.1' || name === '[::1]';
+  return (
+    name === 'localhost' ||
+    /^[a-z0-9-]+(\.[a-z0-9-]+)*\.localhost$/.test(name) ||
+    name === '127.0.0.1' ||
+    name === '[::1]'
+  );
 }
 
 /**
@@ -29,8 +34,17 @@ export function corsOriginFrom(where: string, raw: string, errors: string[]): st
   } catch {
     url = undefined;
   }
-  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '') {
-    errors.push(`${where}: expected an origin like http://localhost:3334 (http:// or https://, a host, an optional port, no path), received ${JSON.stringify(raw)}`);
+  if (
+    url === undefined ||
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.pathname !== '/' ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== ''
+  ) {
+    errors.push(
+      `${where}: expected an origin like http://localhost:3334 (http:// or https://, a host, an optional port, no path), received ${JSON.stringify(raw)}`,
+    );
     return undefined;
   }
   return url.origin;

@@ -20,20 +20,38 @@ export function defaultsToPublished(apiVersion: string): boolean {
  * Reads the `perspective` parameter. `explicit` is false when it was absent and the API version's default applied:
  * an anonymous reader may then still query (Sanity hides private documents from it instead of refusing).
  */
-export function perspectiveFrom(param: string | null | undefined, apiVersion: string): { perspective: Perspective; explicit: boolean } {
+export function perspectiveFrom(
+  param: string | null | undefined,
+  apiVersion: string,
+): { perspective: Perspective; explicit: boolean } {
   if (param === null || param === undefined || param === '') {
-    return { perspective: defaultsToPublished(apiVersion) ? { kind: 'stack', layers: ['published'] } : { kind: 'raw' }, explicit: false };
+    return {
+      perspective: defaultsToPublished(apiVersion) ? { kind: 'stack', layers: ['published'] } : { kind: 'raw' },
+      explicit: false,
+    };
   }
-  const names = param.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const names = param
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
   if (names.includes('raw')) {
-    if (names.length > 1) throw dataError(400, 'httpBadRequest', `Invalid perspective "${param}": "raw" can not be combined with other perspectives`);
+    if (names.length > 1)
+      throw dataError(
+        400,
+        'httpBadRequest',
+        `Invalid perspective "${param}": "raw" can not be combined with other perspectives`,
+      );
     return { perspective: { kind: 'raw' }, explicit: true };
   }
   const layers: string[] = [];
   for (const name of names) {
     const layer = name === 'previewDrafts' ? 'drafts' : name;
     if (!/^[A-Za-z0-9_-]+$/.test(layer)) {
-      throw dataError(400, 'httpBadRequest', `Invalid perspective "${param}": "${name}" is not "raw", "published", "drafts" or a release name`);
+      throw dataError(
+        400,
+        'httpBadRequest',
+        `Invalid perspective "${param}": "${name}" is not "raw", "published", "drafts" or a release name`,
+      );
     }
     if (!layers.includes(layer)) layers.push(layer);
   }

@@ -32,7 +32,11 @@ export class DocView {
       index = new Map();
       for (const doc of this.docs) {
         let value: unknown = doc;
-        for (const segment of path) value = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>)[segment] : undefined;
+        for (const segment of path)
+          value =
+            typeof value === 'object' && value !== null && !Array.isArray(value)
+              ? (value as Record<string, unknown>)[segment]
+              : undefined;
         if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
         const key = keyOf(value);
         const list = index.get(key) ?? [];
@@ -50,7 +54,9 @@ function keyOf(value: Primitive): string {
 }
 
 function isPrimitive(value: unknown): value is Primitive {
-  return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean';
+  return (
+    typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean'
+  );
 }
 
 /**

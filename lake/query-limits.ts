@@ -23,7 +23,11 @@ const TERM_CHARS = new Set('+-*/%=!<>&|,:.[](){}@^?'.split(''));
 export function checkQuerySize(query: string): void {
   const bytes = Buffer.byteLength(query);
   if (bytes > MAX_QUERY_BYTES) {
-    throw dataError(413, 'queryTooLarge', `GROQ query too large: ${bytes} bytes, the lake accepts at most ${MAX_QUERY_BYTES}; move large values into parameters or split the query`);
+    throw dataError(
+      413,
+      'queryTooLarge',
+      `GROQ query too large: ${bytes} bytes, the lake accepts at most ${MAX_QUERY_BYTES}; move large values into parameters or split the query`,
+    );
   }
   let terms = 0;
   let depth = 0;
@@ -48,12 +52,22 @@ export function checkQuerySize(query: string): void {
     if (!TERM_CHARS.has(char)) continue;
     terms += 1;
     if (terms > MAX_QUERY_TERMS) {
-      throw queryParseError(query, `query too complex: more than ${MAX_QUERY_TERMS} operators and punctuation marks; simplify it or move values into parameters`, at, at + 1);
+      throw queryParseError(
+        query,
+        `query too complex: more than ${MAX_QUERY_TERMS} operators and punctuation marks; simplify it or move values into parameters`,
+        at,
+        at + 1,
+      );
     }
     if (char === '(' || char === '[' || char === '{') depth += 1;
     else if (char === ')' || char === ']' || char === '}') depth -= 1;
     if (depth > MAX_QUERY_NESTING) {
-      throw queryParseError(query, `query nested too deep: more than ${MAX_QUERY_NESTING} levels of brackets`, at, at + 1);
+      throw queryParseError(
+        query,
+        `query nested too deep: more than ${MAX_QUERY_NESTING} levels of brackets`,
+        at,
+        at + 1,
+      );
     }
   }
 }
@@ -74,7 +88,11 @@ export function checkJsonNesting(text: string, where: string): void {
     else if (char === 0x5b || char === 0x7b) {
       depth += 1;
       if (depth > MAX_JSON_NESTING) {
-        throw dataError(400, 'httpBadRequest', `${where} nests arrays and objects more than ${MAX_JSON_NESTING} levels deep (at character ${at}); the lake accepts at most ${MAX_JSON_NESTING}`);
+        throw dataError(
+          400,
+          'httpBadRequest',
+          `${where} nests arrays and objects more than ${MAX_JSON_NESTING} levels deep (at character ${at}); the lake accepts at most ${MAX_JSON_NESTING}`,
+        );
       }
     } else if (char === 0x5d || char === 0x7d) depth -= 1;
   }

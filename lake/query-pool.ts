@@ -89,12 +89,22 @@ export class QueryPool {
   /** Runs a query over a dataset as the perspective shows it; resolves to the result as JSON text and its duration. */
   query(store: DatasetStore, request: QueryRequest): Promise<{ json: string; ms: number }> {
     const dataset = this.keyOf(store);
-    return this.submit({ kind: 'query', job: this.nextJob++, dataset, ...request }, store, this.queryTimeoutMs, 'query');
+    return this.submit(
+      { kind: 'query', job: this.nextJob++, dataset, ...request },
+      store,
+      this.queryTimeoutMs,
+      'query',
+    );
   }
 
   /** Whether a listener's filter selects each of `request.docs`. */
   async match(request: MatchRequest): Promise<boolean[]> {
-    const { json } = await this.submit({ kind: 'match', job: this.nextJob++, ...request }, undefined, this.listenFilterTimeoutMs, 'listener filter');
+    const { json } = await this.submit(
+      { kind: 'match', job: this.nextJob++, ...request },
+      undefined,
+      this.listenFilterTimeoutMs,
+      'listener filter',
+    );
     return JSON.parse(json) as boolean[];
   }
 
@@ -123,7 +133,12 @@ export class QueryPool {
     await Promise.all(slots.map((slot) => slot.worker.terminate()));
   }
 
-  private submit(message: Job['message'], store: DatasetStore | undefined, timeoutMs: number, what: string): Promise<{ json: string; ms: number }> {
+  private submit(
+    message: Job['message'],
+    store: DatasetStore | undefined,
+    timeoutMs: number,
+    what: string,
+  ): Promise<{ json: string; ms: number }> {
     if (this.closed) return Promise.reject(dataError(503, 'serviceUnavailable', 'The lake is stopping'));
     return new Promise((resolve, reject) => {
       this.pending.push({ message, store, timeoutMs, what, resolve, reject });
@@ -168,7 +183,15 @@ export class QueryPool {
   private startBudget(slot: Slot, job: Job): void {
     clearTimeout(slot.timer);
     slot.timer = setTimeout(() => {
-      this.replace(slot, dataError(408, 'queryTimeout', `The ${job.what} took longer than its budget of ${job.timeoutMs} ms and was stopped; narrow it (filter on _type or _id first, fewer nested subqueries, shorter wildcard patterns)`, { query: job.message.source }));
+      this.replace(
+        slot,
+        dataError(
+          408,
+          'queryTimeout',
+          `The ${job.what} took longer than its budget of ${job.timeoutMs} ms and was stopped; narrow it (filter on _type or _id first, fewer nested subqueries, shorter wildcard patterns)`,
+          { query: job.message.source },
+        ),
+      );
     }, job.timeoutMs);
   }
 
@@ -203,7 +226,13 @@ export class QueryPool {
     const send = (start: number): void => {
       if (!this.slots.has(slot)) return;
       const last = start + SEED_BATCH >= docs.length;
-      const message: ToWorker = { kind: 'seed', dataset, docs: docs.slice(start, start + SEED_BATCH), first: start === 0, last };
+      const message: ToWorker = {
+        kind: 'seed',
+        dataset,
+        docs: docs.slice(start, start + SEED_BATCH),
+        first: start === 0,
+        last,
+      };
       slot.worker.postMessage(message);
       if (!last) setImmediate(send, start + SEED_BATCH);
     };
@@ -213,20 +242,42 @@ export class QueryPool {
   private spawn(heapMb = this.heapFor(this.stores.keys())): Slot {
     // Node's flags minus --input-type, which a worker started from a file refuses (the lake may run from `node -e`).
     const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
-    const worker = new Worker(new URL('./query-worker.ts', import.meta.url), { execArgv, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
+    const worker = new Worker(new URL('./query-worker.ts', import.meta.url), {
+      execArgv,
+      resourceLimits: { maxOldGenerationSizeMb: heapMb },
+    });
     worker.unref();
-    const slot: Slot = { worker, heapMb, datasets: new Set(), seeding: new Set(), job: undefined, timer: undefined, ready: false };
+    const slot: Slot = {
+      worker,
+      heapMb,
+      datasets: new Set(),
+      seeding: new Set(),
+      job: undefined,
+      timer: undefined,
+      ready: false,
+    };
     worker.on('message', (answer: FromWorker) => {
       if ('ready' in answer) {
         slot.ready = true;
         const waiting = slot.job;
-        if (waiting && slot.timer === undefined && !(waiting.message.kind === 'query' && slot.seeding.has(waiting.message.dataset))) this.startBudget(slot, waiting);
+        if (
+          waiting &&
+          slot.timer === undefined &&
+          !(waiting.message.kind === 'query' && slot.seeding.has(waiting.message.dataset))
+        )
+          this.startBudget(slot, waiting);
         return;
       }
       if ('seeded' in answer) {
         slot.seeding.delete(answer.seeded);
         const waiting = slot.job;
-        if (waiting?.message.kind === 'query' && waiting.message.dataset === answer.seeded && slot.timer === undefined && slot.ready) this.startBudget(slot, waiting);
+        if (
+          waiting?.message.kind === 'query' &&
+          waiting.message.dataset === answer.seeded &&
+          slot.timer === undefined &&
+          slot.ready
+        )
+          this.startBudget(slot, waiting);
         return;
       }
       const job = slot.job;
@@ -242,10 +293,20 @@ export class QueryPool {
     worker.on('error', (error: Error & { code?: string }) => {
       const memory = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
       if (!memory) this.log(`lake: query worker failed: ${error.message}`);
-      this.replace(slot, memory ? dataError(400, 'queryExecutionError', `The ${slot.job?.what ?? 'query'} needed more than ${WORKER_HEAP_MB} MB of memory and was stopped; select fewer documents or fields`) : dataError(500, 'internalError', `The query worker failed: ${error.message}`));
+      this.replace(
+        slot,
+        memory
+          ? dataError(
+              400,
+              'queryExecutionError',
+              `The ${slot.job?.what ?? 'query'} needed more than ${WORKER_HEAP_MB} MB of memory and was stopped; select fewer documents or fields`,
+            )
+          : dataError(500, 'internalError', `The query worker failed: ${error.message}`),
+      );
     });
     worker.on('exit', () => {
-      if (this.slots.has(slot)) this.replace(slot, dataError(500, 'internalError', 'The query worker stopped unexpectedly'));
+      if (this.slots.has(slot))
+        this.replace(slot, dataError(500, 'internalError', 'The query worker stopped unexpectedly'));
     });
     this.slots.add(slot);
     return slot;

@@ -64,11 +64,22 @@ async function handle(message: ToWorker): Promise<void> {
       try {
         const started = performance.now();
         const result = message.kind === 'query' ? await query(message) : await match(message);
-        port?.postMessage({ job: message.job, ok: true, json: JSON.stringify(result) ?? 'null', ms: Math.round(performance.now() - started) });
+        port?.postMessage({
+          job: message.job,
+          ok: true,
+          json: JSON.stringify(result) ?? 'null',
+          ms: Math.round(performance.now() - started),
+        });
       } catch (error) {
         const lake = error as { status?: unknown; body?: unknown };
         const status = typeof lake.status === 'number' ? lake.status : undefined;
-        port?.postMessage({ job: message.job, ok: false, status, body: status === undefined ? undefined : lake.body, message: messageOf(error) });
+        port?.postMessage({
+          job: message.job,
+          ok: false,
+          status,
+          body: status === undefined ? undefined : lake.body,
+          message: messageOf(error),
+        });
       }
   }
 }
@@ -82,9 +93,17 @@ async function query(message: Extract<ToWorker, { kind: 'query' }>): Promise<unk
     view = new DocView(viewOf(replica.docs.values(), message.perspective, message.anonymous));
     replica.views.set(key, view);
   }
-  const context = { params: message.params, projectId: message.projectId, datasetName: message.datasetName, ...(message.identity === undefined ? {} : { identity: message.identity }) };
+  const context = {
+    params: message.params,
+    projectId: message.projectId,
+    datasetName: message.datasetName,
+    ...(message.identity === undefined ? {} : { identity: message.identity }),
+  };
   // text::query() is resolved first (groq-js cannot run it), so that the planner sees the _id lists it leaves.
-  const tree = planQuery(await resolveTextQueries(parseQuery(message.source, message.params), view.docs, context), view);
+  const tree = planQuery(
+    await resolveTextQueries(parseQuery(message.source, message.params), view.docs, context),
+    view,
+  );
   return evaluateQuery(tree, { ...context, dataset: view.docs });
 }
 
@@ -99,7 +118,13 @@ async function match(message: Extract<ToWorker, { kind: 'match' }>): Promise<boo
   }
   const out: boolean[] = [];
   for (const doc of message.docs) {
-    const result = await evaluateQuery(tree, { dataset: [doc], params: message.params, projectId: message.projectId, datasetName: message.datasetName, ...(message.identity === undefined ? {} : { identity: message.identity }) });
+    const result = await evaluateQuery(tree, {
+      dataset: [doc],
+      params: message.params,
+      projectId: message.projectId,
+      datasetName: message.datasetName,
+      ...(message.identity === undefined ? {} : { identity: message.identity }),
+    });
     out.push(Array.isArray(result) ? result.length > 0 : result !== null && result !== false && result !== undefined);
   }
   return out;

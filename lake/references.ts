@@ -29,12 +29,14 @@ export function referencePath(doc: unknown, target: string): string {
     const { value, path } = next;
     if (typeof value !== 'object' || value === null) continue;
     if (Array.isArray(value)) {
-      for (let index = value.length - 1; index >= 0; index -= 1) stack.push({ value: value[index], path: `${path}[${index}]` });
+      for (let index = value.length - 1; index >= 0; index -= 1)
+        stack.push({ value: value[index], path: `${path}[${index}]` });
       continue;
     }
     const record = value as Record<string, unknown>;
     if (isStrongReference(record) && record['_ref'] === target) return path === '' ? '(the document itself)' : path;
-    for (const key of Object.keys(record).reverse()) stack.push({ value: record[key], path: path === '' ? key : `${path}.${key}` });
+    for (const key of Object.keys(record).reverse())
+      stack.push({ value: record[key], path: path === '' ? key : `${path}.${key}` });
   }
   return '(unknown field)';
 }

@@ -17,7 +17,11 @@ export const ANY = '*';
 export type Answer = number | Promise<number>;
 
 /** The names of a pattern's `:name` segments. */
-type ParamNames<Path extends string> = Path extends `${string}:${infer Name}/${infer Rest}` ? Name | ParamNames<`/${Rest}`> : Path extends `${string}:${infer Name}` ? Name : never;
+type ParamNames<Path extends string> = Path extends `${string}:${infer Name}/${infer Rest}`
+  ? Name | ParamNames<`/${Rest}`>
+  : Path extends `${string}:${infer Name}`
+    ? Name
+    : never;
 
 /** The segments a pattern's `:name` parts matched, by name. */
 export type Params<Name extends string = string> = Readonly<Record<Name, string>>;
@@ -25,17 +29,40 @@ export type Params<Name extends string = string> = Readonly<Record<Name, string>
 /** One row of the route table. */
 export type Route =
   | { kind: 'api'; methods: Methods; pattern: readonly string[]; handler: (call: LakeCall, params: Params) => Answer }
-  | { kind: 'plain'; methods: Methods; pattern: readonly string[]; handler: (exchange: LakeExchange, params: Params) => Answer };
+  | {
+      kind: 'plain';
+      methods: Methods;
+      pattern: readonly string[];
+      handler: (exchange: LakeExchange, params: Params) => Answer;
+    };
 
 /** A route of the versioned API: `path` is what follows `/v<apiVersion>`, and the handler is told who called. */
-export function api<Path extends string>(methods: Methods, path: Path, handler: (call: LakeCall, params: Params<ParamNames<Path>>) => Answer): Route {
+export function api<Path extends string>(
+  methods: Methods,
+  path: Path,
+  handler: (call: LakeCall, params: Params<ParamNames<Path>>) => Answer,
+): Route {
   // The matcher hands over exactly the names the pattern declares, which is what the handler's type asks for.
-  return { kind: 'api', methods, pattern: patternOf(path), handler: handler as (call: LakeCall, params: Params) => Answer };
+  return {
+    kind: 'api',
+    methods,
+    pattern: patternOf(path),
+    handler: handler as (call: LakeCall, params: Params) => Answer,
+  };
 }
 
 /** A route outside the versioned API (asset files, `/`): no caller is worked out, and a token is not looked at. */
-export function plain<Path extends string>(methods: Methods, path: Path, handler: (exchange: LakeExchange, params: Params<ParamNames<Path>>) => Answer): Route {
-  return { kind: 'plain', methods, pattern: patternOf(path), handler: handler as (exchange: LakeExchange, params: Params) => Answer };
+export function plain<Path extends string>(
+  methods: Methods,
+  path: Path,
+  handler: (exchange: LakeExchange, params: Params<ParamNames<Path>>) => Answer,
+): Route {
+  return {
+    kind: 'plain',
+    methods,
+    pattern: patternOf(path),
+    handler: handler as (exchange: LakeExchange, params: Params) => Answer,
+  };
 }
 
 function patternOf(path: string): string[] {
@@ -80,6 +107,9 @@ export function methodNotAllowed(use: string): (call: LakeCall) => never {
 }
 
 /** A handler that answers as `handler` does at the path without its first `depth` segments (one endpoint under two paths). */
-export function under<Name extends string>(depth: number, handler: (call: LakeCall, params: Params<Name>) => Answer): (call: LakeCall, params: Params<Name>) => Answer {
+export function under<Name extends string>(
+  depth: number,
+  handler: (call: LakeCall, params: Params<Name>) => Answer,
+): (call: LakeCall, params: Params<Name>) => Answer {
   return (call, params) => handler({ ...call, segments: call.segments.slice(depth) }, params);
 }

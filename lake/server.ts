@@ -32,7 +32,12 @@ export interface LakeTimeouts {
 }
 
 /** Defaults of `LakeTimeouts`; listen streams stay open through heartbeats, sent well within `idleMs`. */
-export const DEFAULT_TIMEOUTS: Readonly<LakeTimeouts> = { headersMs: 5_000, requestMs: 60_000, idleMs: 60_000, keepAliveMs: 5_000 };
+export const DEFAULT_TIMEOUTS: Readonly<LakeTimeouts> = {
+  headersMs: 5_000,
+  requestMs: 60_000,
+  idleMs: 60_000,
+  keepAliveMs: 5_000,
+};
 
 /** Options of `startLake`. */
 export interface LakeOptions {
@@ -115,12 +120,18 @@ export interface LakeApp {
 }
 
 /** Opens the data file and builds the request handler, without listening anywhere (`loopbackHostsOnly`, true by default: refuse other Host names). */
-export async function createLakeApp(options: Omit<LakeOptions, 'port' | 'host'> & { loopbackHostsOnly?: boolean }): Promise<LakeApp> {
+export async function createLakeApp(
+  options: Omit<LakeOptions, 'port' | 'host'> & { loopbackHostsOnly?: boolean },
+): Promise<LakeApp> {
   const log = options.log ?? (() => undefined);
-  const generated = options.tokens === undefined ? await generatedTokens(dirname(resolve(options.dataFile))) : undefined;
+  const generated =
+    options.tokens === undefined ? await generatedTokens(dirname(resolve(options.dataFile))) : undefined;
   const tokens: Readonly<Tokens> = options.tokens ?? generated?.tokens ?? {};
   const idleMs = options.timeouts?.idleMs ?? DEFAULT_TIMEOUTS.idleMs;
-  const webhooks = new WebhookDispatcher(options.webhooks ?? [], { log, ...(options.webhookRetryDelaysMs === undefined ? {} : { retryDelaysMs: options.webhookRetryDelaysMs }) });
+  const webhooks = new WebhookDispatcher(options.webhooks ?? [], {
+    log,
+    ...(options.webhookRetryDelaysMs === undefined ? {} : { retryDelaysMs: options.webhookRetryDelaysMs }),
+  });
   const datasets = new Datasets(resolve(options.dataFile));
   // The data file's dataset always exists, so a fresh lake answers queries with [] rather than 404.
   await datasets.create(PRIMARY_DATASET);
@@ -176,7 +187,9 @@ export async function startLake(options: LakeOptions): Promise<RunningLake> {
   const host = options.host ?? '127.0.0.1';
   const loopback = isLoopbackBind(host);
   if (!loopback && options.tokens === undefined) {
-    throw new Error(`lake: refusing to listen on ${host} with generated tokens: beyond loopback, anyone who can reach the port could try them. Set LAKE_TOKENS to tokens of your own (see --help), or bind 127.0.0.1`);
+    throw new Error(
+      `lake: refusing to listen on ${host} with generated tokens: beyond loopback, anyone who can reach the port could try them. Set LAKE_TOKENS to tokens of your own (see --help), or bind 127.0.0.1`,
+    );
   }
   const app = await createLakeApp({ ...options, loopbackHostsOnly: loopback });
   const timeouts: LakeTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -206,7 +219,16 @@ export async function startLake(options: LakeOptions): Promise<RunningLake> {
     if (options.tls === true) {
       const certificate = await devCertificate(join(dirname(resolve(options.dataFile)), 'tls'));
       certFile = certificate.certFile;
-      secure = createSecureServer({ key: certificate.key, cert: certificate.cert, allowHTTP1: true, handshakeTimeout: timeouts.headersMs, ...limits }, app.handler);
+      secure = createSecureServer(
+        {
+          key: certificate.key,
+          cert: certificate.cert,
+          allowHTTP1: true,
+          handshakeTimeout: timeouts.headersMs,
+          ...limits,
+        },
+        app.handler,
+      );
       // Idle HTTP/2 sessions (and HTTP/1.1-over-TLS sockets) are destroyed after idleMs without traffic.
       secure.setTimeout(timeouts.idleMs);
       secure.emit('listening');
@@ -220,13 +242,18 @@ export async function startLake(options: LakeOptions): Promise<RunningLake> {
     });
   } catch (error) {
     await app.close();
-    throw new Error(`lake: cannot listen on ${host}:${options.port ?? 0}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(
+      `lake: cannot listen on ${host}:${options.port ?? 0}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const { port } = front.address() as AddressInfo;
   const bracketed = host.includes(':') ? `[${host}]` : host;
   const httpUrl = `http://${bracketed}:${port}`;
   // The certificate names localhost, and the Studio needs a name it can put its project id in front of.
-  const url = options.tls === true ? `https://${loopback || host === '0.0.0.0' || host === '::' ? 'localhost' : bracketed}:${port}` : httpUrl;
+  const url =
+    options.tls === true
+      ? `https://${loopback || host === '0.0.0.0' || host === '::' ? 'localhost' : bracketed}:${port}`
+      : httpUrl;
   // A wildcard bind has no address to link to; asset URLs then follow each request's Host header.
   if (options.tls === true || (host !== '0.0.0.0' && host !== '::')) app.setPublicUrl(url);
   let closing: Promise<void> | undefined;

@@ -153,8 +153,13 @@ export class DatasetStore {
 
   /** Durably records a transaction, then applies it in memory. Call inside `exclusive`. */
   async commit(transactionId: string, timestamp: string, changes: DocChange[]): Promise<void> {
-    if (this.closed) throw new Error(`dataset "${this.name}" is closed; the transaction ${transactionId} was not written`);
-    const entry: JournalEntry = { transactionId, timestamp, docs: changes.map(({ id, after }) => ({ id, doc: after })) };
+    if (this.closed)
+      throw new Error(`dataset "${this.name}" is closed; the transaction ${transactionId} was not written`);
+    const entry: JournalEntry = {
+      transactionId,
+      timestamp,
+      docs: changes.map(({ id, after }) => ({ id, doc: after })),
+    };
     const handle = await this.openJournal();
     const line = `${JSON.stringify(entry)}\n`;
     await handle.write(line);
@@ -191,7 +196,10 @@ export class DatasetStore {
       this.file,
       async (write) => {
         for (let start = 0; start < ids.length; start += SNAPSHOT_BATCH) {
-          const text = ids.slice(start, start + SNAPSHOT_BATCH).map((id) => `${JSON.stringify(this.docs.get(id))}\n`).join('');
+          const text = ids
+            .slice(start, start + SNAPSHOT_BATCH)
+            .map((id) => `${JSON.stringify(this.docs.get(id))}\n`)
+            .join('');
           bytes += text.length;
           await write(text);
         }
@@ -260,14 +268,17 @@ export class DatasetStore {
 
   private scheduleCompaction(): void {
     clearTimeout(this.compactTimer);
-    this.compactTimer = setTimeout(() => {
-      this.exclusive(async () => {
-        if (!this.closed && this.journalEntries > 0) await this.compact();
-      }).catch((error: unknown) => {
-        // The journal still holds every transaction, so a failed compaction loses nothing; say so and go on.
-        process.emitWarning(`lake: could not rewrite ${this.file} (the journal keeps the data): ${messageOf(error)}`);
-      });
-    }, Math.max(COMPACT_AFTER_IDLE_MS, COMPACT_IDLE_PER_COMPACT * this.compactMs));
+    this.compactTimer = setTimeout(
+      () => {
+        this.exclusive(async () => {
+          if (!this.closed && this.journalEntries > 0) await this.compact();
+        }).catch((error: unknown) => {
+          // The journal still holds every transaction, so a failed compaction loses nothing; say so and go on.
+          process.emitWarning(`lake: could not rewrite ${this.file} (the journal keeps the data): ${messageOf(error)}`);
+        });
+      },
+      Math.max(COMPACT_AFTER_IDLE_MS, COMPACT_IDLE_PER_COMPACT * this.compactMs),
+    );
     this.compactTimer.unref();
   }
 }
@@ -330,10 +341,14 @@ function parseNdjsonLine(raw: string, number: number, file: string, docs: Map<st
   try {
     value = JSON.parse(line);
   } catch (error) {
-    throw new Error(`${file}:${number}: expected one JSON document per line, could not parse: ${messageOf(error)} (line starts ${JSON.stringify(line.slice(0, 60))})`);
+    throw new Error(
+      `${file}:${number}: expected one JSON document per line, could not parse: ${messageOf(error)} (line starts ${JSON.stringify(line.slice(0, 60))})`,
+    );
   }
   if (!isDoc(value)) {
-    throw new Error(`${file}:${number}: expected a JSON object with a string "_id", received ${JSON.stringify(line.slice(0, 60))}`);
+    throw new Error(
+      `${file}:${number}: expected a JSON object with a string "_id", received ${JSON.stringify(line.slice(0, 60))}`,
+    );
   }
   docs.set(value._id, value);
 }
@@ -348,7 +363,9 @@ function parseJournal(text: string, file: string): JournalEntry[] {
     } catch (error) {
       // A torn last line is a write that crashed before its fsync returned: it was never acknowledged.
       if (index >= lines.length - 2) {
-        process.emitWarning(`lake: ignoring the unfinished last entry of ${file} (a write interrupted before it was acknowledged)`);
+        process.emitWarning(
+          `lake: ignoring the unfinished last entry of ${file} (a write interrupted before it was acknowledged)`,
+        );
         break;
       }
       throw new Error(`${file}:${index + 1}: corrupt journal entry: ${messageOf(error)}`);

@@ -9,15 +9,23 @@ import type { Params } from './router.ts';
 // telemetry, ...), which answer empty at once so that the Studio neither waits nor shows error toasts.
 
 /** The grants `GET /projects/:id/datasets/:dataset/acl` answers per role, as Sanity's built-in roles define them. */
-export const ROLE_GRANTS: Readonly<Record<Role | 'anonymous', readonly { filter: string; permissions: readonly string[] }[]>> = {
-  administrator: [{ filter: '_id in path("**")', permissions: ['read', 'create', 'update', 'history', 'editHistory', 'manage'] }],
+export const ROLE_GRANTS: Readonly<
+  Record<Role | 'anonymous', readonly { filter: string; permissions: readonly string[] }[]>
+> = {
+  administrator: [
+    { filter: '_id in path("**")', permissions: ['read', 'create', 'update', 'history', 'editHistory', 'manage'] },
+  ],
   editor: [{ filter: '_id in path("**")', permissions: ['read', 'create', 'update', 'history', 'editHistory'] }],
   viewer: [{ filter: '_id in path("**")', permissions: ['read', 'history'] }],
   // Without a token only published documents (ids without a dot) can be read.
   anonymous: [{ filter: '_id in path("*")', permissions: ['read'] }],
 };
 
-const ROLE_TITLES: Readonly<Record<Role, string>> = { administrator: 'Administrator', editor: 'Editor', viewer: 'Viewer' };
+const ROLE_TITLES: Readonly<Record<Role, string>> = {
+  administrator: 'Administrator',
+  editor: 'Editor',
+  viewer: 'Viewer',
+};
 
 /** The user object Sanity answers for a token: `id`, `name`, `email`, `role` and `roles` (what the Studio checks). */
 export function userOf(caller: Caller): Record<string, unknown> {
@@ -47,7 +55,13 @@ export function readKeyValues(call: LakeCall, { keys }: Params<'keys'>): number 
 export async function writeKeyValues(call: LakeCall): Promise<number> {
   requireAuthenticated(call.caller, 'User settings');
   const body = await readJson(call);
-  if (!Array.isArray(body) || !body.every((pair): pair is { key: string; value: unknown } => typeof pair === 'object' && pair !== null && typeof (pair as { key?: unknown }).key === 'string')) {
+  if (
+    !Array.isArray(body) ||
+    !body.every(
+      (pair): pair is { key: string; value: unknown } =>
+        typeof pair === 'object' && pair !== null && typeof (pair as { key?: unknown }).key === 'string',
+    )
+  ) {
     throw dataError(400, 'httpBadRequest', 'Expected a JSON array of {"key": "<name>", "value": <any JSON>}');
   }
   return sendJson(call.req, call.res, 200, call.ctx.keyValues.set(call.caller.identity, body));
@@ -56,19 +70,30 @@ export async function writeKeyValues(call: LakeCall): Promise<number> {
 /** `/users/me/keyvalue[/...]` otherwise: 401 without a token, else 405 naming the two uses. */
 export function otherKeyValueMethod(call: LakeCall): never {
   requireAuthenticated(call.caller, 'User settings');
-  throw apiError(405, `Use GET /users/me/keyvalue/<keys> or PUT /users/me/keyvalue, not ${call.method} /${call.segments.join('/')}`);
+  throw apiError(
+    405,
+    `Use GET /users/me/keyvalue/<keys> or PUT /users/me/keyvalue, not ${call.method} /${call.segments.join('/')}`,
+  );
 }
 
 /** `GET /users/:ids`: the users behind the tokens, by comma-separated id. */
 export function usersById(call: LakeCall, { ids }: Params<'ids'>): number {
   requireAuthenticated(call.caller, 'Looking up users');
   const wanted = new Set(ids.split(','));
-  return sendJson(call.req, call.res, 200, knownUsers(call.ctx.tokens).filter((user) => wanted.has(String(user['id']))));
+  return sendJson(
+    call.req,
+    call.res,
+    200,
+    knownUsers(call.ctx.tokens).filter((user) => wanted.has(String(user['id']))),
+  );
 }
 
 /** Any other `/users` path: 404, naming those served. */
 export function noUserRoute(call: LakeCall): never {
-  throw apiError(404, `No route for ${call.method} /${call.segments.join('/')}: the lake serves /users/me, /users/me/keyvalue and /users/:ids`);
+  throw apiError(
+    404,
+    `No route for ${call.method} /${call.segments.join('/')}: the lake serves /users/me, /users/me/keyvalue and /users/:ids`,
+  );
 }
 
 /** The users behind the configured tokens. */
@@ -95,7 +120,13 @@ export function project(call: LakeCall, { projectId }: Params<'projectId'>): num
     organizationId: null,
     metadata: { color: null, externalStudioHost: null },
     features: [],
-    members: knownUsers(call.ctx.tokens).map((user) => ({ id: user['id'], role: user['role'], roles: user['roles'], isRobot: false, isCurrentUser: user['id'] === call.caller.identity })),
+    members: knownUsers(call.ctx.tokens).map((user) => ({
+      id: user['id'],
+      role: user['role'],
+      roles: user['roles'],
+      isRobot: false,
+      isCurrentUser: user['id'] === call.caller.identity,
+    })),
   });
 }
 
@@ -110,7 +141,15 @@ export function roles(call: LakeCall, { projectId }: Params<'projectId'>): numbe
     call.req,
     call.res,
     200,
-    (Object.keys(ROLE_TITLES) as Role[]).map((name) => ({ name, title: ROLE_TITLES[name], description: `The lake's ${name} role`, isCustom: false, projectId, appliesToUsers: true, appliesToRobots: true })),
+    (Object.keys(ROLE_TITLES) as Role[]).map((name) => ({
+      name,
+      title: ROLE_TITLES[name],
+      description: `The lake's ${name} role`,
+      isCustom: false,
+      projectId,
+      appliesToUsers: true,
+      appliesToRobots: true,
+    })),
   );
 }
 
@@ -129,7 +168,11 @@ export function noGrants(call: LakeCall): number {
 
 /** `GET /data/history/:dataset/transactions/...`: NDJSON, one transaction per line: no lines. */
 export function noHistoryTransactions({ req, res }: LakeCall): number {
-  res.writeHead(200, { ...corsHeaders(req), 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
+  res.writeHead(200, {
+    ...corsHeaders(req),
+    'content-type': 'application/x-ndjson; charset=utf-8',
+    'cache-control': 'no-store',
+  });
   res.end();
   return 200;
 }

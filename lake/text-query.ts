@@ -66,7 +66,11 @@ export function wordsOf(value: unknown, out: string[] = []): string[] {
   } else if (typeof value === 'object' && value !== null) {
     const record = value as Record<string, unknown>;
     if (record['_type'] === 'block' && Array.isArray(record['children'])) {
-      for (const child of record['children']) wordsOf(typeof child === 'object' && child !== null ? (child as Record<string, unknown>)['text'] : undefined, out);
+      for (const child of record['children'])
+        wordsOf(
+          typeof child === 'object' && child !== null ? (child as Record<string, unknown>)['text'] : undefined,
+          out,
+        );
     } else {
       for (const [key, child] of Object.entries(record)) if (!key.startsWith('_')) wordsOf(child, out);
     }
@@ -79,7 +83,11 @@ export function wordsOf(value: unknown, out: string[] = []): string[] {
  * comment at the top of this file), evaluating `<left>` on `docs`, the documents the query sees. A
  * `text::query()` anywhere else, or with a search that is not a string, answers 400.
  */
-export async function resolveTextQueries(tree: ExprNode, docs: readonly SanityDoc[], context: Omit<QueryContext, 'dataset'>): Promise<ExprNode> {
+export async function resolveTextQueries(
+  tree: ExprNode,
+  docs: readonly SanityDoc[],
+  context: Omit<QueryContext, 'dataset'>,
+): Promise<ExprNode> {
   if (!containsTextQuery(tree)) return tree;
   const cache = new Map<string, unknown>();
   const rewrite = async (node: unknown): Promise<unknown> => {
@@ -96,7 +104,11 @@ export async function resolveTextQueries(tree: ExprNode, docs: readonly SanityDo
       return replacement;
     }
     if (isTextQuery(node)) {
-      throw dataError(400, 'queryExecutionError', 'text::query() is only supported on the right of match, as in `title match text::query("budget*")`');
+      throw dataError(
+        400,
+        'queryExecutionError',
+        'text::query() is only supported on the right of match, as in `title match text::query("budget*")`',
+      );
     }
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(record)) out[key] = await rewrite(value);
@@ -105,15 +117,27 @@ export async function resolveTextQueries(tree: ExprNode, docs: readonly SanityDo
   return (await rewrite(tree)) as ExprNode;
 }
 
-async function matchNode(left: ExprNode, search: string, docs: readonly SanityDoc[], context: Omit<QueryContext, 'dataset'>): Promise<unknown> {
+async function matchNode(
+  left: ExprNode,
+  search: string,
+  docs: readonly SanityDoc[],
+  context: Omit<QueryContext, 'dataset'>,
+): Promise<unknown> {
   const terms = parseSearch(search);
   if (terms.length === 0) return { type: 'Value', value: true };
   const ids: string[] = [];
   for (const doc of docs) {
-    const value = isWholeDocument(left) ? [doc, doc._id] : await evaluateQuery(left, { ...context, dataset: docs, root: doc });
+    const value = isWholeDocument(left)
+      ? [doc, doc._id]
+      : await evaluateQuery(left, { ...context, dataset: docs, root: doc });
     if (matchesSearch(wordsOf(value), terms)) ids.push(doc._id);
   }
-  return { type: 'OpCall', op: 'in', left: { type: 'AccessAttribute', name: '_id' }, right: { type: 'Value', value: ids } };
+  return {
+    type: 'OpCall',
+    op: 'in',
+    left: { type: 'AccessAttribute', name: '_id' },
+    right: { type: 'Value', value: ids },
+  };
 }
 
 /** `@` or `[@, _id]`: the Studio's "search the whole document", read without running GROQ for each document. */
@@ -121,7 +145,16 @@ function isWholeDocument(node: ExprNode): boolean {
   if (node.type === 'This') return true;
   if (node.type !== 'Array') return false;
   const [first, second, ...rest] = node.elements;
-  return rest.length === 0 && first?.value.type === 'This' && !first.isSplat && second !== undefined && !second.isSplat && second.value.type === 'AccessAttribute' && second.value.name === '_id' && second.value.base === undefined;
+  return (
+    rest.length === 0 &&
+    first?.value.type === 'This' &&
+    !first.isSplat &&
+    second !== undefined &&
+    !second.isSplat &&
+    second.value.type === 'AccessAttribute' &&
+    second.value.name === '_id' &&
+    second.value.base === undefined
+  );
 }
 
 function isTextQuery(node: unknown): boolean {
@@ -132,9 +165,16 @@ function isTextQuery(node: unknown): boolean {
 
 function searchOf(call: unknown): string {
   const [arg] = (call as { args: unknown[] }).args;
-  const value = typeof arg === 'object' && arg !== null && (arg as { type?: unknown }).type === 'Value' ? (arg as { value: unknown }).value : undefined;
+  const value =
+    typeof arg === 'object' && arg !== null && (arg as { type?: unknown }).type === 'Value'
+      ? (arg as { value: unknown }).value
+      : undefined;
   if (typeof value !== 'string') {
-    throw dataError(400, 'queryExecutionError', `text::query() needs a string (a literal or a parameter), received ${JSON.stringify(value) ?? 'an expression'}`);
+    throw dataError(
+      400,
+      'queryExecutionError',
+      `text::query() needs a string (a literal or a parameter), received ${JSON.stringify(value) ?? 'an expression'}`,
+    );
   }
   return value;
 }

@@ -46,7 +46,11 @@ export async function devCertificate(dir: string): Promise<DevCertificate> {
       { name: 'extKeyUsage', serverAuth: true },
       {
         name: 'subjectAltName',
-        altNames: [...DEV_CERT_HOSTS.map((value) => ({ type: 2 as const, value })), { type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }],
+        altNames: [
+          ...DEV_CERT_HOSTS.map((value) => ({ type: 2 as const, value })),
+          { type: 7, ip: '127.0.0.1' },
+          { type: 7, ip: '::1' },
+        ],
       },
     ],
   });
@@ -68,7 +72,10 @@ function isUsable(pem: string): boolean {
   try {
     const cert = new X509Certificate(pem);
     const names = cert.subjectAltName ?? '';
-    return Date.parse(cert.validTo) - Date.now() > RENEW_BEFORE_MS && DEV_CERT_HOSTS.every((host) => names.includes(`DNS:${host}`));
+    return (
+      Date.parse(cert.validTo) - Date.now() > RENEW_BEFORE_MS &&
+      DEV_CERT_HOSTS.every((host) => names.includes(`DNS:${host}`))
+    );
   } catch {
     // An unreadable file is replaced rather than served.
     return false;

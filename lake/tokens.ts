@@ -19,7 +19,11 @@ export function tokensFile(dataDir: string): string {
 /** Tokens as stored in `tokens.json`, in the format of `LAKE_TOKENS`. */
 export type Tokens = Record<string, TokenGrant>;
 
-const NAMES: Readonly<Record<Role, string>> = { administrator: 'Local Admin', editor: 'Local Editor', viewer: 'Local Viewer' };
+const NAMES: Readonly<Record<Role, string>> = {
+  administrator: 'Local Admin',
+  editor: 'Local Editor',
+  viewer: 'Local Viewer',
+};
 
 /**
  * The tokens in `<dataDir>/tokens.json`, generated (one crypto-random token per role, mode 0600) when the file does
@@ -35,13 +39,16 @@ export async function generatedTokens(dataDir: string): Promise<{ tokens: Tokens
     const errors: string[] = [];
     const tokens = tokensFrom(file, parseJson(file, text, errors), errors);
     if (tokens === undefined || errors.length > 0) {
-      throw new Error(`${file}: invalid tokens file:\n${errors.map((error) => `  - ${error}`).join('\n')}\nFix it, or delete it to have new tokens generated on the next start.`);
+      throw new Error(
+        `${file}: invalid tokens file:\n${errors.map((error) => `  - ${error}`).join('\n')}\nFix it, or delete it to have new tokens generated on the next start.`,
+      );
     }
     if (((await stat(file)).mode & 0o077) !== 0) await chmod(file, 0o600);
     return { tokens, file, created: false };
   }
   const tokens: Tokens = {};
-  for (const role of ROLES) tokens[`lake-${role}-${randomBytes(24).toString('base64url')}`] = { role, name: NAMES[role] };
+  for (const role of ROLES)
+    tokens[`lake-${role}-${randomBytes(24).toString('base64url')}`] = { role, name: NAMES[role] };
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   // Written beside and renamed, so that a crash never leaves half a file (which would stop the next start).
   await writeFileAtomic(file, `${JSON.stringify(tokens, null, 2)}\n`, { mode: 0o600 });
@@ -68,14 +75,20 @@ export function tokensFrom(where: string, value: unknown, errors: string[]): Tok
     const at = `${where}[${JSON.stringify(token)}]`;
     if (!/^\S+$/.test(token)) errors.push(`${at}: expected a non-empty token without spaces`);
     if (!isRecord(grant)) {
-      errors.push(`${at}: expected {"role": "administrator" | "editor" | "viewer", "name"?: string}, received ${short(grant)}`);
+      errors.push(
+        `${at}: expected {"role": "administrator" | "editor" | "viewer", "name"?: string}, received ${short(grant)}`,
+      );
       continue;
     }
     const role = ROLES.find((candidate) => candidate === grant['role']);
-    if (role === undefined) errors.push(`${at}.role: expected "administrator", "editor" or "viewer", received ${short(grant['role'])}`);
-    if (grant['name'] !== undefined && typeof grant['name'] !== 'string') errors.push(`${at}.name: expected a string, received ${short(grant['name'])}`);
-    for (const key of Object.keys(grant)) if (key !== 'role' && key !== 'name') errors.push(`${at}.${key}: unknown field (expected role, name)`);
-    if (role !== undefined) tokens[token] = typeof grant['name'] === 'string' ? { role, name: grant['name'] } : { role };
+    if (role === undefined)
+      errors.push(`${at}.role: expected "administrator", "editor" or "viewer", received ${short(grant['role'])}`);
+    if (grant['name'] !== undefined && typeof grant['name'] !== 'string')
+      errors.push(`${at}.name: expected a string, received ${short(grant['name'])}`);
+    for (const key of Object.keys(grant))
+      if (key !== 'role' && key !== 'name') errors.push(`${at}.${key}: unknown field (expected role, name)`);
+    if (role !== undefined)
+      tokens[token] = typeof grant['name'] === 'string' ? { role, name: grant['name'] } : { role };
   }
   return tokens;
 }
@@ -85,7 +98,9 @@ export function parseJson(where: string, raw: string, errors: string[]): unknown
   try {
     return JSON.parse(raw);
   } catch (error) {
-    errors.push(`${where}: expected JSON, could not parse ${JSON.stringify(raw.slice(0, 60))}: ${error instanceof Error ? error.message : String(error)}`);
+    errors.push(
+      `${where}: expected JSON, could not parse ${JSON.stringify(raw.slice(0, 60))}: ${error instanceof Error ? error.message : String(error)}`,
+    );
     return undefined;
   }
 }

@@ -75,9 +75,21 @@ export function asTransactionError(error: unknown, index: number): LakeError {
  * `@sanity/mutator`, the Studio's own implementation. `_rev` becomes the transaction id, `_updatedAt` the
  * transaction time, and `_createdAt` is kept from the stored document (or given, or the transaction time).
  */
-export async function prepareTransaction(store: DatasetStore, mutations: unknown, options: TransactionOptions): Promise<PreparedTransaction> {
+export async function prepareTransaction(
+  store: DatasetStore,
+  mutations: unknown,
+  options: TransactionOptions,
+): Promise<PreparedTransaction> {
   if (!Array.isArray(mutations) || mutations.length === 0) {
-    throw mutationError(400, [{ index: 0, error: { type: 'validationError', description: `"mutations" must be a non-empty array of mutations, received ${describe(mutations)}` } }]);
+    throw mutationError(400, [
+      {
+        index: 0,
+        error: {
+          type: 'validationError',
+          description: `"mutations" must be a non-empty array of mutations, received ${describe(mutations)}`,
+        },
+      },
+    ]);
   }
   const draft = new TransactionDraft(store, options);
   for (const [index, mutation] of mutations.entries()) {
@@ -147,9 +159,18 @@ export class TransactionDraft {
     const problems = referenceProblems(this.store, changes, (id) => this.work.get(id) !== null);
     if (problems.length > 0) {
       const items = problems.map(({ id, error }) => ({ index: this.lastIndex.get(id) ?? 0, error }));
-      throw mutationError(409, items.sort((a, b) => a.index - b.index));
+      throw mutationError(
+        409,
+        items.sort((a, b) => a.index - b.index),
+      );
     }
-    return { transactionId: this.options.transactionId, timestamp: this.options.timestamp, results: this.results, changes, mutationsById: this.mutationsById };
+    return {
+      transactionId: this.options.transactionId,
+      timestamp: this.options.timestamp,
+      results: this.results,
+      changes,
+      mutationsById: this.mutationsById,
+    };
   }
 }
 
@@ -167,7 +188,11 @@ const NAMED_REFERRERS = 5;
  *   with a dangling reference can still be edited; drafts and versions are not checked, because the Studio
  *   writes references to unpublished documents as weak ones there and strengthens them on publish.
  */
-function referenceProblems(store: DatasetStore, changes: readonly DocChange[], existsAfter: (id: string) => boolean): { id: string; error: MutationErrorItem['error'] }[] {
+function referenceProblems(
+  store: DatasetStore,
+  changes: readonly DocChange[],
+  existsAfter: (id: string) => boolean,
+): { id: string; error: MutationErrorItem['error'] }[] {
   const problems: { id: string; error: MutationErrorItem['error'] }[] = [];
   const touched = new Set(changes.map(({ id }) => id));
   // Strong references the changed documents hold after the transaction, target -> referrers.
@@ -202,7 +227,10 @@ function referenceProblems(store: DatasetStore, changes: readonly DocChange[], e
     for (const referrer of store.strongReferrers(id)) if (!touched.has(referrer)) referencing.add(referrer);
     if (referencing.size === 0) continue;
     const referencingIDs = [...referencing].sort();
-    const named = referencingIDs.slice(0, NAMED_REFERRERS).map((ref) => `"${ref}"`).join(', ');
+    const named = referencingIDs
+      .slice(0, NAMED_REFERRERS)
+      .map((ref) => `"${ref}"`)
+      .join(', ');
     const more = referencingIDs.length > NAMED_REFERRERS ? ` and ${referencingIDs.length - NAMED_REFERRERS} more` : '';
     problems.push({
       id,
@@ -220,7 +248,13 @@ function referenceProblems(store: DatasetStore, changes: readonly DocChange[], e
 /** The document as stored after the transaction: system fields set, array keys generated if asked. */
 function finalise(doc: SanityDoc, before: SanityDoc | null, options: TransactionOptions): SanityDoc {
   const createdAt = before?._createdAt ?? doc._createdAt ?? options.timestamp;
-  const out: SanityDoc = { ...doc, _id: doc._id, _createdAt: createdAt, _updatedAt: options.timestamp, _rev: options.transactionId };
+  const out: SanityDoc = {
+    ...doc,
+    _id: doc._id,
+    _createdAt: createdAt,
+    _updatedAt: options.timestamp,
+    _rev: options.transactionId,
+  };
   return options.autoGenerateArrayKeys ? (withArrayKeys(out) as SanityDoc) : out;
 }
 
@@ -270,11 +304,22 @@ class WorkingCopy {
     }
     const dataset = [...docs.values()].sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
     const tree = parseQuery(query, params);
-    const result = await evaluateQuery(tree, { dataset, params, projectId: options.projectId, datasetName: this.store.name, identity: options.identity });
+    const result = await evaluateQuery(tree, {
+      dataset,
+      params,
+      projectId: options.projectId,
+      datasetName: this.store.name,
+      identity: options.identity,
+    });
     const list = Array.isArray(result) ? result : result === null ? [] : [result];
     const ids: string[] = [];
     for (const item of list) {
-      if (!isDoc(item)) throw new ItemError(400, 'validationError', `The query ${JSON.stringify(query)} must select documents (objects with an _id), but it returned ${describe(item)}`);
+      if (!isDoc(item))
+        throw new ItemError(
+          400,
+          'validationError',
+          `The query ${JSON.stringify(query)} must select documents (objects with an _id), but it returned ${describe(item)}`,
+        );
       if (!ids.includes(item._id)) ids.push(item._id);
     }
     return ids;
@@ -283,12 +328,20 @@ class WorkingCopy {
 
 function kindOf(mutation: unknown): [MutationKind, Record<string, unknown>] {
   if (typeof mutation !== 'object' || mutation === null || Array.isArray(mutation)) {
-    throw new ItemError(400, 'validationError', `Each mutation must be an object like {"create": {...}}, received ${describe(mutation)}`);
+    throw new ItemError(
+      400,
+      'validationError',
+      `Each mutation must be an object like {"create": {...}}, received ${describe(mutation)}`,
+    );
   }
   const keys = Object.keys(mutation);
   const kind = MUTATION_KINDS.find((name) => keys.includes(name));
   if (keys.length !== 1 || kind === undefined) {
-    throw new ItemError(400, 'validationError', `Unknown mutation ${JSON.stringify(keys)}: expected exactly one of ${MUTATION_KINDS.join(', ')}`);
+    throw new ItemError(
+      400,
+      'validationError',
+      `Unknown mutation ${JSON.stringify(keys)}: expected exactly one of ${MUTATION_KINDS.join(', ')}`,
+    );
   }
   const body = (mutation as Record<string, unknown>)[kind];
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -305,7 +358,11 @@ function applyCreate(
 ): MutationResult {
   const id = resolveId(kind, body['_id']);
   if (typeof body['_type'] !== 'string' || body['_type'] === '') {
-    throw new ItemError(400, 'validationError', `Document "${id}" has no "_type": ${kind} needs a non-empty string _type`);
+    throw new ItemError(
+      400,
+      'validationError',
+      `Document "${id}" has no "_type": ${kind} needs a non-empty string _type`,
+    );
   }
   const existing = work.get(id);
   if (kind === 'create' && existing !== null) {
@@ -326,17 +383,28 @@ function resolveId(kind: string, raw: unknown): string {
     if (kind !== 'create') throw new ItemError(400, 'validationError', `${kind} requires an "_id"`);
     return randomId();
   }
-  if (typeof raw !== 'string') throw new ItemError(400, 'validationError', `"_id" must be a string, received ${describe(raw)}`);
+  if (typeof raw !== 'string')
+    throw new ItemError(400, 'validationError', `"_id" must be a string, received ${describe(raw)}`);
   const id = raw.endsWith('.') ? `${raw}${randomId()}` : raw;
   if (!isValidDocumentId(id)) {
-    throw new ItemError(400, 'validationError', `Malformed document ID: "${id}" (expected letters, digits, "_", "-" and "."-separated paths, at most 128 characters)`);
+    throw new ItemError(
+      400,
+      'validationError',
+      `Malformed document ID: "${id}" (expected letters, digits, "_", "-" and "."-separated paths, at most 128 characters)`,
+    );
   }
   return id;
 }
 
-async function targetIds(work: WorkingCopy, kind: string, body: Record<string, unknown>, options: TransactionOptions): Promise<{ ids: string[]; byQuery: boolean }> {
+async function targetIds(
+  work: WorkingCopy,
+  kind: string,
+  body: Record<string, unknown>,
+  options: TransactionOptions,
+): Promise<{ ids: string[]; byQuery: boolean }> {
   if (typeof body['id'] === 'string') {
-    if (!isValidDocumentId(body['id'])) throw new ItemError(400, 'validationError', `Malformed document ID: "${body['id']}"`);
+    if (!isValidDocumentId(body['id']))
+      throw new ItemError(400, 'validationError', `Malformed document ID: "${body['id']}"`);
     return { ids: [body['id']], byQuery: false };
   }
   if (typeof body['query'] === 'string') {
@@ -346,7 +414,11 @@ async function targetIds(work: WorkingCopy, kind: string, body: Record<string, u
     }
     return { ids: await work.select(body['query'], params as QueryParams, options), byQuery: true };
   }
-  throw new ItemError(400, 'validationError', `${kind} needs "id" (a document id) or "query" (GROQ), received keys ${JSON.stringify(Object.keys(body))}`);
+  throw new ItemError(
+    400,
+    'validationError',
+    `${kind} needs "id" (a document id) or "query" (GROQ), received keys ${JSON.stringify(Object.keys(body))}`,
+  );
 }
 
 async function applyDelete(
@@ -376,7 +448,11 @@ async function applyPatch(
   for (const [key, value] of Object.entries(body)) {
     if (PATCH_SELECTORS.has(key)) continue;
     if (!PATCH_OPERATIONS.has(key)) {
-      throw new ItemError(400, 'validationError', `Unknown patch operation "${key}": expected ${[...PATCH_OPERATIONS].join(', ')}`);
+      throw new ItemError(
+        400,
+        'validationError',
+        `Unknown patch operation "${key}": expected ${[...PATCH_OPERATIONS].join(', ')}`,
+      );
     }
     operations[key] = value;
   }
@@ -387,23 +463,38 @@ async function applyPatch(
     const current = work.get(id);
     if (current === null) {
       if (byQuery) continue;
-      throw new ItemError(404, 'documentNotFoundError', `Cannot patch document "${id}": it does not exist (create it first, or use createIfNotExists)`, { id });
+      throw new ItemError(
+        404,
+        'documentNotFoundError',
+        `Cannot patch document "${id}": it does not exist (create it first, or use createIfNotExists)`,
+        { id },
+      );
     }
     if (typeof ifRevisionID === 'string' && current._rev !== ifRevisionID) {
-      throw new ItemError(409, 'documentRevisionIDDoesNotMatchError', `Document "${id}" has unexpected revision ID ("${String(current._rev)}"), expected "${ifRevisionID}"`, {
-        id,
-        currentRevisionID: current._rev ?? null,
-        expectedRevisionID: ifRevisionID,
-      });
+      throw new ItemError(
+        409,
+        'documentRevisionIDDoesNotMatchError',
+        `Document "${id}" has unexpected revision ID ("${String(current._rev)}"), expected "${ifRevisionID}"`,
+        {
+          id,
+          currentRevisionID: current._rev ?? null,
+          expectedRevisionID: ifRevisionID,
+        },
+      );
     }
     const patch = { ...structuredClone(operations), id };
     let patched: SanityDoc | null;
     try {
-      patched = new Mutation({ mutations: [{ patch }] }).apply(structuredClone(current) as Parameters<Mutation['apply']>[0]) as SanityDoc | null;
+      patched = new Mutation({ mutations: [{ patch }] }).apply(
+        structuredClone(current) as Parameters<Mutation['apply']>[0],
+      ) as SanityDoc | null;
     } catch (error) {
       throw new ItemError(400, 'validationError', `Patch of "${id}" failed: ${messageOf(error)}`, { id });
     }
-    if (patched === null) throw new ItemError(400, 'validationError', `Patch of "${id}" removed the whole document; use delete instead`, { id });
+    if (patched === null)
+      throw new ItemError(400, 'validationError', `Patch of "${id}" removed the whole document; use delete instead`, {
+        id,
+      });
     // A patch may not rename the document or drop its type; the system fields are recomputed at commit.
     const type = typeof patched._type === 'string' && patched._type !== '' ? patched._type : current._type;
     work.set(id, type === undefined ? { ...patched, _id: id } : { ...patched, _id: id, _type: type });
@@ -446,8 +537,15 @@ export interface RunOptions {
  * Runs mutations as one transaction on a dataset, one transaction at a time: works them out, writes them durably
  * (unless `dryRun`), then tells the party's listeners and webhooks. Returns what happened.
  */
-export async function runTransaction(store: DatasetStore, mutations: unknown, options: RunOptions, party: TransactionParty): Promise<PreparedTransaction> {
-  return commitTransaction(store, options, party, (transactionOptions) => prepareTransaction(store, mutations, transactionOptions));
+export async function runTransaction(
+  store: DatasetStore,
+  mutations: unknown,
+  options: RunOptions,
+  party: TransactionParty,
+): Promise<PreparedTransaction> {
+  return commitTransaction(store, options, party, (transactionOptions) =>
+    prepareTransaction(store, mutations, transactionOptions),
+  );
 }
 
 /** `runTransaction` for any way of working a transaction out (mutations, actions): `prepare` runs under the dataset's lock. */
@@ -460,7 +558,11 @@ export async function commitTransaction(
   const { transactionId, dryRun } = options;
   const prepared = await store.exclusive(async (): Promise<PreparedTransaction> => {
     if (store.hasTransaction(transactionId)) {
-      throw dataError(409, 'conflictError', `Transaction ID "${transactionId}" has already been used in dataset "${store.name}"; transaction ids must be unique`);
+      throw dataError(
+        409,
+        'conflictError',
+        `Transaction ID "${transactionId}" has already been used in dataset "${store.name}"; transaction ids must be unique`,
+      );
     }
     const transaction = await prepare({
       transactionId,
@@ -469,9 +571,11 @@ export async function commitTransaction(
       projectId: party.projectId,
       identity: party.identity,
     });
-    if (!dryRun && transaction.changes.length > 0) await store.commit(transaction.transactionId, transaction.timestamp, transaction.changes);
+    if (!dryRun && transaction.changes.length > 0)
+      await store.commit(transaction.transactionId, transaction.timestamp, transaction.changes);
     return transaction;
   });
-  if (!dryRun && prepared.changes.length > 0) party.announce({ ...prepared, store, projectId: party.projectId, identity: party.identity });
+  if (!dryRun && prepared.changes.length > 0)
+    party.announce({ ...prepared, store, projectId: party.projectId, identity: party.identity });
   return prepared;
 }

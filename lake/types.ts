@@ -20,5 +20,10 @@ export interface DocChange {
 
 /** Whether a value is a JSON object with a string `_id`. */
 export function isDoc(value: unknown): value is SanityDoc {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { _id?: unknown })._id === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    typeof (value as { _id?: unknown })._id === 'string'
+  );
 }

@@ -48,13 +48,15 @@ export function compileWebhooks(webhooks: readonly WebhookConfig[]): CompiledWeb
     const label = `webhooks[${index}]${config.name === undefined ? '' : ` ("${config.name}")`}`;
     try {
       const url = new URL(config.url);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push(`${label}.url: expected an http(s) URL, received "${config.url}"`);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        problems.push(`${label}.url: expected an http(s) URL, received "${config.url}"`);
     } catch {
       problems.push(`${label}.url: expected an absolute http(s) URL, received ${JSON.stringify(config.url)}`);
     }
     const on = new Set<string>(config.on ?? ['create', 'update', 'delete']);
     for (const trigger of on) {
-      if (!['create', 'update', 'delete'].includes(trigger)) problems.push(`${label}.on: expected "create", "update" or "delete", received "${trigger}"`);
+      if (!['create', 'update', 'delete'].includes(trigger))
+        problems.push(`${label}.on: expected "create", "update" or "delete", received "${trigger}"`);
     }
     const filter = compileGroq(config.filter, `${label}.filter`, problems);
     const projection = compileGroq(config.projection, `${label}.projection`, problems);
@@ -72,7 +74,9 @@ function compileGroq(source: string | undefined, field: string, problems: string
   } catch (error) {
     const body = (error as { body?: { error?: { description?: string; start?: number } } }).body;
     const detail = body?.error?.description ?? messageOf(error);
-    problems.push(`${field}: invalid GROQ ${JSON.stringify(source)}: ${detail}${body?.error?.start === undefined ? '' : ` at position ${body.error.start}`}`);
+    problems.push(
+      `${field}: invalid GROQ ${JSON.stringify(source)}: ${detail}${body?.error?.start === undefined ? '' : ` at position ${body.error.start}`}`,
+    );
     return undefined;
   }
 }
@@ -105,7 +109,9 @@ export class WebhookDispatcher {
   /** Queues the deliveries a committed transaction triggers; returns at once. */
   dispatch(transaction: CommittedTransaction): void {
     if (this.hooks.length === 0) return;
-    const task = this.deliverAll(transaction).catch((error: unknown) => this.log(`webhooks: could not evaluate transaction ${transaction.transactionId}: ${messageOf(error)}`));
+    const task = this.deliverAll(transaction).catch((error: unknown) =>
+      this.log(`webhooks: could not evaluate transaction ${transaction.transactionId}: ${messageOf(error)}`),
+    );
     this.track(task);
   }
 
@@ -182,7 +188,11 @@ export class WebhookDispatcher {
       };
       if (hook.config.secret !== undefined && hook.config.secret !== '') {
         // Signed at send time, as Sanity does: a retry carries a fresh timestamp over the same payload.
-        headers['sanity-webhook-signature'] = await encodeSignatureHeader(delivery.payload, Date.now(), hook.config.secret);
+        headers['sanity-webhook-signature'] = await encodeSignatureHeader(
+          delivery.payload,
+          Date.now(),
+          hook.config.secret,
+        );
       }
       const response = await fetch(hook.config.url, {
         method: 'POST',

@@ -5,7 +5,6 @@ import { validateSite } from '../src/lib/site/site.ts';
 import type { SanityDocument, Unchecked, UncheckedDocument } from '../src/lib/sources/sanity/documents.ts';
 import type { Slug } from '../src/lib/sources/sanity/sanity.types.ts';
 
-
 /** A published document the service builds without, with its problem and what the site shows instead. */
 export interface Rejection {
   id: string;
@@ -16,7 +15,8 @@ export interface Rejection {
 }
 
 /** The documents a build may use, and the ones it had to do without; or the problems no document explains. */
-export type Admission = { ok: true; documents: SanityDocument[]; rejected: Rejection[] } | { ok: false; issues: ContentIssue[] };
+export type Admission =
+  { ok: true; documents: SanityDocument[]; rejected: Rejection[] } | { ok: false; issues: ContentIssue[] };
 
 /**
  * Picks the documents the rebuild service builds from, so that one invalid document never stops every other
@@ -26,7 +26,12 @@ export type Admission = { ok: true; documents: SanityDocument[]; rejected: Rejec
  * is invalid), so this repeats until the rest is valid. Fails only when a problem names no document. `issues`, when
  * the caller has already validated `input`, saves validating it again (a second on a 10,000-story site).
  */
-export function admitDocuments(input: SiteDocuments, accepted: ReadonlyMap<string, SanityDocument>, config: Pick<SanityConfig, 'projectId' | 'dataset' | 'apiHost'>, issues?: ContentIssue[]): Admission {
+export function admitDocuments(
+  input: SiteDocuments,
+  accepted: ReadonlyMap<string, SanityDocument>,
+  config: Pick<SanityConfig, 'projectId' | 'dataset' | 'apiHost'>,
+  issues?: ContentIssue[],
+): Admission {
   let known = issues;
   const current = new Map(input.documents.map((d) => [String(d['_id']), d]));
   const excluded = new Set<string>();
@@ -44,7 +49,11 @@ export function admitDocuments(input: SiteDocuments, accepted: ReadonlyMap<strin
     // The problem reported is the newest version's; a fallback that fails too only changes what is served.
     const seen = reported.get(id);
     if (seen) seen.forEach((r) => (r.serving = serving));
-    else reported.set(id, problems.map((i) => ({ id, field: i.field, message: explain(i, excluded), serving })));
+    else
+      reported.set(
+        id,
+        problems.map((i) => ({ id, field: i.field, message: explain(i, excluded), serving })),
+      );
   };
   for (const { id, issue } of slugTakeovers(current, accepted)) {
     holdBack(id, [issue]);
@@ -61,7 +70,11 @@ export function admitDocuments(input: SiteDocuments, accepted: ReadonlyMap<strin
     // is held back only for a problem of its own (or one that remains once they are settled).
     const named = [...new Set(issues.map((i) => i.where))];
     const taxonomy = named.filter((id) => current.get(id)?.['_type'] !== 'story');
-    for (const id of taxonomy.length > 0 ? taxonomy : named) holdBack(id, issues.filter((i) => i.where === id));
+    for (const id of taxonomy.length > 0 ? taxonomy : named)
+      holdBack(
+        id,
+        issues.filter((i) => i.where === id),
+      );
   }
 }
 
@@ -69,9 +82,13 @@ export function admitDocuments(input: SiteDocuments, accepted: ReadonlyMap<strin
  * Documents that claim a slug (so a URL) another document of their type held in the last good build. Validation
  * alone faults whichever id sorts later, which could take a live story's URL from it; the newcomer is held back.
  */
-function slugTakeovers(current: ReadonlyMap<string, SanityDocument>, accepted: ReadonlyMap<string, SanityDocument>): { id: string; issue: ContentIssue }[] {
+function slugTakeovers(
+  current: ReadonlyMap<string, SanityDocument>,
+  accepted: ReadonlyMap<string, SanityDocument>,
+): { id: string; issue: ContentIssue }[] {
   const key = (doc: SanityDocument | undefined) => {
-    const slug = ((doc as UncheckedDocument<{ slug?: Slug }> | undefined)?.slug as Unchecked<Slug> | undefined)?.current;
+    const slug = ((doc as UncheckedDocument<{ slug?: Slug }> | undefined)?.slug as Unchecked<Slug> | undefined)
+      ?.current;
     return typeof slug === 'string' ? `${String(doc?.['_type'])}:${slug}` : undefined;
   };
   const holders = new Map<string, string>();
@@ -85,7 +102,15 @@ function slugTakeovers(current: ReadonlyMap<string, SanityDocument>, accepted: R
     const holder = k ? holders.get(k) : undefined;
     if (!holder || holder === id) continue;
     const slug = k?.slice(k.indexOf(':') + 1);
-    found.push({ id, issue: { where: id, field: 'slug', message: `the ${String(doc['_type'])} slug "${slug}" is already used by ${holder}, which is live`, hint: `give each ${String(doc['_type'])} its own slug` } });
+    found.push({
+      id,
+      issue: {
+        where: id,
+        field: 'slug',
+        message: `the ${String(doc['_type'])} slug "${slug}" is already used by ${holder}, which is live`,
+        hint: `give each ${String(doc['_type'])} its own slug`,
+      },
+    });
   }
   return found;
 }

@@ -6,7 +6,6 @@ import type { Mirror } from './mirror.ts';
 import type { ModelResult, SiteModel } from './site-model.ts';
 import type { SanityDocument } from '../src/lib/sources/sanity/documents.ts';
 
-
 /**
  * The site computed from the mirror's documents; when some are invalid, from the documents `admitDocuments` keeps
  * (their last valid versions, or without them), so that one bad document never stops every other publish. Keeps
@@ -53,7 +52,12 @@ export class AdmittedContent {
     let result = compute(documents, mirror.documents);
     let without: Rejection[] = [];
     if (!result.ok) {
-      const admission = admitDocuments({ documents, assets }, new Map(this.#accepted.map((d) => [String(d['_id']), d])), this.#sanity, result.issues);
+      const admission = admitDocuments(
+        { documents, assets },
+        new Map(this.#accepted.map((d) => [String(d['_id']), d])),
+        this.#sanity,
+        result.issues,
+      );
       if (!admission.ok) return { ok: false, issues: admission.issues };
       documents = admission.documents;
       without = admission.rejected;

@@ -141,7 +141,12 @@ export class BuildProcesses {
     const staging = path.join(this.#root, 'staging', id);
     const plan = path.join(this.#root, 'plans', `${id}.ndjson`);
     mkdirSync(path.dirname(plan), { recursive: true });
-    const renderer = new RenderProcess({ outDir: staging, astroCacheDir: path.join(this.#root, 'astro-cache'), label: 'the build', cwd: PROJECT_ROOT });
+    const renderer = new RenderProcess({
+      outDir: staging,
+      astroCacheDir: path.join(this.#root, 'astro-cache'),
+      label: 'the build',
+      cwd: PROJECT_ROOT,
+    });
     return { renderer, staging, plan };
   }
 }

@@ -54,7 +54,10 @@ export class SiteBuilds {
    * the pages whose key differs from the current build's (and the routes every build renders); without, it holds
    * every page.
    */
-  async build(plan: RenderPlan, options: { revision: string; keys: Map<string, string>; merge: boolean }): Promise<Build> {
+  async build(
+    plan: RenderPlan,
+    options: { revision: string; keys: Map<string, string>; merge: boolean },
+  ): Promise<Build> {
     const started = performance.now();
     const id = `${new Date().toISOString().replace(/[-:.]/g, '').replace('T', '-').slice(0, 18)}-${options.revision.slice(0, 8)}`;
     // stop() may have come while the model was computed: start no build after it.

@@ -52,13 +52,24 @@ const serviceEnvSchema = z.object({
   SANITY_PROJECT_ID: z
     .string()
     .default('')
-    .refine((id) => id !== '', { error: 'expected the Sanity project id to read content from (use "local" with `npm run lake`)' }),
+    .refine((id) => id !== '', {
+      error: 'expected the Sanity project id to read content from (use "local" with `npm run lake`)',
+    }),
   SANITY_WEBHOOK_SECRET: z
     .string()
     .default('')
-    .refine((secret) => secret.length >= 16, { error: (issue) => `expected the webhook's secret, at least 16 characters (received ${String(issue.input).length})` }),
-  SERVE_HOST: z.string().optional().transform((raw) => raw?.trim() || '127.0.0.1'),
-  SERVE_DIR: z.string().optional().transform((raw) => raw?.trim() || '.site'),
+    .refine((secret) => secret.length >= 16, {
+      error: (issue) =>
+        `expected the webhook's secret, at least 16 characters (received ${String(issue.input).length})`,
+    }),
+  SERVE_HOST: z
+    .string()
+    .optional()
+    .transform((raw) => raw?.trim() || '127.0.0.1'),
+  SERVE_DIR: z
+    .string()
+    .optional()
+    .transform((raw) => raw?.trim() || '.site'),
   SERVE_PORT: wholeNumber(4322, 0, 65535),
   REBUILD_DEBOUNCE_MS: wholeNumber(150, 0, 60_000),
   WEBHOOK_MAX_BYTES: wholeNumber(1_048_576, 1024, 100 * 1_048_576),
@@ -87,7 +98,11 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv): { config?: Service
       debounceMs: data.REBUILD_DEBOUNCE_MS,
       maxBodyBytes: data.WEBHOOK_MAX_BYTES,
       maxAgeMs: data.WEBHOOK_MAX_AGE_S * 1000,
-      limits: { requestMs: data.SERVE_REQUEST_TIMEOUT_MS, idleMs, keepAliveMs: Math.min(HTTP_LIMITS.keepAliveMs, idleMs) },
+      limits: {
+        requestMs: data.SERVE_REQUEST_TIMEOUT_MS,
+        idleMs,
+        keepAliveMs: Math.min(HTTP_LIMITS.keepAliveMs, idleMs),
+      },
     },
   };
 }

@@ -89,7 +89,9 @@ export class ServiceHttp {
     }
     const current = this.#parts.current();
     if (!current) {
-      res.writeHead(503, { ...securityHeaders(), 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' }).end('The site is being built. Try again in a few seconds.\n');
+      res
+        .writeHead(503, { ...securityHeaders(), 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' })
+        .end('The site is being built. Try again in a few seconds.\n');
       return;
     }
     // The build is fixed for the whole request, so a reader never gets files from two builds.
@@ -99,5 +101,12 @@ export class ServiceHttp {
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(status, { ...securityHeaders(), 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' }).end(text);
+  res
+    .writeHead(status, {
+      ...securityHeaders(),
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+      'cache-control': 'no-store',
+    })
+    .end(text);
 }

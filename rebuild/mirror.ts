@@ -55,10 +55,15 @@ export class Mirror {
     const started = performance.now();
     const types = [...SITE_TYPES];
     // Nothing announced and nothing else asked: nothing to read (a build that adopts a Similar News recomputation).
-    if (this.#newest && hint && hint.size === 0) return { full: false, changed: 0, deleted: 0, ms: performance.now() - started };
+    if (this.#newest && hint && hint.size === 0)
+      return { full: false, changed: 0, deleted: 0, ms: performance.now() - started };
     if (this.#newest && hint && hint.size > 0 && hint.size <= MAX_HINTED) {
       const since = new Date(Date.parse(this.#newest) - OVERLAP_MS).toISOString();
-      const found = await this.#client.fetch<SiteDocuments>(documentsByIdQuery, { ids: [...hint], types, since }, { perspective: 'published' });
+      const found = await this.#client.fetch<SiteDocuments>(
+        documentsByIdQuery,
+        { ids: [...hint], types, since },
+        { perspective: 'published' },
+      );
       let changed = 0;
       const seen = new Set<string>();
       for (const doc of found.documents) {
@@ -82,7 +87,11 @@ export class Mirror {
       return { full: true, changed: all.documents.length, deleted: 0, ms: performance.now() - started };
     }
     const since = new Date(Date.parse(this.#newest) - OVERLAP_MS).toISOString();
-    const delta = await this.#client.fetch<SiteDocuments & { ids: string[] }>(changedSinceQuery, { types, since }, { perspective: 'published' });
+    const delta = await this.#client.fetch<SiteDocuments & { ids: string[] }>(
+      changedSinceQuery,
+      { types, since },
+      { perspective: 'published' },
+    );
     let changed = 0;
     for (const doc of delta.documents) {
       if (this.documents.get(doc._id)?.['_rev'] !== doc['_rev']) changed += 1;

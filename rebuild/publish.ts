@@ -72,32 +72,54 @@ export class PublishPipeline {
         throw new BuildFailure(`sync failed: ${describeSanityError(error, sanity)}`, '', { stage: 'sync' });
       });
       this.#syncRetryMs = 0;
-      log(`sync: ${sync.full ? 'full' : 'incremental'}, ${sync.changed} changed, ${sync.deleted} deleted (${Math.round(sync.ms)} ms)`);
+      log(
+        `sync: ${sync.full ? 'full' : 'incremental'}, ${sync.changed} changed, ${sync.deleted} deleted (${Math.round(sync.ms)} ms)`,
+      );
       similar.adopt();
       const revision = mirror.revision();
       const now = new Date();
       const result = await similar.site((links) => content.compute(now, links));
       if (!result.ok) throw contentFailure(result.issues);
-      for (const r of content.rejected) log(`content problem: ${r.id} → ${r.field}: ${r.message}; built without it (serving ${r.serving === 'left out' ? 'nothing in its place' : 'its last valid version'})`);
+      for (const r of content.rejected)
+        log(
+          `content problem: ${r.id} → ${r.field}: ${r.message}; built without it (serving ${r.serving === 'left out' ? 'nothing in its place' : 'its last valid version'})`,
+        );
       const current = builds.current;
       const keys = new Map(result.pages.map((p) => [p.path, p.key]));
       const known = current?.keys;
       const changed = known ? result.pages.filter((p) => known.get(p.path) !== p.key) : result.pages;
       const removed = known ? [...known.keys()].filter((page) => !keys.has(page)) : [];
       if (model.incrementalError !== undefined) {
-        log(`model: the incremental computation failed and was done in full: ${model.incrementalError instanceof Error ? (model.incrementalError.stack ?? model.incrementalError.message) : String(model.incrementalError)}`);
+        log(
+          `model: the incremental computation failed and was done in full: ${model.incrementalError instanceof Error ? (model.incrementalError.stack ?? model.incrementalError.message) : String(model.incrementalError)}`,
+        );
         model.incrementalError = undefined;
       }
-      log(`model: ${result.site.stories.length} stories, ${result.pages.length} pages, ${changed.length} changed, ${removed.length} removed, Similar News ${result.settled ? 'settled' : `provisional for ${result.provisional} stories`} (${result.mode}, ${Math.round(result.ms)} ms)`);
+      log(
+        `model: ${result.site.stories.length} stories, ${result.pages.length} pages, ${changed.length} changed, ${removed.length} removed, Similar News ${result.settled ? 'settled' : `provisional for ${result.provisional} stories`} (${result.mode}, ${Math.round(result.ms)} ms)`,
+      );
       if (current && known && changed.length === 0 && removed.length === 0) {
         log(`no page changed since build ${current.id}: not rebuilding`);
         builds.adopt(revision);
       } else {
         // Routes without parameters are rendered by every build, so the plan always carries their data.
-        const pages = known ? result.pages.filter((p) => known.get(p.path) !== p.key || STATIC_KINDS.includes(p.kind)) : result.pages;
+        const pages = known
+          ? result.pages.filter((p) => known.get(p.path) !== p.key || STATIC_KINDS.includes(p.kind))
+          : result.pages;
         const build = await builds.build({ layout: result.layout, pages }, { revision, keys, merge: Boolean(known) });
-        this.lastSuccess = { buildId: build.id, at: build.finishedAt, ms: Math.round(build.ms), syncMs: Math.round(sync.ms), changed: sync.changed, deleted: sync.deleted, pages: changed.length + removed.length, triggeredAt };
-        log(`build ${build.id} is live (${Math.round(build.ms)} ms, ${changed.length} page(s) rendered, ${removed.length} removed, revision ${build.revision})`);
+        this.lastSuccess = {
+          buildId: build.id,
+          at: build.finishedAt,
+          ms: Math.round(build.ms),
+          syncMs: Math.round(sync.ms),
+          changed: sync.changed,
+          deleted: sync.deleted,
+          pages: changed.length + removed.length,
+          triggeredAt,
+        };
+        log(
+          `build ${build.id} is live (${Math.round(build.ms)} ms, ${changed.length} page(s) rendered, ${removed.length} removed, revision ${build.revision})`,
+        );
         // Only the bodies this build rendered are written.
         await cache.save();
       }
@@ -113,7 +135,9 @@ export class PublishPipeline {
     const { builds, requests, log } = this.#parts;
     // Content problems are the useful part of a failed build's report: they name the document and the field.
     const { problems } = failure;
-    const reason = problems.length ? `${failure.message}: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}` : failure.message;
+    const reason = problems.length
+      ? `${failure.message}: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`
+      : failure.message;
     this.lastFailure = { at: started.toISOString(), reason, output: failure.output.slice(-4000) };
     if (failure.stage === 'sync') {
       // Sanity unreachable (or refusing): try again later, backing off, so a service started before its API recovers.
@@ -123,7 +147,13 @@ export class PublishPipeline {
     }
     log(`build failed: ${failure.message}; still serving ${builds.current?.id ?? 'nothing'}`);
     const details = problems.length > 0 ? problems : failure.error ? [describeError(failure.error)] : [];
-    if (details.length > 0) log(details.slice(0, 20).map((line) => `  - ${line}`).join('\n'));
+    if (details.length > 0)
+      log(
+        details
+          .slice(0, 20)
+          .map((line) => `  - ${line}`)
+          .join('\n'),
+      );
   }
 }
 
@@ -131,5 +161,9 @@ export class PublishPipeline {
 function contentFailure(issues: readonly ContentIssue[]): BuildFailure {
   const n = issues.length;
   const problems = issues.map(formatIssue);
-  return new BuildFailure(`${n} content problem${n === 1 ? '' : 's'} found; nothing was built`, problems.map((p) => `  - ${p}`).join('\n'), { stage: 'content', problems });
+  return new BuildFailure(
+    `${n} content problem${n === 1 ? '' : 's'} found; nothing was built`,
+    problems.map((p) => `  - ${p}`).join('\n'),
+    { stage: 'content', problems },
+  );
 }

@@ -33,7 +33,15 @@ export interface ServiceStatus {
   /** Published documents with a content problem, built without: the last valid version stays live, or none. */
   rejected: Rejection[];
   /** `renderer`: the next build process, started ahead of time: "ready" once it has bundled the site. */
-  queue: { building: boolean; pending: boolean; builds: number; buildPid: number | null; nextScheduled: string | null; settling: boolean; renderer: 'ready' | 'starting' | 'none' };
+  queue: {
+    building: boolean;
+    pending: boolean;
+    builds: number;
+    buildPid: number | null;
+    nextScheduled: string | null;
+    settling: boolean;
+    renderer: 'ready' | 'starting' | 'none';
+  };
   webhooks: { accepted: number; duplicates: number; refused: number };
 }
 
@@ -41,11 +49,18 @@ export interface ServiceStatus {
  * Starts the service: serves the current build, verifies webhooks, and rebuilds through a coalescing queue.
  * `log` gets one line per event (never a secret).
  */
-export async function startRebuildService(config: ServiceConfig, log: (line: string) => void = console.log): Promise<RebuildService> {
+export async function startRebuildService(
+  config: ServiceConfig,
+  log: (line: string) => void = console.log,
+): Promise<RebuildService> {
   const mirror = new Mirror(sanityClient(config.sanity));
   const builds = new SiteBuilds(config.dir);
   const cache = new RenderCache(path.join(builds.root, 'cache', 'render'));
-  const model = new SiteModel(cache, { projectId: config.sanity.projectId, dataset: config.sanity.dataset, ...(config.sanity.apiHost ? { apiHost: config.sanity.apiHost } : {}) });
+  const model = new SiteModel(cache, {
+    projectId: config.sanity.projectId,
+    dataset: config.sanity.dataset,
+    ...(config.sanity.apiHost ? { apiHost: config.sanity.apiHost } : {}),
+  });
   const content = new AdmittedContent(mirror, model, config.sanity);
   // The queue runs the publish pipeline, which asks it for follow-up builds through these.
   const requests = new BuildRequests(() => queue.trigger());
@@ -54,7 +69,18 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
     log(`a scheduled story is due (${time}): rebuilding`);
     requests.request();
   });
-  const pipeline = new PublishPipeline({ sanity: config.sanity, mirror, model, content, similar, cache, builds, requests, schedule, log });
+  const pipeline = new PublishPipeline({
+    sanity: config.sanity,
+    mirror,
+    model,
+    content,
+    similar,
+    cache,
+    builds,
+    requests,
+    schedule,
+    log,
+  });
 
   const existing = await builds.init();
   if (existing) log(`serving the previous build ${existing.id} until a new one is ready`);
@@ -64,19 +90,31 @@ export async function startRebuildService(config: ServiceConfig, log: (line: str
   function status(): ServiceStatus {
     const current = builds.current;
     return {
-      build: current ? { id: current.id, revision: current.revision, finishedAt: current.finishedAt, ms: Math.round(current.ms) } : null,
+      build: current
+        ? { id: current.id, revision: current.revision, finishedAt: current.finishedAt, ms: Math.round(current.ms) }
+        : null,
       contentRevision: mirror.documents.size ? mirror.revision() : null,
       lastSuccess: pipeline.lastSuccess,
       lastFailure: pipeline.lastFailure,
       rejected: content.rejected,
-      queue: { ...queue.state(), buildPid: builds.pid ?? null, nextScheduled: schedule.next, settling: similar.settling, renderer: builds.renderer },
+      queue: {
+        ...queue.state(),
+        buildPid: builds.pid ?? null,
+        nextScheduled: schedule.next,
+        settling: similar.settling,
+        renderer: builds.renderer,
+      },
       webhooks: { ...http.counts },
     };
   }
 
   const http = new ServiceHttp(
     {
-      verifier: new WebhookVerifier({ secret: config.secret, maxBytes: config.maxBodyBytes, maxAgeMs: config.maxAgeMs }),
+      verifier: new WebhookVerifier({
+        secret: config.secret,
+        maxBytes: config.maxBodyBytes,
+        maxAgeMs: config.maxAgeMs,
+      }),
       requests,
       current: () => builds.current,
       status,

@@ -79,11 +79,15 @@ export class SimilarSettling {
       .compute(inputs, SIMILAR_DEFAULTS.limit)
       .then((settled) => {
         this.#ms = performance.now() - started;
-        this.#log(`Similar News recomputed for ${inputs.length} stories (${Math.round(this.#ms)} ms): rendering the pages whose links changed`);
+        this.#log(
+          `Similar News recomputed for ${inputs.length} stories (${Math.round(this.#ms)} ms): rendering the pages whose links changed`,
+        );
         this.#waiting = settled;
         this.#settled();
       })
-      .catch((error: unknown) => this.#log(`Similar News recomputation failed: ${error instanceof Error ? error.message : String(error)}`))
+      .catch((error: unknown) =>
+        this.#log(`Similar News recomputation failed: ${error instanceof Error ? error.message : String(error)}`),
+      )
       .finally(() => {
         this.#running = false;
       });

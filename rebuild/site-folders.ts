@@ -7,7 +7,20 @@
  * failed build leaves the current site as it was, and the folder it touched is rebuilt from a full copy next time.
  */
 import { spawn } from 'node:child_process';
-import { copyFile, cp, link, mkdir, readdir, readFile, readlink, rename, rm, rmdir, stat, symlink } from 'node:fs/promises';
+import {
+  copyFile,
+  cp,
+  link,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  symlink,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { BuildFailure } from '../src/build/failure.ts';
 import { writeFileAtomic } from '../src/lib/atomic-write.ts';
@@ -61,9 +74,20 @@ export class SiteFolders {
     try {
       const dir = path.resolve(this.root, await readlink(path.join(this.root, 'current')));
       if ((await stat(path.join(dir, 'index.html'))).isFile()) {
-        const saved = JSON.parse(await readFile(path.join(this.root, 'pages.json'), 'utf8').catch(() => '{}')) as { build?: string; tree?: string; revision?: string; keys?: [string, string][] };
+        const saved = JSON.parse(await readFile(path.join(this.root, 'pages.json'), 'utf8').catch(() => '{}')) as {
+          build?: string;
+          tree?: string;
+          revision?: string;
+          keys?: [string, string][];
+        };
         const known = saved.tree === path.basename(dir) && Array.isArray(saved.keys);
-        this.#current = { id: known && saved.build ? saved.build : path.basename(dir), dir, revision: known ? (saved.revision ?? 'unknown') : 'unknown', ms: 0, finishedAt: '' };
+        this.#current = {
+          id: known && saved.build ? saved.build : path.basename(dir),
+          dir,
+          revision: known ? (saved.revision ?? 'unknown') : 'unknown',
+          ms: 0,
+          finishedAt: '',
+        };
         if (known && saved.keys) {
           this.#current.keys = new Map(saved.keys);
           this.#trees.set(path.basename(dir), this.#current.keys);
@@ -75,7 +99,8 @@ export class SiteFolders {
     // Anything but the two folders (builds of older versions) goes, unless it is what is served.
     for (const name of await readdir(path.join(this.root, 'builds'))) {
       const dir = path.join(this.root, 'builds', name);
-      if (!(TREES as readonly string[]).includes(name) && dir !== this.#current?.dir) await rm(dir, { recursive: true, force: true });
+      if (!(TREES as readonly string[]).includes(name) && dir !== this.#current?.dir)
+        await rm(dir, { recursive: true, force: true });
     }
     this.#prepareOther();
     return this.#current;
@@ -129,7 +154,8 @@ export class SiteFolders {
         const inDir = had ?? baseKeys;
         for (const [page, key] of keys) {
           // Pages that changed in the build before this one: the served folder has them right.
-          if (inDir.get(page) !== key && !rendered.has(pageFile(page))) await place(path.join(base.dir, pageFile(page)), path.join(dir, pageFile(page)), 'link');
+          if (inDir.get(page) !== key && !rendered.has(pageFile(page)))
+            await place(path.join(base.dir, pageFile(page)), path.join(dir, pageFile(page)), 'link');
         }
         for (const page of inDir.keys()) if (!keys.has(page)) await removePage(dir, page);
         await rm(staging, { recursive: true, force: true });
@@ -137,7 +163,8 @@ export class SiteFolders {
         await rm(dir, { recursive: true, force: true });
         await rename(staging, dir);
       }
-      if (!(await stat(path.join(dir, 'index.html')).catch(() => undefined))) throw new BuildFailure('the build finished without an index.html', output);
+      if (!(await stat(path.join(dir, 'index.html')).catch(() => undefined)))
+        throw new BuildFailure('the build finished without an index.html', output);
     } catch (error) {
       await rm(staging, { recursive: true, force: true });
       throw error;
@@ -156,15 +183,28 @@ export class SiteFolders {
    * that the next run of the service renders only what changed since this build. `started` is when the build began
    * (`performance.now()`).
    */
-  async swap(update: FolderUpdate, build: { id: string; revision: string; keys: Map<string, string>; started: number }): Promise<Build> {
+  async swap(
+    update: FolderUpdate,
+    build: { id: string; revision: string; keys: Map<string, string>; started: number },
+  ): Promise<Build> {
     const { tree, dir } = update;
     const link = path.join(this.root, `current.${process.pid}.tmp`);
     await rm(link, { force: true });
     await symlink(path.relative(this.root, dir), link);
     await rename(link, path.join(this.root, 'current'));
     this.#trees.set(tree, build.keys);
-    this.#current = { id: build.id, dir, revision: build.revision, ms: performance.now() - build.started, finishedAt: new Date().toISOString(), keys: build.keys };
-    await writeFileAtomic(path.join(this.root, 'pages.json'), JSON.stringify({ build: build.id, tree, revision: build.revision, keys: [...build.keys] }));
+    this.#current = {
+      id: build.id,
+      dir,
+      revision: build.revision,
+      ms: performance.now() - build.started,
+      finishedAt: new Date().toISOString(),
+      keys: build.keys,
+    };
+    await writeFileAtomic(
+      path.join(this.root, 'pages.json'),
+      JSON.stringify({ build: build.id, tree, revision: build.revision, keys: [...build.keys] }),
+    );
     this.#prepareOther();
     return this.#current;
   }

@@ -7,7 +7,17 @@ import type { SiteDocuments } from '../src/lib/sources/sanity/site-source.ts';
 import { siteSourceFromDocuments } from '../src/lib/sources/sanity/site-source.ts';
 import { sameSimilarInput, type SimilarInput, type SimilarLink } from '../src/lib/similar/options.ts';
 import { SimilarIndex } from '../src/lib/similar/similar-index.ts';
-import { buildSite, byNewest, isLive, toCard, validateSite, type RenderedBody, type Site, type SiteSource, type StoryView } from '../src/lib/site/site.ts';
+import {
+  buildSite,
+  byNewest,
+  isLive,
+  toCard,
+  validateSite,
+  type RenderedBody,
+  type Site,
+  type SiteSource,
+  type StoryView,
+} from '../src/lib/site/site.ts';
 import { buildTagVocabulary, tagIndex } from '../src/lib/model/tags.ts';
 import { urls } from '../src/lib/site/urls.ts';
 import type { SanityDocument, Unchecked, UncheckedDocument } from '../src/lib/sources/sanity/documents.ts';
@@ -30,7 +40,17 @@ export interface SettledSimilar {
  * stories whose Similar News came from a query, `settled` says whether every list equals a full computation.
  */
 export type ModelResult =
-  | { ok: true; site: Site; layout: Layout; pages: SitePage[]; inputs: SimilarInput[]; provisional: number; settled: boolean; ms: number; mode: 'full' | 'incremental' }
+  | {
+      ok: true;
+      site: Site;
+      layout: Layout;
+      pages: SitePage[];
+      inputs: SimilarInput[];
+      provisional: number;
+      settled: boolean;
+      ms: number;
+      mode: 'full' | 'incremental';
+    }
   | { ok: false; issues: ContentIssue[] };
 
 type Entry = SiteSource['stories'][number];
@@ -128,7 +148,10 @@ export class SiteModel {
    * and whatever its body's rendering depends on): a document with the stamp it had last time is taken to be
    * unchanged. `links`, when given, is a full Similar News computation for exactly this content, used as is.
    */
-  compute(input: SiteDocuments, options: { now: Date; stamp: (id: string) => string | undefined; links?: Map<string, SimilarLink[]> }): ModelResult {
+  compute(
+    input: SiteDocuments,
+    options: { now: Date; stamp: (id: string) => string | undefined; links?: Map<string, SimilarLink[]> },
+  ): ModelResult {
     const started = performance.now();
     const state = this.#state;
     if (state !== undefined && options.links === undefined) {
@@ -178,13 +201,18 @@ export class SiteModel {
   /** Lets go of the texts of the bodies just rendered, now that the inputs hold them (see `#bodies`). */
   #release(bodies: Iterable<[string, Body]>): void {
     for (const [id, body] of bodies) {
-      if (!body.released) this.#bodies.set(id, { stamp: body.stamp, body: { html: body.body.html, text: '' }, released: true });
+      if (!body.released)
+        this.#bodies.set(id, { stamp: body.stamp, body: { html: body.body.html, text: '' }, released: true });
     }
     this.#cache.release();
   }
 
   /** The whole site from every document, as a full build computes it; records the state for the next computation. */
-  #full(input: SiteDocuments, options: { now: Date; stamp: (id: string) => string | undefined; links?: Map<string, SimilarLink[]> }, started: number): ModelResult {
+  #full(
+    input: SiteDocuments,
+    options: { now: Date; stamp: (id: string) => string | undefined; links?: Map<string, SimilarLink[]> },
+    started: number,
+  ): ModelResult {
     this.#state = undefined;
     const source = siteSourceFromDocuments(input, this.#config);
     const issues = validateSite(source);
@@ -204,9 +232,12 @@ export class SiteModel {
           const all = this.#withTexts(made, bodies);
           inputs = all;
           if (options.links) return (links = options.links);
-          if (!settledNow) throw new Error('SiteModel.compute: no settled Similar News yet; pass `links` from a full computation');
+          if (!settledNow)
+            throw new Error('SiteModel.compute: no settled Similar News yet; pass `links` from a full computation');
           if (limit !== settledNow.limit)
-            throw new Error(`SiteModel.compute: the settled links have ${settledNow.limit} per story, the site asks for ${limit}`);
+            throw new Error(
+              `SiteModel.compute: the settled links have ${settledNow.limit} per story, the site asks for ${limit}`,
+            );
           const result = quickSimilar(all, settledNow);
           provisional = result.provisional;
           links = result.links;
@@ -226,15 +257,33 @@ export class SiteModel {
     this.#keys.rotate();
     const layout = siteLayout(site);
     this.#state = fullState(input, options, source, site, layout, inputs, links, provisional, settledNow, pages);
-    return { ok: true, site, layout, pages, inputs, provisional: provisional.size, settled, ms: performance.now() - started, mode: 'full' };
+    return {
+      ok: true,
+      site,
+      layout,
+      pages,
+      inputs,
+      provisional: provisional.size,
+      settled,
+      ms: performance.now() - started,
+      mode: 'full',
+    };
   }
 
   /**
    * What an incremental computation would change, or undefined when the computation must be full. Changes nothing.
    */
-  #plan(state: ModelState, input: SiteDocuments, options: { now: Date; stamp: (id: string) => string | undefined }): IncrementalPlan | undefined {
+  #plan(
+    state: ModelState,
+    input: SiteDocuments,
+    options: { now: Date; stamp: (id: string) => string | undefined },
+  ): IncrementalPlan | undefined {
     const settled = this.#settled;
-    if (settled === undefined || state.nextScheduled !== undefined && state.nextScheduled <= options.now.toISOString()) return undefined;
+    if (
+      settled === undefined ||
+      (state.nextScheduled !== undefined && state.nextScheduled <= options.now.toISOString())
+    )
+      return undefined;
     const others: SanityDocument[] = [];
     const changed: SanityDocument[] = [];
     const seen = new Set<string>();
@@ -265,13 +314,18 @@ export class SiteModel {
       if (old && (old.story.related.length > 0 || state.pinned.has(old.story.slug))) return undefined;
       if (!old && state.stamps.has(id)) return undefined; // it was invalid: the full computation reports it
     }
-    for (const doc of changed as UncheckedDocument<Story>[]) if (Array.isArray(doc.related) && doc.related.length > 0) return undefined;
+    for (const doc of changed as UncheckedDocument<Story>[])
+      if (Array.isArray(doc.related) && doc.related.length > 0) return undefined;
     // A pin on a document that was left out (invalid, or not there yet) resolved to nothing, so `pinned` lacks its
     // slug: any document pinning a changed or removed one by reference is computed in full too.
     const touched = new Set([...changed.map((d) => String(d['_id'])), ...removed]);
     for (const doc of input.documents as UncheckedDocument<Story>[]) {
       const related = doc.related;
-      if (Array.isArray(related) && related.some((r) => touched.has(String((r as Unchecked<StoryReference> | undefined)?._ref)))) return undefined;
+      if (
+        Array.isArray(related) &&
+        related.some((r) => touched.has(String((r as Unchecked<StoryReference> | undefined)?._ref)))
+      )
+        return undefined;
     }
     // The changed stories, mapped and validated by the functions a full build uses, beside the taxonomy.
     const source = siteSourceFromDocuments({ documents: [...others, ...changed], assets: input.assets }, this.#config);
@@ -286,8 +340,15 @@ export class SiteModel {
     // Tags outside the vocabulary are named by their first spelling across the site: computed in full.
     const { vocabulary } = buildTagVocabulary(state.source.tags);
     const known = new Set(state.source.tags.map(({ def }) => vocabulary.resolve(def.name)));
-    for (const { story } of source.stories) if (story.tags.some((t) => !known.has(vocabulary.resolve(t)))) return undefined;
-    return { entries: source.stories, removed, changedIds: changed.map((d) => String(d['_id'])), stamps: new Map(changed.map((d) => [String(d['_id']), options.stamp(String(d['_id'])) ?? ''])), settled };
+    for (const { story } of source.stories)
+      if (story.tags.some((t) => !known.has(vocabulary.resolve(t)))) return undefined;
+    return {
+      entries: source.stories,
+      removed,
+      changedIds: changed.map((d) => String(d['_id'])),
+      stamps: new Map(changed.map((d) => [String(d['_id']), options.stamp(String(d['_id'])) ?? ''])),
+      settled,
+    };
   }
 
   /** Applies an incremental plan to the state (see `SiteModel`). */
@@ -317,7 +378,11 @@ export class SiteModel {
       state.entries.set(entry.story.id, entry);
       state.slugs.set(entry.story.slug, entry.story.id);
       if (isLive(entry.story, now)) live.push(entry);
-      else if (!entry.story.draft && (state.nextScheduled === undefined || entry.story.publishedAt < state.nextScheduled)) state.nextScheduled = entry.story.publishedAt;
+      else if (
+        !entry.story.draft &&
+        (state.nextScheduled === undefined || entry.story.publishedAt < state.nextScheduled)
+      )
+        state.nextScheduled = entry.story.publishedAt;
     }
     if (rescanSchedule) state.nextScheduled = nextScheduled(state.entries.values(), iso);
     // Their views and Similar News inputs, from the function a full build uses, over just these stories.
@@ -335,7 +400,8 @@ export class SiteModel {
       },
     );
     for (const [id, body] of bodies) this.#bodies.set(id, body);
-    for (const input of newInputs) if (bodies.get(input.id)?.released) throw new Error(`SiteModel: story ${input.id} changed but kept its body`);
+    for (const input of newInputs)
+      if (bodies.get(input.id)?.released) throw new Error(`SiteModel: story ${input.id} changed but kept its body`);
     const changedViews = new Map(mini.stories.map((view) => [view.id, view]));
     for (const view of mini.stories) state.views.set(view.id, view);
     for (const input of newInputs) state.inputs.set(input.id, input);
@@ -345,7 +411,8 @@ export class SiteModel {
     const goneChanged = gone.size !== state.gone.size || [...gone].some((id) => !state.gone.has(id));
     const decide = new Set<string>(changedViews.keys());
     if (settled !== state.settled) for (const id of state.views.keys()) decide.add(id);
-    for (const id of oldViews.keys()) if (!state.views.has(id)) for (const linker of state.linkedBy.get(id) ?? []) decide.add(linker);
+    for (const id of oldViews.keys())
+      if (!state.views.has(id)) for (const linker of state.linkedBy.get(id) ?? []) decide.add(linker);
     if (goneChanged) for (const id of state.provisional) decide.add(id);
     const settledInputs = inputsById(settled);
     const relinked = new Set<string>();
@@ -399,13 +466,22 @@ export class SiteModel {
     for (const [id, view] of changedViews) changedViews.set(id, state.views.get(id) ?? view);
 
     // 3. The site's lists: the changed stories move, the re-carded ones are replaced where they are.
-    const edits = new Map<string, { remove: [string, StoryView][]; replace: [string, StoryView][]; insert: StoryView[] }>();
+    const edits = new Map<
+      string,
+      { remove: [string, StoryView][]; replace: [string, StoryView][]; insert: StoryView[] }
+    >();
     const editsOf = (key: string) => {
       let edit = edits.get(key);
       if (!edit) edits.set(key, (edit = { remove: [], replace: [], insert: [] }));
       return edit;
     };
-    const listsOf = (view: StoryView) => new Set(['stories', `section:${view.section.slug}`, ...view.tags.map((t) => `tag:${t.slug}`), ...view.authors.map((a) => `author:${a.slug}`)]);
+    const listsOf = (view: StoryView) =>
+      new Set([
+        'stories',
+        `section:${view.section.slug}`,
+        ...view.tags.map((t) => `tag:${t.slug}`),
+        ...view.authors.map((a) => `author:${a.slug}`),
+      ]);
     // The listings whose pages change: those a changed story leaves or joins (a card only shows card fields).
     const listings = new Set<string>();
     for (const [id, old] of oldViews) {
@@ -433,8 +509,12 @@ export class SiteModel {
     };
     const previousSite = state.site;
     const stories = edit('stories', previousSite.stories);
-    const sections = previousSite.sections.map((s) => (edits.has(`section:${s.slug}`) ? { ...s, stories: edit(`section:${s.slug}`, s.stories) } : s));
-    const authors = previousSite.authors.map((a) => (edits.has(`author:${a.slug}`) ? { ...a, stories: edit(`author:${a.slug}`, a.stories) } : a));
+    const sections = previousSite.sections.map((s) =>
+      edits.has(`section:${s.slug}`) ? { ...s, stories: edit(`section:${s.slug}`, s.stories) } : s,
+    );
+    const authors = previousSite.authors.map((a) =>
+      edits.has(`author:${a.slug}`) ? { ...a, stories: edit(`author:${a.slug}`, a.stories) } : a,
+    );
     const { vocabulary } = buildTagVocabulary(state.source.tags);
     const tagsBySlug = new Map(previousSite.tags.map((t) => [t.slug, t]));
     for (const key of edits.keys()) {
@@ -444,11 +524,19 @@ export class SiteModel {
       const list = edit(key, entry?.stories ?? []);
       if (list.length === 0) tagsBySlug.delete(slug);
       // As buildSite makes it: the tag as the vocabulary has it, its count, its URL and its stories.
-      else if (entry === undefined || entry.count !== list.length) tagsBySlug.set(slug, { ...vocabulary.resolve(slug), count: list.length, url: urls.tag(slug), stories: list });
+      else if (entry === undefined || entry.count !== list.length)
+        tagsBySlug.set(slug, { ...vocabulary.resolve(slug), count: list.length, url: urls.tag(slug), stories: list });
       else tagsBySlug.set(slug, { ...entry, stories: list });
     }
     const tags = [...tagsBySlug.values()].sort((a, b) => a.slug.localeCompare(b.slug));
-    const site: Site = { stories, sections, authors, tags, tagIndex: tagIndex(tags), layoutKey: previousSite.layoutKey };
+    const site: Site = {
+      stories,
+      sections,
+      authors,
+      tags,
+      tagIndex: tagIndex(tags),
+      layoutKey: previousSite.layoutKey,
+    };
     state.site = site;
 
     // 4. Pages: those of the changed and re-carded stories, of the listings they are on, and the routes without
@@ -571,7 +659,10 @@ function nextScheduled(entries: Iterable<Entry>, iso: string, live?: Map<string,
 
 /** The documents other than stories, and the assets, as one text to compare. */
 function taxonomyText(others: SanityDocument[], assets: SiteDocuments['assets']): string {
-  return JSON.stringify([others.map((d) => [d['_id'], d['_rev'] ?? d]).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)), assets]);
+  return JSON.stringify([
+    others.map((d) => [d['_id'], d['_rev'] ?? d]).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)),
+    assets,
+  ]);
 }
 
 function linkOf(map: Map<string, Set<string>>, id: string): Set<string> {
@@ -583,7 +674,8 @@ function linkOf(map: Map<string, Set<string>>, id: string): Set<string> {
 /** The group a page belongs to (see `ModelState.groups`). */
 function groupOf(page: SitePage): string {
   if (page.kind === 'story') return `story:${(page as SitePage<'story'>).props.story.id}`;
-  if (page.kind === 'section' || page.kind === 'tag' || page.kind === 'author') return `${page.kind}:${page.params['slug'] ?? ''}`;
+  if (page.kind === 'section' || page.kind === 'tag' || page.kind === 'author')
+    return `${page.kind}:${page.params['slug'] ?? ''}`;
   return 'static';
 }
 
@@ -638,7 +730,10 @@ function insert(list: StoryView[], view: StoryView): void {
 }
 
 /** Similar News from the settled computation, re-ranking only the stories that need it (see `SiteModel`). */
-function quickSimilar(inputs: readonly SimilarInput[], settled: SettledSimilar): { links: Map<string, SimilarLink[]>; provisional: Set<string> } {
+function quickSimilar(
+  inputs: readonly SimilarInput[],
+  settled: SettledSimilar,
+): { links: Map<string, SimilarLink[]>; provisional: Set<string> } {
   const live = new Set(inputs.map((i) => i.id));
   const gone = new Set(settled.index.ids().filter((id) => !live.has(id)));
   const before = inputsById(settled);
@@ -666,8 +761,9 @@ function inputsById(settled: SettledSimilar): Map<string, SimilarInput> {
   return map;
 }
 
-
 /** Whether two link lists show the same stories for the same reasons, in the same order (scores aside). */
 function sameTargets(a: readonly SimilarLink[], b: readonly SimilarLink[]): boolean {
-  return a === b || (a.length === b.length && a.every((link, i) => link.id === b[i]?.id && link.reason === b[i]?.reason));
+  return (
+    a === b || (a.length === b.length && a.every((link, i) => link.id === b[i]?.id && link.reason === b[i]?.reason))
+  );
 }

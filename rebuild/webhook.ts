@@ -42,15 +42,20 @@ export class WebhookVerifier {
   /** Reads and checks one request. */
   async verify(req: IncomingMessage): Promise<WebhookDelivery | WebhookRefusal> {
     if (req.method !== 'POST') return { status: 405, error: 'use POST' };
-    const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-    if (type !== 'application/json') return { status: 415, error: `expected content-type application/json, received ${JSON.stringify(type ?? '')}` };
+    const type = String(req.headers['content-type'] ?? '')
+      .split(';')[0]
+      ?.trim()
+      .toLowerCase();
+    if (type !== 'application/json')
+      return { status: 415, error: `expected content-type application/json, received ${JSON.stringify(type ?? '')}` };
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > this.#options.maxBytes) return { status: 413, error: `body over ${this.#options.maxBytes} bytes` };
     const raw = await readBody(req, this.#options.maxBytes);
     if (raw === undefined) return { status: 413, error: `body over ${this.#options.maxBytes} bytes` };
 
     const header = req.headers['sanity-webhook-signature'];
-    if (typeof header !== 'string' || header === '') return { status: 401, error: 'missing sanity-webhook-signature header' };
+    if (typeof header !== 'string' || header === '')
+      return { status: 401, error: 'missing sanity-webhook-signature header' };
     let timestamp: number;
     try {
       timestamp = decodeSignatureHeader(header).timestamp;
@@ -61,7 +66,8 @@ export class WebhookVerifier {
     const valid = await isValidSignature(raw, header, this.#options.secret).catch(() => false);
     if (!valid) return { status: 401, error: 'invalid signature' };
     const now = this.#options.now?.() ?? Date.now();
-    if (now - timestamp > this.#options.maxAgeMs) return { status: 401, error: `signature older than ${Math.round(this.#options.maxAgeMs / 1000)} s (replayed?)` };
+    if (now - timestamp > this.#options.maxAgeMs)
+      return { status: 401, error: `signature older than ${Math.round(this.#options.maxAgeMs / 1000)} s (replayed?)` };
     if (timestamp - now > this.#options.maxAgeMs) return { status: 401, error: 'signature timestamp in the future' };
 
     let body: unknown;

@@ -1,6 +1,13 @@
 import { createElement, type ReactElement } from 'react';
 import { defineArrayMember, defineField, defineType, type BlockDecoratorProps } from 'sanity';
-import { BLOCK_STYLES, DECORATORS, LIST_TYPES, type BlockStyle, type Decorator, type ListType } from '../src/lib/model/rules.ts';
+import {
+  BLOCK_STYLES,
+  DECORATORS,
+  LIST_TYPES,
+  type BlockStyle,
+  type Decorator,
+  type ListType,
+} from '../src/lib/model/rules.ts';
 import { altField, captionField } from './image-fields.ts';
 import { messages } from './validation.ts';
 
@@ -13,7 +20,10 @@ export function LeadInIcon(): ReactElement {
 export function LeadInDecorator(props: BlockDecoratorProps): ReactElement {
   return createElement(
     'strong',
-    { 'data-lead-in': '', style: { fontWeight: 700, textDecoration: 'underline dotted', textUnderlineOffset: '0.2em' } },
+    {
+      'data-lead-in': '',
+      style: { fontWeight: 700, textDecoration: 'underline dotted', textUnderlineOffset: '0.2em' },
+    },
     props.children,
   );
 }
@@ -28,7 +38,10 @@ const styleTitles: Record<BlockStyle, string> = {
   blockquote: 'Quote',
 };
 const listTitles: Record<ListType, string> = { bullet: 'Bullet list', number: 'Numbered list' };
-const decoratorOptions: Record<Decorator, { title: string; icon?: () => ReactElement; component?: (props: BlockDecoratorProps) => ReactElement }> = {
+const decoratorOptions: Record<
+  Decorator,
+  { title: string; icon?: () => ReactElement; component?: (props: BlockDecoratorProps) => ReactElement }
+> = {
   strong: { title: 'Strong' },
   em: { title: 'Emphasis' },
   code: { title: 'Code' },
@@ -93,14 +106,29 @@ export const blockContent = defineType({
               name: 'tableRow',
               title: 'Row',
               type: 'object',
-              fields: [defineField({ name: 'cells', title: 'Cells', type: 'array', of: [defineArrayMember({ type: 'string' })] })],
-              preview: { select: { cells: 'cells' }, prepare: ({ cells }: { cells?: string[] }) => ({ title: (cells ?? []).join(' | ') }) },
+              fields: [
+                defineField({
+                  name: 'cells',
+                  title: 'Cells',
+                  type: 'array',
+                  of: [defineArrayMember({ type: 'string' })],
+                }),
+              ],
+              preview: {
+                select: { cells: 'cells' },
+                prepare: ({ cells }: { cells?: string[] }) => ({ title: (cells ?? []).join(' | ') }),
+              },
             }),
           ],
           validation: (rule) => rule.min(1).error('A table needs at least a header row'),
         }),
       ],
-      preview: { select: { rows: 'rows' }, prepare: ({ rows }: { rows?: { cells?: string[] }[] }) => ({ title: `Table: ${(rows?.[0]?.cells ?? []).join(' | ')}` }) },
+      preview: {
+        select: { rows: 'rows' },
+        prepare: ({ rows }: { rows?: { cells?: string[] }[] }) => ({
+          title: `Table: ${(rows?.[0]?.cells ?? []).join(' | ')}`,
+        }),
+      },
     }),
   ],
 });

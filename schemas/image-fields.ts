@@ -16,7 +16,10 @@ export const captionField = defineField({
   name: 'caption',
   title: 'Caption',
   type: 'string',
-  validation: (rule) => rule.custom(maxChars(LIMITS.imageCaption.max, `Captions over ${LIMITS.imageCaption.max} characters crowd the page: trim it`)),
+  validation: (rule) =>
+    rule.custom(
+      maxChars(LIMITS.imageCaption.max, `Captions over ${LIMITS.imageCaption.max} characters crowd the page: trim it`),
+    ),
 });
 
 /** The optional photographer or agency credit. */
@@ -25,5 +28,8 @@ export const creditField = defineField({
   title: 'Credit',
   type: 'string',
   description: 'Photographer and agency, for example "Jane Doe / Reuters".',
-  validation: (rule) => rule.custom(maxChars(LIMITS.imageCredit.max, `Credits over ${LIMITS.imageCredit.max} characters do not fit under the image`)),
+  validation: (rule) =>
+    rule.custom(
+      maxChars(LIMITS.imageCredit.max, `Credits over ${LIMITS.imageCredit.max} characters do not fit under the image`),
+    ),
 });

@@ -36,7 +36,10 @@ export const story = defineType({
       name: 'title',
       title: 'Headline',
       type: 'string',
-      validation: (rule) => [rule.required().error('Every story needs a headline'), rule.custom(maxChars(LIMITS.headline.max, messages.headlineTooLong))],
+      validation: (rule) => [
+        rule.required().error('Every story needs a headline'),
+        rule.custom(maxChars(LIMITS.headline.max, messages.headlineTooLong)),
+      ],
     }),
     defineField({
       name: 'slug',
@@ -53,7 +56,10 @@ export const story = defineType({
       type: 'text',
       rows: 3,
       description: 'One or two sentences under the headline; also the summary in lists and feeds.',
-      validation: (rule) => [rule.required().error('Write a dek: one or two sentences under the headline'), rule.custom(maxChars(LIMITS.dek.max, messages.dekTooLong))],
+      validation: (rule) => [
+        rule.required().error('Write a dek: one or two sentences under the headline'),
+        rule.custom(maxChars(LIMITS.dek.max, messages.dekTooLong)),
+      ],
     }),
     defineField({
       name: 'body',
@@ -81,7 +87,10 @@ export const story = defineType({
       title: 'Update note',
       type: 'string',
       description: 'What changed, for readers, for example "Adds the minister\'s response".',
-      validation: (rule) => [rule.custom(updateNoteHasTime).warning(), rule.custom(maxChars(LIMITS.updateNote.max, `Keep the update note under ${LIMITS.updateNote.max} characters`))],
+      validation: (rule) => [
+        rule.custom(updateNoteHasTime).warning(),
+        rule.custom(maxChars(LIMITS.updateNote.max, `Keep the update note under ${LIMITS.updateNote.max} characters`)),
+      ],
     }),
     defineField({
       name: 'section',
@@ -121,7 +130,13 @@ export const story = defineType({
           name: 'name',
           title: 'Name',
           type: 'string',
-          validation: (rule) => rule.custom(maxChars(LIMITS.sourceName.max, `Source names over ${LIMITS.sourceName.max} characters do not fit: shorten it`)),
+          validation: (rule) =>
+            rule.custom(
+              maxChars(
+                LIMITS.sourceName.max,
+                `Source names over ${LIMITS.sourceName.max} characters do not fit: shorten it`,
+              ),
+            ),
         }),
         defineField({
           name: 'url',

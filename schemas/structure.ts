@@ -56,7 +56,9 @@ export const structure: StructureResolver = (S) =>
                   S.documentTypeList('section')
                     .id('stories-by-section')
                     .title('Stories by section')
-                    .child((sectionId) => storyList(S, 'section-stories', 'Stories', storyFilters.inSection, { sectionId })),
+                    .child((sectionId) =>
+                      storyList(S, 'section-stories', 'Stories', storyFilters.inSection, { sectionId }),
+                    ),
                 ),
               S.listItem()
                 .id('stories-by-state')
@@ -66,7 +68,10 @@ export const structure: StructureResolver = (S) =>
                     .id('stories-by-state')
                     .title('By state')
                     .items([
-                      S.listItem().id('drafts').title('Drafts').child(storyList(S, 'drafts', 'Drafts', storyFilters.drafts)),
+                      S.listItem()
+                        .id('drafts')
+                        .title('Drafts')
+                        .child(storyList(S, 'drafts', 'Drafts', storyFilters.drafts)),
                       S.listItem()
                         .id('published')
                         .title('Published')
@@ -78,7 +83,11 @@ export const structure: StructureResolver = (S) =>
                     ]),
                 ),
               S.divider(),
-              S.listItem().id('all-stories').title('All stories').schemaType('story').child(storyList(S, 'all-stories', 'All stories', storyFilters.all)),
+              S.listItem()
+                .id('all-stories')
+                .title('All stories')
+                .schemaType('story')
+                .child(storyList(S, 'all-stories', 'All stories', storyFilters.all)),
             ]),
         ),
       S.divider(),

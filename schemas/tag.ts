@@ -12,7 +12,12 @@ export const tag = defineType({
       name: 'name',
       title: 'Name',
       type: 'string',
-      validation: (rule) => [rule.required().error('Give the tag a name'), rule.custom(maxChars(LIMITS.tagName.max, `Tag names over ${LIMITS.tagName.max} characters do not fit: shorten it`))],
+      validation: (rule) => [
+        rule.required().error('Give the tag a name'),
+        rule.custom(
+          maxChars(LIMITS.tagName.max, `Tag names over ${LIMITS.tagName.max} characters do not fit: shorten it`),
+        ),
+      ],
     }),
     defineField({
       name: 'slug',

@@ -10,7 +10,8 @@ export const messages = {
   headlineTooLong: `Headlines over ${LIMITS.headline.max} characters get cut off on phones: shorten it`,
   dekTooLong: `Keep the dek under ${LIMITS.dek.max} characters: it is a summary, not the first paragraph`,
   altMissing: "Describe the image for readers who can't see it",
-  slugFormat: 'Use lower-case letters, digits and single hyphens only, like "budget-vote-delayed" (press Generate to rebuild it)',
+  slugFormat:
+    'Use lower-case letters, digits and single hyphens only, like "budget-vote-delayed" (press Generate to rebuild it)',
   updatedBeforePublished: 'The update time must be later than the publish time',
   updateNoteWithoutTime: 'Set "Updated at" too, so readers know when this note was added',
   sourceNeedsUrl: "Add the source's web address, or clear the source name",
@@ -85,7 +86,8 @@ export function checkAltText(alt: unknown, image: unknown): true | string {
 }
 
 /** A validator for an image's `alt` field: required as soon as the image has an asset. */
-export const altRequiredWithAsset: CustomValidator<string | undefined> = (value, context) => checkAltText(value, context.parent);
+export const altRequiredWithAsset: CustomValidator<string | undefined> = (value, context) =>
+  checkAltText(value, context.parent);
 
 /** `true` unless both times are set and `updatedAt` is not strictly later than `publishedAt`. */
 export function checkUpdatedAfterPublished(updatedAt: unknown, publishedAt: unknown): true | string {
@@ -117,7 +119,9 @@ export function checkSourceComplete(source: unknown): true | ValidationError[] {
   const hasName = isFilled(source['name']);
   const hasUrl = isFilled(source['url']);
   if (hasName === hasUrl) return true;
-  return hasName ? [{ message: messages.sourceNeedsUrl, path: ['url'] }] : [{ message: messages.sourceNeedsName, path: ['name'] }];
+  return hasName
+    ? [{ message: messages.sourceNeedsUrl, path: ['url'] }]
+    : [{ message: messages.sourceNeedsName, path: ['name'] }];
 }
 
 /** A validator for the `source` object that enforces `checkSourceComplete`. */
@@ -138,7 +142,8 @@ export function checkNotSelfReference(refs: unknown, documentId: string | undefi
 }
 
 /** A validator for `related` that rejects a story pinning itself. */
-export const notSelfReference: CustomValidator<unknown> = (value, context) => checkNotSelfReference(value, context.document?._id);
+export const notSelfReference: CustomValidator<unknown> = (value, context) =>
+  checkNotSelfReference(value, context.document?._id);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -20,7 +20,7 @@ import { cliArgs } from './lib/args.ts';
 
 const HELP =
   'Usage: npm run bench:publish -- [--sizes demo,10000] [--runs 5] [--verbose] [--back-to-back] [--no-full] [--cpu-prof DIR]\n' +
-  'Prints publish-to-live latency (median, min, max) per site size, the service\'s startup time and peak memory (its process\n' +
+  "Prints publish-to-live latency (median, min, max) per site size, the service's startup time and peak memory (its process\n" +
   'tree), and a full rebuild time beside it (--no-full: not). --cpu-prof DIR writes CPU profiles of the service there.';
 const { values: flags } = cliArgs(
   {
@@ -108,7 +108,16 @@ async function dataset(size: string): Promise<string> {
   console.log(`preparing the ${size} dataset...`);
   const source = await readContentDir(dir);
   // Images are left out of the benchmark dataset: the site renders without them.
-  const docs = siteSourceToDocuments({ ...source, stories: source.stories.map(({ story, where }) => { const { image: _image, ...rest } = story; return { story: rest, where }; }) }, () => undefined);
+  const docs = siteSourceToDocuments(
+    {
+      ...source,
+      stories: source.stories.map(({ story, where }) => {
+        const { image: _image, ...rest } = story;
+        return { story: rest, where };
+      }),
+    },
+    () => undefined,
+  );
   const now = new Date().toISOString();
   // Written a line at a time: at 100,000 stories the whole file (about 530 MB) is near V8's longest string.
   await writeFileAtomicInParts(file, async (write) => {
@@ -120,7 +129,9 @@ async function dataset(size: string): Promise<string> {
 function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, argv, { stdio: 'inherit', env });
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${argv.join(' ')} exited with ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${cmd} ${argv.join(' ')} exited with ${code}`)),
+    );
   });
 }
 
@@ -140,27 +151,58 @@ interface Status {
   queue: { building: boolean; pending: boolean; settling?: boolean; renderer?: string };
 }
 
-const results: { size: string; stories: number; latencies: number[]; publishToLive: number[]; settled: number[]; builds: number[]; full: number | undefined; startup: number; startupRss: number; publishRss: number }[] = [];
+const results: {
+  size: string;
+  stories: number;
+  latencies: number[];
+  publishToLive: number[];
+  settled: number[];
+  builds: number[];
+  full: number | undefined;
+  startup: number;
+  startupRss: number;
+  publishRss: number;
+}[] = [];
 for (const size of sizes) {
   const work = await mkdtemp(path.join(tmpdir(), `bench-${size}-`));
   const dataFile = path.join(work, 'lake', 'data.ndjson');
   await mkdir(path.dirname(dataFile), { recursive: true });
   await copyFile(await dataset(size), dataFile);
   let stories = 0;
-  for await (const line of createInterface({ input: createReadStream(dataFile), crlfDelay: Infinity })) if (line.includes('"_type":"story"')) stories += 1;
+  for await (const line of createInterface({ input: createReadStream(dataFile), crlfDelay: Infinity }))
+    if (line.includes('"_type":"story"')) stories += 1;
   const servicePort = 4500 + Math.floor(Math.random() * 400);
   const lake = await startLake({
     port: 0,
     dataFile,
     tokens: { 'bench-admin-token': { role: 'administrator' } },
     log: () => {},
-    webhooks: [{ name: 'rebuild', url: `http://127.0.0.1:${servicePort}/hooks/sanity`, filter: '_type in ["story", "section", "tag", "author"]', projection: '{_id, _type}', secret: SECRET }],
+    webhooks: [
+      {
+        name: 'rebuild',
+        url: `http://127.0.0.1:${servicePort}/hooks/sanity`,
+        filter: '_type in ["story", "section", "tag", "author"]',
+        projection: '{_id, _type}',
+        secret: SECRET,
+      },
+    ],
   });
-  const env = { ...process.env, SANITY_PROJECT_ID: 'local', SANITY_API_HOST: lake.url, SANITY_WEBHOOK_SECRET: SECRET, SERVE_PORT: String(servicePort), SERVE_DIR: path.join(work, 'site') };
+  const env = {
+    ...process.env,
+    SANITY_PROJECT_ID: 'local',
+    SANITY_API_HOST: lake.url,
+    SANITY_WEBHOOK_SECRET: SECRET,
+    SERVE_PORT: String(servicePort),
+    SERVE_DIR: path.join(work, 'site'),
+  };
   console.log(`\n== ${size}: ${stories} stories; starting the service (first build)...`);
   const profileDir = flags['cpu-prof'];
   const serviceStarted = Date.now();
-  const service: ChildProcess = spawn(node, [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : []), 'scripts/serve.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const service: ChildProcess = spawn(
+    node,
+    [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : []), 'scripts/serve.ts'],
+    { env, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const memory = rssSampler(service.pid ?? 0);
   // --verbose shows the service's log (sync, model, build timings of every build).
   service.stdout?.on('data', (chunk: Buffer) => {
@@ -172,16 +214,32 @@ for (const size of sizes) {
     await waitFor('the first build', async () => ((await status()).build ? true : undefined), 30 * 60_000);
     const startup = Date.now() - serviceStarted;
     const startupRss = memory.peak();
-    console.log(`first build live ${sec(startup)} after the service started; peak memory of its process tree ${gib(startupRss)}`);
+    console.log(
+      `first build live ${sec(startup)} after the service started; peak memory of its process tree ${gib(startupRss)}`,
+    );
     memory.reset();
-    const client = createClient({ projectId: 'local', dataset: 'production', apiVersion: '2025-02-19', apiHost: lake.url, useProjectHostname: false, useCdn: false, token: 'bench-admin-token' });
+    const client = createClient({
+      projectId: 'local',
+      dataset: 'production',
+      apiVersion: '2025-02-19',
+      apiHost: lake.url,
+      useProjectHostname: false,
+      useCdn: false,
+      token: 'bench-admin-token',
+    });
     const latencies: number[] = [];
     const publishToLive: number[] = [];
     const builds: number[] = [];
     const settled: number[] = [];
-    const idle = async () => { const s = await status(); return s.queue.building || s.queue.pending || s.queue.settling ? undefined : true; };
+    const idle = async () => {
+      const s = await status();
+      return s.queue.building || s.queue.pending || s.queue.settling ? undefined : true;
+    };
     // --back-to-back: publish as soon as the last build is live, before the next build process has bundled the site.
-    const ready = async () => { const s = await status(); return (await idle()) && (flags['back-to-back'] || s.queue.renderer !== 'starting') ? true : undefined; };
+    const ready = async () => {
+      const s = await status();
+      return (await idle()) && (flags['back-to-back'] || s.queue.renderer !== 'starting') ? true : undefined;
+    };
     for (let i = 0; i < runs; i += 1) {
       // Each run starts from a settled site (no build running or queued, Similar News recomputed) and, as between
       // an editor's publishes, a build process that has bundled the site and waits for its plan.
@@ -196,11 +254,28 @@ for (const size of sizes) {
         dek: 'A story published by the benchmark.',
         publishedAt: new Date(published - 1000).toISOString(),
         section: { _type: 'reference', _ref: 'section-world' },
-        tags: [{ _type: 'reference', _ref: 'tag-ukraine', _key: 'a' }, { _type: 'reference', _ref: 'tag-diplomacy', _key: 'b' }],
+        tags: [
+          { _type: 'reference', _ref: 'tag-ukraine', _key: 'a' },
+          { _type: 'reference', _ref: 'tag-diplomacy', _key: 'b' },
+        ],
         authors: [{ _type: 'reference', _ref: 'author-jane-park', _key: 'c' }],
-        body: [{ _type: 'block', _key: 'p', style: 'normal', markDefs: [], children: [{ _type: 'span', _key: 's', text: 'Negotiators met again on the peace plan for Ukraine.', marks: [] }] }],
+        body: [
+          {
+            _type: 'block',
+            _key: 'p',
+            style: 'normal',
+            markDefs: [],
+            children: [
+              { _type: 'span', _key: 's', text: 'Negotiators met again on the peace plan for Ukraine.', marks: [] },
+            ],
+          },
+        ],
       });
-      await waitFor('the story page', async () => ((await fetch(`${base}/news/${slug}/`)).status === 200 ? true : undefined), 30 * 60_000);
+      await waitFor(
+        'the story page',
+        async () => ((await fetch(`${base}/news/${slug}/`)).status === 200 ? true : undefined),
+        30 * 60_000,
+      );
       const live = Date.now();
       const s = await status();
       // A trigger recorded before this publish belongs to an earlier change: the webhook came after the publish.
@@ -212,7 +287,9 @@ for (const size of sizes) {
       // Then until the follow-up recomputation of Similar News is live too (other stories may now list this one).
       await waitFor('the settled site', idle, 30 * 60_000);
       settled.push(Date.now() - received);
-      console.log(`run ${i + 1}: webhook received -> live ${sec(live - received)} (publish -> live ${sec(live - published)}; build ${sec(s.lastSuccess?.ms ?? NaN)}; -> settled ${sec(Date.now() - received)})`);
+      console.log(
+        `run ${i + 1}: webhook received -> live ${sec(live - received)} (publish -> live ${sec(live - published)}; build ${sec(s.lastSuccess?.ms ?? NaN)}; -> settled ${sec(Date.now() - received)})`,
+      );
     }
     const publishRss = memory.peak();
     // A full rebuild of the same content, read from the same API, with cold caches, in the same run.
@@ -220,9 +297,16 @@ for (const size of sizes) {
     if (!flags['no-full']) {
       const fullDir = path.join(work, 'full');
       const started = Date.now();
-      await run(node, ['scripts/build.ts', '--outDir', fullDir], { ...process.env, SANITY_PROJECT_ID: 'local', SANITY_API_HOST: lake.url, ASTRO_CACHE_DIR: path.join(work, 'cold-astro'), NEWS_CACHE_DIR: path.join(work, 'cold-cache') }).then(
+      await run(node, ['scripts/build.ts', '--outDir', fullDir], {
+        ...process.env,
+        SANITY_PROJECT_ID: 'local',
+        SANITY_API_HOST: lake.url,
+        ASTRO_CACHE_DIR: path.join(work, 'cold-astro'),
+        NEWS_CACHE_DIR: path.join(work, 'cold-cache'),
+      }).then(
         () => (full = Date.now() - started),
-        (error: unknown) => console.log(`the full rebuild failed: ${error instanceof Error ? error.message : String(error)}`),
+        (error: unknown) =>
+          console.log(`the full rebuild failed: ${error instanceof Error ? error.message : String(error)}`),
       );
     }
     results.push({ size, stories, latencies, publishToLive, settled, builds, full, startup, startupRss, publishRss });
@@ -236,7 +320,9 @@ for (const size of sizes) {
   }
 }
 
-console.log('\nsite          stories  runs  webhook->live median (min-max)   publish->live median   ->settled median   full rebuild (cold)');
+console.log(
+  '\nsite          stories  runs  webhook->live median (min-max)   publish->live median   ->settled median   full rebuild (cold)',
+);
 for (const r of results) {
   console.log(
     `${r.size.padEnd(12)}  ${String(r.stories).padStart(7)}  ${String(r.latencies.length).padStart(4)}  ${sec(median(r.latencies)).padStart(8)} (${sec(Math.min(...r.latencies))}-${sec(Math.max(...r.latencies))})` +
@@ -245,5 +331,7 @@ for (const r of results) {
 }
 console.log('\nsite          startup (first build live)   peak memory of the service tree: starting   publishing');
 for (const r of results) {
-  console.log(`${r.size.padEnd(12)}  ${sec(r.startup).padStart(26)}   ${gib(r.startupRss).padStart(40)}   ${gib(r.publishRss).padStart(10)}`);
+  console.log(
+    `${r.size.padEnd(12)}  ${sec(r.startup).padStart(26)}   ${gib(r.startupRss).padStart(40)}   ${gib(r.publishRss).padStart(10)}`,
+  );
 }

@@ -6,7 +6,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, copyFile, cp, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { bytes, formatSummary, SCENARIOS, seconds, sizeLabel, sizesFromText, summarize, type BuildResult, type Scenario } from './lib/bench-report.ts';
+import {
+  bytes,
+  formatSummary,
+  SCENARIOS,
+  seconds,
+  sizeLabel,
+  sizesFromText,
+  summarize,
+  type BuildResult,
+  type Scenario,
+} from './lib/bench-report.ts';
 import { measure } from './lib/process-usage.ts';
 import { cliArgs, usage } from './lib/args.ts';
 
@@ -70,17 +80,31 @@ function generator(name: string): Generator {
     const content = path.join(work, 'content');
     const cache = { NEWS_CACHE_DIR: path.join(work, 'cache'), ASTRO_CACHE_DIR: path.join(work, 'astro-cache') };
     return {
-      name, content, pristine: newsdeskDir, story: path.join('stories', STORY), outDir: path.join(work, 'dist'),
+      name,
+      content,
+      pristine: newsdeskDir,
+      story: path.join('stories', STORY),
+      outDir: path.join(work, 'dist'),
       caches: [...Object.values(cache), path.join(PROJECT, '.astro'), path.join(PROJECT, 'node_modules/.vite')],
-      command: process.execPath, args: ['scripts/build.ts', '--outDir', path.join(work, 'dist')], cwd: PROJECT, env: { CONTENT_DIR: content, ...cache },
+      command: process.execPath,
+      args: ['scripts/build.ts', '--outDir', path.join(work, 'dist')],
+      cwd: PROJECT,
+      env: { CONTENT_DIR: content, ...cache },
     };
   }
   if (name === 'astro') {
     const site = path.join(WORK, 'astro-site');
     return {
-      name, content: path.join(site, 'content/news'), pristine: corpusDir, story: STORY, outDir: path.join(site, 'dist'),
+      name,
+      content: path.join(site, 'content/news'),
+      pristine: corpusDir,
+      story: STORY,
+      outDir: path.join(site, 'dist'),
       caches: ['.astro', 'node_modules/.astro', 'node_modules/.vite'].map((d) => path.join(site, d)),
-      command: process.execPath, args: ['node_modules/astro/bin/astro.mjs', 'build'], cwd: site, env: {},
+      command: process.execPath,
+      args: ['node_modules/astro/bin/astro.mjs', 'build'],
+      cwd: site,
+      env: {},
     };
   }
   const site = path.join(WORK, 'hugo-site');
@@ -88,9 +112,16 @@ function generator(name: string): Generator {
   const outDir = path.join(site, `public-${name}`);
   const cacheDir = path.join(site, `cache-${name}`);
   return {
-    name, content: path.join(site, 'content/news'), pristine: corpusDir, story: STORY, outDir,
+    name,
+    content: path.join(site, 'content/news'),
+    pristine: corpusDir,
+    story: STORY,
+    outDir,
     caches: [cacheDir, path.join(site, 'resources')],
-    command: 'hugo', args: ['--config', config, '--destination', outDir, '--cacheDir', cacheDir], cwd: site, env: {},
+    command: 'hugo',
+    args: ['--config', config, '--destination', outDir, '--cacheDir', cacheDir],
+    cwd: site,
+    env: {},
   };
 }
 
@@ -100,7 +131,12 @@ function buildEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   for (const [key, value] of Object.entries(process.env)) {
     if (!/^(SANITY_|NEWS_|ASTRO_|CONTENT_DIR$|SITE_URL$)/.test(key)) env[key] = value;
   }
-  return { ...env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${env['PATH'] ?? ''}`, ASTRO_TELEMETRY_DISABLED: '1', ...extra };
+  return {
+    ...env,
+    PATH: `${path.dirname(process.execPath)}${path.delimiter}${env['PATH'] ?? ''}`,
+    ASTRO_TELEMETRY_DISABLED: '1',
+    ...extra,
+  };
 }
 
 /** Runs a setup step (corpus generation, npm ci) with its output shown; rejects when it fails. */
@@ -108,7 +144,9 @@ function run(command: string, args: readonly string[], cwd = PROJECT): Promise<v
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env: buildEnv({}), stdio: 'inherit' });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`)),
+    );
   });
 }
 
@@ -124,10 +162,15 @@ async function once(dir: string, make: (partial: string) => Promise<void>): Prom
 /** The corpus of `size` stories, and this project's copy of it, made the first time. */
 async function prepareCorpus(size: number, needsNewsdesk: boolean): Promise<void> {
   await once(corpusDir(size), async (partial) => {
-    console.log(`generating ${size.toLocaleString('en-US')} stories into ${path.relative(PROJECT, corpusDir(size))}...`);
+    console.log(
+      `generating ${size.toLocaleString('en-US')} stories into ${path.relative(PROJECT, corpusDir(size))}...`,
+    );
     await run(process.execPath, [path.join(KIT, 'gen-corpus.mjs'), String(size), partial]);
   });
-  if (needsNewsdesk) await once(newsdeskDir(size), (partial) => run(process.execPath, [path.join(KIT, 'to-newsdesk.mjs'), corpusDir(size), partial]));
+  if (needsNewsdesk)
+    await once(newsdeskDir(size), (partial) =>
+      run(process.execPath, [path.join(KIT, 'to-newsdesk.mjs'), corpusDir(size), partial]),
+    );
 }
 
 /** The anchors' sites copied from bench/ (the Astro anchor's dependencies installed the first time). */
@@ -140,7 +183,8 @@ async function prepareAnchors(names: readonly string[]): Promise<void> {
       await run('npm', ['ci', '--no-audit', '--no-fund'], site);
     }
   }
-  if (names.some((n) => n.startsWith('hugo'))) await cp(path.join(KIT, 'hugo-site'), path.join(WORK, 'hugo-site'), { recursive: true, force: true });
+  if (names.some((n) => n.startsWith('hugo')))
+    await cp(path.join(KIT, 'hugo-site'), path.join(WORK, 'hugo-site'), { recursive: true, force: true });
 }
 
 async function countHtml(dir: string): Promise<number> {
@@ -151,7 +195,9 @@ async function countHtml(dir: string): Promise<number> {
 function versions(names: readonly string[]): Record<string, string> {
   const astro = (dir: string) => {
     try {
-      return (JSON.parse(readFileSync(path.join(dir, 'node_modules/astro/package.json'), 'utf8')) as { version: string }).version;
+      return (
+        JSON.parse(readFileSync(path.join(dir, 'node_modules/astro/package.json'), 'utf8')) as { version: string }
+      ).version;
     } catch {
       return 'unknown';
     }
@@ -160,7 +206,9 @@ function versions(names: readonly string[]): Record<string, string> {
     node: process.version,
     astro: astro(PROJECT),
     ...(names.includes('astro') ? { anchorAstro: astro(path.join(WORK, 'astro-site')) } : {}),
-    ...(names.some((n) => n.startsWith('hugo')) ? { hugo: spawnSync('hugo', ['version'], { encoding: 'utf8' }).stdout.trim() } : {}),
+    ...(names.some((n) => n.startsWith('hugo'))
+      ? { hugo: spawnSync('hugo', ['version'], { encoding: 'utf8' }).stdout.trim() }
+      : {}),
   };
 }
 
@@ -180,9 +228,11 @@ async function main(): Promise<number> {
   );
   const { sizes, errors } = sizesFromText(values.sizes);
   const runs = Number(values.runs);
-  if (!Number.isSafeInteger(runs) || runs < 1) errors.push(`--runs: expected a whole number of 1 or more, received ${JSON.stringify(values.runs)}`);
+  if (!Number.isSafeInteger(runs) || runs < 1)
+    errors.push(`--runs: expected a whole number of 1 or more, received ${JSON.stringify(values.runs)}`);
   let names = values.generators.split(',').map((n) => n.trim());
-  for (const n of names.filter((n) => !KNOWN.includes(n))) errors.push(`--generators: expected some of ${KNOWN.join(', ')}, received ${JSON.stringify(n)}`);
+  for (const n of names.filter((n) => !KNOWN.includes(n)))
+    errors.push(`--generators: expected some of ${KNOWN.join(', ')}, received ${JSON.stringify(n)}`);
   if (errors.length > 0) usage(errors.join('\n'), HELP);
   if (names.some((n) => n.startsWith('hugo')) && spawnSync('hugo', ['version']).error) {
     console.log('hugo is not on the PATH: the Hugo anchor is skipped (apt-get install hugo, or see gohugo.io).');
@@ -200,7 +250,12 @@ async function main(): Promise<number> {
   const results: BuildResult[] = [];
   const report = {
     startedAt: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, memoryBytes: os.totalmem(), platform: `${os.platform()} ${os.release()}`, ...versions(names) },
+    machine: {
+      cpus: os.cpus().length,
+      memoryBytes: os.totalmem(),
+      platform: `${os.platform()} ${os.release()}`,
+      ...versions(names),
+    },
     options: { sizes, runs, generators: names },
     results,
     summaries: {} as Record<string, ReturnType<typeof summarize>>,
@@ -220,10 +275,16 @@ async function main(): Promise<number> {
     for (let r = 1; r <= runs; r += 1) {
       for (const g of contents) await copyFile(path.join(g.pristine(size), g.story), path.join(g.content, g.story));
       // Each run starts with another generator, so none always builds right after the same one.
-      const order = generators.map((_, i) => generators[(i + r - 1) % generators.length]).filter((g) => g !== undefined);
+      const order = generators
+        .map((_, i) => generators[(i + r - 1) % generators.length])
+        .filter((g) => g !== undefined);
       for (const scenario of SCENARIOS) {
         if (scenario === 'one story changed') {
-          for (const g of contents) await appendFile(path.join(g.content, g.story), `\nThe council confirmed the budget again on the benchmark's run ${r}.\n`);
+          for (const g of contents)
+            await appendFile(
+              path.join(g.content, g.story),
+              `\nThe council confirmed the budget again on the benchmark's run ${r}.\n`,
+            );
         }
         for (const g of order) {
           results.push(await build(g, size, r, scenario, logDir, values.verbose));
@@ -232,31 +293,57 @@ async function main(): Promise<number> {
         }
       }
     }
-    console.log(`\n${size.toLocaleString('en-US')} stories, ${runs === 1 ? '1 run' : `medians of ${runs} runs`}:\n${formatSummary(report.summaries[label] ?? [], anchors)}\n`);
+    console.log(
+      `\n${size.toLocaleString('en-US')} stories, ${runs === 1 ? '1 run' : `medians of ${runs} runs`}:\n${formatSummary(report.summaries[label] ?? [], anchors)}\n`,
+    );
   }
 
   const failed = results.filter((r) => r.exitCode !== 0);
-  for (const f of failed) console.log(`failed: ${sizeLabel(f.size)} run ${f.run} ${f.generator} ${f.scenario}: exit ${f.exitCode} (log: ${path.relative(PROJECT, f.log)})`);
+  for (const f of failed)
+    console.log(
+      `failed: ${sizeLabel(f.size)} run ${f.run} ${f.generator} ${f.scenario}: exit ${f.exitCode} (log: ${path.relative(PROJECT, f.log)})`,
+    );
   console.log(`${results.length} builds, ${failed.length} failed; results in ${path.relative(PROJECT, jsonFile)}`);
   return failed.length > 0 ? 1 : 0;
 }
 
 /** One build, measured, with its progress lines. */
-async function build(g: Generator, size: number, run: number, scenario: Scenario, logDir: string, echo: boolean): Promise<BuildResult> {
-  if (scenario === 'cold') await Promise.all([g.outDir, ...g.caches].map((dir) => rm(dir, { recursive: true, force: true })));
+async function build(
+  g: Generator,
+  size: number,
+  run: number,
+  scenario: Scenario,
+  logDir: string,
+  echo: boolean,
+): Promise<BuildResult> {
+  if (scenario === 'cold')
+    await Promise.all([g.outDir, ...g.caches].map((dir) => rm(dir, { recursive: true, force: true })));
   // Files the build before wrote are flushed first, so that no build pays for writing back another's.
   spawnSync('sync');
   const log = path.join(logDir, `${sizeLabel(size)}-run${run}-${g.name}-${scenario.replaceAll(' ', '-')}.log`);
   console.log(`[${sizeLabel(size)} run ${run}] ${g.name}: ${scenario}...`);
   const usage = await measure(g.command, g.args, { cwd: g.cwd, env: buildEnv(g.env), logFile: log, echo });
   const pages = await countHtml(g.outDir);
-  const result: BuildResult = { size, run, generator: g.name, scenario, exitCode: usage.exitCode, wallMs: usage.wallMs, cpuS: usage.userS + usage.systemS, peakRssBytes: usage.peakRssBytes, pages, log };
+  const result: BuildResult = {
+    size,
+    run,
+    generator: g.name,
+    scenario,
+    exitCode: usage.exitCode,
+    wallMs: usage.wallMs,
+    cpuS: usage.userS + usage.systemS,
+    peakRssBytes: usage.peakRssBytes,
+    pages,
+    log,
+  };
   const cost = `${seconds(usage.wallMs / 1000)} s, ${seconds(result.cpuS)} CPU s, ${bytes(usage.peakRssBytes)} peak`;
   if (usage.exitCode === 0) {
     console.log(`  built in ${cost}, ${pages.toLocaleString('en-US')} pages`);
     return result;
   }
-  console.log(`  FAILED after ${cost}: exit ${usage.exitCode}; the last lines (all in ${path.relative(PROJECT, log)}):\n${usage.tail.map((l) => `    ${l}`).join('\n')}`);
+  console.log(
+    `  FAILED after ${cost}: exit ${usage.exitCode}; the last lines (all in ${path.relative(PROJECT, log)}):\n${usage.tail.map((l) => `    ${l}`).join('\n')}`,
+  );
   return { ...result, tail: usage.tail };
 }
 

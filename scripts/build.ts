@@ -25,7 +25,14 @@ let positionals: string[];
 try {
   ({ values, positionals } = parseArgs({
     // --render (not in the help): a render process, started by a build or the rebuild service (src/build/ipc.ts).
-    options: { outDir: { type: 'string' }, jobs: { type: 'string' }, shard: { type: 'string' }, merge: { type: 'boolean' }, render: { type: 'boolean' }, help: { type: 'boolean' } },
+    options: {
+      outDir: { type: 'string' },
+      jobs: { type: 'string' },
+      shard: { type: 'string' },
+      merge: { type: 'boolean' },
+      render: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
     allowPositionals: true,
     strict: true,
   }));
@@ -44,26 +51,42 @@ const seconds = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 try {
   if (values.render) {
     // A render process of a build or of the rebuild service: Astro renders the plan its parent hands over.
-    if (!process.send) usage('--render is for the render processes that a build or the rebuild service starts: they hand over the plan through an IPC channel, and this process has none');
+    if (!process.send)
+      usage(
+        '--render is for the render processes that a build or the rebuild service starts: they hand over the plan through an IPC channel, and this process has none',
+      );
     const { renderPlan } = await import('../src/build/astro.ts');
     await renderPlan(values.outDir === undefined ? undefined : outDir);
   } else if (values.merge) {
     if (positionals.length === 0) usage('--merge needs the folders of the --shard builds to assemble');
     const files = await mergeShards(positionals, outDir);
-    console.log(`Merged ${positionals.length} shards (${files.toLocaleString('en-US')} files) into ${outDir} in ${seconds()}.`);
+    console.log(
+      `Merged ${positionals.length} shards (${files.toLocaleString('en-US')} files) into ${outDir} in ${seconds()}.`,
+    );
   } else {
     if (positionals.length > 0) usage(`unexpected argument "${positionals[0]}"`);
     await checkPublic();
-    const report = await runBuild({ outDir, jobs: positive('--jobs', values.jobs), shard: shard(values.shard), log: (line) => console.log(line) });
-    console.log(report.rendered === 0 && report.removed === 0 ? `Nothing changed: ${report.pages.toLocaleString('en-US')} pages up to date in ${seconds()}.` : `Built in ${seconds()}: ${report.rendered.toLocaleString('en-US')} of ${report.pages.toLocaleString('en-US')} pages rendered, ${report.removed} removed.`);
+    const report = await runBuild({
+      outDir,
+      jobs: positive('--jobs', values.jobs),
+      shard: shard(values.shard),
+      log: (line) => console.log(line),
+    });
+    console.log(
+      report.rendered === 0 && report.removed === 0
+        ? `Nothing changed: ${report.pages.toLocaleString('en-US')} pages up to date in ${seconds()}.`
+        : `Built in ${seconds()}: ${report.rendered.toLocaleString('en-US')} of ${report.pages.toLocaleString('en-US')} pages rendered, ${report.removed} removed.`,
+    );
   }
 } catch (error) {
   process.exitCode = 1;
   const e = error as { name?: string; message?: string; hint?: string; stack?: string };
   if (error instanceof ContentError) console.error(`\n${contentProblems(error.issues)}\n\n${CONTENT_HINT}`);
-  else if (error instanceof BuildFailure) console.error(`\n${error.output.trim()}\n\n${error.message}; ${outDir} was left as it was.`);
+  else if (error instanceof BuildFailure)
+    console.error(`\n${error.output.trim()}\n\n${error.message}; ${outDir} was left as it was.`);
   // Content errors are the editor's to fix: the list and the hint, no stack trace.
-  else if (typeof e.message === 'string' && e.message.includes('content problem')) console.error(`\n${e.message}${e.hint ? `\n\n${e.hint}` : ''}`);
+  else if (typeof e.message === 'string' && e.message.includes('content problem'))
+    console.error(`\n${e.message}${e.hint ? `\n\n${e.hint}` : ''}`);
   else console.error(e.stack ?? String(error));
 }
 
@@ -71,7 +94,9 @@ try {
 async function checkPublic(): Promise<void> {
   const links = await unsafeLinks(path.resolve('public'));
   if (links.length === 0) return;
-  console.error(`\n${links.length} unsafe symbolic link${links.length === 1 ? '' : 's'} in public/; nothing was built:\n${links.map((l) => `  - ${l.file} → ${l.target}: ${l.problem}`).join('\n')}\n\nReplace each link with a copy of the file it should serve, or remove it.`);
+  console.error(
+    `\n${links.length} unsafe symbolic link${links.length === 1 ? '' : 's'} in public/; nothing was built:\n${links.map((l) => `  - ${l.file} → ${l.target}: ${l.problem}`).join('\n')}\n\nReplace each link with a copy of the file it should serve, or remove it.`,
+  );
   process.exit(1);
 }
 
@@ -87,7 +112,8 @@ function shard(value: string | undefined): { index: number; count: number } | un
   const match = /^(\d+)\/(\d+)$/.exec(value);
   const index = Number(match?.[1]);
   const count = Number(match?.[2]);
-  if (!match || count < 1 || index < 1 || index > count) usage(`--shard takes I/N with 1 ≤ I ≤ N, e.g. --shard 2/8, not "${value}"`);
+  if (!match || count < 1 || index < 1 || index > count)
+    usage(`--shard takes I/N with 1 ≤ I ≤ N, e.g. --shard 2/8, not "${value}"`);
   return { index, count };
 }
 

@@ -39,11 +39,20 @@ Options:
 Exit code 1 when FILE is missing or malformed (every bad line is named), 2 for a bad command line.`;
 
 function main(): void {
-  const args = cliArgs({ allowPositionals: true, options: { json: { type: 'boolean' }, bench: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }, HELP);
+  const args = cliArgs(
+    {
+      allowPositionals: true,
+      options: { json: { type: 'boolean' }, bench: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    },
+    HELP,
+  );
   if (args.values.bench) {
     const n = args.positionals[0] === undefined ? 10_000 : Number(args.positionals[0]);
     if (!Number.isInteger(n) || n < 2) {
-      usage(`--bench: expected a whole number of stories of 2 or more, received ${JSON.stringify(args.positionals[0])}`, HELP);
+      usage(
+        `--bench: expected a whole number of stories of 2 or more, received ${JSON.stringify(args.positionals[0])}`,
+        HELP,
+      );
     }
     bench(n);
     return;
@@ -106,7 +115,9 @@ function bench(n: number): void {
       }
     }
     // CPU time as well as wall time: on a shared machine the wall time also counts other processes.
-    console.log(`${signals.padEnd(6)} findSimilar: ${wall} wall, ${(cpuMs / 1000).toFixed(2)} s CPU (${similar} similar links, ${fallback} fallback)`);
+    console.log(
+      `${signals.padEnd(6)} findSimilar: ${wall} wall, ${(cpuMs / 1000).toFixed(2)} s CPU (${similar} similar links, ${fallback} fallback)`,
+    );
   }
   const heapMb = process.memoryUsage().heapUsed / 2 ** 20;
   console.log(`${n} stories timed on Node ${process.version}; heap in use at the end ${heapMb.toFixed(0)} MB`);

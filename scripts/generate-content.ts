@@ -11,11 +11,22 @@ const HELP = `Usage: node scripts/generate-content.ts [--count 10000] [--out tmp
 
 Writes --count stories, varied from the stories in --from, and its YAML lists into --out (emptied first).`;
 
-const { values } = cliArgs({ options: { count: { type: 'string', default: '10000' }, out: { type: 'string', default: 'tmp/generated' }, from: { type: 'string', default: 'content' }, help: { type: 'boolean' } } }, HELP);
+const { values } = cliArgs(
+  {
+    options: {
+      count: { type: 'string', default: '10000' },
+      out: { type: 'string', default: 'tmp/generated' },
+      from: { type: 'string', default: 'content' },
+      help: { type: 'boolean' },
+    },
+  },
+  HELP,
+);
 const count = Number(values.count);
 const out = path.resolve(values.out);
 const from = path.resolve(values.from);
-if (!Number.isInteger(count) || count < 1) usage(`--count: expected a positive whole number, received ${JSON.stringify(values.count)}`, HELP);
+if (!Number.isInteger(count) || count < 1)
+  usage(`--count: expected a positive whole number, received ${JSON.stringify(values.count)}`, HELP);
 
 /** mulberry32: a small seeded generator, so runs are reproducible. */
 function random(seed: number): () => number {
@@ -65,6 +76,9 @@ for (let i = 0; i < count; i += 1) {
   };
   if (base.data['source']) data['source'] = base.data['source'];
   const slug = `story-${String(i + 1).padStart(5, '0')}`;
-  await writeFile(path.join(out, 'stories', `${slug}.md`), `---\n${dump(data, { lineWidth: -1 })}---\n\n${[paragraphs[0], ...rest].join('\n\n')}\n`);
+  await writeFile(
+    path.join(out, 'stories', `${slug}.md`),
+    `---\n${dump(data, { lineWidth: -1 })}---\n\n${[paragraphs[0], ...rest].join('\n\n')}\n`,
+  );
 }
 console.log(`Generated ${count} stories in ${path.relative(process.cwd(), out)}.`);

@@ -22,14 +22,21 @@ if (config.kind === 'help') {
     process.exitCode = 1;
   }
 } else if (config.kind === 'errors') {
-  console.error(`lake: cannot start, ${config.errors.length} invalid setting(s):\n${config.errors.map((error) => `  - ${error}`).join('\n')}`);
+  console.error(
+    `lake: cannot start, ${config.errors.length} invalid setting(s):\n${config.errors.map((error) => `  - ${error}`).join('\n')}`,
+  );
   process.exitCode = 2;
 } else {
   const { options } = config;
   try {
     const lake = await startLake({ ...options, log: (line) => console.log(line) });
-    const tokens = lake.tokensFile === undefined ? `${Object.keys(lake.tokens).length} token(s) from LAKE_TOKENS` : `tokens in ${lake.tokensFile}, see --help`;
-    console.log(`lake: serving ${options.dataFile} at ${lake.url} (${tokens}, ${options.webhooks?.length ?? 0} webhook(s)); Ctrl-C to stop`);
+    const tokens =
+      lake.tokensFile === undefined
+        ? `${Object.keys(lake.tokens).length} token(s) from LAKE_TOKENS`
+        : `tokens in ${lake.tokensFile}, see --help`;
+    console.log(
+      `lake: serving ${options.dataFile} at ${lake.url} (${tokens}, ${options.webhooks?.length ?? 0} webhook(s)); Ctrl-C to stop`,
+    );
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) return;

@@ -49,7 +49,8 @@ async function main(): Promise<void> {
   const problems: string[] = [];
   const port = (name: string, raw: string): number => {
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < 0 || value > 65535) problems.push(`--${name}: expected a port number from 0 to 65535, received ${JSON.stringify(raw)}`);
+    if (!Number.isInteger(value) || value < 0 || value > 65535)
+      problems.push(`--${name}: expected a port number from 0 to 65535, received ${JSON.stringify(raw)}`);
     return value;
   };
   const lakePort = port('port', values.port);
@@ -74,7 +75,8 @@ async function main(): Promise<void> {
       rebuildStudio: values['rebuild-studio'],
       log: (line) => console.log(line),
       // Each link works once; the next one is printed here, in the editor's own terminal.
-      onSignIn: (role) => console.log(`newsroom: the ${role} sign-in link was used; a new one: ${newsroom.signInLink(role)}`),
+      onSignIn: (role) =>
+        console.log(`newsroom: the ${role} sign-in link was used; a new one: ${newsroom.signInLink(role)}`),
     });
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));

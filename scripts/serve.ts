@@ -7,7 +7,9 @@ import { cliArgs } from './lib/args.ts';
 cliArgs({ options: { help: { type: 'boolean' } } }, SERVICE_HELP);
 const { config, problems } = serviceConfigFromEnv(process.env);
 if (!config) {
-  console.error(`The rebuild service cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}\n\nRun with --help for every setting.`);
+  console.error(
+    `The rebuild service cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}\n\nRun with --help for every setting.`,
+  );
   process.exit(1);
 }
 const service = await startRebuildService(config, (line) => console.log(`${new Date().toISOString()} ${line}`));

@@ -9,7 +9,13 @@ const HELP = `Usage: node scripts/static.ts [DIR=dist] [--port 4411] [--host 127
   [--idle-timeout-ms ${HTTP_LIMITS.idleMs}]      a connection on which nothing moves this long is closed`;
 const { values, positionals } = cliArgs(
   {
-    options: { port: { type: 'string' }, host: { type: 'string', default: '127.0.0.1' }, 'request-timeout-ms': { type: 'string' }, 'idle-timeout-ms': { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'request-timeout-ms': { type: 'string' },
+      'idle-timeout-ms': { type: 'string' },
+      help: { type: 'boolean' },
+    },
     allowPositionals: true,
   },
   HELP,
@@ -17,7 +23,8 @@ const { values, positionals } = cliArgs(
 /** A whole-number flag from `min` to `max`; exits with a message naming the flag otherwise. */
 const intFlag = (name: string, raw: string | undefined, fallback: number, min: number, max: number): number => {
   const n = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) usage(`${name}: expected a whole number from ${min} to ${max}, received ${JSON.stringify(raw)}`, HELP);
+  if (!Number.isInteger(n) || n < min || n > max)
+    usage(`${name}: expected a whole number from ${min} to ${max}, received ${JSON.stringify(raw)}`, HELP);
   return n;
 };
 if (positionals.length > 1) usage(`unexpected argument "${positionals[1]}": one folder to serve at most`, HELP);
@@ -25,7 +32,11 @@ const dir = path.resolve(positionals[0] ?? 'dist');
 const port = intFlag('--port', values.port, 4411, 0, 65535);
 const host = values.host;
 const idleMs = intFlag('--idle-timeout-ms', values['idle-timeout-ms'], HTTP_LIMITS.idleMs, 100, 600_000);
-const limits = { requestMs: intFlag('--request-timeout-ms', values['request-timeout-ms'], HTTP_LIMITS.requestMs, 100, 600_000), idleMs, keepAliveMs: Math.min(HTTP_LIMITS.keepAliveMs, idleMs) };
+const limits = {
+  requestMs: intFlag('--request-timeout-ms', values['request-timeout-ms'], HTTP_LIMITS.requestMs, 100, 600_000),
+  idleMs,
+  keepAliveMs: Math.min(HTTP_LIMITS.keepAliveMs, idleMs),
+};
 const server = limitedServer((req, res) => {
   serveStatic(dir, req, res).catch((error: unknown) => {
     console.error(`${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);

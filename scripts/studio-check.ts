@@ -55,11 +55,21 @@ function runSanity(args: string[]): Promise<StepResult> {
     }, STEP_TIMEOUT_MS);
     child.on('error', (error) => {
       clearTimeout(timer);
-      resolve({ ok: false, ms: performance.now() - started, output: `${output}\n${error.message}`, exit: 'could not start' });
+      resolve({
+        ok: false,
+        ms: performance.now() - started,
+        output: `${output}\n${error.message}`,
+        exit: 'could not start',
+      });
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ ok: code === 0, ms: performance.now() - started, output, exit: signal ? `signal ${signal}` : `exit code ${code}` });
+      resolve({
+        ok: code === 0,
+        ms: performance.now() - started,
+        output,
+        exit: signal ? `signal ${signal}` : `exit code ${code}`,
+      });
     });
   });
 }
@@ -78,9 +88,20 @@ function indent(text: string): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = cliArgs({ options: { 'out-dir': { type: 'string' }, verbose: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } }, HELP);
+  const { values } = cliArgs(
+    {
+      options: {
+        'out-dir': { type: 'string' },
+        verbose: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    },
+    HELP,
+  );
   const keepOutput = values['out-dir'] !== undefined;
-  const outDir = values['out-dir'] ? path.resolve(values['out-dir']) : await mkdtemp(path.join(tmpdir(), 'newsdesk-studio-'));
+  const outDir = values['out-dir']
+    ? path.resolve(values['out-dir'])
+    : await mkdtemp(path.join(tmpdir(), 'newsdesk-studio-'));
 
   const steps: { name: string; args: string[] }[] = [
     { name: 'sanity schema validate', args: ['schema', 'validate'] },
@@ -95,7 +116,9 @@ async function main(): Promise<void> {
       const result = await runSanity(step.args);
       const warnings = /Warnings:\s+(\d+)/.exec(result.output.replace(/\u001b\[[0-9;]*m/g, ''))?.[1];
       const note = warnings && warnings !== '0' ? `, ${warnings} schema warning(s)` : '';
-      console.log(`${result.ok ? '✔' : '✖'} ${step.name}: ${result.ok ? 'passed' : `failed (${result.exit})`} in ${seconds(result.ms)}${note}`);
+      console.log(
+        `${result.ok ? '✔' : '✖'} ${step.name}: ${result.ok ? 'passed' : `failed (${result.exit})`} in ${seconds(result.ms)}${note}`,
+      );
       if (!result.ok || values.verbose || note) console.log(indent(result.output));
       if (!result.ok) failed.push(step.name);
     }

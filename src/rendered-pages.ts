@@ -1,16 +1,22 @@
 // Framework glue: the pages a build renders (the whole site, or the rebuild service's plan); routes import `staticPaths`, `getStaticPage` and `getLayout`.
-import { AstroError } from "astro/errors";
+import { AstroError } from 'astro/errors';
 import path from 'node:path';
 import { isRenderProcess, planFromParent } from './build/ipc.ts';
 import { ContentError, CONTENT_HINT, contentProblems } from './lib/model/content-error.ts';
 import { loadSite } from './lib/site/load-site.ts';
-import { pagesOf, siteLayout, sitePages, type Layout, type PageKind, type RenderPlan, type SitePage } from './lib/site/pages.ts';
+import {
+  pagesOf,
+  siteLayout,
+  sitePages,
+  type Layout,
+  type PageKind,
+  type RenderPlan,
+  type SitePage,
+} from './lib/site/pages.ts';
 import type { Site } from './lib/site/site.ts';
 import { readPlan } from './lib/site/render-plan.ts';
 
-
 let plan: Promise<RenderPlan> | undefined;
-
 
 /**
  * The pages this build renders, computed once and shared by every route. Normally every page of the site; in a
@@ -18,7 +24,9 @@ let plan: Promise<RenderPlan> | undefined;
  * hands over once Astro has bundled the site (src/build/ipc.ts), whose data the parent already computed.
  */
 function getPlan(): Promise<RenderPlan> {
-  plan ??= isRenderProcess() ? planFromParent().then((file) => readPlan(path.resolve(file))) : load().then((site) => ({ layout: siteLayout(site), pages: sitePages(site) }));
+  plan ??= isRenderProcess()
+    ? planFromParent().then((file) => readPlan(path.resolve(file)))
+    : load().then((site) => ({ layout: siteLayout(site), pages: sitePages(site) }));
   return plan;
 }
 
@@ -40,7 +48,9 @@ export async function getLayout(): Promise<Layout> {
 }
 
 /** Route entries for `getStaticPaths`: params and props. */
-export async function staticPaths<K extends PageKind>(kind: K): Promise<{ params: SitePage['params']; props: SitePage<K>['props'] }[]> {
+export async function staticPaths<K extends PageKind>(
+  kind: K,
+): Promise<{ params: SitePage['params']; props: SitePage<K>['props'] }[]> {
   return (await getPages(kind)).map((p) => ({ params: p.params, props: p.props }));
 }
 

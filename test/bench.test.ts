@@ -1,6 +1,18 @@
 import { describe, expect, test } from 'vitest';
-import { formatSummary, formatTable, median, sizesFromText, summarize, type BuildResult } from '../scripts/lib/bench-report.ts';
-import { childCpuFromTimes, descendantsRssKb, procStatusFromText, type ProcStatus } from '../scripts/lib/process-usage.ts';
+import {
+  formatSummary,
+  formatTable,
+  median,
+  sizesFromText,
+  summarize,
+  type BuildResult,
+} from '../scripts/lib/bench-report.ts';
+import {
+  childCpuFromTimes,
+  descendantsRssKb,
+  procStatusFromText,
+  type ProcStatus,
+} from '../scripts/lib/process-usage.ts';
 
 describe('childCpuFromTimes', () => {
   test.each([
@@ -15,7 +27,11 @@ describe('childCpuFromTimes', () => {
 
 describe('procStatusFromText', () => {
   test('reads the parent and VmRSS', () => {
-    expect(procStatusFromText('Name:\tnode\nState:\tS (sleeping)\nPid:\t42\nPPid:\t7\nVmPeak:\t 999 kB\nVmRSS:\t  123456 kB\n')).toEqual({ ppid: 7, rssKb: 123456 });
+    expect(
+      procStatusFromText(
+        'Name:\tnode\nState:\tS (sleeping)\nPid:\t42\nPPid:\t7\nVmPeak:\t 999 kB\nVmRSS:\t  123456 kB\n',
+      ),
+    ).toEqual({ ppid: 7, rssKb: 123456 });
   });
   test('a kernel thread has no VmRSS', () => {
     expect(procStatusFromText('Name:\tkthreadd\nPid:\t2\nPPid:\t0\n')).toEqual({ ppid: 0, rssKb: 0 });
@@ -76,17 +92,37 @@ describe('sizesFromText', () => {
 
 describe('summarize and formatSummary', () => {
   const result = (generator: string, run: number, wallMs: number, cpuS: number, exitCode = 0): BuildResult => ({
-    size: 1000, run, generator, scenario: 'cold', exitCode, wallMs, cpuS, peakRssBytes: 512 * 1024 ** 2, pages: 2000, log: 'x.log',
+    size: 1000,
+    run,
+    generator,
+    scenario: 'cold',
+    exitCode,
+    wallMs,
+    cpuS,
+    peakRssBytes: 512 * 1024 ** 2,
+    pages: 2000,
+    log: 'x.log',
   });
   const results = [
-    result('newsdesk', 1, 20_000, 30), result('astro', 1, 10_000, 10), result('hugo', 1, 2_000, 3, 1),
-    result('newsdesk', 2, 30_000, 40), result('astro', 2, 10_000, 20), result('hugo', 2, 4_000, 5, 1),
+    result('newsdesk', 1, 20_000, 30),
+    result('astro', 1, 10_000, 10),
+    result('hugo', 1, 2_000, 3, 1),
+    result('newsdesk', 2, 30_000, 40),
+    result('astro', 2, 10_000, 20),
+    result('hugo', 2, 4_000, 5, 1),
   ];
   const rows = summarize(results, 1000, ['newsdesk', 'astro', 'hugo'], 'newsdesk');
 
   test('medians over runs, ratios from runs where both succeeded', () => {
     expect(rows.map((r) => r.generator)).toEqual(['newsdesk', 'astro', 'hugo']);
-    expect(rows[0]).toMatchObject({ runs: 2, wallMs: 25_000, cpuS: 35, msPerPage: 12.5, msPerStory: 25, ratios: { astro: { wall: 2.5, cpu: 2.5 } } });
+    expect(rows[0]).toMatchObject({
+      runs: 2,
+      wallMs: 25_000,
+      cpuS: 35,
+      msPerPage: 12.5,
+      msPerStory: 25,
+      ratios: { astro: { wall: 2.5, cpu: 2.5 } },
+    });
     expect(rows[0]?.ratios['hugo']).toBeUndefined();
     expect(rows[2]).toMatchObject({ runs: 0, failed: [1, 1] });
   });
@@ -104,5 +140,14 @@ describe('summarize and formatSummary', () => {
 });
 
 test('formatTable aligns the first columns left and the others right', () => {
-  expect(formatTable(['a', 'n'], [['xyz', '1'], ['b', '100']], 1)).toBe('a      n\nxyz    1\nb    100');
+  expect(
+    formatTable(
+      ['a', 'n'],
+      [
+        ['xyz', '1'],
+        ['b', '100'],
+      ],
+      1,
+    ),
+  ).toBe('a      n\nxyz    1\nb    100');
 });

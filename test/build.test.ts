@@ -13,12 +13,17 @@ let env: NodeJS.ProcessEnv;
 /** The whole site as Astro renders it in one process (`astro build`, no plan): what every other build must equal. */
 let reference: string;
 
-const build = (outDir: string, ...args: string[]): Promise<RunResult> => runScript('scripts/build.ts', ['--outDir', outDir, ...args], env);
+const build = (outDir: string, ...args: string[]): Promise<RunResult> =>
+  runScript('scripts/build.ts', ['--outDir', outDir, ...args], env);
 
 async function tree(root: string): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) files.set(path.relative(root, path.join(entry.parentPath, entry.name)), await readFile(path.join(entry.parentPath, entry.name), 'utf8'));
+    if (entry.isFile())
+      files.set(
+        path.relative(root, path.join(entry.parentPath, entry.name)),
+        await readFile(path.join(entry.parentPath, entry.name), 'utf8'),
+      );
   }
   return files;
 }
@@ -32,7 +37,11 @@ async function expectSameSite(actual: string, expected: string): Promise<void> {
 
 function astroBuild(outDir: string): Promise<number | null> {
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [path.join(ROOT, 'node_modules/astro/bin/astro.mjs'), 'build', '--outDir', outDir], { cwd: ROOT, env, stdio: 'ignore' });
+    const child = spawn(NODE, [path.join(ROOT, 'node_modules/astro/bin/astro.mjs'), 'build', '--outDir', outDir], {
+      cwd: ROOT,
+      env,
+      stdio: 'ignore',
+    });
     child.on('error', reject);
     child.on('close', resolve);
   });
@@ -98,7 +107,10 @@ describe('npm run build', () => {
     const story = path.join(content, 'stories', 'zz-scheduled-by-the-test.md');
     const [first] = (await readdir(path.join(content, 'stories'))).filter((f) => f.endsWith('.md')).sort();
     const text = await readFile(path.join(content, 'stories', first ?? ''), 'utf8');
-    await writeFile(story, text.replace(/^publishedAt: .*$/m, 'publishedAt: 2030-01-01T12:00:00Z').replace(/^slug: .*\n/m, ''));
+    await writeFile(
+      story,
+      text.replace(/^publishedAt: .*$/m, 'publishedAt: 2030-01-01T12:00:00Z').replace(/^slug: .*\n/m, ''),
+    );
     const before = { ...env, NEWS_BUILD_TIME: '2029-12-31T00:00:00Z' };
     const after = { ...env, NEWS_BUILD_TIME: '2030-01-02T00:00:00Z' };
     expect((await runScript('scripts/build.ts', ['--outDir', out], before)).code).toBe(0);
@@ -118,7 +130,11 @@ describe('npm run build', () => {
     const merged = path.join(dir, 'refused');
     // The content changed in the test before: this shard's pages every build renders (home, feeds) differ from shard 1's.
     expect((await build(other, '--shard', '2/3')).code).toBe(0);
-    const refused = await runScript('scripts/build.ts', ['--merge', path.join(dir, 'shard-1'), other, '--outDir', merged], env);
+    const refused = await runScript(
+      'scripts/build.ts',
+      ['--merge', path.join(dir, 'shard-1'), other, '--outDir', merged],
+      env,
+    );
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/differs between .* rendered from different content or code/);
     const notShard = await runScript('scripts/build.ts', ['--merge', content, '--outDir', merged], env);

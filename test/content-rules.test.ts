@@ -10,7 +10,6 @@ import { siteSourceFromDocuments, type SanityAsset } from '../src/lib/sources/sa
 import { startTestLake, type TestLake } from './lake/lake-harness.ts';
 import { sanity, studioWorkspace, type StudioWorkspace } from './studio-harness.ts';
 
-
 type Doc = { _id: string; _type: string } & Record<string, unknown>;
 /** What a judge says of a document: nothing to say, a warning the editor may publish past, or a refusal. */
 type Verdict = 'ok' | 'warning' | 'error';
@@ -29,9 +28,19 @@ const block = (key: string, fields: Record<string, unknown> = {}) => ({
   children: [{ _type: 'span', _key: `${key}s`, text: 'The body.', marks: [] }],
   ...fields,
 });
-const ASSET: SanityAsset = { _id: 'image-abc123-1200x800-jpg', url: 'https://cdn.example/abc123-1200x800.jpg', width: 1200, height: 800 };
+const ASSET: SanityAsset = {
+  _id: 'image-abc123-1200x800-jpg',
+  url: 'https://cdn.example/abc123-1200x800.jpg',
+  width: 1200,
+  height: 800,
+};
 
-const TAGS = Array.from({ length: LIMITS.tags.max + 1 }, (_, i): Doc => ({ _id: `tag-${i}`, _type: 'tag', name: `Topic ${i}`, slug: slug(`topic-${i}`) }));
+const TAGS = Array.from({ length: LIMITS.tags.max + 1 }, (_, i): Doc => ({
+  _id: `tag-${i}`,
+  _type: 'tag',
+  name: `Topic ${i}`,
+  slug: slug(`topic-${i}`),
+}));
 const OTHER_STORIES = Array.from({ length: LIMITS.related.max + 1 }, (_, i) => story(`story-other-${i}`));
 /** The documents every case's story may point at, in the lake (for the Studio) and in the build's input. */
 const SEED: Doc[] = [
@@ -63,7 +72,15 @@ function story(id: string): Doc {
 
 /** A tag document both judges accept. */
 function tag(): Doc {
-  return { _id: 'tag-new', _type: 'tag', _createdAt: '2026-03-12T09:00:00Z', _updatedAt: '2026-03-12T09:00:00Z', _rev: 'r1', name: 'Budget', slug: slug('budget') };
+  return {
+    _id: 'tag-new',
+    _type: 'tag',
+    _createdAt: '2026-03-12T09:00:00Z',
+    _updatedAt: '2026-03-12T09:00:00Z',
+    _rev: 'r1',
+    name: 'Budget',
+    slug: slug('budget'),
+  };
 }
 
 const topField = (path: string) => /^[^.[]+/.exec(path)?.[0] ?? path;
@@ -93,8 +110,10 @@ describe('the Studio and the build judge the same content the same way', () => {
     });
     const errors = markers.filter((m) => m.level === 'error');
     const warnings = markers.filter((m) => m.level === 'warning');
-    if (errors.length > 0) return { verdict: 'error', fields: fieldsOf(errors.map((m) => sanity.pathToString(m.path))) };
-    if (warnings.length > 0) return { verdict: 'warning', fields: fieldsOf(warnings.map((m) => sanity.pathToString(m.path))) };
+    if (errors.length > 0)
+      return { verdict: 'error', fields: fieldsOf(errors.map((m) => sanity.pathToString(m.path))) };
+    if (warnings.length > 0)
+      return { verdict: 'warning', fields: fieldsOf(warnings.map((m) => sanity.pathToString(m.path))) };
     return { verdict: 'ok', fields: [] };
   }
 
@@ -102,7 +121,9 @@ describe('the Studio and the build judge the same content the same way', () => {
   function buildJudges(document: Doc): Judgement {
     const source = siteSourceFromDocuments({ documents: [...SEED, document], assets: [ASSET] }, CONFIG);
     const issues = source.issues.filter((issue) => issue.where === document._id);
-    return issues.length > 0 ? { verdict: 'error', fields: fieldsOf(issues.map((issue) => issue.field)) } : { verdict: 'ok', fields: [] };
+    return issues.length > 0
+      ? { verdict: 'error', fields: fieldsOf(issues.map((issue) => issue.field)) }
+      : { verdict: 'ok', fields: [] };
   }
 
   const refs = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => ref(`${prefix}${i}`));
@@ -111,18 +132,70 @@ describe('the Studio and the build judge the same content the same way', () => {
     ['a complete story', () => {}, 'ok'],
     [`${LIMITS.tags.max} tags`, (doc) => (doc['tags'] = refs('tag-', LIMITS.tags.max)), 'ok'],
     [`${LIMITS.tags.max + 1} tags`, (doc) => (doc['tags'] = refs('tag-', LIMITS.tags.max + 1)), 'error', 'tags'],
-    [`${LIMITS.related.max} pinned related stories`, (doc) => (doc['related'] = refs('story-other-', LIMITS.related.max)), 'ok'],
-    [`${LIMITS.related.max + 1} pinned related stories`, (doc) => (doc['related'] = refs('story-other-', LIMITS.related.max + 1)), 'error', 'related'],
-    [`a meta title of ${LIMITS.metaTitle.warn} characters`, (doc) => (doc['seo'] = { metaTitle: text(LIMITS.metaTitle.warn) }), 'ok'],
-    [`a meta title of ${LIMITS.metaTitle.warn + 1} characters`, (doc) => (doc['seo'] = { metaTitle: text(LIMITS.metaTitle.warn + 1) }), 'warning', 'seo'],
-    [`a meta title of ${LIMITS.metaTitle.max} characters`, (doc) => (doc['seo'] = { metaTitle: text(LIMITS.metaTitle.max) }), 'warning', 'seo'],
-    [`a meta title of ${LIMITS.metaTitle.max + 1} characters`, (doc) => (doc['seo'] = { metaTitle: text(LIMITS.metaTitle.max + 1) }), 'error', 'seo'],
-    [`a meta description of ${LIMITS.metaDescription.warn} characters`, (doc) => (doc['seo'] = { metaDescription: text(LIMITS.metaDescription.warn) }), 'ok'],
-    [`a meta description of ${LIMITS.metaDescription.warn + 1} characters`, (doc) => (doc['seo'] = { metaDescription: text(LIMITS.metaDescription.warn + 1) }), 'warning', 'seo'],
-    [`a meta description of ${LIMITS.metaDescription.max} characters`, (doc) => (doc['seo'] = { metaDescription: text(LIMITS.metaDescription.max) }), 'warning', 'seo'],
-    [`a meta description of ${LIMITS.metaDescription.max + 1} characters`, (doc) => (doc['seo'] = { metaDescription: text(LIMITS.metaDescription.max + 1) }), 'error', 'seo'],
+    [
+      `${LIMITS.related.max} pinned related stories`,
+      (doc) => (doc['related'] = refs('story-other-', LIMITS.related.max)),
+      'ok',
+    ],
+    [
+      `${LIMITS.related.max + 1} pinned related stories`,
+      (doc) => (doc['related'] = refs('story-other-', LIMITS.related.max + 1)),
+      'error',
+      'related',
+    ],
+    [
+      `a meta title of ${LIMITS.metaTitle.warn} characters`,
+      (doc) => (doc['seo'] = { metaTitle: text(LIMITS.metaTitle.warn) }),
+      'ok',
+    ],
+    [
+      `a meta title of ${LIMITS.metaTitle.warn + 1} characters`,
+      (doc) => (doc['seo'] = { metaTitle: text(LIMITS.metaTitle.warn + 1) }),
+      'warning',
+      'seo',
+    ],
+    [
+      `a meta title of ${LIMITS.metaTitle.max} characters`,
+      (doc) => (doc['seo'] = { metaTitle: text(LIMITS.metaTitle.max) }),
+      'warning',
+      'seo',
+    ],
+    [
+      `a meta title of ${LIMITS.metaTitle.max + 1} characters`,
+      (doc) => (doc['seo'] = { metaTitle: text(LIMITS.metaTitle.max + 1) }),
+      'error',
+      'seo',
+    ],
+    [
+      `a meta description of ${LIMITS.metaDescription.warn} characters`,
+      (doc) => (doc['seo'] = { metaDescription: text(LIMITS.metaDescription.warn) }),
+      'ok',
+    ],
+    [
+      `a meta description of ${LIMITS.metaDescription.warn + 1} characters`,
+      (doc) => (doc['seo'] = { metaDescription: text(LIMITS.metaDescription.warn + 1) }),
+      'warning',
+      'seo',
+    ],
+    [
+      `a meta description of ${LIMITS.metaDescription.max} characters`,
+      (doc) => (doc['seo'] = { metaDescription: text(LIMITS.metaDescription.max) }),
+      'warning',
+      'seo',
+    ],
+    [
+      `a meta description of ${LIMITS.metaDescription.max + 1} characters`,
+      (doc) => (doc['seo'] = { metaDescription: text(LIMITS.metaDescription.max + 1) }),
+      'error',
+      'seo',
+    ],
     [`a headline of ${LIMITS.headline.max} characters`, (doc) => (doc['title'] = text(LIMITS.headline.max)), 'ok'],
-    [`a headline of ${LIMITS.headline.max + 1} characters`, (doc) => (doc['title'] = text(LIMITS.headline.max + 1)), 'error', 'title'],
+    [
+      `a headline of ${LIMITS.headline.max + 1} characters`,
+      (doc) => (doc['title'] = text(LIMITS.headline.max + 1)),
+      'error',
+      'title',
+    ],
     ['no dek', (doc) => delete doc['dek'], 'error', 'dek'],
     [`a dek of ${LIMITS.dek.max + 1} characters`, (doc) => (doc['dek'] = text(LIMITS.dek.max + 1)), 'error', 'dek'],
     [
@@ -131,14 +204,23 @@ describe('the Studio and the build judge the same content the same way', () => {
       'error',
       'updateNote',
     ],
-    ['an update time before the publish time', (doc) => (doc['updatedAt'] = '2026-03-12T09:59:00Z'), 'error', 'updatedAt'],
+    [
+      'an update time before the publish time',
+      (doc) => (doc['updatedAt'] = '2026-03-12T09:59:00Z'),
+      'error',
+      'updatedAt',
+    ],
     ['a slug with capitals and spaces', (doc) => (doc['slug'] = slug('Budget Vote')), 'error', 'slug'],
     ['a slug with a double hyphen', (doc) => (doc['slug'] = slug('budget--vote')), 'error', 'slug'],
     ['a slug with a trailing hyphen', (doc) => (doc['slug'] = slug('budget-vote-')), 'error', 'slug'],
     ['no slug', (doc) => delete doc['slug'], 'error', 'slug'],
     ['no authors', (doc) => (doc['authors'] = []), 'error', 'authors'],
     ['no section', (doc) => delete doc['section'], 'error', 'section'],
-    ...BLOCK_STYLES.map((style): [string, (doc: Doc) => void, Verdict] => [`a "${style}" block`, (doc) => (doc['body'] = [block('b1', { style })]), 'ok']),
+    ...BLOCK_STYLES.map((style): [string, (doc: Doc) => void, Verdict] => [
+      `a "${style}" block`,
+      (doc) => (doc['body'] = [block('b1', { style })]),
+      'ok',
+    ]),
     // The Studio's toolbar offers only the rules' styles, but its validation lets a pasted or API-written style
     // through, and so does the build: the renderer makes h1 an h2 as the import does, h5 and h6 headings, any other
     // style a paragraph, and any other list type a bullet.
@@ -147,27 +229,71 @@ describe('the Studio and the build judge the same content the same way', () => {
       (doc) => (doc['body'] = [block('p1'), block('b1', { style })]),
       'ok',
     ]),
-    ...LIST_TYPES.map((listItem): [string, (doc: Doc) => void, Verdict] => [`a "${listItem}" list item`, (doc) => (doc['body'] = [block('b1', { listItem, level: 1 })]), 'ok']),
-    ['a list type the Studio does not offer: "check"', (doc) => (doc['body'] = [block('b1', { listItem: 'check', level: 1 })]), 'ok'],
-    ['a decorator the Studio does not offer: "underline"', (doc) => (doc['body'] = [block('b1', { children: [{ _type: 'span', _key: 's', text: 'x', marks: ['underline'] }] })]), 'ok'],
+    ...LIST_TYPES.map((listItem): [string, (doc: Doc) => void, Verdict] => [
+      `a "${listItem}" list item`,
+      (doc) => (doc['body'] = [block('b1', { listItem, level: 1 })]),
+      'ok',
+    ]),
+    [
+      'a list type the Studio does not offer: "check"',
+      (doc) => (doc['body'] = [block('b1', { listItem: 'check', level: 1 })]),
+      'ok',
+    ],
+    [
+      'a decorator the Studio does not offer: "underline"',
+      (doc) =>
+        (doc['body'] = [block('b1', { children: [{ _type: 'span', _key: 's', text: 'x', marks: ['underline'] }] })]),
+      'ok',
+    ],
     ['a block without text', (doc) => (doc['body'] = [block('p1'), block('b1', { children: [] })]), 'ok'],
-    ['a main image with alt text', (doc) => (doc['mainImage'] = { _type: 'image', asset: { _type: 'reference', _ref: ASSET._id }, alt: 'MPs voting' }), 'ok'],
-    ['a main image without alt text', (doc) => (doc['mainImage'] = { _type: 'image', asset: { _type: 'reference', _ref: ASSET._id } }), 'error', 'mainImage'],
+    [
+      'a main image with alt text',
+      (doc) =>
+        (doc['mainImage'] = { _type: 'image', asset: { _type: 'reference', _ref: ASSET._id }, alt: 'MPs voting' }),
+      'ok',
+    ],
+    [
+      'a main image without alt text',
+      (doc) => (doc['mainImage'] = { _type: 'image', asset: { _type: 'reference', _ref: ASSET._id } }),
+      'error',
+      'mainImage',
+    ],
     [
       `an image caption of ${LIMITS.imageCaption.max + 1} characters`,
-      (doc) => (doc['mainImage'] = { _type: 'image', asset: { _type: 'reference', _ref: ASSET._id }, alt: 'MPs voting', caption: text(LIMITS.imageCaption.max + 1) }),
+      (doc) =>
+        (doc['mainImage'] = {
+          _type: 'image',
+          asset: { _type: 'reference', _ref: ASSET._id },
+          alt: 'MPs voting',
+          caption: text(LIMITS.imageCaption.max + 1),
+        }),
       'error',
       'mainImage',
     ],
     [
       `an image credit of ${LIMITS.imageCredit.max + 1} characters`,
-      (doc) => (doc['mainImage'] = { _type: 'image', asset: { _type: 'reference', _ref: ASSET._id }, alt: 'MPs voting', credit: text(LIMITS.imageCredit.max + 1) }),
+      (doc) =>
+        (doc['mainImage'] = {
+          _type: 'image',
+          asset: { _type: 'reference', _ref: ASSET._id },
+          alt: 'MPs voting',
+          credit: text(LIMITS.imageCredit.max + 1),
+        }),
       'error',
       'mainImage',
     ],
-    ['a source with a name and an address', (doc) => (doc['source'] = { name: 'Reuters', url: 'https://reuters.example/x' }), 'ok'],
+    [
+      'a source with a name and an address',
+      (doc) => (doc['source'] = { name: 'Reuters', url: 'https://reuters.example/x' }),
+      'ok',
+    ],
     ['a source name without an address', (doc) => (doc['source'] = { name: 'Reuters' }), 'error', 'source'],
-    ['a source address with an ftp: scheme', (doc) => (doc['source'] = { name: 'Archive', url: 'ftp://archive.example/file' }), 'error', 'source'],
+    [
+      'a source address with an ftp: scheme',
+      (doc) => (doc['source'] = { name: 'Archive', url: 'ftp://archive.example/file' }),
+      'error',
+      'source',
+    ],
     [
       `a source name of ${LIMITS.sourceName.max + 1} characters`,
       (doc) => (doc['source'] = { name: text(LIMITS.sourceName.max + 1), url: 'https://reuters.example/x' }),
@@ -186,7 +312,12 @@ describe('the Studio and the build judge the same content the same way', () => {
   test.each<[string, (doc: Doc) => void, Verdict, string?]>([
     ['a complete tag', () => {}, 'ok'],
     [`a name of ${LIMITS.tagName.max} characters`, (doc) => (doc['name'] = text(LIMITS.tagName.max)), 'ok'],
-    [`a name of ${LIMITS.tagName.max + 1} characters`, (doc) => (doc['name'] = text(LIMITS.tagName.max + 1)), 'error', 'name'],
+    [
+      `a name of ${LIMITS.tagName.max + 1} characters`,
+      (doc) => (doc['name'] = text(LIMITS.tagName.max + 1)),
+      'error',
+      'name',
+    ],
     ['no name', (doc) => delete doc['name'], 'error', 'name'],
     ['a slug with capitals', (doc) => (doc['slug'] = slug('Budget')), 'error', 'slug'],
   ])('tag: %s', async (_name, change, verdict, field) => {
@@ -210,6 +341,8 @@ describe('the Studio and the build judge the same content the same way', () => {
     const decorators: unknown = span && 'decorators' in span ? span.decorators : [];
     expect(listValues('style')).toEqual([...BLOCK_STYLES]);
     expect(listValues('listItem')).toEqual([...LIST_TYPES]);
-    expect(Array.isArray(decorators) ? decorators.map((d: { value?: unknown }) => d.value) : []).toEqual([...DECORATORS]);
+    expect(Array.isArray(decorators) ? decorators.map((d: { value?: unknown }) => d.value) : []).toEqual([
+      ...DECORATORS,
+    ]);
   });
 });

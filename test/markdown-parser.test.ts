@@ -25,25 +25,28 @@ const html = (markdown: string) => toHtml(markdownToHast(markdown));
 
 const CASES: Record<string, string> = {
   'a body opening with ---': '---\ntitle: x\n---\n\nHello',
-  'GFM autolink literals': 'Visit https://example.com/path?q=1 now, www.example.com and foo@bar.com. (https://b.com) http://a.com. https://x.com/a_(b)',
-  'strikethrough': '~~strike~~ and ~one~',
+  'GFM autolink literals':
+    'Visit https://example.com/path?q=1 now, www.example.com and foo@bar.com. (https://b.com) http://a.com. https://x.com/a_(b)',
+  strikethrough: '~~strike~~ and ~one~',
   'table with alignment': '| a | b | c |\n|:-|-:|:-:|\n| 1 | 2 | 3 |\n| *x* | `y` | [z](/z/) |',
   'task list': '- [ ] task\n- [x] done',
   'footnotes, one used twice': 'Text[^1] and[^a] again[^a]\n\n[^1]: Note\n[^a]: Other *note*',
   'raw HTML blocks and inline': '<div>raw <b>html</b></div>\n\npara <i>x</i> and <span>inline</span> and </br>',
   'HTML comment': '<!-- comment -->\n\ntext',
   'labelled paragraph': '**Why it matters:** stuff\n\n**Zoom in:** more',
-  'headings': '# H1\n\n## H2 {#id}\n\nSetext\n===\n\nTwo\n---',
+  headings: '# H1\n\n## H2 {#id}\n\nSetext\n===\n\nTwo\n---',
   'nested quotes': '> quote\n> > nested\n>\n> back',
-  'code': '```js\ncode <b>\n```\n\n    indented\n\n`code` ``a`b``',
+  code: '```js\ncode <b>\n```\n\n    indented\n\n`code` ``a`b``',
   'hard breaks': 'a  \nb\\\nc',
-  'links and images': '[link](http://x.com "t") ![img](http://x.com/a.png "T") ![](empty) ![a *b*](x.png) [![img](a.png)](http://l)',
-  'references': '[ref][1] and [x]\n\n[1]: http://x.com\n[x]: <>',
-  'autolink': '<http://auto.link> <mail@example.com>',
-  'lists': '1. one\n2. two\n\n3) three\n\n5. five\n\n- a\n\n- b\n\n- a\n- b\n  - c\n\n* * *',
-  'emphasis': 'x_y_z __bold__ ***bold italic*** \\*escaped\\* foo\n***\nbar',
-  'entities': '&amp; &copy; &#x27; &nbsp; &bogus;',
-  'not enabled: math, directives, sub and superscript, wikilinks, definition lists, smart quotes': '$x$ H~2~O ^sup^ [[wiki]]\n\n:::note\nx\n:::\n\nTerm\n: def\n\na -- b --- c "quoted" ...',
+  'links and images':
+    '[link](http://x.com "t") ![img](http://x.com/a.png "T") ![](empty) ![a *b*](x.png) [![img](a.png)](http://l)',
+  references: '[ref][1] and [x]\n\n[1]: http://x.com\n[x]: <>',
+  autolink: '<http://auto.link> <mail@example.com>',
+  lists: '1. one\n2. two\n\n3) three\n\n5. five\n\n- a\n\n- b\n\n- a\n- b\n  - c\n\n* * *',
+  emphasis: 'x_y_z __bold__ ***bold italic*** \\*escaped\\* foo\n***\nbar',
+  entities: '&amp; &copy; &#x27; &nbsp; &bogus;',
+  'not enabled: math, directives, sub and superscript, wikilinks, definition lists, smart quotes':
+    '$x$ H~2~O ^sup^ [[wiki]]\n\n:::note\nx\n:::\n\nTerm\n: def\n\na -- b --- c "quoted" ...',
   'line endings and control characters': 'line\r\nwin\rmac\ttab \u0000nul',
 };
 
@@ -54,8 +57,12 @@ describe('the markdown parser gives the HTML remark gives', () => {
 
   test('every body fixture and every story in content/', () => {
     const files = [
-      ...readdirSync('test/fixtures/bodies').map((f) => path.join('test/fixtures/bodies', f, 'input.md')).filter((f) => existsSync(f)),
-      ...readdirSync('content/stories').filter((f) => f.endsWith('.md')).map((f) => path.join('content/stories', f)),
+      ...readdirSync('test/fixtures/bodies')
+        .map((f) => path.join('test/fixtures/bodies', f, 'input.md'))
+        .filter((f) => existsSync(f)),
+      ...readdirSync('content/stories')
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => path.join('content/stories', f)),
     ];
     expect(files.length).toBeGreaterThan(10);
     for (const file of files) {

@@ -29,13 +29,24 @@ describe('sitePages', () => {
     for (const kind of STATIC_KINDS) expect(pages.filter((p) => p.kind === kind)).toHaveLength(1);
     expect(paths).toContain('/tags/ukraine/');
     // 21 stories: the front page shows the newest 11, archive page 1 the oldest 10.
-    expect(paths.filter((p) => p.startsWith('/tags/donald-trump/'))).toEqual(['/tags/donald-trump/', '/tags/donald-trump/1/']);
+    expect(paths.filter((p) => p.startsWith('/tags/donald-trump/'))).toEqual([
+      '/tags/donald-trump/',
+      '/tags/donald-trump/1/',
+    ]);
     expect(pages.find((p) => p.path === '/tags/donald-trump/1/')?.params).toEqual({ slug: 'donald-trump', page: '1' });
-    expect(pages.find((p) => p.path === '/tags/donald-trump/')?.params).toEqual({ slug: 'donald-trump', page: undefined });
+    expect(pages.find((p) => p.path === '/tags/donald-trump/')?.params).toEqual({
+      slug: 'donald-trump',
+      page: undefined,
+    });
   });
 
   test('pages map to the files Astro writes', () => {
-    expect(['/', '/news/a/', '/rss.xml', '/404.html'].map(pageFile)).toEqual(['index.html', 'news/a/index.html', 'rss.xml', '404.html']);
+    expect(['/', '/news/a/', '/rss.xml', '/404.html'].map(pageFile)).toEqual([
+      'index.html',
+      'news/a/index.html',
+      'rss.xml',
+      '404.html',
+    ]);
   });
 
   test('the same content gives the same keys', () => {
@@ -45,7 +56,12 @@ describe('sitePages', () => {
   test("a headline edit changes the story's page and every page that shows its card, and nothing else", () => {
     const target = source.stories.find(({ story }) => story.slug === 'zelensky-weighs-us-peace-plan');
     expect(target).toBeDefined();
-    const edited = { ...source, stories: source.stories.map((s) => (s === target ? { ...s, story: { ...s.story, title: `${s.story.title} (updated)` } } : s)) };
+    const edited = {
+      ...source,
+      stories: source.stories.map((s) =>
+        s === target ? { ...s, story: { ...s.story, title: `${s.story.title} (updated)` } } : s,
+      ),
+    };
     const after = build(edited);
     const diff = changed(pages, after);
     expect(diff).toContain('/news/zelensky-weighs-us-peace-plan/');

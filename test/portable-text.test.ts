@@ -5,7 +5,11 @@ import type { Root, RootContent } from 'hast';
 import { describe, expect, test } from 'vitest';
 import { readStoryFile } from '../src/lib/sources/content-files.ts';
 import { markdownToHast } from '../src/lib/body/markdown.ts';
-import { portableTextToHast, type PortableTextBlock, type PortableTextTextBlock } from '../src/lib/body/portable-text.ts';
+import {
+  portableTextToHast,
+  type PortableTextBlock,
+  type PortableTextTextBlock,
+} from '../src/lib/body/portable-text.ts';
 import { markdownToPortableText, portableTextToMarkdown } from '../src/lib/body/portable-text-markdown.ts';
 import { hastToHtml, prepareHast } from '../src/lib/body/render.ts';
 
@@ -36,7 +40,8 @@ function expectFixture(name: string, file: string, actual: string): void {
     writeFileSync(where, actual);
     return;
   }
-  if (!existsSync(where)) throw new Error(`${where} is missing: run UPDATE=1 npx vitest run test/portable-text.test.ts and review it`);
+  if (!existsSync(where))
+    throw new Error(`${where} is missing: run UPDATE=1 npx vitest run test/portable-text.test.ts and review it`);
   expect(actual).toBe(readFileSync(where, 'utf8'));
 }
 
@@ -51,11 +56,17 @@ function activeContent(tree: Root): string[] {
     if ('children' in node) node.children.forEach(walk);
     if (node.type !== 'element') return;
     // A GFM task list's disabled checkbox is the one input the renderer keeps.
-    const checkbox = node.tagName === 'input' && node.properties['type'] === 'checkbox' && node.properties['disabled'] === true;
-    if (/^(script|style|iframe|object|embed|form|input|link|meta|base|svg|math)$/.test(node.tagName) && !checkbox) found.push(`<${node.tagName}>`);
+    const checkbox =
+      node.tagName === 'input' && node.properties['type'] === 'checkbox' && node.properties['disabled'] === true;
+    if (/^(script|style|iframe|object|embed|form|input|link|meta|base|svg|math)$/.test(node.tagName) && !checkbox)
+      found.push(`<${node.tagName}>`);
     for (const [name, value] of Object.entries(node.properties)) {
       if (/^on/i.test(name)) found.push(`${node.tagName}[${name}]`);
-      if ((name === 'href' || name === 'src') && typeof value === 'string' && !/^(https?:|mailto:|\/|#|[^:]*$)/i.test(value)) {
+      if (
+        (name === 'href' || name === 'src') &&
+        typeof value === 'string' &&
+        !/^(https?:|mailto:|\/|#|[^:]*$)/i.test(value)
+      ) {
         found.push(`${node.tagName}[${name}=${value}]`);
       }
     }
@@ -85,7 +96,9 @@ describe.each(markdownFixtures)('markdown fixture %s', (name) => {
   } else {
     test('Portable Text renders like the markdown (expected.html), through the same hast', () => {
       expect(render(portableTextToHast(blocks))).toBe(render(markdownToHast(markdown)));
-      expect(withoutPositions(prepareHast(portableTextToHast(blocks)))).toEqual(withoutPositions(prepareHast(markdownToHast(markdown))));
+      expect(withoutPositions(prepareHast(portableTextToHast(blocks)))).toEqual(
+        withoutPositions(prepareHast(markdownToHast(markdown))),
+      );
     });
   }
 
@@ -125,7 +138,11 @@ describe.each(portableTextFixtures)('Portable Text fixture %s', (name) => {
 });
 
 describe('stories in content/stories', () => {
-  const files = existsSync(STORIES) ? readdirSync(STORIES).filter((f) => f.endsWith('.md')).sort() : [];
+  const files = existsSync(STORIES)
+    ? readdirSync(STORIES)
+        .filter((f) => f.endsWith('.md'))
+        .sort()
+    : [];
 
   test.for(files)('%s renders the same from markdown and from Portable Text', async (file, { skip }) => {
     const { story } = await readStoryFile(path.join(STORIES, file), `content/stories/${file}`);
@@ -156,7 +173,8 @@ describe('markdownToPortableText', () => {
       if (block._type !== 'block') continue;
       const defs = new Set(block.markDefs.map((d) => d._key));
       for (const span of block.children) {
-        for (const mark of span.marks) expect(['strong', 'em', 'code', 'strike-through', 'leadIn'].includes(mark) || defs.has(mark)).toBe(true);
+        for (const mark of span.marks)
+          expect(['strong', 'em', 'code', 'strike-through', 'leadIn'].includes(mark) || defs.has(mark)).toBe(true);
       }
     }
   });
@@ -181,9 +199,16 @@ describe('markdownToPortableText', () => {
   });
 
   test('maps headings, quotes, lists, images and tables to the story shapes', () => {
-    const blocks = markdownToPortableText('# One\n\n###### Six\n\n> Q\n\n1. a\n   - b\n\n![Alt](https://i.example/x.png "Cap")\n\n| h |\n| - |\n| c |', 'k');
+    const blocks = markdownToPortableText(
+      '# One\n\n###### Six\n\n> Q\n\n1. a\n   - b\n\n![Alt](https://i.example/x.png "Cap")\n\n| h |\n| - |\n| c |',
+      'k',
+    );
     const shapes = blocks.map((b) =>
-      b._type === 'block' ? [b.style, b.listItem ?? '', b.level ?? 0] : b._type === 'image' ? [b.alt, b.src ?? '', b.caption ?? ''] : b.rows.map((r) => r.cells),
+      b._type === 'block'
+        ? [b.style, b.listItem ?? '', b.level ?? 0]
+        : b._type === 'image'
+          ? [b.alt, b.src ?? '', b.caption ?? '']
+          : b.rows.map((r) => r.cells),
     );
     expect(shapes).toEqual([
       ['h2', '', 0],
@@ -198,7 +223,9 @@ describe('markdownToPortableText', () => {
 
   test('raw HTML becomes text, and an HTML comment is dropped', () => {
     expect(textBlocks('<div onclick="x()">hi</div>')[0]?.children[0]?.text).toBe('<div onclick="x()">hi</div>');
-    expect(textBlocks('a\n\n<!-- editor note -->\n\nb <!-- inline --> c').map((b) => b.children.map((s) => s.text).join(''))).toEqual(['a', 'b  c']);
+    expect(
+      textBlocks('a\n\n<!-- editor note -->\n\nb <!-- inline --> c').map((b) => b.children.map((s) => s.text).join('')),
+    ).toEqual(['a', 'b  c']);
   });
 
   test('a list item under a dropped empty item takes the level it renders at', () => {
@@ -211,7 +238,14 @@ describe('markdownToPortableText', () => {
 
 describe('portableTextToHast and portableTextToMarkdown', () => {
   const span = (text: string, marks: string[] = []) => ({ _type: 'span', _key: text, text, marks });
-  const block = (children: unknown[], extra: Record<string, unknown> = {}) => ({ _type: 'block', _key: 'b', style: 'normal', markDefs: [], children, ...extra });
+  const block = (children: unknown[], extra: Record<string, unknown> = {}) => ({
+    _type: 'block',
+    _key: 'b',
+    style: 'normal',
+    markDefs: [],
+    children,
+    ...extra,
+  });
   const link = { _type: 'link', _key: 'l', href: 'https://example.com' };
 
   test.each<[string, unknown[]]>([
@@ -234,8 +268,16 @@ describe('portableTextToHast and portableTextToMarkdown', () => {
   });
 
   test.each<[string, string[], string]>([
-    ['strong outside the link', ['strong', 'l'], '<p><strong><a href="https://example.com" rel="noopener noreferrer">x</a></strong></p>'],
-    ['the link outside strong', ['l', 'strong'], '<p><a href="https://example.com" rel="noopener noreferrer"><strong>x</strong></a></p>'],
+    [
+      'strong outside the link',
+      ['strong', 'l'],
+      '<p><strong><a href="https://example.com" rel="noopener noreferrer">x</a></strong></p>',
+    ],
+    [
+      'the link outside strong',
+      ['l', 'strong'],
+      '<p><a href="https://example.com" rel="noopener noreferrer"><strong>x</strong></a></p>',
+    ],
     ['em outside strong', ['em', 'strong'], '<p><em><strong>x</strong></em></p>'],
     ['strong outside em', ['strong', 'em'], '<p><strong><em>x</em></strong></p>'],
   ])('marks on the same text nest in their array order: %s', (_, marks, html) => {
@@ -243,8 +285,15 @@ describe('portableTextToHast and portableTextToMarkdown', () => {
   });
 
   test('list items nest by level, and a change of list type at one level starts a sibling list', () => {
-    const item = (text: string, listItem: string, level: number) => block([span(text)], { _key: text, listItem, level });
-    const blocks = [item('a', 'bullet', 1), item('b', 'bullet', 2), item('c', 'number', 2), item('d', 'bullet', 1), item('e', 'number', 3)];
+    const item = (text: string, listItem: string, level: number) =>
+      block([span(text)], { _key: text, listItem, level });
+    const blocks = [
+      item('a', 'bullet', 1),
+      item('b', 'bullet', 2),
+      item('c', 'number', 2),
+      item('d', 'bullet', 1),
+      item('e', 'number', 3),
+    ];
     const markdown = '- a\n  - b\n  1. c\n- d\n  1. e\n';
     expect(portableTextToMarkdown(blocks)).toBe(markdown);
     expect(render(portableTextToHast(blocks))).toBe(render(markdownToHast(markdown)));
@@ -254,7 +303,11 @@ describe('portableTextToHast and portableTextToMarkdown', () => {
   });
 
   test('an empty block between list items does not split the list', () => {
-    const blocks = [block([span('a')], { _key: '1', listItem: 'bullet' }), block([], { _key: '2' }), block([span('b')], { _key: '3', listItem: 'bullet' })];
+    const blocks = [
+      block([span('a')], { _key: '1', listItem: 'bullet' }),
+      block([], { _key: '2' }),
+      block([span('b')], { _key: '3', listItem: 'bullet' }),
+    ];
     expect(portableTextToMarkdown(blocks)).toBe('- a\n- b\n');
   });
 
@@ -280,7 +333,13 @@ describe('portableTextToHast and portableTextToMarkdown', () => {
   test('empty and whitespace-only blocks are left out', () => {
     const blocks: PortableTextBlock[] = [
       { _type: 'block', _key: 'a', style: 'normal', markDefs: [], children: [] },
-      { _type: 'block', _key: 'b', style: 'normal', markDefs: [], children: [{ _type: 'span', _key: 's', text: ' \n ', marks: [] }] },
+      {
+        _type: 'block',
+        _key: 'b',
+        style: 'normal',
+        markDefs: [],
+        children: [{ _type: 'span', _key: 's', text: ' \n ', marks: [] }],
+      },
     ];
     expect(render(portableTextToHast(blocks))).toBe('');
   });

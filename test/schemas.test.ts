@@ -43,8 +43,18 @@ describe('validation rules: the checks themselves', () => {
 
   test.each([
     ['updated after publishing', '2026-03-12T11:00:00Z', '2026-03-12T10:00:00Z', true],
-    ['updated before publishing', '2026-03-12T09:00:00Z', '2026-03-12T10:00:00Z', `${messages.updatedBeforePublished} (2026-03-12T10:00:00Z)`],
-    ['updated at the publish time', '2026-03-12T10:00:00Z', '2026-03-12T10:00:00Z', `${messages.updatedBeforePublished} (2026-03-12T10:00:00Z)`],
+    [
+      'updated before publishing',
+      '2026-03-12T09:00:00Z',
+      '2026-03-12T10:00:00Z',
+      `${messages.updatedBeforePublished} (2026-03-12T10:00:00Z)`,
+    ],
+    [
+      'updated at the publish time',
+      '2026-03-12T10:00:00Z',
+      '2026-03-12T10:00:00Z',
+      `${messages.updatedBeforePublished} (2026-03-12T10:00:00Z)`,
+    ],
     ['offsets compared as instants', '2026-03-12T11:30:00+01:00', '2026-03-12T10:00:00Z', true],
     ['no update time', undefined, '2026-03-12T10:00:00Z', true],
   ])('checkUpdatedAfterPublished: %s', (_name, updatedAt, publishedAt, expected) => {
@@ -65,7 +75,11 @@ describe('validation rules: the checks themselves', () => {
     ['no source object', undefined, true],
     ['a name only', { name: 'Reuters' }, [{ message: messages.sourceNeedsUrl, path: ['url'] }]],
     ['a url only', { url: 'https://reuters.com/x' }, [{ message: messages.sourceNeedsName, path: ['name'] }]],
-    ['a blank name with a url', { name: ' ', url: 'https://reuters.com/x' }, [{ message: messages.sourceNeedsName, path: ['name'] }]],
+    [
+      'a blank name with a url',
+      { name: ' ', url: 'https://reuters.com/x' },
+      [{ message: messages.sourceNeedsName, path: ['name'] }],
+    ],
   ])('checkSourceComplete: %s', (_name, source, expected) => {
     expect(checkSourceComplete(source)).toEqual(expected);
   });
@@ -101,7 +115,9 @@ describe('validation rules: the checks themselves', () => {
       { _key: 'a', _type: 'reference', _ref: 'other' },
       { _key: 'b', _type: 'reference', _ref: 'story-1' },
     ];
-    expect(checkNotSelfReference(refs, 'drafts.story-1')).toEqual([{ message: messages.relatedSelf, path: [{ _key: 'b' }] }]);
+    expect(checkNotSelfReference(refs, 'drafts.story-1')).toEqual([
+      { message: messages.relatedSelf, path: [{ _key: 'b' }] },
+    ]);
     expect(checkNotSelfReference(refs, 'story-2')).toBe(true);
   });
 
@@ -222,7 +238,13 @@ describe('validation rules: whole documents through Sanity validateDocument', ()
     ],
     [
       'a body link with a javascript: scheme',
-      (doc) => (doc['body'] = [{ ...(validStory()['body'] as object[])[0], markDefs: [{ _type: 'link', _key: 'l1', href: 'javascript:alert(1)' }] }]),
+      (doc) =>
+        (doc['body'] = [
+          {
+            ...(validStory()['body'] as object[])[0],
+            markDefs: [{ _type: 'link', _key: 'l1', href: 'javascript:alert(1)' }],
+          },
+        ]),
       { level: 'error', path: 'body[_key=="p1"].markDefs[_key=="l1"].href', message: messages.linkScheme },
     ],
     [
@@ -245,7 +267,11 @@ describe('validation rules: whole documents through Sanity validateDocument', ()
       (doc) => (doc['tags'] = Array.from({ length: 9 }, (_, i) => ref(`tag-${i}`, `t${i}`))),
       { level: 'error', path: 'tags', message: 'Use at most 8 tags: keep the ones readers would follow' },
     ],
-    ['no authors', (doc) => (doc['authors'] = []), { level: 'error', path: 'authors', message: 'Credit at least one author' }],
+    [
+      'no authors',
+      (doc) => (doc['authors'] = []),
+      { level: 'error', path: 'authors', message: 'Credit at least one author' },
+    ],
     [
       'the story pinned as related to itself',
       (doc) => (doc['related'] = [ref('story-new', 'r1')]),
@@ -263,9 +289,14 @@ describe('validation rules: whole documents through Sanity validateDocument', ()
     expect(markers).toContainEqual(expected);
   });
 
-  test('a slug is unique per type: the story\'s own published version and a tag with the same slug do not clash', async () => {
+  test("a slug is unique per type: the story's own published version and a tag with the same slug do not clash", async () => {
     await client.createOrReplace({ _id: 'story-new', _type: 'story', slug: { _type: 'slug', current: 'shared-slug' } });
-    await client.createOrReplace({ _id: 'tag-shared', _type: 'tag', name: 'Shared', slug: { _type: 'slug', current: 'shared-slug' } });
+    await client.createOrReplace({
+      _id: 'tag-shared',
+      _type: 'tag',
+      name: 'Shared',
+      slug: { _type: 'slug', current: 'shared-slug' },
+    });
     const doc = validStory();
     doc['slug'] = { _type: 'slug', current: 'shared-slug' };
     expect(await markersFor(doc)).toEqual([]);
@@ -285,12 +316,32 @@ describe('desk structure filters, run by the local API', () => {
       // Published, no pending edits.
       { _id: 'live', _type: 'story', publishedAt: iso(-48), section: { _type: 'reference', _ref: 'section-politics' } },
       // Published with pending edits.
-      { _id: 'edited', _type: 'story', publishedAt: iso(-24), section: { _type: 'reference', _ref: 'section-business' } },
-      { _id: 'drafts.edited', _type: 'story', publishedAt: iso(-24), section: { _type: 'reference', _ref: 'section-business' } },
+      {
+        _id: 'edited',
+        _type: 'story',
+        publishedAt: iso(-24),
+        section: { _type: 'reference', _ref: 'section-business' },
+      },
+      {
+        _id: 'drafts.edited',
+        _type: 'story',
+        publishedAt: iso(-24),
+        section: { _type: 'reference', _ref: 'section-business' },
+      },
       // Never published.
-      { _id: 'drafts.new', _type: 'story', publishedAt: iso(-1), section: { _type: 'reference', _ref: 'section-politics' } },
+      {
+        _id: 'drafts.new',
+        _type: 'story',
+        publishedAt: iso(-1),
+        section: { _type: 'reference', _ref: 'section-politics' },
+      },
       // Published, to appear in a day.
-      { _id: 'scheduled', _type: 'story', publishedAt: iso(24), section: { _type: 'reference', _ref: 'section-politics' } },
+      {
+        _id: 'scheduled',
+        _type: 'story',
+        publishedAt: iso(24),
+        section: { _type: 'reference', _ref: 'section-politics' },
+      },
       { _id: 'section-politics', _type: 'section', name: 'Politics' },
       { _id: 'section-business', _type: 'section', name: 'Business' },
     ];
@@ -316,6 +367,10 @@ describe('desk structure filters, run by the local API', () => {
   });
 
   test('stories of one section', async () => {
-    expect(await ids(storyFilters.inSection, 'drafts', { sectionId: 'section-politics' })).toEqual(['live', 'new', 'scheduled']);
+    expect(await ids(storyFilters.inSection, 'drafts', { sectionId: 'section-politics' })).toEqual([
+      'live',
+      'new',
+      'scheduled',
+    ]);
   });
 });

@@ -19,30 +19,48 @@ const CORPUS: SimilarInput[] = generateCorpus(600).map((doc, i) => {
   const { publishedAt: _publishedAt, ...undated } = doc;
   const dated = i % 10 === 3 ? undated : doc;
   const base = i % 53 === 11 ? { ...dated, title: `lonely${i}`, text: `only${i} here${i}`, tags: [] } : dated;
-  if (i % 37 === 0) return { ...base, pinned: [`story-${String((i * 7 + 5) % 600).padStart(6, '0')}`, 'no-such-story', doc.id] };
+  if (i % 37 === 0)
+    return { ...base, pinned: [`story-${String((i * 7 + 5) % 600).padStart(6, '0')}`, 'no-such-story', doc.id] };
   if (i === 599) return { ...base, section: 'obituaries' };
   return base;
 });
 
 /** A small newsroom with an obvious pair (harbour strike), pins and sections. */
 const NEWSROOM: SimilarInput[] = [
-  story('close', 'Dock workers extend harbour strike', 'The harbour strike by dock workers goes on; container ships still wait.', {
+  story(
+    'close',
+    'Dock workers extend harbour strike',
+    'The harbour strike by dock workers goes on; container ships still wait.',
+    {
+      section: 'business',
+      tags: ['labour'],
+    },
+  ),
+  story('partial', 'Container prices climb', 'Shipping container prices rose again this month.', {
     section: 'business',
+  }),
+  story('biz-new', 'Retail sales', 'Shoppers spent more.', {
+    section: 'business',
+    publishedAt: '2025-04-01T00:00:00Z',
+  }),
+  story('biz-old', 'Quarterly results', 'Profits fell.', { section: 'business', publishedAt: '2025-02-01T00:00:00Z' }),
+  story('bg-budget', 'Parliament passes the budget', 'Members voted on spending for schools and roads.', {
     tags: ['labour'],
   }),
-  story('partial', 'Container prices climb', 'Shipping container prices rose again this month.', { section: 'business' }),
-  story('biz-new', 'Retail sales', 'Shoppers spent more.', { section: 'business', publishedAt: '2025-04-01T00:00:00Z' }),
-  story('biz-old', 'Quarterly results', 'Profits fell.', { section: 'business', publishedAt: '2025-02-01T00:00:00Z' }),
-  story('bg-budget', 'Parliament passes the budget', 'Members voted on spending for schools and roads.', { tags: ['labour'] }),
   story('bg-match', 'Late goal wins the derby', 'The striker scored in the last minute of the match.'),
   story('bg-film', 'Festival opens with a premiere', 'The director presented her film to a full cinema.'),
   story('bg-bank', 'Central bank holds interest rates', 'Inflation slowed, so rates stay where they are.'),
 ];
 
-const NEW_STORY = story('q', 'Harbour strike halts container ships', 'Dock workers at the harbour went on strike, and container ships wait offshore.', {
-  section: 'business',
-  tags: ['labour'],
-});
+const NEW_STORY = story(
+  'q',
+  'Harbour strike halts container ships',
+  'Dock workers at the harbour went on strike, and container ships wait offshore.',
+  {
+    section: 'business',
+    tags: ['labour'],
+  },
+);
 
 describe('SimilarIndex over a realistic corpus', () => {
   test.each<[string, SimilarOptions]>([
@@ -141,7 +159,9 @@ describe('SimilarIndex.query of a story the index does not hold', () => {
     const links = stale.query(NEW_STORY);
     expect(ids(links)).not.toContain('q');
     expect(ids(links)[0]).toBe('close');
-    expect(stale.query({ ...NEW_STORY, pinned: ['q', 'close'] })[0]).toEqual(expect.objectContaining({ id: 'close', reason: 'pinned' }));
+    expect(stale.query({ ...NEW_STORY, pinned: ['q', 'close'] })[0]).toEqual(
+      expect.objectContaining({ id: 'close', reason: 'pinned' }),
+    );
   });
 
   test('pinned ids resolve against the index; unknown ones are skipped', () => {
@@ -177,7 +197,11 @@ describe('SimilarIndex.query of a story the index does not hold', () => {
 
   test.each([
     ['an empty id', { ...NEW_STORY, id: '' }, /SimilarIndex\.query: the story has an empty id/],
-    ['a bad date', { ...NEW_STORY, publishedAt: 'soon' }, /SimilarIndex\.query: story "q" → publishedAt: expected an ISO 8601 date.*"soon"/],
+    [
+      'a bad date',
+      { ...NEW_STORY, publishedAt: 'soon' },
+      /SimilarIndex\.query: story "q" → publishedAt: expected an ISO 8601 date.*"soon"/,
+    ],
   ])('rejects %s', (_name, input, message) => {
     expect(() => index.query(input)).toThrow(message);
   });
@@ -186,32 +210,44 @@ describe('SimilarIndex.query of a story the index does not hold', () => {
 describe('SimilarIndex.build input checks', () => {
   test.each([
     ['a duplicate id', [story('x', 'A', 'a'), story('x', 'B', 'b')], {}, /SimilarIndex\.build: duplicate story id "x"/],
-    ['a bad option', [], { candidates: 0 }, /SimilarIndex\.build options → candidates: expected a whole number of 1 or more, received 0/],
+    [
+      'a bad option',
+      [],
+      { candidates: 0 },
+      /SimilarIndex\.build options → candidates: expected a whole number of 1 or more, received 0/,
+    ],
   ] as const)('rejects %s, naming SimilarIndex.build', (_name, docs, options, message) => {
     expect(() => SimilarIndex.build(docs, options)).toThrow(message);
   });
 });
 
 describe('SimilarIndex transfer', () => {
-  test.each<SimilarSignals>(['hybrid', 'tags'])('%s: a structured clone with transferred buffers answers the same', (signals) => {
-    const index = SimilarIndex.build(CORPUS, { signals });
-    const all = index.all();
-    const some = index.linksFor(['story-000100', 'story-000200'], new Set(['story-000300']));
-    const newcomers = [NEW_STORY, { ...(CORPUS[5] as SimilarInput), id: 'fresh', title: 'Fresh title' }];
-    const queried = newcomers.map((input) => index.query(input, new Set(['story-000001'])));
+  test.each<SimilarSignals>(['hybrid', 'tags'])(
+    '%s: a structured clone with transferred buffers answers the same',
+    (signals) => {
+      const index = SimilarIndex.build(CORPUS, { signals });
+      const all = index.all();
+      const some = index.linksFor(['story-000100', 'story-000200'], new Set(['story-000300']));
+      const newcomers = [NEW_STORY, { ...(CORPUS[5] as SimilarInput), id: 'fresh', title: 'Fresh title' }];
+      const queried = newcomers.map((input) => index.query(input, new Set(['story-000001'])));
 
-    const { data, transfer } = index.toTransfer();
-    expect(transfer.length).toBeGreaterThan(5);
-    const restored = SimilarIndex.fromTransfer(structuredClone(data, { transfer }));
-    // The original's buffers moved with the clone.
-    expect(transfer.every((buffer) => buffer.byteLength === 0)).toBe(true);
-    expect(() => SimilarIndex.fromTransfer(data)).toThrow(/expected the data of SimilarIndex\.toTransfer\(\).*were its buffers transferred away/);
+      const { data, transfer } = index.toTransfer();
+      expect(transfer.length).toBeGreaterThan(5);
+      const restored = SimilarIndex.fromTransfer(structuredClone(data, { transfer }));
+      // The original's buffers moved with the clone.
+      expect(transfer.every((buffer) => buffer.byteLength === 0)).toBe(true);
+      expect(() => SimilarIndex.fromTransfer(data)).toThrow(
+        /expected the data of SimilarIndex\.toTransfer\(\).*were its buffers transferred away/,
+      );
 
-    expect(restored.size).toBe(CORPUS.length);
-    expect([...restored.all().entries()]).toEqual([...all.entries()]);
-    expect([...restored.linksFor(['story-000100', 'story-000200'], new Set(['story-000300'])).entries()]).toEqual([...some.entries()]);
-    expect(newcomers.map((input) => restored.query(input, new Set(['story-000001'])))).toEqual(queried);
-  });
+      expect(restored.size).toBe(CORPUS.length);
+      expect([...restored.all().entries()]).toEqual([...all.entries()]);
+      expect([...restored.linksFor(['story-000100', 'story-000200'], new Set(['story-000300'])).entries()]).toEqual([
+        ...some.entries(),
+      ]);
+      expect(newcomers.map((input) => restored.query(input, new Set(['story-000001'])))).toEqual(queried);
+    },
+  );
 
   test.each([
     ['nothing', undefined, /received nothing/],

@@ -38,7 +38,11 @@ describe('tokenize', () => {
     ['folds accents and case', 'Café ZOË Ångström', ['cafe', 'zoe', 'angstrom']],
     ['drops stop words and single characters', 'The mayor and a deputy of X', ['mayor', 'deputy']],
     ['drops possessives, joins apostrophes', "Iceland's O'Brien won’t resign", ['iceland', 'obrien', 'resign']],
-    ['keeps numbers, splits on punctuation', 'COVID-19 cases rose 12% in 2024', ['covid', '19', 'cases', 'rose', '12', '2024']],
+    [
+      'keeps numbers, splits on punctuation',
+      'COVID-19 cases rose 12% in 2024',
+      ['covid', '19', 'cases', 'rose', '12', '2024'],
+    ],
   ])('%s', (_name, input, expected) => {
     expect(tokenize(input)).toEqual(expected);
   });
@@ -56,14 +60,22 @@ interface RankCase {
   expected: string[];
 }
 
-const QUERY = story('q', 'Harbour strike halts container ships', 'Dock workers at the harbour went on strike, and container ships wait offshore.');
+const QUERY = story(
+  'q',
+  'Harbour strike halts container ships',
+  'Dock workers at the harbour went on strike, and container ships wait offshore.',
+);
 
 const rankCases: RankCase[] = [
   {
     name: 'closer text ranks higher; unrelated stories are left out',
     docs: [
       QUERY,
-      story('close', 'Dock workers extend harbour strike', 'The harbour strike by dock workers goes on; container ships still wait.'),
+      story(
+        'close',
+        'Dock workers extend harbour strike',
+        'The harbour strike by dock workers goes on; container ships still wait.',
+      ),
       story('partial', 'Container prices climb', 'Shipping container prices rose again this month.'),
       ...BACKGROUND,
     ],
@@ -75,7 +87,9 @@ const rankCases: RankCase[] = [
     docs: [
       { ...QUERY, tags: ['rotterdam', 'labour'] },
       story('a-same-text', 'Harbour strike goes on', 'Dock workers keep up the strike.', { tags: ['labour'] }),
-      story('b-same-text', 'Harbour strike goes on', 'Dock workers keep up the strike.', { tags: ['rotterdam', 'labour'] }),
+      story('b-same-text', 'Harbour strike goes on', 'Dock workers keep up the strike.', {
+        tags: ['rotterdam', 'labour'],
+      }),
       { ...BACKGROUND[0], tags: ['labour'] } as SimilarInput,
       ...BACKGROUND.slice(1),
     ],
@@ -88,7 +102,9 @@ const rankCases: RankCase[] = [
     docs: [
       { ...QUERY, tags: ['rotterdam', 'labour'] },
       story('a-same-text', 'Harbour strike goes on', 'Dock workers keep up the strike.', { tags: ['labour'] }),
-      story('b-same-text', 'Harbour strike goes on', 'Dock workers keep up the strike.', { tags: ['rotterdam', 'labour'] }),
+      story('b-same-text', 'Harbour strike goes on', 'Dock workers keep up the strike.', {
+        tags: ['rotterdam', 'labour'],
+      }),
       { ...BACKGROUND[0], tags: ['labour'] } as SimilarInput,
       ...BACKGROUND.slice(1),
     ],
@@ -114,9 +130,15 @@ const rankCases: RankCase[] = [
     name: 'equal scores: later publishedAt first, then id; undated last',
     docs: [
       QUERY,
-      story('c-old', 'Harbour strike goes on', 'Dock workers keep up the strike.', { publishedAt: '2025-01-01T00:00:00Z' }),
-      story('b-new', 'Harbour strike goes on', 'Dock workers keep up the strike.', { publishedAt: '2025-03-01T00:00:00Z' }),
-      story('a-new', 'Harbour strike goes on', 'Dock workers keep up the strike.', { publishedAt: '2025-03-01T00:00:00Z' }),
+      story('c-old', 'Harbour strike goes on', 'Dock workers keep up the strike.', {
+        publishedAt: '2025-01-01T00:00:00Z',
+      }),
+      story('b-new', 'Harbour strike goes on', 'Dock workers keep up the strike.', {
+        publishedAt: '2025-03-01T00:00:00Z',
+      }),
+      story('a-new', 'Harbour strike goes on', 'Dock workers keep up the strike.', {
+        publishedAt: '2025-03-01T00:00:00Z',
+      }),
       story('0-undated', 'Harbour strike goes on', 'Dock workers keep up the strike.'),
       ...BACKGROUND,
     ],
@@ -127,8 +149,12 @@ const rankCases: RankCase[] = [
     name: 'recency: of two equal stories the one published nearer the query wins',
     docs: [
       { ...QUERY, publishedAt: '2025-06-01T12:00:00Z' },
-      story('a-far', 'Harbour strike goes on', 'Dock workers keep up the strike.', { publishedAt: '2025-09-01T12:00:00Z' }),
-      story('b-near', 'Harbour strike goes on', 'Dock workers keep up the strike.', { publishedAt: '2025-05-25T12:00:00Z' }),
+      story('a-far', 'Harbour strike goes on', 'Dock workers keep up the strike.', {
+        publishedAt: '2025-09-01T12:00:00Z',
+      }),
+      story('b-near', 'Harbour strike goes on', 'Dock workers keep up the strike.', {
+        publishedAt: '2025-05-25T12:00:00Z',
+      }),
       ...BACKGROUND,
     ],
     query: 'q',
@@ -157,7 +183,13 @@ describe('findSimilar tag score', () => {
   ];
 
   test.each([
-    ['q', [['x', 0.5], ['y', 0.5]]], // one shared tag of the larger set's two
+    [
+      'q',
+      [
+        ['x', 0.5],
+        ['y', 0.5],
+      ],
+    ], // one shared tag of the larger set's two
     ['x', [['q', 0.5]]],
     ['z', [['y', 0.5]]],
     ['w', []],
@@ -176,13 +208,20 @@ describe('findSimilar tag score', () => {
 describe('findSimilar recency rule', () => {
   const docs = [
     { ...QUERY, publishedAt: '2025-06-01T00:00:00Z' },
-    story('same-day', 'Harbour strike goes on', 'Dock workers keep up the strike.', { publishedAt: '2025-06-01T00:00:00Z' }),
-    story('month-later', 'Harbour strike goes on', 'Dock workers keep up the strike.', { publishedAt: '2025-07-01T00:00:00Z' }),
-    story('year-later', 'Harbour strike goes on', 'Dock workers keep up the strike.', { publishedAt: '2026-06-01T00:00:00Z' }),
+    story('same-day', 'Harbour strike goes on', 'Dock workers keep up the strike.', {
+      publishedAt: '2025-06-01T00:00:00Z',
+    }),
+    story('month-later', 'Harbour strike goes on', 'Dock workers keep up the strike.', {
+      publishedAt: '2025-07-01T00:00:00Z',
+    }),
+    story('year-later', 'Harbour strike goes on', 'Dock workers keep up the strike.', {
+      publishedAt: '2026-06-01T00:00:00Z',
+    }),
     story('undated', 'Harbour strike goes on', 'Dock workers keep up the strike.'),
     ...BACKGROUND,
   ];
-  const score = (links: readonly SimilarLink[] | undefined, id: string): number => links?.find((link) => link.id === id)?.score ?? NaN;
+  const score = (links: readonly SimilarLink[] | undefined, id: string): number =>
+    links?.find((link) => link.id === id)?.score ?? NaN;
 
   test.each([
     ['defaults: half after one half-life (30 days), floored at 0.5', {}, 0.5, 0.5],
@@ -202,16 +241,38 @@ describe('findSimilar recency rule', () => {
 describe('findSimilar pinned and fallback', () => {
   const docs: SimilarInput[] = [
     { ...QUERY, section: 'business', pinned: ['bg-film', 'missing', 'q', 'bg-film', 'close'] },
-    story('close', 'Dock workers extend harbour strike', 'The harbour strike by dock workers goes on; container ships still wait.', {
+    story(
+      'close',
+      'Dock workers extend harbour strike',
+      'The harbour strike by dock workers goes on; container ships still wait.',
+      {
+        section: 'business',
+      },
+    ),
+    story('biz-old', 'Quarterly results', 'Profits fell.', {
       section: 'business',
+      publishedAt: '2025-02-01T00:00:00Z',
     }),
-    story('biz-old', 'Quarterly results', 'Profits fell.', { section: 'business', publishedAt: '2025-02-01T00:00:00Z' }),
-    story('biz-new', 'Retail sales', 'Shoppers spent more.', { section: 'business', publishedAt: '2025-04-01T00:00:00Z' }),
-    story('lonely', 'Rare comet visible tonight', 'Astronomers expect a bright comet after sunset.', { section: 'science' }),
-    story('sci-new', 'Telescope mirror polished', 'Engineers finished the mirror.', { section: 'science', publishedAt: '2025-05-02T00:00:00Z' }),
-    story('sci-old', 'Lab opens', 'A new laboratory opened.', { section: 'science', publishedAt: '2025-01-01T00:00:00Z' }),
+    story('biz-new', 'Retail sales', 'Shoppers spent more.', {
+      section: 'business',
+      publishedAt: '2025-04-01T00:00:00Z',
+    }),
+    story('lonely', 'Rare comet visible tonight', 'Astronomers expect a bright comet after sunset.', {
+      section: 'science',
+    }),
+    story('sci-new', 'Telescope mirror polished', 'Engineers finished the mirror.', {
+      section: 'science',
+      publishedAt: '2025-05-02T00:00:00Z',
+    }),
+    story('sci-old', 'Lab opens', 'A new laboratory opened.', {
+      section: 'science',
+      publishedAt: '2025-01-01T00:00:00Z',
+    }),
     story('sci-undated', 'Lecture series', 'Talks every Thursday.', { section: 'science' }),
-    story('sci-mid', 'Grant awarded', 'Researchers won funding.', { section: 'science', publishedAt: '2025-03-01T00:00:00Z' }),
+    story('sci-mid', 'Grant awarded', 'Researchers won funding.', {
+      section: 'science',
+      publishedAt: '2025-03-01T00:00:00Z',
+    }),
     { ...(BACKGROUND[2] as SimilarInput), section: 'culture' },
     ...BACKGROUND.filter((b) => b.id !== 'bg-film'),
   ];
@@ -229,7 +290,11 @@ describe('findSimilar pinned and fallback', () => {
 
   test('pinned links are kept even when there are more than limit', () => {
     const pinned = ['bg-budget', 'bg-match', 'bg-film', 'bg-bank'];
-    const links = findSimilar(docs.map((d) => (d.id === 'q' ? { ...d, pinned } : d)), { limit: 2 }).get('q') ?? [];
+    const links =
+      findSimilar(
+        docs.map((d) => (d.id === 'q' ? { ...d, pinned } : d)),
+        { limit: 2 },
+      ).get('q') ?? [];
     expect(links.map((link) => [link.id, link.reason])).toEqual(pinned.map((id) => [id, 'pinned']));
   });
 
@@ -264,7 +329,9 @@ describe('findSimilar pinned and fallback', () => {
 });
 
 describe('findSimilar determinism and input checks', () => {
-  const docs: SimilarInput[] = rankCases.flatMap((c, n) => c.docs.map((d) => ({ ...d, id: `${n}-${d.id}`, section: n % 2 ? 'a' : 'b' })));
+  const docs: SimilarInput[] = rankCases.flatMap((c, n) =>
+    c.docs.map((d) => ({ ...d, id: `${n}-${d.id}`, section: n % 2 ? 'a' : 'b' })),
+  );
 
   test.each([1, 2, 3])('shuffled input gives the same output (seed %i)', (seed) => {
     let state = seed;
@@ -285,7 +352,12 @@ describe('findSimilar determinism and input checks', () => {
   test.each([
     ['a duplicate id', [story('x', 'A', 'a'), story('x', 'B', 'b')], {}, /duplicate story id "x"/],
     ['an empty id', [story('', 'A', 'a')], {}, /empty id/],
-    ['a bad date', [story('x', 'A', 'a', { publishedAt: 'yesterday' })], {}, /"x" → publishedAt: expected an ISO 8601 date.*"yesterday"/],
+    [
+      'a bad date',
+      [story('x', 'A', 'a', { publishedAt: 'yesterday' })],
+      {},
+      /"x" → publishedAt: expected an ISO 8601 date.*"yesterday"/,
+    ],
     ['a negative limit', [], { limit: -1 }, /options → limit: expected a whole number of 0 or more, received -1/],
     ['a tag weight above 1', [], { tagWeight: 2 }, /options → tagWeight: expected a number from 0 to 1, received 2/],
   ] as const)('rejects %s', (_name, input, options, message) => {
@@ -314,7 +386,12 @@ describe('eval:similar metrics', () => {
     expect([...keys].sort()).toEqual(['0', '1', '2', '3', '4', '5', '6', '7']);
     expect(keys).not.toEqual([...keys].sort()); // not the file order
     expect(toSimilarInputs(articles).map((input) => input.id)).toEqual(keys); // but fixed
-    expect(inputs[0]).toEqual({ id: keys[0], title: articles[0]?.title, text: articles[0]?.body, tags: ['iceland', 'grindavik', 'reykjanes'] });
+    expect(inputs[0]).toEqual({
+      id: keys[0],
+      title: articles[0]?.title,
+      text: articles[0]?.body,
+      tags: ['iceland', 'grindavik', 'reykjanes'],
+    });
   });
 
   test('scores hand-made rankings', () => {
@@ -363,9 +440,21 @@ describe('eval:similar metrics', () => {
 
   test.each([
     ['bad JSON', '{"id": "x",', /line 1: expected one JSON object, but it does not parse/],
-    ['a missing field', '{"id": "x", "title": "t", "body": "b", "event": "e"}', /line 1 → entities: expected a list of strings, received nothing/],
-    ['a wrong entity', '{"id": "x", "title": "t", "body": "b", "event": "e", "entities": ["a", 3]}', /line 1 → entities\[1\]: expected a string, received 3/],
-    ['an empty event', '{"id": "x", "title": "t", "body": "b", "event": " ", "entities": []}', /line 1 → event: expected a non-empty string/],
+    [
+      'a missing field',
+      '{"id": "x", "title": "t", "body": "b", "event": "e"}',
+      /line 1 → entities: expected a list of strings, received nothing/,
+    ],
+    [
+      'a wrong entity',
+      '{"id": "x", "title": "t", "body": "b", "event": "e", "entities": ["a", 3]}',
+      /line 1 → entities\[1\]: expected a string, received 3/,
+    ],
+    [
+      'an empty event',
+      '{"id": "x", "title": "t", "body": "b", "event": " ", "entities": []}',
+      /line 1 → event: expected a non-empty string/,
+    ],
     [
       'a repeated id',
       '{"id": "x", "title": "t", "body": "b", "event": "e", "entities": []}\n{"id": "x", "title": "t", "body": "b", "event": "e", "entities": []}',
@@ -412,13 +501,18 @@ describe('eval:similar command', () => {
     expect(status).toBe(0);
     const parsed = JSON.parse(stdout) as Record<string, Record<string, unknown>>;
     expect(Object.keys(parsed)).toEqual(['tags', 'text', 'hybrid']);
-    expect(Object.keys(parsed['hybrid'] ?? {})).toEqual(expect.arrayContaining(['p5', 'mrr', 'coverage1', 'coverage5', 'wrongEvent']));
+    expect(Object.keys(parsed['hybrid'] ?? {})).toEqual(
+      expect.arrayContaining(['p5', 'mrr', 'coverage1', 'coverage5', 'wrongEvent']),
+    );
   });
 
   test('exits 1 naming the line and field of a malformed file, and for a missing file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'eval-similar-'));
     const bad = join(dir, 'bad.jsonl');
-    writeFileSync(bad, '{"id": "x", "title": "t", "body": "b", "event": "e", "entities": []}\n{"id": "y", "title": 5}\n');
+    writeFileSync(
+      bad,
+      '{"id": "x", "title": "t", "body": "b", "event": "e", "entities": []}\n{"id": "y", "title": 5}\n',
+    );
     const malformed = run(bad);
     expect(malformed.status).toBe(1);
     expect(malformed.stderr).toContain('line 2 → title: expected a string, received 5');

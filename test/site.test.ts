@@ -90,21 +90,37 @@ describe('buildSite', () => {
   });
 
   test('tags fold: aliases and spellings meet on one tag page, counted once per story', () => {
-    const site = build(source([story('a', { tags: ['Ukraine', 'ukrainian', 'UKRAINE'] }), story('b', { tags: ['Ukrainian', 'Peace plan'] }), story('c', { tags: ['peace-plan'] })]));
+    const site = build(
+      source([
+        story('a', { tags: ['Ukraine', 'ukrainian', 'UKRAINE'] }),
+        story('b', { tags: ['Ukrainian', 'Peace plan'] }),
+        story('c', { tags: ['peace-plan'] }),
+      ]),
+    );
     expect(site.tags.map((t) => [t.slug, t.name, t.count])).toEqual([
       ['peace-plan', 'Peace plan', 2],
       ['ukraine', 'Ukraine', 2],
     ]);
-    expect(site.stories.find((s) => s.slug === 'a')?.tags).toEqual([{ slug: 'ukraine', name: 'Ukraine', url: '/tags/ukraine/' }]);
+    expect(site.stories.find((s) => s.slug === 'a')?.tags).toEqual([
+      { slug: 'ukraine', name: 'Ukraine', url: '/tags/ukraine/' },
+    ]);
   });
 
   test('every story gets Similar News without itself; pinned first; fallbacks marked', () => {
     const site = build(
       source([
-        story('a', { tags: ['Ukraine', 'War'], body: { format: 'markdown', value: 'Ukraine war drones front line.' }, related: ['d'] }),
+        story('a', {
+          tags: ['Ukraine', 'War'],
+          body: { format: 'markdown', value: 'Ukraine war drones front line.' },
+          related: ['d'],
+        }),
         story('b', { tags: ['Ukraine', 'War'], body: { format: 'markdown', value: 'Ukraine war front line drones.' } }),
         story('c', { tags: ['Ukraine'], body: { format: 'markdown', value: 'Ukraine grain exports.' } }),
-        story('d', { section: 'business', tags: ['Rates'], body: { format: 'markdown', value: 'Central bank interest rates.' } }),
+        story('d', {
+          section: 'business',
+          tags: ['Rates'],
+          body: { format: 'markdown', value: 'Central bank interest rates.' },
+        }),
       ]),
     );
     const a = site.stories.find((s) => s.slug === 'a');
@@ -141,7 +157,10 @@ describe('readContentDir', () => {
     writeFileSync(path.join(dir, 'authors.yaml'), 'not: a list\n');
     writeFileSync(path.join(dir, 'tags.yaml'), '- name: Peace plan\n- name: peace-plan\n');
     writeFileSync(path.join(dir, 'stories', 'bad-yaml.md'), '---\ntitle: [unclosed\n---\nBody\n');
-    writeFileSync(path.join(dir, 'stories', 'bad-date.md'), '---\ntitle: T\ndek: D\npublishedAt: 2025-02-30\nsection: world\nauthors: [x]\n---\nBody\n');
+    writeFileSync(
+      path.join(dir, 'stories', 'bad-date.md'),
+      '---\ntitle: T\ndek: D\npublishedAt: 2025-02-30\nsection: world\nauthors: [x]\n---\nBody\n',
+    );
     writeFileSync(path.join(dir, 'stories', 'body-field.md'), '---\ntitle: T\nbody: hello\n---\n');
     const s = await readContentDir(dir, 'content');
     expect(validateSite(s).map(formatIssue)).toMatchInlineSnapshot(`

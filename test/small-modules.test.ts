@@ -42,11 +42,15 @@ describe('archivePages', () => {
     // Every story once, newest first across the pages.
     expect(pages.flatMap((p) => p.items)).toEqual(items);
     // Archive page k always holds stories (k-1)*10+1 to k*10, counted from the oldest.
-    for (const page of pages.slice(1)) expect(page.items).toEqual(Array.from({ length: 10 }, (_, i) => (page.number ?? 0) * 10 - i));
+    for (const page of pages.slice(1))
+      expect(page.items).toEqual(Array.from({ length: 10 }, (_, i) => (page.number ?? 0) * 10 - i));
   });
 
   test('links: front -> newest archive page -> ... -> page 1, and back', () => {
-    const pages = archivePages(Array.from({ length: 45 }, (_, i) => i), 10);
+    const pages = archivePages(
+      Array.from({ length: 45 }, (_, i) => i),
+      10,
+    );
     expect(pages.map(({ number, newer, older }) => ({ number, newer, older }))).toEqual([
       { number: undefined, newer: undefined, older: 3 },
       { number: 3, newer: 'front', older: 2 },
@@ -56,7 +60,11 @@ describe('archivePages', () => {
   });
 
   test('a new story changes the front page only, and every 10th one archive pages n and n-1', () => {
-    const at = (n: number) => archivePages(Array.from({ length: n }, (_, i) => n - i), 10).map((p) => JSON.stringify(p));
+    const at = (n: number) =>
+      archivePages(
+        Array.from({ length: n }, (_, i) => n - i),
+        10,
+      ).map((p) => JSON.stringify(p));
     const changed = (a: string[], b: string[]) => b.filter((p) => !a.includes(p)).length;
     expect(changed(at(44), at(45))).toBe(1);
     expect(changed(at(50), at(51))).toBe(3); // the front page, the new archive page 4, and page 3 whose "newer" link moved
@@ -64,7 +72,15 @@ describe('archivePages', () => {
 });
 
 test('urls: the front page has no number, archive pages do (1 too)', () => {
-  expect([urls.story('a'), urls.section('world'), urls.section('world', 2), urls.tag('peace-plan'), urls.tag('peace-plan', 3), urls.author('jane'), urls.author('jane', 1)]).toEqual([
+  expect([
+    urls.story('a'),
+    urls.section('world'),
+    urls.section('world', 2),
+    urls.tag('peace-plan'),
+    urls.tag('peace-plan', 3),
+    urls.author('jane'),
+    urls.author('jane', 1),
+  ]).toEqual([
     '/news/a/',
     '/section/world/',
     '/section/world/2/',
@@ -87,7 +103,15 @@ test('cacheKey changes with any part and is stable', () => {
 });
 
 describe('feed', () => {
-  const story = { id: 's', slug: 'a-b', url: '/news/a-b/', title: 'Fish & chips <now>', dek: 'Dek "quoted"', publishedAt: '2025-11-19T21:10:00.000Z', section: { slug: 'world', name: 'World', url: '/section/world/' } } as StoryView;
+  const story = {
+    id: 's',
+    slug: 'a-b',
+    url: '/news/a-b/',
+    title: 'Fish & chips <now>',
+    dek: 'Dek "quoted"',
+    publishedAt: '2025-11-19T21:10:00.000Z',
+    section: { slug: 'world', name: 'World', url: '/section/world/' },
+  } as StoryView;
   test('RSS escapes text and uses story dates, not the clock', () => {
     const xml = storiesToRss([story], { site: new URL('https://news.example'), title: 'T', description: 'D' });
     expect(xml).toContain('<title>Fish &amp; chips &lt;now&gt;</title>');
@@ -96,7 +120,12 @@ describe('feed', () => {
     expect(xml).toContain('<description>Dek &quot;quoted&quot;</description>');
   });
   test('sitemap lists absolute URLs with lastmod', () => {
-    expect(sitemap([{ path: '/' }, { path: '/news/a/', lastmod: '2025-11-19T00:00:00.000Z' }], new URL('https://news.example'))).toMatchInlineSnapshot(`
+    expect(
+      sitemap(
+        [{ path: '/' }, { path: '/news/a/', lastmod: '2025-11-19T00:00:00.000Z' }],
+        new URL('https://news.example'),
+      ),
+    ).toMatchInlineSnapshot(`
       "<?xml version="1.0" encoding="UTF-8"?>
       <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
       <url><loc>https://news.example/</loc></url>

@@ -72,14 +72,25 @@ describe('serveStatic', () => {
   test('pages, assets and the 404 page with their types, lengths and caching; security headers on every answer', async () => {
     const home = await get('/');
     expect(home).toMatchObject({ status: 200, body: '<p>home A</p>' });
-    expect(home.headers).toMatchObject({ 'content-type': 'text/html; charset=utf-8', 'content-length': '13', 'cache-control': 'no-cache' });
+    expect(home.headers).toMatchObject({
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': '13',
+      'cache-control': 'no-cache',
+    });
     expect(home.headers['content-security-policy']).toContain("img-src 'self' https: data: http://images.test;");
     expect(home.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY' });
     expect(home.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
-    for (const target of ['/news/x/', '/news/x', '/news/x/index.html']) expect((await get(target)).body, target).toBe('<p>story A</p>');
+    for (const target of ['/news/x/', '/news/x', '/news/x/index.html'])
+      expect((await get(target)).body, target).toBe('<p>story A</p>');
     const css = await get('/_astro/site.abc123.css');
-    expect(css.headers).toMatchObject({ 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=31536000, immutable' });
-    expect((await get('/favicon.ico')).headers).toMatchObject({ 'content-type': 'image/x-icon', 'cache-control': 'public, max-age=3600' });
+    expect(css.headers).toMatchObject({
+      'content-type': 'text/css; charset=utf-8',
+      'cache-control': 'public, max-age=31536000, immutable',
+    });
+    expect((await get('/favicon.ico')).headers).toMatchObject({
+      'content-type': 'image/x-icon',
+      'cache-control': 'public, max-age=3600',
+    });
     expect((await get('/data.json')).headers['content-type']).toBe('application/json');
     const missing = await get('/no-such-page/');
     expect(missing).toMatchObject({ status: 404, body: '<p>not found A</p>' });

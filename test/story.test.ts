@@ -12,11 +12,16 @@ const valid = {
   authors: ['jane-park'],
   body: { format: 'markdown', value: 'Body.' },
 };
-const problems = (raw: Record<string, unknown>) => parseStory('story-x', 'content/stories/x.md', raw).issues.map(formatIssue);
+const problems = (raw: Record<string, unknown>) =>
+  parseStory('story-x', 'content/stories/x.md', raw).issues.map(formatIssue);
 
 describe('parseStory', () => {
   test('accepts a valid story and normalises dates to ISO strings in UTC', () => {
-    const { story } = parseStory('story-x', 'x.md', { ...valid, publishedAt: '2025-11-19T22:10:00+01:00', updatedAt: '2025-11-20' });
+    const { story } = parseStory('story-x', 'x.md', {
+      ...valid,
+      publishedAt: '2025-11-19T22:10:00+01:00',
+      updatedAt: '2025-11-20',
+    });
     expect(story?.publishedAt).toBe('2025-11-19T21:10:00.000Z');
     expect(story?.updatedAt).toBe('2025-11-20T00:00:00.000Z');
     expect(story?.draft).toBe(false);

@@ -7,7 +7,9 @@ import type { SanityClient as LakeClient } from '@sanity/client';
 // loader does) before anything imports `sanity`; hence the dynamic imports below instead of static ones.
 registerHooks({
   load(url, context, nextLoad) {
-    return /\.css(\?.*)?$/.test(url) ? { format: 'module', source: 'export default ""', shortCircuit: true } : nextLoad(url, context);
+    return /\.css(\?.*)?$/.test(url)
+      ? { format: 'module', source: 'export default ""', shortCircuit: true }
+      : nextLoad(url, context);
   },
 });
 export const sanity = await import('sanity');
@@ -21,7 +23,13 @@ export type StudioWorkspace = Awaited<ReturnType<typeof sanity.createWorkspaceFr
 export function studioWorkspace(client: LakeClient): Promise<StudioWorkspace> {
   return sanity.createWorkspaceFromConfig({
     ...studioConfig,
-    currentUser: { id: 'editor', name: 'Editor', email: 'editor@example.com', role: 'editor', roles: [{ name: 'editor', title: 'Editor' }] },
+    currentUser: {
+      id: 'editor',
+      name: 'Editor',
+      email: 'editor@example.com',
+      role: 'editor',
+      roles: [{ name: 'editor', title: 'Editor' }],
+    },
     // sanity 6.8 bundles @sanity/client 7, the lake harness hands out 8: the same API, two nominal types.
     getClient: () => client as unknown as StudioClient,
   });

@@ -10,7 +10,7 @@ describe('tagSlug', () => {
     ['Volodymyr Zelensky', 'volodymyr-zelensky'],
     ['Luiz Inácio Lula da Silva', 'luiz-inacio-lula-da-silva'],
     ['AT&T', 'at-and-t'],
-    ["Robert F. Kennedy Jr.", 'robert-f-kennedy-jr'],
+    ['Robert F. Kennedy Jr.', 'robert-f-kennedy-jr'],
     ["Côte d'Ivoire", 'cote-divoire'],
     ['G7', 'g7'],
     ['!!!', ''],
@@ -20,13 +20,22 @@ describe('tagSlug', () => {
 });
 
 describe('buildTagVocabulary', () => {
-  const def = (name: string, aliases: string[] = [], extra: Record<string, string> = {}) => ({ def: { name, aliases, ...extra }, where: `tags.yaml[${name}]` });
+  const def = (name: string, aliases: string[] = [], extra: Record<string, string> = {}) => ({
+    def: { name, aliases, ...extra },
+    where: `tags.yaml[${name}]`,
+  });
 
   test('names, aliases and slugs all resolve to the tag', () => {
-    const { vocabulary, issues } = buildTagVocabulary([def('Donald Trump', ['Trump', 'President Trump'], { description: 'The president.' })]);
+    const { vocabulary, issues } = buildTagVocabulary([
+      def('Donald Trump', ['Trump', 'President Trump'], { description: 'The president.' }),
+    ]);
     expect(issues).toEqual([]);
     for (const spelling of ['Donald Trump', 'trump', 'PRESIDENT TRUMP', 'donald-trump']) {
-      expect(vocabulary.resolve(spelling)).toEqual({ slug: 'donald-trump', name: 'Donald Trump', description: 'The president.' });
+      expect(vocabulary.resolve(spelling)).toEqual({
+        slug: 'donald-trump',
+        name: 'Donald Trump',
+        description: 'The president.',
+      });
     }
   });
 
@@ -37,7 +46,12 @@ describe('buildTagVocabulary', () => {
   });
 
   test('names or aliases of two tags that fold to one slug are reported', () => {
-    const { issues } = buildTagVocabulary([def('Peace plan'), def('Peace-Plan'), def('AI'), def('Artificial intelligence', ['ai'])]);
+    const { issues } = buildTagVocabulary([
+      def('Peace plan'),
+      def('Peace-Plan'),
+      def('AI'),
+      def('Artificial intelligence', ['ai']),
+    ]);
     expect(issues.map(formatIssue)).toMatchInlineSnapshot(`
       [
         "tags.yaml[Peace-Plan] → name: "Peace-Plan" folds to the slug "peace-plan", which tags.yaml[Peace plan] already uses for "Peace plan" (tag "Peace plan") (merge the two tags, or make one an alias of the other)",
@@ -49,7 +63,10 @@ describe('buildTagVocabulary', () => {
 
 test('tagIndex: popular by count then slug; A to Z groups with a # group last', () => {
   const t = (slug: string, count: number) => ({ slug, name: slug, count });
-  const { popular, letters } = tagIndex([t('war', 3), t('ukraine', 5), t('ai', 5), t('2025-election', 1), t('us', 1)], 3);
+  const { popular, letters } = tagIndex(
+    [t('war', 3), t('ukraine', 5), t('ai', 5), t('2025-election', 1), t('us', 1)],
+    3,
+  );
   expect(popular.map((x) => x.slug)).toEqual(['ai', 'ukraine', 'war']);
   expect(letters.map((g) => [g.letter, g.tags.map((x) => x.slug)])).toEqual([
     ['A', ['ai']],

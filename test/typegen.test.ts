@@ -19,18 +19,29 @@ const STALE = 'run npm run typegen';
 
 test('schemas/schema.json and sanity.types.ts are what npm run typegen makes of the schema and queries now', async () => {
   const { schemaExtraction, typegen } = cliConfig;
-  if (!schemaExtraction?.path || !typegen?.generates) throw new Error('sanity.cli.ts sets schemaExtraction.path and typegen.generates');
+  if (!schemaExtraction?.path || !typegen?.generates)
+    throw new Error('sanity.cli.ts sets schemaExtraction.path and typegen.generates');
   // The workspace never reads the dataset here: the client only has to exist.
-  const workspace = await studioWorkspace(createClient({ projectId: 'local', dataset: 'production', apiVersion: '2025-02-19', useCdn: false }));
-  const schema = extractSchema(workspace.schema, { enforceRequiredFields: schemaExtraction.enforceRequiredFields ?? false });
+  const workspace = await studioWorkspace(
+    createClient({ projectId: 'local', dataset: 'production', apiVersion: '2025-02-19', useCdn: false }),
+  );
+  const schema = extractSchema(workspace.schema, {
+    enforceRequiredFields: schemaExtraction.enforceRequiredFields ?? false,
+  });
   // As `sanity schema extract` writes it.
   const schemaJson = `${JSON.stringify(schema, null, 2)}\n`;
-  expect(schemaJson === (await readFile(path.join(root, schemaExtraction.path), 'utf8')), `${schemaExtraction.path} is stale: ${STALE}`).toBe(true);
+  expect(
+    schemaJson === (await readFile(path.join(root, schemaExtraction.path), 'utf8')),
+    `${schemaExtraction.path} is stale: ${STALE}`,
+  ).toBe(true);
 
   // The committed schema equals the fresh one (checked above), and the generated file names the schema it read: so
   // the types are generated from the committed one, into the temporary directory. The CLI formats with prettier.
   const freshTypes = path.join(temp, 'sanity.types.ts');
   await runTypegenGenerate({ workDir: root, config: { ...typegen, generates: freshTypes, formatGeneratedCode: true } });
   const types = await readFile(freshTypes, 'utf8');
-  expect(types === (await readFile(path.join(root, typegen.generates), 'utf8')), `${typegen.generates} is stale: ${STALE}`).toBe(true);
+  expect(
+    types === (await readFile(path.join(root, typegen.generates), 'utf8')),
+    `${typegen.generates} is stale: ${STALE}`,
+  ).toBe(true);
 });

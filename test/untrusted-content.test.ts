@@ -6,7 +6,13 @@ import { describe, expect, test } from 'vitest';
 import { formatIssue } from '../src/lib/model/content-error.ts';
 import { readContentDir } from '../src/lib/sources/content-files.ts';
 import { parseFrontMatter } from '../src/lib/sources/front-matter.ts';
-import { markdownProblems, MAX_BODY_LINES, MAX_BODY_MARKERS, MAX_MARKDOWN_NESTING, MAX_PARAGRAPH_MARKERS } from '../src/lib/body/markdown.ts';
+import {
+  markdownProblems,
+  MAX_BODY_LINES,
+  MAX_BODY_MARKERS,
+  MAX_MARKDOWN_NESTING,
+  MAX_PARAGRAPH_MARKERS,
+} from '../src/lib/body/markdown.ts';
 import { MAX_LIST_LEVEL, MAX_SPAN_MARKS, portableTextProblems } from '../src/lib/body/portable-text.ts';
 import { siteSourceFromDocuments } from '../src/lib/sources/sanity/site-source.ts';
 import { buildSite } from '../src/lib/site/site.ts';
@@ -26,21 +32,35 @@ describe('parseFrontMatter', () => {
     expect(parseFrontMatter(source)).toMatchObject({ data });
   });
 
-  test.each(['---js', '---javascript', '--- JS ', '\uFEFF---js', '---json', '---coffee', '---toml', '---constructor', '---__proto__', '---toString'])(
-    '%j is refused before any engine runs',
-    (opener) => {
-      const result = parseFrontMatter(`${opener}\n{ title: (globalThis.ranFrontMatter = true, 'A') }\n---\nBody`);
-      expect(result).toMatchObject({ problem: expect.stringMatching(/^front matter must be YAML, received a block opened with "---/) });
-      expect((globalThis as Record<string, unknown>)['ranFrontMatter']).toBeUndefined();
-    },
-  );
+  test.each([
+    '---js',
+    '---javascript',
+    '--- JS ',
+    '\uFEFF---js',
+    '---json',
+    '---coffee',
+    '---toml',
+    '---constructor',
+    '---__proto__',
+    '---toString',
+  ])('%j is refused before any engine runs', (opener) => {
+    const result = parseFrontMatter(`${opener}\n{ title: (globalThis.ranFrontMatter = true, 'A') }\n---\nBody`);
+    expect(result).toMatchObject({
+      problem: expect.stringMatching(/^front matter must be YAML, received a block opened with "---/),
+    });
+    expect((globalThis as Record<string, unknown>)['ranFrontMatter']).toBeUndefined();
+  });
 
   test('YAML stays data: no custom tags, __proto__ is an ordinary key, a list is not fields', () => {
-    expect(parseFrontMatter('---\nf: !!js/function "function () {}"\n---\n')).toMatchObject({ problem: expect.stringContaining('not valid YAML: unknown scalar tag') });
+    expect(parseFrontMatter('---\nf: !!js/function "function () {}"\n---\n')).toMatchObject({
+      problem: expect.stringContaining('not valid YAML: unknown scalar tag'),
+    });
     const proto = parseFrontMatter('---\n__proto__: { polluted: true }\n---\n');
     expect('data' in proto && Object.keys(proto.data)).toEqual(['__proto__']);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
-    expect(parseFrontMatter('---\n- a\n- b\n---\n')).toMatchObject({ problem: 'expected the front matter to be fields (name: value), received a list of 2' });
+    expect(parseFrontMatter('---\n- a\n- b\n---\n')).toMatchObject({
+      problem: 'expected the front matter to be fields (name: value), received a list of 2',
+    });
   });
 });
 
@@ -49,9 +69,18 @@ describe('the YAML lists', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'yaml-lists-'));
     try {
       await mkdir(path.join(dir, 'stories'));
-      await writeFile(path.join(dir, 'sections.yaml'), '- { slug: world, name: World, __proto__: { polluted: true } }\n');
-      await writeFile(path.join(dir, 'authors.yaml'), '- &a { slug: jane-park, name: Jane Park }\n- { <<: *a, slug: x }\n');
-      await writeFile(path.join(dir, 'tags.yaml'), '- { name: Ukraine, constructor: { prototype: { polluted: true } } }\n');
+      await writeFile(
+        path.join(dir, 'sections.yaml'),
+        '- { slug: world, name: World, __proto__: { polluted: true } }\n',
+      );
+      await writeFile(
+        path.join(dir, 'authors.yaml'),
+        '- &a { slug: jane-park, name: Jane Park }\n- { <<: *a, slug: x }\n',
+      );
+      await writeFile(
+        path.join(dir, 'tags.yaml'),
+        '- { name: Ukraine, constructor: { prototype: { polluted: true } } }\n',
+      );
       const { issues } = await readContentDir(dir, 'content');
       expect(issues.map(formatIssue)).toEqual([
         'content/sections.yaml[0]: Unrecognized key: "__proto__", unknown field(s) __proto__',
@@ -92,7 +121,10 @@ describe('image URLs', () => {
 
   test.each([
     ['/a-480.jpg 480w, /a-800.jpg 800w', ['/a-480.jpg', '/a-800.jpg']],
-    ['https://x.io/a.png?rect=0,0,10,10&w=480 480w, https://x.io/b.png 2x', ['https://x.io/a.png?rect=0,0,10,10&w=480', 'https://x.io/b.png']],
+    [
+      'https://x.io/a.png?rect=0,0,10,10&w=480 480w, https://x.io/b.png 2x',
+      ['https://x.io/a.png?rect=0,0,10,10&w=480', 'https://x.io/b.png'],
+    ],
     ['/a.png, /b.png 2x', ['/a.png', '/b.png']],
     ['data:image/png;base64,AA,BB 1x', ['data:image/png;base64,AA,BB']],
     ['/a.png 480w onerror=alert(1)', undefined],
@@ -107,17 +139,40 @@ describe('markdownProblems', () => {
     ['> quote\n> > nested\n\n- a\n  - b\n    - c', []],
     ['```\n' + ' '.repeat(200) + 'code is literal\n```', []],
     ['<div><div><p>fine</p></div></div><br><img src="/a.png">', []],
-    [`${'> '.repeat(MAX_MARKDOWN_NESTING + 1)}x`, [`line 1 nests quotes or lists more than ${MAX_MARKDOWN_NESTING} levels deep`]],
-    [Array.from({ length: 40 }, (_, i) => `${'  '.repeat(i)}- x`).join('\n'), [`line ${MAX_MARKDOWN_NESTING + 1} nests quotes or lists more than ${MAX_MARKDOWN_NESTING} levels deep`]],
+    [
+      `${'> '.repeat(MAX_MARKDOWN_NESTING + 1)}x`,
+      [`line 1 nests quotes or lists more than ${MAX_MARKDOWN_NESTING} levels deep`],
+    ],
+    [
+      Array.from({ length: 40 }, (_, i) => `${'  '.repeat(i)}- x`).join('\n'),
+      [`line ${MAX_MARKDOWN_NESTING + 1} nests quotes or lists more than ${MAX_MARKDOWN_NESTING} levels deep`],
+    ],
     [`${'<span>'.repeat(65)}x`, ['raw HTML elements nest 65 levels deep, over the limit of 64']],
     [`${'*a'.repeat(MAX_PARAGRAPH_MARKERS / 2)}\n\n${'*a'.repeat(MAX_PARAGRAPH_MARKERS / 2)}`, []],
-    [`intro\n\n${'[a'.repeat(MAX_PARAGRAPH_MARKERS / 2)}\n${'[a'.repeat(MAX_PARAGRAPH_MARKERS / 2 + 1)}`, [`the paragraph at line 3 holds more than ${MAX_PARAGRAPH_MARKERS} link, emphasis, code or HTML markers ([ * _ \` < ~)`]],
+    [
+      `intro\n\n${'[a'.repeat(MAX_PARAGRAPH_MARKERS / 2)}\n${'[a'.repeat(MAX_PARAGRAPH_MARKERS / 2 + 1)}`,
+      [
+        `the paragraph at line 3 holds more than ${MAX_PARAGRAPH_MARKERS} link, emphasis, code or HTML markers ([ * _ \` < ~)`,
+      ],
+    ],
     [`\`\`\`\n${'[a'.repeat(MAX_PARAGRAPH_MARKERS + 1)}\n\`\`\``, []],
     [Array.from({ length: MAX_BODY_MARKERS / 1000 }, () => '*a'.repeat(1000)).join('\n\n'), []],
-    [Array.from({ length: MAX_BODY_MARKERS / 1000 + 1 }, () => '*a'.repeat(1000)).join('\n\n'), ['the body holds 21,000 link, emphasis, code, HTML or table markers ([ * _ ` < ~ |), over the limit of 20,000']],
-    [`${'|a'.repeat(10)}|\n${'|-'.repeat(10)}|\n${`${'|x'.repeat(10)}|\n`.repeat(1820)}`, ['the body holds 20,042 link, emphasis, code, HTML or table markers ([ * _ ` < ~ |), over the limit of 20,000']],
-    [Array.from({ length: MAX_BODY_LINES + 1 }, () => '- x').join('\n'), ['the body has 5,001 lines, over the limit of 5,000']],
-    [Array.from({ length: MAX_BODY_LINES + 1 }, () => '- x').join('\r'), ['the body has 5,001 lines, over the limit of 5,000']],
+    [
+      Array.from({ length: MAX_BODY_MARKERS / 1000 + 1 }, () => '*a'.repeat(1000)).join('\n\n'),
+      ['the body holds 21,000 link, emphasis, code, HTML or table markers ([ * _ ` < ~ |), over the limit of 20,000'],
+    ],
+    [
+      `${'|a'.repeat(10)}|\n${'|-'.repeat(10)}|\n${`${'|x'.repeat(10)}|\n`.repeat(1820)}`,
+      ['the body holds 20,042 link, emphasis, code, HTML or table markers ([ * _ ` < ~ |), over the limit of 20,000'],
+    ],
+    [
+      Array.from({ length: MAX_BODY_LINES + 1 }, () => '- x').join('\n'),
+      ['the body has 5,001 lines, over the limit of 5,000'],
+    ],
+    [
+      Array.from({ length: MAX_BODY_LINES + 1 }, () => '- x').join('\r'),
+      ['the body has 5,001 lines, over the limit of 5,000'],
+    ],
   ])('%#', (markdown, problems) => {
     expect(markdownProblems(markdown).map((p) => p.message)).toEqual(problems);
   });
@@ -125,10 +180,24 @@ describe('markdownProblems', () => {
 
 describe('portableTextProblems', () => {
   const span = (text: unknown, marks: unknown = []) => ({ _type: 'span', _key: 's', text, marks });
-  const block = (fields: Record<string, unknown>) => ({ _type: 'block', _key: 'b', style: 'normal', markDefs: [], children: [span('x')], ...fields });
+  const block = (fields: Record<string, unknown>) => ({
+    _type: 'block',
+    _key: 'b',
+    style: 'normal',
+    markDefs: [],
+    children: [span('x')],
+    ...fields,
+  });
 
   test('a valid body, an unknown type and a missing markDefs are fine', () => {
-    expect(portableTextProblems([block({}), { _type: 'embed', html: '<iframe>' }, block({ markDefs: undefined }), { _type: 'image', src: '/a.png', alt: 'A' }])).toEqual([]);
+    expect(
+      portableTextProblems([
+        block({}),
+        { _type: 'embed', html: '<iframe>' },
+        block({ markDefs: undefined }),
+        { _type: 'image', src: '/a.png', alt: 'A' },
+      ]),
+    ).toEqual([]);
   });
 
   test.each([
@@ -138,16 +207,42 @@ describe('portableTextProblems', () => {
     [[block({ children: null })], '[0].children: expected a list of spans, received null'],
     [[block({ children: [null] })], '[0].children[0]: expected a span (an object with a _type), received null'],
     [[block({ children: [span(5)] })], '[0].children[0].text: expected text, received 5'],
-    [[block({ children: [span('x', 'strong')] })], '[0].children[0].marks: expected a list of mark names, received "strong"'],
-    [[block({ children: [span('x', Array.from({ length: MAX_SPAN_MARKS + 1 }, (_, i) => `m${i}`))] })], `[0].children[0].marks: expected at most ${MAX_SPAN_MARKS} marks, received a list of ${MAX_SPAN_MARKS + 1}`],
-    [[block({ markDefs: [null] })], '[0].markDefs[0]: expected a mark definition with a _key and a _type, received null'],
+    [
+      [block({ children: [span('x', 'strong')] })],
+      '[0].children[0].marks: expected a list of mark names, received "strong"',
+    ],
+    [
+      [
+        block({
+          children: [
+            span(
+              'x',
+              Array.from({ length: MAX_SPAN_MARKS + 1 }, (_, i) => `m${i}`),
+            ),
+          ],
+        }),
+      ],
+      `[0].children[0].marks: expected at most ${MAX_SPAN_MARKS} marks, received a list of ${MAX_SPAN_MARKS + 1}`,
+    ],
+    [
+      [block({ markDefs: [null] })],
+      '[0].markDefs[0]: expected a mark definition with a _key and a _type, received null',
+    ],
     [[block({ markDefs: [{ _type: 'link', _key: 'l', href: 7 }] })], '[0].markDefs[0].href: expected text, received 7'],
-    [[block({ listItem: 'bullet', level: MAX_LIST_LEVEL + 1 })], `[0].level: expected a list level from 1 to ${MAX_LIST_LEVEL}, received ${MAX_LIST_LEVEL + 1}`],
-    [[{ _type: 'image', src: 'javascript:alert(1)' }], '[0].src: expected a site path like /images/photo.jpg or an https:// URL, received "javascript:alert(1)"'],
+    [
+      [block({ listItem: 'bullet', level: MAX_LIST_LEVEL + 1 })],
+      `[0].level: expected a list level from 1 to ${MAX_LIST_LEVEL}, received ${MAX_LIST_LEVEL + 1}`,
+    ],
+    [
+      [{ _type: 'image', src: 'javascript:alert(1)' }],
+      '[0].src: expected a site path like /images/photo.jpg or an https:// URL, received "javascript:alert(1)"',
+    ],
     [[{ _type: 'table', rows: [{ cells: [null] }] }], '[0].rows[0].cells[0]: expected text, received null'],
   ])('%j', (blocks, problem) => {
     const [first] = portableTextProblems(blocks);
-    expect(first && `${first.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}: ${first.message}`).toBe(problem);
+    expect(
+      first && `${first.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}: ${first.message}`,
+    ).toBe(problem);
   });
 
   test('a body broken everywhere is summed up in 20 problems', () => {
@@ -156,10 +251,20 @@ describe('portableTextProblems', () => {
 });
 
 describe('stories from untrusted sources', () => {
-  const fields = { title: 'T', slug: 's', dek: 'D.', publishedAt: '2025-01-01', section: 'world', authors: ['jane-park'] };
+  const fields = {
+    title: 'T',
+    slug: 's',
+    dek: 'D.',
+    publishedAt: '2025-01-01',
+    section: 'world',
+    authors: ['jane-park'],
+  };
 
   test('problems in a Portable Text body are reported on body[i], once each, with what was received', () => {
-    const { issues } = parseStory('story-s', 'story-s', { ...fields, body: { format: 'portable-text', value: [null, { _type: 'block', children: 'x' }] } });
+    const { issues } = parseStory('story-s', 'story-s', {
+      ...fields,
+      body: { format: 'portable-text', value: [null, { _type: 'block', children: 'x' }] },
+    });
     expect(issues.map(formatIssue)).toEqual([
       'story-s → body[0]: expected a block (an object with a _type), received null',
       'story-s → body[1].children: expected a list of spans, received "x"',
@@ -167,7 +272,11 @@ describe('stories from untrusted sources', () => {
   });
 
   test('a body that is not a list of blocks, and tags that fold to nothing, are content problems', () => {
-    const { issues } = parseStory('story-s', 'story-s', { ...fields, tags: ['!!!', '¿?'], body: { format: 'portable-text', value: 'text' } });
+    const { issues } = parseStory('story-s', 'story-s', {
+      ...fields,
+      tags: ['!!!', '¿?'],
+      body: { format: 'portable-text', value: 'text' },
+    });
     expect(issues.map(formatIssue)).toEqual([
       'story-s → tags[0]: expected a tag name with at least one letter or digit, received "!!!"',
       'story-s → tags[1]: expected a tag name with at least one letter or digit, received "¿?"',
@@ -176,19 +285,41 @@ describe('stories from untrusted sources', () => {
   });
 
   test('an alias in tags.yaml that folds to nothing is reported', () => {
-    const { issues } = buildTagVocabulary([{ def: { name: 'Ukraine', aliases: ['!!!'] }, where: 'content/tags.yaml[0]' }]);
-    expect(issues.map(formatIssue)).toEqual(['content/tags.yaml[0] → aliases[0]: expected an alias with at least one letter or digit, received "!!!"']);
+    const { issues } = buildTagVocabulary([
+      { def: { name: 'Ukraine', aliases: ['!!!'] }, where: 'content/tags.yaml[0]' },
+    ]);
+    expect(issues.map(formatIssue)).toEqual([
+      'content/tags.yaml[0] → aliases[0]: expected an alias with at least one letter or digit, received "!!!"',
+    ]);
   });
 
-  test('an image asset id that Sanity\'s URL builder cannot read is a problem of the field, not a crash', () => {
-    const doc = { _id: 'story-a', _type: 'story', mainImage: { asset: { _ref: 'image-abc' }, alt: 'A' }, body: [{ _type: 'image', asset: { _ref: 'image-abc' } }] };
-    const { issues } = siteSourceFromDocuments({ documents: [doc], assets: [{ _id: 'image-abc', url: 'https://x.io/a.png' }] }, { projectId: 'local', dataset: 'd' });
-    expect(issues.filter((i) => i.message.includes('cannot be turned into a URL')).map((i) => `${i.where} → ${i.field}`)).toEqual(['story-a → mainImage', 'story-a → body[0]']);
+  test("an image asset id that Sanity's URL builder cannot read is a problem of the field, not a crash", () => {
+    const doc = {
+      _id: 'story-a',
+      _type: 'story',
+      mainImage: { asset: { _ref: 'image-abc' }, alt: 'A' },
+      body: [{ _type: 'image', asset: { _ref: 'image-abc' } }],
+    };
+    const { issues } = siteSourceFromDocuments(
+      { documents: [doc], assets: [{ _id: 'image-abc', url: 'https://x.io/a.png' }] },
+      { projectId: 'local', dataset: 'd' },
+    );
+    expect(
+      issues.filter((i) => i.message.includes('cannot be turned into a URL')).map((i) => `${i.where} → ${i.field}`),
+    ).toEqual(['story-a → mainImage', 'story-a → body[0]']);
   });
 
   test('a body the renderer fails on is a content problem naming the story, not a stack trace', () => {
-    const story = parseStory('story-s', 'content/stories/s.md', { ...fields, body: { format: 'markdown', value: 'x' } }).story as Story;
-    const source = { stories: [{ story, where: 'content/stories/s.md' }], rejected: [], sections: [], authors: [], tags: [], issues: [] };
+    const story = parseStory('story-s', 'content/stories/s.md', { ...fields, body: { format: 'markdown', value: 'x' } })
+      .story as Story;
+    const source = {
+      stories: [{ story, where: 'content/stories/s.md' }],
+      rejected: [],
+      sections: [],
+      authors: [],
+      tags: [],
+      issues: [],
+    };
     const render = () => {
       throw new RangeError('Maximum call stack size exceeded');
     };

@@ -7,10 +7,14 @@ import { builtLatest, EXISTING, expect, storyDocument, test, uniqueSuffix } from
 async function tree(root: string): Promise<Map<string, Buffer>> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
   const files = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
-  return new Map(await Promise.all(files.map(async (file) => [path.relative(root, file), await readFile(file)] as const)));
+  return new Map(
+    await Promise.all(files.map(async (file) => [path.relative(root, file), await readFile(file)] as const)),
+  );
 }
 
-test('after publishes, an edit and an unpublish, the site the service built page by page equals a full build of the same content', async ({ stack }) => {
+test('after publishes, an edit and an unpublish, the site the service built page by page equals a full build of the same content', async ({
+  stack,
+}) => {
   const { service, client, lake } = stack;
   await stack.settle();
   const suffix = uniqueSuffix();
@@ -18,14 +22,24 @@ test('after publishes, an edit and an unpublish, the site the service built page
   await stack.settle();
   await client.create(storyDocument(`e2e-same-${suffix}-2`, `Consistency story two (${suffix})`));
   // An existing story's headline changes: its card changes on listings and in other stories' Similar News.
-  await client.patch(EXISTING.story.id).set({ title: `Artemis II launch window set (${suffix})` }).commit();
+  await client
+    .patch(EXISTING.story.id)
+    .set({ title: `Artemis II launch window set (${suffix})` })
+    .commit();
   await stack.settle();
   // An invalid story (no dek), and a valid one pinning it: the service builds without the first and the pin, then,
   // once the first is fixed, with both; the site must settle to exactly what a full build gives.
   const bad = `story-e2e-same-${suffix}-bad`;
-  const { dek: _dek, ...withoutDek } = storyDocument(`e2e-same-${suffix}-bad`, `Consistency story without a dek (${suffix})`);
+  const { dek: _dek, ...withoutDek } = storyDocument(
+    `e2e-same-${suffix}-bad`,
+    `Consistency story without a dek (${suffix})`,
+  );
   await client.create(withoutDek);
-  await client.create(storyDocument(`e2e-same-${suffix}-pins`, `Consistency story pinning (${suffix})`, { related: [{ _type: 'reference', _ref: bad, _key: 'pin' }] }));
+  await client.create(
+    storyDocument(`e2e-same-${suffix}-pins`, `Consistency story pinning (${suffix})`, {
+      related: [{ _type: 'reference', _ref: bad, _key: 'pin' }],
+    }),
+  );
   const held = await stack.settle();
   expect(held.rejected.map((r) => [r.id, r.field])).toEqual([[bad, 'dek']]);
   expect(builtLatest(held), JSON.stringify(held)).toBe(true);
@@ -55,6 +69,9 @@ test('after publishes, an edit and an unpublish, the site the service built page
   const different = [...expected].filter(([file, bytes]) => !served.get(file)?.equals(bytes)).map(([file]) => file);
   expect(different, 'files whose bytes differ between the served site and the full build').toEqual([]);
   expect(served.get(`news/e2e-same-${suffix}-2/index.html`)?.toString()).toContain(`Consistency story two (${suffix})`);
-  expect(served.get(`news/e2e-same-${suffix}-pins/index.html`)?.toString(), 'the pin is shown once its story is valid').toContain(`/news/e2e-same-${suffix}-bad/`);
+  expect(
+    served.get(`news/e2e-same-${suffix}-pins/index.html`)?.toString(),
+    'the pin is shown once its story is valid',
+  ).toContain(`/news/e2e-same-${suffix}-bad/`);
   await rm(full, { recursive: true, force: true });
 });

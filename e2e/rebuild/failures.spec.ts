@@ -6,10 +6,16 @@ import { isAlive } from './harness.ts';
 /** Status codes of the home page, a story that every build has, and the given story's page. */
 async function statuses(url: string, slug: string) {
   const get = async (p: string) => (await fetch(`${url}${p}`)).status;
-  return { home: await get('/'), existing: await get(`/news/${EXISTING.story.slug}/`), story: await get(`/news/${slug}/`) };
+  return {
+    home: await get('/'),
+    existing: await get(`/news/${EXISTING.story.slug}/`),
+    story: await get(`/news/${slug}/`),
+  };
 }
 
-test('a build killed halfway leaves the previous site serving, records the failure, and the next publish builds', async ({ stack }) => {
+test('a build killed halfway leaves the previous site serving, records the failure, and the next publish builds', async ({
+  stack,
+}) => {
   const { service } = stack;
   const before = await stack.settle();
   const buildsDir = path.join(service.dir, 'builds');
@@ -40,8 +46,14 @@ test('a build killed halfway leaves the previous site serving, records the failu
   expect(failed.build, 'the previous build is still the one served').toEqual(before.build);
   expect(await statuses(service.url, killedSlug)).toEqual({ home: 200, existing: 200, story: 404 });
   // Builds alternate between two folders; the killed build's pages, rendered into staging/, are gone.
-  expect((await readdir(buildsDir)).filter((f) => !foldersBefore.includes(f) && !['a', 'b'].includes(f)), 'no other build folder').toEqual([]);
-  expect(await readdir(path.join(service.dir, 'staging')).catch(() => []), "nothing is left of the killed build's pages").toEqual([]);
+  expect(
+    (await readdir(buildsDir)).filter((f) => !foldersBefore.includes(f) && !['a', 'b'].includes(f)),
+    'no other build folder',
+  ).toEqual([]);
+  expect(
+    await readdir(path.join(service.dir, 'staging')).catch(() => []),
+    "nothing is left of the killed build's pages",
+  ).toEqual([]);
 
   const nextSlug = `e2e-after-kill-${uniqueSuffix()}`;
   const after = await publishAndSettle(stack, storyDocument(nextSlug, `Story after the killed build ${nextSlug}`));
@@ -54,7 +66,9 @@ test('a build killed halfway leaves the previous site serving, records the failu
   expect((await fetch(`${service.url}/news/${nextSlug}/`)).status).toBe(200);
 });
 
-test('a story that fails validation is built without: other publishes go live, and the status names the document and field', async ({ stack }) => {
+test('a story that fails validation is built without: other publishes go live, and the status names the document and field', async ({
+  stack,
+}) => {
   const { service } = stack;
   const before = await stack.settle();
   const slug = `e2e-invalid-${uniqueSuffix()}`;
@@ -62,13 +76,25 @@ test('a story that fails validation is built without: other publishes go live, a
   const asset = await stack.client.fetch<string | null>('*[_type == "sanity.imageAsset"] | order(_id asc)[0]._id');
   expect(asset, 'the import uploaded images').toEqual(expect.any(String));
   // The Studio would refuse this (alt is required once an image is chosen); an API client can still write it.
-  await stack.client.create(storyDocument(slug, `Invalid story ${slug}`, { mainImage: { _type: 'image', asset: { _type: 'reference', _ref: asset } } }));
+  await stack.client.create(
+    storyDocument(slug, `Invalid story ${slug}`, {
+      mainImage: { _type: 'image', asset: { _type: 'reference', _ref: asset } },
+    }),
+  );
   try {
     const validSlug = `e2e-after-invalid-${uniqueSuffix()}`;
-    const after = await publishAndSettle(stack, storyDocument(validSlug, `Valid story after an invalid one ${validSlug}`));
+    const after = await publishAndSettle(
+      stack,
+      storyDocument(validSlug, `Valid story after an invalid one ${validSlug}`),
+    );
     expect(after.lastFailure?.at, 'no build failed').toBe(before.lastFailure?.at);
     expect(builtLatest(after)).toBe(true);
-    expect(after.rejected).toContainEqual({ id, field: 'mainImage.alt', message: expect.stringMatching(/alt text/), serving: 'left out' });
+    expect(after.rejected).toContainEqual({
+      id,
+      field: 'mainImage.alt',
+      message: expect.stringMatching(/alt text/),
+      serving: 'left out',
+    });
     expect(service.output()).toContain(`${id} → mainImage.alt`);
     expect(await statuses(service.url, slug)).toEqual({ home: 200, existing: 200, story: 404 });
     expect((await fetch(`${service.url}/news/${validSlug}/`)).status, 'the valid story went live').toBe(200);

@@ -25,7 +25,11 @@ export const test = base.extend<{ serviceLog: void }, { stack: RebuildStack }>({
     async ({ stack }, use, testInfo) => {
       const from = stack.service.output().length;
       await use();
-      if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('service output', { body: stack.service.output().slice(from), contentType: 'text/plain' });
+      if (testInfo.status !== testInfo.expectedStatus)
+        await testInfo.attach('service output', {
+          body: stack.service.output().slice(from),
+          contentType: 'text/plain',
+        });
     },
     { auto: true },
   ],
@@ -51,7 +55,11 @@ const key = () => randomBytes(6).toString('hex');
 const span = (text: string, marks: string[] = []) => ({ _type: 'span', _key: key(), text, marks });
 
 /** A published story document as the Studio writes it: references, tags, author, a Portable Text body. */
-export function storyDocument(slug: string, title: string, extra: Record<string, unknown> = {}): { _id: string; _type: 'story' } & Record<string, unknown> {
+export function storyDocument(
+  slug: string,
+  title: string,
+  extra: Record<string, unknown> = {},
+): { _id: string; _type: 'story' } & Record<string, unknown> {
   const linkKey = key();
   return {
     _id: `story-${slug}`,
@@ -64,7 +72,13 @@ export function storyDocument(slug: string, title: string, extra: Record<string,
     tags: EXISTING.tags.map((t) => ({ _type: 'reference', _ref: t.id, _key: key() })),
     authors: [{ _type: 'reference', _ref: EXISTING.author.id, _key: key() }],
     body: [
-      { _type: 'block', _key: key(), style: 'normal', markDefs: [], children: [span('Why it matters: ', ['strong']), span(`the body of ${slug} came from Portable Text.`)] },
+      {
+        _type: 'block',
+        _key: key(),
+        style: 'normal',
+        markDefs: [],
+        children: [span('Why it matters: ', ['strong']), span(`the body of ${slug} came from Portable Text.`)],
+      },
       { _type: 'block', _key: key(), style: 'h2', markDefs: [], children: [span('What happens next')] },
       {
         _type: 'block',
@@ -73,15 +87,34 @@ export function storyDocument(slug: string, title: string, extra: Record<string,
         markDefs: [{ _type: 'link', _key: linkKey, href: 'https://www.nasa.gov/' }],
         children: [span('Read more at '), span('NASA', [linkKey]), span('.')],
       },
-      { _type: 'block', _key: key(), style: 'normal', listItem: 'bullet', level: 1, markDefs: [], children: [span('first point')] },
-      { _type: 'block', _key: key(), style: 'normal', listItem: 'bullet', level: 1, markDefs: [], children: [span('second point')] },
+      {
+        _type: 'block',
+        _key: key(),
+        style: 'normal',
+        listItem: 'bullet',
+        level: 1,
+        markDefs: [],
+        children: [span('first point')],
+      },
+      {
+        _type: 'block',
+        _key: key(),
+        style: 'normal',
+        listItem: 'bullet',
+        level: 1,
+        markDefs: [],
+        children: [span('second point')],
+      },
     ],
     ...extra,
   };
 }
 
 /** Publishes a story and waits until the service has rebuilt; returns the status after the build. */
-export async function publishAndSettle(stack: RebuildStack, doc: { _id: string; _type: string }): Promise<ServiceStatus> {
+export async function publishAndSettle(
+  stack: RebuildStack,
+  doc: { _id: string; _type: string },
+): Promise<ServiceStatus> {
   await stack.client.create(doc);
   return stack.settle();
 }
@@ -90,8 +123,12 @@ export async function publishAndSettle(stack: RebuildStack, doc: { _id: string; 
 export async function currentBuildFiles(serveDir: string): Promise<{ file: string; text: string }[]> {
   const root = path.join(serveDir, 'current');
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  const files = entries.filter((e) => e.isFile() && /\.(html|xml|txt|json)$/.test(e.name)).map((e) => path.join(e.parentPath, e.name));
-  return Promise.all(files.map(async (file) => ({ file: path.relative(root, file), text: await readFile(file, 'utf8') })));
+  const files = entries
+    .filter((e) => e.isFile() && /\.(html|xml|txt|json)$/.test(e.name))
+    .map((e) => path.join(e.parentPath, e.name));
+  return Promise.all(
+    files.map(async (file) => ({ file: path.relative(root, file), text: await readFile(file, 'utf8') })),
+  );
 }
 
 /** Whether a status shows a successful build of the content the service has synced. */

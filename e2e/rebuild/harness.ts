@@ -20,7 +20,8 @@ export const SECRET = 'e2e-rebuild-webhook-secret';
 const WEBHOOK_FILTER = '_type in ["story", "section", "author", "tag"]';
 
 // Scripts are TypeScript run by Node 24 (type stripping); Playwright may run on another Node, so pick 24 explicitly.
-const NODE = Number(process.versions.node.split('.')[0]) >= 24 ? process.execPath : path.join(ROOT, 'node_modules/.bin/node');
+const NODE =
+  Number(process.versions.node.split('.')[0]) >= 24 ? process.execPath : path.join(ROOT, 'node_modules/.bin/node');
 
 /** Waits `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -82,7 +83,12 @@ export interface ServiceProcess extends Child {
 }
 
 /** Starts `scripts/serve.ts` on `port`, reading the lake at `lakeUrl`, keeping builds in `dir`. */
-export function startService(options: { lakeUrl: string; port: number; dir: string; env?: Record<string, string> }): ServiceProcess {
+export function startService(options: {
+  lakeUrl: string;
+  port: number;
+  dir: string;
+  env?: Record<string, string>;
+}): ServiceProcess {
   const url = `http://127.0.0.1:${options.port}`;
   const child = runScript('scripts/serve.ts', [], {
     ...cleanEnv(),
@@ -114,7 +120,10 @@ export function startService(options: { lakeUrl: string; port: number; dir: stri
       let last: ServiceStatus | undefined;
       let lastError = '';
       while (Date.now() < deadline) {
-        if (exit) throw new Error(`waiting for ${what}: the service exited (${exit.code ?? exit.signal}). Its output:\n${child.output().slice(-4000)}`);
+        if (exit)
+          throw new Error(
+            `waiting for ${what}: the service exited (${exit.code ?? exit.signal}). Its output:\n${child.output().slice(-4000)}`,
+          );
         try {
           last = await status();
           if (accept(last)) return last;
@@ -123,7 +132,9 @@ export function startService(options: { lakeUrl: string; port: number; dir: stri
         }
         await sleep(50);
       }
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last status ${JSON.stringify(last)}${lastError ? `, last error ${lastError}` : ''}. Service output:\n${child.output().slice(-4000)}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}; last status ${JSON.stringify(last)}${lastError ? `, last error ${lastError}` : ''}. Service output:\n${child.output().slice(-4000)}`,
+      );
     },
     async stop(graceMs = 10_000) {
       if (exit) return;
@@ -158,7 +169,11 @@ export async function startRebuildStack(options: { env?: Record<string, string> 
   const dataFile = path.join(tmp, 'data.ndjson');
   // Import into a lake without webhooks: nothing listens yet, and undeliverable hooks would retry for seconds.
   const seed = await startLake({ dataFile, tokens: TOKENS });
-  const imported = runScript('scripts/import.ts', ['--api-host', seed.url, '--content', path.join(ROOT, 'content'), '--public', path.join(ROOT, 'public')], { ...cleanEnv(), SANITY_TOKEN: ADMIN_TOKEN });
+  const imported = runScript(
+    'scripts/import.ts',
+    ['--api-host', seed.url, '--content', path.join(ROOT, 'content'), '--public', path.join(ROOT, 'public')],
+    { ...cleanEnv(), SANITY_TOKEN: ADMIN_TOKEN },
+  );
   const { code } = await imported.exited;
   await seed.close();
   if (code !== 0) {
@@ -170,19 +185,53 @@ export async function startRebuildStack(options: { env?: Record<string, string> 
   const lake = await startLake({
     dataFile,
     tokens: TOKENS,
-    webhooks: [{ name: 'rebuild', url: `http://127.0.0.1:${port}/hooks/sanity`, filter: WEBHOOK_FILTER, projection: '{_id, _type, "slug": slug.current}', secret: SECRET }],
+    webhooks: [
+      {
+        name: 'rebuild',
+        url: `http://127.0.0.1:${port}/hooks/sanity`,
+        filter: WEBHOOK_FILTER,
+        projection: '{_id, _type, "slug": slug.current}',
+        secret: SECRET,
+      },
+    ],
     webhookRetryDelaysMs: [200, 500],
   });
-  const service = startService({ lakeUrl: lake.url, port, dir: path.join(tmp, 'site'), ...(options.env ? { env: options.env } : {}) });
-  const client = createClient({ projectId: 'local', dataset: 'production', apiVersion: '2025-02-19', apiHost: lake.url, useProjectHostname: false, useCdn: false, token: ADMIN_TOKEN });
+  const service = startService({
+    lakeUrl: lake.url,
+    port,
+    dir: path.join(tmp, 'site'),
+    ...(options.env ? { env: options.env } : {}),
+  });
+  const client = createClient({
+    projectId: 'local',
+    dataset: 'production',
+    apiVersion: '2025-02-19',
+    apiHost: lake.url,
+    useProjectHostname: false,
+    useCdn: false,
+    token: ADMIN_TOKEN,
+  });
   const settle = async (timeoutMs = 90_000) => {
     await lake.webhooksIdle();
     // A delivered webhook has already called queue.trigger(), so "not pending and not building" means done (and not
     // settling: no Similar News recomputation whose pages are still to come).
-    return service.waitForStatus((s) => !s.queue.building && !s.queue.pending && !s.queue.settling, 'the service to finish building', timeoutMs);
+    return service.waitForStatus(
+      (s) => !s.queue.building && !s.queue.pending && !s.queue.settling,
+      'the service to finish building',
+      timeoutMs,
+    );
   };
   try {
-    await service.waitForStatus((s) => s.build !== null && s.build.revision === s.contentRevision && !s.queue.building && !s.queue.pending && !s.queue.settling, 'the first build', 120_000);
+    await service.waitForStatus(
+      (s) =>
+        s.build !== null &&
+        s.build.revision === s.contentRevision &&
+        !s.queue.building &&
+        !s.queue.pending &&
+        !s.queue.settling,
+      'the first build',
+      120_000,
+    );
   } catch (error) {
     await service.stop();
     await lake.close();

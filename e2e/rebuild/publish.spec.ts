@@ -1,6 +1,18 @@
-import { builtLatest, currentBuildFiles, EXISTING, expect, publishAndSettle, storyDocument, test, uniqueSuffix } from './fixtures.ts';
+import {
+  builtLatest,
+  currentBuildFiles,
+  EXISTING,
+  expect,
+  publishAndSettle,
+  storyDocument,
+  test,
+  uniqueSuffix,
+} from './fixtures.ts';
 
-test('a published story appears on its page, its tag pages, its section and the home page; unpublished, it is gone everywhere', async ({ stack, page }) => {
+test('a published story appears on its page, its tag pages, its section and the home page; unpublished, it is gone everywhere', async ({
+  stack,
+  page,
+}) => {
   const { service } = stack;
   await stack.settle();
   const slug = `e2e-published-${uniqueSuffix()}`;
@@ -21,9 +33,13 @@ test('a published story appears on its page, its tag pages, its section and the 
   await expect(page.locator('.story-body li')).toHaveText(['first point', 'second point']);
   await expect(page.locator('.byline a[rel="author"]')).toHaveAttribute('href', `/authors/${EXISTING.author.slug}/`);
 
-  const mentioning = (await currentBuildFiles(service.dir)).filter(({ text }) => text.includes(storyUrl)).map(({ file }) => file);
+  const mentioning = (await currentBuildFiles(service.dir))
+    .filter(({ text }) => text.includes(storyUrl))
+    .map(({ file }) => file);
   // The scan below must be able to see the story: here it finds it in its page, listings, feed and sitemap.
-  expect(mentioning).toEqual(expect.arrayContaining(['index.html', `news/${slug}/index.html`, 'rss.xml', 'sitemap.xml']));
+  expect(mentioning).toEqual(
+    expect.arrayContaining(['index.html', `news/${slug}/index.html`, 'rss.xml', 'sitemap.xml']),
+  );
 
   const listings = [...EXISTING.tags.map((t) => `/tags/${t.slug}/`), `/section/${EXISTING.section.slug}/`, '/'];
   for (const listing of listings) {
@@ -48,7 +64,9 @@ test('a burst of 20 publishes makes at most 2 builds, and all 20 stories are liv
   const { service } = stack;
   const before = await stack.settle();
   const suffix = uniqueSuffix();
-  const docs = Array.from({ length: 20 }, (_, i) => storyDocument(`e2e-burst-${suffix}-${i + 1}`, `Burst story ${i + 1} of 20 (${suffix})`));
+  const docs = Array.from({ length: 20 }, (_, i) =>
+    storyDocument(`e2e-burst-${suffix}-${i + 1}`, `Burst story ${i + 1} of 20 (${suffix})`),
+  );
   // One transaction per story, one after the other, as 20 editors pressing Publish at once would make.
   for (const doc of docs) await stack.client.create(doc);
   const after = await stack.settle();

@@ -17,10 +17,15 @@ test('a reader polling pages during several rebuilds never gets an error or a pa
         const response = await fetch(`${service.url}${pagePath}`);
         const html = await response.text();
         if (response.status !== 200) problems.push(`${pagePath}: status ${response.status}`);
-        else if (!html.trimEnd().endsWith('</html>')) problems.push(`${pagePath}: does not end with </html> (${html.length} bytes, ends ${JSON.stringify(html.slice(-60))})`);
+        else if (!html.trimEnd().endsWith('</html>'))
+          problems.push(
+            `${pagePath}: does not end with </html> (${html.length} bytes, ends ${JSON.stringify(html.slice(-60))})`,
+          );
         else if (!html.includes('<header class="site-header">')) problems.push(`${pagePath}: no site header`);
       } catch (error) {
-        problems.push(`${pagePath}: request failed: ${error instanceof Error ? `${error.message} ${String(error.cause ?? '')}` : String(error)}`);
+        problems.push(
+          `${pagePath}: request failed: ${error instanceof Error ? `${error.message} ${String(error.cause ?? '')}` : String(error)}`,
+        );
       }
       counts.set(pagePath, (counts.get(pagePath) ?? 0) + 1);
       await sleep(50);
@@ -39,7 +44,11 @@ test('a reader polling pages during several rebuilds never gets an error or a pa
   if (!original) throw new Error(`${EXISTING.story.id} is missing from the imported dataset`);
   try {
     // Three rebuilds that each change the polled story page, the last one restoring it.
-    for (const dek of ['First correction of the dek, made while readers poll.', 'Second correction of the dek, made while readers poll.', original.dek]) {
+    for (const dek of [
+      'First correction of the dek, made while readers poll.',
+      'Second correction of the dek, made while readers poll.',
+      original.dek,
+    ]) {
       await stack.client.patch(EXISTING.story.id).set({ dek }).commit();
       const status = await stack.settle();
       expect(builtLatest(status), JSON.stringify(status)).toBe(true);

@@ -38,7 +38,9 @@ async function sigterm(service: ServiceProcess) {
   return { exit, ms: Math.round(performance.now() - started) };
 }
 
-test('SIGTERM while idle, with a client holding a half-sent request open: the service exits 0 within a few seconds', async ({ stack }) => {
+test('SIGTERM while idle, with a client holding a half-sent request open: the service exits 0 within a few seconds', async ({
+  stack,
+}) => {
   const { service, dispose } = await secondService(stack);
   const { port } = new URL(service.url);
   const socket = connect(Number(port), '127.0.0.1');
@@ -47,7 +49,9 @@ test('SIGTERM while idle, with a client holding a half-sent request open: the se
     await service.waitForStatus((s) => !s.queue.building && !s.queue.pending, 'the catch-up build to end', 60_000);
     expect((await fetch(`${service.url}/`)).status).toBe(200);
     // A webhook whose body never finishes arriving (a slow or stuck sender) must not hold up the shutdown.
-    socket.write('POST /hooks/sanity HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"_id":');
+    socket.write(
+      'POST /hooks/sanity HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"_id":',
+    );
     await new Promise((resolve) => setTimeout(resolve, 200));
     const { exit, ms } = await sigterm(service);
     test.info().annotations.push({ type: 'stop (idle)', description: `${ms} ms` });
@@ -61,7 +65,11 @@ test('SIGTERM while idle, with a client holding a half-sent request open: the se
 test('SIGTERM during a build: the build is stopped and the service exits 0 within a few seconds', async ({ stack }) => {
   const { service, dispose } = await secondService(stack);
   try {
-    const building = await service.waitForStatus((s) => s.queue.buildPid !== null, 'the catch-up build to start', 30_000);
+    const building = await service.waitForStatus(
+      (s) => s.queue.buildPid !== null,
+      'the catch-up build to start',
+      30_000,
+    );
     const pid = building.queue.buildPid;
     if (pid === null) throw new Error('unreachable: waited for a build pid');
     const { exit, ms } = await sigterm(service);

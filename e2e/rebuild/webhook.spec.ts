@@ -5,12 +5,23 @@ import { SECRET, sleep } from './harness.ts';
 
 /** What a refused request must leave alone: the served build, the content, the queue and the accepted count. */
 // (The queue's `renderer`, the next build process warming up, changes on its own time, so it is left out.)
-const unchangedPart = (s: ServiceStatus) => ({ build: s.build, contentRevision: s.contentRevision, lastSuccess: s.lastSuccess, lastFailure: s.lastFailure, queue: { ...s.queue, renderer: undefined }, accepted: s.webhooks.accepted });
+const unchangedPart = (s: ServiceStatus) => ({
+  build: s.build,
+  contentRevision: s.contentRevision,
+  lastSuccess: s.lastSuccess,
+  lastFailure: s.lastFailure,
+  queue: { ...s.queue, renderer: undefined },
+  accepted: s.webhooks.accepted,
+});
 
 async function post(url: string, body: string, signature: string) {
   const response = await fetch(`${url}/hooks/sanity`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'sanity-webhook-signature': signature, 'idempotency-key': `e2e-${uniqueSuffix()}` },
+    headers: {
+      'content-type': 'application/json',
+      'sanity-webhook-signature': signature,
+      'idempotency-key': `e2e-${uniqueSuffix()}`,
+    },
     body,
   });
   return { status: response.status, body: (await response.json()) as { error?: string; status?: string } };

@@ -82,7 +82,12 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     const contexts: BrowserContext[] = [];
     await use(async (role, route = '') => {
       // The options the config's `use` gives, stated here too so the spec also runs under the site's config.
-      const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 1000 }, timezoneId: 'UTC', locale: 'en-GB' });
+      const context = await browser.newContext({
+        ignoreHTTPSErrors: true,
+        viewport: { width: 1400, height: 1000 },
+        timezoneId: 'UTC',
+        locale: 'en-GB',
+      });
       contexts.push(context);
       await blockRemote(context);
       // Where the Studio keeps its token (what signing in would store), set before its scripts run.

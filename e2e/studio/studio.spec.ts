@@ -22,7 +22,11 @@ const PUBLISHED_INPUT = PUBLISHED_AT.slice(0, 16).replace('T', ' ');
 const LIVE_TIMEOUT_MS = 30_000;
 
 /** Polls a page of the site until `check` holds; returns the milliseconds it took. */
-async function untilSite(url: string, check: (status: number, html: string) => boolean, since: number): Promise<number> {
+async function untilSite(
+  url: string,
+  check: (status: number, html: string) => boolean,
+  since: number,
+): Promise<number> {
   await expect
     .poll(
       async () => {
@@ -54,14 +58,25 @@ async function storyId(sanity: SanityClient, title: string): Promise<string> {
 }
 
 /** Picks a document in a reference input: types into its search box and chooses the option with that title. */
-async function pickReference(page: Page, combobox: ReturnType<Page['getByRole']>, search: string, title: string): Promise<void> {
+async function pickReference(
+  page: Page,
+  combobox: ReturnType<Page['getByRole']>,
+  search: string,
+  title: string,
+): Promise<void> {
   await combobox.click();
   await combobox.fill(search);
-  await page.getByRole('option', { name: new RegExp(`^${title}`) }).first().click();
+  await page
+    .getByRole('option', { name: new RegExp(`^${title}`) })
+    .first()
+    .click();
 }
 
 async function addArrayReference(page: Page, field: string, search: string, title: string): Promise<void> {
-  const group = page.getByRole('group').filter({ has: page.getByText(field, { exact: true }) }).last();
+  const group = page
+    .getByRole('group')
+    .filter({ has: page.getByText(field, { exact: true }) })
+    .last();
   await group.getByRole('button', { name: 'Add item' }).click();
   await pickReference(page, group.getByRole('combobox').last(), search, title);
 }
@@ -78,26 +93,40 @@ async function publishFromStudio(page: Page): Promise<void> {
   await publish.click();
 }
 
-async function waitForPublished(sanity: SanityClient, id: string, check: (doc: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+async function waitForPublished(
+  sanity: SanityClient,
+  id: string,
+  check: (doc: Record<string, unknown>) => boolean,
+): Promise<Record<string, unknown>> {
   let found: Record<string, unknown> | undefined;
   await expect
-    .poll(async () => {
-      found = await sanity.getDocument(id);
-      return found !== undefined && check(found);
-    }, { timeout: 30_000 })
+    .poll(
+      async () => {
+        found = await sanity.getDocument(id);
+        return found !== undefined && check(found);
+      },
+      { timeout: 30_000 },
+    )
     .toBe(true);
   if (found === undefined) throw new Error(`story ${id} was not published`);
   return found;
 }
 
-test('an editor writes, publishes, edits, republishes and unpublishes a story, and the site follows', async ({ openStudio, sanity, snap, newsroom }, testInfo) => {
+test('an editor writes, publishes, edits, republishes and unpublishes a story, and the site follows', async ({
+  openStudio,
+  sanity,
+  snap,
+  newsroom,
+}, testInfo) => {
   const site = newsroom.urls.site ?? '';
   expect(site).not.toBe('');
   const title = `Budget vote delayed as talks run late ${Date.now()}`;
   const page = await openStudio('editor', 'structure/stories;all-stories');
 
   await test.step('the Studio loads against the lake and lists the stories', async () => {
-    await expect(page.getByRole('listbox', { name: 'All stories' }).getByRole('option').first()).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByRole('listbox', { name: 'All stories' }).getByRole('option').first()).toBeVisible({
+      timeout: 30_000,
+    });
     expect(await page.getByRole('listbox', { name: 'All stories' }).getByRole('option').count()).toBeGreaterThan(10);
     await snap(page, 'story-list');
   });
@@ -110,7 +139,9 @@ test('an editor writes, publishes, edits, republishes and unpublishes a story, a
     await page.getByRole('link', { name: 'Story' }).click();
     await page.getByRole('textbox', { name: 'Headline' }).fill(title);
     await page.getByRole('button', { name: 'Generate' }).click();
-    await page.getByRole('textbox', { name: 'Dek' }).fill('Lawmakers put off the final vote on the spending plan until next week.');
+    await page
+      .getByRole('textbox', { name: 'Dek' })
+      .fill('Lawmakers put off the final vote on the spending plan until next week.');
     const body = page.locator('[contenteditable="true"]').first();
     await body.click();
     // The Lead-in decorator on for the label, off for the rest, as an editor toggles it from the toolbar.
@@ -130,9 +161,15 @@ test('an editor writes, publishes, edits, republishes and unpublishes a story, a
   });
 
   await test.step('a main image is uploaded and described', async () => {
-    const image = page.getByRole('group').filter({ has: page.getByText('Main image', { exact: true }) }).last();
+    const image = page
+      .getByRole('group')
+      .filter({ has: page.getByText('Main image', { exact: true }) })
+      .last();
     // The Upload button is a label around a hidden file input; the input takes the file directly.
-    await image.locator('input[type="file"]').first().setInputFiles({ name: 'capitol.jpg', mimeType: 'image/jpeg', buffer: await photo() });
+    await image
+      .locator('input[type="file"]')
+      .first()
+      .setInputFiles({ name: 'capitol.jpg', mimeType: 'image/jpeg', buffer: await photo() });
     await expect(image.locator('img').first()).toBeVisible({ timeout: 20_000 });
     await image.getByRole('textbox', { name: 'Alternative text' }).fill('The Capitol dome at dusk');
     await snap(page, 'image-uploaded');
@@ -148,13 +185,18 @@ test('an editor writes, publishes, edits, republishes and unpublishes a story, a
       dek: 'Lawmakers put off the final vote on the spending plan until next week.',
       publishedAt: PUBLISHED_AT,
       section: { _ref: 'section-us-politics' },
-      mainImage: { alt: 'The Capitol dome at dusk', asset: { _ref: expect.stringMatching(/^image-[0-9a-f]{40}-1200x800-jpg$/) } },
+      mainImage: {
+        alt: 'The Capitol dome at dusk',
+        asset: { _ref: expect.stringMatching(/^image-[0-9a-f]{40}-1200x800-jpg$/) },
+      },
     });
     expect((doc['tags'] as { _ref: string }[]).map((tag) => tag._ref)).toHaveLength(2);
     expect((doc['authors'] as { _ref: string }[]).length).toBe(1);
     const [block] = doc['body'] as { children: { text: string; marks: string[] }[] }[];
     expect(block?.children[0]).toMatchObject({ text: 'Why it matters:', marks: ['leadIn'] });
-    expect(block?.children.map((child) => child.text).join('')).toBe('Why it matters: the delay pushes the deadline past the end of the fiscal year.');
+    expect(block?.children.map((child) => child.text).join('')).toBe(
+      'Why it matters: the delay pushes the deadline past the end of the fiscal year.',
+    );
     expect(await sanity.getDocument(`drafts.${id}`)).toBeUndefined();
     slug = (doc['slug'] as { current: string }).current;
     publishedAt = Date.parse(String(doc['_updatedAt']));
@@ -164,7 +206,10 @@ test('an editor writes, publishes, edits, republishes and unpublishes a story, a
   await test.step('the webhook rebuilds the site: the story page, its tags, section, image and Similar News, tag page and home', async () => {
     const url = `${site}/news/${slug}/`;
     const ms = await untilSite(url, (status) => status === 200, publishedAt);
-    testInfo.annotations.push({ type: 'publish-to-live', description: `${ms} ms from the published document to the live page` });
+    testInfo.annotations.push({
+      type: 'publish-to-live',
+      description: `${ms} ms from the published document to the live page`,
+    });
     console.log(`[studio e2e] story live ${ms} ms after the publish was written`);
     const reader = await page.context().newPage();
     await reader.goto(url);
@@ -174,7 +219,9 @@ test('an editor writes, publishes, edits, republishes and unpublishes a story, a
     await expect(reader.locator('.story-body .lead-in')).toHaveText('Why it matters:');
     const image = reader.locator('.story-image img');
     await expect(image).toHaveAttribute('alt', 'The Capitol dome at dusk');
-    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+    await expect
+      .poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
+      .toBeGreaterThan(0);
     await expect(reader.locator('.similar li')).toHaveCount(5);
     await reader.screenshot({ path: testInfo.outputPath('site-story.png'), fullPage: true });
     for (const listing of ['/tags/donald-trump/', '/tags/marco-rubio/', '/section/us-politics/', '/']) {
@@ -195,7 +242,11 @@ test('an editor writes, publishes, edits, republishes and unpublishes a story, a
     expect(doc['dek']).toBe('Lawmakers put off the final vote on the spending plan until next week.');
     await expect.poll(() => sanity.getDocument(`drafts.${id}`)).toBeUndefined();
     await snap(page, 'republished');
-    const ms = await untilSite(`${site}/news/${slug}/`, (status, html) => status === 200 && html.includes('(updated)</h1>'), Date.parse(String(doc['_updatedAt'])));
+    const ms = await untilSite(
+      `${site}/news/${slug}/`,
+      (status, html) => status === 200 && html.includes('(updated)</h1>'),
+      Date.parse(String(doc['_updatedAt'])),
+    );
     console.log(`[studio e2e] new headline live ${ms} ms after the republish was written`);
   });
 
@@ -225,7 +276,11 @@ test('an editor writes, publishes, edits, republishes and unpublishes a story, a
   });
 });
 
-test('validation blocks publishing with the editors\' wording: a headline over 120 characters, an image without alt text', async ({ openStudio, sanity, snap }) => {
+test("validation blocks publishing with the editors' wording: a headline over 120 characters, an image without alt text", async ({
+  openStudio,
+  sanity,
+  snap,
+}) => {
   const title = `${'A headline that keeps going well past the point where phones cut it off '.repeat(2)}${Date.now()}`;
   expect(title.length).toBeGreaterThan(120);
   const page = await openStudio('editor', 'structure/stories;all-stories');
@@ -237,8 +292,14 @@ test('validation blocks publishing with the editors\' wording: a headline over 1
   await page.keyboard.type('A body.');
   await pickReference(page, page.getByRole('combobox', { name: 'Section' }), 'World', 'World');
   await addArrayReference(page, 'Authors', 'Jane', 'Jane Park');
-  const image = page.getByRole('group').filter({ has: page.getByText('Main image', { exact: true }) }).last();
-  await image.locator('input[type="file"]').first().setInputFiles({ name: 'no-alt.jpg', mimeType: 'image/jpeg', buffer: await photo() });
+  const image = page
+    .getByRole('group')
+    .filter({ has: page.getByText('Main image', { exact: true }) })
+    .last();
+  await image
+    .locator('input[type="file"]')
+    .first()
+    .setInputFiles({ name: 'no-alt.jpg', mimeType: 'image/jpeg', buffer: await photo() });
   await expect(image.locator('img').first()).toBeVisible({ timeout: 20_000 });
   const id = await storyId(sanity, title);
 
@@ -252,7 +313,9 @@ test('validation blocks publishing with the editors\' wording: a headline over 1
   const publish = page.getByTestId('action-publish');
   await expect(publish).toBeDisabled();
   await publish.hover({ force: true });
-  await expect(page.getByText('There are validation errors that need to be fixed before this document can be published')).toBeVisible();
+  await expect(
+    page.getByText('There are validation errors that need to be fixed before this document can be published'),
+  ).toBeVisible();
   await snap(page, 'validation-blocks-publish');
   // Nothing reached the published document, whatever the buttons did.
   expect(await sanity.getDocument(id)).toBeUndefined();
@@ -265,7 +328,12 @@ test('validation blocks publishing with the editors\' wording: a headline over 1
   await snap(page, 'validation-fixed');
 });
 
-test('a viewer can read but not publish: the Studio says so, and the API refuses with 403', async ({ openStudio, sanity, newsroom, snap }) => {
+test('a viewer can read but not publish: the Studio says so, and the API refuses with 403', async ({
+  openStudio,
+  sanity,
+  newsroom,
+  snap,
+}) => {
   const id = 'story-fed-chair-succession-explainer';
   // The demo content has this story as a draft, so there is something to publish.
   expect(await sanity.getDocument(`drafts.${id}`)).toBeDefined();
@@ -277,15 +345,28 @@ test('a viewer can read but not publish: the Studio says so, and the API refuses
 
   const response = await fetch(`${newsroom.urls.apiHttp}/v2025-02-19/data/actions/${newsroom.dataset}`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${newsroom.tokens.viewer}`, 'content-type': 'application/json', 'x-sanity-project-id': newsroom.projectId },
-    body: JSON.stringify({ actions: [{ actionType: 'sanity.action.document.publish', draftId: `drafts.${id}`, publishedId: id }] }),
+    headers: {
+      authorization: `Bearer ${newsroom.tokens.viewer}`,
+      'content-type': 'application/json',
+      'x-sanity-project-id': newsroom.projectId,
+    },
+    body: JSON.stringify({
+      actions: [{ actionType: 'sanity.action.document.publish', draftId: `drafts.${id}`, publishedId: id }],
+    }),
   });
   expect(response.status).toBe(403);
-  expect(await response.json()).toMatchObject({ error: { items: [{ error: { type: 'insufficientPermissionsError', permission: 'update' } }] } });
+  expect(await response.json()).toMatchObject({
+    error: { items: [{ error: { type: 'insufficientPermissionsError', permission: 'update' } }] },
+  });
   expect(await sanity.getDocument(`drafts.${id}`)).toBeDefined();
 });
 
-test('the sign-in link the newsroom prints opens the Studio signed in, once; a page elsewhere cannot use the API', async ({ browser, newsroom, sanity, snap }) => {
+test('the sign-in link the newsroom prints opens the Studio signed in, once; a page elsewhere cannot use the API', async ({
+  browser,
+  newsroom,
+  sanity,
+  snap,
+}) => {
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 1000 } });
   try {
     await blockRemote(context);
@@ -294,7 +375,9 @@ test('the sign-in link the newsroom prints opens the Studio signed in, once; a p
     const page = await context.newPage();
     await page.goto(link);
     await page.goto(new URL('structure/stories;all-stories', newsroom.urls.studio).toString());
-    await expect(page.getByRole('listbox', { name: 'All stories' }).getByRole('option').first()).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByRole('listbox', { name: 'All stories' }).getByRole('option').first()).toBeVisible({
+      timeout: 30_000,
+    });
     await snap(page, 'signed-in-by-link');
     const again = await context.newPage();
     const response = await again.goto(link);
@@ -303,12 +386,18 @@ test('the sign-in link the newsroom prints opens the Studio signed in, once; a p
 
     // A page from another origin, with the editor's token in hand, is refused by the lake (CORS and 403).
     const elsewhere = await context.newPage();
-    await elsewhere.route('http://localhost:9/', (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>elsewhere</title>' }));
+    await elsewhere.route('http://localhost:9/', (route) =>
+      route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>elsewhere</title>' }),
+    );
     await elsewhere.goto('http://localhost:9/');
     const outcome = await elsewhere.evaluate(
       async ([api, token]) => {
         try {
-          const res = await fetch(`${api}/v2025-02-19/data/mutate/production`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ mutations: [{ create: { _id: 'planted-by-page', _type: 'story' } }] }) });
+          const res = await fetch(`${api}/v2025-02-19/data/mutate/production`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ mutations: [{ create: { _id: 'planted-by-page', _type: 'story' } }] }),
+          });
           return `status ${res.status}`;
         } catch (error) {
           return `blocked: ${String(error)}`;

@@ -66,10 +66,16 @@ export function median(values: readonly number[]): number {
  * One row per scenario and generator (scenario first, in `generators` order) of one size's results. The subject's
  * rows carry, per anchor, the median over runs of subject ÷ anchor, from runs where both builds succeeded.
  */
-export function summarize(results: readonly BuildResult[], size: number, generators: readonly string[], subject: string): SummaryRow[] {
+export function summarize(
+  results: readonly BuildResult[],
+  size: number,
+  generators: readonly string[],
+  subject: string,
+): SummaryRow[] {
   const rows: SummaryRow[] = [];
   for (const scenario of SCENARIOS) {
-    const of = (generator: string) => results.filter((r) => r.size === size && r.generator === generator && r.scenario === scenario);
+    const of = (generator: string) =>
+      results.filter((r) => r.size === size && r.generator === generator && r.scenario === scenario);
     for (const generator of generators) {
       const all = of(generator);
       if (all.length === 0) continue;
@@ -79,8 +85,16 @@ export function summarize(results: readonly BuildResult[], size: number, generat
       const ratios: SummaryRow['ratios'] = {};
       if (generator === subject) {
         for (const anchor of generators.filter((g) => g !== subject)) {
-          const pairs = ok.flatMap((mine) => of(anchor).filter((theirs) => theirs.run === mine.run && theirs.exitCode === 0).map((theirs) => [mine, theirs] as const));
-          if (pairs.length > 0) ratios[anchor] = { wall: median(pairs.map(([m, t]) => m.wallMs / t.wallMs)), cpu: median(pairs.map(([m, t]) => m.cpuS / t.cpuS)) };
+          const pairs = ok.flatMap((mine) =>
+            of(anchor)
+              .filter((theirs) => theirs.run === mine.run && theirs.exitCode === 0)
+              .map((theirs) => [mine, theirs] as const),
+          );
+          if (pairs.length > 0)
+            ratios[anchor] = {
+              wall: median(pairs.map(([m, t]) => m.wallMs / t.wallMs)),
+              cpu: median(pairs.map(([m, t]) => m.cpuS / t.cpuS)),
+            };
         }
       }
       rows.push({
@@ -103,15 +117,46 @@ export function summarize(results: readonly BuildResult[], size: number, generat
 
 /** The table printed for one size: a row per generator and scenario, the subject's ratios to each anchor at the right. */
 export function formatSummary(rows: readonly SummaryRow[], anchors: readonly string[]): string {
-  const header = ['generator', 'scenario', 'wall s', 'CPU s', 'peak RSS', 'pages', 'ms/page', 'ms/story', ...anchors.flatMap((a) => [`wall/${a}`, `CPU/${a}`])];
+  const header = [
+    'generator',
+    'scenario',
+    'wall s',
+    'CPU s',
+    'peak RSS',
+    'pages',
+    'ms/page',
+    'ms/story',
+    ...anchors.flatMap((a) => [`wall/${a}`, `CPU/${a}`]),
+  ];
   const body = rows.map((row) => {
     const ratios = anchors.flatMap((a) => {
       const ratio = row.ratios[a];
       return ratio ? [times(ratio.wall), times(ratio.cpu)] : ['', ''];
     });
-    if (row.runs === 0) return [row.generator, `${row.scenario} (exit ${[...new Set(row.failed)].join(', ')})`, 'failed', '', '', '', '', '', ...ratios];
+    if (row.runs === 0)
+      return [
+        row.generator,
+        `${row.scenario} (exit ${[...new Set(row.failed)].join(', ')})`,
+        'failed',
+        '',
+        '',
+        '',
+        '',
+        '',
+        ...ratios,
+      ];
     const failed = row.failed.length > 0 ? ` (${row.failed.length} of ${row.failed.length + row.runs} failed)` : '';
-    return [row.generator, row.scenario + failed, seconds(row.wallMs / 1000), seconds(row.cpuS), bytes(row.peakRssBytes), row.pages.toLocaleString('en-US'), row.msPerPage.toFixed(2), row.msPerStory.toFixed(2), ...ratios];
+    return [
+      row.generator,
+      row.scenario + failed,
+      seconds(row.wallMs / 1000),
+      seconds(row.cpuS),
+      bytes(row.peakRssBytes),
+      row.pages.toLocaleString('en-US'),
+      row.msPerPage.toFixed(2),
+      row.msPerStory.toFixed(2),
+      ...ratios,
+    ];
   });
   return formatTable(header, body, 2);
 }

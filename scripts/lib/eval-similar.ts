@@ -86,7 +86,9 @@ export function parseEvalJsonl(source: string, fileName: string): EvalArticle[] 
     const text = (field: string, nonEmpty: boolean): string => {
       const v = row[field];
       if (typeof v === 'string' && (!nonEmpty || v.trim() !== '')) return v;
-      issues.push(`${where} → ${field}: expected ${nonEmpty ? 'a non-empty string' : 'a string'}, received ${describeValue(v)}`);
+      issues.push(
+        `${where} → ${field}: expected ${nonEmpty ? 'a non-empty string' : 'a string'}, received ${describeValue(v)}`,
+      );
       return '';
     };
     const id = text('id', true);
@@ -109,7 +111,8 @@ export function parseEvalJsonl(source: string, fileName: string): EvalArticle[] 
       topic = text('topic', true);
     }
     const seenOn = firstLineOfId.get(id);
-    if (id !== '' && seenOn !== undefined) issues.push(`${where} → id: "${id}" was already used on line ${seenOn}; ids must be unique`);
+    if (id !== '' && seenOn !== undefined)
+      issues.push(`${where} → id: "${id}" was already used on line ${seenOn}; ids must be unique`);
     else if (id !== '') firstLineOfId.set(id, line);
     if (issues.length > before) return;
     articles.push({ line, id, title, body, entities, event, ...(topic === undefined ? {} : { topic }) });
@@ -144,7 +147,10 @@ export function algorithmKeys(articles: readonly EvalArticle[]): string[] {
 }
 
 /** Scores rankings (keyed by `algorithmKeys`) against the event labels. */
-export function scoreRankings(articles: readonly EvalArticle[], rankings: ReadonlyMap<string, readonly SimilarLink[]>): Omit<MethodMetrics, 'ms'> {
+export function scoreRankings(
+  articles: readonly EvalArticle[],
+  rankings: ReadonlyMap<string, readonly SimilarLink[]>,
+): Omit<MethodMetrics, 'ms'> {
   const keys = algorithmKeys(articles);
   const byKey = new Map(articles.map((a, n) => [keys[n] ?? '', a]));
   const eventSize = new Map<string, number>();
@@ -206,7 +212,11 @@ export function ceilingMetrics(articles: readonly EvalArticle[]): Omit<MethodMet
  * Runs one method over the whole set with no limit on links, so each ranking is findSimilar's whole
  * candidate pool above the threshold (`candidates`, 20 by default): MRR looks that deep, P@5 at its top 5.
  */
-export function evaluateMethod(articles: readonly EvalArticle[], signals: SimilarSignals, options: SimilarOptions = {}): MethodMetrics {
+export function evaluateMethod(
+  articles: readonly EvalArticle[],
+  signals: SimilarSignals,
+  options: SimilarOptions = {},
+): MethodMetrics {
   const inputs = toSimilarInputs(articles);
   const started = performance.now();
   const rankings = findSimilar(inputs, { ...options, signals, limit: inputs.length });
@@ -215,7 +225,10 @@ export function evaluateMethod(articles: readonly EvalArticle[], signals: Simila
 }
 
 /** Runs the three methods; the result is what `--json` prints. */
-export function evaluateAll(articles: readonly EvalArticle[], options: SimilarOptions = {}): Record<SimilarSignals, MethodMetrics> {
+export function evaluateAll(
+  articles: readonly EvalArticle[],
+  options: SimilarOptions = {},
+): Record<SimilarSignals, MethodMetrics> {
   const result: Partial<Record<SimilarSignals, MethodMetrics>> = {};
   for (const method of METHODS) result[method] = evaluateMethod(articles, method, options);
   return { tags: needs(result.tags), text: needs(result.text), hybrid: needs(result.hybrid) };
@@ -227,12 +240,23 @@ function needs(metrics: MethodMetrics | undefined): MethodMetrics {
 }
 
 /** A plain-text table of the methods and the ceiling, for the terminal. */
-export function formatTable(results: Record<SimilarSignals, MethodMetrics>, ceiling: Omit<MethodMetrics, 'ms'>): string {
+export function formatTable(
+  results: Record<SimilarSignals, MethodMetrics>,
+  ceiling: Omit<MethodMetrics, 'ms'>,
+): string {
   const fixed = (x: number): string => x.toFixed(3);
   const header = ['method', 'P@5', 'MRR', '>=1 hit', '5 hits', 'wrong event', 'time'];
   const rows = METHODS.map((method) => {
     const m = results[method];
-    return [method, fixed(m.p5), fixed(m.mrr), fixed(m.coverage1), fixed(m.coverage5), m.wrongEvent === null ? 'n/a' : fixed(m.wrongEvent), `${Math.round(m.ms)} ms`];
+    return [
+      method,
+      fixed(m.p5),
+      fixed(m.mrr),
+      fixed(m.coverage1),
+      fixed(m.coverage5),
+      m.wrongEvent === null ? 'n/a' : fixed(m.wrongEvent),
+      `${Math.round(m.ms)} ms`,
+    ];
   });
   rows.push([
     'best possible',
@@ -245,7 +269,10 @@ export function formatTable(results: Record<SimilarSignals, MethodMetrics>, ceil
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const line = (cells: readonly string[]): string =>
-    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ').trimEnd();
+    cells
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 

@@ -81,10 +81,18 @@ const TAIL_LINES = 30;
  * our stderr too with `echo`). It runs under `bash -c '…; times'`, whose `times` reports the CPU of every process
  * the command waited for; RSS is polled every `pollMs` and summed over the tree under bash.
  */
-export function measure(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; logFile: string; echo?: boolean; pollMs?: number }): Promise<Usage> {
+export function measure(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; logFile: string; echo?: boolean; pollMs?: number },
+): Promise<Usage> {
   const script = '"$@"; code=$?; times >&3; exit $code';
   const started = performance.now();
-  const child = spawn('bash', ['-c', script, 'bench', command, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+  const child = spawn('bash', ['-c', script, 'bench', command, ...args], {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+  });
   const log = createWriteStream(options.logFile);
   let tail = '';
   const keep = (chunk: Buffer) => {
@@ -115,7 +123,13 @@ export function measure(command: string, args: readonly string[], options: { cwd
       await new Promise((done) => log.end(done));
       const cpu = childCpuFromTimes(times) ?? { userS: NaN, systemS: NaN };
       const exitCode = code ?? 128 + (signal === null ? 0 : constants.signals[signal]);
-      resolve({ exitCode, wallMs, ...cpu, peakRssBytes: peakKb * 1024, tail: tail.trimEnd().split('\n').slice(-TAIL_LINES) });
+      resolve({
+        exitCode,
+        wallMs,
+        ...cpu,
+        peakRssBytes: peakKb * 1024,
+        tail: tail.trimEnd().split('\n').slice(-TAIL_LINES),
+      });
     });
   });
 }

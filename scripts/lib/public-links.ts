@@ -19,13 +19,20 @@ export async function unsafeLinks(dir: string): Promise<UnsafeLink[]> {
   if (!root) return [];
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
   const found: UnsafeLink[] = [];
-  for (const entry of entries.filter((e) => e.isSymbolicLink()).sort((a, b) => path.join(a.parentPath, a.name).localeCompare(path.join(b.parentPath, b.name)))) {
+  for (const entry of entries
+    .filter((e) => e.isSymbolicLink())
+    .sort((a, b) => path.join(a.parentPath, a.name).localeCompare(path.join(b.parentPath, b.name)))) {
     const link = path.join(entry.parentPath, entry.name);
     const file = path.relative(process.cwd(), path.join(dir, path.relative(root, link)));
     const target = await readlink(link);
     const real = await realpath(link).catch(() => undefined);
     if (!real) found.push({ file, target, problem: 'points at nothing' });
-    else if (real !== root && !real.startsWith(root + path.sep)) found.push({ file, target, problem: `leads out of ${path.relative(process.cwd(), dir) || dir}/ (to ${real}), and the build would publish that file` });
+    else if (real !== root && !real.startsWith(root + path.sep))
+      found.push({
+        file,
+        target,
+        problem: `leads out of ${path.relative(process.cwd(), dir) || dir}/ (to ${real}), and the build would publish that file`,
+      });
   }
   return found;
 }

@@ -4,10 +4,17 @@ import { describeSanityError, sanityClient } from '../../src/lib/sources/sanity/
 import { sanityConfigFromEnv, type SanityConfig } from '../../src/lib/sources/sanity/config.ts';
 
 /** The flags every Sanity command-line tool takes (`--project`, `--dataset`, `--api-host`), for `parseArgs`. */
-export const SANITY_FLAGS = { project: { type: 'string' }, dataset: { type: 'string' }, 'api-host': { type: 'string' } } as const;
+export const SANITY_FLAGS = {
+  project: { type: 'string' },
+  dataset: { type: 'string' },
+  'api-host': { type: 'string' },
+} as const;
 
 /** Reads the Sanity configuration for a command-line tool (flags override the environment); exits 1 on bad values. */
-export function sanityFromArgs(flags: { project?: string | undefined; dataset?: string | undefined; 'api-host'?: string | undefined }, options: { needsToken: boolean }): { config: SanityConfig; client: SanityClient } {
+export function sanityFromArgs(
+  flags: { project?: string | undefined; dataset?: string | undefined; 'api-host'?: string | undefined },
+  options: { needsToken: boolean },
+): { config: SanityConfig; client: SanityClient } {
   const env = { ...process.env };
   env['SANITY_PROJECT_ID'] = flags.project ?? env['SANITY_PROJECT_ID'] ?? 'local';
   const dataset = flags.dataset;
@@ -15,7 +22,12 @@ export function sanityFromArgs(flags: { project?: string | undefined; dataset?: 
   const host = flags['api-host'];
   if (host) env['SANITY_API_HOST'] = host;
   const { config, issues } = sanityConfigFromEnv(env);
-  if (options.needsToken && !env['SANITY_TOKEN']) issues.push({ where: 'environment', field: 'SANITY_TOKEN', message: 'expected a token with write access (for the local API: npm run -s lake -- --token editor prints one)' });
+  if (options.needsToken && !env['SANITY_TOKEN'])
+    issues.push({
+      where: 'environment',
+      field: 'SANITY_TOKEN',
+      message: 'expected a token with write access (for the local API: npm run -s lake -- --token editor prints one)',
+    });
   if (!config || issues.length > 0) fail(issues.map(formatIssue).join('\n'));
   return { config, client: sanityClient({ ...config, preview: false }).withConfig({ perspective: 'raw' }) };
 }

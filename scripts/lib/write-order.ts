@@ -31,7 +31,9 @@ export function transactionsInReferenceOrder<T extends { _id: string }>(docs: re
 function referenceComponents<T extends { _id: string }>(docs: readonly T[], byId: ReadonlyMap<string, T>): string[][] {
   const position = new Map([...byId.keys()].map((id, index) => [id, index]));
   const ids = [...byId.keys()];
-  const targets = ids.map((id) => [...strongReferences(byId.get(id))].flatMap((target) => (target === id ? [] : (position.get(target) ?? []))));
+  const targets = ids.map((id) =>
+    [...strongReferences(byId.get(id))].flatMap((target) => (target === id ? [] : (position.get(target) ?? []))),
+  );
   const order = new Array<number>(ids.length).fill(-1);
   const low = new Array<number>(ids.length).fill(0);
   const onStack = new Array<boolean>(ids.length).fill(false);

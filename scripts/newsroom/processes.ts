@@ -13,17 +13,31 @@ export const ROOT = path.resolve(import.meta.dirname, '..', '..');
  * The project's Node (24), for the child processes: the Sanity CLI needs 22.12 or newer and scripts/import.ts needs
  * type stripping, while this module may be loaded by an older Node (Playwright started by the system `node`).
  */
-export const NODE = existsSync(path.join(ROOT, 'node_modules', '.bin', 'node')) ? path.join(ROOT, 'node_modules', '.bin', 'node') : process.execPath;
+export const NODE = existsSync(path.join(ROOT, 'node_modules', '.bin', 'node'))
+  ? path.join(ROOT, 'node_modules', '.bin', 'node')
+  : process.execPath;
 
 /** Runs a command to completion (stdin closed so a prompt fails fast), collecting its output. */
-export function run(command: string, args: string[], env: Record<string, string>): Promise<{ ok: boolean; output: string; exit: string }> {
+export function run(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ ok: boolean; output: string; exit: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', (error) => resolve({ ok: false, output: `${output}\n${error.message}`, exit: 'could not start' }));
-    child.on('close', (code, signal) => resolve({ ok: code === 0, output, exit: signal === null ? `exit code ${String(code)}` : `signal ${signal}` }));
+    child.on('error', (error) =>
+      resolve({ ok: false, output: `${output}\n${error.message}`, exit: 'could not start' }),
+    );
+    child.on('close', (code, signal) =>
+      resolve({ ok: code === 0, output, exit: signal === null ? `exit code ${String(code)}` : `signal ${signal}` }),
+    );
   });
 }
 

@@ -88,9 +88,25 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
   };
   try {
     // The site's port is fixed before the lake starts, since the lake's webhook must name it.
-    const sitePort = options.sitePort === false ? undefined : options.sitePort === 0 ? await freePort(host) : (options.sitePort ?? 4322);
+    const sitePort =
+      options.sitePort === false
+        ? undefined
+        : options.sitePort === 0
+          ? await freePort(host)
+          : (options.sitePort ?? 4322);
     const secret = randomBytes(24).toString('hex');
-    const siteHook: WebhookConfig[] = sitePort === undefined ? [] : [{ name: 'rebuild', url: `http://${host}:${sitePort}/hooks/sanity`, filter: '_type in ["story", "section", "tag", "author"]', projection: '{_id, _type}', secret }];
+    const siteHook: WebhookConfig[] =
+      sitePort === undefined
+        ? []
+        : [
+            {
+              name: 'rebuild',
+              url: `http://${host}:${sitePort}/hooks/sanity`,
+              filter: '_type in ["story", "section", "tag", "author"]',
+              projection: '{_id, _type}',
+              secret,
+            },
+          ];
     const lake = await startLake({
       // The lake keeps `production` in data.ndjson and any other dataset beside it (data.<name>.ndjson).
       dataFile: path.join(dataDir, 'data.ndjson'),
@@ -105,7 +121,10 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
     const shownDir = dataDir.startsWith(ROOT + path.sep) ? path.relative(ROOT, dataDir) : dataDir;
     log(`lake: ${lake.url} (plain HTTP for tools: ${lake.httpUrl}), data in ${shownDir}`);
     const tokens = tokensByRole(lake);
-    const seeded = options.seed === false ? undefined : await seedIfEmpty(lake.httpUrl, { projectId, dataset, token: tokens.editor, log });
+    const seeded =
+      options.seed === false
+        ? undefined
+        : await seedIfEmpty(lake.httpUrl, { projectId, dataset, token: tokens.editor, log });
     const build = await buildStudio({ projectId, dataset, force: options.rebuildStudio === true, log });
     const studio = await serveStudio(build.dir, {
       host,

@@ -21,12 +21,23 @@ const STUDIO_CACHE_STAMP = path.join(ROOT, '.sanity', 'dist.json');
  * Builds the Studio with `sanity build` into .sanity/dist, or reuses that build when its inputs are unchanged:
  * sanity.config.ts, sanity.cli.ts, schemas/, the project id and dataset, and the versions of the Studio packages.
  */
-export async function buildStudio(options: { projectId: string; dataset: string; force?: boolean; log?: (line: string) => void }): Promise<{ dir: string; cached: boolean; ms: number }> {
+export async function buildStudio(options: {
+  projectId: string;
+  dataset: string;
+  force?: boolean;
+  log?: (line: string) => void;
+}): Promise<{ dir: string; cached: boolean; ms: number }> {
   const log = options.log ?? (() => undefined);
   const started = performance.now();
   const key = await studioInputsKey(options.projectId, options.dataset);
-  const stamp = await readFile(STUDIO_CACHE_STAMP, 'utf8').then((text) => (JSON.parse(text) as { key?: unknown }).key, () => undefined);
-  const hasIndex = await stat(path.join(STUDIO_CACHE_DIR, 'index.html')).then((info) => info.isFile(), () => false);
+  const stamp = await readFile(STUDIO_CACHE_STAMP, 'utf8').then(
+    (text) => (JSON.parse(text) as { key?: unknown }).key,
+    () => undefined,
+  );
+  const hasIndex = await stat(path.join(STUDIO_CACHE_DIR, 'index.html')).then(
+    (info) => info.isFile(),
+    () => false,
+  );
   if (!options.force && stamp === key && hasIndex) {
     log(`studio: using the cached build in ${path.relative(ROOT, STUDIO_CACHE_DIR)} (sources unchanged)`);
     return { dir: STUDIO_CACHE_DIR, cached: true, ms: performance.now() - started };
@@ -48,7 +59,9 @@ export async function buildStudio(options: { projectId: string; dataset: string;
   });
   if (!result.ok) {
     await rm(temp, { recursive: true, force: true });
-    throw new Error(`newsroom: \`sanity build\` failed (${result.exit}):\n${result.output.replace(/\u001b\[[0-9;]*m/g, '').trim()}`);
+    throw new Error(
+      `newsroom: \`sanity build\` failed (${result.exit}):\n${result.output.replace(/\u001b\[[0-9;]*m/g, '').trim()}`,
+    );
   }
   await rm(STUDIO_CACHE_DIR, { recursive: true, force: true });
   await rename(temp, STUDIO_CACHE_DIR);
@@ -61,7 +74,11 @@ export async function buildStudio(options: { projectId: string; dataset: string;
 async function studioInputsKey(projectId: string, dataset: string): Promise<string> {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ projectId, dataset, apiHost: STUDIO_API_HOST_PLACEHOLDER }));
-  const files = ['sanity.config.ts', 'sanity.cli.ts', ...(await listFiles(path.join(ROOT, 'schemas'))).map((file) => path.relative(ROOT, file))].sort();
+  const files = [
+    'sanity.config.ts',
+    'sanity.cli.ts',
+    ...(await listFiles(path.join(ROOT, 'schemas'))).map((file) => path.relative(ROOT, file)),
+  ].sort();
   for (const file of files) hash.update(`\0${file}\0`).update(await readFile(path.join(ROOT, file)));
   for (const name of ['sanity', '@sanity/vision', 'react', 'react-dom', 'styled-components']) {
     const manifest = await readFile(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8').catch(() => '{}');

@@ -49,11 +49,15 @@ export async function serveStudio(dir: string, options: StudioServerOptions): Pr
   const server = limitedServer((req, res) => {
     handleStudio(root, options, codes, req, res).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end(`newsroom: could not serve ${req.url ?? '/'}: ${error instanceof Error ? error.message : String(error)}\n`);
+      res.end(
+        `newsroom: could not serve ${req.url ?? '/'}: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
     });
   }, STUDIO_LIMITS);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error) => reject(new Error(`newsroom: cannot serve the Studio on ${options.host}:${options.port}: ${error.message}`)));
+    server.once('error', (error) =>
+      reject(new Error(`newsroom: cannot serve the Studio on ${options.host}:${options.port}: ${error.message}`)),
+    );
     server.listen(options.port, options.host, resolve);
   });
   const { port } = server.address() as AddressInfo;
@@ -77,7 +81,13 @@ export function studioOrigins(studioUrl: string): string[] {
   return url.hostname === 'localhost' ? [url.origin, `${url.protocol}//127.0.0.1:${url.port}`] : [url.origin];
 }
 
-async function handleStudio(root: string, options: StudioServerOptions, codes: SignInCodes<Role>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handleStudio(
+  root: string,
+  options: StudioServerOptions,
+  codes: SignInCodes<Role>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' }).end();
     return;
@@ -91,10 +101,15 @@ async function handleStudio(root: string, options: StudioServerOptions, codes: S
   const extension = path.extname(file);
   const type = contentType(file);
   let body = await readFile(file);
-  if (type.startsWith('text/') || extension === '.json') body = Buffer.from(body.toString('utf8').replaceAll(STUDIO_API_HOST_PLACEHOLDER, options.apiHost));
+  if (type.startsWith('text/') || extension === '.json')
+    body = Buffer.from(body.toString('utf8').replaceAll(STUDIO_API_HOST_PLACEHOLDER, options.apiHost));
   // Hashed bundles never change under their name; index.html (the fallback for every route) must not be cached.
   const immutable = url.pathname.startsWith('/static/') && extension !== '.html';
-  res.writeHead(200, { 'content-type': type, 'content-length': String(body.length), 'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache' });
+  res.writeHead(200, {
+    'content-type': type,
+    'content-length': String(body.length),
+    'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+  });
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
@@ -102,13 +117,21 @@ function signIn(url: URL, options: StudioServerOptions, codes: SignInCodes<Role>
   const role = codes.redeem(url.searchParams.get('code') ?? '');
   if (role === undefined) {
     res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-    res.end('This sign-in link was already used, or is not one the newsroom made: each link works once. Use the new link the newsroom printed in its terminal (or restart `npm run newsroom`).\n');
+    res.end(
+      'This sign-in link was already used, or is not one the newsroom made: each link works once. Use the new link the newsroom printed in its terminal (or restart `npm run newsroom`).\n',
+    );
     return;
   }
   const key = JSON.stringify(`__studio_auth_token_${options.projectId}`);
   const value = JSON.stringify(JSON.stringify({ token: options.tokens[role] }));
   options.onSignIn?.(role);
   // Never cached, never sent on as a referrer: this page is the only place the token travels.
-  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
-  res.end(`<!doctype html><meta charset="utf-8"><title>Signing in</title><p>Signing in as ${role}…</p><script>localStorage.setItem(${key}, ${value}); location.replace('/');</script>\n`);
+  res.writeHead(200, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+  });
+  res.end(
+    `<!doctype html><meta charset="utf-8"><title>Signing in</title><p>Signing in as ${role}…</p><script>localStorage.setItem(${key}, ${value}); location.replace('/');</script>\n`,
+  );
 }

@@ -8,7 +8,10 @@ export type NewsroomTokens = Readonly<Record<Role, string>>;
 export function tokensByRole(lake: RunningLake): NewsroomTokens {
   const pick = (role: Role): string => {
     const token = tokenForRole(lake.tokens, role);
-    if (token === undefined) throw new Error(`newsroom: ${lake.tokensFile ?? 'the lake'} has no token with the ${role} role; delete the file to have new tokens generated`);
+    if (token === undefined)
+      throw new Error(
+        `newsroom: ${lake.tokensFile ?? 'the lake'} has no token with the ${role} role; delete the file to have new tokens generated`,
+      );
     return token;
   };
   return { administrator: pick('administrator'), editor: pick('editor'), viewer: pick('viewer') };

@@ -31,7 +31,8 @@ export async function astroBuild(outDir: string | undefined): Promise<void> {
   const outside = outDir !== undefined && !outDir.startsWith(process.cwd() + path.sep);
   const buildDir = outside ? path.resolve('node_modules/.cache/newsdesk/out', String(process.pid)) : outDir;
   // A render process started ahead of time is stopped when it is not needed: it leaves no folder behind.
-  if (outside && buildDir) process.once('SIGTERM', () => void rm(buildDir, { recursive: true, force: true }).finally(() => process.exit(143)));
+  if (outside && buildDir)
+    process.once('SIGTERM', () => void rm(buildDir, { recursive: true, force: true }).finally(() => process.exit(143)));
   try {
     await build(buildDir ? { outDir: buildDir } : {});
     if (outside && outDir && buildDir) await moveDir(buildDir, outDir);

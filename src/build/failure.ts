@@ -27,7 +27,11 @@ export class BuildFailure extends Error {
   /** The error the render process reported before it exited, if it reported one. */
   readonly error: ErrorReport | undefined;
 
-  constructor(message: string, output: string, details: { stage?: BuildStage; problems?: readonly string[]; error?: ErrorReport | undefined } = {}) {
+  constructor(
+    message: string,
+    output: string,
+    details: { stage?: BuildStage; problems?: readonly string[]; error?: ErrorReport | undefined } = {},
+  ) {
     super(message);
     this.name = 'BuildFailure';
     this.output = output;
@@ -42,7 +46,13 @@ export function errorReport(error: unknown): ErrorReport {
   if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
   const { hint, loc } = error as Error & { hint?: unknown; loc?: { file?: string; line?: number; column?: number } };
   const where = loc?.file ? [loc.file, loc.line, loc.column].filter((part) => part !== undefined).join(':') : undefined;
-  return { name: error.name, message: error.message, where, hint: typeof hint === 'string' ? hint : undefined, stack: error.stack };
+  return {
+    name: error.name,
+    message: error.message,
+    where,
+    hint: typeof hint === 'string' ? hint : undefined,
+    stack: error.stack,
+  };
 }
 
 /** One line for a log: `Name: message (where)`. */

@@ -51,10 +51,18 @@ export class RenderProcess {
    * process 2 exited with code 1").
    */
   constructor(options: { outDir: string; astroCacheDir: string; label: string; cwd?: string | undefined }) {
-    const env: NodeJS.ProcessEnv = { ...process.env, ASTRO_CACHE_DIR: options.astroCacheDir, ASTRO_TELEMETRY_DISABLED: '1' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ASTRO_CACHE_DIR: options.astroCacheDir,
+      ASTRO_TELEMETRY_DISABLED: '1',
+    };
     for (const name of SECRETS) delete env[name];
     const script = path.join(import.meta.dirname, '../../scripts/build.ts');
-    const child = spawn(process.execPath, [script, '--render', '--outDir', options.outDir], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = spawn(process.execPath, [script, '--render', '--outDir', options.outDir], {
+      cwd: options.cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
     this.child = child;
     let partial = '';
     let error: ErrorReport | undefined;
@@ -77,12 +85,22 @@ export class RenderProcess {
       else if (message.type === 'failed') error = message.error;
     });
     this.done = new Promise<string>((resolve, reject) => {
-      child.on('error', (e) => reject(new BuildFailure(`${options.label} could not start: ${e.message}`, this.#output)));
+      child.on('error', (e) =>
+        reject(new BuildFailure(`${options.label} could not start: ${e.message}`, this.#output)),
+      );
       // Messages arrive before 'close' (the IPC channel is one of the streams it waits for).
       child.on('close', (code, signal) => {
         if (code === 0 && finished) resolve(this.#output);
-        else if (code === 0) reject(new BuildFailure(`${options.label} exited without rendering its plan`, this.#output));
-        else reject(new BuildFailure(`${options.label} ${signal ? `was killed (${signal})` : `exited with code ${code}`}`, this.#output, { error }));
+        else if (code === 0)
+          reject(new BuildFailure(`${options.label} exited without rendering its plan`, this.#output));
+        else
+          reject(
+            new BuildFailure(
+              `${options.label} ${signal ? `was killed (${signal})` : `exited with code ${code}`}`,
+              this.#output,
+              { error },
+            ),
+          );
       });
     });
     // A process that fails before its turn is noticed when its turn comes.
@@ -133,7 +151,10 @@ const RENDER_PROCESS = Symbol.for('newsdesk.render-process');
  * this module.
  */
 export function becomeRenderProcess(): void {
-  if (!process.send || !process.connected) throw new Error('--render: a render process is started by the build or the rebuild service, which hand it its plan over an IPC channel; this process has none');
+  if (!process.send || !process.connected)
+    throw new Error(
+      '--render: a render process is started by the build or the rebuild service, which hand it its plan over an IPC channel; this process has none',
+    );
   (globalThis as Record<symbol, unknown>)[RENDER_PROCESS] = true;
 }
 

@@ -23,8 +23,16 @@ export async function codeDigest(root: string, env: NodeJS.ProcessEnv = process.
   for (const entry of CODE) {
     const full = path.join(root, entry);
     if (!existsSync(full)) continue;
-    const files = entry.includes('.') ? [entry] : (await readdir(full, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => path.relative(root, path.join(d.parentPath, d.name)));
-    for (const file of files.sort()) hash.update(`${file}\0`).update(await readFile(path.join(root, file))).update('\0');
+    const files = entry.includes('.')
+      ? [entry]
+      : (await readdir(full, { recursive: true, withFileTypes: true }))
+          .filter((d) => d.isFile())
+          .map((d) => path.relative(root, path.join(d.parentPath, d.name)));
+    for (const file of files.sort())
+      hash
+        .update(`${file}\0`)
+        .update(await readFile(path.join(root, file)))
+        .update('\0');
   }
   return hash.digest('base64url');
 }
@@ -36,7 +44,10 @@ export async function codeDigest(root: string, env: NodeJS.ProcessEnv = process.
  */
 export async function contentFingerprint(dir: string): Promise<string> {
   const hash = createHash('sha256');
-  const entries = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => path.join(d.parentPath, d.name)).sort();
+  const entries = (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((d) => d.isFile())
+    .map((d) => path.join(d.parentPath, d.name))
+    .sort();
   const stats = await Promise.all(entries.map((file) => stat(file)));
   entries.forEach((file, i) => {
     const s = stats[i];
@@ -58,20 +69,29 @@ const HEADER = '# newsdesk pages';
 
 /** The manifest file of an output folder. */
 export function manifestFile(cacheDir: string, outDir: string): string {
-  return path.join(cacheDir, 'builds', `${createHash('sha256').update(path.resolve(outDir)).digest('hex').slice(0, 16)}.tsv`);
+  return path.join(
+    cacheDir,
+    'builds',
+    `${createHash('sha256').update(path.resolve(outDir)).digest('hex').slice(0, 16)}.tsv`,
+  );
 }
 
 /** The header of the manifest, if there is one. */
 export async function readManifestHeader(file: string): Promise<ManifestHeader | undefined> {
   if (!existsSync(file)) return undefined;
-  for await (const line of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) return parseHeader(line);
+  for await (const line of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity }))
+    return parseHeader(line);
   return undefined;
 }
 
 function parseHeader(line: string): ManifestHeader | undefined {
   const [code, content, nextChange] = line.startsWith(`${HEADER} `) ? line.slice(HEADER.length + 1).split(' ') : [];
   if (!code) return undefined;
-  return { code, content: content === '-' ? undefined : content, nextChange: nextChange === '-' ? undefined : nextChange };
+  return {
+    code,
+    content: content === '-' ? undefined : content,
+    nextChange: nextChange === '-' ? undefined : nextChange,
+  };
 }
 
 /** The page keys of the last build of `outDir` by the same code, or nothing (build everything). */
@@ -92,7 +112,11 @@ export async function readManifest(file: string, code: string): Promise<Map<stri
 }
 
 /** Records the page keys of a finished build (written beside, then renamed). */
-export async function writeManifest(file: string, header: ManifestHeader, keys: Iterable<[string, string]>): Promise<void> {
+export async function writeManifest(
+  file: string,
+  header: ManifestHeader,
+  keys: Iterable<[string, string]>,
+): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   await writeFileAtomicInParts(file, async (write) => {
     await write(`${HEADER} ${header.code} ${header.content ?? '-'} ${header.nextChange ?? '-'}\n`);

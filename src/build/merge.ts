@@ -19,7 +19,13 @@ export async function mergeFolders(from: readonly string[], to: string, how: 'mo
     if (itself !== undefined) return itself;
     for (let p = path.dirname(file); p !== '.' && p !== ''; p = path.dirname(p)) {
       const dir = placed.get(p);
-      if (dir !== undefined) return (await access(target).then(() => true, () => false)) ? dir : undefined;
+      if (dir !== undefined)
+        return (await access(target).then(
+          () => true,
+          () => false,
+        ))
+          ? dir
+          : undefined;
     }
     return undefined;
   };
@@ -31,7 +37,14 @@ export async function mergeFolders(from: readonly string[], to: string, how: 'mo
         const source = path.join(dir, file);
         const target = path.join(to, file);
         if (entry.isDirectory()) {
-          if (how === 'move' && (await rename(source, target).then(() => true, () => false))) placed.set(file, dir);
+          if (
+            how === 'move' &&
+            (await rename(source, target).then(
+              () => true,
+              () => false,
+            ))
+          )
+            placed.set(file, dir);
           else {
             await mkdir(target, { recursive: true });
             await merge(dir, file);
@@ -42,7 +55,9 @@ export async function mergeFolders(from: readonly string[], to: string, how: 'mo
         const earlier = await placedBefore(file, target);
         if (earlier !== undefined) {
           if (!(await readFile(source)).equals(await readFile(target))) {
-            throw new Error(`${file} differs between ${earlier} and ${dir}: the folders were rendered from different content or code; render them again from the same`);
+            throw new Error(
+              `${file} differs between ${earlier} and ${dir}: the folders were rendered from different content or code; render them again from the same`,
+            );
           }
           return;
         }

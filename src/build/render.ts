@@ -30,7 +30,13 @@ export class Renderers {
   start(count: number): void {
     while (this.#started.length < count) {
       const i = this.#started.length;
-      this.#started.push(new RenderProcess({ outDir: this.slot(i).outDir, astroCacheDir: path.join(this.#work, 'astro', String(i)), label: `render process ${i + 1}` }));
+      this.#started.push(
+        new RenderProcess({
+          outDir: this.slot(i).outDir,
+          astroCacheDir: path.join(this.#work, 'astro', String(i)),
+          label: `render process ${i + 1}`,
+        }),
+      );
     }
   }
 
@@ -45,7 +51,13 @@ export class Renderers {
     this.#started.forEach((renderer, i) => renderer.render(this.slot(i).plan));
     const started = performance.now();
     const written = () => this.#started.reduce((n, r) => n + r.pages, 0);
-    const timer = setInterval(() => progress(`[render] ${written().toLocaleString('en-US')} of ${pages.toLocaleString('en-US')} pages written (${((performance.now() - started) / 1000).toFixed(0)} s)`), 5000);
+    const timer = setInterval(
+      () =>
+        progress(
+          `[render] ${written().toLocaleString('en-US')} of ${pages.toLocaleString('en-US')} pages written (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+        ),
+      5000,
+    );
     try {
       await Promise.all(this.#started.map((r) => r.done));
     } catch (error) {

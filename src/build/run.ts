@@ -15,7 +15,16 @@ import { buildTime, cacheDir, loadSite } from '../lib/site/load-site.ts';
 import { sourceFromEnv, type SourceConfig } from '../lib/sources/load-source.ts';
 import { siteLayout, sitePages, STATIC_KINDS, type SitePage } from '../lib/site/pages.ts';
 import { writePlan } from '../lib/site/render-plan.ts';
-import { codeDigest, contentFingerprint, forgetManifest, manifestFile, readManifest, readManifestHeader, writeManifest, type ManifestHeader } from './manifest.ts';
+import {
+  codeDigest,
+  contentFingerprint,
+  forgetManifest,
+  manifestFile,
+  readManifest,
+  readManifestHeader,
+  writeManifest,
+  type ManifestHeader,
+} from './manifest.ts';
 import { mergeFolders, removePages } from './merge.ts';
 import { Renderers, type RenderSlot } from './render.ts';
 import { WorkerPool } from './workers.ts';
@@ -31,7 +40,9 @@ function jobsFor(pages: number): number {
 /** Render processes to start before the site is computed: for the pages its story files will make, or one per core. */
 async function expectedJobs(source: SourceConfig): Promise<number> {
   if (source.kind !== 'files') return availableParallelism();
-  const stories = (await readdir(path.join(source.dir, 'stories')).catch(() => [] as string[])).filter((f) => f.endsWith('.md')).length;
+  const stories = (await readdir(path.join(source.dir, 'stories')).catch(() => [] as string[])).filter((f) =>
+    f.endsWith('.md'),
+  ).length;
   return jobsFor(stories * PAGE_PER_STORY);
 }
 
@@ -69,13 +80,23 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
       if (plan.manifest) await writeManifest(plan.manifest.file, plan.manifest.header, plan.keys);
       return plan.report;
     }
-    log(`[build] rendering ${plan.report.rendered.toLocaleString('en-US')} pages in ${plan.renders.length} process${plan.renders.length === 1 ? '' : 'es'}`);
-    await renderers.render(plan.renders.length, plan.renders.reduce((n, r) => n + r.pages, 0), log);
+    log(
+      `[build] rendering ${plan.report.rendered.toLocaleString('en-US')} pages in ${plan.renders.length} process${plan.renders.length === 1 ? '' : 'es'}`,
+    );
+    await renderers.render(
+      plan.renders.length,
+      plan.renders.reduce((n, r) => n + r.pages, 0),
+      log,
+    );
     const outDir = path.resolve(options.outDir);
     if (plan.manifest) await forgetManifest(plan.manifest.file);
     if (plan.full) await rm(outDir, { recursive: true, force: true });
     await mkdir(outDir, { recursive: true });
-    await mergeFolders(plan.renders.map((r) => r.outDir), outDir, 'move');
+    await mergeFolders(
+      plan.renders.map((r) => r.outDir),
+      outDir,
+      'move',
+    );
     await removePages(outDir, plan.gone);
     if (plan.manifest) await writeManifest(plan.manifest.file, plan.manifest.header, plan.keys);
     return plan.report;
@@ -105,10 +126,20 @@ async function planBuild(options: BuildOptions, renderers: Renderers, log: (line
   const outDir = path.resolve(options.outDir);
   const file = manifestFile(cacheDir(), outDir);
   const source = sourceFromEnv();
-  const [code, content] = await Promise.all([codeDigest(process.cwd()), source.kind === 'files' ? contentFingerprint(source.dir) : undefined]);
+  const [code, content] = await Promise.all([
+    codeDigest(process.cwd()),
+    source.kind === 'files' ? contentFingerprint(source.dir) : undefined,
+  ]);
   if (!options.shard && content !== undefined) {
     const unchanged = await unchangedSince(file, outDir, { code, content });
-    if (unchanged) return { report: { pages: unchanged.size, rendered: 0, removed: 0, jobs: 0 }, renders: [], full: false, keys: unchanged, gone: [] };
+    if (unchanged)
+      return {
+        report: { pages: unchanged.size, rendered: 0, removed: 0, jobs: 0 },
+        renders: [],
+        full: false,
+        keys: unchanged,
+        gone: [],
+      };
   }
   renderers.start(options.jobs ?? (existsSync(file) && !options.shard ? 1 : await expectedJobs(source)));
   const pool = new WorkerPool();
@@ -132,10 +163,15 @@ async function planBuild(options: BuildOptions, renderers: Renderers, log: (line
     todo = before ? pages.filter((p) => before.get(p.path) !== p.key) : pages;
     gone = before ? [...before.keys()].filter((p) => !keys.has(p)) : [];
     full = before === undefined;
-    log(before ? `[build] ${count(todo.length)} of ${count(pages.length)} pages changed, ${count(gone.length)} gone` : `[build] ${count(pages.length)} pages; no earlier build of ${outDir} by this code: rendering all`);
+    log(
+      before
+        ? `[build] ${count(todo.length)} of ${count(pages.length)} pages changed, ${count(gone.length)} gone`
+        : `[build] ${count(pages.length)} pages; no earlier build of ${outDir} by this code: rendering all`,
+    );
   }
   const report: BuildReport = { pages: pages.length, rendered: todo.length, removed: gone.length, jobs: 0 };
-  if (todo.length === 0 && gone.length === 0) return { report, renders: [], full: false, keys, gone, ...(manifest ? { manifest } : {}) };
+  if (todo.length === 0 && gone.length === 0)
+    return { report, renders: [], full: false, keys, gone, ...(manifest ? { manifest } : {}) };
 
   // Every render process renders the routes without parameters (home, tag index, feeds, 404): its plan has them.
   const fixed = pages.filter((p) => STATIC_KINDS.includes(p.kind));
@@ -157,18 +193,34 @@ async function planBuild(options: BuildOptions, renderers: Renderers, log: (line
  * The page keys of the last build of `outDir`, when it was built by the same code from the same content files and
  * no scheduled story has fallen due since: then nothing changed, and the content need not even be read.
  */
-async function unchangedSince(file: string, outDir: string, now: { code: string; content: string }): Promise<Map<string, string> | undefined> {
+async function unchangedSince(
+  file: string,
+  outDir: string,
+  now: { code: string; content: string },
+): Promise<Map<string, string> | undefined> {
   const header = await readManifestHeader(file);
-  if (!header || header.code !== now.code || header.content !== now.content || !existsSync(path.join(outDir, 'index.html'))) return undefined;
+  if (
+    !header ||
+    header.code !== now.code ||
+    header.content !== now.content ||
+    !existsSync(path.join(outDir, 'index.html'))
+  )
+    return undefined;
   if (header.nextChange !== undefined && header.nextChange <= buildTime().toISOString()) return undefined;
   return readManifest(file, now.code);
 }
 
 /** Assembles the folders of `--shard` builds into `outDir` (copies; the shard folders stay as they are). */
 export async function mergeShards(shards: readonly string[], outDir: string): Promise<number> {
-  for (const dir of shards) if (!existsSync(path.join(dir, 'index.html'))) throw new Error(`${dir} is not the output of a --shard build (it has no index.html)`);
+  for (const dir of shards)
+    if (!existsSync(path.join(dir, 'index.html')))
+      throw new Error(`${dir} is not the output of a --shard build (it has no index.html)`);
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
-  await mergeFolders(shards.map((d) => path.resolve(d)), outDir, 'copy');
+  await mergeFolders(
+    shards.map((d) => path.resolve(d)),
+    outDir,
+    'copy',
+  );
   return (await readdir(outDir, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile()).length;
 }

@@ -8,7 +8,11 @@ import type { BodyResult, Task } from './workers.ts';
 parentPort?.on('message', (task: Task) => {
   void run(task).then(
     (results) => parentPort?.postMessage({ ok: true, results }),
-    (error: unknown) => parentPort?.postMessage({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+    (error: unknown) =>
+      parentPort?.postMessage({
+        ok: false,
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      }),
   );
 });
 

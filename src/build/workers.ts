@@ -18,7 +18,9 @@ export interface StoryFileResult {
 /** A body rendered, or found in the render cache (`fresh: false`); nothing when the renderer failed on it. */
 export type BodyResult = { body: RenderedBody; fresh: boolean } | undefined;
 
-export type Task = { kind: 'read'; items: { file: string; where: string }[] } | { kind: 'render'; items: StoryBody[]; cacheDir: string | undefined };
+export type Task =
+  | { kind: 'read'; items: { file: string; where: string }[] }
+  | { kind: 'render'; items: StoryBody[]; cacheDir: string | undefined };
 
 const BATCH = 64;
 
@@ -26,12 +28,18 @@ export class WorkerPool {
   readonly #workers: Worker[];
 
   constructor(size = availableParallelism()) {
-    this.#workers = Array.from({ length: Math.max(1, size) }, () => new Worker(new URL('./worker.ts', import.meta.url)));
+    this.#workers = Array.from(
+      { length: Math.max(1, size) },
+      () => new Worker(new URL('./worker.ts', import.meta.url)),
+    );
   }
 
   /** Reads and checks story files, in their order. */
   readStories(items: { file: string; where: string }[]): Promise<StoryFileResult[]> {
-    return this.#run((batch) => ({ kind: 'read', items: batch as { file: string; where: string }[] }), items) as Promise<StoryFileResult[]>;
+    return this.#run(
+      (batch) => ({ kind: 'read', items: batch as { file: string; where: string }[] }),
+      items,
+    ) as Promise<StoryFileResult[]>;
   }
 
   /**
@@ -40,7 +48,9 @@ export class WorkerPool {
    * again and report.
    */
   renderBodies(items: StoryBody[], cacheDir: string | undefined): Promise<BodyResult[]> {
-    return this.#run((batch) => ({ kind: 'render', items: batch as StoryBody[], cacheDir }), items) as Promise<BodyResult[]>;
+    return this.#run((batch) => ({ kind: 'render', items: batch as StoryBody[], cacheDir }), items) as Promise<
+      BodyResult[]
+    >;
   }
 
   async close(): Promise<void> {

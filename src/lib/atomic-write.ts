@@ -18,7 +18,11 @@ export interface AtomicWriteOptions {
 }
 
 /** Writes `data` to `file` atomically (see the module's comment). */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
   await writeAtomic(file, options, (handle) => handle.writeFile(data));
 }
 
@@ -51,7 +55,11 @@ export async function writeFileAtomicInParts(
  */
 const PART_CHARS = 1 << 16;
 
-async function writeAtomic(file: string, options: AtomicWriteOptions, write: (handle: FileHandle) => Promise<void>): Promise<void> {
+async function writeAtomic(
+  file: string,
+  options: AtomicWriteOptions,
+  write: (handle: FileHandle) => Promise<void>,
+): Promise<void> {
   // A fresh name each time (and `wx`), so that two writers, or a temporary file left by a crash, never share one.
   const temporary = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {

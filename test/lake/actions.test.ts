@@ -23,7 +23,9 @@ type Action = Parameters<SanityClient['action']>[0];
 
 /** Sends actions as the Studio does (API v2025-02-19, its own transaction id) and returns the transaction id. */
 async function act(client: SanityClient, actions: Action, transactionId?: string): Promise<string> {
-  const result = await client.withConfig({ apiVersion: '2025-02-19' }).action(actions, transactionId === undefined ? {} : { transactionId });
+  const result = await client
+    .withConfig({ apiVersion: '2025-02-19' })
+    .action(actions, transactionId === undefined ? {} : { transactionId });
   return result.transactionId;
 }
 
@@ -33,34 +35,93 @@ describe('actions', () => {
   test('create, edit with set and diffMatchPatch, publish: the client transaction id becomes _rev', async () => {
     const t = await lake();
     const client = t.client().withConfig({ perspective: 'raw' });
-    await act(client, [{ actionType: 'sanity.action.document.create', publishedId: 'story-a', attributes: draftOf('Budget vote'), ifExists: 'fail' }], 'tx-create');
+    await act(
+      client,
+      [
+        {
+          actionType: 'sanity.action.document.create',
+          publishedId: 'story-a',
+          attributes: draftOf('Budget vote'),
+          ifExists: 'fail',
+        },
+      ],
+      'tx-create',
+    );
     await act(client, [
-      { actionType: 'sanity.action.document.edit', draftId: 'drafts.story-a', publishedId: 'story-a', patch: { set: { dek: 'New dek' } } },
-      { actionType: 'sanity.action.document.edit', draftId: 'drafts.story-a', publishedId: 'story-a', patch: { diffMatchPatch: { title: '@@ -1,11 +1,19 @@\n Budget vote\n+ delayed\n' } } },
+      {
+        actionType: 'sanity.action.document.edit',
+        draftId: 'drafts.story-a',
+        publishedId: 'story-a',
+        patch: { set: { dek: 'New dek' } },
+      },
+      {
+        actionType: 'sanity.action.document.edit',
+        draftId: 'drafts.story-a',
+        publishedId: 'story-a',
+        patch: { diffMatchPatch: { title: '@@ -1,11 +1,19 @@\n Budget vote\n+ delayed\n' } },
+      },
     ]);
     expect(await client.getDocument('drafts.story-a')).toMatchObject({ title: 'Budget vote delayed', dek: 'New dek' });
-    const txId = await act(client, { actionType: 'sanity.action.document.publish', draftId: 'drafts.story-a', publishedId: 'story-a' }, 'tx-publish-1');
+    const txId = await act(
+      client,
+      { actionType: 'sanity.action.document.publish', draftId: 'drafts.story-a', publishedId: 'story-a' },
+      'tx-publish-1',
+    );
     expect(txId).toBe('tx-publish-1');
     expect(await client.getDocument('drafts.story-a')).toBeUndefined();
-    expect(await client.getDocument('story-a')).toMatchObject({ _id: 'story-a', _type: 'story', title: 'Budget vote delayed', _rev: 'tx-publish-1' });
+    expect(await client.getDocument('story-a')).toMatchObject({
+      _id: 'story-a',
+      _type: 'story',
+      title: 'Budget vote delayed',
+      _rev: 'tx-publish-1',
+    });
   });
 
   test('create with ifExists "fail" answers 409 for an existing draft; "ignore" does nothing', async () => {
     const t = await lake();
     const client = t.client();
-    await act(client, { actionType: 'sanity.action.document.create', publishedId: 'story-a', attributes: draftOf('One'), ifExists: 'fail' });
-    const error = await failure(act(client, { actionType: 'sanity.action.document.create', publishedId: 'story-a', attributes: draftOf('Two'), ifExists: 'fail' }));
+    await act(client, {
+      actionType: 'sanity.action.document.create',
+      publishedId: 'story-a',
+      attributes: draftOf('One'),
+      ifExists: 'fail',
+    });
+    const error = await failure(
+      act(client, {
+        actionType: 'sanity.action.document.create',
+        publishedId: 'story-a',
+        attributes: draftOf('Two'),
+        ifExists: 'fail',
+      }),
+    );
     expect(error.statusCode).toBe(409);
-    expect(error.body).toMatchObject({ error: { type: 'mutationError', items: [{ index: 0, error: { type: 'documentAlreadyExistsError', id: 'drafts.story-a' } }] } });
-    await act(client, { actionType: 'sanity.action.document.create', publishedId: 'story-a', attributes: draftOf('Two'), ifExists: 'ignore' });
-    expect(await client.withConfig({ perspective: 'raw' }).getDocument('drafts.story-a')).toMatchObject({ title: 'One' });
+    expect(error.body).toMatchObject({
+      error: {
+        type: 'mutationError',
+        items: [{ index: 0, error: { type: 'documentAlreadyExistsError', id: 'drafts.story-a' } }],
+      },
+    });
+    await act(client, {
+      actionType: 'sanity.action.document.create',
+      publishedId: 'story-a',
+      attributes: draftOf('Two'),
+      ifExists: 'ignore',
+    });
+    expect(await client.withConfig({ perspective: 'raw' }).getDocument('drafts.story-a')).toMatchObject({
+      title: 'One',
+    });
   });
 
   test('editing a published document without a draft copies it into a new draft first', async () => {
     const t = await lake();
     const client = t.client().withConfig({ perspective: 'raw' });
     await client.create({ _id: 'story-a', _type: 'story', title: 'Live', dek: 'Kept' });
-    await act(client, { actionType: 'sanity.action.document.edit', draftId: 'drafts.story-a', publishedId: 'story-a', patch: { set: { title: 'Edited' } } });
+    await act(client, {
+      actionType: 'sanity.action.document.edit',
+      draftId: 'drafts.story-a',
+      publishedId: 'story-a',
+      patch: { set: { title: 'Edited' } },
+    });
     expect(await client.getDocument('drafts.story-a')).toMatchObject({ title: 'Edited', dek: 'Kept' });
     expect(await client.getDocument('story-a')).toMatchObject({ title: 'Live' });
   });
@@ -70,12 +131,30 @@ describe('actions', () => {
     const client = t.client();
     await client.create({ _id: 'story-a', _type: 'story', title: 'Live' });
     await client.create(draftOf('Draft'));
-    const stale = await failure(act(client, { actionType: 'sanity.action.document.publish', draftId: 'drafts.story-a', publishedId: 'story-a', ifPublishedRevisionId: 'old-rev' }));
+    const stale = await failure(
+      act(client, {
+        actionType: 'sanity.action.document.publish',
+        draftId: 'drafts.story-a',
+        publishedId: 'story-a',
+        ifPublishedRevisionId: 'old-rev',
+      }),
+    );
     expect(stale.statusCode).toBe(409);
-    expect(stale.body).toMatchObject({ error: { items: [{ error: { type: 'documentRevisionIDDoesNotMatchError', expectedRevisionID: 'old-rev' } }] } });
-    const staleDraft = await failure(act(client, { actionType: 'sanity.action.document.publish', draftId: 'drafts.story-a', publishedId: 'story-a', ifDraftRevisionId: 'old-rev' }));
+    expect(stale.body).toMatchObject({
+      error: { items: [{ error: { type: 'documentRevisionIDDoesNotMatchError', expectedRevisionID: 'old-rev' } }] },
+    });
+    const staleDraft = await failure(
+      act(client, {
+        actionType: 'sanity.action.document.publish',
+        draftId: 'drafts.story-a',
+        publishedId: 'story-a',
+        ifDraftRevisionId: 'old-rev',
+      }),
+    );
     expect(staleDraft.statusCode).toBe(409);
-    const missing = await failure(act(client, { actionType: 'sanity.action.document.publish', draftId: 'drafts.other', publishedId: 'other' }));
+    const missing = await failure(
+      act(client, { actionType: 'sanity.action.document.publish', draftId: 'drafts.other', publishedId: 'other' }),
+    );
     expect(missing.statusCode).toBe(404);
     expect(missing.message).toContain('its draft "drafts.other" does not exist');
   });
@@ -84,14 +163,22 @@ describe('actions', () => {
     const t = await lake();
     const client = t.client().withConfig({ perspective: 'raw' });
     await client.create({ _id: 'story-a', _type: 'story', title: 'Live' });
-    await act(client, { actionType: 'sanity.action.document.unpublish', draftId: 'drafts.story-a', publishedId: 'story-a' });
+    await act(client, {
+      actionType: 'sanity.action.document.unpublish',
+      draftId: 'drafts.story-a',
+      publishedId: 'story-a',
+    });
     expect(await client.getDocument('story-a')).toBeUndefined();
     expect(await client.getDocument('drafts.story-a')).toMatchObject({ title: 'Live' });
     await act(client, { actionType: 'sanity.action.document.discard', draftId: 'drafts.story-a' });
     expect(await client.getDocument('drafts.story-a')).toBeUndefined();
     await client.create({ _id: 'story-b', _type: 'story', title: 'B' });
     await client.create({ _id: 'drafts.story-b', _type: 'story', title: 'B draft' });
-    await act(client, { actionType: 'sanity.action.document.delete', publishedId: 'story-b', includeDrafts: ['drafts.story-b'] });
+    await act(client, {
+      actionType: 'sanity.action.document.delete',
+      publishedId: 'story-b',
+      includeDrafts: ['drafts.story-b'],
+    });
     expect(await client.fetch('count(*[_id in ["story-b", "drafts.story-b"]])')).toBe(0);
   });
 
@@ -100,7 +187,12 @@ describe('actions', () => {
     const client = t.client().withConfig({ perspective: 'raw' });
     const error = await failure(
       act(client, [
-        { actionType: 'sanity.action.document.create', publishedId: 'story-a', attributes: draftOf('A'), ifExists: 'fail' },
+        {
+          actionType: 'sanity.action.document.create',
+          publishedId: 'story-a',
+          attributes: draftOf('A'),
+          ifExists: 'fail',
+        },
         { actionType: 'sanity.action.document.publish', draftId: 'drafts.nope', publishedId: 'nope' },
       ]),
     );
@@ -112,11 +204,25 @@ describe('actions', () => {
   test('a viewer gets 403 insufficientPermissionsError and nothing changes', async () => {
     const t = await lake();
     await t.client().create(draftOf('Draft'));
-    const error = await failure(act(t.client(TOKENS.viewer), { actionType: 'sanity.action.document.publish', draftId: 'drafts.story-a', publishedId: 'story-a' }));
+    const error = await failure(
+      act(t.client(TOKENS.viewer), {
+        actionType: 'sanity.action.document.publish',
+        draftId: 'drafts.story-a',
+        publishedId: 'story-a',
+      }),
+    );
     expect(error.statusCode).toBe(403);
-    expect(error.body).toMatchObject({ error: { type: 'mutationError', items: [{ error: { type: 'insufficientPermissionsError', permission: 'update' } }] } });
+    expect(error.body).toMatchObject({
+      error: {
+        type: 'mutationError',
+        items: [{ error: { type: 'insufficientPermissionsError', permission: 'update' } }],
+      },
+    });
     expect(await t.client().withConfig({ perspective: 'raw' }).getDocument('story-a')).toBeUndefined();
-    expect((await failure(act(t.client(null), { actionType: 'sanity.action.document.discard', draftId: 'drafts.story-a' }))).statusCode).toBe(401);
+    expect(
+      (await failure(act(t.client(null), { actionType: 'sanity.action.document.discard', draftId: 'drafts.story-a' })))
+        .statusCode,
+    ).toBe(401);
   });
 
   test('unknown action types answer 400 naming the supported ones', async () => {
@@ -127,7 +233,7 @@ describe('actions', () => {
   });
 });
 
-describe('listeners see actions in the Studio\'s shape', () => {
+describe("listeners see actions in the Studio's shape", () => {
   test('publish is one transaction of two events, with eventId, transition, revisions and whole-document mendoza effects', async () => {
     const t = await lake();
     const client = t.client();
@@ -135,21 +241,45 @@ describe('listeners see actions in the Studio\'s shape', () => {
     const draftBefore = await client.withConfig({ perspective: 'raw' }).getDocument('drafts.story-a');
     const events: ListenEvent<Record<string, unknown>>[] = [];
     const listening = client
-      .listen('*[_id in $ids]', { ids: ['story-a', 'drafts.story-a'] }, { includeResult: false, includeAllVersions: true, effectFormat: 'mendoza', events: ['welcome', 'mutation'] })
+      .listen(
+        '*[_id in $ids]',
+        { ids: ['story-a', 'drafts.story-a'] },
+        { includeResult: false, includeAllVersions: true, effectFormat: 'mendoza', events: ['welcome', 'mutation'] },
+      )
       .subscribe((event) => events.push(event as ListenEvent<Record<string, unknown>>));
     cleanups.push(async () => listening.unsubscribe());
     await until(() => events.some((event) => event.type === 'welcome'));
-    await act(client, { actionType: 'sanity.action.document.publish', draftId: 'drafts.story-a', publishedId: 'story-a' }, 'tx-pub');
+    await act(
+      client,
+      { actionType: 'sanity.action.document.publish', draftId: 'drafts.story-a', publishedId: 'story-a' },
+      'tx-pub',
+    );
     await until(() => events.filter((event) => event.type === 'mutation').length >= 2);
     const mutations = events.filter((event) => event.type === 'mutation') as unknown as Record<string, unknown>[];
     const published = mutations.find((event) => event['documentId'] === 'story-a');
     const draft = mutations.find((event) => event['documentId'] === 'drafts.story-a');
-    expect(published).toMatchObject({ eventId: 'tx-pub#story-a', transactionId: 'tx-pub', transition: 'appear', resultRev: 'tx-pub', transactionTotalEvents: 2 });
+    expect(published).toMatchObject({
+      eventId: 'tx-pub#story-a',
+      transactionId: 'tx-pub',
+      transition: 'appear',
+      resultRev: 'tx-pub',
+      transactionTotalEvents: 2,
+    });
     expect(published).not.toHaveProperty('previousRev');
     expect(published).not.toHaveProperty('result');
-    expect(draft).toMatchObject({ transition: 'disappear', previousRev: draftBefore?._rev, resultRev: 'tx-pub', mutations: [{ delete: { id: 'drafts.story-a' } }] });
-    const effects = (event: Record<string, unknown> | undefined) => event?.['effects'] as { apply: unknown; revert: unknown };
-    expect(applyPatch(null, effects(published).apply as never)).toMatchObject({ _id: 'story-a', title: 'Draft', _rev: 'tx-pub' });
+    expect(draft).toMatchObject({
+      transition: 'disappear',
+      previousRev: draftBefore?._rev,
+      resultRev: 'tx-pub',
+      mutations: [{ delete: { id: 'drafts.story-a' } }],
+    });
+    const effects = (event: Record<string, unknown> | undefined) =>
+      event?.['effects'] as { apply: unknown; revert: unknown };
+    expect(applyPatch(null, effects(published).apply as never)).toMatchObject({
+      _id: 'story-a',
+      title: 'Draft',
+      _rev: 'tx-pub',
+    });
     expect(applyPatch(draftBefore, effects(draft).apply as never)).toBeNull();
     expect(applyPatch(null, effects(draft).revert as never)).toEqual(draftBefore);
   });
@@ -168,11 +298,32 @@ describe('webhooks fire for actions as for mutations', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise((resolve) => receiver.close(resolve)));
-    const t = await lake({ webhooks: [{ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`, filter: '_type == "story"', projection: '{_id, title}' }] });
+    const t = await lake({
+      webhooks: [
+        {
+          url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`,
+          filter: '_type == "story"',
+          projection: '{_id, title}',
+        },
+      ],
+    });
     await t.client().create(draftOf('Draft'));
-    await act(t.client(), { actionType: 'sanity.action.document.publish', draftId: 'drafts.story-a', publishedId: 'story-a' }, 'tx-hook');
+    await act(
+      t.client(),
+      { actionType: 'sanity.action.document.publish', draftId: 'drafts.story-a', publishedId: 'story-a' },
+      'tx-hook',
+    );
     await t.lake.webhooksIdle();
-    expect(bodies).toEqual([{ headers: expect.objectContaining({ 'sanity-transaction-id': 'tx-hook', 'sanity-operation': 'create', 'sanity-document-id': 'story-a' }), body: { _id: 'story-a', title: 'Draft' } }]);
+    expect(bodies).toEqual([
+      {
+        headers: expect.objectContaining({
+          'sanity-transaction-id': 'tx-hook',
+          'sanity-operation': 'create',
+          'sanity-document-id': 'story-a',
+        }),
+        body: { _id: 'story-a', title: 'Draft' },
+      },
+    ]);
   });
 });
 

@@ -4,7 +4,10 @@ import { imageSize } from '../../lake/assets.ts';
 import { failure, startTestLake, TOKENS, type TestLake } from './lake-harness.ts';
 
 /** A real 1x1 PNG. */
-const PNG_1X1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+const PNG_1X1 = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 function pngHeader(width: number, height: number): Buffer {
   const bytes = Buffer.alloc(33);
@@ -52,8 +55,16 @@ describe('imageSize', () => {
     ['JPEG', jpegHeader(800, 600), { format: 'jpg', width: 800, height: 600 }],
     ['GIF', gifHeader(16, 9), { format: 'gif', width: 16, height: 9 }],
     ['WebP (VP8X)', webpVp8x(2048, 1024), { format: 'webp', width: 2048, height: 1024 }],
-    ['SVG with width/height', Buffer.from('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="120px" height="80"></svg>'), { format: 'svg', width: 120, height: 80 }],
-    ['SVG with a viewBox', Buffer.from('<svg viewBox="0 0 24.5 12" xmlns="http://www.w3.org/2000/svg"/>'), { format: 'svg', width: 25, height: 12 }],
+    [
+      'SVG with width/height',
+      Buffer.from('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="120px" height="80"></svg>'),
+      { format: 'svg', width: 120, height: 80 },
+    ],
+    [
+      'SVG with a viewBox',
+      Buffer.from('<svg viewBox="0 0 24.5 12" xmlns="http://www.w3.org/2000/svg"/>'),
+      { format: 'svg', width: 25, height: 12 },
+    ],
     ['not an image', Buffer.from('hello world'), undefined],
   ])('%s', (_name, bytes, expected) => {
     expect(imageSize(bytes)).toEqual(expected);
@@ -62,7 +73,11 @@ describe('imageSize', () => {
   test('a truncated header is refused, not read past its end into the rest of a pooled Buffer', () => {
     // Buffer.concat of a small upload takes a slice of Node's shared pool; fill what follows it with plausible bytes.
     const truncated = Buffer.concat([pngHeader(1200, 630).subarray(0, 18)]);
-    new Uint8Array(truncated.buffer).fill(7, truncated.byteOffset + truncated.length, Math.min(truncated.buffer.byteLength, truncated.byteOffset + 64));
+    new Uint8Array(truncated.buffer).fill(
+      7,
+      truncated.byteOffset + truncated.length,
+      Math.min(truncated.buffer.byteLength, truncated.byteOffset + 64),
+    );
     expect(truncated.buffer.byteLength).toBeGreaterThan(truncated.length);
     expect(imageSize(truncated)).toBeUndefined();
   });
@@ -105,7 +120,9 @@ describe('assets API', () => {
 
   test('files keep their extension and content type', async () => {
     const bytes = Buffer.from('%PDF-1.4 not really');
-    const asset = await t.client().assets.upload('file', bytes, { filename: 'report.PDF', contentType: 'application/pdf' });
+    const asset = await t
+      .client()
+      .assets.upload('file', bytes, { filename: 'report.PDF', contentType: 'application/pdf' });
     expect(asset._id).toBe(`file-${createHash('sha1').update(bytes).digest('hex')}-pdf`);
     expect(asset).toMatchObject({ _type: 'sanity.fileAsset', mimeType: 'application/pdf', extension: 'pdf' });
     expect(await (await fetch(asset.url)).text()).toBe('%PDF-1.4 not really');
@@ -114,7 +131,9 @@ describe('assets API', () => {
   test('uploads need a writer token; a file that is not an image answers 400', async () => {
     expect((await failure(t.client(null).assets.upload('image', PNG_1X1))).statusCode).toBe(401);
     expect((await failure(t.client(TOKENS.viewer).assets.upload('image', PNG_1X1))).statusCode).toBe(403);
-    const invalid = await failure(t.client().assets.upload('image', Buffer.from('plain text'), { filename: 'notes.txt' }));
+    const invalid = await failure(
+      t.client().assets.upload('image', Buffer.from('plain text'), { filename: 'notes.txt' }),
+    );
     expect(invalid.statusCode).toBe(400);
     expect(invalid.message).toContain('Invalid image "notes.txt"');
     expect((await fetch(`${t.lake.url}/images/local/production/${'0'.repeat(40)}-1x1.png`)).status).toBe(404);

@@ -4,7 +4,12 @@ import { failure, startTestLake, TOKENS, type TestLake } from './lake-harness.ts
 let t: TestLake;
 beforeEach(async () => {
   t = await startTestLake();
-  await t.client().transaction().create({ _id: 'story-1', _type: 'story' }).create({ _id: 'drafts.story-1', _type: 'story' }).commit();
+  await t
+    .client()
+    .transaction()
+    .create({ _id: 'story-1', _type: 'story' })
+    .create({ _id: 'drafts.story-1', _type: 'story' })
+    .commit();
 });
 afterEach(async () => {
   await t.close();
@@ -19,7 +24,7 @@ describe('token rules', () => {
   test.each([
     ['no token', null],
     ['an unknown token', 'not-a-real-token'],
-  ])('writes with %s answer 401 in Sanity\'s shape', async (_name, token) => {
+  ])("writes with %s answer 401 in Sanity's shape", async (_name, token) => {
     const { statusCode, body } = await failure(t.client(token).create({ _type: 'story' }));
     expect(statusCode).toBe(401);
     expect(body).toMatchObject({ statusCode: 401, error: 'Unauthorized', message: expect.any(String) });
@@ -28,7 +33,12 @@ describe('token rules', () => {
   test('an unknown token is refused even for public reads (Session not found)', async () => {
     const { statusCode, body } = await failure(t.client('not-a-real-token').fetch('*'));
     expect(statusCode).toBe(401);
-    expect(body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Session not found', errorCode: 'SIO-401-ANF' });
+    expect(body).toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: 'Session not found',
+      errorCode: 'SIO-401-ANF',
+    });
   });
 
   test.each(['drafts', 'raw'] as const)('the %s perspective needs a token', async (perspective) => {
@@ -38,11 +48,19 @@ describe('token rules', () => {
 
   test('a viewer reads drafts but cannot write (403 insufficient permissions)', async () => {
     const viewer = t.client(TOKENS.viewer);
-    expect(await viewer.fetch('*[]._id | order(@ asc)', {}, { perspective: 'raw' })).toEqual(['drafts.story-1', 'story-1']);
+    expect(await viewer.fetch('*[]._id | order(@ asc)', {}, { perspective: 'raw' })).toEqual([
+      'drafts.story-1',
+      'story-1',
+    ]);
     expect(await viewer.getDocument('drafts.story-1')).toMatchObject({ _id: 'drafts.story-1' });
     const { statusCode, body } = await failure(viewer.patch('story-1').set({ a: 1 }).commit());
     expect(statusCode).toBe(403);
-    expect(body).toMatchObject({ error: { type: 'mutationError', items: [{ error: { type: 'insufficientPermissionsError', permission: 'update' } }] } });
+    expect(body).toMatchObject({
+      error: {
+        type: 'mutationError',
+        items: [{ error: { type: 'insufficientPermissionsError', permission: 'update' } }],
+      },
+    });
   });
 
   test('editors and administrators write', async () => {

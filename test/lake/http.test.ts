@@ -19,9 +19,15 @@ const editor = { authorization: `Bearer ${TOKENS.editor}` };
 
 describe('malformed requests never crash the lake', () => {
   test('malformed JSON answers 400 httpInvalidRequestBody, quoting the body', async () => {
-    const response = await fetch(`${t.lake.url}/v2025-02-19/data/mutate/production`, { method: 'POST', headers: editor, body: '{"mutations": [' });
+    const response = await fetch(`${t.lake.url}/v2025-02-19/data/mutate/production`, {
+      method: 'POST',
+      headers: editor,
+      body: '{"mutations": [',
+    });
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ error: { type: 'httpInvalidRequestBody', body: '{"mutations": [', bodyTruncated: false } });
+    expect(await response.json()).toMatchObject({
+      error: { type: 'httpInvalidRequestBody', body: '{"mutations": [', bodyTruncated: false },
+    });
   });
 
   test.each([
@@ -31,14 +37,22 @@ describe('malformed requests never crash the lake', () => {
     ['mutations that are not objects', '{"mutations": [42]}'],
     ['an unknown mutation', '{"mutations": [{"upsert": {"_id": "a"}}]}'],
   ])('%s answers 400', async (_name, body) => {
-    const response = await fetch(`${t.lake.url}/v2025-02-19/data/mutate/production`, { method: 'POST', headers: editor, body });
+    const response = await fetch(`${t.lake.url}/v2025-02-19/data/mutate/production`, {
+      method: 'POST',
+      headers: editor,
+      body,
+    });
     expect(response.status).toBe(400);
     expect(await response.json()).toHaveProperty('error');
   });
 
   test('a body over the limit answers 413 and the lake keeps serving', async () => {
     const huge = JSON.stringify({ mutations: [{ create: { _type: 'blob', data: 'x'.repeat(2 * 1024 * 1024) } }] });
-    const response = await fetch(`${t.lake.url}/v2025-02-19/data/mutate/production`, { method: 'POST', headers: editor, body: huge });
+    const response = await fetch(`${t.lake.url}/v2025-02-19/data/mutate/production`, {
+      method: 'POST',
+      headers: editor,
+      body: huge,
+    });
     expect(response.status).toBe(413);
     expect(await response.json()).toMatchObject({ error: { type: 'httpPayloadTooLarge' } });
     expect(await t.client().fetch('count(*)')).toBe(0);
@@ -72,7 +86,9 @@ describe('malformed requests never crash the lake', () => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:3333');
     expect(preflight.headers.get('access-control-allow-headers')).toBe('authorization');
-    const response = await fetch(`${t.lake.url}/v2025-02-19/data/query/production?query=1`, { headers: { origin: 'http://localhost:3333' } });
+    const response = await fetch(`${t.lake.url}/v2025-02-19/data/query/production?query=1`, {
+      headers: { origin: 'http://localhost:3333' },
+    });
     expect(response.headers.get('access-control-allow-credentials')).toBe('true');
   });
 });
@@ -80,12 +96,20 @@ describe('malformed requests never crash the lake', () => {
 describe('node:http2 compatibility', () => {
   test('the same handler serves query, mutate and errors over HTTP/2', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'lake-h2-'));
-    const app = await createLakeApp({ dataFile: join(dir, 'data.ndjson'), tokens: { [TOKENS.editor]: { role: 'editor' } } });
+    const app = await createLakeApp({
+      dataFile: join(dir, 'data.ndjson'),
+      tokens: { [TOKENS.editor]: { role: 'editor' } },
+    });
     const server = createServer(app.handler);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const session = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     try {
-      const created = await h2(session, 'POST', '/v2025-02-19/data/mutate/production?returnIds=true', JSON.stringify({ mutations: [{ create: { _id: 'a', _type: 'story' } }] }));
+      const created = await h2(
+        session,
+        'POST',
+        '/v2025-02-19/data/mutate/production?returnIds=true',
+        JSON.stringify({ mutations: [{ create: { _id: 'a', _type: 'story' } }] }),
+      );
       expect(created.status).toBe(200);
       expect(JSON.parse(created.body)).toMatchObject({ results: [{ id: 'a', operation: 'create' }] });
       const queried = await h2(session, 'GET', '/v2025-02-19/data/query/production?query=*%5B%5D._id');
@@ -101,9 +125,19 @@ describe('node:http2 compatibility', () => {
   });
 });
 
-function h2(session: ClientHttp2Session, method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
+function h2(
+  session: ClientHttp2Session,
+  method: string,
+  path: string,
+  body?: string,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const stream = session.request({ ':method': method, ':path': path, authorization: `Bearer ${TOKENS.editor}`, 'content-type': 'application/json' });
+    const stream = session.request({
+      ':method': method,
+      ':path': path,
+      authorization: `Bearer ${TOKENS.editor}`,
+      'content-type': 'application/json',
+    });
     let status = 0;
     let text = '';
     stream.on('response', (headers) => {

@@ -37,7 +37,9 @@ describe('serving transformed images', () => {
   let url: string;
   beforeAll(async () => {
     t = await startTestLake();
-    const png = await sharp({ create: { width: 400, height: 200, channels: 3, background: '#3366cc' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 400, height: 200, channels: 3, background: '#3366cc' } })
+      .png()
+      .toBuffer();
     const asset = await t.client().assets.upload('image', png, { filename: 'blue.png' });
     url = asset.url;
   });

@@ -67,7 +67,9 @@ export async function startTestLake(extra: Partial<LakeOptions> = {}): Promise<T
 }
 
 /** The status and JSON body of a failed client call, for asserting Sanity's error shapes. */
-export async function failure(promise: Promise<unknown>): Promise<{ statusCode: number; body: unknown; message: string }> {
+export async function failure(
+  promise: Promise<unknown>,
+): Promise<{ statusCode: number; body: unknown; message: string }> {
   try {
     await promise;
   } catch (error) {

@@ -20,7 +20,12 @@ describe('pathMatcher keeps groq-js path() meaning', () => {
     ['**.**.**.q', 'q', false],
   ])('path(%j) on %j: %s', (pattern, id, expected) => {
     // groq-js's own regexp is the reference on these short ids.
-    const reference = new RegExp(`^${pattern.split('.').map((part) => (part === '*' ? '[^.]+' : part === '**' ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('\\.')}$`);
+    const reference = new RegExp(
+      `^${pattern
+        .split('.')
+        .map((part) => (part === '*' ? '[^.]+' : part === '**' ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+        .join('\\.')}$`,
+    );
     expect(reference.test(id)).toBe(expected);
     expect(pathMatcher(pattern)(id)).toBe(expected);
   });
@@ -52,7 +57,9 @@ describe('query and JSON limits', () => {
   });
 
   test('JSON nesting is measured on the text, strings excepted', () => {
-    expect(() => checkJsonNesting(`${'['.repeat(101)}${']'.repeat(101)}`, 'Request body')).toThrow(/Request body nests arrays and objects more than 100 levels/);
+    expect(() => checkJsonNesting(`${'['.repeat(101)}${']'.repeat(101)}`, 'Request body')).toThrow(
+      /Request body nests arrays and objects more than 100 levels/,
+    );
     expect(() => checkJsonNesting(`{"a": "${'['.repeat(500)}"}`, 'Request body')).not.toThrow();
     expect(() => checkJsonNesting(`{"a": "\\"${'['.repeat(500)}"}`, 'Request body')).not.toThrow();
   });

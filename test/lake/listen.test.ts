@@ -40,8 +40,12 @@ async function listen(client: SanityClient, query: string, options: Options = {}
     events,
     /** Mutation events received so far. */
     mutations: () => events.filter((event) => event.type === 'mutation'),
-    next: (count: number) => until(() => stream.mutations().length >= count).then(() => stream.mutations().slice(0, count)),
-    failed: () => until(() => failure !== undefined).catch(() => undefined).then(() => failure),
+    next: (count: number) =>
+      until(() => stream.mutations().length >= count).then(() => stream.mutations().slice(0, count)),
+    failed: () =>
+      until(() => failure !== undefined)
+        .catch(() => undefined)
+        .then(() => failure),
     close: () => subscription.unsubscribe(),
   };
   await until(() => events.some((event) => event.type === 'welcome') || failure !== undefined);
@@ -60,7 +64,13 @@ describe('listen', () => {
     await client.delete('s');
     await client.create({ _id: 'other', _type: 'page', published: true });
     const events = await stream.next(5);
-    expect(events.map((event) => (event.type === 'mutation' ? event.transition : null))).toEqual(['appear', 'update', 'disappear', 'appear', 'disappear']);
+    expect(events.map((event) => (event.type === 'mutation' ? event.transition : null))).toEqual([
+      'appear',
+      'update',
+      'disappear',
+      'appear',
+      'disappear',
+    ]);
     expect(events[0]).toMatchObject({
       type: 'mutation',
       documentId: 's',
@@ -75,7 +85,10 @@ describe('listen', () => {
       timestamp: expect.any(String),
       mutations: [{ create: expect.objectContaining({ _id: 's' }) }],
     });
-    expect(events[1]).toMatchObject({ previousRev: created._rev, mutations: [{ patch: { id: 's', set: { title: 'Edited' } } }] });
+    expect(events[1]).toMatchObject({
+      previousRev: created._rev,
+      mutations: [{ patch: { id: 's', set: { title: 'Edited' } } }],
+    });
     expect(events[4]).not.toHaveProperty('result');
     stream.close();
   });
@@ -83,7 +96,11 @@ describe('listen', () => {
   test('includeResult: false and includePreviousRevision', async () => {
     const client = t.client();
     await client.create({ _id: 's', _type: 'story', n: 1 });
-    const stream = await listen(client, '*[_type == "story"]', { includeResult: false, includePreviousRevision: true, includeMutations: false });
+    const stream = await listen(client, '*[_type == "story"]', {
+      includeResult: false,
+      includePreviousRevision: true,
+      includeMutations: false,
+    });
     await client.patch('s').inc({ n: 1 }).commit();
     const [event] = await stream.next(1);
     expect(event).not.toHaveProperty('result');
@@ -95,9 +112,20 @@ describe('listen', () => {
   test('one event per matching document of a transaction, numbered', async () => {
     const client = t.client();
     const stream = await listen(client, '*[_type == "story"]');
-    await client.transaction().create({ _id: 'a', _type: 'story' }).create({ _id: 'x', _type: 'page' }).create({ _id: 'b', _type: 'story' }).commit();
+    await client
+      .transaction()
+      .create({ _id: 'a', _type: 'story' })
+      .create({ _id: 'x', _type: 'page' })
+      .create({ _id: 'b', _type: 'story' })
+      .commit();
     const events = await stream.next(2);
-    expect(events.map((event) => (event.type === 'mutation' ? [event.documentId, event.transactionCurrentEvent, event.transactionTotalEvents] : null))).toEqual([
+    expect(
+      events.map((event) =>
+        event.type === 'mutation'
+          ? [event.documentId, event.transactionCurrentEvent, event.transactionTotalEvents]
+          : null,
+      ),
+    ).toEqual([
       ['a', 0, 2],
       ['b', 1, 2],
     ]);
@@ -110,8 +138,13 @@ describe('listen', () => {
     const all = await listen(client, '*[_type == "story"]', { includeAllVersions: true });
     await client.create({ _id: 'drafts.a', _type: 'story' });
     await client.create({ _id: 'a', _type: 'story' });
-    expect((await all.next(2)).map((event) => (event.type === 'mutation' ? event.documentId : null))).toEqual(['drafts.a', 'a']);
-    expect((await published.next(1)).map((event) => (event.type === 'mutation' ? event.documentId : null))).toEqual(['a']);
+    expect((await all.next(2)).map((event) => (event.type === 'mutation' ? event.documentId : null))).toEqual([
+      'drafts.a',
+      'a',
+    ]);
+    expect((await published.next(1)).map((event) => (event.type === 'mutation' ? event.documentId : null))).toEqual([
+      'a',
+    ]);
     expect(published.mutations()).toHaveLength(1);
     published.close();
     all.close();
@@ -143,7 +176,9 @@ describe('listen', () => {
   });
 
   test('heartbeat comments keep an idle stream open', async () => {
-    const response = await fetch(`${t.lake.url}/v2025-02-19/data/listen/production?query=*`, { headers: { authorization: `Bearer ${TOKENS.viewer}` } });
+    const response = await fetch(`${t.lake.url}/v2025-02-19/data/listen/production?query=*`, {
+      headers: { authorization: `Bearer ${TOKENS.viewer}` },
+    });
     expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     const reader = response.body?.getReader();
     if (reader === undefined) throw new Error('no body');

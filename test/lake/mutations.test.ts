@@ -35,7 +35,12 @@ describe('create, createOrReplace, createIfNotExists, delete', () => {
       error: {
         description: 'Mutation(s) failed with 1 error(s)',
         type: 'mutationError',
-        items: [{ index: 0, error: { type: 'documentAlreadyExistsError', description: 'Document by ID "a" already exists', id: 'a' } }],
+        items: [
+          {
+            index: 0,
+            error: { type: 'documentAlreadyExistsError', description: 'Document by ID "a" already exists', id: 'a' },
+          },
+        ],
       },
     });
   });
@@ -61,7 +66,12 @@ describe('create, createOrReplace, createIfNotExists, delete', () => {
 
   test('delete by id, and by GROQ query with params', async () => {
     const client = t.client();
-    await client.transaction().create({ _id: 'a', _type: 'story' }).create({ _id: 'b', _type: 'story', n: 1 }).create({ _id: 'c', _type: 'story', n: 2 }).commit();
+    await client
+      .transaction()
+      .create({ _id: 'a', _type: 'story' })
+      .create({ _id: 'b', _type: 'story', n: 1 })
+      .create({ _id: 'c', _type: 'story', n: 2 })
+      .commit();
     const byId = await client.delete('a');
     expect(byId.results).toEqual([{ id: 'a', operation: 'delete' }]);
     const byQuery = await client.delete({ query: '*[_type == "story" && n >= $min]', params: { min: 1 } });
@@ -81,22 +91,62 @@ describe('create, createOrReplace, createIfNotExists, delete', () => {
 });
 
 describe('patch operations (applied by @sanity/mutator)', () => {
-  const base = { _id: 'p', _type: 'story', title: 'Hello world', count: 10, tags: [{ _key: 'a', name: 'A' }], meta: { x: 1 } };
+  const base = {
+    _id: 'p',
+    _type: 'story',
+    title: 'Hello world',
+    count: 10,
+    tags: [{ _key: 'a', name: 'A' }],
+    meta: { x: 1 },
+  };
 
   test.each([
     ['set', { set: { title: 'New', 'meta.y': 2 } }, { title: 'New', meta: { x: 1, y: 2 } }],
-    ['setIfMissing', { setIfMissing: { title: 'Ignored', subtitle: 'Added' } }, { title: 'Hello world', subtitle: 'Added' }],
+    [
+      'setIfMissing',
+      { setIfMissing: { title: 'Ignored', subtitle: 'Added' } },
+      { title: 'Hello world', subtitle: 'Added' },
+    ],
     ['unset', { unset: ['meta', 'tags[_key=="a"]'] }, { tags: [] }],
     ['inc', { inc: { count: 5 } }, { count: 15 }],
     ['dec', { dec: { count: 3 } }, { count: 7 }],
-    ['insert after', { insert: { after: 'tags[-1]', items: [{ _key: 'b', name: 'B' }] } }, { tags: [{ _key: 'a', name: 'A' }, { _key: 'b', name: 'B' }] }],
-    ['insert before', { insert: { before: 'tags[0]', items: [{ _key: 'z', name: 'Z' }] } }, { tags: [{ _key: 'z', name: 'Z' }, { _key: 'a', name: 'A' }] }],
-    ['insert replace', { insert: { replace: 'tags[0]', items: [{ _key: 'r', name: 'R' }] } }, { tags: [{ _key: 'r', name: 'R' }] }],
-    ['diffMatchPatch', { diffMatchPatch: { title: '@@ -3,9 +3,9 @@\n llo \n-world\n+there\n' } }, { title: 'Hello there' }],
+    [
+      'insert after',
+      { insert: { after: 'tags[-1]', items: [{ _key: 'b', name: 'B' }] } },
+      {
+        tags: [
+          { _key: 'a', name: 'A' },
+          { _key: 'b', name: 'B' },
+        ],
+      },
+    ],
+    [
+      'insert before',
+      { insert: { before: 'tags[0]', items: [{ _key: 'z', name: 'Z' }] } },
+      {
+        tags: [
+          { _key: 'z', name: 'Z' },
+          { _key: 'a', name: 'A' },
+        ],
+      },
+    ],
+    [
+      'insert replace',
+      { insert: { replace: 'tags[0]', items: [{ _key: 'r', name: 'R' }] } },
+      { tags: [{ _key: 'r', name: 'R' }] },
+    ],
+    [
+      'diffMatchPatch',
+      { diffMatchPatch: { title: '@@ -3,9 +3,9 @@\n llo \n-world\n+there\n' } },
+      { title: 'Hello there' },
+    ],
   ])('%s', async (_name, operations, expected) => {
     const client = t.client();
     await client.create(base);
-    const patched = await client.mutate([{ patch: { id: 'p', ...operations } }], { returnFirst: true, returnDocuments: true });
+    const patched = await client.mutate([{ patch: { id: 'p', ...operations } }], {
+      returnFirst: true,
+      returnDocuments: true,
+    });
     expect(patched).toMatchObject(expected);
     if ('unset' in operations) expect(patched).not.toHaveProperty('meta');
   });
@@ -104,15 +154,29 @@ describe('patch operations (applied by @sanity/mutator)', () => {
   test('the client patch builder chains operations in one mutation', async () => {
     const client = t.client();
     await client.create(base);
-    const doc = await client.patch('p').set({ title: 'T' }).inc({ count: 1 }).setIfMissing({ views: 0 }).unset(['meta']).commit();
+    const doc = await client
+      .patch('p')
+      .set({ title: 'T' })
+      .inc({ count: 1 })
+      .setIfMissing({ views: 0 })
+      .unset(['meta'])
+      .commit();
     expect(doc).toMatchObject({ title: 'T', count: 11, views: 0 });
     expect(doc).not.toHaveProperty('meta');
   });
 
   test('patch by query updates every matching document', async () => {
     const client = t.client();
-    await client.transaction().create({ _id: 'a', _type: 'story', n: 1 }).create({ _id: 'b', _type: 'story', n: 2 }).create({ _id: 'c', _type: 'page', n: 3 }).commit();
-    const result = await client.patch({ query: '*[_type == "story"]' }).inc({ n: 10 }).commit({ returnDocuments: false });
+    await client
+      .transaction()
+      .create({ _id: 'a', _type: 'story', n: 1 })
+      .create({ _id: 'b', _type: 'story', n: 2 })
+      .create({ _id: 'c', _type: 'page', n: 3 })
+      .commit();
+    const result = await client
+      .patch({ query: '*[_type == "story"]' })
+      .inc({ n: 10 })
+      .commit({ returnDocuments: false });
     expect(result.results.map((r) => r.id).sort()).toEqual(['a', 'b']);
     expect(await client.fetch('*[]{_id, n} | order(_id asc)')).toEqual([
       { _id: 'a', n: 11 },
@@ -129,7 +193,9 @@ describe('patch operations (applied by @sanity/mutator)', () => {
 
   test('an unknown patch operation answers 400 naming it', async () => {
     await t.client().create(base);
-    const { statusCode, message } = await failure(t.client().mutate([{ patch: { id: 'p', merge: { a: 1 } } as never }]));
+    const { statusCode, message } = await failure(
+      t.client().mutate([{ patch: { id: 'p', merge: { a: 1 } } as never }]),
+    );
     expect(statusCode).toBe(400);
     expect(message).toContain('Unknown patch operation "merge"');
   });
@@ -142,7 +208,7 @@ describe('patch operations (applied by @sanity/mutator)', () => {
 });
 
 describe('revisions and transactions', () => {
-  test('ifRevisionID: a matching revision applies, a stale one answers 409 with Sanity\'s error shape', async () => {
+  test("ifRevisionID: a matching revision applies, a stale one answers 409 with Sanity's error shape", async () => {
     const client = t.client();
     const created = await client.create({ _id: 'a', _type: 'story', n: 1 });
     const updated = await client.patch('a').ifRevisionId(created._rev).inc({ n: 1 }).commit();
@@ -174,7 +240,12 @@ describe('revisions and transactions', () => {
     const client = t.client();
     await client.create({ _id: 'existing', _type: 'story', n: 1 });
     const { statusCode, body } = await failure(
-      client.transaction().create({ _id: 'new-1', _type: 'story' }).patch('existing', (p) => p.inc({ n: 1 })).create({ _id: 'existing', _type: 'story' }).commit(),
+      client
+        .transaction()
+        .create({ _id: 'new-1', _type: 'story' })
+        .patch('existing', (p) => p.inc({ n: 1 }))
+        .create({ _id: 'existing', _type: 'story' })
+        .commit(),
     );
     expect(statusCode).toBe(409);
     expect(body).toMatchObject({ error: { items: [{ index: 2 }] } });
@@ -184,7 +255,11 @@ describe('revisions and transactions', () => {
 
   test('every document of a transaction gets the transaction id as _rev', async () => {
     const client = t.client();
-    const result = await client.transaction().create({ _id: 'a', _type: 'story' }).create({ _id: 'b', _type: 'story' }).commit();
+    const result = await client
+      .transaction()
+      .create({ _id: 'a', _type: 'story' })
+      .create({ _id: 'b', _type: 'story' })
+      .commit();
     const docs = await client.getDocuments(['a', 'b']);
     expect(docs.map((d) => d?._rev)).toEqual([result.transactionId, result.transactionId]);
   });
@@ -192,10 +267,15 @@ describe('revisions and transactions', () => {
   test('a client-given transactionId is used, and reusing it answers 409', async () => {
     const client = t.client();
     // client.create() does not forward transactionId; mutate() and transactions do (in the body).
-    const result = await client.mutate([{ create: { _id: 'a', _type: 'story' } }], { transactionId: 'my-tx-1', returnDocuments: false });
+    const result = await client.mutate([{ create: { _id: 'a', _type: 'story' } }], {
+      transactionId: 'my-tx-1',
+      returnDocuments: false,
+    });
     expect(result.transactionId).toBe('my-tx-1');
     expect((await client.getDocument('a'))?._rev).toBe('my-tx-1');
-    const again = await failure(client.transaction().create({ _id: 'b', _type: 'story' }).transactionId('my-tx-1').commit());
+    const again = await failure(
+      client.transaction().create({ _id: 'b', _type: 'story' }).transactionId('my-tx-1').commit(),
+    );
     expect(again.statusCode).toBe(409);
   });
 
@@ -211,7 +291,12 @@ describe('revisions and transactions', () => {
 describe('response options', () => {
   test('returnIds only: {transactionId, results: [{id, operation}]}', async () => {
     const client = t.client();
-    const result = await client.transaction().create({ _id: 'a', _type: 'story' }).createOrReplace({ _id: 'a', _type: 'story', v: 2 }).delete('zzz').commit();
+    const result = await client
+      .transaction()
+      .create({ _id: 'a', _type: 'story' })
+      .createOrReplace({ _id: 'a', _type: 'story', v: 2 })
+      .delete('zzz')
+      .commit();
     expect(result.results).toEqual([
       { id: 'a', operation: 'create' },
       { id: 'a', operation: 'update' },
@@ -221,12 +306,20 @@ describe('response options', () => {
   });
 
   test('returnDocuments: each result carries the document as committed', async () => {
-    const response = await fetch(`${t.lake.url}/v2025-02-19/data/mutate/production?returnIds=true&returnDocuments=true`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer test-editor-token', 'content-type': 'application/json' },
-      body: JSON.stringify({ mutations: [{ create: { _id: 'a', _type: 'story' } }, { patch: { id: 'a', set: { t: 1 } } }] }),
-    });
-    const body = (await response.json()) as { transactionId: string; results: { id: string; operation: string; document: { t?: number; _rev: string } }[] };
+    const response = await fetch(
+      `${t.lake.url}/v2025-02-19/data/mutate/production?returnIds=true&returnDocuments=true`,
+      {
+        method: 'POST',
+        headers: { authorization: 'Bearer test-editor-token', 'content-type': 'application/json' },
+        body: JSON.stringify({
+          mutations: [{ create: { _id: 'a', _type: 'story' } }, { patch: { id: 'a', set: { t: 1 } } }],
+        }),
+      },
+    );
+    const body = (await response.json()) as {
+      transactionId: string;
+      results: { id: string; operation: string; document: { t?: number; _rev: string } }[];
+    };
     expect(body.results.map((r) => [r.id, r.operation, r.document.t, r.document._rev])).toEqual([
       ['a', 'create', 1, body.transactionId],
       ['a', 'update', 1, body.transactionId],
@@ -263,7 +356,9 @@ describe('response options', () => {
   });
 
   test('autoGenerateArrayKeys adds _key to array objects that lack one', async () => {
-    const doc = await t.client().create({ _id: 'a', _type: 'story', items: [{ n: 1 }, { _key: 'keep', n: 2 }] }, { autoGenerateArrayKeys: true });
+    const doc = await t
+      .client()
+      .create({ _id: 'a', _type: 'story', items: [{ n: 1 }, { _key: 'keep', n: 2 }] }, { autoGenerateArrayKeys: true });
     const items = doc['items'] as { _key: string }[];
     expect(items[0]?._key).toMatch(/^[A-Za-z0-9]{12}$/);
     expect(items[1]?._key).toBe('keep');

@@ -45,12 +45,40 @@ describe('isLoopbackBind', () => {
 describe('corsOriginsFrom', () => {
   test.each([
     ['http://localhost:3334', ['http://localhost:3334'], []],
-    [' https://Studio.Example.com/ , http://127.0.0.1:3334', ['https://studio.example.com', 'http://127.0.0.1:3334'], []],
+    [
+      ' https://Studio.Example.com/ , http://127.0.0.1:3334',
+      ['https://studio.example.com', 'http://127.0.0.1:3334'],
+      [],
+    ],
     ['', [], []],
-    ['localhost:3334', [], ['X: expected an origin like http://localhost:3334 (http:// or https://, a host, an optional port, no path), received "localhost:3334"']],
-    ['http://localhost:3334/studio', [], ['X: expected an origin like http://localhost:3334 (http:// or https://, a host, an optional port, no path), received "http://localhost:3334/studio"']],
-    ['not a url', [], ['X: expected an origin like http://localhost:3334 (http:// or https://, a host, an optional port, no path), received "not a url"']],
-    ['file:///tmp/x', [], ['X: expected an origin like http://localhost:3334 (http:// or https://, a host, an optional port, no path), received "file:///tmp/x"']],
+    [
+      'localhost:3334',
+      [],
+      [
+        'X: expected an origin like http://localhost:3334 (http:// or https://, a host, an optional port, no path), received "localhost:3334"',
+      ],
+    ],
+    [
+      'http://localhost:3334/studio',
+      [],
+      [
+        'X: expected an origin like http://localhost:3334 (http:// or https://, a host, an optional port, no path), received "http://localhost:3334/studio"',
+      ],
+    ],
+    [
+      'not a url',
+      [],
+      [
+        'X: expected an origin like http://localhost:3334 (http:// or https://, a host, an optional port, no path), received "not a url"',
+      ],
+    ],
+    [
+      'file:///tmp/x',
+      [],
+      [
+        'X: expected an origin like http://localhost:3334 (http:// or https://, a host, an optional port, no path), received "file:///tmp/x"',
+      ],
+    ],
   ])('%j', (raw, origins, problems) => {
     const errors: string[] = [];
     expect(corsOriginsFrom('X', raw, errors)).toEqual(origins);
@@ -70,7 +98,9 @@ describe('generatedTokens', () => {
       const again = await generatedTokens(join(dir, 'data'));
       expect(again).toEqual({ ...first, created: false });
       await writeFile(first.file, '{"t": {"role": "owner"}}');
-      await expect(generatedTokens(join(dir, 'data'))).rejects.toThrow(`${first.file}: invalid tokens file:\n  - ${first.file}["t"].role: expected "administrator", "editor" or "viewer", received "owner"\nFix it, or delete it`);
+      await expect(generatedTokens(join(dir, 'data'))).rejects.toThrow(
+        `${first.file}: invalid tokens file:\n  - ${first.file}["t"].role: expected "administrator", "editor" or "viewer", received "owner"\nFix it, or delete it`,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

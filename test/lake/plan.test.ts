@@ -38,7 +38,9 @@ describe('planQuery gives the same answers as a full scan', () => {
 
 describe('planQuery narrows the scan', () => {
   test('a filter on _type and slug.current starts from the one matching document', () => {
-    const planned = planQuery(parse('*[_type == "story" && slug.current == "two"]'), new DocView(docs)) as unknown as { base: { type: string; value: SanityDoc[] } };
+    const planned = planQuery(parse('*[_type == "story" && slug.current == "two"]'), new DocView(docs)) as unknown as {
+      base: { type: string; value: SanityDoc[] };
+    };
     expect(planned.base.type).toBe('Value');
     expect(planned.base.value.map((doc) => doc._id)).toEqual(['s2']);
   });

@@ -52,18 +52,26 @@ describe('perspectives', () => {
   test('a stacked perspective (release, drafts, published) picks the first layer that has the document', async () => {
     await t.client().create({ _id: 'versions.rSpring.story-1', _type: 'story', title: 'Spring release title' });
     const result = await t.client().fetch(titles, {}, { perspective: ['rSpring', 'drafts'] });
-    expect(result).toContainEqual({ _id: 'story-1', title: 'Spring release title', _originalId: 'versions.rSpring.story-1' });
+    expect(result).toContainEqual({
+      _id: 'story-1',
+      title: 'Spring release title',
+      _originalId: 'versions.rSpring.story-1',
+    });
   });
 
   test('raw cannot be combined with other perspectives', async () => {
-    const response = await fetch(`${t.lake.url}/v2025-02-19/data/query/production?query=*&perspective=raw,drafts`, { headers: { authorization: `Bearer ${TOKENS.editor}` } });
+    const response = await fetch(`${t.lake.url}/v2025-02-19/data/query/production?query=*&perspective=raw,drafts`, {
+      headers: { authorization: `Bearer ${TOKENS.editor}` },
+    });
     expect(response.status).toBe(400);
   });
 });
 
 describe('query endpoint', () => {
   test('answers {query, result, ms} and honours $params', async () => {
-    const response = await fetch(`${t.lake.url}/v2025-02-19/data/query/production?query=${encodeURIComponent('*[_type == $type][0].title')}&%24type=%22page%22`);
+    const response = await fetch(
+      `${t.lake.url}/v2025-02-19/data/query/production?query=${encodeURIComponent('*[_type == $type][0].title')}&%24type=%22page%22`,
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
     const body = (await response.json()) as { query: string; result: unknown; ms: number };
@@ -89,18 +97,24 @@ describe('query endpoint', () => {
     const query = '*[_type == "story"';
     const { statusCode, body, message } = await failure(t.client().fetch(query));
     expect(statusCode).toBe(400);
-    expect(body).toEqual({ error: { type: 'queryParseError', description: 'Unexpected end of query', query, start: 17, end: 18 } });
+    expect(body).toEqual({
+      error: { type: 'queryParseError', description: 'Unexpected end of query', query, start: 17, end: 18 },
+    });
     expect(message).toContain('GROQ query parse error');
   });
 
   test('a parameter used but not provided answers 400 naming it', async () => {
     const { statusCode, body } = await failure(t.client().fetch('*[_type == $kind]'));
     expect(statusCode).toBe(400);
-    expect(body).toMatchObject({ error: { type: 'queryParseError', description: 'param $kind referenced, but not provided', start: 11, end: 16 } });
+    expect(body).toMatchObject({
+      error: { type: 'queryParseError', description: 'param $kind referenced, but not provided', start: 11, end: 16 },
+    });
   });
 
   test('a $param that is not JSON answers 400', async () => {
-    const response = await fetch(`${t.lake.url}/v2025-02-19/data/query/production?query=*%5B_id%3D%3D%24id%5D&%24id=page-1`);
+    const response = await fetch(
+      `${t.lake.url}/v2025-02-19/data/query/production?query=*%5B_id%3D%3D%24id%5D&%24id=page-1`,
+    );
     expect(response.status).toBe(400);
     expect(JSON.stringify(await response.json())).toContain('$id');
   });
@@ -109,7 +123,9 @@ describe('query endpoint', () => {
     const staging = t.client(TOKENS.admin, '2025-02-19', 'staging');
     const { statusCode } = await failure(staging.fetch('*'));
     expect(statusCode).toBe(404);
-    const refused = await failure(t.client(TOKENS.editor, '2025-02-19', 'staging').create({ _id: 'x', _type: 'story' }));
+    const refused = await failure(
+      t.client(TOKENS.editor, '2025-02-19', 'staging').create({ _id: 'x', _type: 'story' }),
+    );
     expect(refused.statusCode).toBe(403);
     expect(refused.message).toContain('creating a dataset requires the administrator role');
     expect((await failure(staging.fetch('*'))).statusCode).toBe(404);
@@ -127,7 +143,10 @@ describe('doc endpoint', () => {
     const docs = await client.getDocuments(['story-1', 'nope', 'page-1']);
     expect(docs.map((doc) => doc?._id ?? null)).toEqual(['story-1', null, 'page-1']);
     const response = await fetch(`${t.lake.url}/v2025-02-19/data/doc/production/story-1,nope`);
-    expect(await response.json()).toEqual({ documents: [expect.objectContaining({ _id: 'story-1' })], omitted: [{ id: 'nope', reason: 'existence' }] });
+    expect(await response.json()).toEqual({
+      documents: [expect.objectContaining({ _id: 'story-1' })],
+      omitted: [{ id: 'nope', reason: 'existence' }],
+    });
   });
 
   test('anonymous readers get drafts omitted with reason "permission"', async () => {
@@ -139,7 +158,10 @@ describe('doc endpoint', () => {
 
   test('documentsExists and includeAllVersions', async () => {
     const client = t.client();
-    expect([...(await client.documentsExists(['story-1', 'drafts.story-2', 'ghost']))].sort()).toEqual(['drafts.story-2', 'story-1']);
+    expect([...(await client.documentsExists(['story-1', 'drafts.story-2', 'ghost']))].sort()).toEqual([
+      'drafts.story-2',
+      'story-1',
+    ]);
     const all = await client.getDocument('story-1', { includeAllVersions: true });
     expect(all.map((doc) => doc._id)).toEqual(['drafts.story-1', 'story-1']);
   });
@@ -147,14 +169,32 @@ describe('doc endpoint', () => {
 
 describe('export endpoint', () => {
   test('streams the dataset as NDJSON, drafts only with a token', async () => {
-    const authed = await (await fetch(`${t.lake.url}/v2021-06-07/data/export/production`, { headers: { authorization: `Bearer ${TOKENS.viewer}` } })).text();
-    expect(authed.trim().split('\n').map((line) => (JSON.parse(line) as { _id: string })._id)).toEqual(['drafts.story-1', 'drafts.story-2', 'page-1', 'story-1']);
+    const authed = await (
+      await fetch(`${t.lake.url}/v2021-06-07/data/export/production`, {
+        headers: { authorization: `Bearer ${TOKENS.viewer}` },
+      })
+    ).text();
+    expect(
+      authed
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { _id: string })._id),
+    ).toEqual(['drafts.story-1', 'drafts.story-2', 'page-1', 'story-1']);
     const anonymous = await (await fetch(`${t.lake.url}/v2021-06-07/data/export/production`)).text();
     expect(anonymous.trim().split('\n')).toHaveLength(2);
   });
 
   test('types= keeps the documents of those types, as Sanity does', async () => {
-    const stories = await (await fetch(`${t.lake.url}/v2021-06-07/data/export/production?types=story`, { headers: { authorization: `Bearer ${TOKENS.viewer}` } })).text();
-    expect(stories.trim().split('\n').map((line) => (JSON.parse(line) as { _id: string })._id)).toEqual(['drafts.story-1', 'drafts.story-2', 'story-1']);
+    const stories = await (
+      await fetch(`${t.lake.url}/v2021-06-07/data/export/production?types=story`, {
+        headers: { authorization: `Bearer ${TOKENS.viewer}` },
+      })
+    ).text();
+    expect(
+      stories
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { _id: string })._id),
+    ).toEqual(['drafts.story-1', 'drafts.story-2', 'story-1']);
   });
 });

@@ -22,7 +22,11 @@ const story = (id: string, tags: Record<string, unknown>[]) => ({ _id: id, _type
 
 /** A tag and a published story that carries it. */
 async function tagOnStory(): Promise<void> {
-  await client.transaction().create({ _id: 'tag-a', _type: 'tag', name: 'A' }).create(story('story-1', [ref('tag-a')])).commit();
+  await client
+    .transaction()
+    .create({ _id: 'tag-a', _type: 'tag', name: 'A' })
+    .create(story('story-1', [ref('tag-a')]))
+    .commit();
 }
 
 describe('deleting a document that is strongly referenced', () => {
@@ -64,7 +68,9 @@ describe('deleting a document that is strongly referenced', () => {
       .commit();
     const { statusCode, body } = await failure(client.delete('tag-a'));
     expect(statusCode).toBe(409);
-    expect(body).toMatchObject({ error: { items: [{ error: { id: 'tag-a', referencingIDs: ['drafts.story-2', 'versions.r1.story-3'] } }] } });
+    expect(body).toMatchObject({
+      error: { items: [{ error: { id: 'tag-a', referencingIDs: ['drafts.story-2', 'versions.r1.story-3'] } }] },
+    });
     await client.delete('tag-b');
     expect(await client.getDocument('tag-b')).toBeUndefined();
   });
@@ -73,7 +79,18 @@ describe('deleting a document that is strongly referenced', () => {
     await client
       .transaction()
       .create({ _id: 'author-a', _type: 'author' })
-      .create({ _id: 'story-1', _type: 'story', body: [{ _type: 'block', _key: 'b', markDefs: [{ _type: 'internalLink', _key: 'm', reference: ref('author-a') }], children: [] }] })
+      .create({
+        _id: 'story-1',
+        _type: 'story',
+        body: [
+          {
+            _type: 'block',
+            _key: 'b',
+            markDefs: [{ _type: 'internalLink', _key: 'm', reference: ref('author-a') }],
+            children: [],
+          },
+        ],
+      })
       .commit();
     const { statusCode, body } = await failure(client.delete('author-a'));
     expect(statusCode).toBe(409);
@@ -86,16 +103,32 @@ describe('deleting a document that is strongly referenced', () => {
     expect(await client.fetch('count(*[_id in ["tag-a", "story-1"]])')).toBe(0);
 
     await tagOnStory();
-    await client.transaction().patch('story-1', (p) => p.unset(['tags[_key=="tag-a"]'])).delete('tag-a').commit();
+    await client
+      .transaction()
+      .patch('story-1', (p) => p.unset(['tags[_key=="tag-a"]']))
+      .delete('tag-a')
+      .commit();
     expect(await client.getDocument('tag-a')).toBeUndefined();
     expect(await client.getDocument('story-1')).toMatchObject({ tags: [] });
   });
 
   test('a referrer added in the same transaction blocks it, and the error names the deleting mutation', async () => {
     await client.create({ _id: 'tag-a', _type: 'tag' });
-    const { statusCode, body } = await failure(client.transaction().create(story('drafts.story-9', [ref('tag-a')])).delete('tag-a').commit());
+    const { statusCode, body } = await failure(
+      client
+        .transaction()
+        .create(story('drafts.story-9', [ref('tag-a')]))
+        .delete('tag-a')
+        .commit(),
+    );
     expect(statusCode).toBe(409);
-    expect(body).toMatchObject({ error: { items: [{ index: 1, error: { type: 'documentHasExistingReferencesError', referencingIDs: ['drafts.story-9'] } }] } });
+    expect(body).toMatchObject({
+      error: {
+        items: [
+          { index: 1, error: { type: 'documentHasExistingReferencesError', referencingIDs: ['drafts.story-9'] } },
+        ],
+      },
+    });
     expect(await client.getDocument('drafts.story-9')).toBeUndefined();
   });
 
@@ -117,10 +150,16 @@ describe('deleting a document that is strongly referenced', () => {
   test('the index follows every commit and survives a restart', async () => {
     await tagOnStory();
     await client.create({ _id: 'tag-b', _type: 'tag' });
-    await client.patch('story-1').set({ tags: [ref('tag-b')] }).commit();
+    await client
+      .patch('story-1')
+      .set({ tags: [ref('tag-b')] })
+      .commit();
     await t.restart();
     client = t.client().withConfig({ perspective: 'raw' });
-    expect(await failure(client.delete('tag-b'))).toMatchObject({ statusCode: 409, body: { error: { items: [{ error: { referencingIDs: ['story-1'] } }] } } });
+    expect(await failure(client.delete('tag-b'))).toMatchObject({
+      statusCode: 409,
+      body: { error: { items: [{ error: { referencingIDs: ['story-1'] } }] } },
+    });
     await client.delete('tag-a');
     expect(await client.getDocument('tag-a')).toBeUndefined();
   });
@@ -128,7 +167,9 @@ describe('deleting a document that is strongly referenced', () => {
 
 describe('writing a strong reference to a missing document', () => {
   test('a published document answers 409 documentReferenceDoesNotExistError naming the field, and is not written', async () => {
-    const { statusCode, body } = await failure(client.create({ _id: 'story-1', _type: 'story', section: { _type: 'reference', _ref: 'section-gone' } }));
+    const { statusCode, body } = await failure(
+      client.create({ _id: 'story-1', _type: 'story', section: { _type: 'reference', _ref: 'section-gone' } }),
+    );
     expect(statusCode).toBe(409);
     expect(body).toMatchObject({
       error: {
@@ -140,7 +181,9 @@ describe('writing a strong reference to a missing document', () => {
               type: 'documentReferenceDoesNotExistError',
               id: 'story-1',
               referenceID: 'section-gone',
-              description: expect.stringContaining('Document "story-1" references non-existent document "section-gone" (at section)'),
+              description: expect.stringContaining(
+                'Document "story-1" references non-existent document "section-gone" (at section)',
+              ),
             },
           },
         ],
@@ -148,16 +191,31 @@ describe('writing a strong reference to a missing document', () => {
     });
     expect(await client.getDocument('story-1')).toBeUndefined();
     const patched = await client.create({ _id: 'story-2', _type: 'story', tags: [] });
-    const refused = await failure(client.patch(patched._id).set({ tags: [ref('tag-gone')] }).commit());
+    const refused = await failure(
+      client
+        .patch(patched._id)
+        .set({ tags: [ref('tag-gone')] })
+        .commit(),
+    );
     expect(refused.statusCode).toBe(409);
-    expect(refused.body).toMatchObject({ error: { items: [{ error: { referenceID: 'tag-gone', description: expect.stringContaining('(at tags[0])') } }] } });
+    expect(refused.body).toMatchObject({
+      error: { items: [{ error: { referenceID: 'tag-gone', description: expect.stringContaining('(at tags[0])') } }] },
+    });
   });
 
   test('the target may be created later in the same transaction; drafts and weak references are not checked', async () => {
-    await client.transaction().create(story('story-1', [ref('tag-new')])).create({ _id: 'tag-new', _type: 'tag' }).commit();
+    await client
+      .transaction()
+      .create(story('story-1', [ref('tag-new')]))
+      .create({ _id: 'tag-new', _type: 'tag' })
+      .commit();
     await client.create(story('drafts.story-2', [ref('tag-unwritten')]));
     await client.create(story('story-3', [ref('tag-unwritten', { _weak: true })]));
-    expect(await client.fetch('*[_id in ["story-1", "drafts.story-2", "story-3"]]._id | order(@)')).toEqual(['drafts.story-2', 'story-1', 'story-3']);
+    expect(await client.fetch('*[_id in ["story-1", "drafts.story-2", "story-3"]]._id | order(@)')).toEqual([
+      'drafts.story-2',
+      'story-1',
+      'story-3',
+    ]);
   });
 
   test('a reference a dataset was loaded with does not stop other edits of its document', async () => {
@@ -177,10 +235,20 @@ describe('actions', () => {
   test('delete and unpublish of a referenced document answer 409 naming the referrer; nothing changes', async () => {
     await tagOnStory();
     await client.create({ _id: 'drafts.tag-a', _type: 'tag', name: 'A (edited)' });
-    const deleted = await failure(act({ actionType: 'sanity.action.document.delete', publishedId: 'tag-a', includeDrafts: ['drafts.tag-a'] }));
+    const deleted = await failure(
+      act({ actionType: 'sanity.action.document.delete', publishedId: 'tag-a', includeDrafts: ['drafts.tag-a'] }),
+    );
     expect(deleted.statusCode).toBe(409);
-    expect(deleted.body).toMatchObject({ error: { items: [{ index: 0, error: { type: 'documentHasExistingReferencesError', id: 'tag-a', referencingIDs: ['story-1'] } }] } });
-    const unpublished = await failure(act({ actionType: 'sanity.action.document.unpublish', publishedId: 'tag-a', draftId: 'drafts.tag-a' }));
+    expect(deleted.body).toMatchObject({
+      error: {
+        items: [
+          { index: 0, error: { type: 'documentHasExistingReferencesError', id: 'tag-a', referencingIDs: ['story-1'] } },
+        ],
+      },
+    });
+    const unpublished = await failure(
+      act({ actionType: 'sanity.action.document.unpublish', publishedId: 'tag-a', draftId: 'drafts.tag-a' }),
+    );
     expect(unpublished.statusCode).toBe(409);
     expect(await client.fetch('*[_id in ["tag-a", "drafts.tag-a"]]{_id, name} | order(_id)')).toEqual([
       { _id: 'drafts.tag-a', name: 'A (edited)' },
@@ -200,15 +268,34 @@ describe('actions', () => {
   test('publish strengthens references the Studio wrote weak until publish, and refuses one to an unpublished document', async () => {
     await client.create({ _id: 'tag-a', _type: 'tag' });
     const pending = { _weak: true, _strengthenOnPublish: { type: 'tag' } };
-    await client.create(story('drafts.story-1', [ref('tag-a', pending), ref('drafts.tag-b', { _weak: true, _strengthenOnPublish: { type: 'tag', weak: true } })]));
+    await client.create(
+      story('drafts.story-1', [
+        ref('tag-a', pending),
+        ref('drafts.tag-b', { _weak: true, _strengthenOnPublish: { type: 'tag', weak: true } }),
+      ]),
+    );
     await act({ actionType: 'sanity.action.document.publish', publishedId: 'story-1', draftId: 'drafts.story-1' });
-    expect((await client.getDocument('story-1'))?.['tags']).toEqual([ref('tag-a'), ref('drafts.tag-b', { _weak: true })]);
+    expect((await client.getDocument('story-1'))?.['tags']).toEqual([
+      ref('tag-a'),
+      ref('drafts.tag-b', { _weak: true }),
+    ]);
     expect(await failure(client.delete('tag-a'))).toMatchObject({ statusCode: 409 });
 
     await client.create(story('drafts.story-2', [ref('tag-unpublished', pending)]));
-    const refused = await failure(act({ actionType: 'sanity.action.document.publish', publishedId: 'story-2', draftId: 'drafts.story-2' }));
+    const refused = await failure(
+      act({ actionType: 'sanity.action.document.publish', publishedId: 'story-2', draftId: 'drafts.story-2' }),
+    );
     expect(refused.statusCode).toBe(409);
-    expect(refused.body).toMatchObject({ error: { items: [{ index: 0, error: { type: 'documentReferenceDoesNotExistError', id: 'story-2', referenceID: 'tag-unpublished' } }] } });
+    expect(refused.body).toMatchObject({
+      error: {
+        items: [
+          {
+            index: 0,
+            error: { type: 'documentReferenceDoesNotExistError', id: 'story-2', referenceID: 'tag-unpublished' },
+          },
+        ],
+      },
+    });
     expect(await client.getDocument('drafts.story-2')).toMatchObject({ _id: 'drafts.story-2' });
     expect(await client.getDocument('story-2')).toBeUndefined();
   });
@@ -226,15 +313,24 @@ describe('GET /data/references/:dataset/documents/:id/to', () => {
         { documentId: 'story-1', datasetName: 'production', projectId: 'local' },
       ],
     });
-    expect(await t.client(null).request({ url })).toEqual({ totalCount: 1, references: [{ documentId: 'story-1', datasetName: 'production', projectId: 'local' }] });
-    expect(await client.request({ url: `${url}?excludeInternalReferences=true&excludePaths=true` })).toEqual({ totalCount: 0, references: [] });
-    expect(await failure(client.request({ url: '/data/references/production/tag-a' }))).toMatchObject({ statusCode: 400 });
+    expect(await t.client(null).request({ url })).toEqual({
+      totalCount: 1,
+      references: [{ documentId: 'story-1', datasetName: 'production', projectId: 'local' }],
+    });
+    expect(await client.request({ url: `${url}?excludeInternalReferences=true&excludePaths=true` })).toEqual({
+      totalCount: 0,
+      references: [],
+    });
+    expect(await failure(client.request({ url: '/data/references/production/tag-a' }))).toMatchObject({
+      statusCode: 400,
+    });
   });
 
   test("the Studio's delete dialog query lists the same referrers (it asks GROQ, not this endpoint)", async () => {
     await tagOnStory();
     await client.create(story('drafts.story-2', [ref('tag-a')]));
-    const dialog = '{"references":*[references($documentId)][0...100]{_id,_type},"totalCount":count(*[references($documentId)])}';
+    const dialog =
+      '{"references":*[references($documentId)][0...100]{_id,_type},"totalCount":count(*[references($documentId)])}';
     expect(await client.fetch(dialog, { documentId: 'tag-a' })).toEqual({
       references: [
         { _id: 'drafts.story-2', _type: 'story' },

@@ -13,9 +13,13 @@ afterEach(async () => {
   await t.close();
 });
 
-const as = (token: string | null): Record<string, string> => (token === null ? {} : { authorization: `Bearer ${token}` });
+const as = (token: string | null): Record<string, string> =>
+  token === null ? {} : { authorization: `Bearer ${token}` };
 
-async function get(path: string, token: string | null = TOKENS.editor): Promise<{ status: number; body: unknown; type: string }> {
+async function get(
+  path: string,
+  token: string | null = TOKENS.editor,
+): Promise<{ status: number; body: unknown; type: string }> {
   const response = await fetch(`${t.lake.url}${path}`, { headers: as(token) });
   const text = await response.text();
   const type = response.headers.get('content-type') ?? '';
@@ -29,7 +33,15 @@ describe('users', () => {
   ])('/users/me for the %s token is a user with id, name, email, role and roles', async (role, token, name) => {
     const { status, body } = await get('/v2025-02-19/users/me', token);
     expect(status).toBe(200);
-    expect(body).toEqual(expect.objectContaining({ id: expect.any(String), name, email: expect.stringContaining('@'), role, roles: [{ name: role, title: role[0]?.toUpperCase() + role.slice(1) }] }));
+    expect(body).toEqual(
+      expect.objectContaining({
+        id: expect.any(String),
+        name,
+        email: expect.stringContaining('@'),
+        role,
+        roles: [{ name: role, title: role[0]?.toUpperCase() + role.slice(1) }],
+      }),
+    );
   });
 
   test('/users/me without a token has no id (the Studio then shows its login screen)', async () => {
@@ -45,10 +57,19 @@ describe('users', () => {
   });
 
   test('key-value preferences are kept per user', async () => {
-    const put = await fetch(`${t.lake.url}/v2025-02-19/users/me/keyvalue`, { method: 'PUT', headers: { ...as(TOKENS.editor), 'content-type': 'application/json' }, body: JSON.stringify([{ key: 'studio.x', value: { a: 1 } }]) });
+    const put = await fetch(`${t.lake.url}/v2025-02-19/users/me/keyvalue`, {
+      method: 'PUT',
+      headers: { ...as(TOKENS.editor), 'content-type': 'application/json' },
+      body: JSON.stringify([{ key: 'studio.x', value: { a: 1 } }]),
+    });
     expect(await put.json()).toEqual([{ key: 'studio.x', value: { a: 1 } }]);
-    expect((await get('/v2025-02-19/users/me/keyvalue/studio.x,studio.y')).body).toEqual([{ key: 'studio.x', value: { a: 1 } }, { key: 'studio.y', value: null }]);
-    expect((await get('/v2025-02-19/users/me/keyvalue/studio.x', TOKENS.viewer)).body).toEqual([{ key: 'studio.x', value: null }]);
+    expect((await get('/v2025-02-19/users/me/keyvalue/studio.x,studio.y')).body).toEqual([
+      { key: 'studio.x', value: { a: 1 } },
+      { key: 'studio.y', value: null },
+    ]);
+    expect((await get('/v2025-02-19/users/me/keyvalue/studio.x', TOKENS.viewer)).body).toEqual([
+      { key: 'studio.x', value: null },
+    ]);
   });
 });
 
@@ -68,11 +89,19 @@ describe('the project id comes from a <projectId>.localhost host name', () => {
     const port = new URL(t.lake.url).port;
     // fetch() does not let a caller set Host; a raw HTTP/1.1 request does.
     const body = await new Promise<string>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/v2025-02-19/data/query/production?query=sanity::projectId()', headers: { host: `newsroom.localhost:${port}` } }, (res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        res.on('end', () => resolve(text));
-      });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/v2025-02-19/data/query/production?query=sanity::projectId()',
+          headers: { host: `newsroom.localhost:${port}` },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve(text));
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -84,7 +113,10 @@ describe('hosted features answer empty at once', () => {
   test.each([
     ['/v2025-02-19/data/history/production/events/documents/story-a?limit=50', { events: {}, nextCursor: '' }],
     ['/v2025-02-19/data/history/production/documents/story-a?time=2026-01-01T00:00:00Z', { documents: [] }],
-    ['/v2025-02-19/data/references/production/documents/story-a/to?excludeInternalReferences=true', { totalCount: 0, references: [] }],
+    [
+      '/v2025-02-19/data/references/production/documents/story-a/to?excludeInternalReferences=true',
+      { totalCount: 0, references: [] },
+    ],
     ['/v2025-02-19/features', []],
     ['/v2025-02-19/schedules/local/production?limit=1', { schedules: [] }],
     ['/v2025-02-19/projects/local/user-applications', []],
@@ -96,7 +128,9 @@ describe('hosted features answer empty at once', () => {
   });
 
   test('the transaction history is empty NDJSON', async () => {
-    const { status, body, type } = await get('/v2025-02-19/data/history/production/transactions/story-a,drafts.story-a?limit=50');
+    const { status, body, type } = await get(
+      '/v2025-02-19/data/history/production/transactions/story-a,drafts.story-a?limit=50',
+    );
     expect(status).toBe(200);
     expect(type).toContain('application/x-ndjson');
     expect(body).toBe('');
@@ -104,6 +138,9 @@ describe('hosted features answer empty at once', () => {
 
   test('the project answers with its members', async () => {
     const { body } = await get('/v2021-12-15/projects/local');
-    expect(body).toMatchObject({ id: 'local', members: expect.arrayContaining([expect.objectContaining({ role: 'editor', isCurrentUser: true })]) });
+    expect(body).toMatchObject({
+      id: 'local',
+      members: expect.arrayContaining([expect.objectContaining({ role: 'editor', isCurrentUser: true })]),
+    });
   });
 });

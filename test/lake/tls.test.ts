@@ -21,7 +21,12 @@ afterEach(async () => {
 });
 
 /** One HTTP/2 request; answers the status, headers and body. */
-function h2Get(url: string, path: string, headers: Record<string, string>, ca?: string): Promise<{ alpn: string | false | undefined; status: number; headers: Record<string, unknown>; body: string }> {
+function h2Get(
+  url: string,
+  path: string,
+  headers: Record<string, string>,
+  ca?: string,
+): Promise<{ alpn: string | false | undefined; status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const session = connect(url, ca === undefined ? { rejectUnauthorized: false } : { ca });
     session.on('error', reject);
@@ -31,7 +36,12 @@ function h2Get(url: string, path: string, headers: Record<string, string>, ca?: 
     stream.on('response', (received) => (responseHeaders = received));
     stream.on('data', (chunk: Buffer) => (body += chunk.toString()));
     stream.on('end', () => {
-      resolve({ alpn: session.alpnProtocol, status: Number(responseHeaders[':status']), headers: responseHeaders, body });
+      resolve({
+        alpn: session.alpnProtocol,
+        status: Number(responseHeaders[':status']),
+        headers: responseHeaders,
+        body,
+      });
       session.close();
     });
     stream.on('error', reject);
@@ -47,7 +57,12 @@ describe('TLS mode', () => {
     const pem = await readFile(lake.certFile ?? '', 'utf8');
     expect(new X509Certificate(pem).subjectAltName).toContain('DNS:*.localhost');
     // Verified against the certificate itself, as a Node tool given NODE_EXTRA_CA_CERTS would.
-    const me = await h2Get(lake.url, '/v2025-02-19/users/me', { authorization: `Bearer ${tokenForRole(lake.tokens, 'editor') ?? ''}` }, pem);
+    const me = await h2Get(
+      lake.url,
+      '/v2025-02-19/users/me',
+      { authorization: `Bearer ${tokenForRole(lake.tokens, 'editor') ?? ''}` },
+      pem,
+    );
     expect(me.alpn).toBe('h2');
     expect(me.status).toBe(200);
     expect(JSON.parse(me.body)).toMatchObject({ role: 'editor' });
@@ -55,13 +70,26 @@ describe('TLS mode', () => {
     expect(await plain.json()).toMatchObject({ result: 0 });
   });
 
-  test('the Studio\'s host name carries the project id, and CORS echoes its origin with credentials', async () => {
+  test("the Studio's host name carries the project id, and CORS echoes its origin with credentials", async () => {
     const origin = 'http://localhost:3334';
     lake = await startLake({ dataFile: join(dir, 'data.ndjson'), tls: true, corsOrigins: [origin] });
-    const preflight = await h2Get(lake.url, '/v2025-02-19/data/query/production', { ':method': 'OPTIONS', ':authority': `newsroom.localhost:${lake.port}`, origin, 'access-control-request-headers': 'authorization' });
+    const preflight = await h2Get(lake.url, '/v2025-02-19/data/query/production', {
+      ':method': 'OPTIONS',
+      ':authority': `newsroom.localhost:${lake.port}`,
+      origin,
+      'access-control-request-headers': 'authorization',
+    });
     expect(preflight.status).toBe(204);
-    expect(preflight.headers).toMatchObject({ 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', 'access-control-allow-headers': 'authorization' });
-    const query = await h2Get(lake.url, `/v2025-02-19/data/query/production?query=${encodeURIComponent('sanity::projectId()')}`, { ':authority': `newsroom.localhost:${lake.port}`, origin });
+    expect(preflight.headers).toMatchObject({
+      'access-control-allow-origin': origin,
+      'access-control-allow-credentials': 'true',
+      'access-control-allow-headers': 'authorization',
+    });
+    const query = await h2Get(
+      lake.url,
+      `/v2025-02-19/data/query/production?query=${encodeURIComponent('sanity::projectId()')}`,
+      { ':authority': `newsroom.localhost:${lake.port}`, origin },
+    );
     expect(JSON.parse(query.body)).toMatchObject({ result: 'newsroom' });
   });
 

@@ -12,7 +12,9 @@ interface Received {
 }
 
 /** A webhook receiver on a free port that records requests and answers with `status(attempt)`. */
-async function startReceiver(status: (attempt: number) => number | Promise<number> = () => 200): Promise<{ url: string; received: Received[]; server: Server; next(count: number): Promise<Received[]> }> {
+async function startReceiver(
+  status: (attempt: number) => number | Promise<number> = () => 200,
+): Promise<{ url: string; received: Received[]; server: Server; next(count: number): Promise<Received[]> }> {
   const received: Received[] = [];
   const waiters: { count: number; resolve: (value: Received[]) => void }[] = [];
   const server = createServer((req, res) => {
@@ -38,7 +40,10 @@ async function startReceiver(status: (attempt: number) => number | Promise<numbe
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
     received,
     server,
-    next: (count) => (received.length >= count ? Promise.resolve(received.slice(0, count)) : new Promise((resolve) => waiters.push({ count, resolve }))),
+    next: (count) =>
+      received.length >= count
+        ? Promise.resolve(received.slice(0, count))
+        : new Promise((resolve) => waiters.push({ count, resolve })),
   };
 }
 
@@ -49,7 +54,10 @@ afterEach(async () => {
 });
 
 /** A receiver and a lake with one webhook pointing at it (short retry delays). */
-async function setUp(webhook: Omit<WebhookConfig, 'url'>, status?: (attempt: number) => number | Promise<number>): Promise<{ t: TestLake; receiver: Receiver }> {
+async function setUp(
+  webhook: Omit<WebhookConfig, 'url'>,
+  status?: (attempt: number) => number | Promise<number>,
+): Promise<{ t: TestLake; receiver: Receiver }> {
   const receiver = await startReceiver(status);
   cleanups.push(() => new Promise((resolve) => receiver.server.close(resolve)));
   const t = await startTestLake({ webhooks: [{ url: receiver.url, ...webhook }], webhookRetryDelaysMs: [20, 40, 80] });
@@ -58,10 +66,19 @@ async function setUp(webhook: Omit<WebhookConfig, 'url'>, status?: (attempt: num
 }
 
 describe('webhooks', () => {
-  test('a matching change is POSTed with the projection, Sanity\'s headers and a signature @sanity/webhook accepts', async () => {
-    const { t, receiver } = await setUp({ name: 'rebuild', filter: '_type == "story"', projection: '{_id, _type, "slug": slug.current}', secret: 'shh-secret' });
+  test("a matching change is POSTed with the projection, Sanity's headers and a signature @sanity/webhook accepts", async () => {
+    const { t, receiver } = await setUp({
+      name: 'rebuild',
+      filter: '_type == "story"',
+      projection: '{_id, _type, "slug": slug.current}',
+      secret: 'shh-secret',
+    });
     const client = t.client();
-    const { transactionId } = await client.transaction().create({ _id: 'story-1', _type: 'story', slug: { current: 'hello' } }).create({ _id: 'page-1', _type: 'page' }).commit();
+    const { transactionId } = await client
+      .transaction()
+      .create({ _id: 'story-1', _type: 'story', slug: { current: 'hello' } })
+      .create({ _id: 'page-1', _type: 'page' })
+      .commit();
     const [delivery] = await receiver.next(1);
     if (delivery === undefined) throw new Error('no delivery');
     expect(JSON.parse(delivery.body)).toEqual({ _id: 'story-1', _type: 'story', slug: 'hello' });
@@ -84,7 +101,10 @@ describe('webhooks', () => {
   });
 
   test('updates and deletes are delivered; a delete is filtered and projected on the document before it', async () => {
-    const { t, receiver } = await setUp({ filter: '_type == "story"', projection: '{_id, title, "op": delta::operation()}' });
+    const { t, receiver } = await setUp({
+      filter: '_type == "story"',
+      projection: '{_id, title, "op": delta::operation()}',
+    });
     const client = t.client();
     await client.create({ _id: 's', _type: 'story', title: 'One' });
     await client.patch('s').set({ title: 'Two' }).commit();
@@ -124,7 +144,10 @@ describe('webhooks', () => {
     await t.client().create({ _id: 'a', _type: 'story' });
     const attempts = await receiver.next(3);
     expect(new Set(attempts.map((a) => a.headers['idempotency-key'])).size).toBe(1);
-    for (const attempt of attempts) expect(await isValidSignature(attempt.body, String(attempt.headers['sanity-webhook-signature']), 'retry-secret')).toBe(true);
+    for (const attempt of attempts)
+      expect(
+        await isValidSignature(attempt.body, String(attempt.headers['sanity-webhook-signature']), 'retry-secret'),
+      ).toBe(true);
     await t.lake.webhooksIdle();
     expect(receiver.received).toHaveLength(3);
   });
@@ -148,7 +171,9 @@ describe('webhooks', () => {
   });
 
   test('an invalid webhook is refused at start, naming it and the field', async () => {
-    await expect(startLake({ dataFile: '/tmp/unused.ndjson', webhooks: [{ name: 'bad', url: 'not a url', filter: '_type ==' }] })).rejects.toThrow(
+    await expect(
+      startLake({ dataFile: '/tmp/unused.ndjson', webhooks: [{ name: 'bad', url: 'not a url', filter: '_type ==' }] }),
+    ).rejects.toThrow(
       /webhooks\[0\] \("bad"\)\.url: expected an absolute http\(s\) URL[\s\S]*webhooks\[0\] \("bad"\)\.filter: invalid GROQ/,
     );
   });

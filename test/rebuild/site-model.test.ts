@@ -18,7 +18,10 @@ beforeAll(async () => {
     const { image: _image, ...rest } = story;
     return { story: rest, where };
   });
-  base = siteSourceToDocuments({ ...source, stories: withoutImages }, () => undefined).map((d) => ({ ...d, _rev: 'r1' }));
+  base = siteSourceToDocuments({ ...source, stories: withoutImages }, () => undefined).map((d) => ({
+    ...d,
+    _rev: 'r1',
+  }));
 });
 
 const stamp = (docs: SanityDocument[]) => {
@@ -47,8 +50,18 @@ function fullPages(docs: SanityDocument[]) {
 
 const keys = (r: Extract<ModelResult, { ok: true }>) => new Map(r.pages.map((p) => [p.path, p.key]));
 const story = (slug: string, extra: Record<string, unknown> = {}): SanityDocument => {
-  const template = base.find((d) => d['_type'] === 'story' && (d['slug'] as { current: string }).current === 'zelensky-weighs-us-peace-plan');
-  return { ...template, _id: `story-${slug}`, _rev: 'r1', slug: { _type: 'slug', current: slug }, title: `Zelensky weighs the new US peace plan again (${slug})`, related: [], ...extra } as SanityDocument;
+  const template = base.find(
+    (d) => d['_type'] === 'story' && (d['slug'] as { current: string }).current === 'zelensky-weighs-us-peace-plan',
+  );
+  return {
+    ...template,
+    _id: `story-${slug}`,
+    _rev: 'r1',
+    slug: { _type: 'slug', current: slug },
+    title: `Zelensky weighs the new US peace plan again (${slug})`,
+    related: [],
+    ...extra,
+  } as SanityDocument;
 };
 
 describe('SiteModel', () => {
@@ -82,7 +95,9 @@ describe('SiteModel', () => {
   test('an unpublished story leaves no link behind: stories that listed it are re-ranked without it', () => {
     const model = settledModel(base);
     const before = ok(model.compute(input(base), { now: NOW, stamp: stamp(base) }));
-    const target = before.site.stories.find((s) => before.site.stories.some((o) => o.similar.some((l) => l.id === s.id)));
+    const target = before.site.stories.find((s) =>
+      before.site.stories.some((o) => o.similar.some((l) => l.id === s.id)),
+    );
     expect(target).toBeDefined();
     const listing = before.site.stories.filter((o) => o.similar.some((l) => l.id === target?.id)).length;
     const docs = base.filter((d) => d['_id'] !== target?.id);
@@ -94,9 +109,15 @@ describe('SiteModel', () => {
 
   test('an edited story keeps its place in other lists until settled, with its new headline on every card', () => {
     const model = settledModel(base);
-    const docs = base.map((d) => ((d['slug'] as { current?: string } | undefined)?.current === 'zelensky-weighs-us-peace-plan' ? { ...d, _rev: 'r2', title: 'Zelensky answers the US peace plan' } : d));
+    const docs = base.map((d) =>
+      (d['slug'] as { current?: string } | undefined)?.current === 'zelensky-weighs-us-peace-plan'
+        ? { ...d, _rev: 'r2', title: 'Zelensky answers the US peace plan' }
+        : d,
+    );
     const result = ok(model.compute(input(docs), { now: NOW, stamp: stamp(docs) }));
-    const cards = result.site.stories.flatMap((s) => s.similar).filter((c) => c.slug === 'zelensky-weighs-us-peace-plan');
+    const cards = result.site.stories
+      .flatMap((s) => s.similar)
+      .filter((c) => c.slug === 'zelensky-weighs-us-peace-plan');
     expect(cards.length).toBeGreaterThan(0);
     for (const card of cards) expect(card.title).toBe('Zelensky answers the US peace plan');
   });
@@ -132,58 +153,79 @@ describe('SiteModel, incremental', () => {
     expect(result.mode).toBe('full');
     return result;
   }
-  const pageMap = (r: Extract<ModelResult, { ok: true }>) => new Map(r.pages.map((p) => [p.path, `${p.key} ${p.kind} ${JSON.stringify(p.props)}`]));
+  const pageMap = (r: Extract<ModelResult, { ok: true }>) =>
+    new Map(r.pages.map((p) => [p.path, `${p.key} ${p.kind} ${JSON.stringify(p.props)}`]));
 
-  test.each([7, 11, 23])('random publishes, edits, moves, reschedules and deletions give what a full computation gives (seed %i)', (seed) => {
-    const rand = random(seed);
-    const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T;
-    const sections = base.filter((d) => d['_type'] === 'section').map((d) => d['_id'] as string);
-    const tags = base.filter((d) => d['_type'] === 'tag').map((d) => d['_id'] as string);
-    const authors = base.filter((d) => d['_type'] === 'author').map((d) => d['_id'] as string);
-    let docs = base;
-    const model = settledModel(docs);
-    let settled = model.settled;
-    let incremental = 0;
-    for (let step = 0; step < 40; step += 1) {
-      // One to three changes at once, as a burst of webhooks coalesces into one build.
-      for (let n = Math.floor(rand() * 3); n >= 0; n -= 1) {
-        const stories = docs.filter((d) => d['_type'] === 'story' && !String(d['_id']).includes('.'));
-        const target = pick(stories);
-        const rev = `s${step}-${n}`;
-        const change = Math.floor(rand() * 8);
-        const edit = (fields: Record<string, unknown>) => (docs = docs.map((d) => (d === target ? { ...d, ...fields, _rev: rev } : d)));
-        if (change === 0) docs = [...docs, story(`new-${step}-${n}`, { _rev: rev, publishedAt: new Date(NOW.getTime() - rand() * 4e9).toISOString() })];
-        else if (change === 1) edit({ title: `${String(target['title'])} (updated ${step})` });
-        else if (change === 2) docs = docs.filter((d) => d !== target);
-        else if (change === 3) edit({ section: { _type: 'reference', _ref: pick(sections) } });
-        else if (change === 4) edit({ tags: [{ _type: 'reference', _ref: pick(tags), _key: 't' }], authors: [{ _type: 'reference', _ref: pick(authors), _key: 'a' }] });
-        else if (change === 5) edit({ publishedAt: new Date(NOW.getTime() + (rand() < 0.5 ? 1 : -1) * rand() * 4e9).toISOString(), updatedAt: undefined });
-        else if (change === 6) {
-          // A tag renamed: every page that shows it changes, computed in full.
-          const tag = pick(tags);
-          docs = docs.map((d) => (d['_id'] === tag ? { ...d, _rev: rev, name: `${String(d['name'])} ${step}` } : d));
+  test.each([7, 11, 23])(
+    'random publishes, edits, moves, reschedules and deletions give what a full computation gives (seed %i)',
+    (seed) => {
+      const rand = random(seed);
+      const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T;
+      const sections = base.filter((d) => d['_type'] === 'section').map((d) => d['_id'] as string);
+      const tags = base.filter((d) => d['_type'] === 'tag').map((d) => d['_id'] as string);
+      const authors = base.filter((d) => d['_type'] === 'author').map((d) => d['_id'] as string);
+      let docs = base;
+      const model = settledModel(docs);
+      let settled = model.settled;
+      let incremental = 0;
+      for (let step = 0; step < 40; step += 1) {
+        // One to three changes at once, as a burst of webhooks coalesces into one build.
+        for (let n = Math.floor(rand() * 3); n >= 0; n -= 1) {
+          const stories = docs.filter((d) => d['_type'] === 'story' && !String(d['_id']).includes('.'));
+          const target = pick(stories);
+          const rev = `s${step}-${n}`;
+          const change = Math.floor(rand() * 8);
+          const edit = (fields: Record<string, unknown>) =>
+            (docs = docs.map((d) => (d === target ? { ...d, ...fields, _rev: rev } : d)));
+          if (change === 0)
+            docs = [
+              ...docs,
+              story(`new-${step}-${n}`, {
+                _rev: rev,
+                publishedAt: new Date(NOW.getTime() - rand() * 4e9).toISOString(),
+              }),
+            ];
+          else if (change === 1) edit({ title: `${String(target['title'])} (updated ${step})` });
+          else if (change === 2) docs = docs.filter((d) => d !== target);
+          else if (change === 3) edit({ section: { _type: 'reference', _ref: pick(sections) } });
+          else if (change === 4)
+            edit({
+              tags: [{ _type: 'reference', _ref: pick(tags), _key: 't' }],
+              authors: [{ _type: 'reference', _ref: pick(authors), _key: 'a' }],
+            });
+          else if (change === 5)
+            edit({
+              publishedAt: new Date(NOW.getTime() + (rand() < 0.5 ? 1 : -1) * rand() * 4e9).toISOString(),
+              updatedAt: undefined,
+            });
+          else if (change === 6) {
+            // A tag renamed: every page that shows it changes, computed in full.
+            const tag = pick(tags);
+            docs = docs.map((d) => (d['_id'] === tag ? { ...d, _rev: rev, name: `${String(d['name'])} ${step}` } : d));
+          } else {
+            // Settle, as the service does after a publish.
+            const current = ok(model.compute(input(docs), { now: NOW, stamp: stamp(docs) }));
+            const index = SimilarIndex.build(current.inputs, { limit: 5 });
+            model.settle({ index, links: index.all(), inputs: current.inputs, limit: 5 });
+            settled = model.settled;
+          }
         }
-        else {
-          // Settle, as the service does after a publish.
-          const current = ok(model.compute(input(docs), { now: NOW, stamp: stamp(docs) }));
-          const index = SimilarIndex.build(current.inputs, { limit: 5 });
-          model.settle({ index, links: index.all(), inputs: current.inputs, limit: 5 });
-          settled = model.settled;
-        }
+        const result = ok(model.compute(input(docs), { now: NOW, stamp: stamp(docs) }));
+        expect(model.incrementalError).toBeUndefined();
+        if (result.mode === 'incremental') incremental += 1;
+        const full = fullFrom(settled, docs);
+        expect([...pageMap(result)].sort()).toEqual([...pageMap(full)].sort());
+        expect(result.pages.map((p) => p.path)).toEqual(full.pages.map((p) => p.path));
+        expect(result.provisional).toBe(full.provisional);
+        expect(result.settled).toBe(full.settled);
+        expect(result.site.stories.map((s) => JSON.stringify(s))).toEqual(
+          full.site.stories.map((s) => JSON.stringify(s)),
+        );
+        expect(JSON.stringify(result.site)).toBe(JSON.stringify(full.site));
       }
-      const result = ok(model.compute(input(docs), { now: NOW, stamp: stamp(docs) }));
-      expect(model.incrementalError).toBeUndefined();
-      if (result.mode === 'incremental') incremental += 1;
-      const full = fullFrom(settled, docs);
-      expect([...pageMap(result)].sort()).toEqual([...pageMap(full)].sort());
-      expect(result.pages.map((p) => p.path)).toEqual(full.pages.map((p) => p.path));
-      expect(result.provisional).toBe(full.provisional);
-      expect(result.settled).toBe(full.settled);
-      expect(result.site.stories.map((s) => JSON.stringify(s))).toEqual(full.site.stories.map((s) => JSON.stringify(s)));
-      expect(JSON.stringify(result.site)).toBe(JSON.stringify(full.site));
-    }
-    expect(incremental).toBeGreaterThan(15);
-  });
+      expect(incremental).toBeGreaterThan(15);
+    },
+  );
 
   test('a changed section, tag or author computes in full', () => {
     const model = settledModel(base);

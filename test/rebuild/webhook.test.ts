@@ -36,9 +36,22 @@ let keys = 0;
 // Each delivery is signed at its own instant, as real ones are: the same body signed at the same instant is a replay.
 let instants = 0;
 /** Posts `body` (signed with `secret` at `timestamp` unless a signature is given) and returns the verifier's result. */
-async function deliver(body: string, options: { timestamp?: number; secret?: string; signature?: string | null; key?: string | null; contentType?: string; method?: string } = {}): Promise<Result> {
+async function deliver(
+  body: string,
+  options: {
+    timestamp?: number;
+    secret?: string;
+    signature?: string | null;
+    key?: string | null;
+    contentType?: string;
+    method?: string;
+  } = {},
+): Promise<Result> {
   const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/json' };
-  const signature = options.signature === undefined ? await encodeSignatureHeader(body, options.timestamp ?? NOW - (instants += 1), options.secret ?? SECRET) : options.signature;
+  const signature =
+    options.signature === undefined
+      ? await encodeSignatureHeader(body, options.timestamp ?? NOW - (instants += 1), options.secret ?? SECRET)
+      : options.signature;
   if (signature !== null) headers['sanity-webhook-signature'] = signature;
   if (options.key !== null) headers['idempotency-key'] = options.key ?? `key-${(keys += 1)}`;
   const method = options.method ?? 'POST';
@@ -75,7 +88,11 @@ const BODY = JSON.stringify({ _id: 'story-fed-cuts-rates', _type: 'story', slug:
 
 describe('signature', () => {
   test('a valid signature is accepted, and the body parsed', async () => {
-    expect(await deliver(BODY, { key: 'valid-1' })).toEqual({ key: 'valid-1', duplicate: false, body: { _id: 'story-fed-cuts-rates', _type: 'story', slug: 'fed-cuts-rates' } });
+    expect(await deliver(BODY, { key: 'valid-1' })).toEqual({
+      key: 'valid-1',
+      duplicate: false,
+      body: { _id: 'story-fed-cuts-rates', _type: 'story', slug: 'fed-cuts-rates' },
+    });
   });
 
   test.each<[string, Parameters<typeof deliver>[1], string]>([
@@ -89,7 +106,10 @@ describe('signature', () => {
 
   test('a signature of another body is refused with 401', async () => {
     const signature = await encodeSignatureHeader(BODY, NOW, SECRET);
-    expect(await deliver(BODY.replace('fed-cuts-rates', 'fed-hikes-rates'), { signature })).toEqual({ status: 401, error: 'invalid signature' });
+    expect(await deliver(BODY.replace('fed-cuts-rates', 'fed-hikes-rates'), { signature })).toEqual({
+      status: 401,
+      error: 'invalid signature',
+    });
   });
 
   test('the signature is checked on the raw bytes: spacing and escapes that re-encoding would change still verify', async () => {
@@ -101,7 +121,10 @@ describe('signature', () => {
     const raw = JSON.stringify({ _id: 'story-zürich', title: 'Zürich €' });
     const bytes = Buffer.from(raw, 'utf8');
     const split = bytes.indexOf(Buffer.from('€')) + 1;
-    const result = await deliverChunked([bytes.subarray(0, split), bytes.subarray(split)], { 'sanity-webhook-signature': await encodeSignatureHeader(raw, NOW, SECRET), 'idempotency-key': 'chunked-utf8' });
+    const result = await deliverChunked([bytes.subarray(0, split), bytes.subarray(split)], {
+      'sanity-webhook-signature': await encodeSignatureHeader(raw, NOW, SECRET),
+      'idempotency-key': 'chunked-utf8',
+    });
     expect(result).toMatchObject({ duplicate: false, body: { title: 'Zürich €' } });
   });
 
@@ -115,7 +138,11 @@ describe('signature', () => {
   ])('a signature %s: accepted %s', async (_, timestamp, accepted) => {
     const result = await deliver(BODY, { timestamp });
     if (accepted) expect(result).toMatchObject({ duplicate: false });
-    else expect(result).toEqual({ status: 401, error: timestamp < NOW ? 'signature older than 300 s (replayed?)' : 'signature timestamp in the future' });
+    else
+      expect(result).toEqual({
+        status: 401,
+        error: timestamp < NOW ? 'signature older than 300 s (replayed?)' : 'signature timestamp in the future',
+      });
   });
 });
 
@@ -127,20 +154,34 @@ describe('size, type and method', () => {
 
   test('a declared content-length over the limit is refused before the body arrives', async () => {
     const start = Buffer.from('{"_id":"story-huge","padding":"');
-    const headers = { 'content-length': String(100 * 1_048_576), 'sanity-webhook-signature': await encodeSignatureHeader('{}', NOW, SECRET) };
-    expect(await deliverChunked([start], headers, true)).toEqual({ status: 413, error: `body over ${MAX_BYTES} bytes` });
+    const headers = {
+      'content-length': String(100 * 1_048_576),
+      'sanity-webhook-signature': await encodeSignatureHeader('{}', NOW, SECRET),
+    };
+    expect(await deliverChunked([start], headers, true)).toEqual({
+      status: 413,
+      error: `body over ${MAX_BYTES} bytes`,
+    });
   });
 
   test('a chunked body without content-length is refused with 413 once it passes the limit', async () => {
     const chunk = Buffer.alloc(1000, 'x');
     const chunks = [Buffer.from('{"padding":"'), ...Array.from({ length: 20 }, () => chunk), Buffer.from('"}')];
     const raw = Buffer.concat(chunks).toString('utf8');
-    expect(await deliverChunked(chunks, { 'sanity-webhook-signature': await encodeSignatureHeader(raw, NOW, SECRET) })).toEqual({ status: 413, error: `body over ${MAX_BYTES} bytes` });
+    expect(
+      await deliverChunked(chunks, { 'sanity-webhook-signature': await encodeSignatureHeader(raw, NOW, SECRET) }),
+    ).toEqual({ status: 413, error: `body over ${MAX_BYTES} bytes` });
   });
 
   test('a chunked body is refused as soon as it passes the limit, without waiting for its end', async () => {
     const chunks = [Buffer.from('{"padding":"'), ...Array.from({ length: 5 }, () => Buffer.alloc(1000, 'x'))];
-    expect(await deliverChunked(chunks, { 'sanity-webhook-signature': await encodeSignatureHeader('{}', NOW, SECRET) }, true)).toEqual({ status: 413, error: `body over ${MAX_BYTES} bytes` });
+    expect(
+      await deliverChunked(
+        chunks,
+        { 'sanity-webhook-signature': await encodeSignatureHeader('{}', NOW, SECRET) },
+        true,
+      ),
+    ).toEqual({ status: 413, error: `body over ${MAX_BYTES} bytes` });
   });
 
   test('a body of exactly the limit is read', async () => {
@@ -153,7 +194,10 @@ describe('size, type and method', () => {
   test.each([
     ['', 'expected content-type application/json, received ""'],
     ['text/plain', 'expected content-type application/json, received "text/plain"'],
-    ['application/x-www-form-urlencoded', 'expected content-type application/json, received "application/x-www-form-urlencoded"'],
+    [
+      'application/x-www-form-urlencoded',
+      'expected content-type application/json, received "application/x-www-form-urlencoded"',
+    ],
   ])('content-type %s is refused with 415', async (contentType, error) => {
     expect(await deliver(BODY, { contentType })).toEqual({ status: 415, error });
   });
@@ -174,7 +218,10 @@ describe('body and idempotency', () => {
 
   test('a repeated idempotency key is a duplicate, not an error, even with a fresh signature', async () => {
     expect(await deliver(BODY, { key: 'delivery-42' })).toMatchObject({ key: 'delivery-42', duplicate: false });
-    expect(await deliver(BODY, { key: 'delivery-42', timestamp: NOW - 1000 })).toMatchObject({ key: 'delivery-42', duplicate: true });
+    expect(await deliver(BODY, { key: 'delivery-42', timestamp: NOW - 1000 })).toMatchObject({
+      key: 'delivery-42',
+      duplicate: true,
+    });
     expect(await deliver(BODY, { key: 'delivery-43' })).toMatchObject({ key: 'delivery-43', duplicate: false });
   });
 
@@ -186,8 +233,14 @@ describe('body and idempotency', () => {
 
   test('a captured delivery replayed with a new idempotency key is a duplicate: what is signed was seen', async () => {
     const signature = await encodeSignatureHeader(BODY, NOW - 3000, SECRET);
-    expect(await deliver(BODY, { key: 'captured-1', signature })).toMatchObject({ key: 'captured-1', duplicate: false });
-    expect(await deliver(BODY, { key: 'forged-new-key', signature })).toMatchObject({ key: 'forged-new-key', duplicate: true });
+    expect(await deliver(BODY, { key: 'captured-1', signature })).toMatchObject({
+      key: 'captured-1',
+      duplicate: false,
+    });
+    expect(await deliver(BODY, { key: 'forged-new-key', signature })).toMatchObject({
+      key: 'forged-new-key',
+      duplicate: true,
+    });
     expect(await deliver(BODY, { key: null, signature })).toMatchObject({ duplicate: true });
   });
 

@@ -46,7 +46,11 @@ beforeAll(async () => {
   filesOut = path.join(dir, 'files');
   sanityOut = path.join(dir, 'sanity');
   const env = sanityEnv(lake.lake, DATASET);
-  const imported = await runScript('scripts/import.ts', ['--content', path.join(ROOT, 'content'), '--public', path.join(ROOT, 'public')], env);
+  const imported = await runScript(
+    'scripts/import.ts',
+    ['--content', path.join(ROOT, 'content'), '--public', path.join(ROOT, 'public')],
+    env,
+  );
   expect(imported.stderr).toBe('');
   expect(imported.code).toBe(0);
 
@@ -75,8 +79,12 @@ describe('the site built from Sanity equals the site built from files', () => {
       const [a, b] = [await page(filesOut, file), await page(sanityOut, file)];
       const [bodyA] = findAll(a.tree, hasClass('story-body'));
       const [bodyB] = findAll(b.tree, hasClass('story-body'));
-      if (!bodyA || !bodyB) differences.push(`${file}: .story-body missing (files: ${Boolean(bodyA)}, sanity: ${Boolean(bodyB)})`);
-      else if (innerHtml(a, bodyA) !== innerHtml(b, bodyB)) differences.push(`${file}: .story-body differs\n  files:  ${innerHtml(a, bodyA)}\n  sanity: ${innerHtml(b, bodyB)}`);
+      if (!bodyA || !bodyB)
+        differences.push(`${file}: .story-body missing (files: ${Boolean(bodyA)}, sanity: ${Boolean(bodyB)})`);
+      else if (innerHtml(a, bodyA) !== innerHtml(b, bodyB))
+        differences.push(
+          `${file}: .story-body differs\n  files:  ${innerHtml(a, bodyA)}\n  sanity: ${innerHtml(b, bodyB)}`,
+        );
       else if (innerHtml(a, bodyA).length === 0) differences.push(`${file}: .story-body is empty`);
     }
     expect(differences).toEqual([]);
@@ -89,7 +97,8 @@ describe('the site built from Sanity equals the site built from files', () => {
       const a = hrefs(findAll((await page(filesOut, file)).tree, hasClass('similar')));
       const b = hrefs(findAll((await page(sanityOut, file)).tree, hasClass('similar')));
       links += a.length;
-      if (JSON.stringify(a) !== JSON.stringify(b)) differences.push(`${file}:\n  files:  ${a.join(' ')}\n  sanity: ${b.join(' ')}`);
+      if (JSON.stringify(a) !== JSON.stringify(b))
+        differences.push(`${file}:\n  files:  ${a.join(' ')}\n  sanity: ${b.join(' ')}`);
     }
     expect(differences).toEqual([]);
     expect(links).toBeGreaterThan(0);
@@ -104,7 +113,8 @@ describe('the site built from Sanity equals the site built from files', () => {
       const a = hrefs(findAll((await page(filesOut, file)).tree, hasClass('card-title')));
       const b = hrefs(findAll((await page(sanityOut, file)).tree, hasClass('card-title')));
       if (a.length === 0) differences.push(`${file}: lists no story`);
-      if (JSON.stringify(a) !== JSON.stringify(b)) differences.push(`${file}:\n  files:  ${a.join(' ')}\n  sanity: ${b.join(' ')}`);
+      if (JSON.stringify(a) !== JSON.stringify(b))
+        differences.push(`${file}:\n  files:  ${a.join(' ')}\n  sanity: ${b.join(' ')}`);
     }
     expect(differences).toEqual([]);
   });

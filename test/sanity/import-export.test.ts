@@ -9,7 +9,16 @@ import { renderBody } from '../../src/lib/body/body.ts';
 import { readContentDir } from '../../src/lib/sources/content-files.ts';
 import { buildSite, validateSite, type SiteSource } from '../../src/lib/site/site.ts';
 import { buildTagVocabulary } from '../../src/lib/model/tags.ts';
-import { ADMIN_TOKEN, closedPort, ROOT, runScript, sanityEnv, startTestLake, type RunResult, type TestLake } from './sanity-harness.ts';
+import {
+  ADMIN_TOKEN,
+  closedPort,
+  ROOT,
+  runScript,
+  sanityEnv,
+  startTestLake,
+  type RunResult,
+  type TestLake,
+} from './sanity-harness.ts';
 
 /** Stories added to a copy of the demo content: a draft, a story that pins it, and the fields easiest to lose. */
 const FIXTURE_STORIES: Record<string, string> = {
@@ -68,7 +77,10 @@ async function fixtureContent(target: string): Promise<void> {
   await cp(path.join(ROOT, 'content'), target, { recursive: true });
   for (const [file, text] of Object.entries(FIXTURE_STORIES)) await writeFile(path.join(target, 'stories', file), text);
   const authors = await readFile(path.join(target, 'authors.yaml'), 'utf8');
-  const withPortrait = authors.replace('- slug: jane-park\n', '- slug: jane-park\n  image: { src: /images/amazon-canopy.svg, alt: "A portrait." }\n');
+  const withPortrait = authors.replace(
+    '- slug: jane-park\n',
+    '- slug: jane-park\n  image: { src: /images/amazon-canopy.svg, alt: "A portrait." }\n',
+  );
   expect(withPortrait).not.toBe(authors);
   await writeFile(path.join(target, 'authors.yaml'), withPortrait);
 }
@@ -92,11 +104,18 @@ describe('import', () => {
   test('the first import creates every document', () => {
     expect(firstImport.stderr).toBe('');
     expect(firstImport.code).toBe(0);
-    expect(firstImport.stdout).toMatch(/Imported 61 stories, 7 sections, 6 authors, \d+ tags into "roundtrip": \d+ created, 0 updated, 0 unchanged, 0 removed; 6 images/);
+    expect(firstImport.stdout).toMatch(
+      /Imported 61 stories, 7 sections, 6 authors, \d+ tags into "roundtrip": \d+ created, 0 updated, 0 unchanged, 0 removed; 6 images/,
+    );
   });
 
   test('importing again changes nothing: 0 created, 0 updated, the same revisions', async () => {
-    const revisions = async () => lake.client('roundtrip').fetch<{ _id: string; _rev: string }[]>('*[_type in ["story", "section", "author", "tag"]]{_id, _rev} | order(_id asc)');
+    const revisions = async () =>
+      lake
+        .client('roundtrip')
+        .fetch<{ _id: string; _rev: string }[]>(
+          '*[_type in ["story", "section", "author", "tag"]]{_id, _rev} | order(_id asc)',
+        );
     const before = await revisions();
     expect(before.length).toBeGreaterThan(100);
     const again = await runScript('scripts/import.ts', importArgs(contentDir), sanityEnv(lake.lake, 'roundtrip'));
@@ -107,7 +126,10 @@ describe('import', () => {
 
   test('a draft story is stored as drafts.<id> only', async () => {
     const client = lake.client('roundtrip');
-    expect(await client.getDocument('drafts.story-aaa-roundtrip-draft')).toMatchObject({ _type: 'story', title: 'Round trip: a draft' });
+    expect(await client.getDocument('drafts.story-aaa-roundtrip-draft')).toMatchObject({
+      _type: 'story',
+      title: 'Round trip: a draft',
+    });
     expect(await client.getDocument('story-aaa-roundtrip-draft')).toBeUndefined();
   });
 
@@ -124,7 +146,12 @@ describe('import', () => {
     const switched = path.join(dir, 'switched');
     await fixtureContent(switched);
     const env = sanityEnv(lake.lake, 'switch');
-    const ids = async () => lake.client('switch').fetch<string[]>('*[_id in $ids]._id', { ids: ['story-aaa-roundtrip-draft', 'drafts.story-aaa-roundtrip-draft'] });
+    const ids = async () =>
+      lake
+        .client('switch')
+        .fetch<string[]>('*[_id in $ids]._id', {
+          ids: ['story-aaa-roundtrip-draft', 'drafts.story-aaa-roundtrip-draft'],
+        });
     const draftFile = path.join(switched, 'stories', 'aaa-roundtrip-draft.md');
     const draftText = await readFile(draftFile, 'utf8');
 
@@ -164,7 +191,11 @@ describe('export: the round trip content -> dataset -> files is lossless', () =>
 
   beforeAll(async () => {
     outDir = path.join(dir, 'exported');
-    exportRun = await runScript('scripts/export.ts', ['--out', outDir, '--public', path.join(dir, 'public')], sanityEnv(lake.lake, 'roundtrip'));
+    exportRun = await runScript(
+      'scripts/export.ts',
+      ['--out', outDir, '--public', path.join(dir, 'public')],
+      sanityEnv(lake.lake, 'roundtrip'),
+    );
     original = await readContentDir(contentDir);
     exported = await readContentDir(outDir);
   }, 60_000);
@@ -172,9 +203,18 @@ describe('export: the round trip content -> dataset -> files is lossless', () =>
   test('the export succeeds and writes every story', async () => {
     expect(exportRun.code, exportRun.stderr).toBe(0);
     expect(exportRun.stdout).toContain('Exported 61 stories from "roundtrip"');
-    expect((await readdir(path.join(outDir, 'stories'))).sort()).toEqual((await readdir(path.join(contentDir, 'stories'))).sort());
+    expect((await readdir(path.join(outDir, 'stories'))).sort()).toEqual(
+      (await readdir(path.join(contentDir, 'stories'))).sort(),
+    );
     // Images come back under the public folder with their original names.
-    expect((await readdir(path.join(dir, 'public', 'images'))).sort()).toEqual(['amazon-canopy.svg', 'chip-grid.svg', 'hurricane-spiral.svg', 'kyiv-skyline.svg', 'mars-sample-tubes.svg', 'rate-steps.svg']);
+    expect((await readdir(path.join(dir, 'public', 'images'))).sort()).toEqual([
+      'amazon-canopy.svg',
+      'chip-grid.svg',
+      'hurricane-spiral.svg',
+      'kyiv-skyline.svg',
+      'mars-sample-tubes.svg',
+      'rate-steps.svg',
+    ]);
   });
 
   test('both folders are valid', () => {
@@ -190,7 +230,10 @@ describe('export: the round trip content -> dataset -> files is lossless', () =>
       const other = b[i] ?? {};
       return Object.keys({ ...story, ...other })
         .filter((key) => !isDeepStrictEqual(story[key as keyof typeof story], other[key as keyof typeof other]))
-        .map((key) => `${story.id} → ${key}: ${JSON.stringify(story[key as keyof typeof story])} became ${JSON.stringify(other[key as keyof typeof other])}`);
+        .map(
+          (key) =>
+            `${story.id} → ${key}: ${JSON.stringify(story[key as keyof typeof story])} became ${JSON.stringify(other[key as keyof typeof other])}`,
+        );
     });
     expect(differences).toEqual([]);
   });
@@ -207,30 +250,51 @@ describe('export: the round trip content -> dataset -> files is lossless', () =>
       updatedAt: '2025-11-03T08:30:00.000Z',
       source: { name: 'Reuters', url: 'https://www.reuters.com/world/example' },
       seo: { metaTitle: 'An SEO title', metaDescription: 'An SEO description.' },
-      image: { src: '/images/kyiv-skyline.svg', alt: 'Domes at dusk.', caption: 'A caption.', credit: 'Illustration: Newsdesk' },
+      image: {
+        src: '/images/kyiv-skyline.svg',
+        alt: 'Domes at dusk.',
+        caption: 'A caption.',
+        credit: 'Illustration: Newsdesk',
+      },
     });
     // The demo story that reports Axios's scoop keeps its source and update note too.
-    expect(story(exported, 'story-us-drafted-28-point-plan-ukraine-war')).toMatchObject({ source: { name: 'Axios' }, updateNote: expect.stringContaining('Update:') });
+    expect(story(exported, 'story-us-drafted-28-point-plan-ukraine-war')).toMatchObject({
+      source: { name: 'Axios' },
+      updateNote: expect.stringContaining('Update:'),
+    });
   });
 
   test('sections, authors and the tag vocabulary are the same', () => {
     expect(exported.sections.map((s) => s.def)).toEqual(original.sections.map((s) => s.def));
-    const bySlug = (source: SiteSource) => source.authors.map((a) => a.def).sort((x, y) => x.slug.localeCompare(y.slug));
+    const bySlug = (source: SiteSource) =>
+      source.authors.map((a) => a.def).sort((x, y) => x.slug.localeCompare(y.slug));
     expect(bySlug(exported)).toEqual(bySlug(original));
-    expect(bySlug(exported).find((a) => a.slug === 'jane-park')?.image).toEqual({ src: '/images/amazon-canopy.svg', alt: 'A portrait.' });
+    expect(bySlug(exported).find((a) => a.slug === 'jane-park')?.image).toEqual({
+      src: '/images/amazon-canopy.svg',
+      alt: 'A portrait.',
+    });
 
-    const spellings = [...original.tags.flatMap((t) => [t.def.name, ...t.def.aliases]), ...original.stories.flatMap((s) => s.story.tags)];
+    const spellings = [
+      ...original.tags.flatMap((t) => [t.def.name, ...t.def.aliases]),
+      ...original.stories.flatMap((s) => s.story.tags),
+    ];
     const resolveAll = (source: SiteSource) => {
       // Resolve story tags in id order first, as buildSite does, so ad-hoc tags get their first spelling.
       const { vocabulary } = buildTagVocabulary(source.tags);
-      for (const { story } of [...source.stories].filter((s) => !s.story.draft).sort((x, y) => x.story.id.localeCompare(y.story.id))) story.tags.forEach((t) => vocabulary.resolve(t));
+      for (const { story } of [...source.stories]
+        .filter((s) => !s.story.draft)
+        .sort((x, y) => x.story.id.localeCompare(y.story.id)))
+        story.tags.forEach((t) => vocabulary.resolve(t));
       return spellings.map((spelling) => ({ spelling, ...vocabulary.resolve(spelling) }));
     };
     expect(resolveAll(exported)).toEqual(resolveAll(original));
   });
 
   test('buildSite gives the same site', () => {
-    const options = { now: new Date('2026-06-01T00:00:00Z'), render: (story: { body: Parameters<typeof renderBody>[0] }) => renderBody(story.body) };
+    const options = {
+      now: new Date('2026-06-01T00:00:00Z'),
+      render: (story: { body: Parameters<typeof renderBody>[0] }) => renderBody(story.body),
+    };
     const a = buildSite(original, options);
     const b = buildSite(exported, options);
     expect(b.stories).toEqual(a.stories);
@@ -258,7 +322,11 @@ describe('failures: exit 1, one line naming what to check, no stack trace, nothi
   };
 
   test('a bad token (401) names SANITY_TOKEN', async () => {
-    const run = await runScript('scripts/import.ts', importArgs(contentDir), sanityEnv(lake.lake, 'bad-token', { SANITY_TOKEN: 'not-a-real-token' }));
+    const run = await runScript(
+      'scripts/import.ts',
+      importArgs(contentDir),
+      sanityEnv(lake.lake, 'bad-token', { SANITY_TOKEN: 'not-a-real-token' }),
+    );
     const line = oneLine(run);
     expect(line).toMatch(/^error: .*401.*SANITY_TOKEN/);
     expect(line).not.toContain('not-a-real-token');
@@ -267,17 +335,34 @@ describe('failures: exit 1, one line naming what to check, no stack trace, nothi
 
   test('exporting a dataset that does not exist (404) names the dataset', async () => {
     const out = path.join(dir, 'missing-export');
-    const run = await runScript('scripts/export.ts', ['--out', out, '--public', path.join(dir, 'missing-public')], sanityEnv(lake.lake, 'no-such-dataset'));
+    const run = await runScript(
+      'scripts/export.ts',
+      ['--out', out, '--public', path.join(dir, 'missing-public')],
+      sanityEnv(lake.lake, 'no-such-dataset'),
+    );
     expect(oneLine(run)).toMatch(/^error: dataset "no-such-dataset" .*not found.*\(404\).*SANITY_DATASET/);
     expect(await readdir(out).catch(() => 'absent')).toBe('absent');
   });
 
-  test.each(['import', 'export'])('%s: an unreachable host names the host and SANITY_API_HOST', async (script) => {
-    const host = `http://127.0.0.1:${await closedPort()}`;
-    const args = script === 'import' ? importArgs(contentDir) : ['--out', path.join(dir, 'unreachable'), '--public', path.join(dir, 'unreachable-public')];
-    const run = await runScript(`scripts/${script}.ts`, args, sanityEnv(lake.lake, 'unreachable', { SANITY_API_HOST: host }));
-    expect(oneLine(run)).toBe(`error: could not reach Sanity at ${host} (ECONNREFUSED); check SANITY_API_HOST, the network, or start the local API with \`npm run lake\``);
-  }, 30_000);
+  test.each(['import', 'export'])(
+    '%s: an unreachable host names the host and SANITY_API_HOST',
+    async (script) => {
+      const host = `http://127.0.0.1:${await closedPort()}`;
+      const args =
+        script === 'import'
+          ? importArgs(contentDir)
+          : ['--out', path.join(dir, 'unreachable'), '--public', path.join(dir, 'unreachable-public')];
+      const run = await runScript(
+        `scripts/${script}.ts`,
+        args,
+        sanityEnv(lake.lake, 'unreachable', { SANITY_API_HOST: host }),
+      );
+      expect(oneLine(run)).toBe(
+        `error: could not reach Sanity at ${host} (ECONNREFUSED); check SANITY_API_HOST, the network, or start the local API with \`npm run lake\``,
+      );
+    },
+    30_000,
+  );
 
   test('an invalid content folder lists every problem and writes nothing', async () => {
     const broken = path.join(dir, 'broken');
@@ -303,7 +388,9 @@ describe('failures: exit 1, one line naming what to check, no stack trace, nothi
 
 /** Whether the lake holds `dataset`: a write (document or asset) creates it, a read of a missing one answers 404. */
 async function datasetExists(dataset: string): Promise<boolean> {
-  const response = await fetch(`${lake.lake.url}/v2025-02-19/data/query/${dataset}?query=count(*)`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const response = await fetch(`${lake.lake.url}/v2025-02-19/data/query/${dataset}?query=count(*)`, {
+    headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
   if (response.status === 404) return false;
   expect(response.status).toBe(200);
   return true;
@@ -313,6 +400,10 @@ async function datasetExists(dataset: string): Promise<boolean> {
 function comparableStories(source: SiteSource) {
   const { vocabulary } = buildTagVocabulary(source.tags);
   return source.stories
-    .map(({ story }) => ({ ...story, tags: [...new Set(story.tags.map((t) => vocabulary.resolve(t).slug))], body: renderBody(story.body).html }))
+    .map(({ story }) => ({
+      ...story,
+      tags: [...new Set(story.tags.map((t) => vocabulary.resolve(t).slug))],
+      body: renderBody(story.body).html,
+    }))
     .sort((a, b) => a.id.localeCompare(b.id));
 }

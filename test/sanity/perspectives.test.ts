@@ -4,7 +4,20 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildSite, findAll, hasClass, hrefs, readPage, ROOT, runScript, sanityEnv, startTestLake, VIEWER_TOKEN, type RunResult, type TestLake } from './sanity-harness.ts';
+import {
+  buildSite,
+  findAll,
+  hasClass,
+  hrefs,
+  readPage,
+  ROOT,
+  runScript,
+  sanityEnv,
+  startTestLake,
+  VIEWER_TOKEN,
+  type RunResult,
+  type TestLake,
+} from './sanity-harness.ts';
 
 const DATASET = 'perspectives';
 /** In the demo content as `draft: true`, so imported as `drafts.story-fed-chair-succession-explainer` only. */
@@ -22,7 +35,11 @@ let publishedTitle: string;
 beforeAll(async () => {
   lake = await startTestLake();
   dir = await mkdtemp(path.join(tmpdir(), 'perspectives-'));
-  const imported = await runScript('scripts/import.ts', ['--content', path.join(ROOT, 'content'), '--public', path.join(ROOT, 'public')], sanityEnv(lake.lake, DATASET));
+  const imported = await runScript(
+    'scripts/import.ts',
+    ['--content', path.join(ROOT, 'content'), '--public', path.join(ROOT, 'public')],
+    sanityEnv(lake.lake, DATASET),
+  );
   expect(imported.code, imported.stderr).toBe(0);
   // An editor's unpublished change to a published story, as the Studio writes it: a drafts. copy.
   const client = lake.client(DATASET);
@@ -34,7 +51,10 @@ beforeAll(async () => {
   // Published reads need no token: the build gets none, as a public site's build would.
   published = await buildSite(path.join(dir, 'published'), sanityEnv(lake.lake, DATASET, { SANITY_TOKEN: '' }));
   // The viewer token may read drafts; preview needs no more.
-  preview = await buildSite(path.join(dir, 'preview'), sanityEnv(lake.lake, DATASET, { SANITY_PREVIEW: '1', SANITY_TOKEN: VIEWER_TOKEN }));
+  preview = await buildSite(
+    path.join(dir, 'preview'),
+    sanityEnv(lake.lake, DATASET, { SANITY_PREVIEW: '1', SANITY_TOKEN: VIEWER_TOKEN }),
+  );
 }, 300_000);
 
 afterAll(async () => {
@@ -74,7 +94,10 @@ describe('perspectives', () => {
   });
 
   test('preview without a token stops the build with one message naming SANITY_TOKEN', async () => {
-    const run = await buildSite(path.join(dir, 'no-token'), sanityEnv(lake.lake, DATASET, { SANITY_PREVIEW: '1', SANITY_TOKEN: '' }));
+    const run = await buildSite(
+      path.join(dir, 'no-token'),
+      sanityEnv(lake.lake, DATASET, { SANITY_PREVIEW: '1', SANITY_TOKEN: '' }),
+    );
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('environment → SANITY_PREVIEW: preview reads drafts, which needs SANITY_TOKEN');
     expect(run.stderr).not.toMatch(/^\s+at /m);

@@ -36,12 +36,25 @@ export async function startTestLake(): Promise<TestLake> {
   const lake = await startLake({
     port: 0,
     dataFile: path.join(dir, 'data.ndjson'),
-    tokens: { [ADMIN_TOKEN]: { role: 'administrator', name: 'Test Admin' }, [VIEWER_TOKEN]: { role: 'viewer', name: 'Test Viewer' } },
+    tokens: {
+      [ADMIN_TOKEN]: { role: 'administrator', name: 'Test Admin' },
+      [VIEWER_TOKEN]: { role: 'viewer', name: 'Test Viewer' },
+    },
   });
   return {
     lake,
     client: (dataset) =>
-      createClient({ projectId: 'local', dataset, apiVersion: '2025-02-19', apiHost: lake.url, useProjectHostname: false, useCdn: false, token: ADMIN_TOKEN, perspective: 'raw', maxRetries: 0 }),
+      createClient({
+        projectId: 'local',
+        dataset,
+        apiVersion: '2025-02-19',
+        apiHost: lake.url,
+        useProjectHostname: false,
+        useCdn: false,
+        token: ADMIN_TOKEN,
+        perspective: 'raw',
+        maxRetries: 0,
+      }),
     async close() {
       await lake.close();
       await rm(dir, { recursive: true, force: true });
@@ -56,7 +69,8 @@ export async function startTestLake(): Promise<TestLake> {
 export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (key.startsWith('SANITY_') || ['NEWS_RENDER_PLAN', 'CONTENT_DIR', 'SITE_URL', 'NODE_OPTIONS'].includes(key)) continue;
+    if (key.startsWith('SANITY_') || ['NEWS_RENDER_PLAN', 'CONTENT_DIR', 'SITE_URL', 'NODE_OPTIONS'].includes(key))
+      continue;
     env[key] = value;
   }
   return { ...env, SITE_URL: 'http://localhost:4321', ...extra };
@@ -64,7 +78,13 @@ export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 /** The environment that points the scripts and the build at `dataset` on the lake. */
 export function sanityEnv(lake: RunningLake, dataset: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return childEnv({ SANITY_PROJECT_ID: 'local', SANITY_DATASET: dataset, SANITY_API_HOST: lake.url, SANITY_TOKEN: ADMIN_TOKEN, ...extra });
+  return childEnv({
+    SANITY_PROJECT_ID: 'local',
+    SANITY_DATASET: dataset,
+    SANITY_API_HOST: lake.url,
+    SANITY_TOKEN: ADMIN_TOKEN,
+    ...extra,
+  });
 }
 
 /** What a finished child process left. */
@@ -80,7 +100,11 @@ export interface RunResult {
  */
 export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [path.join(ROOT, script), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE, [path.join(ROOT, script), ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -109,14 +133,22 @@ export async function buildSite(outDir: string, env: NodeJS.ProcessEnv): Promise
   const cacheDir = await mkdtemp(path.join(tmpdir(), 'sanity-test-astro-cache-'));
   const release = await buildLock();
   try {
-    return await runScript('scripts/build.ts', ['--outDir', outDir], { ...env, NEWS_RENDER_CACHE: '0', ASTRO_CACHE_DIR: cacheDir, ASTRO_TELEMETRY_DISABLED: '1' });
+    return await runScript('scripts/build.ts', ['--outDir', outDir], {
+      ...env,
+      NEWS_RENDER_CACHE: '0',
+      ASTRO_CACHE_DIR: cacheDir,
+      ASTRO_TELEMETRY_DISABLED: '1',
+    });
   } finally {
     await release();
     await rm(cacheDir, { recursive: true, force: true });
   }
 }
 
-const LOCK = path.join(tmpdir(), `newsdesk-test-build-${createHash('sha1').update(ROOT).digest('hex').slice(0, 8)}.lock`);
+const LOCK = path.join(
+  tmpdir(),
+  `newsdesk-test-build-${createHash('sha1').update(ROOT).digest('hex').slice(0, 8)}.lock`,
+);
 
 /** A lock folder shared by the test processes; a holder that died (its pid is gone) loses it. */
 async function buildLock(): Promise<() => Promise<void>> {
@@ -153,7 +185,10 @@ function alive(pid: number): boolean {
 /** Every `.html` file under `dir`, as sorted paths relative to it. */
 export async function htmlPages(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true });
-  return entries.filter((f) => f.endsWith('.html')).map((f) => f.split(path.sep).join('/')).sort();
+  return entries
+    .filter((f) => f.endsWith('.html'))
+    .map((f) => f.split(path.sep).join('/'))
+    .sort();
 }
 
 /** A built page, parsed, with the text it was parsed from (for exact inner HTML). */
@@ -184,8 +219,12 @@ export function findAll(node: Root | Element, test: (el: Element) => boolean): E
 }
 
 /** A test for `findAll`: an element of `tag` (any when empty) with `className`. */
-export const hasClass = (className: string, tag = '') => (el: Element) =>
-  (!tag || el.tagName === tag) && Array.isArray(el.properties['className']) && el.properties['className'].includes(className);
+export const hasClass =
+  (className: string, tag = '') =>
+  (el: Element) =>
+    (!tag || el.tagName === tag) &&
+    Array.isArray(el.properties['className']) &&
+    el.properties['className'].includes(className);
 
 /** The exact source text of an element's children, as the build wrote it. */
 export function innerHtml(page: Page, el: Element): string {
@@ -210,6 +249,7 @@ export function withoutImageUrls(page: Page): string {
     el.properties['src'] = '(image)';
     for (const key of ['srcSet', 'width', 'height']) delete el.properties[key];
   }
-  for (const el of findAll(tree, (e) => e.tagName === 'meta' && e.properties['property'] === 'og:image')) el.properties['content'] = '(image)';
+  for (const el of findAll(tree, (e) => e.tagName === 'meta' && e.properties['property'] === 'og:image'))
+    el.properties['content'] = '(image)';
   return toHtml(tree);
 }

@@ -4,7 +4,11 @@ import { describe, expect, test } from 'vitest';
 import { formatIssue } from '../../src/lib/model/content-error.ts';
 import { sanityConfigFromEnv } from '../../src/lib/sources/sanity/config.ts';
 import type { SanityDocument } from '../../src/lib/sources/sanity/documents.ts';
-import { siteSourceFromDocuments, type SanityAsset, type SiteDocuments } from '../../src/lib/sources/sanity/site-source.ts';
+import {
+  siteSourceFromDocuments,
+  type SanityAsset,
+  type SiteDocuments,
+} from '../../src/lib/sources/sanity/site-source.ts';
 import { validateSite } from '../../src/lib/site/site.ts';
 
 /** A hand-made document or part of one (some are malformed on purpose, hence the cast where they are read). */
@@ -12,8 +16,19 @@ type Doc = Record<string, unknown>;
 const CONFIG = { projectId: 'local', dataset: 'production', apiHost: 'http://127.0.0.1:3333' };
 const ref = (id: string, extra: Doc = {}) => ({ _type: 'reference', _ref: id, _key: id, ...extra });
 const slug = (current: string) => ({ _type: 'slug', current });
-const block = (text: string) => ({ _type: 'block', _key: text.slice(0, 8), style: 'normal', markDefs: [], children: [{ _type: 'span', _key: 's', text, marks: [] }] });
-const ASSET: SanityAsset = { _id: 'image-abc123-1200x675-png', url: 'http://127.0.0.1:3333/images/local/production/abc123-1200x675.png', width: 1200, height: 675 };
+const block = (text: string) => ({
+  _type: 'block',
+  _key: text.slice(0, 8),
+  style: 'normal',
+  markDefs: [],
+  children: [{ _type: 'span', _key: 's', text, marks: [] }],
+});
+const ASSET: SanityAsset = {
+  _id: 'image-abc123-1200x675-png',
+  url: 'http://127.0.0.1:3333/images/local/production/abc123-1200x675.png',
+  width: 1200,
+  height: 675,
+};
 
 /** The taxonomy every story below can point at. */
 const TAXONOMY: Doc[] = [
@@ -41,14 +56,23 @@ function story(id: string, fields: Doc = {}): Doc {
   };
 }
 
-const read = (documents: Doc[], assets: SanityAsset[] = [ASSET]) => siteSourceFromDocuments({ documents: [...TAXONOMY, ...documents] as SanityDocument[], assets } satisfies SiteDocuments, CONFIG);
+const read = (documents: Doc[], assets: SanityAsset[] = [ASSET]) =>
+  siteSourceFromDocuments(
+    { documents: [...TAXONOMY, ...documents] as SanityDocument[], assets } satisfies SiteDocuments,
+    CONFIG,
+  );
 const formatted = (documents: Doc[], assets?: SanityAsset[]) => read(documents, assets).issues.map(formatIssue);
 
 describe('siteSourceFromDocuments', () => {
   test('valid documents become the site model: references resolved to slugs, images to asset URLs', () => {
     const source = read([
-      story('story-a', { related: [ref('story-b')], mainImage: { _type: 'image', asset: ref(ASSET._id), alt: 'Alt text.', caption: 'A caption.' } }),
-      story('story-b', { body: [block('Before.'), { _type: 'image', _key: 'img', asset: ref(ASSET._id), alt: 'Inline.' }] }),
+      story('story-a', {
+        related: [ref('story-b')],
+        mainImage: { _type: 'image', asset: ref(ASSET._id), alt: 'Alt text.', caption: 'A caption.' },
+      }),
+      story('story-b', {
+        body: [block('Before.'), { _type: 'image', _key: 'img', asset: ref(ASSET._id), alt: 'Inline.' }],
+      }),
     ]);
     expect(source.issues).toEqual([]);
     expect(validateSite(source)).toEqual([]);
@@ -62,10 +86,19 @@ describe('siteSourceFromDocuments', () => {
       authors: ['jane-park'],
       related: ['b'],
       draft: false,
-      image: { src: 'http://127.0.0.1:3333/images/local/production/abc123-1200x675.png?w=1200', alt: 'Alt text.', caption: 'A caption.', width: 1200, height: 675 },
+      image: {
+        src: 'http://127.0.0.1:3333/images/local/production/abc123-1200x675.png?w=1200',
+        alt: 'Alt text.',
+        caption: 'A caption.',
+        width: 1200,
+        height: 675,
+      },
     });
     expect(a?.image?.srcset).toContain('abc123-1200x675.png?w=480 480w');
-    expect(b?.body.value[1]).toMatchObject({ _type: 'image', src: 'http://127.0.0.1:3333/images/local/production/abc123-1200x675.png?w=1200' });
+    expect(b?.body.value[1]).toMatchObject({
+      _type: 'image',
+      src: 'http://127.0.0.1:3333/images/local/production/abc123-1200x675.png?w=1200',
+    });
   });
 
   test('dangling references are reported with the _id and the field: section, tag, author, related story', () => {
@@ -92,7 +125,10 @@ describe('siteSourceFromDocuments', () => {
   });
 
   test('a weak pin on a story that is not published is left out, not reported (a pinned draft)', () => {
-    const source = read([story('story-a', { related: [ref('story-draft-only', { _weak: true }), ref('story-b')] }), story('story-b')]);
+    const source = read([
+      story('story-a', { related: [ref('story-draft-only', { _weak: true }), ref('story-b')] }),
+      story('story-b'),
+    ]);
     expect(source.issues).toEqual([]);
     expect(source.stories.find((s) => s.story.id === 'story-a')?.story.related).toEqual(['b']);
   });
@@ -121,9 +157,18 @@ describe('siteSourceFromDocuments', () => {
         [
           story('story-a', {
             mainImage: { _type: 'image', asset: ref('image-gone-10x10-png'), alt: 'Alt.' },
-            body: [block('Text.'), { _type: 'image', _key: 'img', asset: ref('image-also-gone-10x10-png'), alt: 'Inline.' }],
+            body: [
+              block('Text.'),
+              { _type: 'image', _key: 'img', asset: ref('image-also-gone-10x10-png'), alt: 'Inline.' },
+            ],
           }),
-          { _id: 'author-sofia', _type: 'author', name: 'Sofia', slug: slug('sofia'), image: { _type: 'image', asset: ref('image-portrait-gone-10x10-png'), alt: 'Sofia.' } },
+          {
+            _id: 'author-sofia',
+            _type: 'author',
+            name: 'Sofia',
+            slug: slug('sofia'),
+            image: { _type: 'image', asset: ref('image-portrait-gone-10x10-png'), alt: 'Sofia.' },
+          },
         ],
         [],
       ),
@@ -147,14 +192,30 @@ describe('siteSourceFromDocuments', () => {
     ])('%s', (_order, documents) => {
       const source = read(documents);
       expect(source.issues).toEqual([]);
-      expect(source.stories.map(({ story: s, where }) => ({ id: s.id, where, title: s.title, tags: s.tags, draft: s.draft }))).toEqual([
+      expect(
+        source.stories.map(({ story: s, where }) => ({
+          id: s.id,
+          where,
+          title: s.title,
+          tags: s.tags,
+          draft: s.draft,
+        })),
+      ).toEqual([
         { id: 'story-a', where: 'drafts.story-a', title: 'Draft title', tags: ['ukraine'], draft: false },
-        { id: 'story-new', where: 'drafts.story-new', title: 'Never published', tags: ['ukraine', 'peace-plan'], draft: false },
+        {
+          id: 'story-new',
+          where: 'drafts.story-new',
+          title: 'Never published',
+          tags: ['ukraine', 'peace-plan'],
+          draft: false,
+        },
       ]);
     });
 
     test('a draft of a section overlays it too', () => {
-      const source = read([{ _id: 'drafts.section-world', _type: 'section', name: 'World news', slug: slug('world'), order: 0 }]);
+      const source = read([
+        { _id: 'drafts.section-world', _type: 'section', name: 'World news', slug: slug('world'), order: 0 },
+      ]);
       expect(source.sections.map((s) => s.def.name)).toEqual(['World news', 'Business']);
     });
   });
@@ -167,9 +228,21 @@ describe('sanityConfigFromEnv', () => {
   test('good values give a config, defaults filled in, the host without its trailing slash', () => {
     expect(sanityConfigFromEnv({ ...GOOD, SANITY_API_HOST: 'http://127.0.0.1:3333/', SANITY_PREVIEW: '1' })).toEqual({
       issues: [],
-      config: { projectId: 'local', dataset: 'production', apiVersion: '2025-02-19', token: SECRET, apiHost: 'http://127.0.0.1:3333', preview: true },
+      config: {
+        projectId: 'local',
+        dataset: 'production',
+        apiVersion: '2025-02-19',
+        token: SECRET,
+        apiHost: 'http://127.0.0.1:3333',
+        preview: true,
+      },
     });
-    expect(sanityConfigFromEnv({ SANITY_PROJECT_ID: 'abc123', SANITY_API_VERSION: 'v2024-01-31' }).config).toEqual({ projectId: 'abc123', dataset: 'production', apiVersion: '2024-01-31', preview: false });
+    expect(sanityConfigFromEnv({ SANITY_PROJECT_ID: 'abc123', SANITY_API_VERSION: 'v2024-01-31' }).config).toEqual({
+      projectId: 'abc123',
+      dataset: 'production',
+      apiVersion: '2024-01-31',
+      preview: false,
+    });
   });
 
   test.each([
@@ -200,7 +273,14 @@ describe('sanityConfigFromEnv', () => {
       SANITY_PREVIEW: 'maybe',
       SANITY_TOKEN: `${SECRET} x`,
     });
-    expect(issues.map((i) => i.field)).toEqual(['SANITY_PROJECT_ID', 'SANITY_DATASET', 'SANITY_API_VERSION', 'SANITY_TOKEN', 'SANITY_API_HOST', 'SANITY_PREVIEW']);
+    expect(issues.map((i) => i.field)).toEqual([
+      'SANITY_PROJECT_ID',
+      'SANITY_DATASET',
+      'SANITY_API_VERSION',
+      'SANITY_TOKEN',
+      'SANITY_API_HOST',
+      'SANITY_PREVIEW',
+    ]);
     expect(issues.map(formatIssue).join('\n')).not.toContain(SECRET);
   });
 });

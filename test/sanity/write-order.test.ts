@@ -7,17 +7,42 @@ import { failure, startTestLake, type TestLake } from '../lake/lake-harness.ts';
 
 const ref = (id: string) => ({ _type: 'reference', _ref: id, _key: id });
 type Doc = { _id: string; _type: string } & Record<string, unknown>;
-const story = (id: string, tags: string[], related: string[] = []): Doc => ({ _id: id, _type: 'story', tags: tags.map(ref), related: related.map(ref) });
+const story = (id: string, tags: string[], related: string[] = []): Doc => ({
+  _id: id,
+  _type: 'story',
+  tags: tags.map(ref),
+  related: related.map(ref),
+});
 const tag = (id: string): Doc => ({ _id: id, _type: 'tag' });
 
 // As siteSourceToDocuments lists them: stories first, their tags last; s2 and s3 pin each other, s1 pins s4.
-const docs: Doc[] = [story('s1', ['t1'], ['s4']), story('s2', ['t1', 't2'], ['s3']), story('s3', ['t2'], ['s2']), story('s4', ['t2']), tag('t1'), tag('t2')];
+const docs: Doc[] = [
+  story('s1', ['t1'], ['s4']),
+  story('s2', ['t1', 't2'], ['s3']),
+  story('s3', ['t2'], ['s2']),
+  story('s4', ['t2']),
+  tag('t1'),
+  tag('t2'),
+];
 
 describe('transactionsInReferenceOrder', () => {
   test.each([
     [1, [['t1'], ['t2'], ['s4'], ['s1'], ['s2', 's3']]],
-    [2, [['t1', 't2'], ['s4', 's1'], ['s2', 's3']]],
-    [3, [['t1', 't2', 's4'], ['s1', 's2', 's3']]],
+    [
+      2,
+      [
+        ['t1', 't2'],
+        ['s4', 's1'],
+        ['s2', 's3'],
+      ],
+    ],
+    [
+      3,
+      [
+        ['t1', 't2', 's4'],
+        ['s1', 's2', 's3'],
+      ],
+    ],
     [10, [['t1', 't2', 's4', 's1', 's2', 's3']]],
   ])('size %i: targets first, a cycle kept whole', (size, expected) => {
     const batches = transactionsInReferenceOrder(docs, size).map((batch) => batch.map((doc) => doc._id));
@@ -45,7 +70,8 @@ describe('against the lake', () => {
     const client = t.client();
     const naive = failure(client.transaction(docs.slice(0, 2).map((doc) => ({ createOrReplace: doc }))).commit());
     expect(await naive).toMatchObject({ statusCode: 409 });
-    for (const batch of transactionsInReferenceOrder(docs, 2)) await client.transaction(batch.map((doc) => ({ createOrReplace: doc }))).commit();
+    for (const batch of transactionsInReferenceOrder(docs, 2))
+      await client.transaction(batch.map((doc) => ({ createOrReplace: doc }))).commit();
     expect(await client.fetch('count(*)')).toBe(docs.length);
   });
 });

@@ -18,10 +18,16 @@ let lake: ServingProcess;
 
 /** Starts `scripts/lake.ts --port 0` on the test's data file, with one editor token. */
 function startLake(): Promise<ServingProcess> {
-  return startLakeCli(dataFile, { env: { LAKE_TOKENS: JSON.stringify({ [TOKEN]: { role: 'editor', name: 'Attacker' } }) } });
+  return startLakeCli(dataFile, {
+    env: { LAKE_TOKENS: JSON.stringify({ [TOKEN]: { role: 'editor', name: 'Attacker' } }) },
+  });
 }
 
-async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+async function call(
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`${lake.url}${API}${path}`, {
     method,
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
@@ -66,7 +72,11 @@ describe('a tag still on a story cannot be deleted', () => {
   test('delete by id answers 409 documentHasExistingReferencesError naming the story; the tag is still there', async () => {
     const { status, body } = await mutate([{ delete: { id: 'tag-ukraine' } }]);
     expect(status).toBe(409);
-    expect(firstItem(body)).toMatchObject({ type: 'documentHasExistingReferencesError', id: 'tag-ukraine', referencingIDs: ['story-peace-plan'] });
+    expect(firstItem(body)).toMatchObject({
+      type: 'documentHasExistingReferencesError',
+      id: 'tag-ukraine',
+      referencingIDs: ['story-peace-plan'],
+    });
     expect(String(firstItem(body)?.['description'])).toContain('"story-peace-plan"');
     expect(await exists('tag-ukraine')).toEqual(['tag-ukraine']);
   });
@@ -74,20 +84,42 @@ describe('a tag still on a story cannot be deleted', () => {
   test.each([
     ['delete by query', () => mutate([{ delete: { query: '*[_type == "tag"]' } }])],
     ['the delete action', () => actions([{ actionType: 'sanity.action.document.delete', publishedId: 'tag-ukraine' }])],
-    ['the unpublish action', () => actions([{ actionType: 'sanity.action.document.unpublish', publishedId: 'tag-ukraine', draftId: 'drafts.tag-ukraine' }])],
-    ['the story and the tag deleted, then the story created again with the tag, in one transaction', () =>
-      mutate([{ delete: { id: 'story-peace-plan' } }, { delete: { id: 'tag-ukraine' } }, { create: { _id: 'story-peace-plan', _type: 'story', tags: [tagRef('tag-ukraine')] } }])],
+    [
+      'the unpublish action',
+      () =>
+        actions([
+          { actionType: 'sanity.action.document.unpublish', publishedId: 'tag-ukraine', draftId: 'drafts.tag-ukraine' },
+        ]),
+    ],
+    [
+      'the story and the tag deleted, then the story created again with the tag, in one transaction',
+      () =>
+        mutate([
+          { delete: { id: 'story-peace-plan' } },
+          { delete: { id: 'tag-ukraine' } },
+          { create: { _id: 'story-peace-plan', _type: 'story', tags: [tagRef('tag-ukraine')] } },
+        ]),
+    ],
   ])('%s answers 409 and changes nothing', async (_route, attempt) => {
     const { status, body } = await attempt();
     expect(status).toBe(409);
     expect(JSON.stringify(body)).toMatch(/documentHasExistingReferencesError|documentReferenceDoesNotExistError/);
-    expect(await exists('tag-ukraine', 'story-peace-plan', 'drafts.tag-ukraine')).toEqual(['story-peace-plan', 'tag-ukraine']);
+    expect(await exists('tag-ukraine', 'story-peace-plan', 'drafts.tag-ukraine')).toEqual([
+      'story-peace-plan',
+      'tag-ukraine',
+    ]);
   });
 
   test('a published story pointing at a tag that does not exist is refused with 409 and not written', async () => {
-    const { status, body } = await mutate([{ create: { _id: 'story-dangling', _type: 'story', tags: [tagRef('tag-never-made')] } }]);
+    const { status, body } = await mutate([
+      { create: { _id: 'story-dangling', _type: 'story', tags: [tagRef('tag-never-made')] } },
+    ]);
     expect(status).toBe(409);
-    expect(firstItem(body)).toMatchObject({ type: 'documentReferenceDoesNotExistError', id: 'story-dangling', referenceID: 'tag-never-made' });
+    expect(firstItem(body)).toMatchObject({
+      type: 'documentReferenceDoesNotExistError',
+      id: 'story-dangling',
+      referenceID: 'tag-never-made',
+    });
     expect(await exists('story-dangling')).toEqual([]);
   });
 

@@ -25,8 +25,15 @@ export interface ServingProcess {
  * Runs `node <args>` in the project's root with `env` added to this process's environment, and resolves once its
  * output matches `ready`, whose first group is the URL; rejects if it exits first or stays silent for `withinMs`.
  */
-export function spawnServing(args: readonly string[], options: { env?: NodeJS.ProcessEnv; ready: RegExp; withinMs?: number }): Promise<ServingProcess> {
-  const child = spawn(NODE, args, { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnServing(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; ready: RegExp; withinMs?: number },
+): Promise<ServingProcess> {
+  const child = spawn(NODE, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const serving: Omit<ServingProcess, 'url' | 'port'> = {
     child,
@@ -62,7 +69,10 @@ export function spawnServing(args: readonly string[], options: { env?: NodeJS.Pr
 }
 
 /** `node scripts/lake.ts --port 0 --data <dataFile> ...args`, as `npm run lake` runs it; ready once it prints its URL. */
-export function startLakeCli(dataFile: string, options: { args?: readonly string[]; env?: NodeJS.ProcessEnv } = {}): Promise<ServingProcess> {
+export function startLakeCli(
+  dataFile: string,
+  options: { args?: readonly string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<ServingProcess> {
   return spawnServing([join(ROOT, 'scripts', 'lake.ts'), '--port', '0', '--data', dataFile, ...(options.args ?? [])], {
     ready: / at (http:\/\/\S+) /,
     ...(options.env === undefined ? {} : { env: options.env }),

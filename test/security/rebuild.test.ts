@@ -5,7 +5,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { encodeSignatureHeader } from '@sanity/webhook';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ROOT, runScript, SECRET, sleep, startRebuildStack, type Child, type RebuildStack } from '../../e2e/rebuild/harness.ts';
+import {
+  ROOT,
+  runScript,
+  SECRET,
+  sleep,
+  startRebuildStack,
+  type Child,
+  type RebuildStack,
+} from '../../e2e/rebuild/harness.ts';
 
 // Attacks on the rebuild service (`scripts/serve.ts`, a real child process reading a real lake) and on the static
 // server (`scripts/static.ts`) and the build (`scripts/build.ts`), as an outsider would make them.
@@ -19,7 +27,9 @@ const SLACK_MS = 1_500;
 let stack: RebuildStack;
 
 beforeAll(async () => {
-  stack = await startRebuildStack({ env: { SERVE_REQUEST_TIMEOUT_MS: String(REQUEST_MS), SERVE_IDLE_TIMEOUT_MS: String(IDLE_MS) } });
+  stack = await startRebuildStack({
+    env: { SERVE_REQUEST_TIMEOUT_MS: String(REQUEST_MS), SERVE_IDLE_TIMEOUT_MS: String(IDLE_MS) },
+  });
 }, 180_000);
 afterAll(async () => {
   await stack?.close();
@@ -40,7 +50,15 @@ function storyDocument(slug: string) {
     section: { _type: 'reference', _ref: 'section-science' },
     tags: [ref('tag-space')],
     authors: [ref('author-priya-raman')],
-    body: [{ _type: 'block', _key: 'b1', style: 'normal', markDefs: [], children: [{ _type: 'span', _key: 's1', text: 'A body.', marks: [] }] }],
+    body: [
+      {
+        _type: 'block',
+        _key: 'b1',
+        style: 'normal',
+        markDefs: [],
+        children: [{ _type: 'span', _key: 's1', text: 'A body.', marks: [] }],
+      },
+    ],
   };
 }
 
@@ -75,7 +93,9 @@ async function expectConnectionsBounded(url: string, requestMs: number, idleMs: 
   const lorisHeaders = await openSocket(url);
   // Headers complete, then a body that trickles: a byte every 200 ms, never reaching its declared length.
   const lorisBody = await openSocket(url);
-  lorisBody.socket.write('POST /hooks/sanity HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n');
+  lorisBody.socket.write(
+    'POST /hooks/sanity HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n',
+  );
   const head = 'GET / HTTP/1.1\r\nhost: x\r\nx-slow: ';
   let i = 0;
   const drip = setInterval(() => {
@@ -85,8 +105,12 @@ async function expectConnectionsBounded(url: string, requestMs: number, idleMs: 
   }, 200);
   try {
     const idleClosed = await within(Promise.all(idle.map((s) => s.closed)), idleMs + SLACK_MS);
-    expect(idleClosed, `500 sockets that sent nothing are closed within ${idleMs + SLACK_MS} ms`).not.toBe('still open');
-    expect(await within(lorisHeaders.closed, requestMs + SLACK_MS), 'a slow-loris header is cut off').not.toBe('still open');
+    expect(idleClosed, `500 sockets that sent nothing are closed within ${idleMs + SLACK_MS} ms`).not.toBe(
+      'still open',
+    );
+    expect(await within(lorisHeaders.closed, requestMs + SLACK_MS), 'a slow-loris header is cut off').not.toBe(
+      'still open',
+    );
     expect(await within(lorisBody.closed, requestMs + SLACK_MS), 'a slow-loris body is cut off').not.toBe('still open');
   } finally {
     clearInterval(drip);
@@ -99,7 +123,14 @@ async function expectConnectionsBounded(url: string, requestMs: number, idleMs: 
 /** The headers every answer of the site carries. */
 function expectSecurityHeaders(response: Response): void {
   const csp = response.headers.get('content-security-policy') ?? '';
-  for (const directive of ["default-src 'none'", "style-src 'self'", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'"]) expect(csp).toContain(directive);
+  for (const directive of [
+    "default-src 'none'",
+    "style-src 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+  ])
+    expect(csp).toContain(directive);
   expect(csp).not.toContain('unsafe-inline');
   expect(response.headers.get('x-content-type-options')).toBe('nosniff');
   expect(response.headers.get('x-frame-options')).toBe('DENY');
@@ -119,7 +150,12 @@ describe('the rebuild service', () => {
       expect((await fetch(`${stack.service.url}/news/${slug}/`)).status, 'the valid story is live').toBe(200);
       expect(after.build?.revision).toBe(after.contentRevision);
       expect(after.lastFailure?.at, 'no build failed').toBe(before.lastFailure?.at);
-      expect(after.rejected).toContainEqual({ id: invalid, field: 'dek', message: expect.any(String), serving: 'left out' });
+      expect(after.rejected).toContainEqual({
+        id: invalid,
+        field: 'dek',
+        message: expect.any(String),
+        serving: 'left out',
+      });
       expect(stack.service.output()).toContain(`${invalid} → dek`);
     } finally {
       await stack.client.delete(invalid);
@@ -138,10 +174,18 @@ describe('the rebuild service', () => {
       const after = await stack.settle();
       const page = await fetch(`${stack.service.url}/news/${slug}/`);
       expect(page.status, 'the story in the broken section is live').toBe(200);
-      expect(await page.text(), 'under the section\'s last valid name').toContain(`>${section?.name ?? ''}<`);
-      expect(after.rejected).toContainEqual({ id: 'section-science', field: 'name', message: expect.any(String), serving: 'last valid version' });
+      expect(await page.text(), "under the section's last valid name").toContain(`>${section?.name ?? ''}<`);
+      expect(after.rejected).toContainEqual({
+        id: 'section-science',
+        field: 'name',
+        message: expect.any(String),
+        serving: 'last valid version',
+      });
     } finally {
-      await stack.client.patch('section-science').set({ name: section?.name ?? 'Science' }).commit();
+      await stack.client
+        .patch('section-science')
+        .set({ name: section?.name ?? 'Science' })
+        .commit();
     }
     expect((await stack.settle()).rejected).toEqual([]);
   });
@@ -151,7 +195,11 @@ describe('the rebuild service', () => {
     const body = JSON.stringify({ _id: 'story-artemis-ii-launch-window', _type: 'story' });
     const signature = await encodeSignatureHeader(body, Date.now(), SECRET);
     const send = (key: string) =>
-      fetch(`${stack.service.url}/hooks/sanity`, { method: 'POST', headers: { 'content-type': 'application/json', 'sanity-webhook-signature': signature, 'idempotency-key': key }, body });
+      fetch(`${stack.service.url}/hooks/sanity`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'sanity-webhook-signature': signature, 'idempotency-key': key },
+        body,
+      });
     const first = await send(`captured-${suffix()}`);
     expect(first.status).toBe(202);
     const counted = (await stack.settle()).webhooks;
@@ -194,7 +242,9 @@ describe('the rebuild service', () => {
     expect(home.status).toBe(200);
     expectSecurityHeaders(home);
     const html = await home.text();
-    expect(html, 'pages have no inline script or style for the policy to block').not.toMatch(/<script|<style|\sstyle="/);
+    expect(html, 'pages have no inline script or style for the policy to block').not.toMatch(
+      /<script|<style|\sstyle="/,
+    );
     expectSecurityHeaders(await fetch(`${stack.service.url}/no-such-page/`));
     expect((await fetch(`${stack.service.url}/status`)).headers.get('x-content-type-options')).toBe('nosniff');
     const css = /href="(\/_astro\/[^"]+\.css)"/.exec(html)?.[1];
@@ -217,7 +267,11 @@ describe('the static server (scripts/static.ts)', () => {
     await writeFile(path.join(dir, '404.html'), '<!doctype html><title>404</title><p>not found</p>');
     await symlink('/etc/passwd', path.join(dir, 'passwd.txt'));
     await symlink('/etc', path.join(dir, 'etc'));
-    server = runScript('scripts/static.ts', [dir, '--port', '0', '--request-timeout-ms', String(REQUEST_MS), '--idle-timeout-ms', String(IDLE_MS)], { ...process.env });
+    server = runScript(
+      'scripts/static.ts',
+      [dir, '--port', '0', '--request-timeout-ms', String(REQUEST_MS), '--idle-timeout-ms', String(IDLE_MS)],
+      { ...process.env },
+    );
     for (let i = 0; i < 200 && !url; i++) {
       url = /at (http:\/\/127\.0\.0\.1:\d+)\//.exec(server.output())?.[1] ?? '';
       if (!url) await sleep(50);
@@ -258,7 +312,10 @@ describe('the build (scripts/build.ts)', () => {
     const out = await mkdtemp(path.join(tmpdir(), 'build-sec-'));
     await symlink('/etc/passwd', link);
     try {
-      const build = runScript('scripts/build.ts', ['--outDir', path.join(out, 'dist')], { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' });
+      const build = runScript('scripts/build.ts', ['--outDir', path.join(out, 'dist')], {
+        ...process.env,
+        ASTRO_TELEMETRY_DISABLED: '1',
+      });
       const { code } = await build.exited;
       expect(code).toBe(1);
       expect(build.output()).toContain(`public/${name} → /etc/passwd: leads out of public/`);

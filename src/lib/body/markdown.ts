@@ -74,7 +74,21 @@ export const MAX_BODY_MARKERS = 20_000;
  */
 export const MAX_BODY_LINES = 5000;
 
-const VOID_ELEMENTS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
+const VOID_ELEMENTS = new Set([
+  'area',
+  'base',
+  'br',
+  'col',
+  'embed',
+  'hr',
+  'img',
+  'input',
+  'link',
+  'meta',
+  'source',
+  'track',
+  'wbr',
+]);
 
 /** A markdown body over one of the limits that bound parsing it: what is wrong, and what to do. */
 export interface MarkdownProblem {
@@ -132,7 +146,10 @@ export function markdownProblems(markdown: string): MarkdownProblem[] {
     }
     if (!nestingReported && /^[ \t>*+\-\d]/.test(line) && lineNesting(line) > MAX_MARKDOWN_NESTING) {
       nestingReported = true;
-      problems.push({ message: `line ${lineNumber} nests quotes or lists more than ${MAX_MARKDOWN_NESTING} levels deep`, hint: 'flatten the quotes or lists' });
+      problems.push({
+        message: `line ${lineNumber} nests quotes or lists more than ${MAX_MARKDOWN_NESTING} levels deep`,
+        hint: 'flatten the quotes or lists',
+      });
     }
   }
   if (!markersReported && bodyMarkers > MAX_BODY_MARKERS) {
@@ -142,7 +159,11 @@ export function markdownProblems(markdown: string): MarkdownProblem[] {
     });
   }
   const html = htmlNesting(markdown);
-  if (html > MAX_HTML_NESTING) problems.push({ message: `raw HTML elements nest ${html} levels deep, over the limit of ${MAX_HTML_NESTING}`, hint: 'flatten the HTML' });
+  if (html > MAX_HTML_NESTING)
+    problems.push({
+      message: `raw HTML elements nest ${html} levels deep, over the limit of ${MAX_HTML_NESTING}`,
+      hint: 'flatten the HTML',
+    });
   return problems;
 }
 
@@ -156,7 +177,7 @@ function lineNesting(line: string): number {
   const indent = /[ \t]*/y;
   const marker = /(?:>[ \t]?|(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$))/y;
   let depth = 0;
-  for (let at = 0; ; ) {
+  for (let at = 0; ;) {
     indent.lastIndex = at;
     const spaces = indent.exec(line)?.[0] ?? '';
     depth += Math.floor((spaces.length + 3 * (spaces.split('\t').length - 1)) / 2);

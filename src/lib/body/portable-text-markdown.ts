@@ -26,17 +26,7 @@
  * - fenced and indented code becomes a paragraph of `code` text with hard breaks; thematic breaks are dropped;
  * - footnote references become their literal text and footnote definitions plain paragraphs.
  */
-import type {
-  Definition,
-  Nodes,
-  List,
-  ListItem,
-  Paragraph,
-  PhrasingContent,
-  Root,
-  RootContent,
-  Table,
-} from 'mdast';
+import type { Definition, Nodes, List, ListItem, Paragraph, PhrasingContent, Root, RootContent, Table } from 'mdast';
 import { toString } from 'mdast-util-to-string';
 import { remark } from 'remark';
 import remarkGfm from 'remark-gfm';
@@ -79,7 +69,14 @@ export function portableTextToMarkdown(blocks: readonly unknown[]): string {
 
 /** A block being built: keys are given once the whole body is known, link marks use local ids until then. */
 type Draft =
-  | { kind: 'text'; style: PortableTextTextBlock['style']; listItem?: 'bullet' | 'number'; level?: number; spans: DraftSpan[]; links: string[] }
+  | {
+      kind: 'text';
+      style: PortableTextTextBlock['style'];
+      listItem?: 'bullet' | 'number';
+      level?: number;
+      spans: DraftSpan[];
+      links: string[];
+    }
   | { kind: 'image'; alt: string; src: string; caption: string | undefined }
   | { kind: 'table'; rows: string[][] };
 type DraftSpan = { text: string; marks: string[] };
@@ -109,7 +106,11 @@ export function markdownToPortableText(markdown: string, keyPrefix: string): Por
  */
 function htmlToText<T extends Nodes>(node: T): T {
   if ('children' in node) {
-    const blockParent = node.type === 'root' || node.type === 'blockquote' || node.type === 'listItem' || node.type === 'footnoteDefinition';
+    const blockParent =
+      node.type === 'root' ||
+      node.type === 'blockquote' ||
+      node.type === 'listItem' ||
+      node.type === 'footnoteDefinition';
     node.children = node.children.flatMap((child: Nodes) => {
       if (child.type !== 'html') return [htmlToText(child)];
       if (/^\s*(?:<!--[\s\S]*?-->\s*)+$/.test(child.value)) return [];
@@ -132,7 +133,12 @@ function normaliseLevels(drafts: Draft[]): void {
       continue;
     }
     const level = draft.level ?? 1;
-    for (let top = open.at(-1); top && (top.level > level || (top.level === level && top.listItem !== draft.listItem)); top = open.at(-1)) open.pop();
+    for (
+      let top = open.at(-1);
+      top && (top.level > level || (top.level === level && top.listItem !== draft.listItem));
+      top = open.at(-1)
+    )
+      open.pop();
     const top = open.at(-1);
     if (!top || top.level < level) open.push({ level, listItem: draft.listItem });
     draft.level = open.length;
@@ -191,7 +197,8 @@ class Converter {
 
   paragraph(node: Paragraph, context: Context): void {
     const images = collectImages(node.children, this.definitions);
-    const onlyImages = images.length > 0 && node.children.every((c) => isImage(c) || (c.type === 'text' && c.value.trim() === ''));
+    const onlyImages =
+      images.length > 0 && node.children.every((c) => isImage(c) || (c.type === 'text' && c.value.trim() === ''));
     if (onlyImages) this.drafts.push(...images);
     else this.text(node.children, context);
   }
@@ -242,10 +249,12 @@ class Converter {
 
   /** Code becomes code text line by line: a line break cannot be inside inline code. */
   code(value: string, context: Context): void {
-    const lines = value.split(/\r?\n/).flatMap((line, i): PhrasingContent[] => [
-      ...(i > 0 ? [{ type: 'break' } as const] : []),
-      ...(line === '' ? [] : [{ type: 'inlineCode', value: line } as const]),
-    ]);
+    const lines = value
+      .split(/\r?\n/)
+      .flatMap((line, i): PhrasingContent[] => [
+        ...(i > 0 ? [{ type: 'break' } as const] : []),
+        ...(line === '' ? [] : [{ type: 'inlineCode', value: line } as const]),
+      ]);
     this.text(lines, context);
   }
 
@@ -260,7 +269,12 @@ class Converter {
     this.drafts.push(...collectImages(nodes, this.definitions));
   }
 
-  inline(nodes: readonly PhrasingContent[], marks: string[], draft: TextDraft, leadIn: PhrasingContent | undefined): void {
+  inline(
+    nodes: readonly PhrasingContent[],
+    marks: string[],
+    draft: TextDraft,
+    leadIn: PhrasingContent | undefined,
+  ): void {
     for (const node of nodes) {
       switch (node.type) {
         case 'text':
@@ -328,7 +342,13 @@ function collectImages(nodes: readonly PhrasingContent[], definitions: Map<strin
         images.push({ kind: 'image', alt: node.alt ?? '', src: node.url, caption: node.title ?? undefined });
       } else if (node.type === 'imageReference') {
         const definition = definitions.get(node.identifier);
-        if (definition) images.push({ kind: 'image', alt: node.alt ?? '', src: definition.url, caption: definition.title ?? undefined });
+        if (definition)
+          images.push({
+            kind: 'image',
+            alt: node.alt ?? '',
+            src: definition.url,
+            caption: definition.title ?? undefined,
+          });
       } else if ('children' in node) {
         visit(node.children);
       }
@@ -344,7 +364,11 @@ function mergeSpans(spans: DraftSpan[]): DraftSpan[] {
   for (const span of spans) {
     if (span.text === '') continue;
     const previous = out[out.length - 1];
-    if (previous && previous.marks.length === span.marks.length && previous.marks.every((m, i) => m === span.marks[i])) {
+    if (
+      previous &&
+      previous.marks.length === span.marks.length &&
+      previous.marks.every((m, i) => m === span.marks[i])
+    ) {
       previous.text += span.text;
     } else {
       out.push({ text: span.text, marks: span.marks });
@@ -376,7 +400,11 @@ function finishDraft(draft: Draft, key: string): PortableTextBlock {
       // that became its own block) is left out, so that the markdown written back converts to the same keys.
       const used = [...new Set(draft.spans.flatMap((span) => span.marks.filter((m) => /^l\d+$/.test(m))))];
       const linkKey = (local: string) => `${key}-l${used.indexOf(local)}`;
-      const markDefs: PortableTextLink[] = used.map((local) => ({ _type: 'link', _key: linkKey(local), href: draft.links[Number(local.slice(1))] ?? '' }));
+      const markDefs: PortableTextLink[] = used.map((local) => ({
+        _type: 'link',
+        _key: linkKey(local),
+        href: draft.links[Number(local.slice(1))] ?? '',
+      }));
       const children: PortableTextSpan[] = draft.spans.map((span, i) => ({
         _type: 'span',
         _key: `${key}-${i}`,

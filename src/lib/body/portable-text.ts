@@ -25,11 +25,7 @@
  * Malformed input never throws: unknown block and inline object types, spans without text and marks that are not
  * strings are skipped, and the sanitizer in `prepareHast` remains the safety net for what does get through.
  */
-import {
-  buildMarksTree,
-  type ToolkitNestedPortableTextSpan,
-  type ToolkitTextNode,
-} from '@portabletext/toolkit';
+import { buildMarksTree, type ToolkitNestedPortableTextSpan, type ToolkitTextNode } from '@portabletext/toolkit';
 import type { Root as HastRoot } from 'hast';
 import type {
   Blockquote,
@@ -157,7 +153,11 @@ export function portableTextToMdast(blocks: readonly unknown[]): MdastRoot {
     children.push(
       depth
         ? // A markdown heading is one line: a line break in a heading's text becomes a space.
-          ({ type: 'heading', depth: Number(depth) as Heading['depth'], children: breaksToSpaces(content) } satisfies Heading)
+          ({
+            type: 'heading',
+            depth: Number(depth) as Heading['depth'],
+            children: breaksToSpaces(content),
+          } satisfies Heading)
         : ({ type: 'paragraph', children: content } satisfies Paragraph),
     );
   }
@@ -172,9 +172,19 @@ type OpenList = { level: number; listItem: string; list: List };
  * sibling list, as `- a` followed by `1. b` does. The toolkit's `nestLists` is not used: it moves such a sibling
  * list out to the top level and splits the lists around it, unlike both markdown and the Studio's editor.
  */
-function addListItem(open: OpenList[], root: RootContent[], listItem: string, level: number, content: PhrasingContent[]): OpenList[] {
+function addListItem(
+  open: OpenList[],
+  root: RootContent[],
+  listItem: string,
+  level: number,
+  content: PhrasingContent[],
+): OpenList[] {
   const stack = [...open];
-  for (let top = stack[stack.length - 1]; top && (top.level > level || (top.level === level && top.listItem !== listItem)); top = stack[stack.length - 1]) {
+  for (
+    let top = stack[stack.length - 1];
+    top && (top.level > level || (top.level === level && top.listItem !== listItem));
+    top = stack[stack.length - 1]
+  ) {
     stack.pop();
   }
   let current = stack[stack.length - 1];
@@ -187,7 +197,12 @@ function addListItem(open: OpenList[], root: RootContent[], listItem: string, le
     current = { level, listItem, list };
     stack.push(current);
   }
-  current.list.children.push({ type: 'listItem', spread: false, checked: null, children: [{ type: 'paragraph', children: content }] });
+  current.list.children.push({
+    type: 'listItem',
+    spread: false,
+    checked: null,
+    children: [{ type: 'paragraph', children: content }],
+  });
   return stack;
 }
 
@@ -201,16 +216,23 @@ function cleanBlock(raw: unknown): CleanBlock | undefined {
   switch (raw['_type']) {
     case 'block': {
       const markDefs = (Array.isArray(raw['markDefs']) ? raw['markDefs'] : []).filter(
-        (def): def is CleanTextBlock['markDefs'][number] => isRecord(def) && typeof def['_key'] === 'string' && typeof def['_type'] === 'string',
+        (def): def is CleanTextBlock['markDefs'][number] =>
+          isRecord(def) && typeof def['_key'] === 'string' && typeof def['_type'] === 'string',
       );
       const children: CleanSpan[] = [];
       for (const child of Array.isArray(raw['children']) ? raw['children'] : []) {
-        if (!isRecord(child) || child['_type'] !== 'span' || typeof child['text'] !== 'string' || child['text'] === '') continue;
-        const marks = (Array.isArray(child['marks']) ? child['marks'] : []).filter((m): m is string => typeof m === 'string');
+        if (!isRecord(child) || child['_type'] !== 'span' || typeof child['text'] !== 'string' || child['text'] === '')
+          continue;
+        const marks = (Array.isArray(child['marks']) ? child['marks'] : []).filter(
+          (m): m is string => typeof m === 'string',
+        );
         // `reorderCoextensive` finds a span's marks by the key the toolkit copies onto its nodes: keys must be unique.
         children.push({ _type: 'span', _key: `${children.length}`, text: child['text'], marks: [...new Set(marks)] });
       }
-      const level = typeof raw['level'] === 'number' && Number.isFinite(raw['level']) && raw['level'] >= 1 ? Math.floor(raw['level']) : 1;
+      const level =
+        typeof raw['level'] === 'number' && Number.isFinite(raw['level']) && raw['level'] >= 1
+          ? Math.floor(raw['level'])
+          : 1;
       const block: CleanTextBlock = {
         _type: 'block',
         style: typeof raw['style'] === 'string' ? raw['style'] : 'normal',
@@ -219,7 +241,8 @@ function cleanBlock(raw: unknown): CleanBlock | undefined {
         children,
       };
       // Markdown has two kinds of list; any other list type (a custom `check` style, say) is a bullet.
-      if (typeof raw['listItem'] === 'string' && raw['listItem'] !== '') block.listItem = raw['listItem'] === 'number' ? 'number' : 'bullet';
+      if (typeof raw['listItem'] === 'string' && raw['listItem'] !== '')
+        block.listItem = raw['listItem'] === 'number' ? 'number' : 'bullet';
       return block;
     }
     case 'image': {
@@ -243,22 +266,23 @@ function cleanBlock(raw: unknown): CleanBlock | undefined {
 }
 
 function imageToMdast(image: CleanImage): Paragraph {
-  return { type: 'paragraph', children: [{ type: 'image', url: image.src, alt: image.alt, title: image.caption ?? null }] };
+  return {
+    type: 'paragraph',
+    children: [{ type: 'image', url: image.src, alt: image.alt, title: image.caption ?? null }],
+  };
 }
 
 function tableToMdast(table: CleanTable): Table | undefined {
   const width = table.rows[0]?.length ?? 0;
   if (width === 0) return undefined;
-  const children = table.rows.map(
-    (cells): TableRow => ({
-      type: 'tableRow',
-      // GFM drops cells beyond the header's count and fills missing ones.
-      children: Array.from({ length: width }, (_, i) => {
-        const value = cells[i] ?? '';
-        return { type: 'tableCell', children: value === '' ? [] : [{ type: 'text', value }] };
-      }),
+  const children = table.rows.map((cells): TableRow => ({
+    type: 'tableRow',
+    // GFM drops cells beyond the header's count and fills missing ones.
+    children: Array.from({ length: width }, (_, i) => {
+      const value = cells[i] ?? '';
+      return { type: 'tableCell', children: value === '' ? [] : [{ type: 'text', value }] };
     }),
-  );
+  }));
   return { type: 'table', align: Array.from({ length: width }, () => null), children };
 }
 
@@ -266,7 +290,9 @@ function tableToMdast(table: CleanTable): Table | undefined {
 function blockPhrasing(block: CleanTextBlock): PhrasingContent[] {
   if (block.children.length === 0) return [];
   const order = new Map(block.children.map((span) => [span._key, span.marks]));
-  const tree = buildMarksTree(block as Parameters<typeof buildMarksTree>[0]).map((node) => reorderCoextensive(node, order));
+  const tree = buildMarksTree(block as Parameters<typeof buildMarksTree>[0]).map((node) =>
+    reorderCoextensive(node, order),
+  );
   return trimPhrasing(marksToPhrasing(tree, false));
 }
 
@@ -326,7 +352,8 @@ function marksToPhrasing(nodes: readonly MarksNode[], inCode: boolean): Phrasing
         out.push(...hoistWhitespace({ type: 'delete', children }));
         break;
       case 'link':
-        if (node.markDef && typeof href === 'string') out.push({ type: 'link', url: href.trim(), title: null, children });
+        if (node.markDef && typeof href === 'string')
+          out.push({ type: 'link', url: href.trim(), title: null, children });
         else out.push(...children);
         break;
       default:
@@ -426,14 +453,19 @@ export interface PortableTextProblem {
 export function portableTextProblems(blocks: readonly unknown[]): PortableTextProblem[] {
   const problems: PortableTextProblem[] = [];
   const add = (path: (string | number)[], expected: string, received: unknown) => {
-    if (problems.length < MAX_PROBLEMS) problems.push({ path, message: `expected ${expected}, received ${describeValue(received)}` });
+    if (problems.length < MAX_PROBLEMS)
+      problems.push({ path, message: `expected ${expected}, received ${describeValue(received)}` });
   };
   const optionalString = (owner: Record<string, unknown>, path: (string | number)[], field: string) => {
     if (owner[field] !== undefined && typeof owner[field] !== 'string') add([...path, field], 'text', owner[field]);
   };
   blocks.forEach((block, i) => {
     if (!isRecord(block) || typeof block['_type'] !== 'string') {
-      add(isRecord(block) ? [i, '_type'] : [i], 'a block (an object with a _type)', isRecord(block) ? block['_type'] : block);
+      add(
+        isRecord(block) ? [i, '_type'] : [i],
+        'a block (an object with a _type)',
+        isRecord(block) ? block['_type'] : block,
+      );
       return;
     }
     switch (block['_type']) {
@@ -450,10 +482,15 @@ export function portableTextProblems(blocks: readonly unknown[]): PortableTextPr
         const rows = block['rows'];
         if (rows === undefined) break;
         if (!Array.isArray(rows)) add([i, 'rows'], 'a list of rows', rows);
-        else rows.forEach((row: unknown, r) => {
-          if (!isRecord(row) || !Array.isArray(row['cells'])) add([i, 'rows', r], 'a row with a list of cells', isRecord(row) ? row['cells'] : row);
-          else row['cells'].forEach((cell: unknown, c) => typeof cell !== 'string' && add([i, 'rows', r, 'cells', c], 'text', cell));
-        });
+        else
+          rows.forEach((row: unknown, r) => {
+            if (!isRecord(row) || !Array.isArray(row['cells']))
+              add([i, 'rows', r], 'a row with a list of cells', isRecord(row) ? row['cells'] : row);
+            else
+              row['cells'].forEach(
+                (cell: unknown, c) => typeof cell !== 'string' && add([i, 'rows', r, 'cells', c], 'text', cell),
+              );
+          });
         break;
       }
       default:
@@ -465,18 +502,28 @@ export function portableTextProblems(blocks: readonly unknown[]): PortableTextPr
 
 type Add = (path: (string | number)[], expected: string, received: unknown) => void;
 
-function checkTextBlock(block: Record<string, unknown>, at: (string | number)[], add: Add, optionalString: (owner: Record<string, unknown>, path: (string | number)[], field: string) => void): void {
+function checkTextBlock(
+  block: Record<string, unknown>,
+  at: (string | number)[],
+  add: Add,
+  optionalString: (owner: Record<string, unknown>, path: (string | number)[], field: string) => void,
+): void {
   optionalString(block, at, 'style');
   optionalString(block, at, 'listItem');
   const level = block['level'];
-  if (level !== undefined && !(Number.isInteger(level) && typeof level === 'number' && level >= 1 && level <= MAX_LIST_LEVEL)) {
+  if (
+    level !== undefined &&
+    !(Number.isInteger(level) && typeof level === 'number' && level >= 1 && level <= MAX_LIST_LEVEL)
+  ) {
     add([...at, 'level'], `a list level from 1 to ${MAX_LIST_LEVEL}`, level);
   }
   const markDefs = block['markDefs'];
-  if (markDefs !== undefined && !Array.isArray(markDefs)) add([...at, 'markDefs'], 'a list of mark definitions', markDefs);
+  if (markDefs !== undefined && !Array.isArray(markDefs))
+    add([...at, 'markDefs'], 'a list of mark definitions', markDefs);
   if (Array.isArray(markDefs)) {
     markDefs.forEach((def: unknown, d) => {
-      if (!isRecord(def) || typeof def['_key'] !== 'string' || typeof def['_type'] !== 'string') add([...at, 'markDefs', d], 'a mark definition with a _key and a _type', def);
+      if (!isRecord(def) || typeof def['_key'] !== 'string' || typeof def['_type'] !== 'string')
+        add([...at, 'markDefs', d], 'a mark definition with a _key and a _type', def);
       else optionalString(def, [...at, 'markDefs', d], 'href');
     });
   }
@@ -488,14 +535,19 @@ function checkTextBlock(block: Record<string, unknown>, at: (string | number)[],
   children.forEach((child: unknown, c) => {
     const path = [...at, 'children', c];
     if (!isRecord(child) || typeof child['_type'] !== 'string') {
-      add(isRecord(child) ? [...path, '_type'] : path, 'a span (an object with a _type)', isRecord(child) ? child['_type'] : child);
+      add(
+        isRecord(child) ? [...path, '_type'] : path,
+        'a span (an object with a _type)',
+        isRecord(child) ? child['_type'] : child,
+      );
       return;
     }
     if (child['_type'] !== 'span') return;
     if (typeof child['text'] !== 'string') add([...path, 'text'], 'text', child['text']);
     const marks = child['marks'];
     if (marks === undefined) return;
-    if (!Array.isArray(marks) || marks.some((m) => typeof m !== 'string')) add([...path, 'marks'], 'a list of mark names', marks);
+    if (!Array.isArray(marks) || marks.some((m) => typeof m !== 'string'))
+      add([...path, 'marks'], 'a list of mark names', marks);
     else if (marks.length > MAX_SPAN_MARKS) add([...path, 'marks'], `at most ${MAX_SPAN_MARKS} marks`, marks);
   });
 }

@@ -125,7 +125,9 @@ class BodyStore {
     mkdirSync(dir, { recursive: true });
     // Waits up to a minute for another writer (a worker thread, the rebuild service) instead of failing.
     this.#db = new DatabaseSync(path.join(dir, 'bodies.sqlite'), { timeout: 60_000 });
-    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; CREATE TABLE IF NOT EXISTS body (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
+    this.#db.exec(
+      'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; CREATE TABLE IF NOT EXISTS body (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID',
+    );
     this.#select = this.#db.prepare('SELECT value FROM body WHERE key = ?');
     this.#insert = this.#db.prepare('INSERT OR REPLACE INTO body (key, value) VALUES (?, ?)');
   }
@@ -143,7 +145,8 @@ class BodyStore {
   }
 
   write(entries: [string, RenderedBody][]): void {
-    if (entries.length > 0) this.#transaction(() => entries.forEach(([key, value]) => this.#insert.run(key, JSON.stringify(value))));
+    if (entries.length > 0)
+      this.#transaction(() => entries.forEach(([key, value]) => this.#insert.run(key, JSON.stringify(value))));
   }
 
   /** Deletes every row whose key is not in `keep`. */
@@ -168,5 +171,8 @@ class BodyStore {
 
 /** A digest of a body and the pipeline version. */
 export function bodyDigest(body: StoryBody): string {
-  return createHash('sha1').update(`${RENDER_VERSION}\0${body.format}\0`).update(typeof body.value === 'string' ? body.value : JSON.stringify(body.value)).digest('base64url');
+  return createHash('sha1')
+    .update(`${RENDER_VERSION}\0${body.format}\0`)
+    .update(typeof body.value === 'string' ? body.value : JSON.stringify(body.value))
+    .digest('base64url');
 }

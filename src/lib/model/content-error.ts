@@ -22,10 +22,7 @@ export class ContentError extends Error {
   readonly issues: ContentIssue[];
   constructor(issues: ContentIssue[]) {
     const n = issues.length;
-    super(
-      `${n} content problem${n === 1 ? '' : 's'} found:\n` +
-        issues.map((i) => `  - ${formatIssue(i)}`).join('\n'),
-    );
+    super(`${n} content problem${n === 1 ? '' : 's'} found:\n` + issues.map((i) => `  - ${formatIssue(i)}`).join('\n'));
     this.name = 'ContentError';
     this.issues = issues;
   }
@@ -38,7 +35,8 @@ export function contentProblems(issues: readonly ContentIssue[]): string {
 }
 
 /** What to do about content problems. */
-export const CONTENT_HINT = 'Fix each entry named above, then build again. The README ("Content format") lists every field.';
+export const CONTENT_HINT =
+  'Fix each entry named above, then build again. The README ("Content format") lists every field.';
 
 /** Renders a received value briefly for an error message. */
 export function describeValue(value: unknown): string {

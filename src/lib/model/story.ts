@@ -27,18 +27,26 @@ const slug = z
   .regex(SLUG_PATTERN, { error: 'expected a slug of lower-case letters, digits and hyphens, like "peace-plan"' });
 
 /** Dates arrive as YAML timestamps (Date) or strings; both become ISO 8601 strings in UTC. */
-const isoDate = z.union([z.date(), z.string()], { error: 'expected a date like 2025-11-20T14:30:00Z' }).transform((value, ctx) => {
-  const date = value instanceof Date ? value : parseIsoDate(value);
-  if (!date || Number.isNaN(date.getTime())) {
-    ctx.addIssue({ code: 'custom', message: 'expected a date like 2025-11-20T14:30:00Z (ISO 8601, with a time zone)', input: value });
-    return z.NEVER;
-  }
-  return date.toISOString();
-});
+const isoDate = z
+  .union([z.date(), z.string()], { error: 'expected a date like 2025-11-20T14:30:00Z' })
+  .transform((value, ctx) => {
+    const date = value instanceof Date ? value : parseIsoDate(value);
+    if (!date || Number.isNaN(date.getTime())) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected a date like 2025-11-20T14:30:00Z (ISO 8601, with a time zone)',
+        input: value,
+      });
+      return z.NEVER;
+    }
+    return date.toISOString();
+  });
 
 /** Accepts `YYYY-MM-DD` or a full ISO 8601 date-time with an explicit zone; rejects the rest. */
 function parseIsoDate(value: string): Date | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/.exec(value.trim());
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/.exec(
+    value.trim(),
+  );
   if (!m) return undefined;
   const date = new Date(m[4] ? value.trim().replace(' ', 'T') : `${value.trim()}T00:00:00Z`);
   // Reject dates that JavaScript silently rolls over, such as 2025-02-30.
@@ -50,17 +58,33 @@ function parseIsoDate(value: string): Date | undefined {
 const httpUrl = z
   .string({ error: 'expected a URL' })
   .trim()
-  .refine((u) => /^https?:\/\//i.test(u) && URL.canParse(u), { error: 'expected an http(s) URL like https://example.com/story' });
+  .refine((u) => /^https?:\/\//i.test(u) && URL.canParse(u), {
+    error: 'expected an http(s) URL like https://example.com/story',
+  });
 
 const imageUrl = (what: string) =>
-  z.string({ error: `expected the ${what} as text` }).trim().max(2000, { error: `expected the ${what} in at most 2000 characters` }).refine(isImageUrl, {
-    error: `expected the ${what} to be a site path like /images/photo.jpg or an https:// URL`,
-  });
+  z
+    .string({ error: `expected the ${what} as text` })
+    .trim()
+    .max(2000, { error: `expected the ${what} in at most 2000 characters` })
+    .refine(isImageUrl, {
+      error: `expected the ${what} to be a site path like /images/photo.jpg or an https:// URL`,
+    });
 
 const srcset = z.string({ error: 'expected a srcset as text' }).superRefine((value, ctx) => {
   const urls = srcsetUrls(value);
-  if (!urls) ctx.addIssue({ code: 'custom', message: 'expected a srcset like "/a-480.jpg 480w, /a-800.jpg 800w"', input: value });
-  else if (!urls.every(isImageUrl)) ctx.addIssue({ code: 'custom', message: 'expected every srcset URL to be a site path like /images/photo.jpg or an https:// URL', input: value });
+  if (!urls)
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected a srcset like "/a-480.jpg 480w, /a-800.jpg 800w"',
+      input: value,
+    });
+  else if (!urls.every(isImageUrl))
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected every srcset URL to be a site path like /images/photo.jpg or an https:// URL',
+      input: value,
+    });
 });
 
 /** The body's size, checked before anything else looks at it. */
@@ -81,19 +105,29 @@ export const storyBodySchema = z.discriminatedUnion('format', [
     format: z.literal('markdown'),
     value: z.string().superRefine((value, ctx) => {
       if (bodyTooLarge(Buffer.byteLength(value, 'utf8'), ctx)) return;
-      for (const { message, hint } of markdownProblems(value)) ctx.addIssue({ code: 'custom', message, input: undefined, params: { complete: true, hint } });
+      for (const { message, hint } of markdownProblems(value))
+        ctx.addIssue({ code: 'custom', message, input: undefined, params: { complete: true, hint } });
     }),
   }),
   z.object({
     format: z.literal('portable-text'),
     value: z.array(z.unknown(), { error: 'expected a list of blocks' }).superRefine((value, ctx) => {
       if (bodyTooLarge(Buffer.byteLength(JSON.stringify(value), 'utf8'), ctx)) return;
-      for (const problem of portableTextProblems(value)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message, input: undefined, params: { complete: true } });
+      for (const problem of portableTextProblems(value))
+        ctx.addIssue({
+          code: 'custom',
+          path: problem.path,
+          message: problem.message,
+          input: undefined,
+          params: { complete: true },
+        });
     }),
   }),
 ]);
 
-const tagName = text(LIMITS.tagName.max).refine((name) => name === '' || tagSlug(name) !== '', { error: 'expected a tag name with at least one letter or digit' });
+const tagName = text(LIMITS.tagName.max).refine((name) => name === '' || tagSlug(name) !== '', {
+  error: 'expected a tag name with at least one letter or digit',
+});
 
 /** The fields of a story, whatever its source (markdown front matter or a Sanity document). */
 export const storySchema = z
@@ -109,18 +143,26 @@ export const storySchema = z
       .array(tagName, { error: 'expected a list of tag names' })
       .max(LIMITS.tags.max, { error: `expected at most ${LIMITS.tags.max} tags` })
       .default([]),
-    authors: z.array(slug, { error: 'expected a list of author slugs' }).min(1, { error: 'expected at least one author' }),
+    authors: z
+      .array(slug, { error: 'expected a list of author slugs' })
+      .min(1, { error: 'expected at least one author' }),
     source: z
-      .object({ name: text(LIMITS.sourceName.max), url: httpUrl }, { error: 'expected {name, url} for the outlet the story reports on' })
+      .object(
+        { name: text(LIMITS.sourceName.max), url: httpUrl },
+        { error: 'expected {name, url} for the outlet the story reports on' },
+      )
       .strict()
       .optional(),
     image: z
       .object(
         {
           src: imageUrl('image URL'),
-          alt: z.string({ error: 'expected alt text describing the image for readers who cannot see it' }).trim().min(1, {
-            error: 'expected alt text describing the image for readers who cannot see it',
-          }),
+          alt: z
+            .string({ error: 'expected alt text describing the image for readers who cannot see it' })
+            .trim()
+            .min(1, {
+              error: 'expected alt text describing the image for readers who cannot see it',
+            }),
           caption: text(LIMITS.imageCaption.max).optional(),
           credit: text(LIMITS.imageCredit.max).optional(),
           srcset: srcset.optional(),
@@ -132,7 +174,10 @@ export const storySchema = z
       .strict()
       .optional(),
     seo: z
-      .object({ metaTitle: text(LIMITS.metaTitle.max).optional(), metaDescription: text(LIMITS.metaDescription.max).optional() })
+      .object({
+        metaTitle: text(LIMITS.metaTitle.max).optional(),
+        metaDescription: text(LIMITS.metaDescription.max).optional(),
+      })
       .strict()
       .optional(),
     related: z
@@ -145,7 +190,12 @@ export const storySchema = z
   .strict()
   .superRefine((s, ctx) => {
     if (s.updatedAt && s.updatedAt < s.publishedAt) {
-      ctx.addIssue({ code: 'custom', path: ['updatedAt'], message: `expected a time after publishedAt (${s.publishedAt})`, input: s.updatedAt });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['updatedAt'],
+        message: `expected a time after publishedAt (${s.publishedAt})`,
+        input: s.updatedAt,
+      });
     }
   });
 
@@ -164,7 +214,11 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** Validates raw story fields; returns the story or every issue found, each naming `where` and the field. */
-export function parseStory(id: string, where: string, raw: unknown): { story: Story; issues: [] } | { story?: undefined; issues: ContentIssue[] } {
+export function parseStory(
+  id: string,
+  where: string,
+  raw: unknown,
+): { story: Story; issues: [] } | { story?: undefined; issues: ContentIssue[] } {
   const result = storySchema.safeParse(raw, { reportInput: true });
   if (result.success) return { story: { id, ...result.data }, issues: [] };
   const issues = result.error.issues.map((issue): ContentIssue => {
@@ -200,7 +254,8 @@ export interface StoryRefs {
 /** Picks the cross-checked fields out of raw story data, keeping only those of the right type. */
 export function storyRefs(raw: Record<string, unknown>): StoryRefs {
   const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
-  const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : undefined);
+  const list = (v: unknown) =>
+    Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : undefined;
   const refs: StoryRefs = {};
   const slug = str(raw['slug']);
   const section = str(raw['section']);

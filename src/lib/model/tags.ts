@@ -37,22 +37,39 @@ export interface TagVocabulary {
 }
 
 /** Builds the vocabulary from tag definitions; reports names or aliases of different tags that fold to one slug. */
-export function buildTagVocabulary(
-  defs: readonly { def: z.output<typeof tagDefSchema>; where: string }[],
-): { vocabulary: TagVocabulary; issues: ContentIssue[] } {
+export function buildTagVocabulary(defs: readonly { def: z.output<typeof tagDefSchema>; where: string }[]): {
+  vocabulary: TagVocabulary;
+  issues: ContentIssue[];
+} {
   const issues: ContentIssue[] = [];
   const bySpelling = new Map<string, { tag: Tag; where: string; spelling: string }>();
   for (const { def, where } of defs) {
-    const tag: Tag = { slug: def.slug ?? tagSlug(def.name), name: def.name, ...(def.description ? { description: def.description } : {}) };
+    const tag: Tag = {
+      slug: def.slug ?? tagSlug(def.name),
+      name: def.name,
+      ...(def.description ? { description: def.description } : {}),
+    };
     if (!tag.slug) {
-      issues.push({ where, field: 'name', message: `expected a name with at least one letter or digit, received ${JSON.stringify(def.name)}` });
+      issues.push({
+        where,
+        field: 'name',
+        message: `expected a name with at least one letter or digit, received ${JSON.stringify(def.name)}`,
+      });
       continue;
     }
-    for (const [field, spelling] of [['name', def.name], ...def.aliases.map((a, i) => [`aliases[${i}]`, a] as const)] as const) {
+    for (const [field, spelling] of [
+      ['name', def.name],
+      ...def.aliases.map((a, i) => [`aliases[${i}]`, a] as const),
+    ] as const) {
       const key = tagSlug(spelling);
       // A name given with an explicit slug may be all punctuation; an alias that folds to nothing matches nothing.
       if (key === '') {
-        if (field !== 'name') issues.push({ where, field, message: `expected an alias with at least one letter or digit, received ${JSON.stringify(spelling)}` });
+        if (field !== 'name')
+          issues.push({
+            where,
+            field,
+            message: `expected an alias with at least one letter or digit, received ${JSON.stringify(spelling)}`,
+          });
         continue;
       }
       const seen = bySpelling.get(key);
@@ -93,7 +110,10 @@ export interface TagCount extends Tag {
 }
 
 /** The tag index: the most used tags, and every tag grouped A to Z under its first letter. */
-export function tagIndex<T extends TagCount>(tags: readonly T[], popularCount = 20): { popular: T[]; letters: { letter: string; tags: T[] }[] } {
+export function tagIndex<T extends TagCount>(
+  tags: readonly T[],
+  popularCount = 20,
+): { popular: T[]; letters: { letter: string; tags: T[] }[] } {
   const popular = [...tags].sort((a, b) => b.count - a.count || a.slug.localeCompare(b.slug)).slice(0, popularCount);
   const groups = new Map<string, T[]>();
   for (const tag of [...tags].sort((a, b) => a.slug.localeCompare(b.slug))) {

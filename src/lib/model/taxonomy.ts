@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { SLUG_PATTERN } from './rules.ts';
 import { isImageUrl } from '../site/urls.ts';
 
-const slug = z.string({ error: 'expected a slug' }).regex(SLUG_PATTERN, { error: 'expected a slug of lower-case letters, digits and hyphens, like "us-politics"' });
+const slug = z
+  .string({ error: 'expected a slug' })
+  .regex(SLUG_PATTERN, { error: 'expected a slug of lower-case letters, digits and hyphens, like "us-politics"' });
 const name = z.string({ error: 'expected a name' }).trim().min(1, { error: 'expected a non-empty name' });
 
 /** A section of the site ("World", "Business"), from `content/sections.yaml` or Sanity `section` documents. */
@@ -17,7 +19,17 @@ export const authorSchema = z
     name,
     bio: z.string().trim().min(1).optional(),
     role: z.string().trim().min(1).optional(),
-    image: z.object({ src: z.string().refine(isImageUrl, { error: 'expected the portrait URL to be a site path like /images/jane.jpg or an https:// URL' }), alt: z.string().trim().min(1, { error: 'expected alt text for the portrait' }) }).strict().optional(),
+    image: z
+      .object({
+        src: z
+          .string()
+          .refine(isImageUrl, {
+            error: 'expected the portrait URL to be a site path like /images/jane.jpg or an https:// URL',
+          }),
+        alt: z.string().trim().min(1, { error: 'expected alt text for the portrait' }),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 /** A byline author. */

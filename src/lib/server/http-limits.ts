@@ -1,4 +1,11 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerOptions,
+  type ServerResponse,
+} from 'node:http';
 
 /** How long a client may take, so that idle or trickling connections cannot pile up (see `limitedServer`). */
 export interface HttpLimits {
@@ -16,7 +23,9 @@ export interface HttpLimits {
 export const HTTP_LIMITS: HttpLimits = { requestMs: 10_000, idleMs: 30_000, keepAliveMs: 5_000 };
 
 /** The options of `http.createServer` (and `http2.createSecureServer`) that enforce `limits`' request deadlines. */
-export function timeoutOptions(limits: HttpLimits): Pick<ServerOptions, 'requestTimeout' | 'headersTimeout' | 'keepAliveTimeout' | 'connectionsCheckingInterval'> {
+export function timeoutOptions(
+  limits: HttpLimits,
+): Pick<ServerOptions, 'requestTimeout' | 'headersTimeout' | 'keepAliveTimeout' | 'connectionsCheckingInterval'> {
   const headersMs = limits.headersMs ?? limits.requestMs;
   return {
     // Node refuses a header timeout longer than the request timeout.
@@ -32,7 +41,10 @@ export function timeoutOptions(limits: HttpLimits): Pick<ServerOptions, 'request
  * An HTTP server whose connections are bounded in time: headers and body within `requestMs` (a slow-loris request
  * is cut off), nothing moving for `idleMs` closes the socket, keep-alive lasts `keepAliveMs`.
  */
-export function limitedServer(handler: RequestListener<typeof IncomingMessage, typeof ServerResponse>, limits: HttpLimits = HTTP_LIMITS): Server {
+export function limitedServer(
+  handler: RequestListener<typeof IncomingMessage, typeof ServerResponse>,
+  limits: HttpLimits = HTTP_LIMITS,
+): Server {
   const server = createServer(timeoutOptions(limits), handler);
   // Without a 'timeout' listener, Node destroys a socket idle for this long.
   server.setTimeout(limits.idleMs);

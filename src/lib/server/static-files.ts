@@ -97,7 +97,12 @@ function cacheControl(pathname: string, file: string): string {
  * Serves a built site from `root`: directory URLs map to index.html, a missing file gets the site's 404.html
  * with status 404. GET and HEAD only. `root` may be a symlink: it is resolved again for every request.
  */
-export async function serveStatic(root: string, req: IncomingMessage, res: ServerResponse, options: StaticOptions = {}): Promise<void> {
+export async function serveStatic(
+  root: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: StaticOptions = {},
+): Promise<void> {
   for (const [name, value] of Object.entries(securityHeaders(options.imageOrigins))) res.setHeader(name, value);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' }).end();
@@ -117,7 +122,12 @@ export async function serveStatic(root: string, req: IncomingMessage, res: Serve
  * before the answer starts, so one gone since it was resolved is a 404 (false), and a read that fails later ends
  * the answer, never the server. HEAD sends the headers only.
  */
-async function sendFile(found: StaticFile, req: IncomingMessage, res: ServerResponse, headers: Record<string, string>): Promise<boolean> {
+async function sendFile(
+  found: StaticFile,
+  req: IncomingMessage,
+  res: ServerResponse,
+  headers: Record<string, string>,
+): Promise<boolean> {
   const handle = await open(found.file, 'r').catch(() => undefined);
   if (!handle) return false;
   const info = await handle.stat();
@@ -141,6 +151,10 @@ async function sendNotFound(root: string, res: ServerResponse): Promise<void> {
     return;
   }
   const body = await readFile(page.file);
-  const headers = { 'content-type': contentType(page.file), 'content-length': body.length, 'cache-control': 'no-cache' };
+  const headers = {
+    'content-type': contentType(page.file),
+    'content-length': body.length,
+    'cache-control': 'no-cache',
+  };
   res.writeHead(404, headers).end(body);
 }

@@ -2,7 +2,15 @@
  * Building the index of Similar News (see similar-index.ts): stories in id order, their text and tag signals as
  * compressed rows with postings, sections, fallbacks and pins, all as typed arrays.
  */
-import { compareIds, parseTime, probeMaxDf, resolveOptions, signalWeights, type SimilarInput, type SimilarOptions } from './options.ts';
+import {
+  compareIds,
+  parseTime,
+  probeMaxDf,
+  resolveOptions,
+  signalWeights,
+  type SimilarInput,
+  type SimilarOptions,
+} from './options.ts';
 import { bodyCount, TermCache, titleCount } from './terms.ts';
 
 /** Compressed rows: row r's entries are `start[r]` to `start[r + 1]` of `item`. */
@@ -55,7 +63,12 @@ export interface SimilarIndexData {
 }
 
 /** The index's data: stories in id order, their signals, times, sections and pins. `where` names the caller in errors. */
-export function indexData(docs: readonly SimilarInput[], options: SimilarOptions, where: string, terms?: TermCache): SimilarIndexData {
+export function indexData(
+  docs: readonly SimilarInput[],
+  options: SimilarOptions,
+  where: string,
+  terms?: TermCache,
+): SimilarIndexData {
   const o = resolveOptions(options, where);
   const stories = [...docs].sort((a, b) => compareIds(a.id, b.id));
   const n = stories.length;
@@ -155,7 +168,12 @@ export function tagIdf(tags: Int32Array, df: ArrayLike<number>, n: number): { id
 }
 
 /** TF-IDF vectors of title and body, their probes and postings (see the module comment). */
-function buildTextIndex(stories: readonly SimilarInput[], o: Required<SimilarOptions>, maxDf: number, cache: TermCache): SignalIndex {
+function buildTextIndex(
+  stories: readonly SimilarInput[],
+  o: Required<SimilarOptions>,
+  maxDf: number,
+  cache: TermCache,
+): SignalIndex {
   const n = stories.length;
   // Term ids in order of first occurrence (stories in id order, each story's terms title first), from the cache's
   // own numbering of every term it has seen.
@@ -238,7 +256,13 @@ function kept(df: ArrayLike<number>, t: number, w: number): boolean {
  * `maxDf` stories); a native sort of the weights finds the cut-off, and items exactly at the cut-off
  * are taken in item-id order, so that token order does not matter.
  */
-export function rowOrder(ids: Int32Array, ws: Float64Array, df: ArrayLike<number>, maxDf: number, probes: number): { order: number[]; probeCount: number } {
+export function rowOrder(
+  ids: Int32Array,
+  ws: Float64Array,
+  df: ArrayLike<number>,
+  maxDf: number,
+  probes: number,
+): { order: number[]; probeCount: number } {
   const candidates: number[] = [];
   for (let e = 0; e < ids.length; e++) {
     const t = ids[e] ?? 0;
@@ -253,7 +277,12 @@ export function rowOrder(ids: Int32Array, ws: Float64Array, df: ArrayLike<number
     sorted.sort();
     const cutoff = sorted[sorted.length - probes] ?? 0;
     let room = probes;
-    for (const e of candidates) if ((ws[e] ?? 0) > cutoff) (isProbe[e] = 1), room--;
+    for (const e of candidates) {
+      if ((ws[e] ?? 0) > cutoff) {
+        isProbe[e] = 1;
+        room--;
+      }
+    }
     const atCutoff = candidates.filter((e) => ws[e] === cutoff).sort((a, b) => (ids[a] ?? 0) - (ids[b] ?? 0));
     for (const e of atCutoff.slice(0, room)) isProbe[e] = 1;
   }

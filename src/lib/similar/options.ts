@@ -97,12 +97,17 @@ export function resolveOptions(options: SimilarOptions, where: string): Required
   if (!Number.isInteger(o.limit) || o.limit < 0) fail('limit', 'a whole number of 0 or more', o.limit);
   if (!['hybrid', 'text', 'tags'].includes(o.signals)) fail('signals', '"hybrid", "text" or "tags"', o.signals);
   if (!(o.tagWeight >= 0 && o.tagWeight <= 1)) fail('tagWeight', 'a number from 0 to 1', o.tagWeight);
-  if (!(o.titleWeight >= 0 && Number.isFinite(o.titleWeight))) fail('titleWeight', 'a number of 0 or more', o.titleWeight);
+  if (!(o.titleWeight >= 0 && Number.isFinite(o.titleWeight)))
+    fail('titleWeight', 'a number of 0 or more', o.titleWeight);
   if (!(o.minScore >= 0 && o.minScore < 1)) fail('minScore', 'a number from 0 up to (not including) 1', o.minScore);
-  if (!(o.maxDocFrequency > 0 && o.maxDocFrequency <= 1)) fail('maxDocFrequency', 'a share above 0 and at most 1', o.maxDocFrequency);
-  if (!Number.isInteger(o.probeTerms) || o.probeTerms < 1) fail('probeTerms', 'a whole number of 1 or more', o.probeTerms);
-  if (!Number.isInteger(o.candidates) || o.candidates < 1) fail('candidates', 'a whole number of 1 or more', o.candidates);
-  if (!(o.recencyHalfLifeDays > 0)) fail('recencyHalfLifeDays', 'a number of days above 0 (or Infinity)', o.recencyHalfLifeDays);
+  if (!(o.maxDocFrequency > 0 && o.maxDocFrequency <= 1))
+    fail('maxDocFrequency', 'a share above 0 and at most 1', o.maxDocFrequency);
+  if (!Number.isInteger(o.probeTerms) || o.probeTerms < 1)
+    fail('probeTerms', 'a whole number of 1 or more', o.probeTerms);
+  if (!Number.isInteger(o.candidates) || o.candidates < 1)
+    fail('candidates', 'a whole number of 1 or more', o.candidates);
+  if (!(o.recencyHalfLifeDays > 0))
+    fail('recencyHalfLifeDays', 'a number of days above 0 (or Infinity)', o.recencyHalfLifeDays);
   if (!(o.recencyFloor >= 0 && o.recencyFloor <= 1)) fail('recencyFloor', 'a number from 0 to 1', o.recencyFloor);
   return o;
 }

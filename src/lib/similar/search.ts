@@ -64,7 +64,9 @@ export function searchContext(data: SimilarIndexData): SearchContext {
   const weights = signalWeights(o);
   const decays = Number.isFinite(o.recencyHalfLifeDays) && o.recencyFloor < 1;
   // Up to the day the floor is reached (at most ten half-lives): past it the factor no longer changes much.
-  const lastDay = decays ? Math.min(36_500, Math.ceil(o.recencyHalfLifeDays * Math.min(10, Math.log2(1 / Math.max(o.recencyFloor, 1e-3))))) : 0;
+  const lastDay = decays
+    ? Math.min(36_500, Math.ceil(o.recencyHalfLifeDays * Math.min(10, Math.log2(1 / Math.max(o.recencyFloor, 1e-3)))))
+    : 0;
   return {
     data,
     indexOf: new Map(data.ids.map((id, i) => [id, i])),
@@ -74,7 +76,9 @@ export function searchContext(data: SimilarIndexData): SearchContext {
     decays,
     decayRate: Math.LN2 / (o.recencyHalfLifeDays * DAY_MS),
     lastDay,
-    decayByDay: Float64Array.from({ length: lastDay + 1 }, (_, d) => Math.max(o.recencyFloor, 0.5 ** (d / o.recencyHalfLifeDays))),
+    decayByDay: Float64Array.from({ length: lastDay + 1 }, (_, d) =>
+      Math.max(o.recencyFloor, 0.5 ** (d / o.recencyHalfLifeDays)),
+    ),
   };
 }
 
@@ -96,7 +100,8 @@ export function search(context: SearchContext, row: QueryRow, scratch: Scratch):
   const gather = (index: SignalIndex | null, span: RowSpan | null, acc: Float64Array): void => {
     if (!index || !span) return;
     const postings = index.postings;
-    const length = (k: number): number => (postings.start[(span.item[k] ?? 0) + 1] ?? 0) - (postings.start[span.item[k] ?? 0] ?? 0);
+    const length = (k: number): number =>
+      (postings.start[(span.item[k] ?? 0) + 1] ?? 0) - (postings.start[span.item[k] ?? 0] ?? 0);
     const probes: number[] = [];
     let total = 0;
     for (let k = span.start; k < span.probeEnd; k++) {
@@ -143,7 +148,8 @@ export function search(context: SearchContext, row: QueryRow, scratch: Scratch):
     const j = touched[c] ?? 0;
     const sharedTagIdf = accTag[j] ?? 0;
     const tagScore = sharedTagIdf > 0 ? sharedTagIdf / Math.max(tagNormI, tagNorm[j] ?? 0) : 0;
-    const days = datedI && dated[j] === 1 ? Math.min(Math.floor(Math.abs(timeI - (time[j] ?? 0)) / DAY_MS), context.lastDay) : 0;
+    const days =
+      datedI && dated[j] === 1 ? Math.min(Math.floor(Math.abs(timeI - (time[j] ?? 0)) / DAY_MS), context.lastDay) : 0;
     approx[j] = (textWeight * (accText[j] ?? 0) + tagWeight * tagScore) * (context.decayByDay[days] ?? 1);
   }
 
@@ -211,12 +217,20 @@ function dot(index: SignalIndex | null, j: number, dense: Float64Array): number 
   if (!index) return 0;
   const { start, item, weight } = index.rows;
   let sum = 0;
-  for (let k = start[j] ?? 0, end = start[j + 1] ?? 0; k < end; k++) sum += (dense[item[k] ?? 0] ?? 0) * (weight[k] ?? 0);
+  for (let k = start[j] ?? 0, end = start[j + 1] ?? 0; k < end; k++)
+    sum += (dense[item[k] ?? 0] ?? 0) * (weight[k] ?? 0);
   return sum;
 }
 
 /** A story's row outside the index: its kept items with their query weights, ordered as in `buildSignal`. */
-export function inputSpan(ids: Int32Array, ws: Float64Array, qs: Float64Array, df: ArrayLike<number>, maxDf: number, probes: number): RowSpan {
+export function inputSpan(
+  ids: Int32Array,
+  ws: Float64Array,
+  qs: Float64Array,
+  df: ArrayLike<number>,
+  maxDf: number,
+  probes: number,
+): RowSpan {
   const { order, probeCount } = rowOrder(ids, ws, df, maxDf, probes);
   return {
     item: Int32Array.from(order, (e) => ids[e] ?? 0),

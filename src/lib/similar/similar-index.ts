@@ -69,7 +69,15 @@
 import { describeValue } from '../model/content-error.ts';
 import { indexData, tagIdf, termFrequency, tfIdf, type SignalIndex, type SimilarIndexData } from './index-data.ts';
 import { parseTime, probeMaxDf, type SimilarInput, type SimilarLink, type SimilarOptions } from './options.ts';
-import { inputSpan, search, searchContext, type QueryRow, type RowSpan, type Scratch, type SearchContext } from './search.ts';
+import {
+  inputSpan,
+  search,
+  searchContext,
+  type QueryRow,
+  type RowSpan,
+  type Scratch,
+  type SearchContext,
+} from './search.ts';
 import { bodyCount, TermCounter, TermNumbers, titleCount, type TermCache } from './terms.ts';
 import { checkTransferred, transferList } from './transfer.ts';
 
@@ -134,7 +142,8 @@ export class SimilarIndex {
   all(): Map<string, SimilarLink[]> {
     const result = new Map<string, SimilarLink[]>();
     const scratch = this.#scratchArrays();
-    for (let i = 0; i < this.size; i++) result.set(this.#data.ids[i] ?? '', search(this.#search, this.#storyRow(i), scratch));
+    for (let i = 0; i < this.size; i++)
+      result.set(this.#data.ids[i] ?? '', search(this.#search, this.#storyRow(i), scratch));
     return result;
   }
 
@@ -160,7 +169,9 @@ export class SimilarIndex {
    */
   query(input: SimilarInput, exclude?: ReadonlySet<string>): SimilarLink[] {
     if (typeof input.id !== 'string' || input.id === '') {
-      throw new TypeError(`SimilarIndex.query: the story has an empty id (received ${describeValue(input.id)}); expected a non-empty string`);
+      throw new TypeError(
+        `SimilarIndex.query: the story has an empty id (received ${describeValue(input.id)}); expected a non-empty string`,
+      );
     }
     const time = parseTime(input, 'SimilarIndex.query');
     if (this.size === 0) return [];
@@ -203,7 +214,9 @@ export class SimilarIndex {
       const local = new TermNumbers();
       const counted = new TermCounter().count(input.title, input.text, (term) => local.numberOf(term));
       const terms = Int32Array.from(counted.terms, (number) => termIds.get(local.term(number)) ?? -1);
-      const weights = Float64Array.from(counted.counts, (packed) => termFrequency(titleCount(packed), bodyCount(packed), o.titleWeight));
+      const weights = Float64Array.from(counted.counts, (packed) =>
+        termFrequency(titleCount(packed), bodyCount(packed), o.titleWeight),
+      );
       tfIdf(terms, weights, d.text.df, n);
       text = inputSpan(terms, weights, weights, d.text.df, this.#maxDf, o.probeTerms);
     }

@@ -28,7 +28,10 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
 
 /** Lower-cases and strips accents, so that spelling variants of a name meet ("Zoë" -> "zoe"). */
 export function foldText(value: string): string {
-  return value.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
+  return value
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase();
 }
 
 /** Splits text into index terms: folded, apostrophes and stop words and single characters dropped. */

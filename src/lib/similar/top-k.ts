@@ -15,7 +15,11 @@ export function selectTop(
 ): number[] {
   if (k <= 0) return [];
   const better = (a: number, b: number): boolean =>
-    score[a] !== score[b] ? (score[a] ?? 0) > (score[b] ?? 0) : time[a] !== time[b] ? (time[a] ?? 0) > (time[b] ?? 0) : a < b;
+    score[a] !== score[b]
+      ? (score[a] ?? 0) > (score[b] ?? 0)
+      : time[a] !== time[b]
+        ? (time[a] ?? 0) > (time[b] ?? 0)
+        : a < b;
   const heap: number[] = []; // heap[0] is the worst of the best k so far
   for (let c = 0; c < count; c++) {
     const j = candidates[c] ?? 0;
@@ -23,7 +27,7 @@ export function selectTop(
     if (!(s > above) || excluded[j] === 1) continue;
     if (heap.length < k) {
       heap.push(j);
-      for (let child = heap.length - 1; child > 0; ) {
+      for (let child = heap.length - 1; child > 0;) {
         const parent = (child - 1) >> 1;
         if (!better(heap[parent] ?? 0, heap[child] ?? 0)) break;
         [heap[parent], heap[child]] = [heap[child] ?? 0, heap[parent] ?? 0];
@@ -34,7 +38,7 @@ export function selectTop(
     const worst = heap[0] ?? 0;
     if (s < (score[worst] ?? 0) || !better(j, worst)) continue;
     heap[0] = j;
-    for (let parent = 0; ; ) {
+    for (let parent = 0; ;) {
       const left = 2 * parent + 1;
       const right = left + 1;
       let lowest = parent;

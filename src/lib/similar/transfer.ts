@@ -11,7 +11,17 @@ export function transferList(d: SimilarIndexData): ArrayBuffer[] {
   for (const signal of [d.text, d.tags]) {
     if (!signal) continue;
     const { df, rows, queryWeight, probeEnd, postings } = signal;
-    arrays.push(df, rows.start, rows.item, rows.weight, queryWeight, probeEnd, postings.start, postings.item, postings.weight);
+    arrays.push(
+      df,
+      rows.start,
+      rows.item,
+      rows.weight,
+      queryWeight,
+      probeEnd,
+      postings.start,
+      postings.item,
+      postings.weight,
+    );
   }
   const buffers = new Set<ArrayBuffer>();
   for (const array of arrays) if (array.buffer instanceof ArrayBuffer) buffers.add(array.buffer);
@@ -31,6 +41,8 @@ export function checkTransferred(data: SimilarIndexData): void {
             ? `${data.ids.length} ids but ${data.time.length} times (were its buffers transferred away already?)`
             : undefined;
   if (problem !== undefined) {
-    throw new TypeError(`SimilarIndex.fromTransfer: expected the data of SimilarIndex.toTransfer() (format 1), received ${problem}`);
+    throw new TypeError(
+      `SimilarIndex.fromTransfer: expected the data of SimilarIndex.toTransfer() (format 1), received ${problem}`,
+    );
   }
 }

@@ -14,7 +14,10 @@ import type { StoryBody } from '../model/story.ts';
  */
 export interface ParallelWork {
   readStories: StoryFilesReader;
-  renderBodies: (bodies: StoryBody[], cacheDir: string | undefined) => Promise<({ body: RenderedBody; fresh: boolean } | undefined)[]>;
+  renderBodies: (
+    bodies: StoryBody[],
+    cacheDir: string | undefined,
+  ) => Promise<({ body: RenderedBody; fresh: boolean } | undefined)[]>;
 }
 
 /** The site, and when the next scheduled story goes live (the site changes then, with no edit). */
@@ -30,7 +33,9 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
  * through the render cache (`NEWS_RENDER_CACHE=0` turns it off). Invalid content throws a `ContentError` that lists
  * every problem; `log` receives one line of timings.
  */
-export async function loadSite(options: { now?: Date; log?: (line: string) => void; parallel?: ParallelWork } = {}): Promise<LoadedSite> {
+export async function loadSite(
+  options: { now?: Date; log?: (line: string) => void; parallel?: ParallelWork } = {},
+): Promise<LoadedSite> {
   const started = performance.now();
   const source = await loadSource(sourceFromEnv(), { readStories: options.parallel?.readStories });
   const loaded = performance.now();
@@ -74,7 +79,13 @@ export function buildTime(env: NodeJS.ProcessEnv = process.env): Date {
   if (value === undefined || value === '') return new Date();
   const time = new Date(value);
   if (!/^\d{4}-\d\d-\d\dT/.test(value) || Number.isNaN(time.getTime())) {
-    throw new ContentError([{ where: 'NEWS_BUILD_TIME', field: '', message: `expected a date and time in ISO 8601 (e.g. 2026-11-27T16:00:00Z), received ${JSON.stringify(value)}` }]);
+    throw new ContentError([
+      {
+        where: 'NEWS_BUILD_TIME',
+        field: '',
+        message: `expected a date and time in ISO 8601 (e.g. 2026-11-27T16:00:00Z), received ${JSON.stringify(value)}`,
+      },
+    ]);
   }
   return time;
 }

@@ -25,12 +25,23 @@ export interface TagLink {
 
 /** The props of each kind of page. */
 export interface PageProps {
-  home: { lead?: StoryCard; secondary: StoryCard[]; latest: StoryCard[]; rails: { slug: string; name: string; url: string; stories: StoryCard[] }[] };
+  home: {
+    lead?: StoryCard;
+    secondary: StoryCard[];
+    latest: StoryCard[];
+    rails: { slug: string; name: string; url: string; stories: StoryCard[] }[];
+  };
   story: { story: StoryView };
   section: { section: { slug: string; name: string; description?: string | undefined }; page: ListingPage<StoryCard> };
   /** `count` is on the front page only: archive pages must not change with every new story. */
-  tag: { tag: { slug: string; name: string; description?: string | undefined; count?: number }; page: ListingPage<StoryCard> };
-  author: { author: { slug: string; name: string; role?: string | undefined; bio?: string | undefined }; page: ListingPage<StoryCard> };
+  tag: {
+    tag: { slug: string; name: string; description?: string | undefined; count?: number };
+    page: ListingPage<StoryCard>;
+  };
+  author: {
+    author: { slug: string; name: string; role?: string | undefined; bio?: string | undefined };
+    page: ListingPage<StoryCard>;
+  };
   tags: { count: number; popular: TagLink[]; letters: { letter: string; tags: TagLink[] }[] };
   rss: { items: StoryCard[] };
   sitemap: { entries: { path: string; lastmod?: string }[] };
@@ -58,7 +69,6 @@ export interface RenderPlan {
 /** Pages that Astro renders in every build (routes without parameters). */
 export const STATIC_KINDS: readonly PageKind[] = ['home', 'tags', 'rss', 'sitemap', 'notFound'];
 
-
 /** The layout data of a site. */
 export function siteLayout(site: Site): Layout {
   return { sections: site.sections.map(({ slug, name, url }) => ({ slug, name, url })) };
@@ -70,10 +80,20 @@ export function siteLayout(site: Site): Layout {
  * (by id) and listings (`section:<slug>`, `tag:<slug>`, `author:<slug>`) and the routes without parameters: the
  * rebuild service recomputes just the pages a change can touch.
  */
-export function sitePages(site: Site, cache: PageKeyCache = new PageKeyCache(), only?: { stories: ReadonlySet<string>; listings: ReadonlySet<string> }): SitePage[] {
+export function sitePages(
+  site: Site,
+  cache: PageKeyCache = new PageKeyCache(),
+  only?: { stories: ReadonlySet<string>; listings: ReadonlySet<string> },
+): SitePage[] {
   const layoutKey = site.layoutKey;
   const pages: SitePage[] = [];
-  const add = <K extends PageKind>(kind: K, path: string, params: Record<string, string | undefined>, props: PageProps[K], key?: string): void => {
+  const add = <K extends PageKind>(
+    kind: K,
+    path: string,
+    params: Record<string, string | undefined>,
+    props: PageProps[K],
+    key?: string,
+  ): void => {
     pages.push({ kind, path, params, props, key: key ?? cacheKey(layoutKey, kind, props) } as SitePage);
   };
   // Keys hash each story's card once, not once per page that shows it (within a site, a story has one card).
@@ -83,54 +103,97 @@ export function sitePages(site: Site, cache: PageKeyCache = new PageKeyCache(), 
     if (key === undefined) cards.set(card.id, (key = cache.card(card)));
     return key;
   };
-  const listing = <K extends 'section' | 'tag' | 'author'>(kind: K, slug: string, stories: StoryView[], meta: (page: ListingPage<StoryView>) => Omit<PageProps[K], 'page'>) => {
+  const listing = <K extends 'section' | 'tag' | 'author'>(
+    kind: K,
+    slug: string,
+    stories: StoryView[],
+    meta: (page: ListingPage<StoryView>) => Omit<PageProps[K], 'page'>,
+  ) => {
     if (only && !only.listings.has(`${kind}:${slug}`)) return;
     for (const page of archivePages(stories, PAGE_SIZE)) {
       const { items, ...position } = page;
       const head = meta(page);
       const props = { ...head, page: { ...position, items: items.map(toCard) } } as PageProps[K];
       const key = cacheKey(layoutKey, kind, head, position, items.map(cardKey));
-      add(kind, urls[kind](slug, page.number), { slug, page: page.number === undefined ? undefined : String(page.number) }, props, key);
+      add(
+        kind,
+        urls[kind](slug, page.number),
+        { slug, page: page.number === undefined ? undefined : String(page.number) },
+        props,
+        key,
+      );
     }
   };
 
   const [lead, ...rest] = site.stories;
-  add('home', urls.home(), {}, {
-    ...(lead ? { lead: toCard(lead) } : {}),
-    secondary: rest.slice(0, 4).map(toCard),
-    latest: rest.slice(4, 14).map(toCard),
-    rails: site.sections.filter((s) => s.stories.length > 0).map((s) => ({ slug: s.slug, name: s.name, url: s.url, stories: s.stories.slice(0, RAIL_SIZE).map(toCard) })),
-  });
+  add(
+    'home',
+    urls.home(),
+    {},
+    {
+      ...(lead ? { lead: toCard(lead) } : {}),
+      secondary: rest.slice(0, 4).map(toCard),
+      latest: rest.slice(4, 14).map(toCard),
+      rails: site.sections
+        .filter((s) => s.stories.length > 0)
+        .map((s) => ({ slug: s.slug, name: s.name, url: s.url, stories: s.stories.slice(0, RAIL_SIZE).map(toCard) })),
+    },
+  );
   for (const story of site.stories) {
     if (only && !only.stories.has(story.id)) continue;
     const { html, similar, ...fields } = story;
-    add('story', story.url, { slug: story.slug }, { story }, cacheKey(layoutKey, 'story', fields, cache.html(html), similar.map((s) => s.reason), similar.map(cardKey)));
+    add(
+      'story',
+      story.url,
+      { slug: story.slug },
+      { story },
+      cacheKey(
+        layoutKey,
+        'story',
+        fields,
+        cache.html(html),
+        similar.map((s) => s.reason),
+        similar.map(cardKey),
+      ),
+    );
   }
   for (const { slug, name, description, stories } of site.sections) {
     listing('section', slug, stories, () => ({ section: { slug, name, description } }));
   }
   for (const { slug, name, description, count, stories } of site.tags) {
-    listing('tag', slug, stories, (page) => ({ tag: { slug, name, description, ...(page.number === undefined ? { count } : {}) } }));
+    listing('tag', slug, stories, (page) => ({
+      tag: { slug, name, description, ...(page.number === undefined ? { count } : {}) },
+    }));
   }
   for (const { slug, name, role, bio, stories } of site.authors) {
     listing('author', slug, stories, () => ({ author: { slug, name, role, bio } }));
   }
   const link = ({ slug, name, url, count }: TagLink): TagLink => ({ slug, name, url, count });
-  add('tags', urls.tags(), {}, {
-    count: site.tags.length,
-    popular: site.tagIndex.popular.map(link),
-    letters: site.tagIndex.letters.map((g) => ({ letter: g.letter, tags: g.tags.map(link) })),
-  });
+  add(
+    'tags',
+    urls.tags(),
+    {},
+    {
+      count: site.tags.length,
+      popular: site.tagIndex.popular.map(link),
+      letters: site.tagIndex.letters.map((g) => ({ letter: g.letter, tags: g.tags.map(link) })),
+    },
+  );
   add('rss', '/rss.xml', {}, { items: site.stories.slice(0, FEED_SIZE).map(toCard) });
-  add('sitemap', '/sitemap.xml', {}, {
-    entries: [
-      { path: urls.home() },
-      ...site.stories.map((s) => ({ path: s.url, lastmod: s.updatedAt ?? s.publishedAt })),
-      ...site.sections.map((s) => ({ path: s.url })),
-      { path: urls.tags() },
-      ...site.tags.map((t) => ({ path: t.url })),
-    ],
-  });
+  add(
+    'sitemap',
+    '/sitemap.xml',
+    {},
+    {
+      entries: [
+        { path: urls.home() },
+        ...site.stories.map((s) => ({ path: s.url, lastmod: s.updatedAt ?? s.publishedAt })),
+        ...site.sections.map((s) => ({ path: s.url })),
+        { path: urls.tags() },
+        ...site.tags.map((t) => ({ path: t.url })),
+      ],
+    },
+  );
   add('notFound', '/404.html', {}, { latest: site.stories.slice(0, 5).map(toCard) });
   return pages;
 }
@@ -176,4 +239,3 @@ export function pageFile(path: string): string {
 export function pagesOf<K extends PageKind>(pages: readonly SitePage[], kind: K): SitePage<K>[] {
   return pages.filter((p): p is SitePage<K> => p.kind === kind);
 }
-

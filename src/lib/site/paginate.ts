@@ -21,7 +21,10 @@ export function archivePages<T>(items: readonly T[], size: number): ListingPage<
   const chunks = Math.max(1, Math.ceil(n / size));
   // The front page holds the newest two chunks; older chunks are archive pages 1 (oldest) to `archived`.
   const archived = Math.max(0, chunks - 2);
-  const front: ListingPage<T> = { items: items.slice(0, n - archived * size), ...(archived > 0 ? { older: archived } : {}) };
+  const front: ListingPage<T> = {
+    items: items.slice(0, n - archived * size),
+    ...(archived > 0 ? { older: archived } : {}),
+  };
   const pages = [front];
   for (let k = archived; k >= 1; k -= 1) {
     pages.push({

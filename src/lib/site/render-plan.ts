@@ -14,10 +14,14 @@ import type { Layout, RenderPlan, SitePage } from './pages.ts';
  * of it. Not fsynced: a plan is scratch, read once by a render process, and a crash makes it useless anyway.
  */
 export async function writePlan(file: string, layout: Layout, pages: Iterable<SitePage>): Promise<void> {
-  await writeFileAtomicInParts(file, async (write) => {
-    await write(`${JSON.stringify({ layout })}\n`);
-    for (const page of pages) await write(`${JSON.stringify(page)}\n`);
-  }, { durable: false });
+  await writeFileAtomicInParts(
+    file,
+    async (write) => {
+      await write(`${JSON.stringify({ layout })}\n`);
+      for (const page of pages) await write(`${JSON.stringify(page)}\n`);
+    },
+    { durable: false },
+  );
 }
 
 /** Reads a plan file written by `writePlan`; a malformed one is an error that names the file and the line. */
@@ -32,11 +36,16 @@ export async function readPlan(file: string): Promise<RenderPlan> {
     try {
       value = JSON.parse(line);
     } catch (error) {
-      throw new Error(`${file}:${number} is not a render plan line (${error instanceof Error ? error.message : String(error)}); plans are written by the build and the rebuild service, do not edit them`);
+      throw new Error(
+        `${file}:${number} is not a render plan line (${error instanceof Error ? error.message : String(error)}); plans are written by the build and the rebuild service, do not edit them`,
+      );
     }
     if (number === 1) layout = (value as { layout: Layout }).layout;
     else pages.push(value as SitePage);
   }
-  if (!layout) throw new Error(`${file} is an empty render plan; plans are written by the build and the rebuild service, do not edit them`);
+  if (!layout)
+    throw new Error(
+      `${file} is an empty render plan; plans are written by the build and the rebuild service, do not edit them`,
+    );
   return { layout, pages };
 }

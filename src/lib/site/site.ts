@@ -96,27 +96,60 @@ export function validateSite(source: SiteSource): ContentIssue[] {
   const issues = [...source.issues];
   const { issues: tagIssues } = buildTagVocabulary(source.tags);
   issues.push(...tagIssues);
-  issues.push(...duplicates(source.sections.map((s) => ({ key: s.def.slug, where: s.where })), 'slug', 'section'));
-  issues.push(...duplicates(source.authors.map((a) => ({ key: a.def.slug, where: a.where })), 'slug', 'author'));
-  const all: { where: string; refs: StoryRefs }[] = [...source.stories.map(({ story, where }) => ({ where, refs: story as StoryRefs })), ...source.rejected];
+  issues.push(
+    ...duplicates(
+      source.sections.map((s) => ({ key: s.def.slug, where: s.where })),
+      'slug',
+      'section',
+    ),
+  );
+  issues.push(
+    ...duplicates(
+      source.authors.map((a) => ({ key: a.def.slug, where: a.where })),
+      'slug',
+      'author',
+    ),
+  );
+  const all: { where: string; refs: StoryRefs }[] = [
+    ...source.stories.map(({ story, where }) => ({ where, refs: story as StoryRefs })),
+    ...source.rejected,
+  ];
   all.sort((a, b) => a.where.localeCompare(b.where));
-  issues.push(...duplicates(all.flatMap(({ refs, where }) => (refs.slug ? [{ key: refs.slug, where }] : [])), 'slug', 'story'));
+  issues.push(
+    ...duplicates(
+      all.flatMap(({ refs, where }) => (refs.slug ? [{ key: refs.slug, where }] : [])),
+      'slug',
+      'story',
+    ),
+  );
 
   const sectionSlugs = new Set(source.sections.map((s) => s.def.slug));
   const authorSlugs = new Set(source.authors.map((a) => a.def.slug));
   const storySlugs = new Set(all.flatMap(({ refs }) => refs.slug ?? []));
   for (const { refs, where } of all) {
     if (refs.section !== undefined && !sectionSlugs.has(refs.section)) {
-      issues.push({ where, field: 'section', message: `unknown section "${refs.section}"`, hint: `known sections: ${[...sectionSlugs].sort().join(', ')}` });
+      issues.push({
+        where,
+        field: 'section',
+        message: `unknown section "${refs.section}"`,
+        hint: `known sections: ${[...sectionSlugs].sort().join(', ')}`,
+      });
     }
     refs.authors?.forEach((author, i) => {
       if (!authorSlugs.has(author)) {
-        issues.push({ where, field: `authors[${i}]`, message: `unknown author "${author}"`, hint: `known authors: ${[...authorSlugs].sort().join(', ')}` });
+        issues.push({
+          where,
+          field: `authors[${i}]`,
+          message: `unknown author "${author}"`,
+          hint: `known authors: ${[...authorSlugs].sort().join(', ')}`,
+        });
       }
     });
     refs.related?.forEach((slug, i) => {
-      if (!storySlugs.has(slug)) issues.push({ where, field: `related[${i}]`, message: `no story has the slug "${slug}"` });
-      else if (slug === refs.slug) issues.push({ where, field: `related[${i}]`, message: 'a story cannot be pinned as related to itself' });
+      if (!storySlugs.has(slug))
+        issues.push({ where, field: `related[${i}]`, message: `no story has the slug "${slug}"` });
+      else if (slug === refs.slug)
+        issues.push({ where, field: `related[${i}]`, message: 'a story cannot be pinned as related to itself' });
     });
   }
   // One list, grouped by entry, so an editor can work through it file by file.
@@ -128,7 +161,13 @@ function duplicates(entries: { key: string; where: string }[], field: string, ki
   const issues: ContentIssue[] = [];
   for (const { key, where } of entries) {
     const seen = first.get(key);
-    if (seen) issues.push({ where, field, message: `the ${kind} ${field} "${key}" is already used by ${seen}`, hint: `give each ${kind} its own ${field}` });
+    if (seen)
+      issues.push({
+        where,
+        field,
+        message: `the ${kind} ${field} "${key}" is already used by ${seen}`,
+        hint: `give each ${kind} its own ${field}`,
+      });
     else first.set(key, where);
   }
   return issues;
@@ -225,11 +264,19 @@ export function buildSite(source: SiteSource, options: BuildSiteOptions): Site {
     .map(({ tag, stories }) => ({ ...tag, count: stories.length, url: urls.tag(tag.slug), stories }))
     .sort((a, b) => a.slug.localeCompare(b.slug));
 
-  const sectionList = source.sections.map(({ def }) => ({ ...def, url: urls.section(def.slug), stories: views.filter((v) => v.section.slug === def.slug) }));
+  const sectionList = source.sections.map(({ def }) => ({
+    ...def,
+    url: urls.section(def.slug),
+    stories: views.filter((v) => v.section.slug === def.slug),
+  }));
   return {
     stories: views,
     sections: sectionList,
-    authors: source.authors.map(({ def }) => ({ ...def, url: urls.author(def.slug), stories: views.filter((v) => v.authors.some((a) => a.slug === def.slug)) })),
+    authors: source.authors.map(({ def }) => ({
+      ...def,
+      url: urls.author(def.slug),
+      stories: views.filter((v) => v.authors.some((a) => a.slug === def.slug)),
+    })),
     tags,
     tagIndex: tagIndex(tags),
     layoutKey: cacheKey(sectionList.map((s) => [s.slug, s.name])),
@@ -240,7 +287,9 @@ export function buildSite(source: SiteSource, options: BuildSiteOptions): Site {
 export function nextScheduled(source: SiteSource, now: Date): string | undefined {
   const at = now.toISOString();
   let next: string | undefined;
-  for (const { story } of source.stories) if (!story.draft && story.publishedAt > at && (next === undefined || story.publishedAt < next)) next = story.publishedAt;
+  for (const { story } of source.stories)
+    if (!story.draft && story.publishedAt > at && (next === undefined || story.publishedAt < next))
+      next = story.publishedAt;
   return next;
 }
 
@@ -248,12 +297,25 @@ export function nextScheduled(source: SiteSource, now: Date): string | undefined
  * Renders one body; a body the renderer cannot handle (one that validation let through) becomes a content problem
  * naming the story, not a crash with a stack trace.
  */
-function renderSafely(story: Story, render: BuildSiteOptions['render'], where: string, issues: ContentIssue[]): RenderedBody {
+function renderSafely(
+  story: Story,
+  render: BuildSiteOptions['render'],
+  where: string,
+  issues: ContentIssue[],
+): RenderedBody {
   try {
     return render(story);
   } catch (error) {
-    const reason = error instanceof RangeError ? 'it nests too deeply to render' : `it could not be rendered (${error instanceof Error ? error.message : String(error)})`;
-    issues.push({ where, field: 'body', message: `the body was not built: ${reason}`, hint: 'flatten deeply nested quotes, lists, emphasis or HTML' });
+    const reason =
+      error instanceof RangeError
+        ? 'it nests too deeply to render'
+        : `it could not be rendered (${error instanceof Error ? error.message : String(error)})`;
+    issues.push({
+      where,
+      field: 'body',
+      message: `the body was not built: ${reason}`,
+      hint: 'flatten deeply nested quotes, lists, emphasis or HTML',
+    });
     return { html: '', text: '' };
   }
 }
@@ -261,7 +323,17 @@ function renderSafely(story: Story, render: BuildSiteOptions['render'], where: s
 /** The fields of a story that listings show: what a listing page's cache key depends on. */
 export function toCard(view: StoryCard): StoryCard {
   const { id, slug, url, title, dek, publishedAt, updatedAt, section, image } = view;
-  return { id, slug, url, title, dek, publishedAt, section, ...(updatedAt ? { updatedAt } : {}), ...(image ? { image } : {}) };
+  return {
+    id,
+    slug,
+    url,
+    title,
+    dek,
+    publishedAt,
+    section,
+    ...(updatedAt ? { updatedAt } : {}),
+    ...(image ? { image } : {}),
+  };
 }
 
 function uniqueBySlug(tags: Tag[]): Tag[] {

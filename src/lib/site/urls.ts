@@ -18,7 +18,9 @@ export const urls = {
  * `..` segment (the import reads images from `public/` by this path), no whitespace or control characters.
  */
 export function isSitePath(value: string): boolean {
-  return /^\/(?![/\\])/.test(value) && !/[\s\\\p{Cc}]/u.test(value) && !value.split(/[?#]/, 1)[0]?.split('/').includes('..');
+  return (
+    /^\/(?![/\\])/.test(value) && !/[\s\\\p{Cc}]/u.test(value) && !value.split(/[?#]/, 1)[0]?.split('/').includes('..')
+  );
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);

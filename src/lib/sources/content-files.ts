@@ -5,12 +5,22 @@ import { z } from 'zod';
 import { describeValue, type ContentIssue } from '../model/content-error.ts';
 import { parseFrontMatter } from './front-matter.ts';
 import type { SiteSource } from '../site/site.ts';
-import { formatBytes, formatPath, MAX_BODY_BYTES, parseStory, storyRefs, type Story, type StoryRefs } from '../model/story.ts';
+import {
+  formatBytes,
+  formatPath,
+  MAX_BODY_BYTES,
+  parseStory,
+  storyRefs,
+  type Story,
+  type StoryRefs,
+} from '../model/story.ts';
 import { tagDefSchema } from '../model/tags.ts';
 import { authorSchema, sectionSchema } from '../model/taxonomy.ts';
 
 /** Reads and checks story files, in their order (the build spreads this over worker threads). */
-export type StoryFilesReader = (files: { file: string; where: string }[]) => Promise<Awaited<ReturnType<typeof readStoryFile>>[]>;
+export type StoryFilesReader = (
+  files: { file: string; where: string }[],
+) => Promise<Awaited<ReturnType<typeof readStoryFile>>[]>;
 
 /** Reads story files one after the other. */
 const readOneByOne: StoryFilesReader = async (files) => {
@@ -20,7 +30,11 @@ const readOneByOne: StoryFilesReader = async (files) => {
 };
 
 /** Reads the embedded content folder (`content/`): stories as markdown files, taxonomies as YAML lists. */
-export async function readContentDir(dir: string, displayRoot = path.relative(process.cwd(), dir) || '.', readStories: StoryFilesReader = readOneByOne): Promise<SiteSource> {
+export async function readContentDir(
+  dir: string,
+  displayRoot = path.relative(process.cwd(), dir) || '.',
+  readStories: StoryFilesReader = readOneByOne,
+): Promise<SiteSource> {
   const issues: ContentIssue[] = [];
   const shown = (file: string) => path.join(displayRoot, file).split(path.sep).join('/');
 
@@ -54,17 +68,29 @@ export const MAX_STORY_FILE_BYTES = MAX_BODY_BYTES + 64 * 1024;
 export const MAX_YAML_FILE_BYTES = 4 * 1024 * 1024;
 
 /** Reads and validates one story file. */
-export async function readStoryFile(file: string, where: string): Promise<{ story?: Story | undefined; issues: ContentIssue[]; refs: StoryRefs }> {
+export async function readStoryFile(
+  file: string,
+  where: string,
+): Promise<{ story?: Story | undefined; issues: ContentIssue[]; refs: StoryRefs }> {
   const fallbackRefs = { slug: path.basename(file, '.md') };
   // Checked before reading, so that a huge file is never read whole, let alone parsed as YAML.
-  const tooBig = await sizeIssue(file, where, MAX_STORY_FILE_BYTES, 'split the story, or move large material (tables, data) out of the body');
+  const tooBig = await sizeIssue(
+    file,
+    where,
+    MAX_STORY_FILE_BYTES,
+    'split the story, or move large material (tables, data) out of the body',
+  );
   if (tooBig) return { issues: [tooBig], refs: fallbackRefs };
   const parsed = parseFrontMatter(await readFile(file, 'utf8'));
-  if ('problem' in parsed) return { issues: [{ where, field: '', message: parsed.problem, hint: parsed.hint }], refs: fallbackRefs };
+  if ('problem' in parsed)
+    return { issues: [{ where, field: '', message: parsed.problem, hint: parsed.hint }], refs: fallbackRefs };
   const data = parsed.data;
   data['slug'] ??= path.basename(file, '.md');
   if ('body' in data) {
-    return { issues: [{ where, field: 'body', message: 'expected the body below the front matter, not a "body" field in it' }], refs: storyRefs(data) };
+    return {
+      issues: [{ where, field: 'body', message: 'expected the body below the front matter, not a "body" field in it' }],
+      refs: storyRefs(data),
+    };
   }
   data['body'] = { format: 'markdown', value: parsed.content.replace(/^\n+/, '') };
   return { ...parseStory(storyIdFromFile(file), where, data), refs: storyRefs(data) };
@@ -74,7 +100,12 @@ export async function readStoryFile(file: string, where: string): Promise<{ stor
 async function sizeIssue(file: string, where: string, limit: number, hint: string): Promise<ContentIssue | undefined> {
   const { size } = await stat(file);
   if (size <= limit) return undefined;
-  return { where, field: '', message: `the file is ${formatBytes(size)}, over the limit of ${formatBytes(limit)}`, hint };
+  return {
+    where,
+    field: '',
+    message: `the file is ${formatBytes(size)}, over the limit of ${formatBytes(limit)}`,
+    hint,
+  };
 }
 
 async function readYamlList<T extends z.ZodType>(
@@ -87,14 +118,24 @@ async function readYamlList<T extends z.ZodType>(
   const where = shown(file);
   let text: string;
   try {
-    const tooBig = await sizeIssue(path.join(dir, file), where, MAX_YAML_FILE_BYTES, 'keep only the entries the site uses');
+    const tooBig = await sizeIssue(
+      path.join(dir, file),
+      where,
+      MAX_YAML_FILE_BYTES,
+      'keep only the entries the site uses',
+    );
     if (tooBig) {
       issues.push(tooBig);
       return [];
     }
     text = await readFile(path.join(dir, file), 'utf8');
   } catch {
-    issues.push({ where, field: '', message: 'expected this file, found none', hint: 'create it as a YAML list (see README, "Content format")' });
+    issues.push({
+      where,
+      field: '',
+      message: 'expected this file, found none',
+      hint: 'create it as a YAML list (see README, "Content format")',
+    });
     return [];
   }
   let list: unknown;
@@ -116,7 +157,10 @@ async function readYamlList<T extends z.ZodType>(
       return;
     }
     for (const issue of result.error.issues) {
-      const received = issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : `received ${describeValue('input' in issue ? issue.input : undefined)}`;
+      const received =
+        issue.code === 'unrecognized_keys'
+          ? `unknown field(s) ${issue.keys.join(', ')}`
+          : `received ${describeValue('input' in issue ? issue.input : undefined)}`;
       issues.push({ where: `${where}[${i}]`, field: formatPath(issue.path), message: `${issue.message}, ${received}` });
     }
   });

@@ -39,18 +39,33 @@ export function parseFrontMatter(file: string): FrontMatter {
     // A fresh options object each time also keeps gray-matter's cache out of it.
     const parsed = matter(source, {
       language: 'yaml',
-      engines: { yaml: yamlOnly, yml: yamlOnly, json: refuse, javascript: refuse, js: refuse, coffee: refuse, cson: refuse, toml: refuse },
+      engines: {
+        yaml: yamlOnly,
+        yml: yamlOnly,
+        json: refuse,
+        javascript: refuse,
+        js: refuse,
+        coffee: refuse,
+        cson: refuse,
+        toml: refuse,
+      },
     });
     // No front matter at all leaves gray-matter's own empty object in place of the engine's answer.
     const value: unknown = 'value' in parsed.data ? parsed.data['value'] : {};
     if (value === null || value === undefined) return { data: {}, content: parsed.content };
     if (typeof value !== 'object' || Array.isArray(value)) {
-      return { problem: `expected the front matter to be fields (name: value), received ${describeValue(value)}`, hint: 'write one "field: value" per line between the two --- markers' };
+      return {
+        problem: `expected the front matter to be fields (name: value), received ${describeValue(value)}`,
+        hint: 'write one "field: value" per line between the two --- markers',
+      };
     }
     return { data: { ...(value as Record<string, unknown>) }, content: parsed.content };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { problem: `the front matter is not valid YAML: ${message.split('\n')[0] ?? message}`, hint: 'check the lines between the two --- markers' };
+    return {
+      problem: `the front matter is not valid YAML: ${message.split('\n')[0] ?? message}`,
+      hint: 'check the lines between the two --- markers',
+    };
   }
 }
 

@@ -14,7 +14,10 @@ export function sourceFromEnv(env: NodeJS.ProcessEnv = process.env): SourceConfi
 }
 
 /** Reads every story and taxonomy entry from the configured source; validation issues are returned, not thrown. */
-export async function loadSource(config: SourceConfig, options: { readStories?: StoryFilesReader | undefined } = {}): Promise<SiteSource> {
+export async function loadSource(
+  config: SourceConfig,
+  options: { readStories?: StoryFilesReader | undefined } = {},
+): Promise<SiteSource> {
   if (config.kind === 'files') return readContentDir(config.dir, undefined, options.readStories);
   const { loadSanitySource } = await import('./sanity/site-source.ts');
   return loadSanitySource(config.env);

@@ -4,14 +4,23 @@ import { markdownToPortableText, portableTextToMarkdown } from '../../body/porta
 import type { SiteSource } from '../../site/site.ts';
 import type { Story } from '../../model/story.ts';
 import { buildTagVocabulary } from '../../model/tags.ts';
-import type { Author as AuthorDocument, Section as SectionDocument, Slug, Story as StoryDocument, Tag as TagDocument } from './sanity.types.ts';
+import type {
+  Author as AuthorDocument,
+  Section as SectionDocument,
+  Slug,
+  Story as StoryDocument,
+  Tag as TagDocument,
+} from './sanity.types.ts';
 
 /**
  * A Sanity document, the one name for it outside the lake: what the import writes, the export and the build read,
  * and the rebuild service mirrors. Any JSON object with an `_id` and a `_type`; what else it holds is read through
  * `Unchecked` types.
  */
-export type SanityDocument = { _id: string; _type: string; _rev?: string; _updatedAt?: string } & Record<string, unknown>;
+export type SanityDocument = { _id: string; _type: string; _rev?: string; _updatedAt?: string } & Record<
+  string,
+  unknown
+>;
 /**
  * A value of the schema type `T` (generated from the Studio's schema by Sanity TypeGen) whose fields are yet to be
  * checked: code may read only fields the schema has (a misspelt field does not compile), but every value is
@@ -33,13 +42,16 @@ const slugField = (current: string) => ({ _type: 'slug', current });
 // A pinned story that is still a draft has no published document to point at: Sanity refuses a strong reference to
 // a missing document, so the pin is weak (as the Studio writes it) and becomes strong when that story is published.
 const pinned = (target: { id: string; draft: boolean }, key: string) =>
-  target.draft ? { ...reference(target.id, key), _weak: true, _strengthenOnPublish: { type: 'story' } } : reference(target.id, key);
+  target.draft
+    ? { ...reference(target.id, key), _weak: true, _strengthenOnPublish: { type: 'story' } }
+    : reference(target.id, key);
 /** Every image path the content uses (main images, portraits, inline body images), for the import to upload. */
 export function imagePaths(source: SiteSource): string[] {
   const paths = new Set<string>();
   for (const { story } of source.stories) {
     if (story.image) paths.add(story.image.src);
-    if (story.body.format === 'markdown') for (const m of story.body.value.matchAll(/!\[[^\]]*\]\(([^)\s]+)/g)) if (m[1]) paths.add(m[1]);
+    if (story.body.format === 'markdown')
+      for (const m of story.body.value.matchAll(/!\[[^\]]*\]\(([^)\s]+)/g)) if (m[1]) paths.add(m[1]);
   }
   for (const { def } of source.authors) if (def.image) paths.add(def.image.src);
   return [...paths].filter((p) => !/^https?:/.test(p)).sort();
@@ -53,11 +65,23 @@ const keyOf = (value: string) => createHash('sha1').update(value).digest('hex').
  * navigation `order`), authors and tags (every tag a story uses gets a document). `imageAsset` gives the asset id
  * uploaded for an image path.
  */
-export function siteSourceToDocuments(source: SiteSource, imageAsset: (src: string) => string | undefined): SanityDocument[] {
+export function siteSourceToDocuments(
+  source: SiteSource,
+  imageAsset: (src: string) => string | undefined,
+): SanityDocument[] {
   const { vocabulary } = buildTagVocabulary(source.tags);
   const docs: SanityDocument[] = [];
   source.sections.forEach(({ def }, order) => {
-    docs.push(withoutUndefined({ _id: documentIds.section(def.slug), _type: 'section', name: def.name, slug: slugField(def.slug), description: def.description, order }));
+    docs.push(
+      withoutUndefined({
+        _id: documentIds.section(def.slug),
+        _type: 'section',
+        name: def.name,
+        slug: slugField(def.slug),
+        description: def.description,
+        order,
+      }),
+    );
   });
   for (const { def } of source.authors) {
     const asset = def.image ? imageAsset(def.image.src) : undefined;
@@ -76,17 +100,34 @@ export function siteSourceToDocuments(source: SiteSource, imageAsset: (src: stri
   const tags = new Map<string, SanityDocument>();
   for (const { def } of source.tags) {
     const tag = vocabulary.resolve(def.name);
-    tags.set(tag.slug, withoutUndefined({ _id: documentIds.tag(tag.slug), _type: 'tag', name: def.name, slug: slugField(tag.slug), description: def.description, aliases: def.aliases.length ? def.aliases : undefined }));
+    tags.set(
+      tag.slug,
+      withoutUndefined({
+        _id: documentIds.tag(tag.slug),
+        _type: 'tag',
+        name: def.name,
+        slug: slugField(tag.slug),
+        description: def.description,
+        aliases: def.aliases.length ? def.aliases : undefined,
+      }),
+    );
   }
   // An ad-hoc tag is named by its first spelling in story id order among the stories the site shows, as buildSite
   // names it; a draft's spelling counts only for a tag no published story uses.
   const byId = [...source.stories].sort((a, b) => a.story.id.localeCompare(b.story.id));
-  for (const { story } of [...byId.filter((s) => !s.story.draft), ...byId.filter((s) => s.story.draft)]) for (const t of story.tags) vocabulary.resolve(t);
+  for (const { story } of [...byId.filter((s) => !s.story.draft), ...byId.filter((s) => s.story.draft)])
+    for (const t of story.tags) vocabulary.resolve(t);
   const storyIds = new Map(source.stories.map(({ story }) => [story.slug, { id: story.id, draft: story.draft }]));
   for (const { story } of byId) {
     const tagSlugs = [...new Set(story.tags.map((t) => vocabulary.resolve(t).slug))];
     for (const slug of tagSlugs) {
-      if (!tags.has(slug)) tags.set(slug, { _id: documentIds.tag(slug), _type: 'tag', name: vocabulary.resolve(slug).name, slug: slugField(slug) });
+      if (!tags.has(slug))
+        tags.set(slug, {
+          _id: documentIds.tag(slug),
+          _type: 'tag',
+          name: vocabulary.resolve(slug).name,
+          slug: slugField(slug),
+        });
     }
     docs.push(storyToDocument(story, tagSlugs, storyIds, imageAsset));
   }
@@ -94,9 +135,15 @@ export function siteSourceToDocuments(source: SiteSource, imageAsset: (src: stri
   return docs;
 }
 
-function storyToDocument(story: Story, tagSlugs: string[], storyIds: Map<string, { id: string; draft: boolean }>, imageAsset: (src: string) => string | undefined): SanityDocument {
+function storyToDocument(
+  story: Story,
+  tagSlugs: string[],
+  storyIds: Map<string, { id: string; draft: boolean }>,
+  imageAsset: (src: string) => string | undefined,
+): SanityDocument {
   const asset = story.image ? imageAsset(story.image.src) : undefined;
-  const blocks = story.body.format === 'markdown' ? markdownToPortableText(story.body.value, story.id) : story.body.value;
+  const blocks =
+    story.body.format === 'markdown' ? markdownToPortableText(story.body.value, story.id) : story.body.value;
   // Inline images point at uploaded assets; the `src` the markdown had is not a field of Sanity's image type.
   const body = blocks.map((block) => {
     const b = block as Record<string, unknown>;
@@ -122,10 +169,21 @@ function storyToDocument(story: Story, tagSlugs: string[], storyIds: Map<string,
     source: story.source ? { name: story.source.name, url: story.source.url } : undefined,
     mainImage:
       story.image && asset
-        ? withoutUndefined({ _type: 'image', asset: reference(asset), alt: story.image.alt, caption: story.image.caption, credit: story.image.credit })
+        ? withoutUndefined({
+            _type: 'image',
+            asset: reference(asset),
+            alt: story.image.alt,
+            caption: story.image.caption,
+            credit: story.image.credit,
+          })
         : undefined,
     seo: story.seo ? withoutUndefined({ ...story.seo }) : undefined,
-    related: story.related.length ? story.related.flatMap((slug) => { const target = storyIds.get(slug); return target ? [pinned(target, keyOf(slug))] : []; }) : undefined,
+    related: story.related.length
+      ? story.related.flatMap((slug) => {
+          const target = storyIds.get(slug);
+          return target ? [pinned(target, keyOf(slug))] : [];
+        })
+      : undefined,
     body,
   });
 }
@@ -141,7 +199,11 @@ export interface ExportedFile {
  * published version is skipped: the published one is the content), and the three YAML lists. `imagePath` turns an
  * asset id into the path the story will use (`/images/<file>`).
  */
-export function documentsToContent(documents: readonly SanityDocument[], imagePath: (assetId: string) => string | undefined, dump: (value: unknown) => string): ExportedFile[] {
+export function documentsToContent(
+  documents: readonly SanityDocument[],
+  imagePath: (assetId: string) => string | undefined,
+  dump: (value: unknown) => string,
+): ExportedFile[] {
   const byId = new Map(documents.map((d) => [d._id, d]));
   const slugOf = (ref: unknown) => {
     const id = (ref as { _ref?: string } | undefined)?._ref;
@@ -151,11 +213,21 @@ export function documentsToContent(documents: readonly SanityDocument[], imagePa
   // The dataset's ids are Sanity's (valid), so @sanity/id-utils may parse them.
   const draft = (d: { _id: string }) => isDraftId(d._id as DocumentId);
   const publishedId = (d: { _id: string }) => (draft(d) ? getPublishedId(d._id as DocumentId) : d._id);
-  const of = (type: 'section' | 'author' | 'tag') => documents.filter((d) => d._type === type && !draft(d)).sort((a, b) => a._id.localeCompare(b._id));
+  const of = (type: 'section' | 'author' | 'tag') =>
+    documents.filter((d) => d._type === type && !draft(d)).sort((a, b) => a._id.localeCompare(b._id));
   const files: ExportedFile[] = [];
 
-  const sections: UncheckedDocument<SectionDocument>[] = of('section').sort((a, b) => Number(a['order'] ?? 1000) - Number(b['order'] ?? 1000) || a._id.localeCompare(b._id));
-  files.push({ path: 'sections.yaml', text: dump(sections.map((d) => withoutUndefined({ slug: slugOf({ _ref: d._id }), name: d.name, description: d.description }))) });
+  const sections: UncheckedDocument<SectionDocument>[] = of('section').sort(
+    (a, b) => Number(a['order'] ?? 1000) - Number(b['order'] ?? 1000) || a._id.localeCompare(b._id),
+  );
+  files.push({
+    path: 'sections.yaml',
+    text: dump(
+      sections.map((d) =>
+        withoutUndefined({ slug: slugOf({ _ref: d._id }), name: d.name, description: d.description }),
+      ),
+    ),
+  });
   const authors: UncheckedDocument<AuthorDocument>[] = of('author');
   files.push({
     path: 'authors.yaml',
@@ -164,17 +236,34 @@ export function documentsToContent(documents: readonly SanityDocument[], imagePa
         // The export trusts the dataset's shapes (the Studio wrote them); the build that reads the files checks them.
         const image = d.image as Partial<NonNullable<AuthorDocument['image']>> | undefined;
         const src = image?.asset?._ref ? imagePath(image.asset._ref) : undefined;
-        return withoutUndefined({ slug: slugOf({ _ref: d._id }), name: d.name, role: d.role, bio: d.bio, image: src ? { src, alt: image?.alt } : undefined });
+        return withoutUndefined({
+          slug: slugOf({ _ref: d._id }),
+          name: d.name,
+          role: d.role,
+          bio: d.bio,
+          image: src ? { src, alt: image?.alt } : undefined,
+        });
       }),
     ),
   });
   const tags: UncheckedDocument<TagDocument>[] = of('tag');
   files.push({
     path: 'tags.yaml',
-    text: dump(tags.map((d) => withoutUndefined({ name: d.name, slug: slugOf({ _ref: d._id }), description: d.description, aliases: (d.aliases as TagDocument['aliases'])?.length ? d.aliases : undefined }))),
+    text: dump(
+      tags.map((d) =>
+        withoutUndefined({
+          name: d.name,
+          slug: slugOf({ _ref: d._id }),
+          description: d.description,
+          aliases: (d.aliases as TagDocument['aliases'])?.length ? d.aliases : undefined,
+        }),
+      ),
+    ),
   });
 
-  const stories: UncheckedDocument<StoryDocument>[] = documents.filter((d) => d._type === 'story' && (!draft(d) || !byId.has(publishedId(d))));
+  const stories: UncheckedDocument<StoryDocument>[] = documents.filter(
+    (d) => d._type === 'story' && (!draft(d) || !byId.has(publishedId(d))),
+  );
   for (const d of stories.sort((a, b) => a._id.localeCompare(b._id))) {
     const id = publishedId(d);
     const image = d.mainImage as Partial<NonNullable<StoryDocument['mainImage']>> | undefined;
@@ -192,9 +281,14 @@ export function documentsToContent(documents: readonly SanityDocument[], imagePa
       tags: ((d.tags as unknown[] | undefined) ?? []).map((ref) => tagName(ref, byId)),
       authors: ((d.authors as unknown[] | undefined) ?? []).map(slugOf),
       source: source?.name || source?.url ? withoutUndefined({ name: source.name, url: source.url }) : undefined,
-      image: src ? withoutUndefined({ src, alt: image?.alt, caption: image?.caption, credit: image?.credit }) : undefined,
+      image: src
+        ? withoutUndefined({ src, alt: image?.alt, caption: image?.caption, credit: image?.credit })
+        : undefined,
       related: nonEmpty(((d.related as unknown[] | undefined) ?? []).map(slugOf).filter(Boolean)),
-      seo: seo?.metaTitle || seo?.metaDescription ? withoutUndefined({ metaTitle: seo.metaTitle, metaDescription: seo.metaDescription }) : undefined,
+      seo:
+        seo?.metaTitle || seo?.metaDescription
+          ? withoutUndefined({ metaTitle: seo.metaTitle, metaDescription: seo.metaDescription })
+          : undefined,
       draft: draft(d) ? true : undefined,
     });
     const file = id.startsWith('story-') ? id.slice('story-'.length) : String(frontMatter['slug'] ?? id);

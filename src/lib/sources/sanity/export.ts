@@ -17,7 +17,10 @@ import type { SanityDocument } from './documents.ts';
  * them), in id order like the query; with `drafts`, the documents' drafts too (`drafts.<id>`, which the mapping lays
  * over their published versions, as preview reads them). Release versions are left out.
  */
-export async function exportSiteDocuments(client: SanityClient, options: { drafts?: boolean } = {}): Promise<{ documents: SanityDocument[]; assets: (SanityAsset & { _updatedAt?: string })[] }> {
+export async function exportSiteDocuments(
+  client: SanityClient,
+  options: { drafts?: boolean } = {},
+): Promise<{ documents: SanityDocument[]; assets: (SanityAsset & { _updatedAt?: string })[] }> {
   const config = client.config();
   const url = new URL(client.getUrl(client.getDataUrl('export')));
   url.searchParams.set('types', [...SITE_TYPES, 'sanity.imageAsset'].join(','));
@@ -25,12 +28,18 @@ export async function exportSiteDocuments(client: SanityClient, options: { draft
   if (!response.ok || !response.body) {
     const text = await response.text().catch(() => '');
     // With a status code, as the client's errors have one: describeSanityError explains 401, 403 and 404.
-    throw Object.assign(new Error(`the export of dataset "${config.dataset ?? ''}" answered ${response.status}: ${text.slice(0, 200)}`), { statusCode: response.status });
+    throw Object.assign(
+      new Error(`the export of dataset "${config.dataset ?? ''}" answered ${response.status}: ${text.slice(0, 200)}`),
+      { statusCode: response.status },
+    );
   }
   const types = new Set<string>(SITE_TYPES);
   const documents: SanityDocument[] = [];
   const assets: (SanityAsset & { _updatedAt?: string })[] = [];
-  const lines = createInterface({ input: Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), crlfDelay: Infinity });
+  const lines = createInterface({
+    input: Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
+    crlfDelay: Infinity,
+  });
   for await (const line of lines) {
     if (line.trim() === '') continue;
     const doc = JSON.parse(line) as SanityDocument;
@@ -47,7 +56,10 @@ export async function exportSiteDocuments(client: SanityClient, options: { draft
 
 /** An image asset document as `siteDocumentsQuery` projects it (a missing field is null, as GROQ gives it). */
 function assetOf(doc: SanityDocument): SanityAsset & { _updatedAt?: string } {
-  const dimensions = ((doc['metadata'] as Record<string, unknown> | undefined)?.['dimensions'] ?? {}) as Record<string, unknown>;
+  const dimensions = ((doc['metadata'] as Record<string, unknown> | undefined)?.['dimensions'] ?? {}) as Record<
+    string,
+    unknown
+  >;
   const field = (value: unknown) => (value === undefined ? null : value);
   return {
     _id: doc._id,

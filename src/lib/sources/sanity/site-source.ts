@@ -54,7 +54,13 @@ export async function fetchSiteDocuments(config: SanityConfig): Promise<SiteDocu
   try {
     return await exportSiteDocuments(sanityClient(config), { drafts: config.preview });
   } catch (error) {
-    throw new ContentError([{ where: config.apiHost ?? `project ${config.projectId}`, field: '', message: describeSanityError(error, config) }]);
+    throw new ContentError([
+      {
+        where: config.apiHost ?? `project ${config.projectId}`,
+        field: '',
+        message: describeSanityError(error, config),
+      },
+    ]);
   }
 }
 
@@ -62,9 +68,16 @@ export async function fetchSiteDocuments(config: SanityConfig): Promise<SiteDocu
  * Maps Sanity documents to the source-independent model, resolving references by id; issues name the document
  * `_id` and the field. In preview, a `drafts.` document stands in for its published version.
  */
-export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<SanityConfig, 'projectId' | 'dataset' | 'apiHost'>): SiteSource {
+export function siteSourceFromDocuments(
+  input: SiteDocuments,
+  config: Pick<SanityConfig, 'projectId' | 'dataset' | 'apiHost'>,
+): SiteSource {
   const issues: ContentIssue[] = [];
-  const images = createImageUrlBuilder({ projectId: config.projectId, dataset: config.dataset, ...(config.apiHost ? { baseUrl: config.apiHost } : {}) });
+  const images = createImageUrlBuilder({
+    projectId: config.projectId,
+    dataset: config.dataset,
+    ...(config.apiHost ? { baseUrl: config.apiHost } : {}),
+  });
   const assets = new Map(input.assets.map((a) => [a._id, a]));
   // A draft overlays its published document (preview reads both); published reads never see drafts.
   const byId = new Map<string, SanityDocument>();
@@ -84,40 +97,68 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
   };
   // Sanity's image URL builder throws on an asset id it cannot read (`image-abc`, a file asset): that is a problem
   // of the document, reported on its field, not a crash of the build.
-  const imageUrl = <T,>(where: string, field: string, assetId: string, build: () => T): T | undefined => {
+  const imageUrl = <T>(where: string, field: string, assetId: string, build: () => T): T | undefined => {
     try {
       return build();
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      issues.push({ where, field, message: `the image asset "${assetId}" cannot be turned into a URL: ${reason}`, hint: 'pick or upload the image again' });
+      issues.push({
+        where,
+        field,
+        message: `the image asset "${assetId}" cannot be turned into a URL: ${reason}`,
+        hint: 'pick or upload the image again',
+      });
       return undefined;
     }
   };
 
-  const taxonomy = <T extends import('zod').ZodType, D extends Unchecked<{ _id: string }>>(docsOfType: D[], schema: T, fields: (d: D) => Fields) =>
+  const taxonomy = <T extends import('zod').ZodType, D extends Unchecked<{ _id: string }>>(
+    docsOfType: D[],
+    schema: T,
+    fields: (d: D) => Fields,
+  ) =>
     docsOfType.flatMap((doc) => {
       const where = String(doc._id);
       const parsed = schema.safeParse(withoutNulls(fields(doc)), { reportInput: true });
       if (parsed.success) return [{ def: parsed.data as import('zod').output<T>, where }];
-      for (const issue of parsed.error.issues) issues.push({ where, field: issue.path.join('.'), message: issue.message });
+      for (const issue of parsed.error.issues)
+        issues.push({ where, field: issue.path.join('.'), message: issue.message });
       return [];
     });
 
   const sectionDocs: UncheckedDocument<SectionDocument>[] = of('section').sort(
     (a, b) => Number(a.order ?? 1000) - Number(b.order ?? 1000) || String(slugOf(a)).localeCompare(String(slugOf(b))),
   );
-  const sections = taxonomy(sectionDocs, sectionSchema, (d) => ({ slug: slugOf(d), name: d.name, description: d.description }));
+  const sections = taxonomy(sectionDocs, sectionSchema, (d) => ({
+    slug: slugOf(d),
+    name: d.name,
+    description: d.description,
+  }));
   const authorDocs: UncheckedDocument<AuthorDocument>[] = of('author');
   const authors = taxonomy(authorDocs, authorSchema, (d) => {
     // Cast, not checked: a portrait that is not an object has no `asset` and no `alt`, and is left out below.
     const image = d.image as Unchecked<NonNullable<AuthorDocument['image']>> | undefined;
     const asset = assets.get(String(refId(image?.asset)));
     if (image?.asset && !asset) issues.push(missingAsset(String(d._id), 'image.asset', refId(image.asset)));
-    const src = image && asset ? imageUrl(String(d._id), 'image', asset._id, () => images.image(asset._id).width(400).url()) : undefined;
-    return { slug: slugOf(d), name: d.name, bio: d.bio, role: d.role, image: image && src ? { src, alt: image.alt } : undefined };
+    const src =
+      image && asset
+        ? imageUrl(String(d._id), 'image', asset._id, () => images.image(asset._id).width(400).url())
+        : undefined;
+    return {
+      slug: slugOf(d),
+      name: d.name,
+      bio: d.bio,
+      role: d.role,
+      image: image && src ? { src, alt: image.alt } : undefined,
+    };
   });
   const tagDocs: UncheckedDocument<TagDocument>[] = of('tag');
-  const tags = taxonomy(tagDocs, tagDefSchema, (d) => ({ name: d.name, slug: slugOf(d), description: d.description, aliases: d.aliases ?? undefined }));
+  const tags = taxonomy(tagDocs, tagDefSchema, (d) => ({
+    name: d.name,
+    slug: slugOf(d),
+    description: d.description,
+    aliases: d.aliases ?? undefined,
+  }));
 
   const stories: SiteSource['stories'] = [];
   const rejected: SiteSource['rejected'] = [];
@@ -155,23 +196,42 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
       const asset = assets.get(String(refId(image.asset)));
       if (!asset) issues.push(missingAsset(where, 'mainImage.asset', refId(image.asset)));
       else {
-        const source = { asset: { _ref: asset._id }, ...(image.hotspot ? { hotspot: image.hotspot } : {}), ...(image.crop ? { crop: image.crop } : {}) };
+        const source = {
+          asset: { _ref: asset._id },
+          ...(image.hotspot ? { hotspot: image.hotspot } : {}),
+          ...(image.crop ? { crop: image.crop } : {}),
+        };
         const urls = imageUrl(where, 'mainImage', asset._id, () => {
           const builder = images.image(source as never);
-          return { src: builder.width(1200).url(), srcset: IMAGE_WIDTHS.map((w) => `${builder.width(w).url()} ${w}w`).join(', ') };
+          return {
+            src: builder.width(1200).url(),
+            srcset: IMAGE_WIDTHS.map((w) => `${builder.width(w).url()} ${w}w`).join(', '),
+          };
         });
-        if (urls) storyImage = { ...urls, alt: image.alt, caption: image.caption, credit: image.credit, width: asset.width, height: asset.height };
+        if (urls)
+          storyImage = {
+            ...urls,
+            alt: image.alt,
+            caption: image.caption,
+            credit: image.credit,
+            width: asset.width,
+            height: asset.height,
+          };
       }
     }
     // A body that is not a list is passed on as it is, for the story schema to report.
-    const body = Array.isArray(doc.body) ? list('body').map((block, i) => {
-      const b = unchecked<ImageBlock>(block);
-      if (b?._type !== 'image') return block;
-      const asset = assets.get(String(refId(b.asset)));
-      if (b.asset && !asset) issues.push(missingAsset(where, `body[${i}].asset`, refId(b.asset)));
-      const src = asset ? imageUrl(where, `body[${i}]`, asset._id, () => images.image(asset._id).width(1200).url()) : undefined;
-      return src ? { ...b, src } : block;
-    }) : doc.body;
+    const body = Array.isArray(doc.body)
+      ? list('body').map((block, i) => {
+          const b = unchecked<ImageBlock>(block);
+          if (b?._type !== 'image') return block;
+          const asset = assets.get(String(refId(b.asset)));
+          if (b.asset && !asset) issues.push(missingAsset(where, `body[${i}].asset`, refId(b.asset)));
+          const src = asset
+            ? imageUrl(where, `body[${i}]`, asset._id, () => images.image(asset._id).width(1200).url())
+            : undefined;
+          return src ? { ...b, src } : block;
+        })
+      : doc.body;
     const raw = withoutNulls({
       title: doc.title,
       slug: slugOf(doc),
@@ -191,7 +251,15 @@ export function siteSourceFromDocuments(input: SiteDocuments, config: Pick<Sanit
     const parsed = parseStory(id, where, raw);
     // A story without a slug is still validated as a whole, so one build lists all of its problems.
     const slugHint = { hint: 'generate one from the headline in the Studio' };
-    issues.push(...parsed.issues.filter((i) => !broken.has(i.field)).map((i) => ({ ...i, field: sanityField(i.field), ...(i.field === 'slug' && raw['slug'] === undefined ? slugHint : {}) })));
+    issues.push(
+      ...parsed.issues
+        .filter((i) => !broken.has(i.field))
+        .map((i) => ({
+          ...i,
+          field: sanityField(i.field),
+          ...(i.field === 'slug' && raw['slug'] === undefined ? slugHint : {}),
+        })),
+    );
     if (parsed.story) stories.push({ story: parsed.story, where });
     else rejected.push({ where, refs: storyRefs(raw) });
   }
@@ -202,10 +270,27 @@ function missingAsset(where: string, field: string, ref: unknown): ContentIssue 
   return { where, field, message: `the image asset "${String(ref)}" does not exist`, hint: 'upload the image again' };
 }
 
-function dangling(where: string, field: string, ref: unknown, type: string, byId: Map<string, SanityDocument>): ContentIssue {
+function dangling(
+  where: string,
+  field: string,
+  ref: unknown,
+  type: string,
+  byId: Map<string, SanityDocument>,
+): ContentIssue {
   const other = typeof ref === 'string' ? byId.get(ref)?.['_type'] : undefined;
-  if (other !== undefined) return { where, field, message: `the reference points at "${ref}", a ${String(other)}, where a ${type} is expected`, hint: `pick a ${type}` };
-  return { where, field, message: `the reference points at "${String(ref)}", which does not exist or is not published`, hint: 'publish that document or pick another' };
+  if (other !== undefined)
+    return {
+      where,
+      field,
+      message: `the reference points at "${ref}", a ${String(other)}, where a ${type} is expected`,
+      hint: `pick a ${type}`,
+    };
+  return {
+    where,
+    field,
+    message: `the reference points at "${String(ref)}", which does not exist or is not published`,
+    hint: 'publish that document or pick another',
+  };
 }
 
 /** Story fields that Sanity names differently from the model. */
