@@ -42,8 +42,15 @@ export default defineConfig([
       ],
       // Playwright fixtures that use no other fixture must still destructure their first parameter: `async ({}, use)`.
       'no-empty-pattern': ['error', { allowObjectPatternsAsParameters: true }],
+      // Some async functions await nothing on purpose: they implement an interface whose other implementations do.
+      '@typescript-eslint/require-await': 'off',
+      // Values read from requests and documents are `unknown`, narrowed at most to `{}`; error messages quote them
+      // with String() on purpose (a wrong type shows as what it is, never throws).
+      '@typescript-eslint/no-base-to-string': 'off',
     },
   },
+  // Tests read JSON answers (`await res.json()`) into typed variables and let the assertions check them.
+  { files: ['test/**', 'e2e/**'], rules: { '@typescript-eslint/no-unsafe-assignment': 'off' } },
   astro.configs.recommended,
   // Templates: their frontmatter is type-checked by `astro check`, not by typescript-eslint's project service.
   { files: ['**/*.astro', '**/*.js', '**/*.mjs'], extends: [tseslint.configs.disableTypeChecked] },

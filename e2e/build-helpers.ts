@@ -16,7 +16,7 @@ export function buildSite(outDir: string, env: Record<string, string> = {}): { s
 
 /** Every file under `dir`, as paths relative to it, sorted. */
 export function listFiles(dir: string): string[] {
-  return (readdirSync(dir, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((d) => d.isFile())
     .map((d) => path.relative(dir, path.join(d.parentPath, d.name)))
     .sort();

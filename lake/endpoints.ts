@@ -265,6 +265,7 @@ export async function listen(call: LakeCall, { dataset: datasetName }: Params<'d
     },
   };
   let remove = (): void => undefined;
+  // eslint-disable-next-line prefer-const -- set once the stream is open, below; the close handler may run first
   let heartbeat: NodeJS.Timeout | undefined;
   res.on('close', () => {
     open = false;

@@ -47,7 +47,7 @@ export function api<Path extends string>(
     kind: 'api',
     methods,
     pattern: patternOf(path),
-    handler: handler as (call: LakeCall, params: Params) => Answer,
+    handler: handler,
   };
 }
 
@@ -61,7 +61,7 @@ export function plain<Path extends string>(
     kind: 'plain',
     methods,
     pattern: patternOf(path),
-    handler: handler as (exchange: LakeExchange, params: Params) => Answer,
+    handler: handler,
   };
 }
 

@@ -244,6 +244,7 @@ export async function startLake(options: LakeOptions): Promise<RunningLake> {
     await app.close();
     throw new Error(
       `lake: cannot listen on ${host}:${options.port ?? 0}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
     );
   }
   const { port } = front.address() as AddressInfo;

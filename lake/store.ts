@@ -343,6 +343,7 @@ function parseNdjsonLine(raw: string, number: number, file: string, docs: Map<st
   } catch (error) {
     throw new Error(
       `${file}:${number}: expected one JSON document per line, could not parse: ${messageOf(error)} (line starts ${JSON.stringify(line.slice(0, 60))})`,
+      { cause: error },
     );
   }
   if (!isDoc(value)) {
@@ -368,7 +369,7 @@ function parseJournal(text: string, file: string): JournalEntry[] {
         );
         break;
       }
-      throw new Error(`${file}:${index + 1}: corrupt journal entry: ${messageOf(error)}`);
+      throw new Error(`${file}:${index + 1}: corrupt journal entry: ${messageOf(error)}`, { cause: error });
     }
   }
   return entries;

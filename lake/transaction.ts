@@ -487,7 +487,7 @@ async function applyPatch(
     try {
       patched = new Mutation({ mutations: [{ patch }] }).apply(
         structuredClone(current) as Parameters<Mutation['apply']>[0],
-      ) as SanityDoc | null;
+      );
     } catch (error) {
       throw new ItemError(400, 'validationError', `Patch of "${id}" failed: ${messageOf(error)}`, { id });
     }

@@ -140,6 +140,6 @@ function weakRefs(values: unknown[], excluded: ReadonlySet<string>): unknown[] {
 
 function weakRef(value: unknown, excluded: ReadonlySet<string>): unknown {
   if (typeof value !== 'object' || value === null || !('_ref' in value)) return value;
-  const ref = (value as { _ref: unknown })._ref;
+  const ref = value._ref;
   return typeof ref === 'string' && excluded.has(ref) ? { ...value, _weak: true } : value;
 }

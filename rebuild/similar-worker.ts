@@ -75,7 +75,7 @@ function shared(data: SimilarIndexData): SimilarIndexData {
     if (copy === undefined) {
       const Kind = array.constructor as new (buffer: SharedArrayBuffer) => T;
       copy = new Kind(new SharedArrayBuffer(array.byteLength));
-      copy.set(array as never);
+      copy.set(array);
       copies.set(array, copy);
     }
     return copy;

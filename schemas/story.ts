@@ -1,4 +1,4 @@
-import { defineArrayMember, defineField, defineType } from 'sanity';
+import { defineArrayMember, defineField, defineType, type PreviewValue } from 'sanity';
 import { LIMITS, SLUG_MAX_LENGTH } from '../src/lib/model/rules.ts';
 import { altField, captionField, creditField } from './image-fields.ts';
 import {
@@ -212,10 +212,10 @@ export const story = defineType({
   ],
   preview: {
     select: { title: 'title', sectionName: 'section.name', publishedAt: 'publishedAt', media: 'mainImage' },
-    prepare: ({ title, sectionName, publishedAt, media }) => ({
+    prepare: ({ title, sectionName, publishedAt, media }: Record<string, unknown>) => ({
       title: typeof title === 'string' && title !== '' ? title : 'Untitled story',
       subtitle: storySubtitle(sectionName, publishedAt),
-      media,
+      media: media as PreviewValue['media'],
     }),
   },
 });

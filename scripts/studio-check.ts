@@ -3,6 +3,7 @@
  * Prints each step's status and time, the tool's output when a step fails (or has schema warnings), and exits 1 if
  * either step fails. Run with `npm run test:studio`; `--help` lists the options.
  */
+import { stripVTControlCharacters } from 'node:util';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -79,8 +80,7 @@ function seconds(ms: number): string {
 }
 
 function indent(text: string): string {
-  return text
-    .replace(/\u001b\[[0-9;]*m/g, '')
+  return stripVTControlCharacters(text)
     .trimEnd()
     .split('\n')
     .map((line) => `    ${line}`)
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
     for (const step of steps) {
       console.log(`… ${step.name}`);
       const result = await runSanity(step.args);
-      const warnings = /Warnings:\s+(\d+)/.exec(result.output.replace(/\u001b\[[0-9;]*m/g, ''))?.[1];
+      const warnings = /Warnings:\s+(\d+)/.exec(stripVTControlCharacters(result.output))?.[1];
       const note = warnings && warnings !== '0' ? `, ${warnings} schema warning(s)` : '';
       console.log(
         `${result.ok ? '✔' : '✖'} ${step.name}: ${result.ok ? 'passed' : `failed (${result.exit})`} in ${seconds(result.ms)}${note}`,

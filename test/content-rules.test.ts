@@ -333,7 +333,8 @@ describe('the Studio and the build judge the same content the same way', () => {
     const blockType = body && 'of' in body ? body.of.find((member) => member.name === 'block') : undefined;
     const fields = blockType && 'fields' in blockType ? blockType.fields : [];
     const listValues = (name: string) => {
-      const list: unknown = fields.find((f) => f.name === name)?.type.options?.list;
+      const options: unknown = fields.find((f) => f.name === name)?.type.options;
+      const list = options && typeof options === 'object' && 'list' in options ? options.list : undefined;
       return Array.isArray(list) ? list.map((option: { value?: unknown }) => option.value) : [];
     };
     const children = fields.find((f) => f.name === 'children')?.type;

@@ -3,7 +3,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { toHtml } from 'hast-util-to-html';
-import type { Root } from 'hast';
 import rehypeRaw from 'rehype-raw';
 import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
@@ -18,8 +17,8 @@ const reference = unified().use(remarkParse).use(remarkGfm).use(remarkRehype, { 
 const raw = unified().use(rehypeRaw);
 const referenceHtml = (markdown: string) => {
   const mdast = reference.parse(markdown);
-  const hast = reference.runSync(mdast) as Root;
-  return toHtml(JSON.stringify(mdast).includes('"type":"html"') ? (raw.runSync(hast) as Root) : hast);
+  const hast = reference.runSync(mdast);
+  return toHtml(JSON.stringify(mdast).includes('"type":"html"') ? raw.runSync(hast) : hast);
 };
 const html = (markdown: string) => toHtml(markdownToHast(markdown));
 

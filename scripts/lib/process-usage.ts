@@ -62,7 +62,7 @@ export function descendantsRssKb(procs: ReadonlyMap<number, ProcStatus>, root: n
 export function readProcs(): Map<number, ProcStatus> {
   const procs = new Map<number, ProcStatus>();
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(`/proc/${pid}/status`, 'utf8');
     } catch {
@@ -116,9 +116,12 @@ export function measure(
   const polled = poll();
 
   return new Promise((resolve) => {
-    child.on('close', async (code, signal) => {
+    child.on('close', (code, signal) => {
       const wallMs = performance.now() - started;
       polling = false;
+      void finish(code, signal, wallMs);
+    });
+    const finish = async (code: number | null, signal: NodeJS.Signals | null, wallMs: number): Promise<void> => {
       await polled;
       await new Promise((done) => log.end(done));
       const cpu = childCpuFromTimes(times) ?? { userS: NaN, systemS: NaN };
@@ -130,6 +133,6 @@ export function measure(
         peakRssBytes: peakKb * 1024,
         tail: tail.trimEnd().split('\n').slice(-TAIL_LINES),
       });
-    });
+    };
   });
 }

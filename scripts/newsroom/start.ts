@@ -134,7 +134,7 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
       tokens,
       ...(options.onSignIn === undefined ? {} : { onSignIn: options.onSignIn }),
     });
-    closers.push(studio.close);
+    closers.push(() => studio.close());
     // The lake answers browsers from the Studio's origin only (and from origins LAKE_CORS_ORIGINS lists).
     for (const origin of studioOrigins(studio.url)) lake.allowOrigin(origin);
     let service: RebuildService | undefined;

@@ -2,6 +2,7 @@
  * The Studio build cache: `sanity build` output kept in .sanity/dist with a stamp of its inputs, reused while they are
  * unchanged. The build names a placeholder API host, which the Studio server replaces with the running lake's URL.
  */
+import { stripVTControlCharacters } from 'node:util';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -60,7 +61,7 @@ export async function buildStudio(options: {
   if (!result.ok) {
     await rm(temp, { recursive: true, force: true });
     throw new Error(
-      `newsroom: \`sanity build\` failed (${result.exit}):\n${result.output.replace(/\u001b\[[0-9;]*m/g, '').trim()}`,
+      `newsroom: \`sanity build\` failed (${result.exit}):\n${stripVTControlCharacters(result.output).trim()}`,
     );
   }
   await rm(STUDIO_CACHE_DIR, { recursive: true, force: true });

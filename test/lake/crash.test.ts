@@ -26,8 +26,8 @@ console.log('READY ' + lake.httpUrl);`;
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let assetUrl = '';
-  let editor = '';
+  let assetUrl: string;
+  let editor: string;
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let output = '';

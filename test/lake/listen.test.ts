@@ -32,7 +32,7 @@ async function listen(client: SanityClient, query: string, options: Options = {}
   });
   const until = async (check: () => boolean): Promise<void> => {
     while (!check()) {
-      if (failure !== undefined) throw failure;
+      if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
       await new Promise<void>((resolve) => waiters.push(resolve));
     }
   };

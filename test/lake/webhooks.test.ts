@@ -23,7 +23,8 @@ async function startReceiver(
     req.on('data', (chunk: string) => {
       body += chunk;
     });
-    req.on('end', async () => {
+    req.on('end', () => void answer());
+    const answer = async (): Promise<void> => {
       received.push({ headers: req.headers, body });
       const attempt = received.length;
       for (const waiter of [...waiters]) {
@@ -33,7 +34,7 @@ async function startReceiver(
         }
       }
       res.writeHead(await status(attempt)).end();
-    });
+    };
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -110,7 +111,7 @@ describe('webhooks', () => {
     await client.patch('s').set({ title: 'Two' }).commit();
     await client.delete('s');
     const deliveries = await receiver.next(3);
-    expect(deliveries.map((d) => [d.headers['sanity-operation'], JSON.parse(d.body)])).toEqual([
+    expect(deliveries.map((d) => [d.headers['sanity-operation'], JSON.parse(d.body) as unknown])).toEqual([
       ['create', { _id: 's', title: 'One', op: 'create' }],
       ['update', { _id: 's', title: 'Two', op: 'update' }],
       ['delete', { _id: 's', title: 'Two', op: 'delete' }],

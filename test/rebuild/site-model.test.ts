@@ -161,9 +161,9 @@ describe('SiteModel, incremental', () => {
     (seed) => {
       const rand = random(seed);
       const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T;
-      const sections = base.filter((d) => d['_type'] === 'section').map((d) => d['_id'] as string);
-      const tags = base.filter((d) => d['_type'] === 'tag').map((d) => d['_id'] as string);
-      const authors = base.filter((d) => d['_type'] === 'author').map((d) => d['_id'] as string);
+      const sections = base.filter((d) => d['_type'] === 'section').map((d) => d['_id']);
+      const tags = base.filter((d) => d['_type'] === 'tag').map((d) => d['_id']);
+      const authors = base.filter((d) => d['_type'] === 'author').map((d) => d['_id']);
       let docs = base;
       const model = settledModel(docs);
       let settled = model.settled;

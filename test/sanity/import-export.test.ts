@@ -147,11 +147,9 @@ describe('import', () => {
     await fixtureContent(switched);
     const env = sanityEnv(lake.lake, 'switch');
     const ids = async () =>
-      lake
-        .client('switch')
-        .fetch<string[]>('*[_id in $ids]._id', {
-          ids: ['story-aaa-roundtrip-draft', 'drafts.story-aaa-roundtrip-draft'],
-        });
+      lake.client('switch').fetch<string[]>('*[_id in $ids]._id', {
+        ids: ['story-aaa-roundtrip-draft', 'drafts.story-aaa-roundtrip-draft'],
+      });
     const draftFile = path.join(switched, 'stories', 'aaa-roundtrip-draft.md');
     const draftText = await readFile(draftFile, 'utf8');
 

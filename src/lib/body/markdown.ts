@@ -15,7 +15,7 @@ const withRaw = unified().use(rehypeRaw);
 /** Parses a markdown story body (GFM) into an unsanitized hast tree; `prepareHast` makes it safe. */
 export function markdownToHast(markdown: string): Root {
   const hast = parseToHast(commonMarkNul(markdown), PARSE_OPTIONS) as Root;
-  return alignCells(hast) ? (withRaw.runSync(hast) as Root) : hast;
+  return alignCells(hast) ? withRaw.runSync(hast) : hast;
 }
 
 /** CommonMark replaces U+0000 with U+FFFD (satteri gives a space). */

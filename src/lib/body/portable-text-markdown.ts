@@ -26,7 +26,7 @@
  * - fenced and indented code becomes a paragraph of `code` text with hard breaks; thematic breaks are dropped;
  * - footnote references become their literal text and footnote definitions plain paragraphs.
  */
-import type { Definition, Nodes, List, ListItem, Paragraph, PhrasingContent, Root, RootContent, Table } from 'mdast';
+import type { Definition, Nodes, List, ListItem, Paragraph, PhrasingContent, RootContent, Table } from 'mdast';
 import { toString } from 'mdast-util-to-string';
 import { remark } from 'remark';
 import remarkGfm from 'remark-gfm';
@@ -89,7 +89,7 @@ type Context = { style: PortableTextTextBlock['style']; listItem?: 'bullet' | 'n
  * produces the same document. See the module comment for what cannot be carried over.
  */
 export function markdownToPortableText(markdown: string, keyPrefix: string): PortableTextBlock[] {
-  const tree = applyGfmTransforms(htmlToText(processor.parse(markdown) as Root));
+  const tree = applyGfmTransforms(htmlToText(processor.parse(markdown)));
   const definitions = new Map<string, Definition>();
   collectDefinitions(tree, definitions);
   const drafts: Draft[] = [];

@@ -110,7 +110,7 @@ export function applyGfmTransforms(tree: MdastRoot): MdastRoot {
  * typed as plain text becomes a link, as it does in markdown (GFM).
  */
 export function portableTextToHast(blocks: readonly unknown[]): HastRoot {
-  return toHast.runSync(applyGfmTransforms(portableTextToMdast(blocks))) as HastRoot;
+  return toHast.runSync(applyGfmTransforms(portableTextToMdast(blocks)));
 }
 
 /** Converts Portable Text blocks to the mdast tree of their equivalent markdown. */
@@ -398,7 +398,7 @@ function breaksToSpaces(nodes: PhrasingContent[]): PhrasingContent[] {
   return mergeTexts(
     nodes.map((node): PhrasingContent => {
       if (node.type === 'break') return { type: 'text', value: ' ' };
-      if ('children' in node) node.children = breaksToSpaces(node.children) as typeof node.children;
+      if ('children' in node) node.children = breaksToSpaces(node.children);
       return node;
     }),
   );

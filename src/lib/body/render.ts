@@ -86,7 +86,7 @@ const pipeline = unified().use(rehypeSanitize, sanitizeSchema).use(rehypeNewsBod
  * The sanitizer builds a new tree, so the input is left as it was.
  */
 export function prepareHast(tree: Root): Root {
-  return pipeline.runSync(tree) as Root;
+  return pipeline.runSync(tree);
 }
 
 /** Renders a prepared body tree to HTML. */

@@ -21,11 +21,9 @@ export const authorSchema = z
     role: z.string().trim().min(1).optional(),
     image: z
       .object({
-        src: z
-          .string()
-          .refine(isImageUrl, {
-            error: 'expected the portrait URL to be a site path like /images/jane.jpg or an https:// URL',
-          }),
+        src: z.string().refine(isImageUrl, {
+          error: 'expected the portrait URL to be a site path like /images/jane.jpg or an https:// URL',
+        }),
         alt: z.string().trim().min(1, { error: 'expected alt text for the portrait' }),
       })
       .strict()

@@ -88,7 +88,7 @@ export function probeMaxDf(o: Required<SimilarOptions>, n: number): number {
 /** Checks the options once, so that a typo in a weight fails loudly instead of skewing every page. */
 export function resolveOptions(options: SimilarOptions, where: string): Required<SimilarOptions> {
   const o = { ...SIMILAR_DEFAULTS };
-  for (const [key, value] of Object.entries(options)) {
+  for (const [key, value] of Object.entries(options) as [string, unknown][]) {
     if (value !== undefined) Object.assign(o, { [key]: value });
   }
   const fail = (field: string, expected: string, received: unknown): never => {

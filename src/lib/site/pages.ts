@@ -94,7 +94,7 @@ export function sitePages(
     props: PageProps[K],
     key?: string,
   ): void => {
-    pages.push({ kind, path, params, props, key: key ?? cacheKey(layoutKey, kind, props) } as SitePage);
+    pages.push({ kind, path, params, props, key: key ?? cacheKey(layoutKey, kind, props) });
   };
   // Keys hash each story's card once, not once per page that shows it (within a site, a story has one card).
   const cards = new Map<string, string>();

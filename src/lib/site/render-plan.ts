@@ -38,6 +38,7 @@ export async function readPlan(file: string): Promise<RenderPlan> {
     } catch (error) {
       throw new Error(
         `${file}:${number} is not a render plan line (${error instanceof Error ? error.message : String(error)}); plans are written by the build and the rebuild service, do not edit them`,
+        { cause: error },
       );
     }
     if (number === 1) layout = (value as { layout: Layout }).layout;

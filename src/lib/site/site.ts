@@ -111,7 +111,7 @@ export function validateSite(source: SiteSource): ContentIssue[] {
     ),
   );
   const all: { where: string; refs: StoryRefs }[] = [
-    ...source.stories.map(({ story, where }) => ({ where, refs: story as StoryRefs })),
+    ...source.stories.map(({ story, where }) => ({ where, refs: story })),
     ...source.rejected,
   ];
   all.sort((a, b) => a.where.localeCompare(b.where));

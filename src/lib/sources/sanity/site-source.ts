@@ -120,7 +120,7 @@ export function siteSourceFromDocuments(
     docsOfType.flatMap((doc) => {
       const where = String(doc._id);
       const parsed = schema.safeParse(withoutNulls(fields(doc)), { reportInput: true });
-      if (parsed.success) return [{ def: parsed.data as import('zod').output<T>, where }];
+      if (parsed.success) return [{ def: parsed.data, where }];
       for (const issue of parsed.error.issues)
         issues.push({ where, field: issue.path.join('.'), message: issue.message });
       return [];
@@ -202,7 +202,7 @@ export function siteSourceFromDocuments(
           ...(image.crop ? { crop: image.crop } : {}),
         };
         const urls = imageUrl(where, 'mainImage', asset._id, () => {
-          const builder = images.image(source as never);
+          const builder = images.image(source);
           return {
             src: builder.width(1200).url(),
             srcset: IMAGE_WIDTHS.map((w) => `${builder.width(w).url()} ${w}w`).join(', '),
@@ -282,7 +282,7 @@ function dangling(
     return {
       where,
       field,
-      message: `the reference points at "${ref}", a ${String(other)}, where a ${type} is expected`,
+      message: `the reference points at "${String(ref)}", a ${String(other)}, where a ${type} is expected`,
       hint: `pick a ${type}`,
     };
   return {
@@ -310,7 +310,7 @@ function pick<T>(value: unknown, keys: readonly (keyof T & string)[]): Fields {
 
 /** `value` as an unchecked `T` when it is an object; anything else has none of `T`'s fields. */
 function unchecked<T>(value: unknown): Unchecked<T> | undefined {
-  return typeof value === 'object' && value !== null ? (value as Unchecked<T>) : undefined;
+  return typeof value === 'object' && value !== null ? value : undefined;
 }
 
 /** GROQ answers null for a missing field; the model wants the field absent. */
