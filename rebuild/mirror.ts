@@ -2,7 +2,8 @@ import { createHash, hash } from 'node:crypto';
 import type { SanityClient } from '@sanity/client';
 import { exportSiteDocuments } from '../src/lib/sources/sanity/export.ts';
 import { changedSinceQuery, documentsByIdQuery, SITE_TYPES } from '../src/lib/sources/sanity/queries.ts';
-import type { SanityAsset, SiteDocuments } from '../src/lib/sources/sanity/site-source.ts';
+import type { SanityAsset } from '../src/lib/sources/sanity/documents.ts';
+import type { SiteDocuments } from '../src/lib/sources/sanity/site-source.ts';
 import type { SanityDocument, UncheckedDocument } from '../src/lib/sources/sanity/documents.ts';
 import type { Story } from '../src/lib/sources/sanity/sanity.types.ts';
 

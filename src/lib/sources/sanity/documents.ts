@@ -21,6 +21,15 @@ export type SanityDocument = { _id: string; _type: string; _rev?: string; _updat
   string,
   unknown
 >;
+/** An image asset as `siteDocumentsQuery` projects it. */
+export interface SanityAsset {
+  _id: string;
+  url: string;
+  originalFilename?: string;
+  width?: number;
+  height?: number;
+}
+
 /**
  * A value of the schema type `T` (generated from the Studio's schema by Sanity TypeGen) whose fields are yet to be
  * checked: code may read only fields the schema has (a misspelt field does not compile), but every value is

@@ -9,8 +9,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { SanityClient } from '@sanity/client';
 import { SITE_TYPES } from './queries.ts';
-import type { SanityAsset } from './site-source.ts';
-import type { SanityDocument } from './documents.ts';
+import type { SanityAsset, SanityDocument } from './documents.ts';
 
 /**
  * Every published document of the site's types and every image asset (projected as `siteDocumentsQuery` projects

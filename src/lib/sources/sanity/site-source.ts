@@ -18,7 +18,7 @@ import type {
   Story as StoryDocument,
   Tag as TagDocument,
 } from './sanity.types.ts';
-import type { SanityDocument, Unchecked, UncheckedDocument } from './documents.ts';
+import type { SanityAsset, SanityDocument, Unchecked, UncheckedDocument } from './documents.ts';
 
 /** Widths offered in a Sanity image's `srcset`. */
 export const IMAGE_WIDTHS = [480, 800, 1200, 1600] as const;
@@ -28,14 +28,8 @@ type Fields = Record<string, unknown>;
 type ImageBlock = Extract<BlockContent[number], { _type: 'image' }>;
 /** What every reference type of the schema has (`SectionReference`, `StoryReference`, ...). */
 type Reference = Pick<SanityImageAssetReference, '_ref' | '_weak'>;
-/** An image asset as `siteDocumentsQuery` projects it. */
-export interface SanityAsset {
-  _id: string;
-  url: string;
-  originalFilename?: string;
-  width?: number;
-  height?: number;
-}
+export type { SanityAsset } from './documents.ts';
+
 /** The shape `siteDocumentsQuery` answers with. */
 export interface SiteDocuments {
   documents: SanityDocument[];
