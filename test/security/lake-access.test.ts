@@ -584,7 +584,10 @@ describe('idle connections are closed', () => {
   test('a keep-alive connection waits for its next request no longer than the keep-alive timeout', async () => {
     const lake = await startInChild({ tls: true, timeouts });
     const socket = await tcp(lake.port);
-    const answered = new Promise<void>((resolve) => socket.once('data', () => resolve()));
+    const answered = new Promise<void>((resolve, reject) => {
+      socket.once('data', () => resolve());
+      socket.once('close', () => reject(new Error('the lake closed the connection before answering')));
+    });
     socket.write('GET /v2025-02-19/data/query/production?query=1 HTTP/1.1\r\nHost: localhost\r\n\r\n');
     await answered;
     expect(await closedWithin(socket, 6000)).toBeLessThan(3000);
