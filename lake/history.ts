@@ -14,8 +14,8 @@ const HEAD_BYTES = 320;
 
 /**
  * One committed transaction as the history file keeps it, one JSON line each. `id`, `timestamp` and `author` come
- * first, so that a line's head alone says which transaction it is. `previousRevs` (each changed document's `_rev`
- * before) and `baseline` (a document's whole state before its first logged change, when it existed before the
+ * first, so that a line's head alone says which transaction it is. `deletedIDs`, `previousRevs` (each changed
+ * document's `_rev` before) and `baseline` (a document's whole state before its first logged change, when it existed before the
  * log did) are the lake's own and never answered.
  */
 export interface HistoryLine {
@@ -23,6 +23,8 @@ export interface HistoryLine {
   timestamp: string;
   author: string;
   documentIDs: string[];
+  /** The documents the transaction deleted. */
+  deletedIDs?: string[];
   effects: Record<string, Effect>;
   mutations: Record<string, unknown>[];
   previousRevs?: Record<string, string>;
@@ -91,11 +93,14 @@ export class HistoryLog {
 
   /** Appends a committed transaction. Call in commit order (inside the dataset's `exclusive`). */
   async append(transaction: LoggedTransaction): Promise<void> {
+    const deleted = transaction.changes.filter(({ after }) => after === null).map(({ id }) => id);
+    // In this order: the scan at start reads only what comes before `effects`.
     const line: HistoryLine = {
       id: transaction.transactionId,
       timestamp: transaction.timestamp,
       author: transaction.identity,
       documentIDs: transaction.changes.map(({ id }) => id),
+      ...(deleted.length > 0 ? { deletedIDs: deleted } : {}),
       effects: {},
       mutations: [...transaction.mutationsById.values()].flat(),
     };
@@ -176,7 +181,8 @@ export class HistoryLog {
 
   /**
    * Builds the index from the file, a line at a time, and cuts off an unfinished last line (a write the process
-   * did not complete). Returns each document's newest line: its id, and whether it deleted the document.
+   * did not complete). Only each line's head (up to its effects) is decoded. Returns each document's newest line:
+   * its id, and whether it deleted the document.
    */
   private async scan(): Promise<Map<string, { id: string; deleted: boolean }>> {
     const newest = new Map<string, { id: string; deleted: boolean }>();
@@ -189,48 +195,31 @@ export class HistoryLog {
     }
     const handle = await this.open();
     let offset = 0;
-    let torn: number | undefined;
     const chunk = Buffer.alloc(1 << 20);
     let pending: Buffer[] = [];
-    let pendingBytes = 0;
     let position = 0;
     while (position < size) {
       const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
       if (bytesRead === 0) break;
       position += bytesRead;
+      const data = chunk.subarray(0, bytesRead);
       let start = 0;
-      for (let end = chunk.indexOf(10, 0); end !== -1 && end < bytesRead; end = chunk.indexOf(10, start)) {
-        pending.push(chunk.subarray(start, end));
-        const text = Buffer.concat(pending).toString('utf8');
-        const length = pendingBytes + end - start;
+      for (let end = data.indexOf(10); end !== -1; end = data.indexOf(10, start)) {
+        const bytes =
+          pending.length === 0 ? data.subarray(start, end) : Buffer.concat([...pending, data.subarray(start, end)]);
         pending = [];
-        pendingBytes = 0;
         start = end + 1;
-        let line: HistoryLine;
-        try {
-          line = JSON.parse(text) as HistoryLine;
-        } catch (error) {
-          throw new Error(`${this.file}: corrupt history line at byte ${offset}: ${messageOf(error)}`, {
-            cause: error,
-          });
-        }
-        this.indexLine(line.documentIDs, offset, length);
-        for (const id of line.documentIDs) {
-          const apply = line.effects[id]?.apply;
-          newest.set(id, { id: line.id, deleted: apply?.[0] === 0 && apply[1] === null && apply.length === 2 });
-        }
-        offset += length + 1;
+        const head = lineHead(bytes, this.file, offset);
+        this.indexLine(head.documentIDs, offset, bytes.length);
+        for (const id of head.documentIDs) newest.set(id, { id: head.id, deleted: head.deletedIDs.includes(id) });
+        offset += bytes.length + 1;
       }
-      if (start < bytesRead) {
-        pending.push(Buffer.from(chunk.subarray(start, bytesRead)));
-        pendingBytes += bytesRead - start;
-      }
+      if (start < bytesRead) pending.push(Buffer.from(data.subarray(start)));
     }
-    if (pendingBytes > 0) torn = offset;
     this.size = offset;
-    if (torn !== undefined) {
+    if (pending.length > 0) {
       process.emitWarning(`lake: cutting off the unfinished last line of ${this.file} (a write cut short)`);
-      await handle.truncate(torn);
+      await handle.truncate(offset);
     }
     return newest;
   }
@@ -281,6 +270,30 @@ export class HistoryLog {
     }
     return state;
   }
+}
+
+/** Where a line's effects start: everything before is its head (`append` writes the fields in this order). */
+const EFFECTS = Buffer.from(',"effects":');
+
+/** A line's `id`, `documentIDs` and `deletedIDs`, decoded from its head alone. */
+function lineHead(
+  bytes: Buffer,
+  file: string,
+  offset: number,
+): { id: string; documentIDs: string[]; deletedIDs: string[] } {
+  const cut = bytes.indexOf(EFFECTS);
+  const text = cut === -1 ? bytes.toString('utf8') : `${bytes.toString('utf8', 0, cut)}}`;
+  let head: { id?: unknown; documentIDs?: unknown; deletedIDs?: unknown };
+  try {
+    head = JSON.parse(text) as typeof head;
+  } catch (error) {
+    throw new Error(`${file}: corrupt history line at byte ${offset}: ${messageOf(error)}`, { cause: error });
+  }
+  if (typeof head.id !== 'string' || !Array.isArray(head.documentIDs))
+    throw new Error(`${file}: history line at byte ${offset} has no "id" and "documentIDs"`);
+  const strings = (list: unknown): string[] =>
+    Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string') : [];
+  return { id: head.id, documentIDs: strings(head.documentIDs), deletedIDs: strings(head.deletedIDs) };
 }
 
 /** The history file beside a dataset file. */
