@@ -33,4 +33,6 @@ export default defineConfig({
   ...(apiHost ? { apiHost } : {}),
   plugins: [structureTool({ structure }), visionTool()],
   schema: { types: schemaTypes },
+  // History from the transactions and documents endpoints (the local API has no events endpoint).
+  beta: { eventsAPI: { documents: false } },
 });

@@ -120,9 +120,9 @@ export class ListenHub {
       if (change.before?._rev !== undefined) event['previousRev'] = change.before._rev;
       // A delete still produces a revision (the transaction's), which the Studio chains its document state on.
       event['resultRev'] = change.after?._rev ?? transaction.transactionId;
-      // A whole-document mendoza patch (`[0, value]` = "replace with value") is valid and enough for the Studio,
-      // which applies `apply` to the previous revision; `null` deletes.
-      if (listener.effects) event['effects'] = { apply: [0, change.after], revert: [0, change.before] };
+      // Per-field mendoza patches between the revisions without `_rev`, which the Studio applies to the previous
+      // revision (and attributes each changed field to this transaction in Review changes).
+      if (listener.effects) event['effects'] = transaction.effects.get(change.id);
       if (listener.includeMutations) event['mutations'] = transaction.mutationsById.get(change.id) ?? [];
       if (listener.includeResult && change.after !== null) event['result'] = change.after;
       if (listener.includePreviousRevision) event['previous'] = change.before;

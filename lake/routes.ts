@@ -15,6 +15,7 @@ import {
   query,
   referencesTo,
 } from './endpoints.ts';
+import { historyDocuments, historyTransactions } from './history-api.ts';
 import { ANY, api, methodNotAllowed, plain, under, type Route } from './router.ts';
 import { describeService, noApiVersion, noRoute } from './service-info.ts';
 import {
@@ -25,9 +26,7 @@ import {
   noAuthProviders,
   noFeatures,
   noGrants,
-  noHistoryDocuments,
   noHistoryEvents,
-  noHistoryTransactions,
   noSchedules,
   noUserApplications,
   noUserRoute,
@@ -53,10 +52,12 @@ export const ROUTES: readonly Route[] = [
   plain(['GET', 'HEAD'], '/files/*/:dataset/:file', serveFile),
   plain(ANY, '/', describeService),
 
+  // The History API (the Studio's History panel, Review changes and Restore).
+  api(['GET'], '/data/history/:dataset/transactions/**', historyTransactions),
+  api(['GET'], '/data/history/:dataset/documents/**', historyDocuments),
+
   // Hosted features the lake does not have, answered empty at once so that the Studio neither waits nor warns.
-  api(['GET'], '/data/history/*/transactions/**', noHistoryTransactions),
   api(['GET'], '/data/history/*/events/**', noHistoryEvents),
-  api(['GET'], '/data/history/*/documents/**', noHistoryDocuments),
   api(ANY, '/features', noFeatures),
   api(ANY, '/schedules/**', noSchedules),
   api(ANY, '/access/project/*/requests/**', noAccessRequests),

@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { syncDir, writeFileAtomicInParts } from '../src/lib/atomic-write.ts';
 import { messageOf } from './errors.ts';
+import { historyPath, HistoryLog, type LoggedTransaction } from './history.ts';
 import { perspectiveKey, viewOf, type Perspective } from './perspective.ts';
 import { DocView } from './plan.ts';
 import { strongReferences } from './references.ts';
@@ -48,6 +49,8 @@ export class DatasetStore {
    * their documents' size meanwhile): what a replica of the dataset costs, roughly.
    */
   bytes = 0;
+  /** Every committed transaction, on disk (`file.history`), for the History API. */
+  readonly history: HistoryLog;
   private readonly docs: Map<string, SanityDoc>;
   private readonly transactionIds: Set<string>;
   private readonly views = new Map<string, { version: number; view: DocView }>();
@@ -62,10 +65,11 @@ export class DatasetStore {
   private compactTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  private constructor(name: string, file: string, docs: Map<string, SanityDoc>) {
+  private constructor(name: string, file: string, docs: Map<string, SanityDoc>, history: HistoryLog) {
     this.name = name;
     this.file = file;
     this.docs = docs;
+    this.history = history;
     this.transactionIds = new Set([...docs.values()].map((doc) => doc._rev).filter((rev) => rev !== undefined));
     for (const doc of docs.values()) this.indexReferences(doc, 1);
   }
@@ -85,7 +89,8 @@ export class DatasetStore {
         else docs.set(id, doc);
       }
     }
-    const store = new DatasetStore(name, file, docs);
+    const history = await HistoryLog.open(historyPath(file), (id) => docs.get(id));
+    const store = new DatasetStore(name, file, docs, history);
     store.bytes = (snapshot?.bytes ?? 0) + (journal?.length ?? 0);
     // Until a snapshot is written, reading one stands for what writing it costs.
     store.compactMs = readMs;
@@ -182,6 +187,20 @@ export class DatasetStore {
     else this.scheduleCompaction();
   }
 
+  /**
+   * Appends a committed transaction to the history log. Call inside `exclusive`, right after `commit`. The data is
+   * safe by then, so a failure here is a warning: the log is repaired from the data when the dataset next opens.
+   */
+  async recordHistory(transaction: LoggedTransaction): Promise<void> {
+    try {
+      await this.history.append(transaction);
+    } catch (error) {
+      process.emitWarning(
+        `lake: could not add transaction ${transaction.transactionId} to ${this.history.file}: ${messageOf(error)}`,
+      );
+    }
+  }
+
   /** Rewrites the snapshot from memory (temp file, fsync, rename) and empties the journal. Call inside `exclusive`. */
   async compact(): Promise<void> {
     clearTimeout(this.compactTimer);
@@ -227,6 +246,7 @@ export class DatasetStore {
       await this.journal?.close();
       this.journal = undefined;
       await rm(journalPath(this.file), { force: true });
+      await this.history.close();
     });
   }
 
@@ -238,6 +258,7 @@ export class DatasetStore {
       await this.journal?.close();
       this.journal = undefined;
       await rm(journalPath(this.file), { force: true });
+      await this.history.destroy();
       await rm(this.file, { force: true });
     });
   }

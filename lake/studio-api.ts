@@ -5,7 +5,7 @@ import { corsHeaders, readJson, sendJson } from './http.ts';
 import type { Params } from './router.ts';
 
 // The project-level endpoints the Sanity Studio calls beside the data API: who the user is, what the user may do,
-// per-user preferences, and the endpoints of hosted features the lake does not have (history, schedules,
+// per-user preferences, and the endpoints of hosted features the lake does not have (history events, schedules,
 // telemetry, ...), which answer empty at once so that the Studio neither waits nor shows error toasts.
 
 /** The grants `GET /projects/:id/datasets/:dataset/acl` answers per role, as Sanity's built-in roles define them. */
@@ -153,8 +153,7 @@ export function roles(call: LakeCall, { projectId }: Params<'projectId'>): numbe
   );
 }
 
-// Endpoints of hosted features the lake does not have, answered empty at once. History is empty because the lake
-// keeps no transaction log beyond its journal, which compaction empties.
+// Endpoints of hosted features the lake does not have, answered empty at once.
 
 /** `GET /projects/:id/user-applications`: none. */
 export function noUserApplications(call: LakeCall): number {
@@ -166,25 +165,12 @@ export function noGrants(call: LakeCall): number {
   return sendJson(call.req, call.res, 200, {});
 }
 
-/** `GET /data/history/:dataset/transactions/...`: NDJSON, one transaction per line: no lines. */
-export function noHistoryTransactions({ req, res }: LakeCall): number {
-  res.writeHead(200, {
-    ...corsHeaders(req),
-    'content-type': 'application/x-ndjson; charset=utf-8',
-    'cache-control': 'no-store',
-  });
-  res.end();
-  return 200;
-}
-
-/** `GET /data/history/:dataset/events/...`: no events. */
+/**
+ * `GET /data/history/:dataset/events/...`: no events. Only the Studio's newer history panel asks for them; the
+ * newsroom Studio uses the legacy timeline, built from the transactions (history-api.ts).
+ */
 export function noHistoryEvents({ req, res }: LakeCall): number {
   return sendJson(req, res, 200, { events: {}, nextCursor: '' });
-}
-
-/** `GET /data/history/:dataset/documents/...`: no past revisions. */
-export function noHistoryDocuments({ req, res }: LakeCall): number {
-  return sendJson(req, res, 200, { documents: [] });
 }
 
 /** `/features`: none. */

@@ -2,6 +2,7 @@ import { Mutation } from '@sanity/mutator';
 import { dataError, LakeError, mutationError, messageOf, type MutationErrorItem } from './errors.ts';
 import { evaluateQuery, parseQuery, type QueryParams } from './groq.ts';
 import { isDraftId, isValidDocumentId, isVersionId, randomId, sanityTimestamp } from './ids.ts';
+import { effectOf, type Effect } from './mendoza.ts';
 import { referencePath, strongReferences } from './references.ts';
 import type { DatasetStore } from './store.ts';
 import { isDoc, type DocChange, type SanityDoc } from './types.ts';
@@ -515,6 +516,8 @@ export interface CommittedTransaction extends PreparedTransaction {
   store: DatasetStore;
   projectId: string;
   identity: string;
+  /** Each changed document's mendoza effect (per field, without `_rev`), as listeners and the history log give it. */
+  effects: ReadonlyMap<string, Effect>;
 }
 
 /** Who runs a transaction, and who is told once it is written. */
@@ -556,7 +559,7 @@ export async function commitTransaction(
   prepare: (options: TransactionOptions) => Promise<PreparedTransaction>,
 ): Promise<PreparedTransaction> {
   const { transactionId, dryRun } = options;
-  const prepared = await store.exclusive(async (): Promise<PreparedTransaction> => {
+  const prepared = await store.exclusive(async () => {
     if (store.hasTransaction(transactionId)) {
       throw dataError(
         409,
@@ -571,11 +574,19 @@ export async function commitTransaction(
       projectId: party.projectId,
       identity: party.identity,
     });
-    if (!dryRun && transaction.changes.length > 0)
-      await store.commit(transaction.transactionId, transaction.timestamp, transaction.changes);
-    return transaction;
+    if (dryRun || transaction.changes.length === 0) return { transaction, effects: undefined };
+    const effects = new Map(transaction.changes.map((change) => [change.id, effectOf(change)]));
+    await store.commit(transaction.transactionId, transaction.timestamp, transaction.changes);
+    await store.recordHistory({ ...transaction, identity: party.identity, effects });
+    return { transaction, effects };
   });
-  if (!dryRun && prepared.changes.length > 0)
-    party.announce({ ...prepared, store, projectId: party.projectId, identity: party.identity });
-  return prepared;
+  if (prepared.effects !== undefined)
+    party.announce({
+      ...prepared.transaction,
+      store,
+      projectId: party.projectId,
+      identity: party.identity,
+      effects: prepared.effects,
+    });
+  return prepared.transaction;
 }
