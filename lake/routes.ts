@@ -28,6 +28,8 @@ import {
   noHistoryDocuments,
   noHistoryEvents,
   noHistoryTransactions,
+  noHelpResources,
+  noJourney,
   noSchedules,
   noUserApplications,
   noUserRoute,
@@ -64,6 +66,8 @@ export const ROUTES: readonly Route[] = [
   api(['POST'], '/intake/batch/**', dropTelemetry),
   api(ANY, '/ping', ping),
   api(ANY, '/auth/providers', noAuthProviders),
+  api(ANY, '/journey/**', noJourney),
+  api(['GET'], '/help', noHelpResources),
 
   // The data API.
   api(['GET', 'POST'], '/data/query/:dataset/**', query),

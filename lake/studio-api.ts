@@ -219,6 +219,16 @@ export function ping({ req, res }: LakeCall): number {
   return 200;
 }
 
+/** `/journey/...` (upsell, trial and plan-limit notices): `null`, which the Studio reads as nothing to show. */
+export function noJourney({ req, res }: LakeCall): number {
+  return sendJson(req, res, 200, null);
+}
+
+/** `GET /help` (the help menu's resources and the version check): none, so the menu shows its default links. */
+export function noHelpResources({ req, res }: LakeCall): number {
+  return sendJson(req, res, 200, {});
+}
+
 /** `/auth/providers`: no login providers (tokens only). */
 export function noAuthProviders({ req, res }: LakeCall): number {
   return sendJson(req, res, 200, { providers: [], thirdPartyLogin: false, sso: { saml: false } });

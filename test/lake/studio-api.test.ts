@@ -121,6 +121,9 @@ describe('hosted features answer empty at once', () => {
     ['/v2025-02-19/schedules/local/production?limit=1', { schedules: [] }],
     ['/v2025-02-19/projects/local/user-applications', []],
     ['/v2025-02-19/intake/telemetry-status', { status: 'denied' }],
+    ['/v2025-02-19/journey/trial?studioVersion=6.8.0', null],
+    ['/vX/journey/comments', null],
+    ['/v1/help?m=sanity%406.8.0&locale=en-US&tag=sanity.studio.module.version-check', {}],
   ])('GET %s', async (path, expected) => {
     const { status, body } = await get(path);
     expect(status).toBe(200);
