@@ -147,3 +147,18 @@ describe('hosted features answer empty at once', () => {
     });
   });
 });
+
+describe('the page a browser sees at the root', () => {
+  test('links back to the Studio, for an editor who came to accept the certificate; tools still get JSON', async () => {
+    await t.close();
+    t = await startTestLake({ corsOrigins: ['http://localhost:3334'] });
+    const page = await fetch(`${t.lake.url}/`, { headers: { accept: 'text/html,application/xhtml+xml' } });
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const html = await page.text();
+    expect(html).toContain('certificate');
+    expect(html).toContain('<a href="http://localhost:3334/">');
+    const { body } = await get('/', null);
+    expect(body).toMatchObject({ service: 'lake' });
+  });
+});
