@@ -1,8 +1,11 @@
 /**
- * The check the Studio's page runs before the Studio starts: can this browser reach the lake over HTTPS? On a first
- * start it cannot, since the lake's certificate is self-signed, and the Studio itself would only say that it
- * "couldn't reach the Sanity servers". The page instead says what to do: open the API's address once and accept the
- * certificate. It keeps checking and starts the Studio as soon as the API answers.
+ * What the Studio's page does before the Studio starts. It checks that this browser can reach the lake over HTTPS:
+ * on a first start it cannot, since the lake's certificate is self-signed, and the Studio itself would only say
+ * that it "couldn't reach the Sanity servers". The page instead says what to do (open the API's address once and
+ * accept the certificate), keeps checking, and starts the Studio as soon as the API answers. It also answers the two
+ * calls the Studio makes to fixed Sanity hosts whatever its API host is, so that nothing leaves the machine: the
+ * version check (answered with the running version: no update to offer for a local build) and the feedback
+ * service's availability check (answered unavailable, so the Studio hides its feedback form).
  */
 
 /** The hosts the Studio calls over HTTPS: the API under its project's host name, and the asset host (image URLs). */
@@ -17,13 +20,14 @@ export function studioApiUrls(apiHost: string, projectId: string): { api: string
  * index.html with the Studio's entry script started by the API check instead of directly; unchanged when the build
  * has no entry script where `sanity build` puts it (the Studio then starts as built).
  */
-export function withApiCheck(html: string, urls: { api: string; assets: string }): string {
+export function withApiCheck(html: string, urls: { api: string; assets: string }, sanityVersion: string): string {
   const entry = /<script src="(\/static\/sanity-[\w-]+\.js)" type="module"><\/script>/.exec(html);
   if (entry?.[1] === undefined) return html;
-  const config = JSON.stringify({ entry: entry[1], urls: [...new Set([urls.api, urls.assets])] }).replaceAll(
-    '<',
-    '\\u003c',
-  );
+  const config = JSON.stringify({
+    entry: entry[1],
+    urls: [...new Set([urls.api, urls.assets])],
+    sanityVersion,
+  }).replaceAll('<', '\\u003c');
   const script = `<script type="module">(${apiCheck.toString()})(${config});</script>`;
   return html.slice(0, entry.index) + script + html.slice(entry.index + entry[0].length);
 }
@@ -33,10 +37,21 @@ export function withApiCheck(html: string, urls: { api: string; assets: string }
  * connection works counts). When all answer, imports the Studio; otherwise shows the certificate step, with a
  * link to each address that failed, and checks again every 2 s and whenever the tab is shown again.
  */
-function apiCheck(config: { entry: string; urls: string[] }): void {
+function apiCheck(config: { entry: string; urls: string[]; sanityVersion: string }): void {
+  const fetchFromNetwork = window.fetch.bind(window);
+  window.fetch = (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (url.startsWith('https://sanity-cdn.com/v1/modules/')) {
+      return Promise.resolve(Response.json({ latest: config.sanityVersion, packageVersion: config.sanityVersion }));
+    }
+    if (url.startsWith('https://api.sanity.io/vX/intake/feedback')) {
+      return Promise.resolve(new Response(null, { status: 503 }));
+    }
+    return fetchFromNetwork(input, init);
+  };
   const reachable = async (url: string): Promise<boolean> => {
     try {
-      await fetch(`${url}/v1/ping`, { mode: 'no-cors', cache: 'no-store', credentials: 'omit' });
+      await fetchFromNetwork(`${url}/v1/ping`, { mode: 'no-cors', cache: 'no-store', credentials: 'omit' });
       return true;
     } catch {
       return false;
