@@ -28,7 +28,10 @@ export function withApiCheck(html: string, urls: { api: string; assets: string }
     urls: [...new Set([urls.api, urls.assets])],
     sanityVersion,
   }).replaceAll('<', '\\u003c');
-  const script = `<script type="module">(${apiCheck.toString()})(${config});</script>`;
+  // The Studio's code loads while the check runs (modulepreload fetches without running it).
+  const script =
+    `<link rel="modulepreload" href="${entry[1]}">` +
+    `<script type="module">(${apiCheck.toString()})(${config});</script>`;
   return html.slice(0, entry.index) + script + html.slice(entry.index + entry[0].length);
 }
 
