@@ -65,6 +65,7 @@ test('two editors on one story see each other (presence over the lake socket)', 
   for (const page of [editor, admin]) {
     await expect(page.getByRole('textbox', { name: 'Headline' })).not.toHaveValue('', { timeout: 90_000 });
   }
+  const opened = Date.now();
   // Each sees the other's avatar at the top of the document, named by the user's display name.
   await expect(editor.getByTestId('document-level-presence').locator('[title="Local Admin"]')).toBeVisible({
     timeout: 90_000,
@@ -72,11 +73,14 @@ test('two editors on one story see each other (presence over the lake socket)', 
   await expect(admin.getByTestId('document-level-presence').locator('[title="Local Editor"]')).toBeVisible({
     timeout: 90_000,
   });
+  console.log(`[offline e2e] presence: each editor sees the other ${Date.now() - opened} ms after both forms showed`);
   await snap(editor, 'presence-editor-sees-admin');
   await snap(admin, 'presence-admin-sees-editor');
   // When one leaves, the other stops showing them.
   await admin.close();
+  const left = Date.now();
   await expect(editor.getByTestId('document-level-presence')).toHaveCount(0, { timeout: 90_000 });
+  console.log(`[offline e2e] presence: the other's avatar gone ${Date.now() - left} ms after their tab closed`);
   await snap(editor, 'presence-admin-left');
 });
 

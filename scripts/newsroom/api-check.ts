@@ -61,7 +61,11 @@ function apiCheck(config: { entry: string; urls: string[]; sanityVersion: string
     }
   };
   let panel: HTMLElement | undefined;
+  let shown = '';
   const show = (failed: string[]): void => {
+    // Written again only when the list of addresses changes, so a link is not replaced under the pointer.
+    if (panel !== undefined && shown === failed.join(' ')) return;
+    shown = failed.join(' ');
     panel ??= document.body.appendChild(document.createElement('main'));
     panel.id = 'newsroom-api-check';
     panel.setAttribute(
