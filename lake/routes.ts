@@ -62,6 +62,7 @@ export const ROUTES: readonly Route[] = [
   api(ANY, '/features', noFeatures),
   api(ANY, '/schedules/**', noSchedules),
   api(ANY, '/access/project/*/requests/**', noAccessRequests),
+  api(['GET'], '/access/requests/me', noAccessRequests),
   api(ANY, '/intake/telemetry-status/**', telemetryDenied),
   api(['POST'], '/intake/batch/**', dropTelemetry),
   api(ANY, '/ping', ping),

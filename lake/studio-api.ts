@@ -197,7 +197,7 @@ export function noSchedules({ req, res }: LakeCall): number {
   return sendJson(req, res, 200, { schedules: [] });
 }
 
-/** `/access/project/:id/requests/...`: no access requests. */
+/** `/access/project/:id/requests/...` and `/access/requests/me` (a viewer's "ask to edit"): no access requests. */
 export function noAccessRequests({ req, res }: LakeCall): number {
   return sendJson(req, res, 200, []);
 }

@@ -33,30 +33,34 @@ function watch(page: Page): Watch {
   return seen;
 }
 
-test('opening a story logs no console error outside the allow-list, and asks no host but this machine', async ({
-  openStudio,
-  snap,
-}) => {
-  const id = 'story-fed-chair-succession-explainer';
-  const page = await openStudio('editor', 'structure/stories;all-stories');
-  const seen = watch(page);
-  await expect(page.getByRole('listbox', { name: 'All stories' }).getByRole('option').first()).toBeVisible({
-    timeout: 90_000,
+for (const role of ['editor', 'viewer'] as const) {
+  test(`opening a story as ${role} logs no console error outside the allow-list, and asks no host but this machine`, async ({
+    openStudio,
+    snap,
+  }) => {
+    const id = 'story-fed-chair-succession-explainer';
+    const page = await openStudio(role, 'structure/stories;all-stories');
+    const seen = watch(page);
+    await expect(page.getByRole('listbox', { name: 'All stories' }).getByRole('option').first()).toBeVisible({
+      timeout: 90_000,
+    });
+    await snap(page, `offline-${role}-story-list`);
+    await page.goto(page.url().replace(/all-stories.*$/, `all-stories;${id}`));
+    await expect(page.getByRole('textbox', { name: 'Headline' })).not.toHaveValue('', { timeout: 90_000 });
+    await snap(page, `offline-${role}-story-open`);
+    // (Generous waits: the test machine is shared and often loaded.) The Studio keeps working after the form shows: presence, history, previews. Long enough for its retries.
+    await page.waitForTimeout(12_000);
+    await snap(page, `offline-${role}-story-settled`);
+    const unexpected = seen.errors.filter(
+      (text) => !ALLOWED_CONSOLE_ERRORS.some((allowed) => allowed.pattern.test(text)),
+    );
+    console.log(
+      `[offline e2e] ${role}: console errors: ${seen.errors.length}, outside the allow-list: ${unexpected.length}`,
+    );
+    expect(unexpected, unexpected.join('\n')).toEqual([]);
+    expect(seen.remote, seen.remote.join('\n')).toEqual([]);
   });
-  await snap(page, 'offline-story-list');
-  await page.goto(page.url().replace(/all-stories.*$/, `all-stories;${id}`));
-  await expect(page.getByRole('textbox', { name: 'Headline' })).not.toHaveValue('', { timeout: 90_000 });
-  await snap(page, 'offline-story-open');
-  // (Generous waits: the test machine is shared and often loaded.) The Studio keeps working after the form shows: presence, history, previews. Long enough for its retries.
-  await page.waitForTimeout(12_000);
-  await snap(page, 'offline-story-settled');
-  const unexpected = seen.errors.filter(
-    (text) => !ALLOWED_CONSOLE_ERRORS.some((allowed) => allowed.pattern.test(text)),
-  );
-  console.log(`[offline e2e] console errors: ${seen.errors.length}, outside the allow-list: ${unexpected.length}`);
-  expect(unexpected, unexpected.join('\n')).toEqual([]);
-  expect(seen.remote, seen.remote.join('\n')).toEqual([]);
-});
+}
 
 test('two editors on one story see each other (presence over the lake socket)', async ({ openStudio, snap }) => {
   const route = 'structure/stories;all-stories;story-fed-chair-succession-explainer';

@@ -123,6 +123,7 @@ describe('hosted features answer empty at once', () => {
     ['/v2025-02-19/intake/telemetry-status', { status: 'denied' }],
     ['/v2025-02-19/journey/trial?studioVersion=6.8.0', null],
     ['/vX/journey/comments', null],
+    ['/v2024-07-01/access/requests/me', []],
     ['/v1/help?m=sanity%406.8.0&locale=en-US&tag=sanity.studio.module.version-check', {}],
   ])('GET %s', async (path, expected) => {
     const { status, body } = await get(path);
