@@ -35,4 +35,14 @@ export default defineConfig({
   schema: { types: schemaTypes },
   // History from the transactions and documents endpoints (the local API has no events endpoint).
   beta: { eventsAPI: { documents: false } },
+  // Hosted features the local API does not provide are switched off, so the Studio shows only what works offline:
+  // comments, "ask to edit", tasks, releases and scheduled drafts, Sanity's scheduled publishing (a story is
+  // scheduled by a future "Published at" instead), announcements and Canvas.
+  document: { comments: { enabled: false }, askToEdit: { enabled: false } },
+  tasks: { enabled: false },
+  releases: { enabled: false },
+  scheduledDrafts: { enabled: false },
+  scheduledPublishing: { enabled: false },
+  announcements: { enabled: false },
+  apps: { canvas: { enabled: false } },
 });

@@ -27,6 +27,8 @@ import {
   noFeatures,
   noGrants,
   noHistoryEvents,
+  noHelpResources,
+  noJourney,
   noSchedules,
   noUserApplications,
   noUserRoute,
@@ -61,10 +63,13 @@ export const ROUTES: readonly Route[] = [
   api(ANY, '/features', noFeatures),
   api(ANY, '/schedules/**', noSchedules),
   api(ANY, '/access/project/*/requests/**', noAccessRequests),
+  api(['GET'], '/access/requests/me', noAccessRequests),
   api(ANY, '/intake/telemetry-status/**', telemetryDenied),
   api(['POST'], '/intake/batch/**', dropTelemetry),
   api(ANY, '/ping', ping),
   api(ANY, '/auth/providers', noAuthProviders),
+  api(ANY, '/journey/**', noJourney),
+  api(['GET'], '/help', noHelpResources),
 
   // The data API.
   api(['GET', 'POST'], '/data/query/:dataset/**', query),

@@ -1,6 +1,8 @@
+import type { IncomingMessage } from 'node:http';
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { limitedServer, timeoutOptions } from '../src/lib/server/http-limits.ts';
 import { devCertificate } from './tls.ts';
 import { Datasets, PRIMARY_DATASET } from './datasets.ts';
@@ -9,6 +11,7 @@ import { createLakeHandler } from './handler.ts';
 import { DEFAULT_BODY_LIMIT } from './http.ts';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-transform.ts';
 import { ListenHub } from './listen.ts';
+import { PresenceHub, type PresenceLimits } from './presence.ts';
 import { isLoopbackBind } from './origins.ts';
 import { QueryPool } from './query-pool.ts';
 import { KeyValueStore } from './key-values.ts';
@@ -70,6 +73,8 @@ export interface LakeOptions {
   queryWorkers?: number;
   /** Bounds on image transforms; see `DEFAULT_IMAGE_LIMITS`. */
   imageLimits?: Partial<ImageLimits>;
+  /** Bounds on presence sockets; see `DEFAULT_PRESENCE_LIMITS`. */
+  presenceLimits?: Partial<PresenceLimits>;
   /**
    * Serve HTTPS with HTTP/2 (and HTTP/1.1 over TLS) besides plain HTTP on the same port, with a self-signed
    * certificate for `localhost` and `*.localhost` kept in `<data folder>/tls/`. The Studio needs HTTP/2: it holds
@@ -106,6 +111,8 @@ export interface RunningLake {
 export interface LakeApp {
   /** Handles one request; works with `http.createServer` and `http2.createSecureServer({allowHTTP1: true})`. */
   handler: (req: LakeRequest, res: LakeResponse) => void;
+  /** Handles a server's 'upgrade' event: the Studio's presence WebSocket (`/v1/socket/:dataset`). */
+  upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   /** Sets the base URL written into uploaded assets' `url` (otherwise taken from each request's Host header). */
   setPublicUrl(url: string): void;
   /** The accepted tokens. */
@@ -159,8 +166,10 @@ export async function createLakeApp(
     corsOrigins: new Set(options.corsOrigins ?? []),
     loopbackHostsOnly: options.loopbackHostsOnly ?? true,
   };
+  const presence = new PresenceHub(ctx, options.presenceLimits);
   return {
     handler: createLakeHandler(ctx),
+    upgrade: (req, socket, head) => presence.upgrade(req, socket, head),
     setPublicUrl(url) {
       ctx.publicUrl = url;
     },
@@ -171,6 +180,7 @@ export async function createLakeApp(
     },
     webhooksIdle: () => webhooks.idle(),
     async close() {
+      presence.close();
       webhooks.close();
       await queries.close();
       await datasets.close();
@@ -196,6 +206,7 @@ export async function startLake(options: LakeOptions): Promise<RunningLake> {
   const limits = timeoutOptions(timeouts);
   // A connection idle this long is destroyed (no 'timeout' listener); listen streams' heartbeats count as traffic.
   const plain = limitedServer(app.handler, timeouts);
+  plain.on('upgrade', app.upgrade);
   let secure: Http2SecureServer | undefined;
   let certFile: string | undefined;
   const sockets = new Set<Socket>();
@@ -231,6 +242,8 @@ export async function startLake(options: LakeOptions): Promise<RunningLake> {
       );
       // Idle HTTP/2 sessions (and HTTP/1.1-over-TLS sockets) are destroyed after idleMs without traffic.
       secure.setTimeout(timeouts.idleMs);
+      // Browsers open WebSockets over HTTP/1.1, which the HTTP/2 server hands on as an 'upgrade'.
+      secure.on('upgrade', app.upgrade);
       secure.emit('listening');
     }
     await new Promise<void>((resolvePromise, reject) => {

@@ -183,7 +183,7 @@ export function noSchedules({ req, res }: LakeCall): number {
   return sendJson(req, res, 200, { schedules: [] });
 }
 
-/** `/access/project/:id/requests/...`: no access requests. */
+/** `/access/project/:id/requests/...` and `/access/requests/me` (a viewer's "ask to edit"): no access requests. */
 export function noAccessRequests({ req, res }: LakeCall): number {
   return sendJson(req, res, 200, []);
 }
@@ -203,6 +203,16 @@ export function ping({ req, res }: LakeCall): number {
   res.writeHead(200, { ...corsHeaders(req), 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
   res.end('PONG');
   return 200;
+}
+
+/** `/journey/...` (upsell, trial and plan-limit notices): `null`, which the Studio reads as nothing to show. */
+export function noJourney({ req, res }: LakeCall): number {
+  return sendJson(req, res, 200, null);
+}
+
+/** `GET /help` (the help menu's resources and the version check): none, so the menu shows its default links. */
+export function noHelpResources({ req, res }: LakeCall): number {
+  return sendJson(req, res, 200, {});
 }
 
 /** `/auth/providers`: no login providers (tokens only). */

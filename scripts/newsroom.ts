@@ -96,7 +96,8 @@ Newsroom ready in ${seconds(performance.now() - started)} (Studio ${newsroom.stu
   API for tools ${urls.apiHttp}   (SANITY_API_HOST; no certificate to trust)
   Tokens        in ${path.join(values.data, 'tokens.json')} (made for this data folder, readable by you only; never printed):
                 SANITY_TOKEN=$(npm run -s lake -- --data ${path.join(values.data, 'data.ndjson')} --token editor) for a tool
-  Certificate   self-signed: open ${studioHost}/ once in your browser and accept it, or the Studio cannot reach the API.
+  Certificate   self-signed: until your browser accepts it (open ${studioHost}/ and ${urls.api}/ once), the Studio's page
+                shows this step and waits; it then opens by itself.
 Ctrl-C stops everything.`);
   let stopping = false;
   const stop = (signal: string): void => {

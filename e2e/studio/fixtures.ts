@@ -24,8 +24,8 @@ interface TestFixtures {
 }
 
 /**
- * Hosts the Studio reaches besides the lake (Sanity's hosted feedback and version checks, CDN scripts, fonts):
- * all blocked, which breaks nothing and keeps the test offline.
+ * Whether a URL is on this machine. The newsroom's Studio asks no other host (offline.spec.ts checks it); any
+ * request elsewhere is blocked all the same, so that a test never depends on the network.
  */
 function isLocal(url: string): boolean {
   const host = new URL(url).hostname;
@@ -53,6 +53,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         dataDir,
         lakePort: 0,
         studioPort: 0,
+        sitePort: 0,
         log: (line) => console.log(`[newsroom] ${line}`),
         lakeLog: (line) => lakeLog.write(`${new Date().toISOString()} ${line}\n`),
       });

@@ -4,7 +4,7 @@
  */
 import { stripVTControlCharacters } from 'node:util';
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { NODE, ROOT, run, seconds } from './processes.ts';
 
@@ -64,6 +64,7 @@ export async function buildStudio(options: {
       `newsroom: \`sanity build\` failed (${result.exit}):\n${stripVTControlCharacters(result.output).trim()}`,
     );
   }
+  await keepStudioOffline(temp);
   await rm(STUDIO_CACHE_DIR, { recursive: true, force: true });
   await rename(temp, STUDIO_CACHE_DIR);
   await writeFile(STUDIO_CACHE_STAMP, `${JSON.stringify({ key, builtAt: new Date().toISOString() }, null, 2)}\n`);
@@ -72,16 +73,62 @@ export async function buildStudio(options: {
   return { dir: STUDIO_CACHE_DIR, cached: false, ms };
 }
 
+/** The Inter faces the Studio's CSS names, by style, served from the build instead of Sanity's font host. */
+const INTER_FILES = { normal: 'inter-latin-wght-normal.woff2', italic: 'inter-latin-wght-italic.woff2' } as const;
+
+/**
+ * Makes a `sanity build` load nothing from the network: index.html loses the script `sanity build` adds from
+ * core.sanity-cdn.com (bridge.js, for Sanity's hosted dashboard) and its Inter faces on studio-static.sanity.io, and the
+ * CSS's Inter faces on design-system-static.sanity.io point at copies of Inter in the build (@fontsource-variable/inter).
+ * Throws if any of them is still there afterwards, e.g. after a Sanity upgrade changed how the build names them.
+ */
+export async function keepStudioOffline(dir: string): Promise<void> {
+  const indexFile = path.join(dir, 'index.html');
+  const index = (await readFile(indexFile, 'utf8'))
+    .replace(/<script[^>]*\ssrc="https:\/\/core\.sanity-cdn\.com\/[^"]*"[^>]*><\/script>/g, '')
+    .replace(/<style>(?:(?!<\/style>)[\s\S])*studio-static\.sanity\.io(?:(?!<\/style>)[\s\S])*<\/style>/g, '');
+  await writeFile(indexFile, index);
+  const fonts = path.join(dir, 'static', 'fonts');
+  await mkdir(fonts, { recursive: true });
+  const source = path.join(ROOT, 'node_modules', '@fontsource-variable', 'inter', 'files');
+  for (const file of Object.values(INTER_FILES)) await copyFile(path.join(source, file), path.join(fonts, file));
+  const staticDir = path.join(dir, 'static');
+  const remote: string[] = /https:\/\/[a-z.-]*(?:sanity\.io|sanity-cdn\.com)\//.test(index) ? ['index.html'] : [];
+  for (const name of (await readdir(staticDir)).filter((file) => file.endsWith('.css'))) {
+    const file = path.join(staticDir, name);
+    const css = (await readFile(file, 'utf8')).replace(
+      /https:\/\/design-system-static\.sanity\.io\/InterVariable(-Italic)?-[\w-]*\.woff2/g,
+      (_match, italic?: string) => `/static/fonts/${italic === undefined ? INTER_FILES.normal : INTER_FILES.italic}`,
+    );
+    await writeFile(file, css);
+    if (/url\(\s*["']?https:/.test(css)) remote.push(`static/${name}`);
+  }
+  if (remote.length > 0) {
+    throw new Error(
+      `newsroom: the Studio build still loads from the network in ${remote.join(', ')}: see keepStudioOffline in scripts/newsroom/studio-build.ts`,
+    );
+  }
+}
+
 async function studioInputsKey(projectId: string, dataset: string): Promise<string> {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ projectId, dataset, apiHost: STUDIO_API_HOST_PLACEHOLDER }));
   const files = [
     'sanity.config.ts',
     'sanity.cli.ts',
+    // How the build is made offline (keepStudioOffline) is part of it.
+    'scripts/newsroom/studio-build.ts',
     ...(await listFiles(path.join(ROOT, 'schemas'))).map((file) => path.relative(ROOT, file)),
   ].sort();
   for (const file of files) hash.update(`\0${file}\0`).update(await readFile(path.join(ROOT, file)));
-  for (const name of ['sanity', '@sanity/vision', 'react', 'react-dom', 'styled-components']) {
+  for (const name of [
+    'sanity',
+    '@sanity/vision',
+    'react',
+    'react-dom',
+    'styled-components',
+    '@fontsource-variable/inter',
+  ]) {
     const manifest = await readFile(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8').catch(() => '{}');
     hash.update(`\0${name}@${String((JSON.parse(manifest) as { version?: unknown }).version)}`);
   }

@@ -1,6 +1,6 @@
 /**
- * The Studio's server: serves a built Studio (the API host placeholder replaced by the running lake's URL) and signs
- * a browser in through one-time links.
+ * The Studio's server: serves a built Studio (the API host placeholder replaced by the running lake's URL, the Studio
+ * started once the browser reaches the API) and signs a browser in through one-time links.
  */
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -10,6 +10,8 @@ import type { Role } from '../../lake/server.ts';
 import { limitedServer, type HttpLimits } from '../../src/lib/server/http-limits.ts';
 import { SignInCodes } from '../lib/sign-in-codes.ts';
 import { contentType, resolveStatic } from '../../src/lib/server/static-files.ts';
+import { studioApiUrls, withApiCheck } from './api-check.ts';
+import { ROOT } from './processes.ts';
 import { STUDIO_API_HOST_PLACEHOLDER } from './studio-build.ts';
 import type { NewsroomTokens } from './tokens.ts';
 
@@ -45,9 +47,17 @@ const STUDIO_LIMITS: HttpLimits = { headersMs: 10_000, requestMs: 30_000, idleMs
 export async function serveStudio(dir: string, options: StudioServerOptions): Promise<StudioServer> {
   const root = path.resolve(dir);
   const codes = new SignInCodes<Role>();
+  // The build's version of the sanity package (the build cache is keyed on it).
+  const sanityVersion = String(
+    (
+      JSON.parse(await readFile(path.join(ROOT, 'node_modules', 'sanity', 'package.json'), 'utf8')) as {
+        version?: unknown;
+      }
+    ).version,
+  );
   // Slow or silent connections are closed, as on every server of the newsroom.
   const server = limitedServer((req, res) => {
-    handleStudio(root, options, codes, req, res).catch((error: unknown) => {
+    handleStudio(root, options, codes, sanityVersion, req, res).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(
         `newsroom: could not serve ${req.url ?? '/'}: ${error instanceof Error ? error.message : String(error)}\n`,
@@ -85,6 +95,7 @@ async function handleStudio(
   root: string,
   options: StudioServerOptions,
   codes: SignInCodes<Role>,
+  sanityVersion: string,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -101,8 +112,13 @@ async function handleStudio(
   const extension = path.extname(file);
   const type = contentType(file);
   let body = await readFile(file);
-  if (type.startsWith('text/') || extension === '.json')
-    body = Buffer.from(body.toString('utf8').replaceAll(STUDIO_API_HOST_PLACEHOLDER, options.apiHost));
+  if (type.startsWith('text/') || extension === '.json') {
+    let text = body.toString('utf8').replaceAll(STUDIO_API_HOST_PLACEHOLDER, options.apiHost);
+    // The Studio starts once the browser reaches the API (on a first start, after accepting its certificate).
+    if (file === path.join(root, 'index.html'))
+      text = withApiCheck(text, studioApiUrls(options.apiHost, options.projectId), sanityVersion);
+    body = Buffer.from(text);
+  }
   // Hashed bundles never change under their name; index.html (the fallback for every route) must not be cached.
   const immutable = url.pathname.startsWith('/static/') && extension !== '.html';
   res.writeHead(200, {

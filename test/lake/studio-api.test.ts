@@ -121,6 +121,10 @@ describe('hosted features answer empty at once', () => {
     ['/v2025-02-19/schedules/local/production?limit=1', { schedules: [] }],
     ['/v2025-02-19/projects/local/user-applications', []],
     ['/v2025-02-19/intake/telemetry-status', { status: 'denied' }],
+    ['/v2025-02-19/journey/trial?studioVersion=6.8.0', null],
+    ['/vX/journey/comments', null],
+    ['/v2024-07-01/access/requests/me', []],
+    ['/v1/help?m=sanity%406.8.0&locale=en-US&tag=sanity.studio.module.version-check', {}],
   ])('GET %s', async (path, expected) => {
     const { status, body } = await get(path);
     expect(status).toBe(200);
@@ -142,5 +146,20 @@ describe('hosted features answer empty at once', () => {
       id: 'local',
       members: expect.arrayContaining([expect.objectContaining({ role: 'editor', isCurrentUser: true })]),
     });
+  });
+});
+
+describe('the page a browser sees at the root', () => {
+  test('links back to the Studio, for an editor who came to accept the certificate; tools still get JSON', async () => {
+    await t.close();
+    t = await startTestLake({ corsOrigins: ['http://localhost:3334'] });
+    const page = await fetch(`${t.lake.url}/`, { headers: { accept: 'text/html,application/xhtml+xml' } });
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const html = await page.text();
+    expect(html).toContain('certificate');
+    expect(html).toContain('<a href="http://localhost:3334/">');
+    const { body } = await get('/', null);
+    expect(body).toMatchObject({ service: 'lake' });
   });
 });
