@@ -9,6 +9,7 @@ import { describeSanityError, sanityClient } from './client.ts';
 import { exportSiteDocuments } from './export.ts';
 import { sanityConfigFromEnv, type SanityConfig } from './config.ts';
 import { SITE_TYPES } from './queries.ts';
+import { SourceError } from '../source-error.ts';
 import type {
   Author as AuthorDocument,
   BlockContent,
@@ -49,18 +50,16 @@ export async function loadSanitySource(env: NodeJS.ProcessEnv): Promise<SiteSour
   return siteSourceFromDocuments(await fetchSiteDocuments(config), config);
 }
 
-/** Fetches every document the site is built from, through the export endpoint (see export.ts); in preview, drafts too. */
+/**
+ * Fetches every document the site is built from, through the export endpoint (see export.ts); in preview, drafts too.
+ * A failed request (unreachable, timed out, refused) is a `SourceError` with the cause, not a content problem.
+ */
 export async function fetchSiteDocuments(config: SanityConfig): Promise<SiteDocuments> {
   try {
     return await exportSiteDocuments(sanityClient(config), { drafts: config.preview });
   } catch (error) {
-    throw new ContentError([
-      {
-        where: config.apiHost ?? `project ${config.projectId}`,
-        field: '',
-        message: describeSanityError(error, config),
-      },
-    ]);
+    const source = config.apiHost ?? `https://${config.projectId}.api.sanity.io`;
+    throw new SourceError(source, describeSanityError(error, config), { cause: error });
   }
 }
 
