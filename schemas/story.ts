@@ -1,6 +1,7 @@
 import { defineArrayMember, defineField, defineType } from 'sanity';
 import { LIMITS, SLUG_MAX_LENGTH } from '../src/lib/model/rules.ts';
 import { altField, captionField, creditField } from './image-fields.ts';
+import { TagReferenceInput } from './tag-picker.ts';
 import {
   maxChars,
   messages,
@@ -108,7 +109,8 @@ export const story = defineType({
       title: 'Tags',
       type: 'array',
       description: `Topics readers can follow, each with its own page; up to ${LIMITS.tags.max}. Type to search; if the tag does not exist yet, Create makes it with the name you typed.`,
-      of: [defineArrayMember({ type: 'reference', to: [{ type: 'tag' }] })],
+      // TagReferenceInput: "Create" keeps the name typed in the search box; Escape drops a row left without a tag.
+      of: [defineArrayMember({ type: 'reference', to: [{ type: 'tag' }], components: { input: TagReferenceInput } })],
       validation: (rule) => [
         rule.unique().error('This tag is already on the story'),
         rule.max(LIMITS.tags.max).error(messages.tooManyTags),

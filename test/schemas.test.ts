@@ -391,4 +391,15 @@ describe('help texts', () => {
     expect(story.fields.length).toBeGreaterThan(10);
     expect(undescribed(story.fields as unknown as Record<string, unknown>[])).toEqual([]);
   });
+
+  test("a tag created from a story's tag picker starts with the typed name and its slug", async () => {
+    const { tagInitialValue } = await import('../schemas/tag-picker.ts');
+    expect(tagInitialValue({ name: '  Électricité & Gas ' })).toEqual({
+      name: 'Électricité & Gas',
+      slug: { _type: 'slug', current: 'electricite-and-gas' },
+    });
+    expect(tagInitialValue({ name: '!!!' })).toEqual({ name: '!!!' });
+    expect(tagInitialValue({ name: '  ' })).toEqual({});
+    expect(tagInitialValue(undefined)).toEqual({});
+  });
 });
