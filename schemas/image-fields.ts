@@ -16,6 +16,7 @@ export const captionField = defineField({
   name: 'caption',
   title: 'Caption',
   type: 'string',
+  description: 'Shown under the image: who or what it shows, where and when.',
   validation: (rule) =>
     rule.custom(
       maxChars(LIMITS.imageCaption.max, `Captions over ${LIMITS.imageCaption.max} characters crowd the page: trim it`),

@@ -1,6 +1,7 @@
 import { defineArrayMember, defineField, defineType, type PreviewValue } from 'sanity';
 import { LIMITS, SLUG_MAX_LENGTH } from '../src/lib/model/rules.ts';
 import { altField, captionField, creditField } from './image-fields.ts';
+import { TagReferenceInput } from './tag-picker.ts';
 import {
   maxChars,
   messages,
@@ -36,6 +37,7 @@ export const story = defineType({
       name: 'title',
       title: 'Headline',
       type: 'string',
+      description: `What readers see first, on the page and in every list: up to ${LIMITS.headline.max} characters, the news in plain words.`,
       validation: (rule) => [
         rule.required().error('Every story needs a headline'),
         rule.custom(maxChars(LIMITS.headline.max, messages.headlineTooLong)),
@@ -65,6 +67,7 @@ export const story = defineType({
       name: 'body',
       title: 'Body',
       type: 'blockContent',
+      description: 'The story itself. Headings start at H2 (the headline is the H1); images need alternative text.',
       validation: (rule) => rule.required().error('The story has no body yet'),
     }),
     defineField({
@@ -96,6 +99,8 @@ export const story = defineType({
       name: 'section',
       title: 'Section',
       type: 'reference',
+      description:
+        'The one section the story is filed under: its page lists the story, and its name shows above the headline.',
       to: [{ type: 'section' }],
       validation: (rule) => rule.required().error('Pick the section this story belongs to'),
     }),
@@ -103,7 +108,9 @@ export const story = defineType({
       name: 'tags',
       title: 'Tags',
       type: 'array',
-      of: [defineArrayMember({ type: 'reference', to: [{ type: 'tag' }] })],
+      description: `Topics readers can follow, each with its own page; up to ${LIMITS.tags.max}. Type to search; if the tag does not exist yet, Create makes it with the name you typed.`,
+      // TagReferenceInput: "Create" keeps the name typed in the search box; Escape drops a row left without a tag.
+      of: [defineArrayMember({ type: 'reference', to: [{ type: 'tag' }], components: { input: TagReferenceInput } })],
       validation: (rule) => [
         rule.unique().error('This tag is already on the story'),
         rule.max(LIMITS.tags.max).error(messages.tooManyTags),
@@ -113,6 +120,7 @@ export const story = defineType({
       name: 'authors',
       title: 'Authors',
       type: 'array',
+      description: 'Who wrote the story, in byline order; at least one.',
       of: [defineArrayMember({ type: 'reference', to: [{ type: 'author' }] })],
       validation: (rule) => [
         rule.required().min(1).error('Credit at least one author'),
@@ -130,6 +138,7 @@ export const story = defineType({
           name: 'name',
           title: 'Name',
           type: 'string',
+          description: 'The outlet or document, for example "Axios" or "the court\'s ruling".',
           validation: (rule) =>
             rule.custom(
               maxChars(
@@ -142,6 +151,7 @@ export const story = defineType({
           name: 'url',
           title: 'Web address',
           type: 'url',
+          description: 'Where readers can find it: an address starting with https://.',
           validation: (rule) => rule.uri({ scheme: ['http', 'https'] }).error(messages.sourceUrlScheme),
         }),
       ],
@@ -151,6 +161,7 @@ export const story = defineType({
       name: 'mainImage',
       title: 'Main image',
       type: 'image',
+      description: 'Shown at the top of the story and on its cards in lists. Crop it here: the site shows the crop.',
       options: { hotspot: true },
       fields: [altField, captionField, creditField],
     }),
@@ -158,6 +169,7 @@ export const story = defineType({
       name: 'seo',
       title: 'Search and sharing',
       type: 'object',
+      description: 'Optional: how the story appears in search results and link previews.',
       options: { collapsible: true, collapsed: true },
       fields: [
         defineField({

@@ -21,21 +21,43 @@ export const storyFilters = {
   inSection: '_type == "story" && section._ref == $sectionId',
 } as const;
 
-const newestFirst = [{ field: 'publishedAt', direction: 'desc' as const }];
+/** A list's default sort: fields in order of precedence. */
+type Ordering = { field: string; direction: 'asc' | 'desc' }[];
 
-function storyList(S: StructureBuilder, id: string, title: string, filter: string, params?: Record<string, unknown>) {
+/** Newest first: by publish time, then by last edit; a story without a publish time yet (GROQ sorts null first). */
+const newestFirst: Ordering = [
+  { field: 'publishedAt', direction: 'desc' },
+  { field: '_updatedAt', direction: 'desc' },
+];
+/** Scheduled stories in the order they go live. */
+const soonestFirst: Ordering = [{ field: 'publishedAt', direction: 'asc' }];
+
+/** The sections' published documents in navigation order, for the desk's per-section lists. */
+export const SECTIONS_QUERY =
+  '*[_type == "section" && !(_id in path("drafts.**"))] | order(coalesce(order, 1000) asc, name asc) { _id, name }';
+
+function storyList(
+  S: StructureBuilder,
+  id: string,
+  title: string,
+  filter: string,
+  options: { params?: Record<string, unknown>; ordering?: Ordering } = {},
+) {
   const list = S.documentList()
     .id(id)
     .title(title)
     .schemaType('story')
     .apiVersion(STRUCTURE_API_VERSION)
     .filter(filter)
-    .defaultOrdering(newestFirst);
-  return params ? list.params(params) : list;
+    .defaultOrdering(options.ordering ?? newestFirst);
+  return options.params ? list.params(options.params) : list;
 }
 
-/** The Studio's desk: Stories (by section, by state, all), then Sections, Tags and Authors. */
-export const structure: StructureResolver = (S) =>
+/**
+ * The Studio's desk, at most two levels deep: Stories opens one list of story lists (latest first, by state, then one
+ * per section), each of which lists stories newest first; then Sections, Tags and Authors.
+ */
+export const structure: StructureResolver = (S, context) =>
   S.list()
     .title('Newsroom')
     .items([
@@ -43,53 +65,50 @@ export const structure: StructureResolver = (S) =>
         .id('stories')
         .title('Stories')
         .schemaType('story')
-        .child(
-          S.list()
+        .child(async () => {
+          // Sections are read when Stories opens; a failed read leaves the lists by state, which need none.
+          const sections = await context
+            .getClient({ apiVersion: STRUCTURE_API_VERSION })
+            .fetch<{ _id: string; name?: string }[]>(SECTIONS_QUERY)
+            .catch(() => []);
+          return S.list()
             .id('stories')
             .title('Stories')
             .items([
-              S.listItem()
-                .id('stories-by-section')
-                .title('By section')
-                // One story list per section document: picking a section opens its stories, not the section itself.
-                .child(
-                  S.documentTypeList('section')
-                    .id('stories-by-section')
-                    .title('Stories by section')
-                    .child((sectionId) =>
-                      storyList(S, 'section-stories', 'Stories', storyFilters.inSection, { sectionId }),
-                    ),
-                ),
-              S.listItem()
-                .id('stories-by-state')
-                .title('By state')
-                .child(
-                  S.list()
-                    .id('stories-by-state')
-                    .title('By state')
-                    .items([
-                      S.listItem()
-                        .id('drafts')
-                        .title('Drafts')
-                        .child(storyList(S, 'drafts', 'Drafts', storyFilters.drafts)),
-                      S.listItem()
-                        .id('published')
-                        .title('Published')
-                        .child(storyList(S, 'published', 'Published', storyFilters.published)),
-                      S.listItem()
-                        .id('scheduled')
-                        .title('Scheduled')
-                        .child(storyList(S, 'scheduled', 'Scheduled', storyFilters.scheduled)),
-                    ]),
-                ),
-              S.divider(),
               S.listItem()
                 .id('all-stories')
                 .title('All stories')
                 .schemaType('story')
                 .child(storyList(S, 'all-stories', 'All stories', storyFilters.all)),
-            ]),
-        ),
+              S.listItem()
+                .id('drafts')
+                .title('Drafts')
+                .schemaType('story')
+                .child(storyList(S, 'drafts', 'Drafts', storyFilters.drafts)),
+              S.listItem()
+                .id('scheduled')
+                .title('Scheduled')
+                .schemaType('story')
+                .child(storyList(S, 'scheduled', 'Scheduled', storyFilters.scheduled, { ordering: soonestFirst })),
+              S.listItem()
+                .id('published')
+                .title('Published')
+                .schemaType('story')
+                .child(storyList(S, 'published', 'Published', storyFilters.published)),
+              S.divider(),
+              ...sections.map((section) =>
+                S.listItem()
+                  .id(section._id)
+                  .title(section.name ?? section._id)
+                  .schemaType('section')
+                  .child(
+                    storyList(S, `stories-${section._id}`, section.name ?? section._id, storyFilters.inSection, {
+                      params: { sectionId: section._id },
+                    }),
+                  ),
+              ),
+            ]);
+        }),
       S.divider(),
       S.documentTypeListItem('section').title('Sections'),
       S.documentTypeListItem('tag').title('Tags'),

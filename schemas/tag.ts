@@ -1,5 +1,6 @@
 import { defineArrayMember, defineField, defineType } from 'sanity';
 import { LIMITS, SLUG_MAX_LENGTH } from '../src/lib/model/rules.ts';
+import { TagNameInput, tagInitialValue } from './tag-picker.ts';
 import { maxChars, slugValid, slugify } from './validation.ts';
 
 /** A topic readers can follow at /tags/<slug>/; aliases fold other spellings into it. */
@@ -7,11 +8,15 @@ export const tag = defineType({
   name: 'tag',
   title: 'Tag',
   type: 'document',
+  // Created from a story's tag picker, the tag starts with the name typed there and its slug.
+  initialValue: (params: unknown) => tagInitialValue(params),
   fields: [
     defineField({
       name: 'name',
       title: 'Name',
       type: 'string',
+      // Fills the slug in while it follows the name.
+      components: { input: TagNameInput },
       validation: (rule) => [
         rule.required().error('Give the tag a name'),
         rule.custom(

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONTENT_HINT, ContentError, contentProblems } from '../src/lib/model/content-error.ts';
 import { BuildFailure } from '../src/build/failure.ts';
+import { SOURCE_HINT } from '../src/lib/sources/source-error.ts';
 import { mergeShards, runBuild } from '../src/build/run.ts';
 import { unsafeLinks } from './lib/public-links.ts';
 
@@ -11,7 +12,7 @@ const HELP = `Usage: npm run build [-- --outDir DIR] [--jobs N] [--shard I/N]
 
 Builds the site into dist/ (or DIR) from content/, or from Sanity when SANITY_PROJECT_ID is set (see README).
 Renders only the pages that changed since the last build of the same folder, in one process per core.
-Exits 1 with every content problem listed when the content is invalid.
+Exits 1 with every content problem listed when the content is invalid, or with the cause when the source fails.
 
   --outDir DIR   where the site goes (default dist/)
   --jobs N       render processes at once (default: one per core, fewer for a small site)
@@ -82,6 +83,9 @@ try {
   process.exitCode = 1;
   const e = error as { name?: string; message?: string; hint?: string; stack?: string };
   if (error instanceof ContentError) console.error(`\n${contentProblems(error.issues)}\n\n${CONTENT_HINT}`);
+  // The source failed (unreachable, timed out, refused): its cause, and that the content is not at fault.
+  else if (error instanceof BuildFailure && error.stage === 'sync')
+    console.error(`\n${error.message}; ${outDir} was left as it was.\n\n${SOURCE_HINT}`);
   else if (error instanceof BuildFailure)
     console.error(`\n${error.output.trim()}\n\n${error.message}; ${outDir} was left as it was.`);
   // Content errors are the editor's to fix: the list and the hint, no stack trace.

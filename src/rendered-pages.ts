@@ -4,6 +4,7 @@ import path from 'node:path';
 import { isRenderProcess, planFromParent } from './build/ipc.ts';
 import { ContentError, CONTENT_HINT, contentProblems } from './lib/model/content-error.ts';
 import { loadSite } from './lib/site/load-site.ts';
+import { SOURCE_HINT, SourceError } from './lib/sources/source-error.ts';
 import {
   pagesOf,
   siteLayout,
@@ -54,11 +55,15 @@ export async function staticPaths<K extends PageKind>(
   return (await getPages(kind)).map((p) => ({ params: p.params, props: p.props }));
 }
 
-/** The whole site, for a build or dev server without a plan; content problems become an Astro error with the list. */
+/**
+ * The whole site, for a build or dev server without a plan; content problems become an Astro error with the list, a
+ * failed source one with its cause.
+ */
 async function load(): Promise<Site> {
   try {
     return await loadSite({ log: (line) => console.log(line) });
   } catch (error) {
+    if (error instanceof SourceError) throw new AstroError(error.message, SOURCE_HINT);
     if (!(error instanceof ContentError)) throw error;
     throw new AstroError(contentProblems(error.issues), CONTENT_HINT);
   }

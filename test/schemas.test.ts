@@ -374,3 +374,32 @@ describe('desk structure filters, run by the local API', () => {
     ]);
   });
 });
+
+describe('help texts', () => {
+  /** The dotted path of every field of `fields` without a description, sub-fields of objects and images included. */
+  function undescribed(fields: readonly Record<string, unknown>[], prefix = ''): string[] {
+    return fields.flatMap((field) => {
+      const path = `${prefix}${String(field['name'])}`;
+      const missing = typeof field['description'] === 'string' && field['description'].trim() !== '' ? [] : [path];
+      const sub = field['fields'];
+      return Array.isArray(sub) ? [...missing, ...undescribed(sub as Record<string, unknown>[], `${path}.`)] : missing;
+    });
+  }
+
+  test('every story field, and every field inside one, tells the editor what it is for', async () => {
+    const { story } = await import('../schemas/story.ts');
+    expect(story.fields.length).toBeGreaterThan(10);
+    expect(undescribed(story.fields as unknown as Record<string, unknown>[])).toEqual([]);
+  });
+
+  test("a tag created from a story's tag picker starts with the typed name and its slug", async () => {
+    const { tagInitialValue } = await import('../schemas/tag-picker.ts');
+    expect(tagInitialValue({ name: '  Électricité & Gas ' })).toEqual({
+      name: 'Électricité & Gas',
+      slug: { _type: 'slug', current: 'electricite-and-gas' },
+    });
+    expect(tagInitialValue({ name: '!!!' })).toEqual({ name: '!!!' });
+    expect(tagInitialValue({ name: '  ' })).toEqual({});
+    expect(tagInitialValue(undefined)).toEqual({});
+  });
+});

@@ -13,6 +13,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { buildTime, cacheDir, loadSite } from '../lib/site/load-site.ts';
 import { sourceFromEnv, type SourceConfig } from '../lib/sources/load-source.ts';
+import { SourceError } from '../lib/sources/source-error.ts';
 import { siteLayout, sitePages, STATIC_KINDS, type SitePage } from '../lib/site/pages.ts';
 import { writePlan } from '../lib/site/render-plan.ts';
 import {
@@ -25,6 +26,7 @@ import {
   writeManifest,
   type ManifestHeader,
 } from './manifest.ts';
+import { BuildFailure } from './failure.ts';
 import { mergeFolders, removePages } from './merge.ts';
 import { Renderers, type RenderSlot } from './render.ts';
 import { WorkerPool } from './workers.ts';
@@ -144,7 +146,13 @@ async function planBuild(options: BuildOptions, renderers: Renderers, log: (line
   renderers.start(options.jobs ?? (existsSync(file) && !options.shard ? 1 : await expectedJobs(source)));
   const pool = new WorkerPool();
   const parallel = { readStories: pool.readStories.bind(pool), renderBodies: pool.renderBodies.bind(pool) };
-  const site = await loadSite({ log, parallel }).finally(() => pool.close());
+  const site = await loadSite({ log, parallel })
+    .catch((error: unknown) => {
+      // The source failing is the build's reading stage failing, not a content problem.
+      if (error instanceof SourceError) throw new BuildFailure(error.message, '', { stage: 'sync' });
+      throw error;
+    })
+    .finally(() => pool.close());
   const pages = sitePages(site);
   const keys = new Map(pages.map((p) => [p.path, p.key]));
   const count = (n: number) => n.toLocaleString('en-US');

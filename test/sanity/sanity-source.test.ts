@@ -5,6 +5,7 @@ import { formatIssue } from '../../src/lib/model/content-error.ts';
 import { sanityConfigFromEnv } from '../../src/lib/sources/sanity/config.ts';
 import type { SanityDocument } from '../../src/lib/sources/sanity/documents.ts';
 import {
+  croppedSize,
   siteSourceFromDocuments,
   type SanityAsset,
   type SiteDocuments,
@@ -99,6 +100,43 @@ describe('siteSourceFromDocuments', () => {
       _type: 'image',
       src: 'http://127.0.0.1:3333/images/local/production/abc123-1200x675.png?w=1200',
     });
+  });
+
+  test("a cropped image: the page gets the crop's width and height, and the URLs (main and inline) serve the crop", () => {
+    // The Studio stores a crop as the fraction cut from each side; 1200×675 cut like this leaves 840×540 at 120,34.
+    const crop = { _type: 'sanity.imageCrop', left: 0.1, right: 0.2, top: 0.05, bottom: 0.15 };
+    const hotspot = { _type: 'sanity.imageHotspot', x: 0.5, y: 0.5, width: 0.3, height: 0.3 };
+    const source = read([
+      story('story-a', {
+        mainImage: { _type: 'image', asset: ref(ASSET._id), alt: 'Alt text.', crop, hotspot },
+        body: [block('Before.'), { _type: 'image', _key: 'img', asset: ref(ASSET._id), alt: 'Inline.', crop }],
+      }),
+    ]);
+    expect(source.issues).toEqual([]);
+    const [a] = source.stories.map((s) => s.story);
+    const rect = 'rect=120,34,840,540';
+    expect(a?.image).toMatchObject({
+      src: `http://127.0.0.1:3333/images/local/production/abc123-1200x675.png?${rect}&w=1200`,
+      width: 840,
+      height: 540,
+    });
+    expect(a?.image?.srcset).toContain(`abc123-1200x675.png?${rect}&w=480 480w`);
+    expect(a?.body.value[1]).toMatchObject({
+      src: `http://127.0.0.1:3333/images/local/production/abc123-1200x675.png?${rect}&w=1200`,
+    });
+  });
+
+  test("croppedSize: the crop's pixels as image-url rounds them; the asset's size without a crop", () => {
+    expect(croppedSize({ width: 1200, height: 675 }, undefined)).toEqual({ width: 1200, height: 675 });
+    expect(croppedSize({ width: 1200, height: 675 }, { left: 0, right: 0, top: 0, bottom: 0 })).toEqual({
+      width: 1200,
+      height: 675,
+    });
+    expect(croppedSize({ width: 1000, height: 1000 }, { left: 0.333, right: 0.333, top: 0.5, bottom: 0 })).toEqual({
+      width: 334,
+      height: 500,
+    });
+    expect(croppedSize({}, { left: 0.1, right: 0.1, top: 0.1, bottom: 0.1 })).toBeUndefined();
   });
 
   test('dangling references are reported with the _id and the field: section, tag, author, related story', () => {

@@ -9,10 +9,12 @@ import { describeSanityError, sanityClient } from './client.ts';
 import { exportSiteDocuments } from './export.ts';
 import { sanityConfigFromEnv, type SanityConfig } from './config.ts';
 import { SITE_TYPES } from './queries.ts';
+import { SourceError } from '../source-error.ts';
 import type {
   Author as AuthorDocument,
   BlockContent,
   SanityImageAssetReference,
+  SanityImageCrop,
   Section as SectionDocument,
   Slug,
   Story as StoryDocument,
@@ -43,18 +45,16 @@ export async function loadSanitySource(env: NodeJS.ProcessEnv): Promise<SiteSour
   return siteSourceFromDocuments(await fetchSiteDocuments(config), config);
 }
 
-/** Fetches every document the site is built from, through the export endpoint (see export.ts); in preview, drafts too. */
+/**
+ * Fetches every document the site is built from, through the export endpoint (see export.ts); in preview, drafts too.
+ * A failed request (unreachable, timed out, refused) is a `SourceError` with the cause, not a content problem.
+ */
 export async function fetchSiteDocuments(config: SanityConfig): Promise<SiteDocuments> {
   try {
     return await exportSiteDocuments(sanityClient(config), { drafts: config.preview });
   } catch (error) {
-    throw new ContentError([
-      {
-        where: config.apiHost ?? `project ${config.projectId}`,
-        field: '',
-        message: describeSanityError(error, config),
-      },
-    ]);
+    const source = config.apiHost ?? `https://${config.projectId}.api.sanity.io`;
+    throw new SourceError(source, describeSanityError(error, config), { cause: error });
   }
 }
 
@@ -202,14 +202,16 @@ export function siteSourceFromDocuments(
             srcset: IMAGE_WIDTHS.map((w) => `${builder.width(w).url()} ${w}w`).join(', '),
           };
         });
+        // The page's width and height are those of the image served: the crop's, when the editor cropped it.
+        const size = croppedSize(asset, image.crop);
         if (urls)
           storyImage = {
             ...urls,
             alt: image.alt,
             caption: image.caption,
             credit: image.credit,
-            width: asset.width,
-            height: asset.height,
+            width: size?.width,
+            height: size?.height,
           };
       }
     }
@@ -220,8 +222,19 @@ export function siteSourceFromDocuments(
           if (b?._type !== 'image') return block;
           const asset = assets.get(String(refId(b.asset)));
           if (b.asset && !asset) issues.push(missingAsset(where, `body[${i}].asset`, refId(b.asset)));
+          // The editor's crop and hotspot apply here as on the main image.
+          const source = {
+            asset: { _ref: asset?._id },
+            ...(b?.hotspot ? { hotspot: b.hotspot } : {}),
+            ...(b?.crop ? { crop: b.crop } : {}),
+          };
           const src = asset
-            ? imageUrl(where, `body[${i}]`, asset._id, () => images.image(asset._id).width(1200).url())
+            ? imageUrl(where, `body[${i}]`, asset._id, () =>
+                images
+                  .image(source as never)
+                  .width(1200)
+                  .url(),
+              )
             : undefined;
           return src ? { ...b, src } : block;
         })
@@ -258,6 +271,28 @@ export function siteSourceFromDocuments(
     else rejected.push({ where, refs: storyRefs(raw) });
   }
   return { stories, rejected, sections, authors, tags, issues };
+}
+
+/**
+ * The size of the image an asset gives once `crop` (fractions cut from each side, as the Studio stores them) is
+ * applied, rounded as `@sanity/image-url` rounds its `rect`; the asset's own size without a crop, and undefined
+ * when the asset's size is unknown.
+ */
+export function croppedSize(
+  asset: { width?: number | undefined; height?: number | undefined },
+  crop: unknown,
+): { width: number; height: number } | undefined {
+  const { width, height } = asset;
+  if (width === undefined || height === undefined) return undefined;
+  const c = unchecked<SanityImageCrop>(crop);
+  const side = (value: unknown) => (typeof value === 'number' && value > 0 && value < 1 ? value : 0);
+  const left = Math.round(side(c?.left) * width);
+  const top = Math.round(side(c?.top) * height);
+  const croppedWidth = Math.round(width - side(c?.right) * width - left);
+  const croppedHeight = Math.round(height - side(c?.bottom) * height - top);
+  // A crop that leaves nothing is not one the Studio makes: the whole image is served.
+  if (croppedWidth <= 0 || croppedHeight <= 0) return { width, height };
+  return { width: croppedWidth, height: croppedHeight };
 }
 
 function missingAsset(where: string, field: string, ref: unknown): ContentIssue {
