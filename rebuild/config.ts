@@ -16,6 +16,22 @@ export interface ServiceConfig {
   maxAgeMs: number;
   /** How long a client may take to send a request, and to keep a connection idle (HTTP_LIMITS when absent). */
   limits?: HttpLimits;
+  /** The site's public origin for the pages' canonical links, when not SITE_URL's (the newsroom's own port). */
+  siteUrl?: string;
+  /** The draft preview server (rebuild/preview.ts); none when absent. */
+  preview?: PreviewConfig;
+}
+
+/** The preview server's settings (see rebuild/preview.ts). */
+export interface PreviewConfig {
+  /** Its port (0: a free one), on the service's host. */
+  port: number;
+  /** A token that reads drafts (a viewer's): it never reaches a render process or a browser. */
+  token: string;
+  /** The Studio origins that may frame previews and ask for preview links. */
+  studioOrigins: string[];
+  /** The signing key as text (at least 32 characters); else one kept in `<dir>/preview.key`, made on first start. */
+  secret?: string;
 }
 
 /** Help text listing every variable. */
