@@ -10,7 +10,11 @@ import type { Role } from '../../lake/server.ts';
 import { limitedServer, type HttpLimits } from '../../src/lib/server/http-limits.ts';
 import { SignInCodes } from '../lib/sign-in-codes.ts';
 import { contentType, resolveStatic } from '../../src/lib/server/static-files.ts';
-import { STUDIO_API_HOST_PLACEHOLDER } from './studio-build.ts';
+import {
+  STUDIO_API_HOST_PLACEHOLDER,
+  STUDIO_PREVIEW_URL_PLACEHOLDER,
+  STUDIO_SITE_URL_PLACEHOLDER,
+} from './studio-build.ts';
 import type { NewsroomTokens } from './tokens.ts';
 
 /** Options of `serveStudio`. */
@@ -19,6 +23,9 @@ export interface StudioServerOptions {
   port: number;
   projectId: string;
   apiHost: string;
+  /** The site's public origin and the draft preview server's, when they run (the Studio hides what needs them). */
+  siteUrl?: string;
+  previewUrl?: string;
   /** The tokens sign-in links hand over, by role. */
   tokens: NewsroomTokens;
   /** Told when a sign-in link was used. */
@@ -38,7 +45,7 @@ export interface StudioServer {
 const STUDIO_LIMITS: HttpLimits = { headersMs: 10_000, requestMs: 30_000, idleMs: 60_000, keepAliveMs: 5_000 };
 
 /**
- * Serves a built Studio: files as they are (the API host placeholder replaced by `apiHost` in text files), any
+ * Serves a built Studio: files as they are (the placeholders replaced by `apiHost`, `siteUrl` and `previewUrl` in text files), any
  * other path gets index.html (the Studio routes in the browser), and `/__newsroom/sign-in?code=<one-time code>`
  * stores the code's role's token where the Studio reads it, then opens the Studio; the code then stops working.
  */
@@ -102,7 +109,13 @@ async function handleStudio(
   const type = contentType(file);
   let body = await readFile(file);
   if (type.startsWith('text/') || extension === '.json')
-    body = Buffer.from(body.toString('utf8').replaceAll(STUDIO_API_HOST_PLACEHOLDER, options.apiHost));
+    body = Buffer.from(
+      body
+        .toString('utf8')
+        .replaceAll(STUDIO_API_HOST_PLACEHOLDER, options.apiHost)
+        .replaceAll(STUDIO_SITE_URL_PLACEHOLDER, options.siteUrl ?? '')
+        .replaceAll(STUDIO_PREVIEW_URL_PLACEHOLDER, options.previewUrl ?? ''),
+    );
   // Hashed bundles never change under their name; index.html (the fallback for every route) must not be cached.
   const immutable = url.pathname.startsWith('/static/') && extension !== '.html';
   res.writeHead(200, {
