@@ -72,6 +72,8 @@ interface Rendered {
   stamp: string;
   status: number;
   html: string;
+  /** A rendered page, the preview's own HTML (the draft's problems), or a message. */
+  kind: 'page' | 'html' | 'text';
 }
 
 /** The preview server (see the module comment). */
@@ -181,7 +183,7 @@ export class PreviewServer {
         return;
       }
       const rendered = await this.#preview(id);
-      this.#page(res, rendered.status, rendered.html);
+      this.#page(res, rendered.status, rendered.html, rendered.kind);
       return;
     }
     // Anything else: the live build's files (stylesheets, images); a page links to the live site instead.
@@ -195,13 +197,16 @@ export class PreviewServer {
       res,
       404,
       `<p>The preview shows one draft. This link leads to the live site: <a href="${escape(live)}" target="_blank" rel="noopener">${escape(live)}</a></p>`,
-      true,
+      'html',
     );
   }
 
-  /** Sends a preview answer: never cached, not indexed, framed by the Studio only. */
-  #page(res: ServerResponse, status: number, body: string, html = status === 200 || status === 422): void {
-    const page = html && body.startsWith('<!doctype') ? body : shell(html ? body : `<p>${escape(body)}</p>`);
+  /**
+   * Sends a preview answer: never cached, not indexed, framed by the Studio only. `body` is a whole rendered page,
+   * HTML for the preview's own page, or text for it.
+   */
+  #page(res: ServerResponse, status: number, body: string, kind: 'page' | 'html' | 'text' = 'text'): void {
+    const page = kind === 'page' ? body : shell(kind === 'html' ? body : `<p>${escape(body)}</p>`);
     const frame = this.#parts.config.studioOrigins.join(' ') || "'none'";
     res
       .writeHead(status, {
@@ -243,14 +248,14 @@ export class PreviewServer {
   async #preview(id: string): Promise<Rendered> {
     const { client, mirror } = this.#parts;
     if (!this.#parts.current())
-      return { stamp: '', status: 503, html: 'The site is being built. Try again in a few seconds.' };
+      return { stamp: '', status: 503, html: 'The site is being built. Try again in a few seconds.', kind: 'text' };
     const found = await client.fetch<SanityDocument[]>(
       '*[_id in [$id, $draft]]',
       { id, draft: `drafts.${id}` },
       { perspective: 'raw' },
     );
     const doc = found.find((d) => d['_id'] === `drafts.${id}`) ?? found.find((d) => d['_id'] === id);
-    if (!doc) return { stamp: '', status: 404, html: 'No such document.' };
+    if (!doc) return { stamp: '', status: 404, html: 'No such document.', kind: 'text' };
     const stamp = `${String(doc['_rev'])}|${mirror.revision()}|${mirror.assetsRevision()}`;
     const kept = this.#kept.get(id);
     if (kept?.stamp === stamp) {
@@ -305,12 +310,12 @@ export class PreviewServer {
           }
         : {}),
     });
-    if (!result.ok) return { stamp, status: 422, html: issuesHtml(result.issues) };
+    if (!result.ok) return { stamp, status: 422, html: issuesHtml(result.issues), kind: 'html' };
     const rendered = await this.#renderer.render(result.plan);
     try {
       const html = await readFile(path.join(rendered.staging, pageFile(result.path)), 'utf8');
       log(`preview of ${id} rendered in ${Math.round(performance.now() - started)} ms`);
-      return { stamp, status: 200, html };
+      return { stamp, status: 200, html, kind: 'page' };
     } finally {
       await rm(rendered.staging, { recursive: true, force: true });
     }

@@ -78,9 +78,9 @@ function previewPane(previewUrl: string) {
     const { displayed } = props.document;
     const [link, setLink] = useState<string>();
     const [error, setError] = useState<string>();
-    // The content without its system fields: a change reloads the frame once the edit is saved.
-    const { _rev, _updatedAt, ...content } = displayed;
-    void _rev;
+    // The content and its revision: an edit reloads the frame, and so does its save (a new `_rev`), in case the
+    // first reload reached the preview server before the edit reached the dataset.
+    const { _updatedAt, ...content } = displayed;
     void _updatedAt;
     const version = JSON.stringify(content);
     useEffect(() => {
@@ -138,8 +138,7 @@ export function previewProductionUrl(origins: PreviewOrigins) {
 /** The live page of a published document: asked of the preview server (is it live?), else made from its slug. */
 function useLiveUrl(props: DocumentActionProps, origins: PreviewOrigins): { url?: string; why?: string } {
   const { published } = props;
-  const guess =
-    published && origins.siteUrl ? documentPath(published) : undefined;
+  const guess = published && origins.siteUrl ? documentPath(published) : undefined;
   const [answer, setAnswer] = useState<{ rev: string; live: string | null }>();
   const rev = published?._rev ?? '';
   useEffect(() => {

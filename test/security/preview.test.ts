@@ -86,7 +86,8 @@ describe('the preview server (a real rebuild service)', () => {
       },
     });
     storyId = await stack.client.fetch<string>('*[_type == "story" && !(_id in path("drafts.**"))][0]._id');
-    const story = await stack.client.getDocument(storyId);
+    const story = await stack.client.getDocument<{ _type: string }>(storyId);
+    if (!story) throw new Error(`no story ${storyId}`);
     await stack.client.createOrReplace({ ...story, _id: `drafts.${storyId}`, title: 'A draft headline, unpublished' });
   });
 
@@ -118,7 +119,9 @@ describe('the preview server (a real rebuild service)', () => {
     const html = await response.text();
     expect(response.status).toBe(200);
     expect(html).toContain('A draft headline, unpublished');
-    expect(html).toContain('Preview: not published');
+    // One banner: the page as rendered, not wrapped in another.
+    expect(html.match(/Preview: not published/g)).toHaveLength(1);
+    expect(html.match(/<html/g)).toHaveLength(1);
     expect(html).toContain('<meta name="robots" content="noindex, nofollow"');
     expect(response.headers.get('x-robots-tag')).toBe('noindex, nofollow');
     expect(response.headers.get('cache-control')).toBe('no-store, private');
