@@ -53,6 +53,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         dataDir,
         lakePort: 0,
         studioPort: 0,
+        sitePort: 0,
+        previewPort: 0,
         log: (line) => console.log(`[newsroom] ${line}`),
         lakeLog: (line) => lakeLog.write(`${new Date().toISOString()} ${line}\n`),
       });
