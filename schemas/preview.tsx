@@ -34,6 +34,8 @@ export interface PreviewOrigins {
 }
 
 let secret: { value: string; at: number } | undefined;
+/** Signed links by document id, reused while under 50 minutes old (a link is valid for an hour). */
+const links = new Map<string, { url: string; at: number }>();
 
 /** This tab's preview secret, written to the dataset when there is none under 50 minutes old. */
 async function previewSecret(client: SanityClient): Promise<string> {
@@ -48,12 +50,19 @@ async function previewSecret(client: SanityClient): Promise<string> {
     studioUrl: location.origin,
   });
   secret = { value, at: Date.now() };
+  // Secrets over an hour old are of no use to anyone: removed, as Sanity's own handshake does (best effort).
+  const before = new Date(Date.now() - 3600_000).toISOString();
+  client
+    .delete({ query: '*[_type == "sanity.previewUrlSecret" && _updatedAt < $before]', params: { before } })
+    .catch(() => undefined);
   return value;
 }
 
 /** A signed preview link for the published id `id`. */
 async function previewLink(client: SanityClient, previewUrl: string, id: string): Promise<string> {
   const publishedId = id.replace(/^drafts\./, '');
+  const known = links.get(publishedId);
+  if (known && Date.now() - known.at < SECRET_REUSE_MS) return known.url;
   const ask = async (value: string) =>
     fetch(`${previewUrl}/__preview/token`, {
       method: 'POST',
@@ -68,7 +77,9 @@ async function previewLink(client: SanityClient, previewUrl: string, id: string)
   }
   if (!response.ok) throw new Error(`the preview server answered ${response.status}`);
   const { path } = (await response.json()) as { path: string };
-  return `${previewUrl}${path}`;
+  const url = `${previewUrl}${path}`;
+  links.set(publishedId, { url, at: Date.now() });
+  return url;
 }
 
 /** The Preview view: the draft in a frame, reloaded a moment after each change. */
@@ -76,7 +87,8 @@ function previewPane(previewUrl: string) {
   return function PreviewPane(props: { document: { displayed: Partial<SanityDocument> }; documentId: string }) {
     const client = useClient({ apiVersion: API_VERSION });
     const { displayed } = props.document;
-    const [link, setLink] = useState<string>();
+    // The signed link and the version it was loaded for: a new version remounts the frame, once per pause in typing.
+    const [frame, setFrame] = useState<{ link: string; version: string }>();
     const [error, setError] = useState<string>();
     // The content and its revision: an edit reloads the frame, and so does its save (a new `_rev`), in case the
     // first reload reached the preview server before the edit reached the dataset.
@@ -90,26 +102,26 @@ function previewPane(previewUrl: string) {
           (url) => {
             if (!gone) {
               setError(undefined);
-              setLink(url);
+              setFrame({ link: url, version });
             }
           },
           (failure: unknown) => {
             if (!gone) setError(failure instanceof Error ? failure.message : String(failure));
           },
         );
-      }, 600);
+      }, 300);
       return () => {
         gone = true;
         clearTimeout(timer);
       };
     }, [client, props.documentId, version]);
     if (error) return <p style={{ padding: '1rem' }}>The preview is not available: {error}.</p>;
-    if (!link) return <p style={{ padding: '1rem' }}>Loading the preview…</p>;
+    if (!frame) return <p style={{ padding: '1rem' }}>Loading the preview…</p>;
     return (
       <iframe
-        key={link + version}
+        key={frame.link + frame.version}
         title="Preview: not published"
-        src={link}
+        src={frame.link}
         style={{ width: '100%', height: '100%', border: 0, display: 'block' }}
       />
     );
