@@ -2,6 +2,7 @@ import { visionTool } from '@sanity/vision';
 import { defineConfig } from 'sanity';
 import { structureTool } from 'sanity/structure';
 import { schemaTypes } from './schemas/index.ts';
+import { PAGE_TYPES, previewDocumentNode, previewProductionUrl, siteActions } from './schemas/preview.tsx';
 import { structure } from './schemas/structure.ts';
 
 /**
@@ -23,6 +24,11 @@ const dataset = studioEnv(() => process.env.SANITY_STUDIO_DATASET) ?? 'productio
 // Points every Studio API call at a Sanity-compatible API, e.g. https://localhost:4000 (the Studio prepends the
 // project id: https://<projectId>.localhost:4000). See /work/shared/notes/studio-against-local-api.md.
 const apiHost = studioEnv(() => process.env.SANITY_STUDIO_API_HOST);
+// The site's public origin ("Open on site") and the draft preview server's (the Preview view); the newsroom sets both.
+const origins = {
+  siteUrl: studioEnv(() => process.env.SANITY_STUDIO_SITE_URL),
+  previewUrl: studioEnv(() => process.env.SANITY_STUDIO_PREVIEW_URL),
+};
 
 /** The newsroom Studio: one workspace, the desk structure and Vision for GROQ. */
 export default defineConfig({
@@ -31,14 +37,19 @@ export default defineConfig({
   projectId,
   dataset,
   ...(apiHost ? { apiHost } : {}),
-  plugins: [structureTool({ structure }), visionTool()],
+  plugins: [structureTool({ structure, defaultDocumentNode: previewDocumentNode(origins) }), visionTool()],
   schema: { types: schemaTypes },
   // History from the transactions and documents endpoints (the local API has no events endpoint).
   beta: { eventsAPI: { documents: false } },
   // Hosted features the local API does not provide are switched off, so the Studio shows only what works offline:
   // comments, "ask to edit", tasks, releases and scheduled drafts, Sanity's scheduled publishing (a story is
   // scheduled by a future "Published at" instead), announcements and Canvas.
-  document: { comments: { enabled: false }, askToEdit: { enabled: false } },
+  document: {
+    comments: { enabled: false },
+    askToEdit: { enabled: false },
+    productionUrl: previewProductionUrl(origins),
+    actions: (prev, { schemaType }) => (PAGE_TYPES.includes(schemaType) ? [...prev, ...siteActions(origins)] : prev),
+  },
   tasks: { enabled: false },
   releases: { enabled: false },
   scheduledDrafts: { enabled: false },

@@ -26,6 +26,11 @@ export class AdmittedContent {
     this.#sanity = sanity;
   }
 
+  /** The documents of the last valid content (what the live site was computed from). */
+  get accepted(): readonly SanityDocument[] {
+    return this.#accepted;
+  }
+
   /** Published documents with a content problem that the last valid computation did without. */
   get rejected(): Rejection[] {
     return this.#rejected;

@@ -39,6 +39,7 @@ export interface RenderedPlan {
 /** The build processes under `root` (`staging/`, `plans/`, `astro-cache/`). */
 export class BuildProcesses {
   readonly #root: string;
+  readonly #env: Readonly<Record<string, string>> | undefined;
   /** The process started ahead of time, for the next build. */
   #warm: BuildProcess | undefined;
   /** The process rendering now. */
@@ -46,8 +47,10 @@ export class BuildProcesses {
   #spawned = 0;
   #stopped = false;
 
-  constructor(root: string) {
+  /** `env`: variables the processes get besides the service's (SITE_URL, for canonical links). */
+  constructor(root: string, env?: Readonly<Record<string, string>>) {
     this.#root = root;
+    this.#env = env;
   }
 
   /** Removes what processes of an earlier run left. */
@@ -146,6 +149,7 @@ export class BuildProcesses {
       astroCacheDir: path.join(this.#root, 'astro-cache'),
       label: 'the build',
       cwd: PROJECT_ROOT,
+      env: this.#env,
     });
     return { renderer, staging, plan };
   }

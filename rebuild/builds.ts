@@ -15,10 +15,11 @@ export class SiteBuilds {
   readonly #folders: SiteFolders;
   readonly #processes: BuildProcesses;
 
-  constructor(root: string) {
+  /** `env`: variables the build processes get besides the service's (see BuildProcesses). */
+  constructor(root: string, env?: Readonly<Record<string, string>>) {
     this.root = path.resolve(root);
     this.#folders = new SiteFolders(this.root);
-    this.#processes = new BuildProcesses(this.root);
+    this.#processes = new BuildProcesses(this.root, env);
   }
 
   /** Picks up the build the `current` symlink points at, from an earlier run; clears what a crash left. */

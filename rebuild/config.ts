@@ -16,6 +16,22 @@ export interface ServiceConfig {
   maxAgeMs: number;
   /** How long a client may take to send a request, and to keep a connection idle (HTTP_LIMITS when absent). */
   limits?: HttpLimits;
+  /** The site's public origin for the pages' canonical links, when not SITE_URL's (the newsroom's own port). */
+  siteUrl?: string;
+  /** The draft preview server (rebuild/preview.ts); none when absent. */
+  preview?: PreviewConfig;
+}
+
+/** The preview server's settings (see rebuild/preview.ts). */
+export interface PreviewConfig {
+  /** Its port (0: a free one), on the service's host. */
+  port: number;
+  /** A token that reads drafts (a viewer's): it never reaches a render process or a browser. */
+  token: string;
+  /** The Studio origins that may frame previews and ask for preview links. */
+  studioOrigins: string[];
+  /** The signing key as text (at least 32 characters); else one kept in `<dir>/preview.key`, made on first start. */
+  secret?: string;
 }
 
 /** Help text listing every variable. */
@@ -34,7 +50,12 @@ Environment:
   WEBHOOK_MAX_BYTES       largest webhook body accepted (default 1048576)
   WEBHOOK_MAX_AGE_S       oldest signature accepted, against replays (default 300)
   SERVE_REQUEST_TIMEOUT_MS  a request's headers and body must arrive within this (default ${HTTP_LIMITS.requestMs})
-  SERVE_IDLE_TIMEOUT_MS   a connection on which nothing moves this long is closed (default ${HTTP_LIMITS.idleMs})`;
+  SERVE_IDLE_TIMEOUT_MS   a connection on which nothing moves this long is closed (default ${HTTP_LIMITS.idleMs})
+  SERVE_PREVIEW_PORT      port of the draft preview server (signed links only); unset: no previews
+  SANITY_PREVIEW_TOKEN    with SERVE_PREVIEW_PORT: a token that reads drafts (a viewer's; never shown)
+  PREVIEW_SECRET          the preview links' signing key, at least 32 characters (default: one made and kept in
+                          SERVE_DIR/preview.key, readable by the service's user only; delete it to revoke every link)
+  PREVIEW_STUDIO_ORIGINS  comma-separated Studio origins that may show previews and ask for links`;
 
 /** A whole-number variable from `min` to `max`; `fallback` when it is absent or blank. */
 const wholeNumber = (fallback: number, min: number, max: number) =>
@@ -76,6 +97,29 @@ const serviceEnvSchema = z.object({
   WEBHOOK_MAX_AGE_S: wholeNumber(300, 1, 86_400),
   SERVE_REQUEST_TIMEOUT_MS: wholeNumber(HTTP_LIMITS.requestMs, 100, 600_000),
   SERVE_IDLE_TIMEOUT_MS: wholeNumber(HTTP_LIMITS.idleMs, 100, 600_000),
+  SERVE_PREVIEW_PORT: wholeNumber(-1, 0, 65535),
+  SANITY_PREVIEW_TOKEN: z
+    .string()
+    .optional()
+    .transform((raw) => raw?.trim() ?? ''),
+  PREVIEW_SECRET: z
+    .string()
+    .optional()
+    .refine((secret) => secret === undefined || secret === '' || secret.length >= 32, {
+      error: (issue) => `expected at least 32 characters (received ${String(issue.input).length})`,
+    }),
+  PREVIEW_STUDIO_ORIGINS: z
+    .string()
+    .optional()
+    .transform((raw) =>
+      (raw ?? '')
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .refine((origins) => origins.every((origin) => URL.canParse(origin) && new URL(origin).origin === origin), {
+      error: 'expected comma-separated origins such as http://localhost:3334',
+    }),
 });
 
 /** Reads the configuration; every bad value is reported (secrets are never echoed). */
@@ -87,6 +131,9 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv): { config?: Service
   if (issues.length > 0 || !sanity || !parsed.success) return { problems: issues.map(formatIssue) };
   const { data } = parsed;
   const idleMs = data.SERVE_IDLE_TIMEOUT_MS;
+  const previewPort = data.SERVE_PREVIEW_PORT;
+  if (previewPort >= 0 && data.SANITY_PREVIEW_TOKEN === '')
+    return { problems: ['SANITY_PREVIEW_TOKEN: expected a token that reads drafts, since SERVE_PREVIEW_PORT is set'] };
   return {
     problems: [],
     config: {
@@ -103,6 +150,16 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv): { config?: Service
         idleMs,
         keepAliveMs: Math.min(HTTP_LIMITS.keepAliveMs, idleMs),
       },
+      ...(previewPort >= 0
+        ? {
+            preview: {
+              port: previewPort,
+              token: data.SANITY_PREVIEW_TOKEN,
+              studioOrigins: data.PREVIEW_STUDIO_ORIGINS,
+              ...(data.PREVIEW_SECRET ? { secret: data.PREVIEW_SECRET } : {}),
+            },
+          }
+        : {}),
     },
   };
 }

@@ -7,6 +7,8 @@ import { SiteBuilds } from './builds.ts';
 import type { ServiceConfig } from './config.ts';
 import { ServiceHttp } from './http.ts';
 import { Mirror } from './mirror.ts';
+import { PreviewServer } from './preview.ts';
+import { previewKey } from './preview-token.ts';
 import { PublishPipeline, type PublishFailure, type PublishSuccess } from './publish.ts';
 import { BuildQueue } from './queue.ts';
 import { BuildRequests } from './requests.ts';
@@ -18,6 +20,8 @@ import { WebhookVerifier } from './webhook.ts';
 /** A running rebuild service. */
 export interface RebuildService {
   url: string;
+  /** The draft preview server's URL, when `config.preview` is set. */
+  previewUrl?: string;
   status(): ServiceStatus;
   /** Resolves when no build is running or queued. */
   idle(): Promise<void>;
@@ -54,7 +58,7 @@ export async function startRebuildService(
   log: (line: string) => void = console.log,
 ): Promise<RebuildService> {
   const mirror = new Mirror(sanityClient(config.sanity));
-  const builds = new SiteBuilds(config.dir);
+  const builds = new SiteBuilds(config.dir, config.siteUrl ? { SITE_URL: config.siteUrl } : undefined);
   const cache = new RenderCache(path.join(builds.root, 'cache', 'render'));
   const model = new SiteModel(cache, {
     projectId: config.sanity.projectId,
@@ -127,16 +131,47 @@ export async function startRebuildService(
   const port = await http.listen(config.port, config.host);
   const url = `http://${config.host}:${port}`;
   log(`rebuild service on ${url} (site ${url}/, webhooks ${url}/hooks/sanity, status ${url}/status)`);
+  let preview: PreviewServer | undefined;
+  let previewUrl: string | undefined;
+  if (config.preview) {
+    const key = await previewKey(path.join(builds.root, 'preview.key'), config.preview.secret);
+    preview = new PreviewServer({
+      config: config.preview,
+      host: config.host,
+      dir: builds.root,
+      client: sanityClient({ ...config.sanity, token: config.preview.token, preview: true }),
+      sanity: {
+        projectId: config.sanity.projectId,
+        dataset: config.sanity.dataset,
+        ...(config.sanity.apiHost ? { apiHost: config.sanity.apiHost } : {}),
+      },
+      mirror,
+      content,
+      model,
+      renderCacheDir: path.join(builds.root, 'cache', 'render'),
+      current: () => builds.current,
+      imageOrigins: config.sanity.apiHost ? [new URL(config.sanity.apiHost).origin] : [],
+      siteUrl: config.siteUrl ?? process.env['SITE_URL'] ?? url,
+      ...(config.siteUrl ? { env: { SITE_URL: config.siteUrl } } : {}),
+      key,
+      log,
+      ...(config.limits ? { limits: config.limits } : {}),
+    });
+    previewUrl = await preview.listen();
+    log(`draft previews on ${previewUrl}`);
+  }
   // Catch up with whatever changed while the service was down.
   requests.start();
 
   return {
     url,
+    ...(previewUrl ? { previewUrl } : {}),
     status,
     idle: () => queue.idle(),
     async close() {
       schedule.stop();
       builds.stop();
+      await preview?.close();
       similar.stop();
       const closed = http.close();
       await queue.close();

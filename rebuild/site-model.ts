@@ -730,7 +730,7 @@ function insert(list: StoryView[], view: StoryView): void {
 }
 
 /** Similar News from the settled computation, re-ranking only the stories that need it (see `SiteModel`). */
-function quickSimilar(
+export function quickSimilar(
   inputs: readonly SimilarInput[],
   settled: SettledSimilar,
 ): { links: Map<string, SimilarLink[]>; provisional: Set<string> } {

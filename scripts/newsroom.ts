@@ -22,6 +22,7 @@ the rebuild service, which the lake's webhook rebuilds on every publish.
   --port <n>          the lake's port (default 3333; 0 picks a free one)
   --studio-port <n>   the Studio's port (default 3334; 0 picks a free one)
   --site-port <n>     the site's port: the rebuild service, rebuilt on every publish (default 4322; 0 picks a free one)
+  --preview-port <n>  the draft preview server's port (signed links from the Studio only; default 4323; 0 picks a free one)
   --data <dir>        the lake's data folder (default .lake)
   --no-seed           do not import content/ into an empty dataset
   --rebuild-studio    build the Studio even if the cached build is current
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
         port: { type: 'string', default: '3333' },
         'studio-port': { type: 'string', default: '3334' },
         'site-port': { type: 'string', default: '4322' },
+        'preview-port': { type: 'string', default: '4323' },
         data: { type: 'string', default: '.lake' },
         'no-seed': { type: 'boolean', default: false },
         'rebuild-studio': { type: 'boolean', default: false },
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
   const lakePort = port('port', values.port);
   const studioPort = port('studio-port', values['studio-port']);
   const sitePort = port('site-port', values['site-port']);
+  const previewPort = port('preview-port', values['preview-port']);
   const corsOrigins = corsOriginsFrom('LAKE_CORS_ORIGINS', process.env['LAKE_CORS_ORIGINS'], problems);
   if (problems.length > 0) {
     console.error(`newsroom: cannot start:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
@@ -69,6 +72,7 @@ async function main(): Promise<void> {
       lakePort,
       studioPort,
       sitePort,
+      previewPort,
       corsOrigins,
       dataDir: values.data,
       seed: !values['no-seed'],
@@ -89,6 +93,7 @@ async function main(): Promise<void> {
 Newsroom ready in ${seconds(performance.now() - started)} (Studio ${newsroom.studioBuild.cached ? 'from cache' : `built in ${seconds(newsroom.studioBuild.ms)}`}).
   Studio        ${urls.studio}
   Site          ${urls.site ?? '(not started)'}   (rebuilt on every publish; status at ${urls.site ?? ''}/status)
+  Preview       ${urls.preview ?? '(not started)'}   (drafts as the site will show them; opened from the Studio's Preview tab)
   Sign in       ${newsroom.signInLink('editor')}   (editor; each link works once)
                 ${newsroom.signInLink('viewer')}   (viewer)
                 ${newsroom.signInLink('administrator')}   (administrator)

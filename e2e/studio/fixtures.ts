@@ -55,6 +55,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         studioPort: 0,
         // A free port too, so that runs side by side (or a newsroom already running) do not collide.
         sitePort: 0,
+        previewPort: 0,
         log: (line) => console.log(`[newsroom] ${line}`),
         lakeLog: (line) => lakeLog.write(`${new Date().toISOString()} ${line}\n`),
       });

@@ -36,6 +36,8 @@ export interface NewsroomOptions {
   webhooks?: WebhookConfig[];
   /** Port of the site (the rebuild service); 4322 by default, 0 picks a free one. `false`: no site. */
   sitePort?: number | false;
+  /** Port of the draft preview server (part of the rebuild service); 4323 by default, 0 picks a free one. */
+  previewPort?: number;
   /** Progress lines; silent when absent. */
   log?: (line: string) => void;
   /** Receives the lake's request log; dropped when absent. */
@@ -60,6 +62,8 @@ export interface RunningNewsroom {
     apiHttp: string;
     /** The site, served by the rebuild service (rebuilt on every publish); absent with `sitePort: false`. */
     site?: string;
+    /** Draft previews (signed links only), served by the rebuild service; absent with `sitePort: false`. */
+    preview?: string;
   };
   /** The rebuild service, when the site runs. */
   service?: RebuildService;
@@ -94,6 +98,14 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
         : options.sitePort === 0
           ? await freePort(host)
           : (options.sitePort ?? 4322);
+    const previewPort =
+      sitePort === undefined
+        ? undefined
+        : options.previewPort === 0
+          ? await freePort(host)
+          : (options.previewPort ?? 4323);
+    const siteUrl = sitePort === undefined ? undefined : `http://${host}:${sitePort}`;
+    const previewUrl = previewPort === undefined ? undefined : `http://${host}:${previewPort}`;
     const secret = randomBytes(24).toString('hex');
     const siteHook: WebhookConfig[] =
       sitePort === undefined
@@ -131,6 +143,8 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
       port: options.studioPort ?? 3334,
       projectId,
       apiHost: lake.url,
+      ...(siteUrl === undefined ? {} : { siteUrl }),
+      ...(previewUrl === undefined ? {} : { previewUrl }),
       tokens,
       ...(options.onSignIn === undefined ? {} : { onSignIn: options.onSignIn }),
     });
@@ -149,6 +163,11 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
           debounceMs: 200,
           maxBodyBytes: 1_048_576,
           maxAgeMs: 300_000,
+          // The pages' canonical links name the newsroom's site, not SITE_URL's default port.
+          ...(siteUrl === undefined ? {} : { siteUrl }),
+          ...(previewPort === undefined
+            ? {}
+            : { preview: { port: previewPort, token: tokens.viewer, studioOrigins: studioOrigins(studio.url) } }),
         },
         (line) => log(`site: ${line}`),
       );
@@ -159,7 +178,13 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
       lake,
       projectId,
       dataset,
-      urls: { studio: studio.url, api: lake.url, apiHttp: lake.httpUrl, ...(service ? { site: service.url } : {}) },
+      urls: {
+        studio: studio.url,
+        api: lake.url,
+        apiHttp: lake.httpUrl,
+        ...(service ? { site: service.url } : {}),
+        ...(service?.previewUrl ? { preview: service.previewUrl } : {}),
+      },
       ...(service ? { service } : {}),
       tokens,
       signInLink: (role) => studio.signInLink(role),

@@ -1,6 +1,7 @@
 /**
  * The Studio build cache: `sanity build` output kept in .sanity/dist with a stamp of its inputs, reused while they are
- * unchanged. The build names a placeholder API host, which the Studio server replaces with the running lake's URL.
+ * unchanged. The build names a placeholder API host, site and preview origin, which the Studio server replaces with
+ * the running lake's, site's and preview server's URLs.
  */
 import { stripVTControlCharacters } from 'node:util';
 import { createHash } from 'node:crypto';
@@ -13,6 +14,9 @@ import { NODE, ROOT, run, seconds } from './processes.ts';
  * in the files it serves, so one build serves a lake on any port (tests pick free ports; a rebuild takes ~30 s).
  */
 export const STUDIO_API_HOST_PLACEHOLDER = 'https://lake-api-host-placeholder.localhost:1';
+/** The site's public origin and the draft preview server's, replaced the same way ("Open on site", "Preview"). */
+export const STUDIO_SITE_URL_PLACEHOLDER = 'http://site-url-placeholder.localhost:1';
+export const STUDIO_PREVIEW_URL_PLACEHOLDER = 'http://preview-url-placeholder.localhost:1';
 
 /** Where `sanity build` output is cached, with a stamp of what it was built from. */
 const STUDIO_CACHE_DIR = path.join(ROOT, '.sanity', 'dist');
@@ -51,6 +55,8 @@ export async function buildStudio(options: {
   // The CLI's shebang would pick the system Node (older than it needs); the project's Node runs it instead.
   const result = await run(NODE, [sanityBin, 'build', temp, '--yes'], {
     SANITY_STUDIO_API_HOST: STUDIO_API_HOST_PLACEHOLDER,
+    SANITY_STUDIO_SITE_URL: STUDIO_SITE_URL_PLACEHOLDER,
+    SANITY_STUDIO_PREVIEW_URL: STUDIO_PREVIEW_URL_PLACEHOLDER,
     SANITY_STUDIO_PROJECT_ID: options.projectId,
     SANITY_STUDIO_DATASET: options.dataset,
     // Telemetry consent denied and no npm version check: nothing is fetched or sent (see scripts/studio-check.ts).
@@ -112,7 +118,15 @@ export async function keepStudioOffline(dir: string): Promise<void> {
 
 async function studioInputsKey(projectId: string, dataset: string): Promise<string> {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ projectId, dataset, apiHost: STUDIO_API_HOST_PLACEHOLDER }));
+  hash.update(
+    JSON.stringify({
+      projectId,
+      dataset,
+      apiHost: STUDIO_API_HOST_PLACEHOLDER,
+      siteUrl: STUDIO_SITE_URL_PLACEHOLDER,
+      previewUrl: STUDIO_PREVIEW_URL_PLACEHOLDER,
+    }),
+  );
   const files = [
     'sanity.config.ts',
     'sanity.cli.ts',

@@ -12,7 +12,11 @@ import { SignInCodes } from '../lib/sign-in-codes.ts';
 import { contentType, resolveStatic } from '../../src/lib/server/static-files.ts';
 import { studioApiUrls, withApiCheck } from './api-check.ts';
 import { ROOT } from './processes.ts';
-import { STUDIO_API_HOST_PLACEHOLDER } from './studio-build.ts';
+import {
+  STUDIO_API_HOST_PLACEHOLDER,
+  STUDIO_PREVIEW_URL_PLACEHOLDER,
+  STUDIO_SITE_URL_PLACEHOLDER,
+} from './studio-build.ts';
 import type { NewsroomTokens } from './tokens.ts';
 
 /** Options of `serveStudio`. */
@@ -21,6 +25,9 @@ export interface StudioServerOptions {
   port: number;
   projectId: string;
   apiHost: string;
+  /** The site's public origin and the draft preview server's, when they run (the Studio hides what needs them). */
+  siteUrl?: string;
+  previewUrl?: string;
   /** The tokens sign-in links hand over, by role. */
   tokens: NewsroomTokens;
   /** Told when a sign-in link was used. */
@@ -40,7 +47,7 @@ export interface StudioServer {
 const STUDIO_LIMITS: HttpLimits = { headersMs: 10_000, requestMs: 30_000, idleMs: 60_000, keepAliveMs: 5_000 };
 
 /**
- * Serves a built Studio: files as they are (the API host placeholder replaced by `apiHost` in text files), any
+ * Serves a built Studio: files as they are (the placeholders replaced by `apiHost`, `siteUrl` and `previewUrl` in text files), any
  * other path gets index.html (the Studio routes in the browser), and `/__newsroom/sign-in?code=<one-time code>`
  * stores the code's role's token where the Studio reads it, then opens the Studio; the code then stops working.
  */
@@ -113,7 +120,11 @@ async function handleStudio(
   const type = contentType(file);
   let body = await readFile(file);
   if (type.startsWith('text/') || extension === '.json') {
-    let text = body.toString('utf8').replaceAll(STUDIO_API_HOST_PLACEHOLDER, options.apiHost);
+    let text = body
+      .toString('utf8')
+      .replaceAll(STUDIO_API_HOST_PLACEHOLDER, options.apiHost)
+      .replaceAll(STUDIO_SITE_URL_PLACEHOLDER, options.siteUrl ?? '')
+      .replaceAll(STUDIO_PREVIEW_URL_PLACEHOLDER, options.previewUrl ?? '');
     // The Studio starts once the browser reaches the API (on a first start, after accepting its certificate).
     if (file === path.join(root, 'index.html'))
       text = withApiCheck(text, studioApiUrls(options.apiHost, options.projectId), sanityVersion);

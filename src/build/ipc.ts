@@ -28,7 +28,13 @@ export type ParentMessage =
   { type: 'plan'; file: string };
 
 /** Environment variables a render process never gets: it renders the plan's data and never reads Sanity. */
-const SECRETS = ['SANITY_TOKEN', 'SANITY_WEBHOOK_SECRET', 'SANITY_STUDIO_TOKEN'];
+const SECRETS = [
+  'SANITY_TOKEN',
+  'SANITY_WEBHOOK_SECRET',
+  'SANITY_STUDIO_TOKEN',
+  'SANITY_PREVIEW_TOKEN',
+  'PREVIEW_SECRET',
+];
 /** Astro prints a line per page it writes, `16:47:15   ├─ /news/x/index.html (+3ms)`, and tells nothing else of it. */
 const PAGE_LINE = /[├└]─ \//;
 /** How much of a render process's output is kept, for the report of a failure. */
@@ -50,9 +56,17 @@ export class RenderProcess {
    * Starts `scripts/build.ts --render` rendering into `outDir`. `label` names the process in failures ("render
    * process 2 exited with code 1").
    */
-  constructor(options: { outDir: string; astroCacheDir: string; label: string; cwd?: string | undefined }) {
+  constructor(options: {
+    outDir: string;
+    astroCacheDir: string;
+    label: string;
+    cwd?: string | undefined;
+    /** Variables set for the process besides the parent's (e.g. SITE_URL). */
+    env?: Readonly<Record<string, string>> | undefined;
+  }) {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
+      ...options.env,
       ASTRO_CACHE_DIR: options.astroCacheDir,
       ASTRO_TELEMETRY_DISABLED: '1',
     };

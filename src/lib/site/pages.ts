@@ -13,6 +13,8 @@ import { urls } from './urls.ts';
 /** What every page's layout shows: the section navigation. */
 export interface Layout {
   sections: { slug: string; name: string; url: string }[];
+  /** Set only in the rebuild service's draft previews: pages say "Preview: not published" and are not indexed. */
+  preview?: true;
 }
 
 /** A tag as the tag index lists it. */

@@ -1,0 +1,85 @@
+/**
+ * A draft preview as a render plan: the live site's documents (the last valid content) with one document replaced by
+ * its draft, computed as a build computes the site, and of its pages only the draft's own (its story page, or the
+ * front page of its section, tag or author listing) and the routes every build renders. The draft is shown whatever
+ * its publish time: the site is computed as of that time when it lies ahead (a scheduled story).
+ */
+import { renderBody } from '../src/lib/body/body.ts';
+import type { RenderedBody as Body } from '../src/lib/site/site.ts';
+import { ContentError, type ContentIssue } from '../src/lib/model/content-error.ts';
+import { PageKeyCache, siteLayout, sitePages, type RenderPlan } from '../src/lib/site/pages.ts';
+import { buildSite, validateSite, type BuildSiteOptions } from '../src/lib/site/site.ts';
+import type { SanityConfig } from '../src/lib/sources/sanity/config.ts';
+import type { SanityDocument } from '../src/lib/sources/sanity/documents.ts';
+import { siteSourceFromDocuments, type SanityAsset } from '../src/lib/sources/sanity/site-source.ts';
+import type { StoryBody } from '../src/lib/model/story.ts';
+
+/** The document types a preview shows, and the listing each non-story type has. */
+export const PREVIEW_TYPES = ['story', 'section', 'tag', 'author'] as const;
+export type PreviewType = (typeof PREVIEW_TYPES)[number];
+
+/** What a preview computation gives: the plan and the path of the draft's page in it, or why it cannot be built. */
+export type PreviewPlan = { ok: true; plan: RenderPlan; path: string } | { ok: false; issues: ContentIssue[] };
+
+/** What the preview is computed from. */
+export interface PreviewInput {
+  /** The draft (or the published document when it has none), under its published id. */
+  doc: SanityDocument;
+  /** The live site's documents, and the assets the live site and the draft use. */
+  documents: readonly SanityDocument[];
+  assets: readonly SanityAsset[];
+  sanity: Pick<SanityConfig, 'projectId' | 'dataset' | 'apiHost'>;
+  now: Date;
+  /** A rendered body from the service's cache, if it has one. */
+  cachedBody?: (body: StoryBody) => Body | undefined;
+  similar?: BuildSiteOptions['similar'];
+}
+
+/** The render plan of one document's preview (see the module comment). */
+export function previewPlan(input: PreviewInput): PreviewPlan {
+  const { doc } = input;
+  const id = String(doc['_id']);
+  const type = String(doc['_type']);
+  const where = id;
+  if (!(PREVIEW_TYPES as readonly string[]).includes(type))
+    return { ok: false, issues: [{ where, field: '_type', message: `a ${type} document has no page on the site` }] };
+  const documents = [...input.documents.filter((d) => d['_id'] !== id), doc];
+  const source = siteSourceFromDocuments({ documents, assets: [...input.assets] }, input.sanity);
+  const issues = validateSite(source);
+  if (issues.length > 0) return { ok: false, issues };
+  const publishedAt = type === 'story' && typeof doc['publishedAt'] === 'string' ? Date.parse(doc['publishedAt']) : NaN;
+  const now = new Date(Math.max(input.now.getTime(), Number.isNaN(publishedAt) ? 0 : publishedAt + 1));
+  let site;
+  try {
+    site = buildSite(source, {
+      now,
+      render: (story) => input.cachedBody?.(story.body) ?? renderBody(story.body),
+      ...(input.similar ? { similar: input.similar } : {}),
+    });
+  } catch (error) {
+    if (error instanceof ContentError) return { ok: false, issues: error.issues };
+    throw error;
+  }
+  const current = (doc['slug'] as { current?: unknown } | undefined)?.current;
+  const slug = typeof current === 'string' ? current : '';
+  let listing = '';
+  if (type === 'tag') listing = `tag:${site.tags.find((t) => t.slug === slug || t.name === doc['name'])?.slug ?? slug}`;
+  else if (type !== 'story') listing = `${type}:${slug}`;
+  const pages = sitePages(site, new PageKeyCache(), {
+    stories: new Set(type === 'story' ? [id] : []),
+    listings: new Set(listing ? [listing] : []),
+  });
+  const own = pages.find((p) =>
+    type === 'story' ? p.kind === 'story' : p.kind === type && p.params['page'] === undefined,
+  );
+  if (!own) {
+    const why =
+      type === 'tag'
+        ? 'a tag has a page only once a published story carries it'
+        : type === 'story'
+          ? 'the story is not on the site (is it marked as a draft?)'
+          : `the ${type} has no page`;
+    return { ok: false, issues: [{ where, field: '', message: why }] };
+  }
+  return { ok: true, plan: { layout: { ...siteLayout(site), preview: true }, pages }, path: own.path };
+}
