@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { formatIssue } from '../src/lib/model/content-error.ts';
 import { environmentIssues, sanityConfigFromEnv, type SanityConfig } from '../src/lib/sources/sanity/config.ts';
 import { HTTP_LIMITS, type HttpLimits } from '../src/lib/server/http-limits.ts';
+import { DEFAULT_TIME_ZONE, isTimeZone } from '../src/lib/site/dates.ts';
 
 /** The rebuild service's settings, validated once at start. */
 export interface ServiceConfig {
@@ -16,6 +17,8 @@ export interface ServiceConfig {
   maxAgeMs: number;
   /** How long a client may take to send a request, and to keep a connection idle (HTTP_LIMITS when absent). */
   limits?: HttpLimits;
+  /** The time zone pages print dates in (`NEWS_TIME_ZONE`); UTC when absent. */
+  timeZone?: string;
 }
 
 /** Help text listing every variable. */
@@ -34,7 +37,8 @@ Environment:
   WEBHOOK_MAX_BYTES       largest webhook body accepted (default 1048576)
   WEBHOOK_MAX_AGE_S       oldest signature accepted, against replays (default 300)
   SERVE_REQUEST_TIMEOUT_MS  a request's headers and body must arrive within this (default ${HTTP_LIMITS.requestMs})
-  SERVE_IDLE_TIMEOUT_MS   a connection on which nothing moves this long is closed (default ${HTTP_LIMITS.idleMs})`;
+  SERVE_IDLE_TIMEOUT_MS   a connection on which nothing moves this long is closed (default ${HTTP_LIMITS.idleMs})
+  NEWS_TIME_ZONE          the time zone pages print dates in, e.g. Europe/Berlin (default UTC)`;
 
 /** A whole-number variable from `min` to `max`; `fallback` when it is absent or blank. */
 const wholeNumber = (fallback: number, min: number, max: number) =>
@@ -76,6 +80,13 @@ const serviceEnvSchema = z.object({
   WEBHOOK_MAX_AGE_S: wholeNumber(300, 1, 86_400),
   SERVE_REQUEST_TIMEOUT_MS: wholeNumber(HTTP_LIMITS.requestMs, 100, 600_000),
   SERVE_IDLE_TIMEOUT_MS: wholeNumber(HTTP_LIMITS.idleMs, 100, 600_000),
+  NEWS_TIME_ZONE: z
+    .string()
+    .optional()
+    .transform((raw) => raw?.trim() || DEFAULT_TIME_ZONE)
+    .refine(isTimeZone, {
+      error: (issue) => `expected a time zone such as Europe/Berlin, received ${JSON.stringify(issue.input)}`,
+    }),
 });
 
 /** Reads the configuration; every bad value is reported (secrets are never echoed). */
@@ -103,6 +114,7 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv): { config?: Service
         idleMs,
         keepAliveMs: Math.min(HTTP_LIMITS.keepAliveMs, idleMs),
       },
+      timeZone: data.NEWS_TIME_ZONE,
     },
   };
 }
