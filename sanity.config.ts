@@ -2,6 +2,7 @@ import { visionTool } from '@sanity/vision';
 import { defineConfig } from 'sanity';
 import { structureTool } from 'sanity/structure';
 import { schemaTypes } from './schemas/index.ts';
+import { useScheduledBadge, useStoryUnpublishAction, withStoryPublish } from './schemas/publishing.tsx';
 import { structure } from './schemas/structure.ts';
 
 /**
@@ -33,4 +34,20 @@ export default defineConfig({
   ...(apiHost ? { apiHost } : {}),
   plugins: [structureTool({ structure }), visionTool()],
   schema: { types: schemaTypes },
+  // Stories: Publish stamps the first publish time and asks whether a republish is an update; Unpublish is offered
+  // in the drafts view too; a badge marks scheduled stories (schemas/publishing.tsx).
+  document: {
+    actions: (prev, context) => {
+      if (context.schemaType !== 'story') return prev;
+      const actions = prev.map((action) =>
+        action.action === 'publish'
+          ? withStoryPublish(action)
+          : action.action === 'unpublish'
+            ? useStoryUnpublishAction
+            : action,
+      );
+      return actions.includes(useStoryUnpublishAction) ? actions : [...actions, useStoryUnpublishAction];
+    },
+    badges: (prev, context) => (context.schemaType === 'story' ? [...prev, useScheduledBadge] : prev),
+  },
 });

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { startLake, type Role, type RunningLake, type WebhookConfig } from '../../lake/server.ts';
 import { startRebuildService, type RebuildService } from '../../rebuild/service.ts';
+import { isTimeZone, timeZoneFromEnv } from '../../src/lib/site/dates.ts';
 import { ROOT } from './processes.ts';
 import { seedIfEmpty } from './seed.ts';
 import { buildStudio } from './studio-build.ts';
@@ -36,6 +37,11 @@ export interface NewsroomOptions {
   webhooks?: WebhookConfig[];
   /** Port of the site (the rebuild service); 4322 by default, 0 picks a free one. `false`: no site. */
   sitePort?: number | false;
+  /**
+   * The newsroom's time zone (an IANA name such as Europe/Berlin): the site prints dates in it and the Studio shows
+   * scheduled times in it. `NEWS_TIME_ZONE` by default, else UTC.
+   */
+  timeZone?: string;
   /** Progress lines; silent when absent. */
   log?: (line: string) => void;
   /** Receives the lake's request log; dropped when absent. */
@@ -51,6 +57,8 @@ export interface RunningNewsroom {
   lake: RunningLake;
   projectId: string;
   dataset: string;
+  /** The time zone the site and the Studio show times in. */
+  timeZone: string;
   urls: {
     /** The Studio, e.g. http://localhost:3334/ */
     studio: string;
@@ -82,6 +90,9 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
   const projectId = options.projectId ?? 'local';
   const dataset = options.dataset ?? 'production';
   const dataDir = path.resolve(ROOT, options.dataDir ?? '.lake');
+  const timeZone = options.timeZone ?? timeZoneFromEnv();
+  if (!isTimeZone(timeZone))
+    throw new Error(`newsroom: "${timeZone}" is not a time zone (expected e.g. Europe/Berlin)`);
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.splice(0).reverse()) await close();
@@ -131,6 +142,7 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
       port: options.studioPort ?? 3334,
       projectId,
       apiHost: lake.url,
+      timeZone,
       tokens,
       ...(options.onSignIn === undefined ? {} : { onSignIn: options.onSignIn }),
     });
@@ -149,6 +161,7 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
           debounceMs: 200,
           maxBodyBytes: 1_048_576,
           maxAgeMs: 300_000,
+          timeZone,
         },
         (line) => log(`site: ${line}`),
       );
@@ -159,6 +172,7 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
       lake,
       projectId,
       dataset,
+      timeZone,
       urls: { studio: studio.url, api: lake.url, apiHttp: lake.httpUrl, ...(service ? { site: service.url } : {}) },
       ...(service ? { service } : {}),
       tokens,

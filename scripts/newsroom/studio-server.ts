@@ -1,6 +1,6 @@
 /**
- * The Studio's server: serves a built Studio (the API host placeholder replaced by the running lake's URL) and signs
- * a browser in through one-time links.
+ * The Studio's server: serves a built Studio (the API host placeholder replaced by the running lake's URL, the time
+ * zone placeholder by the newsroom's zone) and signs a browser in through one-time links.
  */
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -10,7 +10,8 @@ import type { Role } from '../../lake/server.ts';
 import { limitedServer, type HttpLimits } from '../../src/lib/server/http-limits.ts';
 import { SignInCodes } from '../lib/sign-in-codes.ts';
 import { contentType, resolveStatic } from '../../src/lib/server/static-files.ts';
-import { STUDIO_API_HOST_PLACEHOLDER } from './studio-build.ts';
+import { DEFAULT_TIME_ZONE } from '../../src/lib/site/dates.ts';
+import { STUDIO_API_HOST_PLACEHOLDER, STUDIO_TIME_ZONE_PLACEHOLDER } from './studio-build.ts';
 import type { NewsroomTokens } from './tokens.ts';
 
 /** Options of `serveStudio`. */
@@ -19,6 +20,8 @@ export interface StudioServerOptions {
   port: number;
   projectId: string;
   apiHost: string;
+  /** The newsroom's time zone (an IANA name), which the Studio shows scheduled times in; UTC when absent. */
+  timeZone?: string;
   /** The tokens sign-in links hand over, by role. */
   tokens: NewsroomTokens;
   /** Told when a sign-in link was used. */
@@ -102,7 +105,12 @@ async function handleStudio(
   const type = contentType(file);
   let body = await readFile(file);
   if (type.startsWith('text/') || extension === '.json')
-    body = Buffer.from(body.toString('utf8').replaceAll(STUDIO_API_HOST_PLACEHOLDER, options.apiHost));
+    body = Buffer.from(
+      body
+        .toString('utf8')
+        .replaceAll(STUDIO_API_HOST_PLACEHOLDER, options.apiHost)
+        .replaceAll(STUDIO_TIME_ZONE_PLACEHOLDER, options.timeZone ?? DEFAULT_TIME_ZONE),
+    );
   // Hashed bundles never change under their name; index.html (the fallback for every route) must not be cached.
   const immutable = url.pathname.startsWith('/static/') && extension !== '.html';
   res.writeHead(200, {
