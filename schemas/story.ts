@@ -17,8 +17,8 @@ import {
 
 /**
  * Subtitle of a story in lists: "Section · 12 Mar 2026" (`timeZone` defaults to the editor's own), or for a story
- * whose publish time is still ahead "Section · Scheduled: goes live Mar 12, 2027, 9:30 AM GMT+1", in the newsroom's
- * zone (or `timeZone`) as the site prints it.
+ * whose publish time is still ahead "Scheduled: Mar 12, 2027, 9:30 AM GMT+1 · Section", the time first (a narrow list
+ * cuts the end), in the newsroom's zone (or `timeZone`) as the site prints it.
  */
 export function storySubtitle(
   sectionName: unknown,
@@ -26,16 +26,13 @@ export function storySubtitle(
   timeZone?: string,
   now: number = Date.now(),
 ): string {
-  const parts: string[] = [typeof sectionName === 'string' && sectionName !== '' ? sectionName : 'No section'];
+  const section = typeof sectionName === 'string' && sectionName !== '' ? sectionName : 'No section';
   const time = typeof publishedAt === 'string' ? Date.parse(publishedAt) : Number.NaN;
-  if (Number.isNaN(time)) parts.push('no publish time');
-  else if (isScheduled(publishedAt, now)) parts.push(`Scheduled: goes live ${newsroomTime(publishedAt, timeZone)}`);
-  else {
-    const options: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'short', year: 'numeric' };
-    if (timeZone) options.timeZone = timeZone;
-    parts.push(new Intl.DateTimeFormat('en-GB', options).format(time));
-  }
-  return parts.join(' · ');
+  if (Number.isNaN(time)) return `${section} · no publish time`;
+  if (isScheduled(publishedAt, now)) return `Scheduled: ${newsroomTime(publishedAt, timeZone)} · ${section}`;
+  const options: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'short', year: 'numeric' };
+  if (timeZone) options.timeZone = timeZone;
+  return `${section} · ${new Intl.DateTimeFormat('en-GB', options).format(time)}`;
 }
 
 /** A news story: the document editors write and the site renders at /news/<slug>/. */

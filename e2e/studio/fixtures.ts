@@ -12,6 +12,8 @@ export type Role = 'editor' | 'viewer' | 'administrator';
 interface WorkerFixtures {
   /** The lake and the Studio on free ports, over a fresh data folder seeded from content/ (one per worker). */
   newsroom: RunningNewsroom;
+  /** The newsroom's time zone (`test.use({ newsroomTimeZone })` in a spec starts a newsroom with it); UTC. */
+  newsroomTimeZone: string;
 }
 
 interface TestFixtures {
@@ -43,8 +45,9 @@ export async function blockRemote(context: BrowserContext): Promise<void> {
 let shot = 0;
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
+  newsroomTimeZone: ['UTC', { scope: 'worker', option: true }],
   newsroom: [
-    async ({}, use, workerInfo) => {
+    async ({ newsroomTimeZone }, use, workerInfo) => {
       const dataDir = await mkdtemp(path.join(tmpdir(), 'newsroom-e2e-'));
       // Every request the lake answered, for reading after a failure.
       await mkdir(workerInfo.project.outputDir, { recursive: true });
@@ -53,6 +56,9 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         dataDir,
         lakePort: 0,
         studioPort: 0,
+        // A free port: other newsrooms (npm run newsroom, other workers) may hold the default one.
+        sitePort: 0,
+        timeZone: newsroomTimeZone,
         log: (line) => console.log(`[newsroom] ${line}`),
         lakeLog: (line) => lakeLog.write(`${new Date().toISOString()} ${line}\n`),
       });
