@@ -1,8 +1,9 @@
 import { visionTool } from '@sanity/vision';
-import { defineConfig } from 'sanity';
+import { defineConfig, type DocumentActionComponent } from 'sanity';
 import { structureTool } from 'sanity/structure';
 import { schemaTypes } from './schemas/index.ts';
 import { PAGE_TYPES, previewDocumentNode, previewProductionUrl, siteActions } from './schemas/preview.tsx';
+import { useScheduledBadge, useStoryUnpublishAction, withStoryPublish } from './schemas/publishing.tsx';
 import { structure } from './schemas/structure.ts';
 
 /**
@@ -31,6 +32,18 @@ const origins = {
 };
 
 /** The newsroom Studio: one workspace, the desk structure and Vision for GROQ. */
+/** A story's actions: Publish wrapped (first publish time, update or correction), Unpublish also in the drafts view. */
+function storyActions(prev: DocumentActionComponent[]): DocumentActionComponent[] {
+  const actions = prev.map((action) =>
+    action.action === 'publish'
+      ? withStoryPublish(action)
+      : action.action === 'unpublish'
+        ? useStoryUnpublishAction
+        : action,
+  );
+  return actions.includes(useStoryUnpublishAction) ? actions : [...actions, useStoryUnpublishAction];
+}
+
 export default defineConfig({
   name: 'default',
   title: 'Newsroom',
@@ -48,7 +61,14 @@ export default defineConfig({
     comments: { enabled: false },
     askToEdit: { enabled: false },
     productionUrl: previewProductionUrl(origins),
-    actions: (prev, { schemaType }) => (PAGE_TYPES.includes(schemaType) ? [...prev, ...siteActions(origins)] : prev),
+    // Stories: Publish stamps the first publish time and asks whether a republish is an update; Unpublish is offered
+    // in the drafts view too; a badge marks scheduled stories (schemas/publishing.tsx). Every page type: Open on
+    // site and Copy public URL (schemas/preview.tsx).
+    actions: (prev, { schemaType }) => {
+      const actions = schemaType === 'story' ? storyActions(prev) : prev;
+      return PAGE_TYPES.includes(schemaType) ? [...actions, ...siteActions(origins)] : actions;
+    },
+    badges: (prev, { schemaType }) => (schemaType === 'story' ? [...prev, useScheduledBadge] : prev),
   },
   tasks: { enabled: false },
   releases: { enabled: false },

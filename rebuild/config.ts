@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { formatIssue } from '../src/lib/model/content-error.ts';
 import { environmentIssues, sanityConfigFromEnv, type SanityConfig } from '../src/lib/sources/sanity/config.ts';
 import { HTTP_LIMITS, type HttpLimits } from '../src/lib/server/http-limits.ts';
+import { DEFAULT_TIME_ZONE, isTimeZone } from '../src/lib/site/dates.ts';
 
 /** The rebuild service's settings, validated once at start. */
 export interface ServiceConfig {
@@ -20,6 +21,8 @@ export interface ServiceConfig {
   siteUrl?: string;
   /** The draft preview server (rebuild/preview.ts); none when absent. */
   preview?: PreviewConfig;
+  /** The time zone pages print dates in (`NEWS_TIME_ZONE`); UTC when absent. */
+  timeZone?: string;
 }
 
 /** The preview server's settings (see rebuild/preview.ts). */
@@ -55,7 +58,8 @@ Environment:
   SANITY_PREVIEW_TOKEN    with SERVE_PREVIEW_PORT: a token that reads drafts (a viewer's; never shown)
   PREVIEW_SECRET          the preview links' signing key, at least 32 characters (default: one made and kept in
                           SERVE_DIR/preview.key, readable by the service's user only; delete it to revoke every link)
-  PREVIEW_STUDIO_ORIGINS  comma-separated Studio origins that may show previews and ask for links`;
+  PREVIEW_STUDIO_ORIGINS  comma-separated Studio origins that may show previews and ask for links
+  NEWS_TIME_ZONE          the time zone pages print dates in, e.g. Europe/Berlin (default UTC)`;
 
 /** A whole-number variable from `min` to `max`; `fallback` when it is absent or blank. */
 const wholeNumber = (fallback: number, min: number, max: number) =>
@@ -120,6 +124,13 @@ const serviceEnvSchema = z.object({
     .refine((origins) => origins.every((origin) => URL.canParse(origin) && new URL(origin).origin === origin), {
       error: 'expected comma-separated origins such as http://localhost:3334',
     }),
+  NEWS_TIME_ZONE: z
+    .string()
+    .optional()
+    .transform((raw) => raw?.trim() || DEFAULT_TIME_ZONE)
+    .refine(isTimeZone, {
+      error: (issue) => `expected a time zone such as Europe/Berlin, received ${JSON.stringify(issue.input)}`,
+    }),
 });
 
 /** Reads the configuration; every bad value is reported (secrets are never echoed). */
@@ -160,6 +171,7 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv): { config?: Service
             },
           }
         : {}),
+      timeZone: data.NEWS_TIME_ZONE,
     },
   };
 }

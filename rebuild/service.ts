@@ -64,6 +64,7 @@ export async function startRebuildService(
     projectId: config.sanity.projectId,
     dataset: config.sanity.dataset,
     ...(config.sanity.apiHost ? { apiHost: config.sanity.apiHost } : {}),
+    ...(config.timeZone ? { timeZone: config.timeZone } : {}),
   });
   const content = new AdmittedContent(mirror, model, config.sanity);
   // The queue runs the publish pipeline, which asks it for follow-up builds through these.

@@ -113,7 +113,7 @@ interface ModelState {
  */
 export class SiteModel {
   #cache: RenderCache;
-  #config: { projectId: string; dataset: string; apiHost?: string };
+  #config: { projectId: string; dataset: string; apiHost?: string; timeZone?: string };
   /**
    * Each story's rendered body by the stamp it was rendered at. Once a computation has made the Similar News inputs,
    * the body's text is let go (`released`): the input keeps it (with the dek), and a story whose stamp is unchanged
@@ -128,7 +128,8 @@ export class SiteModel {
   /** Why the last incremental computation failed and was done in full instead (a bug to report), if one did. */
   incrementalError: unknown;
 
-  constructor(cache: RenderCache, config: { projectId: string; dataset: string; apiHost?: string }) {
+  /** `timeZone`: the zone pages print dates in (UTC by default). */
+  constructor(cache: RenderCache, config: { projectId: string; dataset: string; apiHost?: string; timeZone?: string }) {
     this.#cache = cache;
     this.#config = config;
   }
@@ -227,6 +228,7 @@ export class SiteModel {
     try {
       site = buildSite(source, {
         now: options.now,
+        ...(this.#config.timeZone ? { timeZone: this.#config.timeZone } : {}),
         render: this.#render((id) => options.stamp(id) ?? '', bodies),
         similar: (made, { limit }) => {
           const all = this.#withTexts(made, bodies);
@@ -535,6 +537,7 @@ export class SiteModel {
       authors,
       tags,
       tagIndex: tagIndex(tags),
+      timeZone: previousSite.timeZone,
       layoutKey: previousSite.layoutKey,
     };
     state.site = site;

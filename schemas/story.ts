@@ -2,6 +2,8 @@ import { defineArrayMember, defineField, defineType, type PreviewValue } from 's
 import { LIMITS, SLUG_MAX_LENGTH } from '../src/lib/model/rules.ts';
 import { altField, captionField, creditField } from './image-fields.ts';
 import { TagReferenceInput } from './tag-picker.ts';
+import { isScheduled, NEWSROOM_TIME_ZONE, newsroomTime } from './newsroom-time.ts';
+import { PublishedAtInput } from './publishing.tsx';
 import {
   maxChars,
   messages,
@@ -14,17 +16,24 @@ import {
   updateNoteHasTime,
 } from './validation.ts';
 
-/** Subtitle of a story in lists: "Section · 12 Mar 2026"; `timeZone` defaults to the editor's own. */
-export function storySubtitle(sectionName: unknown, publishedAt: unknown, timeZone?: string): string {
-  const parts: string[] = [typeof sectionName === 'string' && sectionName !== '' ? sectionName : 'No section'];
+/**
+ * Subtitle of a story in lists: "Section · 12 Mar 2026" (`timeZone` defaults to the editor's own), or for a story
+ * whose publish time is still ahead "Scheduled: Mar 12, 2027, 9:30 AM GMT+1 · Section", the time first (a narrow list
+ * cuts the end), in the newsroom's zone (or `timeZone`) as the site prints it.
+ */
+export function storySubtitle(
+  sectionName: unknown,
+  publishedAt: unknown,
+  timeZone?: string,
+  now: number = Date.now(),
+): string {
+  const section = typeof sectionName === 'string' && sectionName !== '' ? sectionName : 'No section';
   const time = typeof publishedAt === 'string' ? Date.parse(publishedAt) : Number.NaN;
-  if (Number.isNaN(time)) parts.push('no publish time');
-  else {
-    const options: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'short', year: 'numeric' };
-    if (timeZone) options.timeZone = timeZone;
-    parts.push(new Intl.DateTimeFormat('en-GB', options).format(time));
-  }
-  return parts.join(' · ');
+  if (Number.isNaN(time)) return `${section} · no publish time`;
+  if (isScheduled(publishedAt, now)) return `Scheduled: ${newsroomTime(publishedAt, timeZone)} · ${section}`;
+  const options: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'short', year: 'numeric' };
+  if (timeZone) options.timeZone = timeZone;
+  return `${section} · ${new Intl.DateTimeFormat('en-GB', options).format(time)}`;
 }
 
 /** A news story: the document editors write and the site renders at /news/<slug>/. */
@@ -70,19 +79,24 @@ export const story = defineType({
       description: 'The story itself. Headings start at H2 (the headline is the H1); images need alternative text.',
       validation: (rule) => rule.required().error('The story has no body yet'),
     }),
+    // No initial value: an empty time is stamped when the story is first published (schemas/publishing.tsx), so a
+    // time that is set was set by an editor, and is kept. Times are shown and typed in the newsroom's zone.
     defineField({
       name: 'publishedAt',
       title: 'Published at',
       type: 'datetime',
-      description: 'A time in the future schedules the story: it appears on the site from then on.',
-      initialValue: () => new Date().toISOString(),
-      validation: (rule) => rule.required().error('Set when the story is published'),
+      description:
+        'Leave empty: set to the moment you first publish. A time in the future schedules the story: it appears on the site from then on.',
+      options: { displayTimeZone: NEWSROOM_TIME_ZONE, allowTimeZoneSwitch: false },
+      components: { input: PublishedAtInput },
     }),
     defineField({
       name: 'updatedAt',
       title: 'Updated at',
       type: 'datetime',
-      description: 'Set when a published story changes in substance; shown as "Updated" on the page.',
+      description:
+        'Set when you publish a change as an update (Publish asks); shown as "Updated" on the page and in the feed.',
+      options: { displayTimeZone: NEWSROOM_TIME_ZONE, allowTimeZoneSwitch: false },
       validation: (rule) => rule.custom(updatedAfterPublished),
     }),
     defineField({

@@ -30,7 +30,8 @@ the rebuild service, which the lake's webhook rebuilds on every publish.
 
 The lake's tokens are made once per data folder (<data>/tokens.json, readable by you only) and never printed; the
 newsroom prints one-time sign-in links for the Studio instead. The lake answers browsers from the Studio's origin only; set
-LAKE_CORS_ORIGINS (comma-separated origins) to allow more.`;
+LAKE_CORS_ORIGINS (comma-separated origins) to allow more. NEWS_TIME_ZONE (an IANA name such as Europe/Berlin; default
+UTC) is the zone the site prints dates in and the Studio shows scheduled times in.`;
 
 async function main(): Promise<void> {
   const { values } = cliArgs(

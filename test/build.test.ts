@@ -125,6 +125,26 @@ describe('npm run build', () => {
     await rm(story);
   }, 120_000);
 
+  test('NEWS_TIME_ZONE: every page is rendered again and prints its dates in that zone, with the zone named', async () => {
+    const out = path.join(dir, 'zoned');
+    expect((await build(out)).code).toBe(0);
+    const page = path.join(out, 'news', 'us-drafted-28-point-plan-ukraine-war', 'index.html');
+    // The story's front matter: published 2025-11-19T21:10:00Z, updated 2025-11-20T09:00:00Z.
+    expect(await readFile(page, 'utf8')).toContain('Nov 19, 2025, 9:10 PM UTC');
+    const zoned = await runScript('scripts/build.ts', ['--outDir', out], { ...env, NEWS_TIME_ZONE: 'Asia/Tokyo' });
+    expect(zoned.code, zoned.stderr).toBe(0);
+    expect(zoned.stdout).toMatch(/Built in .*: ([\d,]+) of \1 pages rendered/);
+    const html = await readFile(page, 'utf8');
+    expect(html).toContain('Nov 20, 2025, 6:10 AM GMT+9');
+    expect(html).toContain('Updated <time datetime="2025-11-20T09:00:00.000Z">Nov 20, 2025, 6:00 PM GMT+9</time>');
+    expect(html).not.toContain(' UTC<');
+    const rss = await readFile(path.join(out, 'rss.xml'), 'utf8');
+    expect(rss).toContain('Updated Nov 20, 2025, 6:00 PM GMT+9: ');
+    const bad = await runScript('scripts/build.ts', ['--outDir', out], { ...env, NEWS_TIME_ZONE: 'Mars/Olympus' });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('NEWS_TIME_ZONE: "Mars/Olympus" is not a time zone');
+  }, 180_000);
+
   test('--merge refuses folders rendered from different content, and a folder that is no shard', async () => {
     const other = path.join(dir, 'other-shard');
     const merged = path.join(dir, 'refused');

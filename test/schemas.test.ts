@@ -126,6 +126,18 @@ describe('validation rules: the checks themselves', () => {
     expect(storySubtitle('Politics', '2026-03-12T23:30:00Z', 'Europe/Berlin')).toBe('Politics · 13 Mar 2026');
     expect(storySubtitle(undefined, undefined)).toBe('No section · no publish time');
   });
+
+  test('storySubtitle marks a scheduled story, with its time in the zone, the zone named', () => {
+    const now = Date.parse('2026-03-01T00:00:00Z');
+    expect(storySubtitle('Politics', '2026-03-12T23:30:00Z', 'Europe/Berlin', now)).toBe(
+      'Scheduled: Mar 13, 2026, 12:30 AM GMT+1 · Politics',
+    );
+    // The newsroom's zone (UTC here: SANITY_STUDIO_TIME_ZONE is unset in tests) when none is given.
+    expect(storySubtitle('Politics', '2026-03-12T23:30:00Z', undefined, now)).toBe(
+      'Scheduled: Mar 12, 2026, 11:30 PM UTC · Politics',
+    );
+    expect(storySubtitle('Politics', '2026-02-12T23:30:00Z', 'UTC', now)).toBe('Politics · 12 Feb 2026');
+  });
 });
 
 // The same rules run through Sanity's own validator, with the Studio's real config and schema, so a rule attached

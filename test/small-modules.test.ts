@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { renderBody } from '../src/lib/body/body.ts';
 import { cacheKey } from '../src/lib/body/cache-key.ts';
-import { formatDate, formatDateTime } from '../src/lib/site/dates.ts';
+import { formatDate, formatDateTime, isTimeZone, timeZoneFromEnv } from '../src/lib/site/dates.ts';
 import { sitemap, storiesToRss } from '../src/lib/site/feed.ts';
 import { archivePages } from '../src/lib/site/paginate.ts';
 import { bodyDigest, RenderCache } from '../src/lib/body/render-cache.ts';
@@ -96,6 +96,24 @@ test('dates print in UTC whatever the machine zone', () => {
   expect(formatDateTime('2025-11-19T21:10:00Z')).toBe('Nov 19, 2025, 9:10 PM UTC');
 });
 
+test("dates print in the newsroom's zone, named after the time", () => {
+  expect(formatDate('2025-11-19T23:30:00Z', 'Europe/Berlin')).toBe('Nov 20, 2025');
+  expect(formatDateTime('2025-11-19T21:10:00Z', 'Europe/Berlin')).toBe('Nov 19, 2025, 10:10 PM GMT+1');
+  expect(formatDateTime('2025-07-19T21:10:00Z', 'Europe/Berlin')).toBe('Jul 19, 2025, 11:10 PM GMT+2');
+  expect(formatDateTime('2025-11-19T21:10:00Z', 'America/New_York')).toBe('Nov 19, 2025, 4:10 PM EST');
+});
+
+test('NEWS_TIME_ZONE: UTC when unset or blank, an IANA name as given, an unknown name refused', () => {
+  expect(timeZoneFromEnv({})).toBe('UTC');
+  expect(timeZoneFromEnv({ NEWS_TIME_ZONE: ' ' })).toBe('UTC');
+  expect(timeZoneFromEnv({ NEWS_TIME_ZONE: 'Europe/Berlin' })).toBe('Europe/Berlin');
+  expect(() => timeZoneFromEnv({ NEWS_TIME_ZONE: 'Europe/Atlantis' })).toThrow(
+    'NEWS_TIME_ZONE: "Europe/Atlantis" is not a time zone',
+  );
+  expect(isTimeZone('UTC')).toBe(true);
+  expect(isTimeZone('')).toBe(false);
+});
+
 test('cacheKey changes with any part and is stable', () => {
   expect(cacheKey('a', { x: 1 })).toBe(cacheKey('a', { x: 1 }));
   expect(cacheKey('a', { x: 1 })).not.toBe(cacheKey('a', { x: 2 }));
@@ -118,6 +136,39 @@ describe('feed', () => {
     expect(xml).toContain('<link>https://news.example/news/a-b/</link>');
     expect(xml).toContain('<lastBuildDate>Wed, 19 Nov 2025 21:10:00 GMT</lastBuildDate>');
     expect(xml).toContain('<description>Dek &quot;quoted&quot;</description>');
+    expect(xml).not.toContain('<atom:updated>');
+  });
+  test('an updated story keeps its publish date, carries atom:updated and ends its description with the update', () => {
+    const updated = {
+      ...story,
+      id: 'u',
+      url: '/news/u/',
+      publishedAt: '2025-11-10T08:00:00.000Z',
+      updatedAt: '2025-11-20T09:00:00.000Z',
+      updateNote: "Adds the minister's response.",
+    };
+    const xml = storiesToRss([story, updated], {
+      site: new URL('https://news.example'),
+      title: 'T',
+      description: 'D',
+      timeZone: 'Europe/Berlin',
+    });
+    expect(xml).toContain('xmlns:atom="http://www.w3.org/2005/Atom"');
+    // The latest change of any item, not the first item's publish date.
+    expect(xml).toContain('<lastBuildDate>Thu, 20 Nov 2025 09:00:00 GMT</lastBuildDate>');
+    const item = xml.split('<item>')[2] ?? '';
+    expect(item).toContain('<pubDate>Mon, 10 Nov 2025 08:00:00 GMT</pubDate>');
+    expect(item).toContain('<atom:updated>2025-11-20T09:00:00.000Z</atom:updated>');
+    expect(item).toContain(
+      '<description>Dek &quot;quoted&quot;\n\nUpdated Nov 20, 2025, 10:00 AM GMT+1: Adds the minister&apos;s response.</description>',
+    );
+    const { updateNote: _, ...withoutNote } = updated;
+    const silent = storiesToRss([withoutNote], {
+      site: new URL('https://news.example'),
+      title: 'T',
+      description: 'D',
+    });
+    expect(silent).toContain('Updated Nov 20, 2025, 9:00 AM UTC.</description>');
   });
   test('sitemap lists absolute URLs with lastmod', () => {
     expect(

@@ -12,6 +12,8 @@ export type Role = 'editor' | 'viewer' | 'administrator';
 interface WorkerFixtures {
   /** The lake and the Studio on free ports, over a fresh data folder seeded from content/ (one per worker). */
   newsroom: RunningNewsroom;
+  /** The newsroom's time zone (`test.use({ newsroomTimeZone })` in a spec starts a newsroom with it); UTC. */
+  newsroomTimeZone: string;
 }
 
 interface TestFixtures {
@@ -43,8 +45,9 @@ export async function blockRemote(context: BrowserContext): Promise<void> {
 let shot = 0;
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
+  newsroomTimeZone: ['UTC', { scope: 'worker', option: true }],
   newsroom: [
-    async ({}, use, workerInfo) => {
+    async ({ newsroomTimeZone }, use, workerInfo) => {
       const dataDir = await mkdtemp(path.join(tmpdir(), 'newsroom-e2e-'));
       // Every request the lake answered, for reading after a failure.
       await mkdir(workerInfo.project.outputDir, { recursive: true });
@@ -56,6 +59,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         // A free port too, so that runs side by side (or a newsroom already running) do not collide.
         sitePort: 0,
         previewPort: 0,
+        timeZone: newsroomTimeZone,
         log: (line) => console.log(`[newsroom] ${line}`),
         lakeLog: (line) => lakeLog.write(`${new Date().toISOString()} ${line}\n`),
       });

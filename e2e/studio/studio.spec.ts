@@ -238,6 +238,8 @@ test('an editor writes, publishes, edits, republishes and unpublishes a story, a
     await expect(page.getByTestId('action-publish')).toBeEnabled();
     await snap(page, 'headline-edited');
     await publishFromStudio(page);
+    // Publish asks whether a change to a live story is an update for readers (e2e/studio/publish.spec.ts); not here.
+    await page.getByRole('dialog').getByRole('button', { name: 'Publish without update' }).click();
     const doc = await waitForPublished(sanity, id, (found) => found['title'] === updated);
     expect(doc['dek']).toBe('Lawmakers put off the final vote on the spending plan until next week.');
     await expect.poll(() => sanity.getDocument(`drafts.${id}`)).toBeUndefined();
@@ -254,10 +256,9 @@ test('an editor writes, publishes, edits, republishes and unpublishes a story, a
     // The Studio offers Unpublish on the published version: the editor switches to it, and it is the main action there.
     await page.getByTestId('document-header-Published-chip').click();
     await page.getByRole('button', { name: 'Unpublish', exact: true }).click();
-    const dialog = page.getByRole('dialog');
-    await expect(dialog.getByText('Unpublish document?')).toBeVisible();
+    await expect(page.getByText(`Unpublish “${updated}”? It leaves the site`)).toBeVisible();
     await snap(page, 'unpublish-dialog');
-    await dialog.getByRole('button', { name: 'Unpublish now' }).click();
+    await page.getByRole('button', { name: 'Unpublish now' }).click();
     await expect.poll(() => sanity.getDocument(id), { timeout: 20_000 }).toBeUndefined();
     expect(await sanity.getDocument(`drafts.${id}`)).toMatchObject({ title: updated });
     await expect(page.getByRole('textbox', { name: 'Headline' })).toHaveValue('');

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { startLake, type Role, type RunningLake, type WebhookConfig } from '../../lake/server.ts';
 import { startRebuildService, type RebuildService } from '../../rebuild/service.ts';
+import { isTimeZone, timeZoneFromEnv } from '../../src/lib/site/dates.ts';
 import { ROOT } from './processes.ts';
 import { seedIfEmpty } from './seed.ts';
 import { buildStudio } from './studio-build.ts';
@@ -38,6 +39,11 @@ export interface NewsroomOptions {
   sitePort?: number | false;
   /** Port of the draft preview server (part of the rebuild service); 4323 by default, 0 picks a free one. */
   previewPort?: number;
+  /**
+   * The newsroom's time zone (an IANA name such as Europe/Berlin): the site prints dates in it and the Studio shows
+   * scheduled times in it. `NEWS_TIME_ZONE` by default, else UTC.
+   */
+  timeZone?: string;
   /** Progress lines; silent when absent. */
   log?: (line: string) => void;
   /** Receives the lake's request log; dropped when absent. */
@@ -53,6 +59,8 @@ export interface RunningNewsroom {
   lake: RunningLake;
   projectId: string;
   dataset: string;
+  /** The time zone the site and the Studio show times in. */
+  timeZone: string;
   urls: {
     /** The Studio, e.g. http://localhost:3334/ */
     studio: string;
@@ -86,6 +94,9 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
   const projectId = options.projectId ?? 'local';
   const dataset = options.dataset ?? 'production';
   const dataDir = path.resolve(ROOT, options.dataDir ?? '.lake');
+  const timeZone = options.timeZone ?? timeZoneFromEnv();
+  if (!isTimeZone(timeZone))
+    throw new Error(`newsroom: "${timeZone}" is not a time zone (expected e.g. Europe/Berlin)`);
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.splice(0).reverse()) await close();
@@ -145,6 +156,7 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
       apiHost: lake.url,
       ...(siteUrl === undefined ? {} : { siteUrl }),
       ...(previewUrl === undefined ? {} : { previewUrl }),
+      timeZone,
       tokens,
       ...(options.onSignIn === undefined ? {} : { onSignIn: options.onSignIn }),
     });
@@ -168,6 +180,7 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
           ...(previewPort === undefined
             ? {}
             : { preview: { port: previewPort, token: tokens.viewer, studioOrigins: studioOrigins(studio.url) } }),
+          timeZone,
         },
         (line) => log(`site: ${line}`),
       );
@@ -178,6 +191,7 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
       lake,
       projectId,
       dataset,
+      timeZone,
       urls: {
         studio: studio.url,
         api: lake.url,

@@ -18,13 +18,20 @@ export const STUDIO_API_HOST_PLACEHOLDER = 'https://lake-api-host-placeholder.lo
 export const STUDIO_SITE_URL_PLACEHOLDER = 'http://site-url-placeholder.localhost:1';
 export const STUDIO_PREVIEW_URL_PLACEHOLDER = 'http://preview-url-placeholder.localhost:1';
 
+/**
+ * The time zone the cached Studio build is made with: the Studio server writes the newsroom's zone (`NEWS_TIME_ZONE`)
+ * in its place, so the Studio shows scheduled times in the zone the site prints them in, without a rebuild.
+ */
+export const STUDIO_TIME_ZONE_PLACEHOLDER = 'Newsroom/Time_Zone_Placeholder';
+
 /** Where `sanity build` output is cached, with a stamp of what it was built from. */
 const STUDIO_CACHE_DIR = path.join(ROOT, '.sanity', 'dist');
 const STUDIO_CACHE_STAMP = path.join(ROOT, '.sanity', 'dist.json');
 
 /**
  * Builds the Studio with `sanity build` into .sanity/dist, or reuses that build when its inputs are unchanged:
- * sanity.config.ts, sanity.cli.ts, schemas/, the project id and dataset, and the versions of the Studio packages.
+ * sanity.config.ts, sanity.cli.ts, schemas/, what they import from src/ (the model's rules, the date formats), the
+ * project id and dataset, and the versions of the Studio packages.
  */
 export async function buildStudio(options: {
   projectId: string;
@@ -57,6 +64,7 @@ export async function buildStudio(options: {
     SANITY_STUDIO_API_HOST: STUDIO_API_HOST_PLACEHOLDER,
     SANITY_STUDIO_SITE_URL: STUDIO_SITE_URL_PLACEHOLDER,
     SANITY_STUDIO_PREVIEW_URL: STUDIO_PREVIEW_URL_PLACEHOLDER,
+    SANITY_STUDIO_TIME_ZONE: STUDIO_TIME_ZONE_PLACEHOLDER,
     SANITY_STUDIO_PROJECT_ID: options.projectId,
     SANITY_STUDIO_DATASET: options.dataset,
     // Telemetry consent denied and no npm version check: nothing is fetched or sent (see scripts/studio-check.ts).
@@ -125,6 +133,7 @@ async function studioInputsKey(projectId: string, dataset: string): Promise<stri
       apiHost: STUDIO_API_HOST_PLACEHOLDER,
       siteUrl: STUDIO_SITE_URL_PLACEHOLDER,
       previewUrl: STUDIO_PREVIEW_URL_PLACEHOLDER,
+      timeZone: STUDIO_TIME_ZONE_PLACEHOLDER,
     }),
   );
   const files = [
@@ -132,6 +141,9 @@ async function studioInputsKey(projectId: string, dataset: string): Promise<stri
     'sanity.cli.ts',
     // How the build is made offline (keepStudioOffline) is part of it.
     'scripts/newsroom/studio-build.ts',
+    // What the schemas import from the site's code: the content rules and the date formats.
+    ...(await listFiles(path.join(ROOT, 'src', 'lib', 'model'))).map((file) => path.relative(ROOT, file)),
+    'src/lib/site/dates.ts',
     ...(await listFiles(path.join(ROOT, 'schemas'))).map((file) => path.relative(ROOT, file)),
   ].sort();
   for (const file of files) hash.update(`\0${file}\0`).update(await readFile(path.join(ROOT, file)));

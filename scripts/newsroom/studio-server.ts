@@ -1,6 +1,7 @@
 /**
- * The Studio's server: serves a built Studio (the API host placeholder replaced by the running lake's URL, the Studio
- * started once the browser reaches the API) and signs a browser in through one-time links.
+ * The Studio's server: serves a built Studio (the API host placeholder replaced by the running lake's URL, the time
+ * zone placeholder by the newsroom's zone, the Studio started once the browser reaches the API) and signs a browser
+ * in through one-time links.
  */
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -10,12 +11,14 @@ import type { Role } from '../../lake/server.ts';
 import { limitedServer, type HttpLimits } from '../../src/lib/server/http-limits.ts';
 import { SignInCodes } from '../lib/sign-in-codes.ts';
 import { contentType, resolveStatic } from '../../src/lib/server/static-files.ts';
+import { DEFAULT_TIME_ZONE } from '../../src/lib/site/dates.ts';
 import { studioApiUrls, withApiCheck } from './api-check.ts';
 import { ROOT } from './processes.ts';
 import {
   STUDIO_API_HOST_PLACEHOLDER,
   STUDIO_PREVIEW_URL_PLACEHOLDER,
   STUDIO_SITE_URL_PLACEHOLDER,
+  STUDIO_TIME_ZONE_PLACEHOLDER,
 } from './studio-build.ts';
 import type { NewsroomTokens } from './tokens.ts';
 
@@ -28,6 +31,8 @@ export interface StudioServerOptions {
   /** The site's public origin and the draft preview server's, when they run (the Studio hides what needs them). */
   siteUrl?: string;
   previewUrl?: string;
+  /** The newsroom's time zone (an IANA name), which the Studio shows scheduled times in; UTC when absent. */
+  timeZone?: string;
   /** The tokens sign-in links hand over, by role. */
   tokens: NewsroomTokens;
   /** Told when a sign-in link was used. */
@@ -124,7 +129,8 @@ async function handleStudio(
       .toString('utf8')
       .replaceAll(STUDIO_API_HOST_PLACEHOLDER, options.apiHost)
       .replaceAll(STUDIO_SITE_URL_PLACEHOLDER, options.siteUrl ?? '')
-      .replaceAll(STUDIO_PREVIEW_URL_PLACEHOLDER, options.previewUrl ?? '');
+      .replaceAll(STUDIO_PREVIEW_URL_PLACEHOLDER, options.previewUrl ?? '')
+      .replaceAll(STUDIO_TIME_ZONE_PLACEHOLDER, options.timeZone ?? DEFAULT_TIME_ZONE);
     // The Studio starts once the browser reaches the API (on a first start, after accepting its certificate).
     if (file === path.join(root, 'index.html'))
       text = withApiCheck(text, studioApiUrls(options.apiHost, options.projectId), sanityVersion);

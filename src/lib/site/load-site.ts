@@ -2,6 +2,7 @@ import path from 'node:path';
 import { renderBody } from '../body/body.ts';
 import { ContentError } from '../model/content-error.ts';
 import { RenderCache } from '../body/render-cache.ts';
+import { timeZoneFromEnv } from './dates.ts';
 import { buildSite, nextScheduled, validateSite, type RenderedBody, type Site } from './site.ts';
 import { loadSource, sourceFromEnv } from '../sources/load-source.ts';
 import type { StoryFilesReader } from '../sources/content-files.ts';
@@ -56,7 +57,12 @@ export async function loadSite(
     parallelMs = performance.now() - loaded;
   }
   const now = options.now ?? buildTime();
-  const site: LoadedSite = buildSite(source, { now, render: (story) => cache.get(story.body, renderBody), timings });
+  const site: LoadedSite = buildSite(source, {
+    now,
+    render: (story) => cache.get(story.body, renderBody),
+    timings,
+    timeZone: timeZoneFromEnv(),
+  });
   timings.render += parallelMs;
   const next = nextScheduled(source, now);
   if (next !== undefined) site.nextChange = next;

@@ -5,14 +5,15 @@
  */
 import { PAGE_SIZE, RAIL_SIZE } from '../../consts.ts';
 import { cacheKey } from '../body/cache-key.ts';
-import { FEED_SIZE } from './feed.ts';
+import { FEED_SIZE, type FeedItem } from './feed.ts';
 import { archivePages, type ListingPage } from './paginate.ts';
 import { toCard, type Site, type StoryCard, type StoryView } from './site.ts';
 import { urls } from './urls.ts';
 
-/** What every page's layout shows: the section navigation. */
+/** What every page's layout shows: the section navigation; and the time zone its dates print in. */
 export interface Layout {
   sections: { slug: string; name: string; url: string }[];
+  timeZone: string;
   /** Set only in the rebuild service's draft previews: pages say "Preview: not published" and are not indexed. */
   preview?: true;
 }
@@ -45,7 +46,7 @@ export interface PageProps {
     page: ListingPage<StoryCard>;
   };
   tags: { count: number; popular: TagLink[]; letters: { letter: string; tags: TagLink[] }[] };
-  rss: { items: StoryCard[] };
+  rss: { items: FeedItem[] };
   sitemap: { entries: { path: string; lastmod?: string }[] };
   notFound: { latest: StoryCard[] };
 }
@@ -73,7 +74,7 @@ export const STATIC_KINDS: readonly PageKind[] = ['home', 'tags', 'rss', 'sitema
 
 /** The layout data of a site. */
 export function siteLayout(site: Site): Layout {
-  return { sections: site.sections.map(({ slug, name, url }) => ({ slug, name, url })) };
+  return { sections: site.sections.map(({ slug, name, url }) => ({ slug, name, url })), timeZone: site.timeZone };
 }
 
 /**
@@ -181,7 +182,16 @@ export function sitePages(
       letters: site.tagIndex.letters.map((g) => ({ letter: g.letter, tags: g.tags.map(link) })),
     },
   );
-  add('rss', '/rss.xml', {}, { items: site.stories.slice(0, FEED_SIZE).map(toCard) });
+  add(
+    'rss',
+    '/rss.xml',
+    {},
+    {
+      items: site.stories
+        .slice(0, FEED_SIZE)
+        .map((s) => ({ ...toCard(s), ...(s.updateNote ? { updateNote: s.updateNote } : {}) })),
+    },
+  );
   add(
     'sitemap',
     '/sitemap.xml',

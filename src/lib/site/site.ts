@@ -6,6 +6,7 @@ import { findSimilar } from '../similar/similar-index.ts';
 import type { Story, StoryRefs } from '../model/story.ts';
 import { buildTagVocabulary, tagIndex, type Tag, type TagCount, type tagDefSchema } from '../model/tags.ts';
 import type { Author, Section } from '../model/taxonomy.ts';
+import { DEFAULT_TIME_ZONE } from './dates.ts';
 import { urls } from './urls.ts';
 
 /** Everything a content source (files or Sanity) hands over, with where each entry came from. */
@@ -63,7 +64,9 @@ export interface Site {
   authors: (Author & { url: string; stories: StoryView[] })[];
   tags: (TagCount & { url: string; stories: StoryView[] })[];
   tagIndex: ReturnType<typeof tagIndex<TagCount & { url: string; stories: StoryView[] }>>;
-  /** A digest of what every page's layout shows (the section navigation), part of every page's cache key. */
+  /** The time zone pages print dates in (`NEWS_TIME_ZONE`; see dates.ts). */
+  timeZone: string;
+  /** A digest of what every page's layout shows (the section navigation, the time zone), part of every page's key. */
   layoutKey: string;
 }
 
@@ -81,6 +84,8 @@ export interface BuildSiteOptions {
   similar?: (inputs: SimilarInput[], options: { limit: number }) => Map<string, SimilarLink[]>;
   /** Filled with the milliseconds spent rendering bodies and computing Similar News. */
   timings?: { render: number; similar: number };
+  /** The time zone pages print dates in; UTC by default. */
+  timeZone?: string;
 }
 
 /** Newest first; ties broken by id so that two builds order stories the same way. */
@@ -181,6 +186,7 @@ export function isLive(story: Pick<Story, 'draft' | 'publishedAt'>, now: Date): 
 /** Builds the site model from valid content (call `validateSite` first): listings, tags, Similar News. */
 export function buildSite(source: SiteSource, options: BuildSiteOptions): Site {
   const started = performance.now();
+  const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
   const { vocabulary } = buildTagVocabulary(source.tags);
   const sections = new Map(source.sections.map(({ def }) => [def.slug, def]));
   const authors = new Map(source.authors.map(({ def }) => [def.slug, def]));
@@ -279,7 +285,11 @@ export function buildSite(source: SiteSource, options: BuildSiteOptions): Site {
     })),
     tags,
     tagIndex: tagIndex(tags),
-    layoutKey: cacheKey(sectionList.map((s) => [s.slug, s.name])),
+    timeZone,
+    layoutKey: cacheKey(
+      timeZone,
+      sectionList.map((s) => [s.slug, s.name]),
+    ),
   };
 }
 

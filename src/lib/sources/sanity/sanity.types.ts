@@ -154,7 +154,7 @@ export type Story = {
   slug?: Slug;
   dek: string;
   body: BlockContent;
-  publishedAt: string;
+  publishedAt?: string;
   updatedAt?: string;
   updateNote?: string;
   section: SectionReference;
@@ -413,7 +413,7 @@ export type SiteDocumentsQueryResult = {
         slug?: Slug;
         dek: string;
         body: BlockContent;
-        publishedAt: string;
+        publishedAt?: string;
         updatedAt?: string;
         updateNote?: string;
         section: SectionReference;
@@ -563,7 +563,7 @@ export type DocumentsByIdQueryResult = {
         slug?: Slug;
         dek: string;
         body: BlockContent;
-        publishedAt: string;
+        publishedAt?: string;
         updatedAt?: string;
         updateNote?: string;
         section: SectionReference;
@@ -713,7 +713,7 @@ export type ChangedSinceQueryResult = {
         slug?: Slug;
         dek: string;
         body: BlockContent;
-        publishedAt: string;
+        publishedAt?: string;
         updatedAt?: string;
         updateNote?: string;
         section: SectionReference;
