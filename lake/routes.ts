@@ -67,6 +67,8 @@ export const ROUTES: readonly Route[] = [
   api(ANY, '/intake/telemetry-status/**', telemetryDenied),
   api(['POST'], '/intake/batch/**', dropTelemetry),
   api(ANY, '/ping', ping),
+  // The Studio pings the data API once per open document to read its shard for latency reports.
+  api(['GET'], '/data/ping/:dataset', ping),
   api(ANY, '/auth/providers', noAuthProviders),
   api(ANY, '/journey/**', noJourney),
   api(['GET'], '/help', noHelpResources),

@@ -198,7 +198,10 @@ export function dropTelemetry({ req, res }: LakeCall): number {
   return sendJson(req, res, 200, {});
 }
 
-/** `/ping`: the Studio times this request to tell whether the API speaks HTTP/2 (it warns when it does not). */
+/**
+ * `/ping`: the Studio times this request to tell whether the API speaks HTTP/2 (it warns when it does not); it also
+ * asks `/data/ping/:dataset` for a shard header when it reports editing latency, which the lake does not send.
+ */
 export function ping({ req, res }: LakeCall): number {
   res.writeHead(200, { ...corsHeaders(req), 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
   res.end('PONG');

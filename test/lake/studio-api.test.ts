@@ -131,6 +131,12 @@ describe('hosted features answer empty at once', () => {
     expect(body).toEqual(expected);
   });
 
+  test('the data ping answers (the Studio asks it once per open document, for latency reports)', async () => {
+    const { status, body } = await get('/v2025-02-19/data/ping/production');
+    expect(status).toBe(200);
+    expect(body).toBe('PONG');
+  });
+
   test('the transaction history is empty NDJSON', async () => {
     const { status, body, type } = await get(
       '/v2025-02-19/data/history/production/transactions/story-a,drafts.story-a?limit=50',
