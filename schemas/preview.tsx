@@ -143,7 +143,13 @@ export function previewProductionUrl(origins: PreviewOrigins) {
   return async (prev: string | undefined, context: ResolveProductionUrlContext): Promise<string | undefined> => {
     const { document } = context;
     if (!origins.previewUrl || !PAGE_TYPES.includes(document._type)) return prev;
-    return previewLink(context.getClient({ apiVersion: API_VERSION }), origins.previewUrl, document._id);
+    // A link needs a preview secret written with the editor's rights: a viewer may not write one (so it is not
+    // tried), and a Studio that throws here crashes the whole structure tool, so a failed write gives no link.
+    const roles = context.currentUser?.roles.map((role) => role.name) ?? [];
+    if (roles.length > 0 && roles.every((role) => role === 'viewer')) return prev;
+    return previewLink(context.getClient({ apiVersion: API_VERSION }), origins.previewUrl, document._id).catch(
+      () => prev,
+    );
   };
 }
 

@@ -46,7 +46,10 @@ for (const role of ['editor', 'viewer'] as const) {
     });
     await snap(page, `offline-${role}-story-list`);
     await page.goto(page.url().replace(/all-stories.*$/, `all-stories;${id}`));
-    await expect(page.getByRole('textbox', { name: 'Headline' })).not.toHaveValue('', { timeout: 90_000 });
+    // On a failure the console errors say why (a crashed structure tool shows no form).
+    await expect(page.getByRole('textbox', { name: 'Headline' }), seen.errors.join('\n')).not.toHaveValue('', {
+      timeout: 90_000,
+    });
     await snap(page, `offline-${role}-story-open`);
     // (Generous waits: the test machine is shared and often loaded.) The Studio keeps working after the form shows: presence, history, previews. Long enough for its retries.
     await page.waitForTimeout(12_000);
