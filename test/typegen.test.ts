@@ -36,10 +36,19 @@ test('schemas/schema.json and sanity.types.ts are what npm run typegen makes of 
   ).toBe(true);
 
   // The committed schema equals the fresh one (checked above), and the generated file names the schema it read: so
-  // the types are generated from the committed one, into the temporary directory. The CLI formats with prettier.
-  const freshTypes = path.join(temp, 'sanity.types.ts');
-  await runTypegenGenerate({ workDir: root, config: { ...typegen, generates: freshTypes, formatGeneratedCode: true } });
-  const types = await readFile(freshTypes, 'utf8');
+  // the types are generated from the committed one. The CLI formats with prettier, under the project's prettier
+  // configuration for the file's folder: so the fresh copy is written beside the committed file, then removed.
+  const freshTypes = path.join(root, path.dirname(typegen.generates), `.sanity.types.fresh-${process.pid}.ts`);
+  let types: string;
+  try {
+    await runTypegenGenerate({
+      workDir: root,
+      config: { ...typegen, generates: freshTypes, formatGeneratedCode: true },
+    });
+    types = await readFile(freshTypes, 'utf8');
+  } finally {
+    await rm(freshTypes, { force: true });
+  }
   expect(
     types === (await readFile(path.join(root, typegen.generates), 'utf8')),
     `${typegen.generates} is stale: ${STALE}`,

@@ -17,9 +17,9 @@ export declare const internalGroqTypeReferenceTo: unique symbol;
 // Source: schemas/schema.json
 export type SanityImageAssetReference = {
   _ref: string;
-  _type: "reference";
+  _type: 'reference';
   _weak?: boolean;
-  [internalGroqTypeReferenceTo]?: "sanity.imageAsset";
+  [internalGroqTypeReferenceTo]?: 'sanity.imageAsset';
 };
 
 export type BlockContent = Array<
@@ -27,18 +27,18 @@ export type BlockContent = Array<
       children?: Array<{
         marks?: Array<string>;
         text?: string;
-        _type: "span";
+        _type: 'span';
         _key: string;
       }>;
-      style?: "normal" | "h2" | "h3" | "h4" | "blockquote";
-      listItem?: "bullet" | "number";
+      style?: 'normal' | 'h2' | 'h3' | 'h4' | 'blockquote';
+      listItem?: 'bullet' | 'number';
       markDefs?: Array<{
         href: string;
-        _type: "link";
+        _type: 'link';
         _key: string;
       }>;
       level?: number;
-      _type: "block";
+      _type: 'block';
       _key: string;
     }
   | {
@@ -48,23 +48,23 @@ export type BlockContent = Array<
       crop?: SanityImageCrop;
       alt?: string;
       caption?: string;
-      _type: "image";
+      _type: 'image';
       _key: string;
     }
   | {
       rows?: Array<{
         cells?: Array<string>;
-        _type: "tableRow";
+        _type: 'tableRow';
         _key: string;
       }>;
-      _type: "table";
+      _type: 'table';
       _key: string;
     }
 >;
 
 export type Author = {
   _id: string;
-  _type: "author";
+  _type: 'author';
   _createdAt: string;
   _updatedAt: string;
   _rev: string;
@@ -78,12 +78,12 @@ export type Author = {
     hotspot?: SanityImageHotspot;
     crop?: SanityImageCrop;
     alt?: string;
-    _type: "image";
+    _type: 'image';
   };
 };
 
 export type SanityImageCrop = {
-  _type: "sanity.imageCrop";
+  _type: 'sanity.imageCrop';
   top: number;
   bottom: number;
   left: number;
@@ -91,7 +91,7 @@ export type SanityImageCrop = {
 };
 
 export type SanityImageHotspot = {
-  _type: "sanity.imageHotspot";
+  _type: 'sanity.imageHotspot';
   x: number;
   y: number;
   height: number;
@@ -99,14 +99,14 @@ export type SanityImageHotspot = {
 };
 
 export type Slug = {
-  _type: "slug";
+  _type: 'slug';
   current: string;
   source?: string;
 };
 
 export type Tag = {
   _id: string;
-  _type: "tag";
+  _type: 'tag';
   _createdAt: string;
   _updatedAt: string;
   _rev: string;
@@ -118,35 +118,35 @@ export type Tag = {
 
 export type SectionReference = {
   _ref: string;
-  _type: "reference";
+  _type: 'reference';
   _weak?: boolean;
-  [internalGroqTypeReferenceTo]?: "section";
+  [internalGroqTypeReferenceTo]?: 'section';
 };
 
 export type TagReference = {
   _ref: string;
-  _type: "reference";
+  _type: 'reference';
   _weak?: boolean;
-  [internalGroqTypeReferenceTo]?: "tag";
+  [internalGroqTypeReferenceTo]?: 'tag';
 };
 
 export type AuthorReference = {
   _ref: string;
-  _type: "reference";
+  _type: 'reference';
   _weak?: boolean;
-  [internalGroqTypeReferenceTo]?: "author";
+  [internalGroqTypeReferenceTo]?: 'author';
 };
 
 export type StoryReference = {
   _ref: string;
-  _type: "reference";
+  _type: 'reference';
   _weak?: boolean;
-  [internalGroqTypeReferenceTo]?: "story";
+  [internalGroqTypeReferenceTo]?: 'story';
 };
 
 export type Story = {
   _id: string;
-  _type: "story";
+  _type: 'story';
   _createdAt: string;
   _updatedAt: string;
   _rev: string;
@@ -180,7 +180,7 @@ export type Story = {
     alt?: string;
     caption?: string;
     credit?: string;
-    _type: "image";
+    _type: 'image';
   };
   seo?: {
     metaTitle?: string;
@@ -195,7 +195,7 @@ export type Story = {
 
 export type Section = {
   _id: string;
-  _type: "section";
+  _type: 'section';
   _createdAt: string;
   _updatedAt: string;
   _rev: string;
@@ -206,7 +206,7 @@ export type Section = {
 };
 
 export type SanityImagePaletteSwatch = {
-  _type: "sanity.imagePaletteSwatch";
+  _type: 'sanity.imagePaletteSwatch';
   background?: string;
   foreground?: string;
   population?: number;
@@ -214,7 +214,7 @@ export type SanityImagePaletteSwatch = {
 };
 
 export type SanityImagePalette = {
-  _type: "sanity.imagePalette";
+  _type: 'sanity.imagePalette';
   darkMuted?: SanityImagePaletteSwatch;
   lightVibrant?: SanityImagePaletteSwatch;
   darkVibrant?: SanityImagePaletteSwatch;
@@ -225,14 +225,14 @@ export type SanityImagePalette = {
 };
 
 export type SanityImageDimensions = {
-  _type: "sanity.imageDimensions";
+  _type: 'sanity.imageDimensions';
   height: number;
   width: number;
   aspectRatio: number;
 };
 
 export type SanityImageMetadata = {
-  _type: "sanity.imageMetadata";
+  _type: 'sanity.imageMetadata';
   location?: Geopoint;
   dimensions?: SanityImageDimensions;
   palette?: SanityImagePalette;
@@ -245,7 +245,7 @@ export type SanityImageMetadata = {
 
 export type SanityFileAsset = {
   _id: string;
-  _type: "sanity.fileAsset";
+  _type: 'sanity.fileAsset';
   _createdAt: string;
   _updatedAt: string;
   _rev: string;
@@ -266,7 +266,7 @@ export type SanityFileAsset = {
 };
 
 export type SanityAssetSourceData = {
-  _type: "sanity.assetSourceData";
+  _type: 'sanity.assetSourceData';
   name?: string;
   id?: string;
   url?: string;
@@ -274,7 +274,7 @@ export type SanityAssetSourceData = {
 
 export type SanityImageAsset = {
   _id: string;
-  _type: "sanity.imageAsset";
+  _type: 'sanity.imageAsset';
   _createdAt: string;
   _updatedAt: string;
   _rev: string;
@@ -296,7 +296,7 @@ export type SanityImageAsset = {
 };
 
 export type Geopoint = {
-  _type: "geopoint";
+  _type: 'geopoint';
   lat?: number;
   lng?: number;
   alt?: number;
@@ -332,7 +332,7 @@ export type SiteDocumentsQueryResult = {
   documents: Array<
     | {
         _id: string;
-        _type: "author";
+        _type: 'author';
         _createdAt: string;
         _updatedAt: string;
         _rev: string;
@@ -346,12 +346,12 @@ export type SiteDocumentsQueryResult = {
           hotspot?: SanityImageHotspot;
           crop?: SanityImageCrop;
           alt?: string;
-          _type: "image";
+          _type: 'image';
         };
       }
     | {
         _id: string;
-        _type: "sanity.fileAsset";
+        _type: 'sanity.fileAsset';
         _createdAt: string;
         _updatedAt: string;
         _rev: string;
@@ -372,7 +372,7 @@ export type SiteDocumentsQueryResult = {
       }
     | {
         _id: string;
-        _type: "sanity.imageAsset";
+        _type: 'sanity.imageAsset';
         _createdAt: string;
         _updatedAt: string;
         _rev: string;
@@ -394,7 +394,7 @@ export type SiteDocumentsQueryResult = {
       }
     | {
         _id: string;
-        _type: "section";
+        _type: 'section';
         _createdAt: string;
         _updatedAt: string;
         _rev: string;
@@ -405,7 +405,7 @@ export type SiteDocumentsQueryResult = {
       }
     | {
         _id: string;
-        _type: "story";
+        _type: 'story';
         _createdAt: string;
         _updatedAt: string;
         _rev: string;
@@ -439,7 +439,7 @@ export type SiteDocumentsQueryResult = {
           alt?: string;
           caption?: string;
           credit?: string;
-          _type: "image";
+          _type: 'image';
         };
         seo?: {
           metaTitle?: string;
@@ -453,7 +453,7 @@ export type SiteDocumentsQueryResult = {
       }
     | {
         _id: string;
-        _type: "tag";
+        _type: 'tag';
         _createdAt: string;
         _updatedAt: string;
         _rev: string;
@@ -465,7 +465,7 @@ export type SiteDocumentsQueryResult = {
   >;
   assets: Array<{
     _id: string;
-    _type: "sanity.imageAsset";
+    _type: 'sanity.imageAsset';
     _updatedAt: string;
     url: string;
     originalFilename: string | null;
@@ -482,7 +482,7 @@ export type DocumentsByIdQueryResult = {
   documents: Array<
     | {
         _id: string;
-        _type: "author";
+        _type: 'author';
         _createdAt: string;
         _updatedAt: string;
         _rev: string;
@@ -496,12 +496,12 @@ export type DocumentsByIdQueryResult = {
           hotspot?: SanityImageHotspot;
           crop?: SanityImageCrop;
           alt?: string;
-          _type: "image";
+          _type: 'image';
         };
       }
     | {
         _id: string;
-        _type: "sanity.fileAsset";
+        _type: 'sanity.fileAsset';
         _createdAt: string;
         _updatedAt: string;
         _rev: string;
@@ -522,7 +522,7 @@ export type DocumentsByIdQueryResult = {
       }
     | {
         _id: string;
-        _type: "sanity.imageAsset";
+        _type: 'sanity.imageAsset';
         _createdAt: string;
         _updatedAt: string;
         _rev: string;
@@ -544,7 +544,7 @@ export type DocumentsByIdQueryResult = {
       }
     | {
         _id: string;
-        _type: "section";
+        _type: 'section';
         _createdAt: string;
         _updatedAt: string;
         _rev: string;
@@ -555,7 +555,7 @@ export type DocumentsByIdQueryResult = {
       }
     | {
         _id: string;
-        _type: "story";
+        _type: 'story';
         _createdAt: string;
         _updatedAt: string;
         _rev: string;
@@ -589,7 +589,7 @@ export type DocumentsByIdQueryResult = {
           alt?: string;
           caption?: string;
           credit?: string;
-          _type: "image";
+          _type: 'image';
         };
         seo?: {
           metaTitle?: string;
@@ -603,7 +603,7 @@ export type DocumentsByIdQueryResult = {
       }
     | {
         _id: string;
-        _type: "tag";
+        _type: 'tag';
         _createdAt: string;
         _updatedAt: string;
         _rev: string;
@@ -615,7 +615,7 @@ export type DocumentsByIdQueryResult = {
   >;
   assets: Array<{
     _id: string;
-    _type: "sanity.imageAsset";
+    _type: 'sanity.imageAsset';
     _updatedAt: string;
     url: string;
     originalFilename: string | null;
@@ -632,7 +632,7 @@ export type ChangedSinceQueryResult = {
   documents: Array<
     | {
         _id: string;
-        _type: "author";
+        _type: 'author';
         _createdAt: string;
         _updatedAt: string;
         _rev: string;
@@ -646,12 +646,12 @@ export type ChangedSinceQueryResult = {
           hotspot?: SanityImageHotspot;
           crop?: SanityImageCrop;
           alt?: string;
-          _type: "image";
+          _type: 'image';
         };
       }
     | {
         _id: string;
-        _type: "sanity.fileAsset";
+        _type: 'sanity.fileAsset';
         _createdAt: string;
         _updatedAt: string;
         _rev: string;
@@ -672,7 +672,7 @@ export type ChangedSinceQueryResult = {
       }
     | {
         _id: string;
-        _type: "sanity.imageAsset";
+        _type: 'sanity.imageAsset';
         _createdAt: string;
         _updatedAt: string;
         _rev: string;
@@ -694,7 +694,7 @@ export type ChangedSinceQueryResult = {
       }
     | {
         _id: string;
-        _type: "section";
+        _type: 'section';
         _createdAt: string;
         _updatedAt: string;
         _rev: string;
@@ -705,7 +705,7 @@ export type ChangedSinceQueryResult = {
       }
     | {
         _id: string;
-        _type: "story";
+        _type: 'story';
         _createdAt: string;
         _updatedAt: string;
         _rev: string;
@@ -739,7 +739,7 @@ export type ChangedSinceQueryResult = {
           alt?: string;
           caption?: string;
           credit?: string;
-          _type: "image";
+          _type: 'image';
         };
         seo?: {
           metaTitle?: string;
@@ -753,7 +753,7 @@ export type ChangedSinceQueryResult = {
       }
     | {
         _id: string;
-        _type: "tag";
+        _type: 'tag';
         _createdAt: string;
         _updatedAt: string;
         _rev: string;
@@ -765,7 +765,7 @@ export type ChangedSinceQueryResult = {
   >;
   assets: Array<{
     _id: string;
-    _type: "sanity.imageAsset";
+    _type: 'sanity.imageAsset';
     _updatedAt: string;
     url: string;
     originalFilename: string | null;
