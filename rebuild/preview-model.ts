@@ -37,9 +37,11 @@ export interface PreviewInput {
 
 /** The render plan of one document's preview (see the module comment). */
 export function previewPlan(input: PreviewInput): PreviewPlan {
-  const { doc } = input;
+  const type = String(input.doc['_type']);
+  // A story never published has no time yet: Publish stamps it with that moment, so the preview shows it as now.
+  const unstamped = type === 'story' && (input.doc['publishedAt'] === undefined || input.doc['publishedAt'] === '');
+  const doc = unstamped ? { ...input.doc, publishedAt: input.now.toISOString() } : input.doc;
   const id = String(doc['_id']);
-  const type = String(doc['_type']);
   const where = id;
   if (!(PREVIEW_TYPES as readonly string[]).includes(type))
     return { ok: false, issues: [{ where, field: '_type', message: `a ${type} document has no page on the site` }] };
