@@ -64,12 +64,14 @@ async function pickReference(
   search: string,
   title: string,
 ): Promise<void> {
-  await combobox.click();
-  await combobox.fill(search);
-  await page
-    .getByRole('option', { name: new RegExp(`^${title}`) })
-    .first()
-    .click();
+  const option = page.getByRole('option', { name: new RegExp(`^${title}`) }).first();
+  // The Studio can re-render the form while it saves the draft, which closes the list of options (seen in CI: the
+  // option stayed covered, then hidden). An editor opens it again; so does this, until the pick takes.
+  await expect(async () => {
+    await combobox.click({ timeout: 5_000 });
+    await combobox.fill(search, { timeout: 5_000 });
+    await option.click({ timeout: 5_000 });
+  }).toPass({ timeout: 60_000 });
 }
 
 async function addArrayReference(page: Page, field: string, search: string, title: string): Promise<void> {
