@@ -4,14 +4,16 @@
 // new page being served (the service's status gives the first; polling the page gives the second). A full
 // rebuild (cold caches) of the same content is timed in the same run, beside it. The service's startup (from its
 // start to its first build live) and the peak resident memory of its process tree (the service, its worker threads
-// and its build processes, read from /proc) are reported too.
+// and its build processes, read from /proc) are reported too. With --preview, the draft preview server runs too, and
+// each run also edits an existing story's draft and times the preview until it shows the edit.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { mkdir, mkdtemp, rm, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createClient } from '@sanity/client';
+import { createClient, type SanityClient, type SanityDocumentStub } from '@sanity/client';
 import { writeFileAtomicInParts } from '../src/lib/atomic-write.ts';
 import { readContentDir } from '../src/lib/sources/content-files.ts';
 import { siteSourceToDocuments } from '../src/lib/sources/sanity/documents.ts';
@@ -19,9 +21,10 @@ import { startLake } from '../lake/server.ts';
 import { cliArgs } from './lib/args.ts';
 
 const HELP =
-  'Usage: npm run bench:publish -- [--sizes demo,10000] [--runs 5] [--verbose] [--back-to-back] [--no-full] [--cpu-prof DIR]\n' +
+  'Usage: npm run bench:publish -- [--sizes demo,10000] [--runs 5] [--verbose] [--back-to-back] [--no-full] [--preview] [--cpu-prof DIR]\n' +
   "Prints publish-to-live latency (median, min, max) per site size, the service's startup time and peak memory (its process\n" +
-  'tree), and a full rebuild time beside it (--no-full: not). --cpu-prof DIR writes CPU profiles of the service there.';
+  'tree), and a full rebuild time beside it (--no-full: not). --preview times draft previews too (edit to preview shown).\n' +
+  '--cpu-prof DIR writes CPU profiles of the service there.';
 const { values: flags } = cliArgs(
   {
     options: {
@@ -30,6 +33,7 @@ const { values: flags } = cliArgs(
       verbose: { type: 'boolean', default: false },
       'back-to-back': { type: 'boolean', default: false },
       'no-full': { type: 'boolean', default: false },
+      preview: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string', default: '' },
       help: { type: 'boolean' },
     },
@@ -159,6 +163,7 @@ const results: {
   settled: number[];
   builds: number[];
   full: number | undefined;
+  previews: number[];
   startup: number;
   startupRss: number;
   publishRss: number;
@@ -172,6 +177,7 @@ for (const size of sizes) {
   for await (const line of createInterface({ input: createReadStream(dataFile), crlfDelay: Infinity }))
     if (line.includes('"_type":"story"')) stories += 1;
   const servicePort = 4500 + Math.floor(Math.random() * 400);
+  const previewPort = servicePort + 400;
   const lake = await startLake({
     port: 0,
     dataFile,
@@ -194,6 +200,7 @@ for (const size of sizes) {
     SANITY_WEBHOOK_SECRET: SECRET,
     SERVE_PORT: String(servicePort),
     SERVE_DIR: path.join(work, 'site'),
+    ...(flags.preview ? { SERVE_PREVIEW_PORT: String(previewPort), SANITY_PREVIEW_TOKEN: 'bench-admin-token' } : {}),
   };
   console.log(`\n== ${size}: ${stories} stories; starting the service (first build)...`);
   const profileDir = flags['cpu-prof'];
@@ -231,6 +238,8 @@ for (const size of sizes) {
     const publishToLive: number[] = [];
     const builds: number[] = [];
     const settled: number[] = [];
+    const previews: number[] = [];
+    const preview = flags.preview ? await previewLink(client, `http://127.0.0.1:${previewPort}`) : undefined;
     const idle = async () => {
       const s = await status();
       return s.queue.building || s.queue.pending || s.queue.settling ? undefined : true;
@@ -290,6 +299,19 @@ for (const size of sizes) {
       console.log(
         `run ${i + 1}: webhook received -> live ${sec(live - received)} (publish -> live ${sec(live - published)}; build ${sec(s.lastSuccess?.ms ?? NaN)}; -> settled ${sec(Date.now() - received)})`,
       );
+      if (preview) {
+        // An editor's change to an existing story's draft, then the preview asked for until it shows the change.
+        const title = `Draft headline ${i + 1} for the preview benchmark`;
+        const edited = Date.now();
+        await client.createOrReplace({ ...preview.story, _id: `drafts.${preview.id}`, title });
+        await waitFor(
+          'the preview',
+          async () => ((await (await fetch(preview.url)).text()).includes(title) ? true : undefined),
+          10 * 60_000,
+        );
+        previews.push(Date.now() - edited);
+        console.log(`run ${i + 1}: draft edit -> shown in the preview ${sec(Date.now() - edited)}`);
+      }
     }
     const publishRss = memory.peak();
     // A full rebuild of the same content, read from the same API, with cold caches, in the same run.
@@ -309,7 +331,19 @@ for (const size of sizes) {
           console.log(`the full rebuild failed: ${error instanceof Error ? error.message : String(error)}`),
       );
     }
-    results.push({ size, stories, latencies, publishToLive, settled, builds, full, startup, startupRss, publishRss });
+    results.push({
+      size,
+      stories,
+      latencies,
+      publishToLive,
+      settled,
+      builds,
+      full,
+      previews,
+      startup,
+      startupRss,
+      publishRss,
+    });
   } finally {
     memory.stop();
     const exited = new Promise((resolve) => service.once('close', resolve));
@@ -329,9 +363,42 @@ for (const r of results) {
       `       ${sec(median(r.publishToLive)).padStart(8)}          ${sec(median(r.settled)).padStart(8)}          ${r.full === undefined ? 'not run or failed' : sec(r.full)}`,
   );
 }
+if (flags.preview) {
+  console.log('\nsite          draft edit -> shown in the preview: median (min-max)');
+  for (const r of results)
+    console.log(
+      `${r.size.padEnd(12)}  ${sec(median(r.previews))} (${sec(Math.min(...r.previews))}-${sec(Math.max(...r.previews))})`,
+    );
+}
 console.log('\nsite          startup (first build live)   peak memory of the service tree: starting   publishing');
 for (const r of results) {
   console.log(
     `${r.size.padEnd(12)}  ${sec(r.startup).padStart(26)}   ${gib(r.startupRss).padStart(40)}   ${gib(r.publishRss).padStart(10)}`,
   );
+}
+
+/**
+ * A signed preview link for the newest story, as the Studio gets one: a preview secret written to the dataset, then
+ * exchanged with the preview server for a token. Returns the story (to edit its draft) and the link.
+ */
+async function previewLink(
+  client: SanityClient,
+  base: string,
+): Promise<{ id: string; story: SanityDocumentStub & Record<string, unknown>; url: string }> {
+  const story = await client.fetch<(SanityDocumentStub & Record<string, unknown>) | null>(
+    '*[_type == "story" && !(_id in path("drafts.**"))] | order(publishedAt desc)[0]',
+  );
+  if (!story) throw new Error('the dataset has no story to preview');
+  const id = String(story['_id']);
+  const secret = randomBytes(24).toString('hex');
+  await client.create({ _id: `drafts.${randomUUID()}`, _type: 'sanity.previewUrlSecret', secret });
+  const answer = await waitFor(
+    'the preview server',
+    async () => {
+      const res = await fetch(`${base}/__preview/token`, { method: 'POST', body: JSON.stringify({ id, secret }) });
+      return res.ok ? ((await res.json()) as { path: string }) : undefined;
+    },
+    60_000,
+  );
+  return { id, story, url: `${base}${answer.path}` };
 }
