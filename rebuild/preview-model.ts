@@ -2,7 +2,8 @@
  * A draft preview as a render plan: the live site's documents (the last valid content) with one document replaced by
  * its draft, computed as a build computes the site, and of its pages only the draft's own (its story page, or the
  * front page of its section, tag or author listing) and the routes every build renders. The draft is shown whatever
- * its publish time: the site is computed as of that time when it lies ahead (a scheduled story).
+ * its publish time: the site is computed as of that time when it lies ahead (a scheduled story). A story's draft is
+ * computed from the live site's model when it can be (`SiteModel.previewStory`: the story alone, not the site).
  */
 import { renderBody } from '../src/lib/body/body.ts';
 import type { RenderedBody as Body } from '../src/lib/site/site.ts';
@@ -13,6 +14,7 @@ import type { SanityConfig } from '../src/lib/sources/sanity/config.ts';
 import type { SanityDocument } from '../src/lib/sources/sanity/documents.ts';
 import { siteSourceFromDocuments, type SanityAsset } from '../src/lib/sources/sanity/site-source.ts';
 import type { StoryBody } from '../src/lib/model/story.ts';
+import type { SiteModel } from './site-model.ts';
 
 /** The document types a preview shows, and the listing each non-story type has. */
 export const PREVIEW_TYPES = ['story', 'section', 'tag', 'author'] as const;
@@ -33,6 +35,8 @@ export interface PreviewInput {
   /** A rendered body from the service's cache, if it has one. */
   cachedBody?: (body: StoryBody) => Body | undefined;
   similar?: BuildSiteOptions['similar'];
+  /** The live site's model: a story's preview is computed from it, in proportion to the story (see `previewStory`). */
+  model?: Pick<SiteModel, 'previewStory'>;
 }
 
 /** The render plan of one document's preview (see the module comment). */
@@ -45,6 +49,23 @@ export function previewPlan(input: PreviewInput): PreviewPlan {
   const where = id;
   if (!(PREVIEW_TYPES as readonly string[]).includes(type))
     return { ok: false, issues: [{ where, field: '_type', message: `a ${type} document has no page on the site` }] };
+  const render = (story: { body: StoryBody }) => input.cachedBody?.(story.body) ?? renderBody(story.body);
+  const quick =
+    type === 'story'
+      ? input.model?.previewStory({
+          doc,
+          documents: input.documents,
+          assets: [...input.assets],
+          now: input.now,
+          render,
+        })
+      : undefined;
+  if (quick?.ok === false) return quick;
+  if (quick?.ok) {
+    const plan = { layout: { ...quick.layout, preview: true as const }, pages: [...quick.statics, quick.page] };
+    return { ok: true, plan, path: quick.page.path };
+  }
+  // Otherwise the whole site, with the draft in it.
   const documents = [...input.documents.filter((d) => d['_id'] !== id), doc];
   const source = siteSourceFromDocuments({ documents, assets: [...input.assets] }, input.sanity);
   const issues = validateSite(source);
@@ -55,7 +76,7 @@ export function previewPlan(input: PreviewInput): PreviewPlan {
   try {
     site = buildSite(source, {
       now,
-      render: (story) => input.cachedBody?.(story.body) ?? renderBody(story.body),
+      render,
       ...(input.similar ? { similar: input.similar } : {}),
     });
   } catch (error) {

@@ -303,6 +303,7 @@ export class PreviewServer {
       assets: [...assets.values()],
       sanity,
       now: new Date(),
+      model,
       ...(cachedBody ? { cachedBody } : {}),
       ...(settled
         ? {

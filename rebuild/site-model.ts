@@ -1,7 +1,7 @@
 import { getDraftId, type PublishedId } from '@sanity/id-utils';
 import { renderBody } from '../src/lib/body/body.ts';
 import { ContentError, type ContentIssue } from '../src/lib/model/content-error.ts';
-import { PageKeyCache, siteLayout, sitePages, type Layout, type SitePage } from '../src/lib/site/pages.ts';
+import { PageKeyCache, siteLayout, sitePages, storyPage, type Layout, type SitePage } from '../src/lib/site/pages.ts';
 import type { RenderCache } from '../src/lib/body/render-cache.ts';
 import type { SiteDocuments } from '../src/lib/sources/sanity/site-source.ts';
 import { siteSourceFromDocuments } from '../src/lib/sources/sanity/site-source.ts';
@@ -142,6 +142,77 @@ export class SiteModel {
   /** Adopts a full Similar News computation. */
   settle(settled: SettledSimilar): void {
     this.#settled = settled;
+  }
+
+  /**
+   * A story's draft as the live site would show it, from the last computation's state and without changing it: the
+   * draft mapped and validated as a full build does, beside the live sections, tags and authors; its Similar News a
+   * query against the settled index, with the live stories' cards; the live pages without parameters. Work in
+   * proportion to the story, not the site. Undefined when the answer needs the whole site (no state or settled
+   * Similar News yet, pins, a slug another story holds, a tag outside the vocabulary, a story marked as a draft):
+   * the caller then computes the whole site with the draft in it.
+   */
+  previewStory(input: {
+    doc: SanityDocument;
+    documents: Iterable<SanityDocument>;
+    assets: SiteDocuments['assets'];
+    now: Date;
+    render: (story: Entry['story']) => RenderedBody;
+  }):
+    | { ok: true; page: SitePage<'story'>; layout: Layout; statics: SitePage[] }
+    | { ok: false; issues: ContentIssue[] }
+    | undefined {
+    const state = this.#state;
+    const settled = this.#settled;
+    if (state === undefined || settled === undefined) return undefined;
+    const id = String(input.doc['_id']);
+    const others: SanityDocument[] = [];
+    for (const doc of input.documents) if (doc['_type'] !== 'story') others.push(doc);
+    const source = siteSourceFromDocuments({ documents: [...others, input.doc], assets: input.assets }, this.#config);
+    const issues = validateSite(source);
+    if (issues.length > 0) return { ok: false, issues };
+    const entry = source.stories[0];
+    if (entry === undefined || entry.story.draft || entry.story.related.length > 0) return undefined;
+    const holder = state.slugs.get(entry.story.slug);
+    if ((holder !== undefined && holder !== id) || state.pinned.has(entry.story.slug)) return undefined;
+    const { vocabulary } = buildTagVocabulary(state.source.tags);
+    const known = new Set(state.source.tags.map(({ def }) => vocabulary.resolve(def.name)));
+    if (entry.story.tags.some((t) => !known.has(vocabulary.resolve(t)))) return undefined;
+    // Shown whatever its time: a story scheduled ahead is computed as of that time.
+    const now = new Date(Math.max(input.now.getTime(), Date.parse(entry.story.publishedAt) + 1));
+    let made: SimilarInput | undefined;
+    let site: Site;
+    try {
+      site = buildSite(
+        { ...source, stories: [entry] },
+        {
+          now,
+          ...(this.#config.timeZone ? { timeZone: this.#config.timeZone } : {}),
+          render: input.render,
+          similar: (inputs) => {
+            made = inputs[0];
+            return new Map();
+          },
+        },
+      );
+    } catch (error) {
+      if (error instanceof ContentError) return { ok: false, issues: error.issues };
+      throw error;
+    }
+    const view = site.stories[0];
+    if (view === undefined || made === undefined) return undefined;
+    // No link to a story that is not live (the settled index may be older or newer than the state).
+    const links = settled.index.query(made, new Set(settled.index.ids().filter((other) => !state.views.has(other))));
+    const similar = links.flatMap((link) => {
+      const other = state.views.get(link.id);
+      return other ? [{ ...toCard(other), reason: link.reason }] : [];
+    });
+    return {
+      ok: true,
+      page: storyPage({ ...view, similar }, state.site.layoutKey, new PageKeyCache()),
+      layout: state.layout,
+      statics: state.groups.get('static') ?? [],
+    };
   }
 
   /**

@@ -144,21 +144,7 @@ export function sitePages(
   );
   for (const story of site.stories) {
     if (only && !only.stories.has(story.id)) continue;
-    const { html, similar, ...fields } = story;
-    add(
-      'story',
-      story.url,
-      { slug: story.slug },
-      { story },
-      cacheKey(
-        layoutKey,
-        'story',
-        fields,
-        cache.html(html),
-        similar.map((s) => s.reason),
-        similar.map(cardKey),
-      ),
-    );
+    pages.push(storyPage(story, layoutKey, cache, cardKey));
   }
   for (const { slug, name, description, stories } of site.sections) {
     listing('section', slug, stories, () => ({ section: { slug, name, description } }));
@@ -208,6 +194,25 @@ export function sitePages(
   );
   add('notFound', '/404.html', {}, { latest: site.stories.slice(0, 5).map(toCard) });
   return pages;
+}
+
+/** A story's page; `cardKey` digests the cards of its Similar News (`cache.card` unless the caller keeps its own). */
+export function storyPage(
+  story: StoryView,
+  layoutKey: string,
+  cache: PageKeyCache,
+  cardKey: (card: StoryCard) => string = (card) => cache.card(card),
+): SitePage<'story'> {
+  const { html, similar, ...fields } = story;
+  const key = cacheKey(
+    layoutKey,
+    'story',
+    fields,
+    cache.html(html),
+    similar.map((s) => s.reason),
+    similar.map(cardKey),
+  );
+  return { kind: 'story', path: story.url, params: { slug: story.slug }, props: { story }, key };
 }
 
 /**
