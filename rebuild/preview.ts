@@ -312,10 +312,12 @@ export class PreviewServer {
         : {}),
     });
     if (!result.ok) return { stamp, status: 422, html: issuesHtml(result.issues), kind: 'html' };
+    const planned = performance.now();
     const rendered = await this.#renderer.render(result.plan);
     try {
       const html = await readFile(path.join(rendered.staging, pageFile(result.path)), 'utf8');
-      log(`preview of ${id} rendered in ${Math.round(performance.now() - started)} ms`);
+      const ms = (from: number) => Math.round(performance.now() - from);
+      log(`preview of ${id} rendered in ${ms(started)} ms (computed in ${Math.round(planned - started)} ms)`);
       return { stamp, status: 200, html, kind: 'page' };
     } finally {
       await rm(rendered.staging, { recursive: true, force: true });
