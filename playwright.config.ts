@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { chromiumPath } from './e2e/chromium.ts';
+import { chromiumUse } from './e2e/chromium.ts';
 
 const PORT = Number(process.env['E2E_PORT'] ?? 4411);
 
@@ -16,20 +16,7 @@ export default defineConfig({
   reporter: process.env['CI'] ? [['list']] : [['list']],
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
-    launchOptions: {
-      executablePath: chromiumPath(),
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    },
-    trace: 'retain-on-failure',
-    screenshot: 'only-on-failure',
+    ...chromiumUse,
   },
   webServer: {
     command: `node scripts/static.ts dist --port ${PORT}`,

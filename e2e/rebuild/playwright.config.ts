@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { chromiumPath } from '../chromium.ts';
+import { chromiumUse } from '../chromium.ts';
 
 // The rebuild service end to end: each worker starts a lake, imports content/ and runs `node scripts/serve.ts`
 // (see fixtures.ts), so no webServer here. One worker: the specs share that service and its build queue.
@@ -12,20 +12,5 @@ export default defineConfig({
   retries: 0,
   timeout: 120_000,
   reporter: [['list']],
-  use: {
-    launchOptions: {
-      executablePath: chromiumPath(),
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    },
-    trace: 'retain-on-failure',
-    screenshot: 'only-on-failure',
-  },
+  use: chromiumUse,
 });

@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { chromiumPath } from '../chromium.ts';
+import { chromiumUse } from '../chromium.ts';
 
 // The editors' journey in the real Sanity Studio against the lake: `npx playwright test --config e2e/studio/playwright.config.ts`.
 // The spec's worker fixture starts the newsroom (lake over HTTPS/HTTP/2 seeded from content/, the Studio built once
@@ -18,19 +18,6 @@ export default defineConfig({
     // The lake's certificate is self-signed (localhost and *.localhost).
     ignoreHTTPSErrors: true,
     viewport: { width: 1400, height: 1000 },
-    launchOptions: {
-      executablePath: chromiumPath(),
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    },
-    trace: 'retain-on-failure',
-    screenshot: 'only-on-failure',
+    ...chromiumUse,
   },
 });
