@@ -5,7 +5,6 @@
  *
  *   node scripts/bench-history.ts --data <dataset.ndjson> [--stories 200]
  */
-import { createClient } from '@sanity/client';
 import { copyFile, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
@@ -16,6 +15,11 @@ import { effectOf } from '../lake/mendoza.ts';
 import { startLake } from '../lake/server.ts';
 import { DatasetStore } from '../lake/store.ts';
 import { cliArgs } from './lib/args.ts';
+import { latencyLine } from './lib/bench-report.ts';
+import { lakeClient } from './lib/lake-client.ts';
+
+const summary = (label: string, samples: number[], unit = 'ms') =>
+  latencyLine(label, samples, { width: 40, digits: unit === 'ms' ? 3 : 0, unit });
 
 const HELP = `Usage: node scripts/bench-history.ts --data <dataset.ndjson> [--stories 200]
 
@@ -38,17 +42,6 @@ const storyCount = Number(values.stories);
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-function summary(label: string, samples: number[], unit = 'ms'): string {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mean = samples.reduce((sum, value) => sum + value, 0) / samples.length;
-  const f = (n: number) => (unit === 'ms' ? n.toFixed(3) : n.toFixed(0));
-  return `${label.padEnd(40)} n=${String(samples.length).padEnd(5)} mean ${f(mean)} ${unit}  p50 ${f(percentile(sorted, 50))}  p95 ${f(percentile(sorted, 95))}  max ${f(sorted.at(-1) ?? 0)}`;
-}
-
 function heapMiB(): number {
   gc();
   gc();
@@ -61,15 +54,7 @@ try {
   await copyFile(values.data, dataFile);
   console.log(`dataset: ${values.data} (${((await stat(dataFile)).size / 1024 / 1024).toFixed(1)} MiB)`);
   const lake = await startLake({ dataFile, tokens: { 'bench-editor-token': { role: 'editor', name: 'Bench' } } });
-  const client = createClient({
-    projectId: 'local',
-    dataset: 'production',
-    apiVersion: '2025-02-19',
-    apiHost: lake.url,
-    useProjectHostname: false,
-    useCdn: false,
-    token: 'bench-editor-token',
-  });
+  const client = lakeClient(lake.url, 'bench-editor-token');
   const ids = await client.fetch<string[]>('*[_type == "story" && !(_id in path("drafts.**"))][0...$n]._id', {
     n: storyCount,
   });

@@ -4,12 +4,13 @@
  *
  *   node scripts/bench-lake.ts [--docs 10000] [--writes 200]
  */
-import { createClient } from '@sanity/client';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLake } from '../lake/server.ts';
 import { cliArgs } from './lib/args.ts';
+import { latencyLine } from './lib/bench-report.ts';
+import { lakeClient } from './lib/lake-client.ts';
 
 const HELP = `Usage: node scripts/bench-lake.ts [--docs 10000] [--writes 200]
 
@@ -61,16 +62,6 @@ function story(index: number): Record<string, unknown> {
   };
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-function summary(label: string, samples: number[]): string {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mean = samples.reduce((sum, value) => sum + value, 0) / samples.length;
-  return `${label.padEnd(34)} n=${String(samples.length).padEnd(4)} mean ${mean.toFixed(2)} ms  p50 ${percentile(sorted, 50).toFixed(2)}  p95 ${percentile(sorted, 95).toFixed(2)}  max ${(sorted.at(-1) ?? 0).toFixed(2)}`;
-}
-
 const dir = await mkdtemp(join(tmpdir(), 'lake-bench-'));
 try {
   const dataFile = join(dir, 'data.ndjson');
@@ -91,15 +82,7 @@ try {
   console.log(
     `start-up with ${docCount} documents (${(size / 1024 / 1024).toFixed(1)} MiB): ${(performance.now() - started).toFixed(0)} ms`,
   );
-  const client = createClient({
-    projectId: 'local',
-    dataset: 'production',
-    apiVersion: '2025-02-19',
-    apiHost: lake.url,
-    useProjectHostname: false,
-    useCdn: false,
-    token: 'bench-editor-token',
-  });
+  const client = lakeClient(lake.url, 'bench-editor-token');
 
   const patches: number[] = [];
   for (let index = 0; index < writeCount; index += 1) {
@@ -110,7 +93,7 @@ try {
       .commit({ returnDocuments: false });
     patches.push(performance.now() - started);
   }
-  console.log(summary('patch (one document, sequential)', patches));
+  console.log(latencyLine('patch (one document, sequential)', patches));
 
   const creates: number[] = [];
   for (let index = 0; index < writeCount; index += 1) {
@@ -118,7 +101,7 @@ try {
     await client.create({ _type: 'story', title: `New ${index}` }, { returnDocuments: false });
     creates.push(performance.now() - started);
   }
-  console.log(summary('create (sequential)', creates));
+  console.log(latencyLine('create (sequential)', creates));
 
   started = performance.now();
   await Promise.all(
@@ -149,7 +132,7 @@ try {
       await client.fetch(query, params);
       samples.push(performance.now() - started);
     }
-    console.log(summary(label, samples));
+    console.log(latencyLine(label, samples));
   }
 
   started = performance.now();

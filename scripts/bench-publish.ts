@@ -13,12 +13,13 @@ import { createInterface } from 'node:readline';
 import { mkdir, mkdtemp, rm, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createClient, type SanityClient, type SanityDocumentStub } from '@sanity/client';
+import type { SanityClient, SanityDocumentStub } from '@sanity/client';
 import { writeFileAtomicInParts } from '../src/lib/atomic-write.ts';
 import { readContentDir } from '../src/lib/sources/content-files.ts';
 import { siteSourceToDocuments } from '../src/lib/sources/sanity/documents.ts';
 import { startLake } from '../lake/server.ts';
 import { cliArgs } from './lib/args.ts';
+import { lakeClient } from './lib/lake-client.ts';
 
 const HELP =
   'Usage: npm run bench:publish -- [--sizes demo,10000] [--runs 5] [--verbose] [--back-to-back] [--no-full] [--preview] [--cpu-prof DIR]\n' +
@@ -225,15 +226,7 @@ for (const size of sizes) {
       `first build live ${sec(startup)} after the service started; peak memory of its process tree ${gib(startupRss)}`,
     );
     memory.reset();
-    const client = createClient({
-      projectId: 'local',
-      dataset: 'production',
-      apiVersion: '2025-02-19',
-      apiHost: lake.url,
-      useProjectHostname: false,
-      useCdn: false,
-      token: 'bench-admin-token',
-    });
+    const client = lakeClient(lake.url, 'bench-admin-token');
     const latencies: number[] = [];
     const publishToLive: number[] = [];
     const builds: number[] = [];

@@ -185,3 +185,20 @@ export function bytes(value: number): string {
 function times(ratio: number): string {
   return `${ratio.toFixed(2)}×`;
 }
+
+/** The value at percentile `p` (0–100) of sorted samples (nearest rank, rounded down); NaN for none. */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/** One line of latency samples: count, mean, p50, p95 and max, with `digits` decimals (ms unless `unit` says). */
+export function latencyLine(
+  label: string,
+  samples: readonly number[],
+  { width = 34, digits = 2, unit = 'ms' }: { width?: number; digits?: number; unit?: string } = {},
+): string {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mean = samples.reduce((sum, value) => sum + value, 0) / samples.length;
+  const f = (n: number) => n.toFixed(digits);
+  return `${label.padEnd(width)} n=${String(samples.length).padEnd(5)} mean ${f(mean)} ${unit}  p50 ${f(percentile(sorted, 50))}  p95 ${f(percentile(sorted, 95))}  max ${f(sorted.at(-1) ?? 0)}`;
+}
