@@ -1,6 +1,7 @@
 import type { SanityClient } from '@sanity/client';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
+import { STUDIO_OPEN_MS } from './steps.ts';
 
 // The desk as an editor finds it in the real Studio against the lake: story lists two levels deep, latest first;
 // help text on the story fields; a tag created from a story's tag picker. What the Studio saved is read back with
@@ -32,7 +33,7 @@ test('the desk: every story list is two levels deep, latest first; every story f
   await test.step('Stories opens the lists: all, by state, then one per section', async () => {
     await page.getByRole('link', { name: 'Stories' }).first().click();
     const lists = page.getByRole('listbox', { name: 'Stories' });
-    await expect(lists.getByRole('option').first()).toBeVisible({ timeout: 30_000 });
+    await expect(lists.getByRole('option').first()).toBeVisible({ timeout: STUDIO_OPEN_MS });
     const sections = await sanity.fetch<string[]>(
       '*[_type == "section" && !(_id in path("drafts.**"))] | order(order asc, name asc).name',
     );

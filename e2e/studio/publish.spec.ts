@@ -1,7 +1,15 @@
-import type { SanityClient } from '@sanity/client';
 import type { Page } from '@playwright/test';
 import { formatDateTime } from '../../src/lib/site/dates.ts';
 import { expect, test } from './fixtures.ts';
+import {
+  LIVE_TIMEOUT_MS,
+  STUDIO_OPEN_MS,
+  pickReference,
+  publishFromStudio,
+  storyId,
+  untilSite,
+  waitForPublished,
+} from './steps.ts';
 
 // Publish times, updates, Unpublish and scheduling in the real Studio against the lake, in a newsroom whose time zone
 // is not the browser's: the site, the feed and the Studio must all show times in the newsroom's zone, named.
@@ -9,46 +17,9 @@ const ZONE = 'Asia/Tokyo';
 test.use({ newsroomTimeZone: ZONE, timezoneId: 'UTC', locale: 'en-GB', ignoreHTTPSErrors: true });
 test.describe.configure({ timeout: 420_000 });
 
-/** How long a step may wait for the site to follow a publish (the rebuild service's target is 5 s). */
-const LIVE_TIMEOUT_MS = 30_000;
-
 /** A time as the Studio's date-time input takes it, in the newsroom's zone (Tokyo: UTC+9, no daylight saving). */
 function tokyoInput(ms: number): string {
   return new Date(ms + 9 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
-}
-
-/** Fetches a page of the site until `check` holds; returns when it did (ms since the epoch). */
-async function untilSite(url: string, check: (status: number, html: string) => boolean, timeout = LIVE_TIMEOUT_MS) {
-  await expect
-    .poll(
-      async () => {
-        const response = await fetch(url);
-        return check(response.status, await response.text());
-      },
-      { timeout, intervals: [100] },
-    )
-    .toBe(true);
-  return Date.now();
-}
-
-async function storyId(sanity: SanityClient, title: string): Promise<string> {
-  let id: string | null = null;
-  await expect
-    .poll(async () => {
-      id = await sanity.fetch<string | null>('*[_type == "story" && title == $title][0]._id', { title });
-      return id;
-    })
-    .not.toBeNull();
-  return String(id).replace(/^drafts\./, '');
-}
-
-async function pickReference(page: Page, combobox: ReturnType<Page['getByRole']>, search: string, title: string) {
-  await combobox.click();
-  await combobox.fill(search);
-  await page
-    .getByRole('option', { name: new RegExp(`^${title}`) })
-    .first()
-    .click();
 }
 
 /** Writes a new story with everything but the publish time. */
@@ -68,29 +39,6 @@ async function writeStory(page: Page, title: string): Promise<void> {
   await pickReference(page, authors.getByRole('combobox').last(), 'Jane', 'Jane Park');
 }
 
-async function clickPublish(page: Page): Promise<void> {
-  await expect(page.getByTestId('input-validation-icon-error')).toHaveCount(0);
-  await expect(page.getByText('Saving...')).toHaveCount(0);
-  const publish = page.getByTestId('action-publish');
-  await expect(publish).toBeEnabled();
-  await publish.click();
-}
-
-async function published(sanity: SanityClient, id: string, check: (doc: Record<string, unknown>) => boolean) {
-  let found: Record<string, unknown> | undefined;
-  await expect
-    .poll(
-      async () => {
-        found = await sanity.getDocument(id);
-        return found !== undefined && check(found);
-      },
-      { timeout: 30_000 },
-    )
-    .toBe(true);
-  if (found === undefined) throw new Error(`story ${id} was not published`);
-  return found;
-}
-
 test('publishing sets Published at to the publish time; an update sets Updated at and the note; Unpublish is in the actions', async ({
   openStudio,
   sanity,
@@ -102,7 +50,7 @@ test('publishing sets Published at to the publish time; an update sets Updated a
   const title = `Budget vote delayed again ${Date.now()}`;
   const page = await openStudio('editor', 'structure/stories;all-stories');
   await expect(page.getByRole('listbox', { name: 'All stories' }).getByRole('option').first()).toBeVisible({
-    timeout: 30_000,
+    timeout: STUDIO_OPEN_MS,
   });
 
   let id = '';
@@ -123,8 +71,8 @@ test('publishing sets Published at to the publish time; an update sets Updated a
     // A story drafted a while before it is published: its time must be the publish's.
     await page.waitForTimeout(Math.max(0, created + 3_000 - Date.now()));
     const clicked = Date.now();
-    await clickPublish(page);
-    const doc = await published(sanity, id, (found) => found['title'] === title);
+    await publishFromStudio(page);
+    const doc = await waitForPublished(sanity, id, (found) => found['title'] === title);
     firstPublishedAt = String(doc['publishedAt']);
     const at = Date.parse(firstPublishedAt);
     expect(at).toBeGreaterThanOrEqual(clicked - 1_000);
@@ -152,13 +100,13 @@ test('publishing sets Published at to the publish time; an update sets Updated a
   await test.step('republishing asks whether it is an update: as an update, Updated at and the note are set', async () => {
     await page.getByRole('textbox', { name: 'Dek' }).fill('Lawmakers put off the final vote; the minister responds.');
     const clicked = Date.now();
-    await clickPublish(page);
+    await publishFromStudio(page);
     const dialog = page.getByRole('dialog');
     await expect(dialog.getByText('Is this an update for readers?')).toBeVisible();
     await dialog.getByRole('textbox', { name: 'Update note (optional)' }).fill(note);
     await snap(page, 'publish-update-dialog');
     await dialog.getByRole('button', { name: 'Publish as update' }).click();
-    const doc = await published(sanity, id, (found) => found['updateNote'] === note);
+    const doc = await waitForPublished(sanity, id, (found) => found['updateNote'] === note);
     expect(doc['publishedAt']).toBe(firstPublishedAt);
     const updatedAt = String(doc['updatedAt']);
     expect(Date.parse(updatedAt)).toBeGreaterThanOrEqual(clicked - 1_000);
@@ -183,10 +131,10 @@ test('publishing sets Published at to the publish time; an update sets Updated a
   await test.step('a correction published without update leaves Updated at and the note as they were', async () => {
     const before = await sanity.getDocument(id);
     await page.getByRole('textbox', { name: 'Headline' }).fill(`${title} (corrected)`);
-    await clickPublish(page);
+    await publishFromStudio(page);
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('button', { name: 'Publish without update' }).click();
-    const doc = await published(sanity, id, (found) => found['title'] === `${title} (corrected)`);
+    const doc = await waitForPublished(sanity, id, (found) => found['title'] === `${title} (corrected)`);
     expect(doc['updatedAt']).toBe(before?.['updatedAt']);
     expect(doc['updateNote']).toBe(note);
     expect(doc['publishedAt']).toBe(firstPublishedAt);
@@ -238,8 +186,8 @@ test('a scheduled story is listed as scheduled, the form says when it goes live,
   });
 
   await test.step('publishing keeps the time the editor set; the site does not show the story yet', async () => {
-    await clickPublish(page);
-    const doc = await published(sanity, id, (found) => found['title'] === title);
+    await publishFromStudio(page);
+    const doc = await waitForPublished(sanity, id, (found) => found['title'] === title);
     expect(doc['publishedAt']).toBe(new Date(goLive).toISOString());
     slug = (doc['slug'] as { current: string }).current;
     // The rebuild that follows the publish has seen the story, left it out, and scheduled a rebuild for its time.
@@ -271,7 +219,11 @@ test('a scheduled story is listed as scheduled, the form says when it goes live,
 
   await test.step('the rebuild service puts it on the site at its time', async () => {
     expect((await fetch(`${site}/news/${slug}/`)).status).toBe(404);
-    const live = await untilSite(`${site}/news/${slug}/`, (status) => status === 200, goLive - Date.now() + 30_000);
+    const live = await untilSite(
+      `${site}/news/${slug}/`,
+      (status) => status === 200,
+      goLive - Date.now() + LIVE_TIMEOUT_MS,
+    );
     expect(live).toBeGreaterThanOrEqual(goLive);
     const ms = live - goLive;
     testInfo.annotations.push({ type: 'scheduled-to-live', description: `${ms} ms after its time` });

@@ -1,8 +1,15 @@
-import type { SanityClient } from '@sanity/client';
-import type { Page } from '@playwright/test';
 import sharp from 'sharp';
 import { messages } from '../../schemas/validation.ts';
 import { blockRemote, expect, test } from './fixtures.ts';
+import {
+  STUDIO_OPEN_MS,
+  addArrayReference,
+  pickReference,
+  publishFromStudio,
+  storyId,
+  untilSite,
+  waitForPublished,
+} from './steps.ts';
 
 // Editors in the real Sanity Studio (sanity 6.8, this project's config and schemas) against the lake: the Studio
 // built once and served locally, the lake over HTTPS + HTTP/2, Debian's Chromium, nothing from the network.
@@ -18,100 +25,10 @@ const PUBLISHED_AT = PUBLISHED.toISOString();
 /** The time as the Studio's date-time input takes it (the browser runs in UTC). */
 const PUBLISHED_INPUT = PUBLISHED_AT.slice(0, 16).replace('T', ' ');
 
-/** How long a step may wait for the site to show a publish: the rebuild service's latency target is 5 s. */
-const LIVE_TIMEOUT_MS = 30_000;
-
-/** Polls a page of the site until `check` holds; returns the milliseconds it took. */
-async function untilSite(
-  url: string,
-  check: (status: number, html: string) => boolean,
-  since: number,
-): Promise<number> {
-  await expect
-    .poll(
-      async () => {
-        const response = await fetch(url);
-        return check(response.status, await response.text());
-      },
-      { timeout: LIVE_TIMEOUT_MS, intervals: [100] },
-    )
-    .toBe(true);
-  return Date.now() - since;
-}
-
 /** A photo-like JPEG for the main image upload. */
 async function photo(): Promise<Buffer> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="800"><defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#1d4e89"/><stop offset="1" stop-color="#f2a541"/></linearGradient></defs><rect width="1200" height="800" fill="url(#g)"/><circle cx="800" cy="300" r="160" fill="#fff" opacity="0.6"/></svg>`;
   return sharp(Buffer.from(svg)).jpeg({ quality: 80 }).toBuffer();
-}
-
-/** The published id of the story with this headline, once the Studio has saved it (as a draft or published). */
-async function storyId(sanity: SanityClient, title: string): Promise<string> {
-  let id: string | null = null;
-  await expect
-    .poll(async () => {
-      id = await sanity.fetch<string | null>('*[_type == "story" && title == $title][0]._id', { title });
-      return id;
-    })
-    .not.toBeNull();
-  return String(id).replace(/^drafts\./, '');
-}
-
-/** Picks a document in a reference input: types into its search box and chooses the option with that title. */
-async function pickReference(
-  page: Page,
-  combobox: ReturnType<Page['getByRole']>,
-  search: string,
-  title: string,
-): Promise<void> {
-  const option = page.getByRole('option', { name: new RegExp(`^${title}`) }).first();
-  // The Studio can re-render the form while it saves the draft, which closes the list of options (seen in CI: the
-  // option stayed covered, then hidden). An editor opens it again; so does this, until the pick takes.
-  await expect(async () => {
-    await combobox.click({ timeout: 5_000 });
-    await combobox.fill(search, { timeout: 5_000 });
-    await option.click({ timeout: 5_000 });
-  }).toPass({ timeout: 60_000 });
-}
-
-async function addArrayReference(page: Page, field: string, search: string, title: string): Promise<void> {
-  const group = page
-    .getByRole('group')
-    .filter({ has: page.getByText(field, { exact: true }) })
-    .last();
-  await group.getByRole('button', { name: 'Add item' }).click();
-  await pickReference(page, group.getByRole('combobox').last(), search, title);
-}
-
-/**
- * Publishes from the document footer once the Studio has saved the last edit and validated it (as an editor waits
- * for the field errors to clear before pressing Publish).
- */
-async function publishFromStudio(page: Page): Promise<void> {
-  await expect(page.getByTestId('input-validation-icon-error')).toHaveCount(0);
-  await expect(page.getByText('Saving...')).toHaveCount(0);
-  const publish = page.getByTestId('action-publish');
-  await expect(publish).toBeEnabled();
-  await publish.click();
-}
-
-async function waitForPublished(
-  sanity: SanityClient,
-  id: string,
-  check: (doc: Record<string, unknown>) => boolean,
-): Promise<Record<string, unknown>> {
-  let found: Record<string, unknown> | undefined;
-  await expect
-    .poll(
-      async () => {
-        found = await sanity.getDocument(id);
-        return found !== undefined && check(found);
-      },
-      { timeout: 30_000 },
-    )
-    .toBe(true);
-  if (found === undefined) throw new Error(`story ${id} was not published`);
-  return found;
 }
 
 test('an editor writes, publishes, edits, republishes and unpublishes a story, and the site follows', async ({
@@ -127,7 +44,7 @@ test('an editor writes, publishes, edits, republishes and unpublishes a story, a
 
   await test.step('the Studio loads against the lake and lists the stories', async () => {
     await expect(page.getByRole('listbox', { name: 'All stories' }).getByRole('option').first()).toBeVisible({
-      timeout: 30_000,
+      timeout: STUDIO_OPEN_MS,
     });
     expect(await page.getByRole('listbox', { name: 'All stories' }).getByRole('option').count()).toBeGreaterThan(10);
     await snap(page, 'story-list');
@@ -207,7 +124,7 @@ test('an editor writes, publishes, edits, republishes and unpublishes a story, a
 
   await test.step('the webhook rebuilds the site: the story page, its tags, section, image and Similar News, tag page and home', async () => {
     const url = `${site}/news/${slug}/`;
-    const ms = await untilSite(url, (status) => status === 200, publishedAt);
+    const ms = (await untilSite(url, (status) => status === 200)) - publishedAt;
     testInfo.annotations.push({
       type: 'publish-to-live',
       description: `${ms} ms from the published document to the live page`,
@@ -246,11 +163,11 @@ test('an editor writes, publishes, edits, republishes and unpublishes a story, a
     expect(doc['dek']).toBe('Lawmakers put off the final vote on the spending plan until next week.');
     await expect.poll(() => sanity.getDocument(`drafts.${id}`)).toBeUndefined();
     await snap(page, 'republished');
-    const ms = await untilSite(
+    const live = await untilSite(
       `${site}/news/${slug}/`,
       (status, html) => status === 200 && html.includes('(updated)</h1>'),
-      Date.parse(String(doc['_updatedAt'])),
     );
+    const ms = live - Date.parse(String(doc['_updatedAt']));
     console.log(`[studio e2e] new headline live ${ms} ms after the republish was written`);
   });
 
@@ -266,7 +183,7 @@ test('an editor writes, publishes, edits, republishes and unpublishes a story, a
     await expect(page.getByRole('textbox', { name: 'Headline' })).toHaveValue('');
     await snap(page, 'unpublished');
     // The site drops it: its page answers 404 and no listing links to it any more.
-    await untilSite(`${site}/news/${slug}/`, (status) => status === 404, Date.now());
+    await untilSite(`${site}/news/${slug}/`, (status) => status === 404);
     for (const listing of ['/', '/tags/donald-trump/', '/section/us-politics/']) {
       const html = await (await fetch(`${site}${listing}`)).text();
       expect(html, listing).not.toContain(`/news/${slug}/`);
@@ -379,7 +296,7 @@ test('the sign-in link the newsroom prints opens the Studio signed in, once; a p
     await page.goto(link);
     await page.goto(new URL('structure/stories;all-stories', newsroom.urls.studio).toString());
     await expect(page.getByRole('listbox', { name: 'All stories' }).getByRole('option').first()).toBeVisible({
-      timeout: 30_000,
+      timeout: STUDIO_OPEN_MS,
     });
     await snap(page, 'signed-in-by-link');
     const again = await context.newPage();
