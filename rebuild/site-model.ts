@@ -538,8 +538,8 @@ export class SiteModel {
       tags,
       tagIndex: tagIndex(tags),
       timeZone: previousSite.timeZone,
-      layoutKey: previousSite.layoutKey,
       now: iso,
+      layoutKey: previousSite.layoutKey,
     };
     state.site = site;
 
