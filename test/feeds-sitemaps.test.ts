@@ -213,7 +213,7 @@ describe('sitemaps', () => {
       url: `/news/s${i}/`,
       publishedAt: '2026-01-01T00:00:00.000Z',
     }));
-    const big = { ...site, stories: stories as unknown as StoryView[] } as Site;
+    const big = { ...site, stories: stories as unknown as StoryView[] };
     const sizes: number[] = [];
     for (const child of childSitemaps(big)) if (child.name.startsWith('stories-')) sizes.push(child.entries.length);
     expect(sizes).toEqual([SITEMAP_LIMIT, SITEMAP_LIMIT, 1]);
