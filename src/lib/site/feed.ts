@@ -28,10 +28,10 @@ export const LISTING_FEED_SIZE = 20;
 
 /**
  * Whether the feeds carry each story's full text (RSS `content:encoded`, JSON Feed `content_html`): yes, unless
- * `NEWS_FEED_FULL_TEXT` is `0`. A static host cannot answer a `?full` query, so there is one variant of each feed.
+ * `NEWS_FEED_FULL` is `0`. A static host cannot answer a `?full` query, so there is one variant of each feed.
  */
 export function feedFullText(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env['NEWS_FEED_FULL_TEXT'] !== '0';
+  return env['NEWS_FEED_FULL'] !== '0';
 }
 
 // XML 1.0 allows no C0 control character but tab, newline and carriage return, and no U+FFFE or U+FFFF.
