@@ -5,7 +5,14 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { renderBody } from '../src/lib/body/body.ts';
 import { readContentDir } from '../src/lib/sources/content-files.ts';
-import { absoluteHtml, rasterImage, sitemap, storiesToJsonFeed, storiesToRss } from '../src/lib/site/feed.ts';
+import {
+  absoluteHtml,
+  feedFullText,
+  rasterImage,
+  sitemap,
+  storiesToJsonFeed,
+  storiesToRss,
+} from '../src/lib/site/feed.ts';
 import { PageKeyCache, pagesOf, sitePages, type SitePage } from '../src/lib/site/pages.ts';
 import { buildSite, type Site, type SiteSource, type StoryView } from '../src/lib/site/site.ts';
 import { DEFAULT_SITE_URL, siteUrl, SiteUrlError } from '../src/lib/site/site-url.ts';
@@ -63,7 +70,7 @@ describe('feeds', () => {
   });
 
   test('an RSS feed parses strictly and carries self link, language, authors, full text and the raster image only', () => {
-    const pages = sitePages(site);
+    const pages = sitePages(site, new PageKeyCache(), undefined, { fullText: 'all' });
     const page = pagesOf(pages, 'listingRss').find((p) => p.path === '/section/business/rss.xml');
     if (!page) throw new Error('no business feed');
     const [first, second] = page.props.items;
@@ -102,7 +109,7 @@ describe('feeds', () => {
   });
 
   test('a JSON Feed holds the fields JSON Feed 1.1 requires, and the summary without full text', () => {
-    const pages = sitePages(site, new PageKeyCache(), undefined, { fullText: false });
+    const pages = sitePages(site, new PageKeyCache(), undefined, { fullText: 'none' });
     const page = pagesOf(pages, 'listingJsonFeed').find((p) => p.path.startsWith('/authors/'));
     if (!page) throw new Error('no author feed');
     expect(page.props.items.every((i) => i.html === undefined)).toBe(true);
@@ -127,6 +134,22 @@ describe('feeds', () => {
       expect(item['date_published']).toMatch(/^\d{4}-\d\d-\d\dT/);
       expect(item['authors']).toEqual(expect.arrayContaining([expect.objectContaining({ name: expect.any(String) })]));
     }
+  });
+
+  test("full text: in the site's feeds by default, in every feed with NEWS_FEED_FULL=all, in none with none", () => {
+    const full = (pages: SitePage[]) =>
+      pages
+        .filter((p) => /(rss\.xml|feed\.json)$/.test(p.path))
+        .filter((p) => (p.props as { items: { html?: string }[] }).items.every((i) => typeof i.html === 'string'))
+        .map((p) => p.path);
+    const feeds = (pages: SitePage[]) => paths(pages).filter((p) => /(rss\.xml|feed\.json)$/.test(p));
+    expect(full(sitePages(site, new PageKeyCache(), undefined, {}))).toEqual(['/rss.xml', '/feed.json']);
+    const all = sitePages(site, new PageKeyCache(), undefined, { fullText: 'all' });
+    expect(full(all)).toEqual(feeds(all));
+    expect(full(sitePages(site, new PageKeyCache(), undefined, { fullText: 'none' }))).toEqual([]);
+    expect(feedFullText({})).toBe('site');
+    expect(feedFullText({ NEWS_FEED_FULL: 'all' })).toBe('all');
+    expect(() => feedFullText({ NEWS_FEED_FULL: 'yes' })).toThrow('NEWS_FEED_FULL: expected site, all or none');
   });
 
   test('raster images only, absolute links in the full text', () => {

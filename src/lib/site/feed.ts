@@ -26,12 +26,20 @@ export const FEED_SIZE = 30;
 /** How many stories a section's, tag's or author's feed carries. */
 export const LISTING_FEED_SIZE = 20;
 
+/** Which feeds carry each story's full text: the site's (the default), every feed, or none. */
+export type FeedText = 'site' | 'all' | 'none';
+
 /**
- * Whether the feeds carry each story's full text (RSS `content:encoded`, JSON Feed `content_html`): yes, unless
- * `NEWS_FEED_FULL` is `0`. A static host cannot answer a `?full` query, so there is one variant of each feed.
+ * Which feeds carry each story's full text (RSS `content:encoded`, JSON Feed `content_html`), from `NEWS_FEED_FULL`:
+ * `site` (unset) the site's two feeds, `all` the sections', tags' and authors' too, `none` no feed. A static host
+ * cannot answer a `?full` query, so there is one variant of each feed; full text in the hundreds of listing feeds
+ * would be a third of the site's bytes (10,000 stories: 137 MB of 365 MB), so only the site's have it by default.
  */
-export function feedFullText(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env['NEWS_FEED_FULL'] !== '0';
+export function feedFullText(env: NodeJS.ProcessEnv = process.env): FeedText {
+  const value = env['NEWS_FEED_FULL'];
+  if (value === undefined || value === '') return 'site';
+  if (value === 'site' || value === 'all' || value === 'none') return value;
+  throw new Error(`NEWS_FEED_FULL: expected site, all or none, received ${JSON.stringify(value)}`);
 }
 
 // XML 1.0 allows no C0 control character but tab, newline and carriage return, and no U+FFFE or U+FFFF.
@@ -178,7 +186,7 @@ export function storiesToJsonFeed(
       };
     }),
   };
-  return `${JSON.stringify(feed, null, 1)}\n`;
+  return `${JSON.stringify(feed)}\n`;
 }
 
 /** A sitemap of every page URL given (absolute paths), with each story's last change. */

@@ -5,7 +5,7 @@
  */
 import { PAGE_SIZE, RAIL_SIZE, SITE_DESCRIPTION, SITE_TITLE } from '../../consts.ts';
 import { cacheKey } from '../body/cache-key.ts';
-import { FEED_SIZE, feedFullText, LISTING_FEED_SIZE, type FeedItem, type FeedMeta } from './feed.ts';
+import { FEED_SIZE, feedFullText, LISTING_FEED_SIZE, type FeedItem, type FeedMeta, type FeedText } from './feed.ts';
 import { archivePages, type ListingPage } from './paginate.ts';
 import { toCard, type Site, type StoryCard, type StoryView } from './site.ts';
 import { urls } from './urls.ts';
@@ -122,7 +122,7 @@ export function sitePages(
   site: Site,
   cache: PageKeyCache = new PageKeyCache(),
   only?: { stories: ReadonlySet<string>; listings: ReadonlySet<string> },
-  options: { sitemapLimit?: number; fullText?: boolean } = {},
+  options: { sitemapLimit?: number; fullText?: FeedText } = {},
 ): SitePage[] {
   const layoutKey = site.layoutKey;
   const pages: SitePage[] = [];
@@ -144,12 +144,12 @@ export function sitePages(
   };
   // Feeds carry the latest stories' cards, authors and (see `feedFullText`) bodies; keys take the bodies' digests.
   const fullText = options.fullText ?? feedFullText();
-  const feedItems = (stories: readonly StoryView[], limit: number): FeedItem[] =>
+  const feedItems = (stories: readonly StoryView[], limit: number, full: boolean): FeedItem[] =>
     stories.slice(0, limit).map((s) => ({
       ...toCard(s),
       ...(s.updateNote ? { updateNote: s.updateNote } : {}),
       authors: s.authors.map(({ name, url }) => ({ name, url })),
-      ...(fullText ? { html: s.html } : {}),
+      ...(full ? { html: s.html } : {}),
     }));
   const feeds = (
     kinds: readonly ['rss' | 'listingRss', 'jsonFeed' | 'listingJsonFeed'],
@@ -159,16 +159,17 @@ export function sitePages(
     stories: readonly StoryView[],
     limit: number,
   ) => {
-    const items = feedItems(stories, limit);
+    const [rss, json] = kinds;
+    const full = fullText === 'all' || (fullText === 'site' && rss === 'rss');
+    const items = feedItems(stories, limit, full);
     const shown = stories
       .slice(0, limit)
       .map((s) => [
         cardKey(s),
         s.updateNote ?? '',
         s.authors.map((a) => [a.name, a.url]),
-        fullText ? cache.html(s.html) : '',
+        full ? cache.html(s.html) : '',
       ]);
-    const [rss, json] = kinds;
     const rssFeed = { ...head, page, self: `${page}rss.xml` };
     add(rss, rssFeed.self, params, { feed: rssFeed, items }, cacheKey(rss, rssFeed, shown));
     const jsonFeed = { ...head, page, self: `${page}feed.json` };
