@@ -142,7 +142,8 @@ export function sitePages(
     if (key === undefined) cards.set(card.id, (key = cache.card(card)));
     return key;
   };
-  // Feeds carry the latest stories' cards, authors and (see `feedFullText`) bodies; keys take the bodies' digests.
+  // Feeds carry the latest stories' cards, authors and (see `feedFullText`) bodies; keys take the bodies' digests,
+  // and the layout's (its time zone prints the update times).
   const fullText = options.fullText ?? feedFullText();
   const feedItems = (stories: readonly StoryView[], limit: number, full: boolean): FeedItem[] =>
     stories.slice(0, limit).map((s) => ({
@@ -171,9 +172,9 @@ export function sitePages(
         full ? cache.html(s.html) : '',
       ]);
     const rssFeed = { ...head, page, self: `${page}rss.xml` };
-    add(rss, rssFeed.self, params, { feed: rssFeed, items }, cacheKey(rss, rssFeed, shown));
+    add(rss, rssFeed.self, params, { feed: rssFeed, items }, cacheKey(layoutKey, rss, rssFeed, shown));
     const jsonFeed = { ...head, page, self: `${page}feed.json` };
-    add(json, jsonFeed.self, params, { feed: jsonFeed, items }, cacheKey(json, jsonFeed, shown));
+    add(json, jsonFeed.self, params, { feed: jsonFeed, items }, cacheKey(layoutKey, json, jsonFeed, shown));
   };
   const listingFeeds = (
     kind: 'section' | 'tag' | 'author',
