@@ -69,7 +69,9 @@ describe('sitePages', () => {
     expect(diff).toContain('/news/zelensky-weighs-us-peace-plan/');
     // Every changed page shows the story, and every page showing it changed.
     const shows = (p: SitePage) => JSON.stringify(p.props).includes('/news/zelensky-weighs-us-peace-plan/');
-    const expected = after.filter((p) => shows(p) && p.kind !== 'sitemap' && p.kind !== 'sitemapChild').map((p) => p.path);
+    const expected = after
+      .filter((p) => shows(p) && p.kind !== 'sitemap' && p.kind !== 'sitemapChild')
+      .map((p) => p.path);
     expect([...diff].sort()).toEqual([...expected].sort());
   });
 });
