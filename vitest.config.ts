@@ -4,6 +4,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // The security suite (test/security/, attacks on real processes) runs on its own: `npm run test:security`.
 export default defineConfig({
   test: {
+    // Builds in the tests are for local servers: SITE_URL says so, as a production build (CI=true) requires.
+    env: { SITE_URL: process.env['SITE_URL'] || 'http://localhost:4321' },
     include: ['test/**/*.test.ts'],
     exclude: [...configDefaults.exclude, 'test/security/**'],
     testTimeout: 30_000,

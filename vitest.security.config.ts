@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // would, and asserts the fixed behaviour: the status code, the time bound, the file that must not exist.
 export default defineConfig({
   test: {
+    // Builds in the tests are for local servers: SITE_URL says so, as a production build (CI=true) requires.
+    env: { SITE_URL: process.env['SITE_URL'] || 'http://localhost:4321' },
     include: ['test/security/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,

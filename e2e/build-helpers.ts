@@ -5,6 +5,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { serveStatic } from '../src/lib/server/static-files.ts';
 
+/** The site's origin in the e2e build (scripts/e2e.ts sets SITE_URL to it unless SITE_URL is set). */
+export const E2E_SITE_URL = 'https://news.example.test';
+
 /** Builds the site into `outDir` with extra environment (e.g. CONTENT_DIR); returns the exit status and output. */
 export function buildSite(outDir: string, env: Record<string, string> = {}): { status: number; output: string } {
   const result = spawnSync(process.execPath, ['scripts/build.ts', '--outDir', outDir], {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { siteUrl, SiteUrlError } from '../src/lib/site/site-url.ts';
 import { formatIssue } from '../src/lib/model/content-error.ts';
 import { environmentIssues, sanityConfigFromEnv, type SanityConfig } from '../src/lib/sources/sanity/config.ts';
 import { HTTP_LIMITS, type HttpLimits } from '../src/lib/server/http-limits.ts';
@@ -145,6 +146,13 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv): { config?: Service
   const previewPort = data.SERVE_PREVIEW_PORT;
   if (previewPort >= 0 && data.SANITY_PREVIEW_TOKEN === '')
     return { problems: ['SANITY_PREVIEW_TOKEN: expected a token that reads drafts, since SERVE_PREVIEW_PORT is set'] };
+  // In production (CI, NODE_ENV=production) the pages it builds need the site's public origin.
+  try {
+    siteUrl(env);
+  } catch (error) {
+    if (error instanceof SiteUrlError) return { problems: [error.message] };
+    throw error;
+  }
   return {
     problems: [],
     config: {

@@ -609,6 +609,7 @@ export class SiteModel {
       tags,
       tagIndex: tagIndex(tags),
       timeZone: previousSite.timeZone,
+      now: iso,
       layoutKey: previousSite.layoutKey,
     };
     state.site = site;
@@ -750,6 +751,11 @@ function groupOf(page: SitePage): string {
   if (page.kind === 'story') return `story:${(page as SitePage<'story'>).props.story.id}`;
   if (page.kind === 'section' || page.kind === 'tag' || page.kind === 'author')
     return `${page.kind}:${page.params['slug'] ?? ''}`;
+  // A listing's feeds go with its pages.
+  if (page.kind === 'listingRss' || page.kind === 'listingJsonFeed') {
+    const kind = page.params['dir'] === 'tags' ? 'tag' : page.params['dir'] === 'authors' ? 'author' : 'section';
+    return `${kind}:${page.params['slug'] ?? ''}`;
+  }
   return 'static';
 }
 

@@ -135,6 +135,8 @@ function buildEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     ...env,
     PATH: `${path.dirname(process.execPath)}${path.delimiter}${env['PATH'] ?? ''}`,
     ASTRO_TELEMETRY_DISABLED: '1',
+    // A build for this machine on purpose, also where CI=true (src/lib/site/site-url.ts).
+    SITE_URL: 'http://localhost:4321',
     ...extra,
   };
 }

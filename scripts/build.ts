@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { CONTENT_HINT, ContentError, contentProblems } from '../src/lib/model/content-error.ts';
 import { BuildFailure } from '../src/build/failure.ts';
 import { SOURCE_HINT } from '../src/lib/sources/source-error.ts';
+import { siteUrl, SiteUrlError } from '../src/lib/site/site-url.ts';
 import { mergeShards, runBuild } from '../src/build/run.ts';
 import { unsafeLinks } from './lib/public-links.ts';
 
@@ -66,6 +67,8 @@ try {
     );
   } else {
     if (positionals.length > 0) usage(`unexpected argument "${positionals[0]}"`);
+    // A production build refuses the localhost default before doing anything (src/lib/site/site-url.ts).
+    siteUrl();
     await checkPublic();
     const report = await runBuild({
       outDir,
@@ -82,7 +85,8 @@ try {
 } catch (error) {
   process.exitCode = 1;
   const e = error as { name?: string; message?: string; hint?: string; stack?: string };
-  if (error instanceof ContentError) console.error(`\n${contentProblems(error.issues)}\n\n${CONTENT_HINT}`);
+  if (error instanceof SiteUrlError) console.error(`\n${error.message}\nNothing was built.`);
+  else if (error instanceof ContentError) console.error(`\n${contentProblems(error.issues)}\n\n${CONTENT_HINT}`);
   // The source failed (unreachable, timed out, refused): its cause, and that the content is not at fault.
   else if (error instanceof BuildFailure && error.stage === 'sync')
     console.error(`\n${error.message}; ${outDir} was left as it was.\n\n${SOURCE_HINT}`);

@@ -6,3 +6,5 @@ export const SITE_DESCRIPTION = 'Smart, brief news: the stories that matter, wha
 export const PAGE_SIZE = 10;
 /** How many stories each section rail on the home page shows. */
 export const RAIL_SIZE = 4;
+/** The language of the site's text (the pages' `lang`, the feeds' and the news sitemap's language). */
+export const SITE_LANGUAGE = 'en';

@@ -1,9 +1,8 @@
 import type { APIContext } from 'astro';
-import { sitemap } from '../lib/site/feed';
+import { sitemapIndexResponse } from '../lib/site/feed-routes';
+import { DEFAULT_SITE_URL } from '../lib/site/site-url';
 import { getStaticPage } from '../rendered-pages';
 
 export async function GET(context: APIContext) {
-  const { entries } = await getStaticPage('sitemap');
-  const site = context.site ?? new URL('http://localhost:4321');
-  return new Response(sitemap(entries, site), { headers: { 'content-type': 'application/xml; charset=utf-8' } });
+  return sitemapIndexResponse(await getStaticPage('sitemap'), context.site ?? new URL(DEFAULT_SITE_URL));
 }

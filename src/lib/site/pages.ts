@@ -3,12 +3,20 @@
  * (a digest of those props and the layout). The Astro pages render these props and nothing else, so two page lists
  * can be compared key by key: the rebuild service renders only the pages whose key changed (see README, "Rebuild on publish").
  */
-import { PAGE_SIZE, RAIL_SIZE } from '../../consts.ts';
+import { PAGE_SIZE, RAIL_SIZE, SITE_DESCRIPTION, SITE_TITLE } from '../../consts.ts';
 import { cacheKey } from '../body/cache-key.ts';
-import { FEED_SIZE, type FeedItem } from './feed.ts';
+import { FEED_SIZE, feedFullText, LISTING_FEED_SIZE, type FeedItem, type FeedMeta, type FeedText } from './feed.ts';
 import { archivePages, type ListingPage } from './paginate.ts';
 import { toCard, type Site, type StoryCard, type StoryView } from './site.ts';
 import { urls } from './urls.ts';
+import {
+  childSitemaps,
+  lastModified,
+  newsEntries,
+  SITEMAP_LIMIT,
+  type NewsEntry,
+  type SitemapEntry,
+} from './sitemaps.ts';
 
 /** What every page's layout shows: the section navigation; and the time zone its dates print in. */
 export interface Layout {
@@ -46,10 +54,28 @@ export interface PageProps {
     page: ListingPage<StoryCard>;
   };
   tags: { count: number; popular: TagLink[]; letters: { letter: string; tags: TagLink[] }[] };
-  rss: { items: FeedItem[] };
-  sitemap: { entries: { path: string; lastmod?: string }[] };
+  /** The site's RSS feed (`/rss.xml`) and JSON Feed (`/feed.json`). */
+  rss: FeedProps;
+  jsonFeed: FeedProps;
+  /** A section's, tag's or author's RSS feed and JSON Feed (`/section/<slug>/rss.xml`, `…/feed.json`). */
+  listingRss: FeedProps;
+  listingJsonFeed: FeedProps;
+  /** The sitemap index (`/sitemap.xml`), its children (`/sitemaps/<name>.xml`) and the news sitemap. */
+  sitemap: { sitemaps: SitemapEntry[] };
+  sitemapChild: { entries: SitemapEntry[] };
+  newsSitemap: { entries: NewsEntry[] };
+  robots: { sitemaps: string[] };
   notFound: { latest: StoryCard[] };
 }
+
+/** What a feed page renders: what the feed is of, and its latest stories. */
+export interface FeedProps {
+  feed: FeedMeta;
+  items: FeedItem[];
+}
+
+/** The folder of a listing's feeds in the URL scheme (the `dir` parameter of the listing feed routes). */
+export const LISTING_DIRS = { section: 'section', tag: 'tags', author: 'authors' } as const;
 
 /** A kind of page, named after its route. */
 export type PageKind = keyof PageProps;
@@ -70,7 +96,16 @@ export interface RenderPlan {
 }
 
 /** Pages that Astro renders in every build (routes without parameters). */
-export const STATIC_KINDS: readonly PageKind[] = ['home', 'tags', 'rss', 'sitemap', 'notFound'];
+export const STATIC_KINDS: readonly PageKind[] = [
+  'home',
+  'tags',
+  'rss',
+  'jsonFeed',
+  'sitemap',
+  'newsSitemap',
+  'robots',
+  'notFound',
+];
 
 /** The layout data of a site. */
 export function siteLayout(site: Site): Layout {
@@ -87,6 +122,7 @@ export function sitePages(
   site: Site,
   cache: PageKeyCache = new PageKeyCache(),
   only?: { stories: ReadonlySet<string>; listings: ReadonlySet<string> },
+  options: { sitemapLimit?: number; fullText?: FeedText } = {},
 ): SitePage[] {
   const layoutKey = site.layoutKey;
   const pages: SitePage[] = [];
@@ -105,6 +141,55 @@ export function sitePages(
     let key = cards.get(card.id);
     if (key === undefined) cards.set(card.id, (key = cache.card(card)));
     return key;
+  };
+  // Feeds carry the latest stories' cards, authors and (see `feedFullText`) bodies; keys take the bodies' digests,
+  // and the layout's (its time zone prints the update times).
+  const fullText = options.fullText ?? feedFullText();
+  const feedItems = (stories: readonly StoryView[], limit: number, full: boolean): FeedItem[] =>
+    stories.slice(0, limit).map((s) => ({
+      ...toCard(s),
+      ...(s.updateNote ? { updateNote: s.updateNote } : {}),
+      authors: s.authors.map(({ name, url }) => ({ name, url })),
+      ...(full ? { html: s.html } : {}),
+    }));
+  const feeds = (
+    kinds: readonly ['rss' | 'listingRss', 'jsonFeed' | 'listingJsonFeed'],
+    page: string,
+    params: Record<string, string>,
+    head: Omit<FeedMeta, 'page' | 'self'>,
+    stories: readonly StoryView[],
+    limit: number,
+  ) => {
+    const [rss, json] = kinds;
+    const full = fullText === 'all' || (fullText === 'site' && rss === 'rss');
+    const items = feedItems(stories, limit, full);
+    const shown = stories
+      .slice(0, limit)
+      .map((s) => [
+        cardKey(s),
+        s.updateNote ?? '',
+        s.authors.map((a) => [a.name, a.url]),
+        full ? cache.html(s.html) : '',
+      ]);
+    const rssFeed = { ...head, page, self: `${page}rss.xml` };
+    add(rss, rssFeed.self, params, { feed: rssFeed, items }, cacheKey(layoutKey, rss, rssFeed, shown));
+    const jsonFeed = { ...head, page, self: `${page}feed.json` };
+    add(json, jsonFeed.self, params, { feed: jsonFeed, items }, cacheKey(layoutKey, json, jsonFeed, shown));
+  };
+  const listingFeeds = (
+    kind: 'section' | 'tag' | 'author',
+    slug: string,
+    stories: readonly StoryView[],
+    head: Omit<FeedMeta, 'page' | 'self'>,
+  ) => {
+    feeds(
+      ['listingRss', 'listingJsonFeed'],
+      urls[kind](slug),
+      { dir: LISTING_DIRS[kind], slug },
+      head,
+      stories,
+      LISTING_FEED_SIZE,
+    );
   };
   const listing = <K extends 'section' | 'tag' | 'author'>(
     kind: K,
@@ -146,16 +231,32 @@ export function sitePages(
     if (only && !only.stories.has(story.id)) continue;
     pages.push(storyPage(story, layoutKey, cache, cardKey));
   }
+  const about = (description: string | undefined, fallback: string) => description ?? fallback;
   for (const { slug, name, description, stories } of site.sections) {
     listing('section', slug, stories, () => ({ section: { slug, name, description } }));
+    if (!only || only.listings.has(`section:${slug}`))
+      listingFeeds('section', slug, stories, {
+        title: `${name} news | ${SITE_TITLE}`,
+        description: about(description, `The latest ${name} news from ${SITE_TITLE}.`),
+      });
   }
   for (const { slug, name, description, count, stories } of site.tags) {
     listing('tag', slug, stories, (page) => ({
       tag: { slug, name, description, ...(page.number === undefined ? { count } : {}) },
     }));
+    if (!only || only.listings.has(`tag:${slug}`))
+      listingFeeds('tag', slug, stories, {
+        title: `${name} | ${SITE_TITLE}`,
+        description: about(description, `The latest stories tagged ${name} on ${SITE_TITLE}.`),
+      });
   }
   for (const { slug, name, role, bio, stories } of site.authors) {
     listing('author', slug, stories, () => ({ author: { slug, name, role, bio } }));
+    if (!only || only.listings.has(`author:${slug}`))
+      listingFeeds('author', slug, stories, {
+        title: `Stories by ${name} | ${SITE_TITLE}`,
+        description: `The latest stories by ${name} on ${SITE_TITLE}.`,
+      });
   }
   const link = ({ slug, name, url, count }: TagLink): TagLink => ({ slug, name, url, count });
   add(
@@ -168,30 +269,24 @@ export function sitePages(
       letters: site.tagIndex.letters.map((g) => ({ letter: g.letter, tags: g.tags.map(link) })),
     },
   );
-  add(
-    'rss',
-    '/rss.xml',
+  feeds(
+    ['rss', 'jsonFeed'],
+    urls.home(),
     {},
-    {
-      items: site.stories
-        .slice(0, FEED_SIZE)
-        .map((s) => ({ ...toCard(s), ...(s.updateNote ? { updateNote: s.updateNote } : {}) })),
-    },
+    { title: SITE_TITLE, description: SITE_DESCRIPTION },
+    site.stories,
+    FEED_SIZE,
   );
-  add(
-    'sitemap',
-    '/sitemap.xml',
-    {},
-    {
-      entries: [
-        { path: urls.home() },
-        ...site.stories.map((s) => ({ path: s.url, lastmod: s.updatedAt ?? s.publishedAt })),
-        ...site.sections.map((s) => ({ path: s.url })),
-        { path: urls.tags() },
-        ...site.tags.map((t) => ({ path: t.url })),
-      ],
-    },
-  );
+  // The sitemaps: children of at most `sitemapLimit` URLs, each its own page, made one at a time; the index names them.
+  const children: SitemapEntry[] = [];
+  for (const child of childSitemaps(site, options.sitemapLimit ?? SITEMAP_LIMIT)) {
+    const lastmod = lastModified(child.entries);
+    children.push({ path: child.path, ...(lastmod ? { lastmod } : {}) });
+    add('sitemapChild', child.path, { name: child.name }, { entries: child.entries });
+  }
+  add('sitemap', '/sitemap.xml', {}, { sitemaps: children });
+  add('newsSitemap', '/sitemap-news.xml', {}, { entries: newsEntries(site.stories, site.now) });
+  add('robots', '/robots.txt', {}, { sitemaps: ['/sitemap.xml', '/sitemap-news.xml'] });
   add('notFound', '/404.html', {}, { latest: site.stories.slice(0, 5).map(toCard) });
   return pages;
 }

@@ -68,6 +68,8 @@ export interface Site {
   timeZone: string;
   /** A digest of what every page's layout shows (the section navigation, the time zone), part of every page's key. */
   layoutKey: string;
+  /** The moment the site is built as of (ISO 8601): the news sitemap lists the stories of the 48 hours before it. */
+  now: string;
 }
 
 /** Options for `buildSite`. */
@@ -286,6 +288,7 @@ export function buildSite(source: SiteSource, options: BuildSiteOptions): Site {
     tags,
     tagIndex: tagIndex(tags),
     timeZone,
+    now: options.now.toISOString(),
     layoutKey: cacheKey(
       timeZone,
       sectionList.map((s) => [s.slug, s.name]),

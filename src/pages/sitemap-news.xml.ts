@@ -1,0 +1,8 @@
+import type { APIContext } from 'astro';
+import { newsSitemapResponse } from '../lib/site/feed-routes';
+import { DEFAULT_SITE_URL } from '../lib/site/site-url';
+import { getStaticPage } from '../rendered-pages';
+
+export async function GET(context: APIContext) {
+  return newsSitemapResponse(await getStaticPage('newsSitemap'), context.site ?? new URL(DEFAULT_SITE_URL));
+}
