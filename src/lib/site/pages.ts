@@ -3,10 +3,11 @@
  * (a digest of those props and the layout). The Astro pages render these props and nothing else, so two page lists
  * can be compared key by key: the rebuild service renders only the pages whose key changed (see README, "Rebuild on publish").
  */
-import { PAGE_SIZE, RAIL_SIZE } from '../../consts.ts';
+import { PAGE_SIZE, RAIL_SIZE, SITE_TITLE } from '../../consts.ts';
 import { cacheKey } from '../body/cache-key.ts';
 import { FEED_SIZE, type FeedItem } from './feed.ts';
 import { archivePages, type ListingPage } from './paginate.ts';
+import { shareImageKey, shareImagePath, shareImageProps, type ShareImageProps } from './share-image.ts';
 import { toCard, type Site, type StoryCard, type StoryView } from './site.ts';
 import { urls } from './urls.ts';
 
@@ -35,6 +36,8 @@ export interface PageProps {
     rails: { slug: string; name: string; url: string; stories: StoryCard[] }[];
   };
   story: { story: StoryView };
+  /** A story's 1200×630 share image (a JPEG file, `/share/<slug>.jpg`). */
+  share: ShareImageProps;
   section: { section: { slug: string; name: string; description?: string | undefined }; page: ListingPage<StoryCard> };
   /** `count` is on the front page only: archive pages must not change with every new story. */
   tag: {
@@ -159,6 +162,8 @@ export function sitePages(
         similar.map(cardKey),
       ),
     );
+    const share = shareImageProps(story, SITE_TITLE);
+    add('share', shareImagePath(story.slug), { slug: story.slug }, share, shareImageKey(share));
   }
   for (const { slug, name, description, stories } of site.sections) {
     listing('section', slug, stories, () => ({ section: { slug, name, description } }));
