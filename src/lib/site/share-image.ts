@@ -1,7 +1,7 @@
 /**
  * Each story's share image (`og:image`): a 1200×630 JPEG, its own image cropped to that size when it has one in
- * public/, else a card drawn from its headline and section (an SVG rendered by sharp with the machine's fonts;
- * DejaVu on Debian). Images are kept in the cache folder by a digest of what they show, so that a build whose code
+ * public/, else a card drawn from its headline and section with sharp (Pango lays the text out with the machine's
+ * fonts: DejaVu on Debian). Images are kept in the cache folder by a digest of what they show, so that a build whose code
  * changed (every page rendered again) or a new output folder does not draw them again.
  */
 import { existsSync } from 'node:fs';
