@@ -677,6 +677,8 @@ function linkOf(map: Map<string, Set<string>>, id: string): Set<string> {
 /** The group a page belongs to (see `ModelState.groups`). */
 function groupOf(page: SitePage): string {
   if (page.kind === 'story') return `story:${(page as SitePage<'story'>).props.story.id}`;
+  // A story's share image comes and goes with its page.
+  if (page.kind === 'share') return `story:${(page as SitePage<'share'>).props.id}`;
   if (page.kind === 'section' || page.kind === 'tag' || page.kind === 'author')
     return `${page.kind}:${page.params['slug'] ?? ''}`;
   return 'static';

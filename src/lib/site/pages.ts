@@ -36,8 +36,8 @@ export interface PageProps {
     rails: { slug: string; name: string; url: string; stories: StoryCard[] }[];
   };
   story: { story: StoryView };
-  /** A story's 1200×630 share image (a JPEG file, `/share/<slug>.jpg`). */
-  share: ShareImageProps;
+  /** A story's 1200×630 share image (a JPEG file, `/share/<slug>.jpg`); `id` is the story's. */
+  share: { id: string; image: ShareImageProps };
   section: { section: { slug: string; name: string; description?: string | undefined }; page: ListingPage<StoryCard> };
   /** `count` is on the front page only: archive pages must not change with every new story. */
   tag: {
@@ -162,8 +162,8 @@ export function sitePages(
         similar.map(cardKey),
       ),
     );
-    const share = shareImageProps(story, SITE_TITLE);
-    add('share', shareImagePath(story.slug), { slug: story.slug }, share, shareImageKey(share));
+    const image = shareImageProps(story, SITE_TITLE);
+    add('share', shareImagePath(story.slug), { slug: story.slug }, { id: story.id, image }, shareImageKey(image));
   }
   for (const { slug, name, description, stories } of site.sections) {
     listing('section', slug, stories, () => ({ section: { slug, name, description } }));

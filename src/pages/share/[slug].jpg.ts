@@ -10,6 +10,6 @@ export function getStaticPaths() {
 
 /** A story's share image: drawn once per digest of what it shows, then read from the cache. */
 export async function GET({ props }: { props: PageProps['share'] }) {
-  const image = await renderShareImage(props, { cacheDir: cacheDir(), publicDir: path.resolve('public') });
-  return new Response(new Uint8Array(image), { headers: { 'content-type': SHARE_IMAGE.type } });
+  const jpeg = await renderShareImage(props.image, { cacheDir: cacheDir(), publicDir: path.resolve('public') });
+  return new Response(new Uint8Array(jpeg), { headers: { 'content-type': SHARE_IMAGE.type } });
 }
