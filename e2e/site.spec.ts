@@ -32,8 +32,9 @@ test('no internal link or asset in dist/ is broken', () => {
 });
 
 test('pages ship no client JavaScript', () => {
+  // JSON-LD blocks (structured data, never run) are the only script elements.
   const withScripts = htmlFiles(DIST)
-    .filter(({ html }) => /<script\b/i.test(html))
+    .filter(({ html }) => /<script\b(?![^>]*\btype="application\/ld\+json")/i.test(html))
     .map(({ file }) => file);
   expect(withScripts).toEqual([]);
   expect(listFiles(DIST).filter((f) => f.endsWith('.js'))).toEqual([]);
@@ -78,7 +79,9 @@ test('a story with script, event-handler and javascript: payloads runs nothing',
       expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned), p).toBeUndefined();
       expect(
         await page
-          .locator('script, iframe, form, object, embed, [onerror], [onload], [onclick], [onmouseover], [style]')
+          .locator(
+            'script:not([type="application/ld+json"]), iframe, form, object, embed, [onerror], [onload], [onclick], [onmouseover], [style]',
+          )
           .count(),
         p,
       ).toBe(0);
@@ -92,6 +95,10 @@ test('a story with script, event-handler and javascript: payloads runs nothing',
     expect(dialogs).toEqual([]);
     // The payloads are shown as text where they were text (title), not dropped silently.
     await expect(page.locator('h1')).toContainText('<script>');
+    // The story's JSON-LD holds the same text, escaped so that it could not end its script element.
+    const [article] = await page.locator('script[type="application/ld+json"]').allTextContents();
+    expect(article).not.toMatch(/[<>]/);
+    expect((JSON.parse(article ?? '') as { headline?: string }).headline).toBe(await page.locator('h1').textContent());
   } finally {
     server.close();
     rmSync(out, { recursive: true, force: true });

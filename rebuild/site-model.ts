@@ -1,7 +1,15 @@
 import { getDraftId, type PublishedId } from '@sanity/id-utils';
 import { renderBody } from '../src/lib/body/body.ts';
 import { ContentError, type ContentIssue } from '../src/lib/model/content-error.ts';
-import { PageKeyCache, siteLayout, sitePages, storyPage, type Layout, type SitePage } from '../src/lib/site/pages.ts';
+import {
+  PageKeyCache,
+  siteLayout,
+  sitePages,
+  STATIC_KINDS,
+  storyPage,
+  type Layout,
+  type SitePage,
+} from '../src/lib/site/pages.ts';
 import type { RenderCache } from '../src/lib/body/render-cache.ts';
 import type { SiteDocuments } from '../src/lib/sources/sanity/site-source.ts';
 import { siteSourceFromDocuments } from '../src/lib/sources/sanity/site-source.ts';
@@ -211,7 +219,7 @@ export class SiteModel {
       ok: true,
       page: storyPage({ ...view, similar }, state.site.layoutKey, new PageKeyCache()),
       layout: state.layout,
-      statics: state.groups.get('static') ?? [],
+      statics: (state.groups.get('static') ?? []).filter((p) => STATIC_KINDS.includes(p.kind)),
     };
   }
 
@@ -749,6 +757,8 @@ function linkOf(map: Map<string, Set<string>>, id: string): Set<string> {
 /** The group a page belongs to (see `ModelState.groups`). */
 function groupOf(page: SitePage): string {
   if (page.kind === 'story') return `story:${(page as SitePage<'story'>).props.story.id}`;
+  // A story's share image comes and goes with its page.
+  if (page.kind === 'share') return `story:${(page as SitePage<'share'>).props.id}`;
   if (page.kind === 'section' || page.kind === 'tag' || page.kind === 'author')
     return `${page.kind}:${page.params['slug'] ?? ''}`;
   // A listing's feeds go with its pages.

@@ -94,7 +94,8 @@ describe('npm run build', () => {
     await rm(path.join(stories, removed ?? ''));
     const changed = await build(out);
     expect(changed.code, changed.stderr).toBe(0);
-    const [, rendered, total] = /\[build\] ([\d,]+) of ([\d,]+) pages changed, 1 gone/.exec(changed.stdout) ?? [];
+    // The removed story's pages: its page and its share image.
+    const [, rendered, total] = /\[build\] ([\d,]+) of ([\d,]+) pages changed, 2 gone/.exec(changed.stdout) ?? [];
     expect(Number(rendered)).toBeGreaterThan(0);
     expect(Number(rendered)).toBeLessThan(Number(total?.replace(/,/g, '')) / 2);
     const fresh = path.join(dir, 'fresh');

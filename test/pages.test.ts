@@ -68,7 +68,10 @@ describe('sitePages', () => {
     const diff = changed(pages, after);
     expect(diff).toContain('/news/zelensky-weighs-us-peace-plan/');
     // Every changed page shows the story, and every page showing it changed.
-    const shows = (p: SitePage) => JSON.stringify(p.props).includes('/news/zelensky-weighs-us-peace-plan/');
+    // (The story's share image shows its headline too.)
+    const shows = (p: SitePage) =>
+      JSON.stringify(p.props).includes('/news/zelensky-weighs-us-peace-plan/') ||
+      p.path === '/share/zelensky-weighs-us-peace-plan.jpg';
     const expected = after
       .filter((p) => shows(p) && p.kind !== 'sitemap' && p.kind !== 'sitemapChild')
       .map((p) => p.path);

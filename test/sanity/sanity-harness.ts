@@ -247,9 +247,17 @@ export function withoutImageUrls(page: Page): string {
   for (const el of findAll(tree, (e) => e.tagName === 'img')) {
     // Sanity images have a srcset of resized variants and the asset's own size; files have one URL and 1200x675.
     el.properties['src'] = '(image)';
-    for (const key of ['srcSet', 'width', 'height']) delete el.properties[key];
+    for (const key of ['srcSet', 'sizes', 'width', 'height']) delete el.properties[key];
   }
   for (const el of findAll(tree, (e) => e.tagName === 'meta' && e.properties['property'] === 'og:image'))
     el.properties['content'] = '(image)';
+  // A story's JSON-LD names its share image (the same in both) and its own image's URL.
+  for (const el of findAll(tree, (e) => e.tagName === 'script' && e.properties['type'] === 'application/ld+json')) {
+    const text = el.children[0];
+    if (text?.type !== 'text') continue;
+    const data = JSON.parse(text.value) as { image?: unknown[] };
+    if (Array.isArray(data.image)) data.image = data.image.map((i) => (typeof i === 'string' ? '(image)' : i));
+    text.value = JSON.stringify(data);
+  }
   return toHtml(tree);
 }

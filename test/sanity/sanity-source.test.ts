@@ -88,17 +88,17 @@ describe('siteSourceFromDocuments', () => {
       related: ['b'],
       draft: false,
       image: {
-        src: 'http://127.0.0.1:3333/images/local/production/abc123-1200x675.png?w=1200',
+        src: 'http://127.0.0.1:3333/images/local/production/abc123-1200x675.png?w=1200&auto=format',
         alt: 'Alt text.',
         caption: 'A caption.',
         width: 1200,
         height: 675,
       },
     });
-    expect(a?.image?.srcset).toContain('abc123-1200x675.png?w=480 480w');
+    expect(a?.image?.srcset).toContain('abc123-1200x675.png?w=480&auto=format 480w');
     expect(b?.body.value[1]).toMatchObject({
       _type: 'image',
-      src: 'http://127.0.0.1:3333/images/local/production/abc123-1200x675.png?w=1200',
+      src: 'http://127.0.0.1:3333/images/local/production/abc123-1200x675.png?w=1200&auto=format',
     });
   });
 
@@ -116,13 +116,13 @@ describe('siteSourceFromDocuments', () => {
     const [a] = source.stories.map((s) => s.story);
     const rect = 'rect=120,34,840,540';
     expect(a?.image).toMatchObject({
-      src: `http://127.0.0.1:3333/images/local/production/abc123-1200x675.png?${rect}&w=1200`,
+      src: `http://127.0.0.1:3333/images/local/production/abc123-1200x675.png?${rect}&w=1200&auto=format`,
       width: 840,
       height: 540,
     });
-    expect(a?.image?.srcset).toContain(`abc123-1200x675.png?${rect}&w=480 480w`);
+    expect(a?.image?.srcset).toContain(`abc123-1200x675.png?${rect}&w=480&auto=format 480w`);
     expect(a?.body.value[1]).toMatchObject({
-      src: `http://127.0.0.1:3333/images/local/production/abc123-1200x675.png?${rect}&w=1200`,
+      src: `http://127.0.0.1:3333/images/local/production/abc123-1200x675.png?${rect}&w=1200&auto=format`,
     });
   });
 

@@ -7,6 +7,7 @@ import { PAGE_SIZE, RAIL_SIZE, SITE_DESCRIPTION, SITE_TITLE } from '../../consts
 import { cacheKey } from '../body/cache-key.ts';
 import { FEED_SIZE, feedFullText, LISTING_FEED_SIZE, type FeedItem, type FeedMeta, type FeedText } from './feed.ts';
 import { archivePages, type ListingPage } from './paginate.ts';
+import { shareImageKey, shareImagePath, shareImageProps, type ShareImageProps } from './share-image.ts';
 import { toCard, type Site, type StoryCard, type StoryView } from './site.ts';
 import { urls } from './urls.ts';
 import {
@@ -43,6 +44,8 @@ export interface PageProps {
     rails: { slug: string; name: string; url: string; stories: StoryCard[] }[];
   };
   story: { story: StoryView };
+  /** A story's 1200×630 share image (a JPEG file, `/share/<slug>.jpg`); `id` is the story's. */
+  share: { id: string; image: ShareImageProps };
   section: { section: { slug: string; name: string; description?: string | undefined }; page: ListingPage<StoryCard> };
   /** `count` is on the front page only: archive pages must not change with every new story. */
   tag: {
@@ -230,6 +233,8 @@ export function sitePages(
   for (const story of site.stories) {
     if (only && !only.stories.has(story.id)) continue;
     pages.push(storyPage(story, layoutKey, cache, cardKey));
+    const image = shareImageProps(story, SITE_TITLE);
+    add('share', shareImagePath(story.slug), { slug: story.slug }, { id: story.id, image }, shareImageKey(image));
   }
   const about = (description: string | undefined, fallback: string) => description ?? fallback;
   for (const { slug, name, description, stories } of site.sections) {

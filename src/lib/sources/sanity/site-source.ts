@@ -196,7 +196,8 @@ export function siteSourceFromDocuments(
           ...(image.crop ? { crop: image.crop } : {}),
         };
         const urls = imageUrl(where, 'mainImage', asset._id, () => {
-          const builder = images.image(source);
+          // auto=format: AVIF or WebP to browsers that take them (by the Accept header), the original format otherwise.
+          const builder = images.image(source).auto('format');
           return {
             src: builder.width(1200).url(),
             srcset: IMAGE_WIDTHS.map((w) => `${builder.width(w).url()} ${w}w`).join(', '),
@@ -233,6 +234,7 @@ export function siteSourceFromDocuments(
                 images
                   .image(source as never)
                   .width(1200)
+                  .auto('format')
                   .url(),
               )
             : undefined;

@@ -1,0 +1,185 @@
+/**
+ * Each story's share image (`og:image`): a 1200×630 JPEG, its own image cropped to that size when it has one in
+ * public/, else a card drawn from its headline and section with sharp (Pango lays the text out with the machine's
+ * fonts: DejaVu on Debian). Images are kept in the cache folder by a digest of what they show, so that a build whose code
+ * changed (every page rendered again) or a new output folder does not draw them again.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { writeFileAtomic } from '../atomic-write.ts';
+import { cacheKey } from '../body/cache-key.ts';
+import { isSitePath } from './urls.ts';
+
+export const SHARE_IMAGE = { width: 1200, height: 630, type: 'image/jpeg' } as const;
+
+/** Changes whenever the drawing below does, so that cached images of the old drawing are not used. */
+const DRAWING = 2;
+
+/** What a share image shows: the headline, the section's name, the site's name, and the story's own image if any. */
+export interface ShareImageProps {
+  title: string;
+  section: string;
+  site: string;
+  /** A site path (public/) of the story's image; remote images are not fetched by the build. */
+  image?: string;
+}
+
+/** The share image's path on the site. */
+export const shareImagePath = (slug: string): string => `/share/${slug}.jpg`;
+
+/** The props of a story's share image. */
+export function shareImageProps(
+  story: { title: string; section: { name: string }; image?: { src: string } | undefined },
+  site: string,
+): ShareImageProps {
+  const image = story.image?.src;
+  return {
+    title: story.title,
+    section: story.section.name,
+    site,
+    ...(image !== undefined && isSitePath(image) ? { image: image.split(/[?#]/, 1)[0] ?? image } : {}),
+  };
+}
+
+/** The digest a share image is cached by. */
+export const shareImageKey = (props: ShareImageProps): string => cacheKey('share', DRAWING, props);
+
+/** Text for Pango markup or SVG: escaped, without the characters neither allows. */
+export const markup = (text: string): string =>
+  text
+    // Control characters, lone surrogates and U+FFFE/U+FFFF are not allowed in XML or Pango markup.
+    .replace(/[\p{Cc}\p{Cs}\ufffe\uffff]/gu, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+
+/**
+ * Splits text into at most `maxLines` lines of about `maxChars` characters at spaces (a longer word is cut), the
+ * last one ending in "…" when the text does not fit.
+ */
+export function wrapLines(text: string, maxChars: number, maxLines: number): string[] {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  const lines: string[] = [];
+  let line = '';
+  for (let i = 0; i < words.length; i++) {
+    let word = words[i] ?? '';
+    while (word.length > maxChars) {
+      if (line) lines.push(line);
+      lines.push(word.slice(0, maxChars));
+      line = '';
+      word = word.slice(maxChars);
+    }
+    const next = line ? `${line} ${word}` : word;
+    if (next.length <= maxChars) line = next;
+    else {
+      lines.push(line);
+      line = word;
+    }
+    if (lines.length >= maxLines) break;
+  }
+  if (line && lines.length < maxLines) lines.push(line);
+  const all = words.join(' ');
+  const shown = lines.slice(0, maxLines);
+  if (shown.join(' ').length < all.length) {
+    const last = shown[maxLines - 1] ?? '';
+    shown[maxLines - 1] = `${last.length >= maxChars ? last.slice(0, maxChars - 1).trimEnd() : last}…`;
+  }
+  return shown;
+}
+
+const CARD = { background: '#0b3d5c', accent: '#ffd166', text: [255, 255, 255], label: [255, 209, 102] } as const;
+
+/** The card's background with the site's name, drawn once per process (raw RGB). */
+const backgrounds = new Map<string, Promise<Buffer>>();
+function background(site: string): Promise<Buffer> {
+  let drawn = backgrounds.get(site);
+  if (drawn === undefined) {
+    const { width, height } = SHARE_IMAGE;
+    const svg =
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
+      `<rect width="${width}" height="${height}" fill="${CARD.background}"/>` +
+      `<rect x="80" y="72" width="96" height="8" fill="${CARD.accent}"/>` +
+      `<text x="80" y="570" font-family="DejaVu Sans, sans-serif" font-size="30" fill="#cfe3ef">${markup(site)}</text>` +
+      `</svg>`;
+    drawn = sharp(Buffer.from(svg)).removeAlpha().raw().toBuffer();
+    backgrounds.set(site, drawn);
+  }
+  return drawn;
+}
+
+/** Text drawn by Pango as a one-channel coverage mask, at most `width` wide. */
+async function textMask(text: string, font: string, width: number, spacing: number) {
+  const { data, info } = await sharp({ text: { text: markup(text), font, width, dpi: 72, wrap: 'word', spacing } })
+    .extractChannel(0)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+/** Paints `colour` through a coverage mask onto a raw RGB image, clipped to rows `top` to `bottom`. */
+function paint(
+  image: Buffer,
+  mask: { data: Buffer; width: number; height: number },
+  left: number,
+  top: number,
+  bottom: number,
+  colour: readonly number[],
+): void {
+  const { width } = SHARE_IMAGE;
+  for (let y = 0; y < mask.height && top + y < bottom; y++)
+    for (let x = 0; x < mask.width && left + x < width; x++) {
+      const a = mask.data[y * mask.width + x] ?? 0;
+      if (a === 0) continue;
+      const o = ((top + y) * width + left + x) * 3;
+      for (let c = 0; c < 3; c++) image[o + c] = ((image[o + c] ?? 0) * (255 - a) + (colour[c] ?? 0) * a + 127) / 255;
+    }
+}
+
+/**
+ * The card drawn for a story without an image of its own: section, headline (at most five lines, centred in its
+ * band) and site name, as raw RGB. Pango lays the text out with the machine's fonts; the background is drawn once.
+ */
+async function drawCard({ title, section, site }: ShareImageProps): Promise<Buffer> {
+  const image = Buffer.from(await background(site));
+  const label = await textMask(section.toUpperCase(), 'DejaVu Sans Bold 30px', 1040, 0);
+  paint(image, label, 80, 108, 150, CARD.label);
+  // A bold serif glyph is at most about 0.66 em wide on average: the size keeps the headline within five lines.
+  const size = title.length <= 60 ? 68 : title.length <= 110 ? 56 : 46;
+  const lines = wrapLines(title, Math.floor(1040 / (size * 0.66)), 5);
+  const headline = await textMask(lines.join('\n'), `DejaVu Serif Bold ${size}px`, 1040, Math.round(size * 0.2));
+  const band = { top: 180, bottom: 520 };
+  const top = band.top + Math.max(0, Math.floor((band.bottom - band.top - headline.height) / 2));
+  paint(image, headline, 80, top, band.bottom, CARD.text);
+  return image;
+}
+
+/** Where a share image is cached: `<cacheDir>/share-images/<2 characters>/<digest>.jpg`. */
+const cachedFile = (cacheDir: string, key: string): string =>
+  path.join(cacheDir, 'share-images', key.slice(0, 2), `${key}.jpg`);
+
+/**
+ * Renders a share image (or reads it from the cache). `publicDir` is where site paths of images are read from.
+ */
+export async function renderShareImage(
+  props: ShareImageProps,
+  { cacheDir, publicDir }: { cacheDir: string; publicDir: string },
+): Promise<Buffer> {
+  const file = cachedFile(cacheDir, shareImageKey(props));
+  const cached = await readFile(file).catch(() => undefined);
+  if (cached) return cached;
+  // One thread per image: render processes already run side by side, and libvips' pool costs more than it gives here.
+  sharp.concurrency(1);
+  const { width, height } = SHARE_IMAGE;
+  const own = props.image === undefined ? undefined : path.join(publicDir, ...props.image.split('/').filter(Boolean));
+  const input =
+    own !== undefined && own.startsWith(publicDir + path.sep) && existsSync(own)
+      ? sharp(own, { density: 144 }).resize(width, height, { fit: 'cover' }).flatten({ background: '#ffffff' })
+      : sharp(await drawCard(props), { raw: { width, height, channels: 3 } });
+  const image = await input.jpeg({ quality: 80 }).toBuffer();
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFileAtomic(file, image, { durable: false });
+  return image;
+}
