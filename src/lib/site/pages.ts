@@ -5,6 +5,7 @@
  */
 import { PAGE_SIZE, RAIL_SIZE } from '../../consts.ts';
 import { cacheKey } from '../body/cache-key.ts';
+import type { CommentView } from '../model/comment.ts';
 import { FEED_SIZE, type FeedItem } from './feed.ts';
 import { archivePages, type ListingPage } from './paginate.ts';
 import { toCard, type Site, type StoryCard, type StoryView } from './site.ts';
@@ -34,7 +35,8 @@ export interface PageProps {
     latest: StoryCard[];
     rails: { slug: string; name: string; url: string; stories: StoryCard[] }[];
   };
-  story: { story: StoryView };
+  /** `comments`: the story's approved comments, oldest first. */
+  story: { story: StoryView; comments: CommentView[] };
   section: { section: { slug: string; name: string; description?: string | undefined }; page: ListingPage<StoryCard> };
   /** `count` is on the front page only: archive pages must not change with every new story. */
   tag: {
@@ -145,11 +147,12 @@ export function sitePages(
   for (const story of site.stories) {
     if (only && !only.stories.has(story.id)) continue;
     const { html, similar, ...fields } = story;
+    const comments = site.comments.get(story.id) ?? [];
     add(
       'story',
       story.url,
       { slug: story.slug },
-      { story },
+      { story, comments },
       cacheKey(
         layoutKey,
         'story',
@@ -157,6 +160,7 @@ export function sitePages(
         cache.html(html),
         similar.map((s) => s.reason),
         similar.map(cardKey),
+        comments,
       ),
     );
   }
