@@ -34,7 +34,7 @@ function moderationAction(state: Exclude<CommentState, 'pending'>, label: string
       },
     } as const;
   };
-  return Object.assign(action, { displayName: `Comment${label}Action` }) as DocumentActionComponent;
+  return Object.assign(action, { displayName: `Comment${label}Action` });
 }
 
 /** Approves a comment: the site shows it from the next rebuild. */
