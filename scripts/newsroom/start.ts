@@ -125,7 +125,7 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
             {
               name: 'rebuild',
               url: `http://${host}:${sitePort}/hooks/sanity`,
-              filter: '_type in ["story", "section", "tag", "author"]',
+              filter: '_type in ["story", "section", "tag", "author"] || (_type == "comment" && state != "pending")',
               projection: '{_id, _type}',
               secret,
             },
