@@ -1,6 +1,7 @@
 import { visionTool } from '@sanity/vision';
 import { defineConfig, type DocumentActionComponent } from 'sanity';
 import { structureTool } from 'sanity/structure';
+import { commentActions } from './schemas/moderation.tsx';
 import { schemaTypes } from './schemas/index.ts';
 import { PAGE_TYPES, previewDocumentNode, previewProductionUrl, siteActions } from './schemas/preview.tsx';
 import { useScheduledBadge, useStoryUnpublishAction, withStoryPublish } from './schemas/publishing.tsx';
@@ -65,6 +66,7 @@ export default defineConfig({
     // in the drafts view too; a badge marks scheduled stories (schemas/publishing.tsx). Every page type: Open on
     // site and Copy public URL (schemas/preview.tsx).
     actions: (prev, { schemaType }) => {
+      if (schemaType === 'comment') return commentActions(prev);
       const actions = schemaType === 'story' ? storyActions(prev) : prev;
       return PAGE_TYPES.includes(schemaType) ? [...actions, ...siteActions(origins)] : actions;
     },

@@ -113,7 +113,7 @@ export function lakeConfigFrom(
       return {
         kind: 'errors',
         errors: [
-          `--token: expected a role, "administrator", "editor" or "viewer", received ${JSON.stringify(values.token)}`,
+          `--token: expected a role, "administrator", "editor", "viewer" or "commenter", received ${JSON.stringify(values.token)}`,
         ],
       };
     return { kind: 'token', role, dataFile };

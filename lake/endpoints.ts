@@ -1,5 +1,11 @@
 import { permissionForAction, prepareActions } from './actions.ts';
-import { requireAdministrator, requireAuthenticated, requireWriter } from './auth.ts';
+import {
+  readsPrivate,
+  requireAdministrator,
+  requireAuthenticated,
+  requireCommentCreates,
+  requireWriter,
+} from './auth.ts';
 import { transactionPartyOf, type LakeCall } from './context.ts';
 import { isValidDatasetName } from './datasets.ts';
 import { apiError, dataError } from './errors.ts';
@@ -72,7 +78,7 @@ export async function query(call: LakeCall, { dataset: datasetName }: Params<'da
     source,
     params,
     perspective,
-    anonymous: call.caller.role === undefined,
+    anonymous: !readsPrivate(call.caller),
     projectId: call.projectId,
     datasetName,
     identity: call.caller.identity,
@@ -94,7 +100,7 @@ export async function doc(call: LakeCall, { dataset: datasetName }: Params<'data
     );
   }
   const ids = list.split(',').filter((id) => id !== '');
-  const anonymous = call.caller.role === undefined;
+  const anonymous = !readsPrivate(call.caller);
   const includeAllVersions = call.search.get('includeAllVersions') === 'true';
   const excludeContent = call.search.get('excludeContent') === 'true';
   const documents: SanityDoc[] = [];
@@ -136,7 +142,7 @@ export async function referencesTo(call: LakeCall, { dataset: datasetName }: Par
   const store = await call.ctx.datasets.require(datasetName);
   if (call.search.get('excludeInternalReferences') === 'true')
     return sendJson(call.req, call.res, 200, { totalCount: 0, references: [] });
-  const anonymous = call.caller.role === undefined;
+  const anonymous = !readsPrivate(call.caller);
   const referrers = store.strongReferrers(id).filter((referrer) => !(anonymous && isPrivateId(referrer)));
   const references = referrers
     .slice(0, LISTED_REFERENCES)
@@ -155,7 +161,8 @@ function variantsOf(all: Iterable<SanityDoc>, id: string, anonymous: boolean): S
 
 /** `POST /data/mutate/:dataset` `{mutations, transactionId?}`: the mutations as one transaction. */
 export async function mutate(call: LakeCall, { dataset: datasetName }: Params<'dataset'>): Promise<number> {
-  requireAuthenticated(call.caller, 'Writing documents');
+  const commenter = call.caller.role === 'commenter';
+  if (!commenter) requireAuthenticated(call.caller, 'Writing documents');
   const body = await readJson(call);
   if (!isRecord(body))
     throw dataError(
@@ -163,7 +170,8 @@ export async function mutate(call: LakeCall, { dataset: datasetName }: Params<'d
       'httpBadRequest',
       `Mutate body must be a JSON object {"mutations": [...]}, received ${describeJson(body)}`,
     );
-  requireWriter(call.caller, permissionFor(Array.isArray(body['mutations']) ? body['mutations'][0] : undefined));
+  if (commenter) requireCommentCreates(call.caller, body['mutations']);
+  else requireWriter(call.caller, permissionFor(Array.isArray(body['mutations']) ? body['mutations'][0] : undefined));
   const search = call.search;
   const visibility = search.get('visibility') ?? 'sync';
   if (!['sync', 'async', 'deferred'].includes(visibility)) {
@@ -239,7 +247,7 @@ export async function listen(call: LakeCall, { dataset: datasetName }: Params<'d
       'Missing "query": listen needs ?query=<GROQ filter>, e.g. *[_type == "story"]',
     );
   const params = paramsFromSearch(search);
-  const anonymous = caller.role === undefined;
+  const anonymous = !readsPrivate(caller);
   const flag = (name: string, fallback: boolean): boolean => {
     const value = search.get(name);
     return value === null ? fallback : value === 'true';
@@ -322,7 +330,7 @@ export async function listen(call: LakeCall, { dataset: datasetName }: Params<'d
  */
 export async function exportDataset(call: LakeCall, { dataset: datasetName }: Params<'dataset'>): Promise<number> {
   const store = await call.ctx.datasets.require(datasetName);
-  const anonymous = call.caller.role === undefined;
+  const anonymous = !readsPrivate(call.caller);
   const types = call.search
     .get('types')
     ?.split(',')

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { callerFrom, type Caller } from './auth.ts';
+import { callerFrom, readsPrivate, type Caller } from './auth.ts';
 import type { LakeContext } from './context.ts';
 import { apiError, LakeError, messageOf } from './errors.ts';
 import { headerValue } from './http.ts';
@@ -269,7 +269,7 @@ export class PresenceHub {
     } catch {
       caller = { role: undefined, name: '', identity: '' };
     }
-    if (caller.role === undefined) {
+    if (!readsPrivate(caller)) {
       peer.ws.close(CLOSE.unauthorized, 'Session not found');
       return;
     }

@@ -17,6 +17,11 @@ export const ROLE_GRANTS: Readonly<
   ],
   editor: [{ filter: '_id in path("**")', permissions: ['read', 'create', 'update', 'history', 'editHistory'] }],
   viewer: [{ filter: '_id in path("**")', permissions: ['read', 'history'] }],
+  // The comments endpoint's role: it creates comments, and reads what anonymous callers read.
+  commenter: [
+    { filter: '_type == "comment" && _id in path("*")', permissions: ['create'] },
+    { filter: '_id in path("*")', permissions: ['read'] },
+  ],
   // Without a token only published documents (ids without a dot) can be read.
   anonymous: [{ filter: '_id in path("*")', permissions: ['read'] }],
 };
@@ -25,6 +30,7 @@ const ROLE_TITLES: Readonly<Record<Role, string>> = {
   administrator: 'Administrator',
   editor: 'Editor',
   viewer: 'Viewer',
+  commenter: 'Commenter',
 };
 
 /** The user object Sanity answers for a token: `id`, `name`, `email`, `role` and `roles` (what the Studio checks). */

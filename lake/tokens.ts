@@ -8,8 +8,8 @@ import type { Role, TokenGrant } from './auth.ts';
 // (mode 0600), so that no web page or other user of the machine can guess them, and so that a restart keeps the
 // Studio signed in. LAKE_TOKENS (or `startLake({tokens})`) replaces them.
 
-/** The roles a token can have, as in Sanity's built-in project roles. */
-export const ROLES: readonly Role[] = ['administrator', 'editor', 'viewer'];
+/** The roles a token can have: Sanity's built-in project roles, and the comments endpoint's (see auth.ts). */
+export const ROLES: readonly Role[] = ['administrator', 'editor', 'viewer', 'commenter'];
 
 /** The generated tokens' file in a data folder. */
 export function tokensFile(dataDir: string): string {
@@ -23,6 +23,7 @@ const NAMES: Readonly<Record<Role, string>> = {
   administrator: 'Local Admin',
   editor: 'Local Editor',
   viewer: 'Local Viewer',
+  commenter: 'Comments Endpoint',
 };
 
 /**
@@ -76,13 +77,15 @@ export function tokensFrom(where: string, value: unknown, errors: string[]): Tok
     if (!/^\S+$/.test(token)) errors.push(`${at}: expected a non-empty token without spaces`);
     if (!isRecord(grant)) {
       errors.push(
-        `${at}: expected {"role": "administrator" | "editor" | "viewer", "name"?: string}, received ${short(grant)}`,
+        `${at}: expected {"role": "administrator" | "editor" | "viewer" | "commenter", "name"?: string}, received ${short(grant)}`,
       );
       continue;
     }
     const role = ROLES.find((candidate) => candidate === grant['role']);
     if (role === undefined)
-      errors.push(`${at}.role: expected "administrator", "editor" or "viewer", received ${short(grant['role'])}`);
+      errors.push(
+        `${at}.role: expected "administrator", "editor", "viewer" or "commenter", received ${short(grant['role'])}`,
+      );
     if (grant['name'] !== undefined && typeof grant['name'] !== 'string')
       errors.push(`${at}.name: expected a string, received ${short(grant['name'])}`);
     for (const key of Object.keys(grant))

@@ -24,6 +24,18 @@ export interface ServiceConfig {
   preview?: PreviewConfig;
   /** The time zone pages print dates in (`NEWS_TIME_ZONE`); UTC when absent. */
   timeZone?: string;
+  /** The comments endpoint (rebuild/comments.ts); none when absent. */
+  comments?: CommentsConfig;
+}
+
+/** The comments endpoint's settings. */
+export interface CommentsConfig {
+  /** A token that may create comments (the lake's commenter role; in Sanity, a role that may only create them). */
+  token: string;
+  /** Origins the site's pages are served from besides the service's own (the public origin behind a proxy). */
+  origins: string[];
+  /** Count comments against the last `X-Forwarded-For` address (only behind a proxy that sets it). */
+  trustProxy: boolean;
 }
 
 /** The preview server's settings (see rebuild/preview.ts). */
@@ -60,7 +72,12 @@ Environment:
   PREVIEW_SECRET          the preview links' signing key, at least 32 characters (default: one made and kept in
                           SERVE_DIR/preview.key, readable by the service's user only; delete it to revoke every link)
   PREVIEW_STUDIO_ORIGINS  comma-separated Studio origins that may show previews and ask for links
-  NEWS_TIME_ZONE          the time zone pages print dates in, e.g. Europe/Berlin (default UTC)`;
+  NEWS_TIME_ZONE          the time zone pages print dates in, e.g. Europe/Berlin (default UTC)
+  SANITY_COMMENTS_TOKEN   a token that may only create comments: readers' comments are taken at POST /comments
+                          (unset: the comment forms answer that comments are not taken)
+  COMMENTS_ORIGINS        comma-separated origins the site is served from (the public one behind a proxy); comments
+                          are accepted from these and the service's own
+  COMMENTS_TRUST_PROXY    1: rate-limit by the last X-Forwarded-For address (only behind a proxy that sets it)`;
 
 /** A whole-number variable from `min` to `max`; `fallback` when it is absent or blank. */
 const wholeNumber = (fallback: number, min: number, max: number) =>
@@ -125,6 +142,26 @@ const serviceEnvSchema = z.object({
     .refine((origins) => origins.every((origin) => URL.canParse(origin) && new URL(origin).origin === origin), {
       error: 'expected comma-separated origins such as http://localhost:3334',
     }),
+  SANITY_COMMENTS_TOKEN: z
+    .string()
+    .optional()
+    .transform((raw) => raw?.trim() ?? ''),
+  COMMENTS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((raw) =>
+      (raw ?? '')
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .refine((origins) => origins.every((origin) => URL.canParse(origin) && new URL(origin).origin === origin), {
+      error: 'expected comma-separated origins such as https://news.example.com',
+    }),
+  COMMENTS_TRUST_PROXY: z
+    .enum(['', '0', '1'], { error: 'expected 1 (behind a proxy that sets X-Forwarded-For) or 0' })
+    .optional()
+    .transform((raw) => raw === '1'),
   NEWS_TIME_ZONE: z
     .string()
     .optional()
@@ -180,6 +217,15 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv): { config?: Service
           }
         : {}),
       timeZone: data.NEWS_TIME_ZONE,
+      ...(data.SANITY_COMMENTS_TOKEN
+        ? {
+            comments: {
+              token: data.SANITY_COMMENTS_TOKEN,
+              origins: data.COMMENTS_ORIGINS,
+              trustProxy: data.COMMENTS_TRUST_PROXY,
+            },
+          }
+        : {}),
     },
   };
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HTTP_LIMITS, limitedServer, type HttpLimits } from '../src/lib/server/http-limits.ts';
 import { securityHeaders, serveStatic } from '../src/lib/server/static-files.ts';
+import { CommentsEndpoint } from './comments.ts';
 import type { BuildRequests } from './requests.ts';
 import type { Build } from './site-folders.ts';
 import { isRefusal, type WebhookVerifier } from './webhook.ts';
@@ -16,12 +17,15 @@ export interface HttpParts {
   status: () => unknown;
   /** Origins pages may show images from, besides their own. */
   imageOrigins: readonly string[];
+  /** The comments endpoint (`POST /comments`); without one, comments are refused with a page saying so. */
+  comments?: CommentsEndpoint;
   log: (line: string) => void;
 }
 
 /**
  * The service's HTTP server: the site (the current build, fixed for each request), Sanity's webhooks at
- * `POST /hooks/sanity` (verified, counted, each a build request) and `GET /status`.
+ * `POST /hooks/sanity` (verified, counted, each a build request), readers' comments at `POST /comments`
+ * (comments.ts) and `GET /status`.
  */
 export class ServiceHttp {
   /** Webhook deliveries by outcome, for `/status`. */
@@ -81,6 +85,20 @@ export class ServiceHttp {
       log(`webhook ${result.key}: ${typeof doc?._id === 'string' ? doc._id : 'change'} -> rebuild queued`);
       requests.webhook(typeof doc?._id === 'string' ? doc._id : undefined);
       json(res, 202, { status: 'queued' });
+      return;
+    }
+    if (CommentsEndpoint.handles(url.pathname)) {
+      if (this.#parts.comments) await this.#parts.comments.handle(req, res, url);
+      else {
+        req.resume();
+        res
+          .writeHead(503, {
+            ...securityHeaders(),
+            'content-type': 'text/plain; charset=utf-8',
+            'cache-control': 'no-store',
+          })
+          .end('This site does not take comments at the moment.\n');
+      }
       return;
     }
     if (url.pathname === '/status') {

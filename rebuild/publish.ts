@@ -11,6 +11,7 @@ import type { BuildRequests } from './requests.ts';
 import type { ScheduledStories } from './schedule.ts';
 import type { SimilarSettling } from './similar-settling.ts';
 import type { SiteModel } from './site-model.ts';
+import type { Site } from '../src/lib/site/site.ts';
 
 /** The last build that went live, for `/status`. */
 export interface PublishSuccess {
@@ -53,6 +54,8 @@ export interface PublishParts {
 export class PublishPipeline {
   lastSuccess: PublishSuccess | null = null;
   lastFailure: PublishFailure | null = null;
+  /** The site the served build shows (undefined until the first build of this process). */
+  site: Site | undefined;
   readonly #parts: PublishParts;
   /** The wait before the next sync retry (0 after a sync that worked). */
   #syncRetryMs = 0;
@@ -101,6 +104,7 @@ export class PublishPipeline {
       if (current && known && changed.length === 0 && removed.length === 0) {
         log(`no page changed since build ${current.id}: not rebuilding`);
         builds.adopt(revision);
+        this.site = result.site;
       } else {
         // Routes without parameters are rendered by every build, so the plan always carries their data.
         const pages = known
@@ -120,6 +124,7 @@ export class PublishPipeline {
         log(
           `build ${build.id} is live (${Math.round(build.ms)} ms, ${changed.length} page(s) rendered, ${removed.length} removed, revision ${build.revision})`,
         );
+        this.site = result.site;
         // Only the bodies this build rendered are written.
         await cache.save();
       }

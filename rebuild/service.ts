@@ -15,6 +15,8 @@ import { BuildRequests } from './requests.ts';
 import { ScheduledStories } from './schedule.ts';
 import { SimilarSettling } from './similar-settling.ts';
 import { SiteModel } from './site-model.ts';
+import { CommentsEndpoint, type CommentCounts, type CommentStory } from './comments.ts';
+import type { Site } from '../src/lib/site/site.ts';
 import { WebhookVerifier } from './webhook.ts';
 
 /** A running rebuild service. */
@@ -47,6 +49,8 @@ export interface ServiceStatus {
     renderer: 'ready' | 'starting' | 'none';
   };
   webhooks: { accepted: number; duplicates: number; refused: number };
+  /** What the comments endpoint did since the start, when it runs. */
+  comments?: CommentCounts;
 }
 
 /**
@@ -91,6 +95,7 @@ export async function startRebuildService(
   if (existing) log(`serving the previous build ${existing.id} until a new one is ready`);
   builds.warm();
   const queue = new BuildQueue(() => pipeline.run(), { debounceMs: config.debounceMs });
+  const comments = config.comments ? commentsEndpoint(config, pipeline, log) : undefined;
 
   function status(): ServiceStatus {
     const current = builds.current;
@@ -110,6 +115,7 @@ export async function startRebuildService(
         renderer: builds.renderer,
       },
       webhooks: { ...http.counts },
+      ...(comments ? { comments: { ...comments.counts } } : {}),
     };
   }
 
@@ -125,6 +131,7 @@ export async function startRebuildService(
       status,
       // Pages show Sanity images from the API host (an http origin for the local API, which `https:` would not cover).
       imageOrigins: config.sanity.apiHost ? [new URL(config.sanity.apiHost).origin] : [],
+      ...(comments ? { comments } : {}),
       log,
     },
     config.limits,
@@ -182,4 +189,40 @@ export async function startRebuildService(
       await closed;
     },
   };
+}
+
+/**
+ * The comments endpoint over the served site: stories are looked up in the site the served build shows, and comments
+ * written with the comments token, which can do nothing but create them.
+ */
+function commentsEndpoint(
+  config: ServiceConfig,
+  pipeline: PublishPipeline,
+  log: (line: string) => void,
+): CommentsEndpoint {
+  const settings = config.comments!;
+  const writer = sanityClient({ ...config.sanity, token: settings.token });
+  let indexed: { site: Site; byId: Map<string, CommentStory> } | undefined;
+  const story = (id: string): CommentStory | undefined => {
+    const site = pipeline.site;
+    if (site === undefined) return undefined;
+    if (indexed?.site !== site)
+      indexed = {
+        site,
+        byId: new Map(
+          site.stories.map((s) => [s.id, { id: s.id, url: s.url, title: s.title, closed: s.commentsClosed === true }]),
+        ),
+      };
+    return indexed.byId.get(id);
+  };
+  const origins = [...settings.origins, ...(config.siteUrl ? [new URL(config.siteUrl).origin] : [])];
+  return new CommentsEndpoint({
+    story,
+    write: async (comment) => {
+      await writer.create(comment);
+    },
+    origins,
+    trustProxy: settings.trustProxy,
+    log,
+  });
 }

@@ -1,5 +1,6 @@
 import { getDraftId, type PublishedId } from '@sanity/id-utils';
 import { renderBody } from '../src/lib/body/body.ts';
+import { commentsByStory, type Comment } from '../src/lib/model/comment.ts';
 import { ContentError, type ContentIssue } from '../src/lib/model/content-error.ts';
 import {
   PageKeyCache,
@@ -217,7 +218,12 @@ export class SiteModel {
     });
     return {
       ok: true,
-      page: storyPage({ ...view, similar }, state.site.layoutKey, new PageKeyCache()),
+      page: storyPage(
+        { ...view, similar },
+        state.site.comments.get(id) ?? [],
+        state.site.layoutKey,
+        new PageKeyCache(),
+      ),
       layout: state.layout,
       statics: (state.groups.get('static') ?? []).filter((p) => STATIC_KINDS.includes(p.kind)),
     };
@@ -368,8 +374,14 @@ export class SiteModel {
     const others: SanityDocument[] = [];
     const changed: SanityDocument[] = [];
     const seen = new Set<string>();
+    const comments: SanityDocument[] = [];
     for (const doc of input.documents) {
       const id = String(doc['_id']);
+      // Comments change only their story's page (see `#apply`), never the taxonomy.
+      if (doc['_type'] === 'comment') {
+        comments.push(doc);
+        continue;
+      }
       if (doc['_type'] !== 'story') {
         others.push(doc);
         continue;
@@ -425,6 +437,7 @@ export class SiteModel {
       if (story.tags.some((t) => !known.has(vocabulary.resolve(t)))) return undefined;
     return {
       entries: source.stories,
+      comments: siteSourceFromDocuments({ documents: comments, assets: [] }, this.#config).comments ?? [],
       removed,
       changedIds: changed.map((d) => String(d['_id'])),
       stamps: new Map(changed.map((d) => [String(d['_id']), options.stamp(String(d['_id'])) ?? ''])),
@@ -610,6 +623,11 @@ export class SiteModel {
       else tagsBySlug.set(slug, { ...entry, stories: list });
     }
     const tags = [...tagsBySlug.values()].sort((a, b) => a.slug.localeCompare(b.slug));
+    // Approved comments, all of them (a map of a few per story); a story whose list changed gets its page again.
+    const comments = commentsByStory(plan.comments);
+    const recommented = new Set<string>();
+    for (const id of new Set([...previousSite.comments.keys(), ...comments.keys()]))
+      if (JSON.stringify(previousSite.comments.get(id)) !== JSON.stringify(comments.get(id))) recommented.add(id);
     const site: Site = {
       stories,
       sections,
@@ -619,12 +637,14 @@ export class SiteModel {
       timeZone: previousSite.timeZone,
       now: iso,
       layoutKey: previousSite.layoutKey,
+      comments,
     };
     state.site = site;
 
     // 4. Pages: those of the changed and re-carded stories, of the listings they are on, and the routes without
     // parameters; the others are kept.
     const storyIds = new Set([...changedViews.keys(), ...replaced.keys()]);
+    for (const id of recommented) if (state.views.has(id)) storyIds.add(id);
     const fresh = sitePages(site, this.#keys, { stories: storyIds, listings });
     for (const id of oldViews.keys()) state.groups.delete(`story:${id}`);
     for (const id of storyIds) state.groups.delete(`story:${id}`);
@@ -662,6 +682,8 @@ interface Body {
 /** An incremental computation's input: the changed stories, mapped and valid, and the ids gone. */
 interface IncrementalPlan {
   entries: Entry[];
+  /** Every approved comment, as the mapping reads them. */
+  comments: Comment[];
   changedIds: string[];
   removed: string[];
   stamps: Map<string, string>;
@@ -690,7 +712,7 @@ function fullState(
   for (const doc of input.documents) {
     const id = String(doc['_id']);
     if (doc['_type'] === 'story') stamps.set(id, options.stamp(id) ?? '');
-    else others.push(doc);
+    else if (doc['_type'] !== 'comment') others.push(doc);
   }
   const entries = new Map(source.stories.map((entry) => [entry.story.id, entry]));
   const views = new Map(site.stories.map((view) => [view.id, view]));

@@ -231,6 +231,13 @@ export const story = defineType({
         rule.custom(notSelfReference),
       ],
     }),
+    defineField({
+      name: 'commentsClosed',
+      title: 'Comments closed',
+      type: 'boolean',
+      description: 'Readers can no longer comment; approved comments stay on the page.',
+      initialValue: false,
+    }),
   ],
   orderings: [
     { title: 'Published, newest first', name: 'publishedAtDesc', by: [{ field: 'publishedAt', direction: 'desc' }] },

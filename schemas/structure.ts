@@ -21,6 +21,13 @@ export const storyFilters = {
   inSection: '_type == "story" && section._ref == $sectionId',
 } as const;
 
+/** GROQ filters of the comment lists: the moderation queue and the decided ones. */
+export const commentFilters = {
+  pending: '_type == "comment" && state == "pending"',
+  approved: '_type == "comment" && state == "approved"',
+  rejected: '_type == "comment" && state == "rejected"',
+} as const;
+
 /** A list's default sort: fields in order of precedence. */
 type Ordering = { field: string; direction: 'asc' | 'desc' }[];
 
@@ -29,6 +36,9 @@ const newestFirst: Ordering = [
   { field: 'publishedAt', direction: 'desc' },
   { field: '_updatedAt', direction: 'desc' },
 ];
+/** Comments waiting longest first; decided ones newest first. */
+const oldestPosted: Ordering = [{ field: 'postedAt', direction: 'asc' }];
+const newestPosted: Ordering = [{ field: 'postedAt', direction: 'desc' }];
 /** Scheduled stories in the order they go live. */
 const soonestFirst: Ordering = [{ field: 'publishedAt', direction: 'asc' }];
 
@@ -53,9 +63,20 @@ function storyList(
   return options.params ? list.params(options.params) : list;
 }
 
+function commentList(S: StructureBuilder, id: string, title: string, filter: string, ordering: Ordering) {
+  return S.documentList()
+    .id(id)
+    .title(title)
+    .schemaType('comment')
+    .apiVersion(STRUCTURE_API_VERSION)
+    .filter(filter)
+    .defaultOrdering(ordering);
+}
+
 /**
  * The Studio's desk, at most two levels deep: Stories opens one list of story lists (latest first, by state, then one
- * per section), each of which lists stories newest first; then Sections, Tags and Authors.
+ * per section), each of which lists stories newest first; then readers' comments (those to moderate, oldest first,
+ * and the approved and rejected ones); then Sections, Tags and Authors.
  */
 export const structure: StructureResolver = (S, context) =>
   S.list()
@@ -109,6 +130,32 @@ export const structure: StructureResolver = (S, context) =>
               ),
             ]);
         }),
+      S.listItem()
+        .id('comments-to-moderate')
+        .title('Comments to moderate')
+        .schemaType('comment')
+        .child(commentList(S, 'comments-to-moderate', 'Comments to moderate', commentFilters.pending, oldestPosted)),
+      S.listItem()
+        .id('comments')
+        .title('Comments')
+        .schemaType('comment')
+        .child(
+          S.list()
+            .id('comments')
+            .title('Comments')
+            .items([
+              S.listItem()
+                .id('comments-approved')
+                .title('Approved')
+                .schemaType('comment')
+                .child(commentList(S, 'comments-approved', 'Approved', commentFilters.approved, newestPosted)),
+              S.listItem()
+                .id('comments-rejected')
+                .title('Rejected')
+                .schemaType('comment')
+                .child(commentList(S, 'comments-rejected', 'Rejected', commentFilters.rejected, newestPosted)),
+            ]),
+        ),
       S.divider(),
       S.documentTypeListItem('section').title('Sections'),
       S.documentTypeListItem('tag').title('Tags'),

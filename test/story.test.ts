@@ -50,7 +50,7 @@ describe('parseStory', () => {
         "content/stories/x.md → authors: expected at least one author, received a list of 0",
         "content/stories/x.md → source.url: expected an http(s) URL like https://example.com/story, received "javascript:alert(1)"",
         "content/stories/x.md → image.alt: expected alt text describing the image for readers who cannot see it, received nothing",
-        "content/stories/x.md: unknown field "tilte" (known fields are title, slug, dek, publishedAt, updatedAt, updateNote, section, tags, authors, source, image, seo, related, draft, body)",
+        "content/stories/x.md: unknown field "tilte" (known fields are title, slug, dek, publishedAt, updatedAt, updateNote, section, tags, authors, source, image, seo, related, draft, commentsClosed, body)",
       ]
     `);
   });

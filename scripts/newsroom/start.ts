@@ -125,7 +125,7 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
             {
               name: 'rebuild',
               url: `http://${host}:${sitePort}/hooks/sanity`,
-              filter: '_type in ["story", "section", "tag", "author"]',
+              filter: '_type in ["story", "section", "tag", "author"] || (_type == "comment" && state != "pending")',
               projection: '{_id, _type}',
               secret,
             },
@@ -181,6 +181,10 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<Runn
             ? {}
             : { preview: { port: previewPort, token: tokens.viewer, studioOrigins: studioOrigins(studio.url) } }),
           timeZone,
+          // Readers' comments, written with the lake's commenter token (it may only create pending comments).
+          ...(tokens.commenter === undefined
+            ? {}
+            : { comments: { token: tokens.commenter, origins: [], trustProxy: false } }),
         },
         (line) => log(`site: ${line}`),
       );

@@ -1,8 +1,11 @@
 /** The lake's tokens the newsroom hands out: one for each role, for seeding, sign-in links, tools and tests. */
 import { tokenForRole, type Role, type RunningLake } from '../../lake/server.ts';
 
-/** The lake's token for each role (generated once per data folder, kept in `<data>/tokens.json`). */
-export type NewsroomTokens = Readonly<Record<Role, string>>;
+/**
+ * The lake's token for each role (generated once per data folder, kept in `<data>/tokens.json`); a data folder made
+ * before the commenter role has no commenter token, and the newsroom then takes no comments.
+ */
+export type NewsroomTokens = Readonly<Record<Exclude<Role, 'commenter'>, string> & { commenter?: string }>;
 
 /** The first token of each role in the running lake; a role without one is an error naming the tokens file. */
 export function tokensByRole(lake: RunningLake): NewsroomTokens {
@@ -14,5 +17,11 @@ export function tokensByRole(lake: RunningLake): NewsroomTokens {
       );
     return token;
   };
-  return { administrator: pick('administrator'), editor: pick('editor'), viewer: pick('viewer') };
+  const commenter = tokenForRole(lake.tokens, 'commenter');
+  return {
+    administrator: pick('administrator'),
+    editor: pick('editor'),
+    viewer: pick('viewer'),
+    ...(commenter === undefined ? {} : { commenter }),
+  };
 }

@@ -68,7 +68,7 @@ describe('lakeConfigFrom (CLI flags and environment)', () => {
     [
       [],
       { LAKE_TOKENS: '{"t": {"role": "admin"}}' },
-      'LAKE_TOKENS["t"].role: expected "administrator", "editor" or "viewer", received "admin"',
+      'LAKE_TOKENS["t"].role: expected "administrator", "editor", "viewer" or "commenter", received "admin"',
     ],
     [[], { LAKE_TOKENS: '{"t": {"role": "viewer", "scope": 1}}' }, 'LAKE_TOKENS["t"].scope: unknown field'],
     [[], { LAKE_WEBHOOKS: '{}' }, 'LAKE_WEBHOOKS: expected a JSON array of webhooks'],

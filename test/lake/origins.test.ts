@@ -92,14 +92,19 @@ describe('generatedTokens', () => {
     try {
       const first = await generatedTokens(join(dir, 'data'));
       expect(first.created).toBe(true);
-      expect(Object.values(first.tokens).map((grant) => grant.role)).toEqual(['administrator', 'editor', 'viewer']);
+      expect(Object.values(first.tokens).map((grant) => grant.role)).toEqual([
+        'administrator',
+        'editor',
+        'viewer',
+        'commenter',
+      ]);
       expect((await stat(first.file)).mode & 0o777).toBe(0o600);
       expect((await stat(join(dir, 'data'))).mode & 0o777).toBe(0o700);
       const again = await generatedTokens(join(dir, 'data'));
       expect(again).toEqual({ ...first, created: false });
       await writeFile(first.file, '{"t": {"role": "owner"}}');
       await expect(generatedTokens(join(dir, 'data'))).rejects.toThrow(
-        `${first.file}: invalid tokens file:\n  - ${first.file}["t"].role: expected "administrator", "editor" or "viewer", received "owner"\nFix it, or delete it`,
+        `${first.file}: invalid tokens file:\n  - ${first.file}["t"].role: expected "administrator", "editor", "viewer" or "commenter", received "owner"\nFix it, or delete it`,
       );
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { RenderCache } from '../../src/lib/body/render-cache.ts';
 import { siteSourceToDocuments, type SanityDocument } from '../../src/lib/sources/sanity/documents.ts';
 import type { SiteDocuments } from '../../src/lib/sources/sanity/site-source.ts';
 import { SimilarIndex } from '../../src/lib/similar/similar-index.ts';
+import { pagesOf } from '../../src/lib/site/pages.ts';
 import { SiteModel, type ModelResult, type SettledSimilar } from '../../rebuild/site-model.ts';
 
 // The rebuild service's in-memory model, on the demo content as Sanity documents.
@@ -128,6 +129,40 @@ describe('SiteModel', () => {
     const result = model.compute(input(docs), { now: NOW, stamp: stamp(docs) });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.issues).toEqual([expect.objectContaining({ where: 'story-broken', field: 'title' })]);
+  });
+
+  test('a comment approved, edited or rejected re-renders its story page only, incrementally, as a full computation does', () => {
+    const model = settledModel(base);
+    const target = base.find((d) => d['_type'] === 'story' && !String(d['_id']).includes('.'));
+    const comment = (state: string, text = 'A first comment.'): SanityDocument => ({
+      _id: 'comment-one',
+      _type: 'comment',
+      _rev: `r-${state}-${text.length}`,
+      story: { _type: 'reference', _ref: String(target?.['_id']), _weak: true },
+      name: 'Reader',
+      text,
+      postedAt: '2026-12-01T10:00:00Z',
+      state,
+    });
+    const before = keys(ok(model.compute(input(base), { now: NOW, stamp: stamp(base) })));
+    const storyPage = `/news/${(target?.['slug'] as { current: string }).current}/`;
+    expect(before.has(storyPage)).toBe(true);
+    for (const [docs, shown] of [
+      [[...base, comment('approved')], ['A first comment.']],
+      [[...base, comment('approved', 'An edited comment.')], ['An edited comment.']],
+      // Pending and rejected comments are no documents of the site (the queries leave them out); the mapping too.
+      [[...base, comment('rejected')], []],
+      [[...base, comment('pending')], []],
+    ] as const) {
+      const result = ok(model.compute(input([...docs]), { now: NOW, stamp: stamp([...docs]) }));
+      expect(result.mode).toBe('incremental');
+      const page = pagesOf(result.pages, 'story').find((p) => p.path === storyPage);
+      expect(page?.props.comments.map((c) => c.text)).toEqual(shown);
+      const after = keys(result);
+      const changed = [...after].filter(([path, key]) => before.get(path) !== key).map(([path]) => path);
+      expect(changed).toEqual(shown.length > 0 ? [storyPage] : []);
+      expect(after).toEqual(keys(fullPages([...docs])));
+    }
   });
 });
 

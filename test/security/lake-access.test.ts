@@ -265,7 +265,8 @@ describe('tokens', () => {
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     const tokensA = Object.keys(JSON.parse(await readFile(file, 'utf8')) as object);
     const tokensB = Object.keys(JSON.parse(await readFile(join(second.dir, 'tokens.json'), 'utf8')) as object);
-    expect(tokensA).toHaveLength(3);
+    // One per role: administrator, editor, viewer and the comments endpoint's commenter.
+    expect(tokensA).toHaveLength(4);
     expect(tokensA.filter((token) => tokensB.includes(token))).toEqual([]);
     for (const token of tokensA) expect(token.length).toBeGreaterThanOrEqual(32);
     // Folder A's token means nothing to lake B; the fixed development token means nothing to either.

@@ -49,6 +49,10 @@ export const LIMITS = {
   metaTitle: { warn: 60, max: 70 },
   /** Search engines cut descriptions near 160 characters; past 200 it is a paragraph, not a description. */
   metaDescription: { warn: 160, max: 200 },
+  /** A commenter's display name: a name, not a signature. */
+  commentName: { max: 60 },
+  /** A comment's text: a few paragraphs, not an essay. */
+  commentText: { max: 2000 },
 } as const satisfies Record<string, HardLimit | SoftLimit>;
 
 /** Block styles a story's text blocks may have; the story headline is the page's h1, so bodies start at h2. */

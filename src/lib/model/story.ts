@@ -185,6 +185,8 @@ export const storySchema = z
       .max(LIMITS.related.max, { error: `expected at most ${LIMITS.related.max} pinned related stories` })
       .default([]),
     draft: z.boolean({ error: 'expected true or false' }).default(false),
+    /** Readers may no longer comment; approved comments stay on the page. */
+    commentsClosed: z.boolean({ error: 'expected true or false' }).default(false),
     body: storyBodySchema,
   })
   .strict()

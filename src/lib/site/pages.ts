@@ -5,6 +5,7 @@
  */
 import { PAGE_SIZE, RAIL_SIZE, SITE_DESCRIPTION, SITE_TITLE } from '../../consts.ts';
 import { cacheKey } from '../body/cache-key.ts';
+import type { CommentView } from '../model/comment.ts';
 import { FEED_SIZE, feedFullText, LISTING_FEED_SIZE, type FeedItem, type FeedMeta, type FeedText } from './feed.ts';
 import { archivePages, type ListingPage } from './paginate.ts';
 import { shareImageKey, shareImagePath, shareImageProps, type ShareImageProps } from './share-image.ts';
@@ -43,7 +44,8 @@ export interface PageProps {
     latest: StoryCard[];
     rails: { slug: string; name: string; url: string; stories: StoryCard[] }[];
   };
-  story: { story: StoryView };
+  /** `comments`: the story's approved comments, oldest first. */
+  story: { story: StoryView; comments: CommentView[] };
   /** A story's 1200×630 share image (a JPEG file, `/share/<slug>.jpg`); `id` is the story's. */
   share: { id: string; image: ShareImageProps };
   section: { section: { slug: string; name: string; description?: string | undefined }; page: ListingPage<StoryCard> };
@@ -232,7 +234,7 @@ export function sitePages(
   );
   for (const story of site.stories) {
     if (only && !only.stories.has(story.id)) continue;
-    pages.push(storyPage(story, layoutKey, cache, cardKey));
+    pages.push(storyPage(story, site.comments.get(story.id) ?? [], layoutKey, cache, cardKey));
     const image = shareImageProps(story, SITE_TITLE);
     add('share', shareImagePath(story.slug), { slug: story.slug }, { id: story.id, image }, shareImageKey(image));
   }
@@ -296,9 +298,10 @@ export function sitePages(
   return pages;
 }
 
-/** A story's page; `cardKey` digests the cards of its Similar News (`cache.card` unless the caller keeps its own). */
+/** A story's page with its approved comments; `cardKey` digests the cards of its Similar News (`cache.card` unless the caller keeps its own). */
 export function storyPage(
   story: StoryView,
+  comments: CommentView[],
   layoutKey: string,
   cache: PageKeyCache,
   cardKey: (card: StoryCard) => string = (card) => cache.card(card),
@@ -311,8 +314,9 @@ export function storyPage(
     cache.html(html),
     similar.map((s) => s.reason),
     similar.map(cardKey),
+    comments,
   );
-  return { kind: 'story', path: story.url, params: { slug: story.slug }, props: { story }, key };
+  return { kind: 'story', path: story.url, params: { slug: story.slug }, props: { story, comments }, key };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { cacheKey } from '../body/cache-key.ts';
+import { commentsByStory, type Comment, type CommentView } from '../model/comment.ts';
 import { ContentError, type ContentIssue } from '../model/content-error.ts';
 import type { SimilarInput, SimilarLink } from '../similar/options.ts';
 import { findSimilar } from '../similar/similar-index.ts';
@@ -19,6 +20,8 @@ export interface SiteSource {
   tags: { def: z.output<typeof tagDefSchema>; where: string }[];
   /** Problems the source found while reading (malformed files, invalid fields). */
   issues: ContentIssue[];
+  /** Approved comments (a source without any leaves this out). */
+  comments?: Comment[];
 }
 
 /** A story's body rendered to sanitized HTML, and its plain text. */
@@ -54,6 +57,8 @@ export interface StoryView extends StoryCard {
   seo?: Story['seo'];
   html: string;
   similar: SimilarItem[];
+  /** Set when readers may no longer comment. */
+  commentsClosed?: true;
 }
 
 /** The whole site, computed once per build. */
@@ -70,6 +75,8 @@ export interface Site {
   layoutKey: string;
   /** The moment the site is built as of (ISO 8601): the news sitemap lists the stories of the 48 hours before it. */
   now: string;
+  /** Approved comments by story id, oldest first; a story without any has no entry. */
+  comments: ReadonlyMap<string, CommentView[]>;
 }
 
 /** Options for `buildSite`. */
@@ -228,6 +235,7 @@ export function buildSite(source: SiteSource, options: BuildSiteOptions): Site {
       ...(story.seo ? { seo: story.seo } : {}),
       html,
       similar: [],
+      ...(story.commentsClosed ? { commentsClosed: true as const } : {}),
     });
   }
 
@@ -293,6 +301,7 @@ export function buildSite(source: SiteSource, options: BuildSiteOptions): Site {
       timeZone,
       sectionList.map((s) => [s.slug, s.name]),
     ),
+    comments: commentsByStory(source.comments ?? []),
   };
 }
 

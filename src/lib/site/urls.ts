@@ -4,6 +4,9 @@
  * section, tag and author routes. A listing's front page has no number; its archive pages are `/…/<slug>/<n>/`, counted
  * from the oldest stories so that a page's address keeps its stories (see paginate.ts).
  */
+/** Where the story pages' comment form posts (the comments endpoint, rebuild/comments.ts). */
+export const COMMENTS_PATH = '/comments';
+
 export const urls = {
   home: () => '/',
   story: (slug: string) => `/news/${slug}/`,

@@ -11,8 +11,8 @@ function groq(strings: TemplateStringsArray): string {
   return strings.join('');
 }
 
-/** The document types the site is built from. */
-export const SITE_TYPES = ['story', 'section', 'author', 'tag'] as const;
+/** The document types the site is built from (of comments, only the approved ones: see `SHOWN`). */
+export const SITE_TYPES = ['story', 'section', 'author', 'tag', 'comment'] as const;
 
 /**
  * Every document the site is built from (`$types` = SITE_TYPES), and the image assets with what the site uses: the
@@ -20,22 +20,25 @@ export const SITE_TYPES = ['story', 'section', 'author', 'tag'] as const;
  * dataset runs past the API's time limit). TypeGen types it.
  */
 export const siteDocumentsQuery = groq`{
-  "documents": *[_type in $types] | order(_id asc),
+  "documents": *[_type in $types && (_type != "comment" || state == "approved")] | order(_id asc),
   "assets": *[_type == "sanity.imageAsset"] | order(_id asc) {_id, _type, _updatedAt, url, originalFilename, extension, "width": metadata.dimensions.width, "height": metadata.dimensions.height}
 }`;
+
+// Comments that are pending or rejected are no documents of the site: the queries below leave them out, so a
+// comment that is rejected after approval reads as removed, and a mirror never holds what readers must not see.
 
 /**
  * The documents `$ids` (those of the site's types) and image assets changed after `$since`: a sync told by webhooks
  * which documents changed. An id it does not return was deleted or unpublished.
  */
 export const documentsByIdQuery = groq`{
-  "documents": *[_id in $ids && _type in $types] | order(_id asc),
+  "documents": *[_id in $ids && _type in $types && (_type != "comment" || state == "approved")] | order(_id asc),
   "assets": *[_type == "sanity.imageAsset" && _updatedAt > $since] | order(_id asc) {_id, _type, _updatedAt, url, originalFilename, extension, "width": metadata.dimensions.width, "height": metadata.dimensions.height}
 }`;
 
 /** Documents of the site's types and image assets changed after `$since` (an ISO time), for incremental syncs. */
 export const changedSinceQuery = groq`{
-  "documents": *[_type in $types && _updatedAt > $since] | order(_id asc),
+  "documents": *[_type in $types && (_type != "comment" || state == "approved") && _updatedAt > $since] | order(_id asc),
   "assets": *[_type == "sanity.imageAsset" && _updatedAt > $since] | order(_id asc) {_id, _type, _updatedAt, url, originalFilename, extension, "width": metadata.dimensions.width, "height": metadata.dimensions.height},
-  "ids": *[_type in $types || _type == "sanity.imageAsset"]._id
+  "ids": *[(_type in $types && (_type != "comment" || state == "approved")) || _type == "sanity.imageAsset"]._id
 }`;

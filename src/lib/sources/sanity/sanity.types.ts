@@ -62,6 +62,27 @@ export type BlockContent = Array<
     }
 >;
 
+export type StoryReference = {
+  _ref: string;
+  _type: 'reference';
+  _weak?: boolean;
+  [internalGroqTypeReferenceTo]?: 'story';
+};
+
+export type Comment = {
+  _id: string;
+  _type: 'comment';
+  _createdAt: string;
+  _updatedAt: string;
+  _rev: string;
+  story: StoryReference;
+  name: string;
+  text: string;
+  postedAt?: string;
+  state: 'pending' | 'approved' | 'rejected';
+  moderatedAt?: string;
+};
+
 export type Author = {
   _id: string;
   _type: 'author';
@@ -137,13 +158,6 @@ export type AuthorReference = {
   [internalGroqTypeReferenceTo]?: 'author';
 };
 
-export type StoryReference = {
-  _ref: string;
-  _type: 'reference';
-  _weak?: boolean;
-  [internalGroqTypeReferenceTo]?: 'story';
-};
-
 export type Story = {
   _id: string;
   _type: 'story';
@@ -191,6 +205,7 @@ export type Story = {
       _key: string;
     } & StoryReference
   >;
+  commentsClosed?: boolean;
 };
 
 export type Section = {
@@ -305,6 +320,8 @@ export type Geopoint = {
 export type AllSanitySchemaTypes =
   | SanityImageAssetReference
   | BlockContent
+  | StoryReference
+  | Comment
   | Author
   | SanityImageCrop
   | SanityImageHotspot
@@ -313,7 +330,6 @@ export type AllSanitySchemaTypes =
   | SectionReference
   | TagReference
   | AuthorReference
-  | StoryReference
   | Story
   | Section
   | SanityImagePaletteSwatch
@@ -327,7 +343,7 @@ export type AllSanitySchemaTypes =
 
 // Source: src/lib/sources/sanity/queries.ts
 // Variable: siteDocumentsQuery
-// Query: {  "documents": *[_type in $types] | order(_id asc),  "assets": *[_type == "sanity.imageAsset"] | order(_id asc) {_id, _type, _updatedAt, url, originalFilename, extension, "width": metadata.dimensions.width, "height": metadata.dimensions.height}}
+// Query: {  "documents": *[_type in $types && (_type != "comment" || state == "approved")] | order(_id asc),  "assets": *[_type == "sanity.imageAsset"] | order(_id asc) {_id, _type, _updatedAt, url, originalFilename, extension, "width": metadata.dimensions.width, "height": metadata.dimensions.height}}
 export type SiteDocumentsQueryResult = {
   documents: Array<
     | {
@@ -348,6 +364,19 @@ export type SiteDocumentsQueryResult = {
           alt?: string;
           _type: 'image';
         };
+      }
+    | {
+        _id: string;
+        _type: 'comment';
+        _createdAt: string;
+        _updatedAt: string;
+        _rev: string;
+        story: StoryReference;
+        name: string;
+        text: string;
+        postedAt?: string;
+        state: 'approved' | 'pending' | 'rejected';
+        moderatedAt?: string;
       }
     | {
         _id: string;
@@ -450,6 +479,7 @@ export type SiteDocumentsQueryResult = {
             _key: string;
           } & StoryReference
         >;
+        commentsClosed?: boolean;
       }
     | {
         _id: string;
@@ -477,7 +507,7 @@ export type SiteDocumentsQueryResult = {
 
 // Source: src/lib/sources/sanity/queries.ts
 // Variable: documentsByIdQuery
-// Query: {  "documents": *[_id in $ids && _type in $types] | order(_id asc),  "assets": *[_type == "sanity.imageAsset" && _updatedAt > $since] | order(_id asc) {_id, _type, _updatedAt, url, originalFilename, extension, "width": metadata.dimensions.width, "height": metadata.dimensions.height}}
+// Query: {  "documents": *[_id in $ids && _type in $types && (_type != "comment" || state == "approved")] | order(_id asc),  "assets": *[_type == "sanity.imageAsset" && _updatedAt > $since] | order(_id asc) {_id, _type, _updatedAt, url, originalFilename, extension, "width": metadata.dimensions.width, "height": metadata.dimensions.height}}
 export type DocumentsByIdQueryResult = {
   documents: Array<
     | {
@@ -498,6 +528,19 @@ export type DocumentsByIdQueryResult = {
           alt?: string;
           _type: 'image';
         };
+      }
+    | {
+        _id: string;
+        _type: 'comment';
+        _createdAt: string;
+        _updatedAt: string;
+        _rev: string;
+        story: StoryReference;
+        name: string;
+        text: string;
+        postedAt?: string;
+        state: 'approved' | 'pending' | 'rejected';
+        moderatedAt?: string;
       }
     | {
         _id: string;
@@ -600,6 +643,7 @@ export type DocumentsByIdQueryResult = {
             _key: string;
           } & StoryReference
         >;
+        commentsClosed?: boolean;
       }
     | {
         _id: string;
@@ -627,7 +671,7 @@ export type DocumentsByIdQueryResult = {
 
 // Source: src/lib/sources/sanity/queries.ts
 // Variable: changedSinceQuery
-// Query: {  "documents": *[_type in $types && _updatedAt > $since] | order(_id asc),  "assets": *[_type == "sanity.imageAsset" && _updatedAt > $since] | order(_id asc) {_id, _type, _updatedAt, url, originalFilename, extension, "width": metadata.dimensions.width, "height": metadata.dimensions.height},  "ids": *[_type in $types || _type == "sanity.imageAsset"]._id}
+// Query: {  "documents": *[_type in $types && (_type != "comment" || state == "approved") && _updatedAt > $since] | order(_id asc),  "assets": *[_type == "sanity.imageAsset" && _updatedAt > $since] | order(_id asc) {_id, _type, _updatedAt, url, originalFilename, extension, "width": metadata.dimensions.width, "height": metadata.dimensions.height},  "ids": *[(_type in $types && (_type != "comment" || state == "approved")) || _type == "sanity.imageAsset"]._id}
 export type ChangedSinceQueryResult = {
   documents: Array<
     | {
@@ -648,6 +692,19 @@ export type ChangedSinceQueryResult = {
           alt?: string;
           _type: 'image';
         };
+      }
+    | {
+        _id: string;
+        _type: 'comment';
+        _createdAt: string;
+        _updatedAt: string;
+        _rev: string;
+        story: StoryReference;
+        name: string;
+        text: string;
+        postedAt?: string;
+        state: 'approved' | 'pending' | 'rejected';
+        moderatedAt?: string;
       }
     | {
         _id: string;
@@ -750,6 +807,7 @@ export type ChangedSinceQueryResult = {
             _key: string;
           } & StoryReference
         >;
+        commentsClosed?: boolean;
       }
     | {
         _id: string;

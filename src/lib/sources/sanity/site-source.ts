@@ -1,5 +1,6 @@
 import { getPublishedId, isDraftId, type DocumentId } from '@sanity/id-utils';
 import { createImageUrlBuilder } from '@sanity/image-url';
+import { approvedComment, type Comment } from '../../model/comment.ts';
 import { ContentError, type ContentIssue } from '../../model/content-error.ts';
 import type { SiteSource } from '../../site/site.ts';
 import { parseStory, storyRefs } from '../../model/story.ts';
@@ -13,6 +14,7 @@ import { SourceError } from '../source-error.ts';
 import type {
   Author as AuthorDocument,
   BlockContent,
+  Comment as CommentDocument,
   SanityImageAssetReference,
   SanityImageCrop,
   Section as SectionDocument,
@@ -256,6 +258,7 @@ export function siteSourceFromDocuments(
       seo: doc.seo ? pick<NonNullable<StoryDocument['seo']>>(doc.seo, ['metaTitle', 'metaDescription']) : undefined,
       related: compact(resolveAll('related', 'story')),
       body: { format: 'portable-text', value: body ?? [] },
+      commentsClosed: doc.commentsClosed === true ? true : undefined,
     });
     const parsed = parseStory(id, where, raw);
     // A story without a slug is still validated as a whole, so one build lists all of its problems.
@@ -272,7 +275,21 @@ export function siteSourceFromDocuments(
     if (parsed.story) stories.push({ story: parsed.story, where });
     else rejected.push({ where, refs: storyRefs(raw) });
   }
-  return { stories, rejected, sections, authors, tags, issues };
+  // Approved comments only (the export reads every comment); one not well formed is left out, not a build error.
+  const comments: Comment[] = [];
+  for (const doc of of('comment') as UncheckedDocument<CommentDocument>[]) {
+    if (isDraftId(String(doc._id) as DocumentId)) continue;
+    const comment = approvedComment({
+      id: String(doc._id),
+      story: refId(doc.story),
+      name: doc.name,
+      text: doc.text,
+      postedAt: doc.postedAt,
+      state: doc.state,
+    });
+    if (comment) comments.push(comment);
+  }
+  return { stories, rejected, sections, authors, tags, issues, comments };
 }
 
 /**
