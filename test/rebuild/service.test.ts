@@ -48,7 +48,7 @@ beforeAll(async () => {
   const dataFile = path.join(tmp, 'data.ndjson');
   const tokens = { [ADMIN_TOKEN]: { role: 'administrator', name: 'Unit Admin' } } as const;
   const seed = await startLake({ dataFile, tokens });
-  const env = { ...process.env, SANITY_TOKEN: ADMIN_TOKEN };
+  const env: NodeJS.ProcessEnv = { ...process.env, SANITY_TOKEN: ADMIN_TOKEN };
   for (const name of Object.keys(env)) if (/^(SANITY_PROJECT|SANITY_DATASET|SANITY_API)/.test(name)) delete env[name];
   const imported = runScript(
     'scripts/import.ts',
