@@ -17,12 +17,13 @@ test('syncs everything first, then what changed since, then what webhooks named;
   const client = lake.client('mirror');
   await client.create(section('section-a', 'A'));
   await client.create(section('section-b', 'B'));
+  await client.create(section('section-e', 'E'));
   await client.create({ _id: 'drafts.section-c', _type: 'section', title: 'a draft is not published' });
   await client.create({ _id: 'other-1', _type: 'sanity.fileAsset', title: 'not a site type' });
 
   const mirror = new Mirror(client);
-  expect(await mirror.sync()).toMatchObject({ full: true, changed: 2, deleted: 0 });
-  expect([...mirror.documents.keys()].sort()).toEqual(['section-a', 'section-b']);
+  expect(await mirror.sync()).toMatchObject({ full: true, changed: 3, deleted: 0 });
+  expect([...mirror.documents.keys()].sort()).toEqual(['section-a', 'section-b', 'section-e']);
   const two = mirror.revision();
   expect(two).toMatch(/^[0-9a-f]{16}$/);
 
@@ -39,10 +40,11 @@ test('syncs everything first, then what changed since, then what webhooks named;
   // The digest depends on the documents only, not on the way they came.
   expect(mirror.revision()).toBe(two);
 
-  // A hinted sync reads the named documents: an edit counts as changed, an id that no longer answers as deleted.
+  // A hinted sync reads the named documents: an edit counts as changed (an unchanged one does not), an id that no
+  // longer answers as deleted.
   await client.patch('section-a').set({ title: 'A, edited' }).commit();
   await client.delete('section-b');
-  expect(await mirror.sync(new Set(['section-a', 'section-b', 'never-existed']))).toMatchObject({
+  expect(await mirror.sync(new Set(['section-a', 'section-b', 'section-e', 'never-existed']))).toMatchObject({
     full: false,
     changed: 1,
     deleted: 1,
