@@ -194,6 +194,14 @@ describe('BuildQueue with fake timers', () => {
     expect(queue.state()).toEqual({ building: false, pending: true, builds: 1 });
   });
 
+  test('a new queue is idle, with nothing pending', () => {
+    expect(new BuildQueue(recorder().run, { debounceMs: 100 }).state()).toEqual({
+      building: false,
+      pending: false,
+      builds: 0,
+    });
+  });
+
   test('a trigger after close() is ignored: nothing becomes pending and no timer is set', async () => {
     const r = recorder();
     const queue = new BuildQueue(r.run, { debounceMs: 100 });
@@ -212,6 +220,8 @@ describe('BuildQueue with fake timers', () => {
     const queue = new BuildQueue(r.run, { debounceMs: 100 });
     queue.trigger();
     await queue.close();
+    // No timer is left to keep the process alive.
+    expect(vi.getTimerCount()).toBe(0);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(r.builds).toHaveLength(0);
   });
