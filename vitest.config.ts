@@ -12,7 +12,7 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['src/lib/**/*.ts', 'rebuild/**/*.ts'],
-      exclude: ['src/lib/sources/sanity/sanity.types.ts'],
+      exclude: ['src/lib/sources/sanity/sanity.types.ts', 'e2e/**'],
       reporter: ['text-summary', 'json-summary', 'html'],
       reportsDirectory: 'tmp/coverage',
     },
