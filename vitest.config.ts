@@ -10,5 +10,13 @@ export default defineConfig({
     exclude: [...configDefaults.exclude, 'test/security/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // `npx vitest run --coverage`: line and branch coverage of the library and the rebuild service (tmp/coverage).
+    coverage: {
+      provider: 'v8',
+      include: ['src/lib/**/*.ts', 'rebuild/**/*.ts'],
+      exclude: ['src/lib/sources/sanity/sanity.types.ts', 'e2e/**'],
+      reporter: ['text-summary', 'json-summary', 'html'],
+      reportsDirectory: 'tmp/coverage',
+    },
   },
 });

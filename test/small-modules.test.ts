@@ -46,6 +46,11 @@ describe('archivePages', () => {
       expect(page.items).toEqual(Array.from({ length: 10 }, (_, i) => (page.number ?? 0) * 10 - i));
   });
 
+  test('a front page without archive pages has no older link at all (not older: 0)', () => {
+    for (const n of [0, 5, 20])
+      expect(Object.keys(archivePages(Array.from({ length: n }), 10)[0] ?? {})).toEqual(['items']);
+  });
+
   test('links: front -> newest archive page -> ... -> page 1, and back', () => {
     const pages = archivePages(
       Array.from({ length: 45 }, (_, i) => i),

@@ -64,7 +64,8 @@ describe('buildTagVocabulary', () => {
 test('tagIndex: popular by count then slug; A to Z groups with a # group last', () => {
   const t = (slug: string, count: number) => ({ slug, name: slug, count });
   const { popular, letters } = tagIndex(
-    [t('war', 3), t('ukraine', 5), t('ai', 5), t('2025-election', 1), t('us', 1)],
+    // Out of order on every key, so that each sort has something to do.
+    [t('war', 3), t('us', 1), t('ukraine', 5), t('ai', 5), t('zebra', 1), t('2025-election', 1), t('1984', 1)],
     3,
   );
   expect(popular.map((x) => x.slug)).toEqual(['ai', 'ukraine', 'war']);
@@ -72,6 +73,7 @@ test('tagIndex: popular by count then slug; A to Z groups with a # group last', 
     ['A', ['ai']],
     ['U', ['ukraine', 'us']],
     ['W', ['war']],
-    ['#', ['2025-election']],
+    ['Z', ['zebra']],
+    ['#', ['1984', '2025-election']],
   ]);
 });

@@ -186,9 +186,33 @@ describe('BuildQueue with fake timers', () => {
     expect(closed).toBe(false);
     r.finishCurrent();
     await closing;
+    // The trigger during the build was never built: it stays pending, and nothing runs.
+    expect(queue.state()).toEqual({ building: false, pending: true, builds: 1 });
     queue.trigger();
     await vi.advanceTimersByTimeAsync(10_000);
     expect(r.builds).toHaveLength(1);
+    expect(queue.state()).toEqual({ building: false, pending: true, builds: 1 });
+  });
+
+  test('a new queue is idle, with nothing pending', () => {
+    expect(new BuildQueue(recorder().run, { debounceMs: 100 }).state()).toEqual({
+      building: false,
+      pending: false,
+      builds: 0,
+    });
+  });
+
+  test('a trigger after close() is ignored: nothing becomes pending and no timer is set', async () => {
+    const r = recorder();
+    const queue = new BuildQueue(r.run, { debounceMs: 100 });
+    queue.trigger();
+    await vi.advanceTimersByTimeAsync(100);
+    r.finishCurrent();
+    await queue.close();
+    expect(queue.state()).toEqual({ building: false, pending: false, builds: 1 });
+    queue.trigger();
+    expect(queue.state()).toEqual({ building: false, pending: false, builds: 1 });
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   test('close() cancels a build that is only waiting for its quiet time', async () => {
@@ -196,6 +220,8 @@ describe('BuildQueue with fake timers', () => {
     const queue = new BuildQueue(r.run, { debounceMs: 100 });
     queue.trigger();
     await queue.close();
+    // No timer is left to keep the process alive.
+    expect(vi.getTimerCount()).toBe(0);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(r.builds).toHaveLength(0);
   });

@@ -36,6 +36,8 @@ export function selectTop(
       continue;
     }
     const worst = heap[0] ?? 0;
+    // The first test is a shortcut for most candidates: `better` alone decides the same.
+    // Stryker disable next-line ConditionalExpression: equivalent, `!better(j, worst)` also turns a lower score away
     if (s < (score[worst] ?? 0) || !better(j, worst)) continue;
     heap[0] = j;
     for (let parent = 0; ;) {
