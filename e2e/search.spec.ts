@@ -87,6 +87,8 @@ test('section and tag filters narrow the results, and the URL keeps them', async
   const inTag = await found(page);
   expect(`(${inTag})`).toBe(tagCount);
   expect(inTag).toBeLessThan(inSection);
+  // For the closing note of issue 13.
+  await page.screenshot({ path: test.info().outputPath('search-results.png'), fullPage: true });
 
   // Reloading the URL gives the same results, the filters checked.
   await page.reload();

@@ -16,6 +16,9 @@ import type { StoryView } from './site.ts';
 /** The folder of the build output the index is written to, and the URL path the search page loads it from. */
 export const SEARCH_DIR = 'pagefind';
 
+/** Changes whenever `searchRecord` makes other records: a key for builds without a code digest. */
+export const SEARCH_FORMAT = 'search-1';
+
 /** Character references the body's HTML serializer writes, decoded back to text. */
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
 
@@ -57,7 +60,7 @@ export function searchRecord(story: StoryView, timeZone: string): CustomRecord {
  * records): equal digests, equal index. A story page's key covers every field its record is made of (and more: a
  * change of its Similar News also writes the index again).
  */
-export function searchKey(pages: readonly SitePage[], code: string): string {
+export function searchKey(pages: readonly SitePage[], code = SEARCH_FORMAT): string {
   return cacheKey(
     'search',
     code,
@@ -113,4 +116,9 @@ export async function writeSearchIndex(
   } finally {
     await close();
   }
+}
+
+/** Ends the Pagefind process, if one runs: a write under way fails. */
+export async function stopSearchIndex(): Promise<void> {
+  await close();
 }
