@@ -6,7 +6,7 @@
 const PAGE = 20;
 const form = /** @type {HTMLFormElement} */ (document.getElementById('search-form'));
 const input = /** @type {HTMLInputElement} */ (document.getElementById('search-q'));
-const tagBox = /** @type {HTMLFieldSetElement} */ (document.getElementById('search-tags'));
+const noTags = /** @type {HTMLElement} */ (document.getElementById('search-tags-none'));
 const tagList = /** @type {HTMLUListElement} */ (document.getElementById('search-tag-list'));
 const noScript = /** @type {HTMLElement} */ (document.getElementById('search-nojs'));
 const status = /** @type {HTMLElement} */ (document.getElementById('search-status'));
@@ -115,7 +115,7 @@ function showTags(counts, selected) {
       return item;
     }),
   );
-  tagBox.hidden = tags.length === 0;
+  noTags.hidden = tags.length > 0;
 }
 
 async function run() {
@@ -135,7 +135,7 @@ async function run() {
   more.hidden = true;
   if (!query && sections.length === 0 && tags.length === 0) {
     status.textContent = '';
-    tagBox.hidden = true;
+    showTags({}, []);
     return;
   }
   status.textContent = 'Searching…';
