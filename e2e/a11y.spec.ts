@@ -13,8 +13,11 @@ for (const colorScheme of ['light', 'dark'] as const) {
       '/section/world/',
       '/authors/jane-park/',
       '/404.html',
+      '/search/?q=government&section=US+Politics',
     ]) {
       await page.goto(path);
+      // The search page's results and tag filter come from its script.
+      if (path.startsWith('/search/')) await page.locator('.search-result').first().waitFor();
       const { violations } = await new AxeBuilder({ page }).analyze();
       const serious = violations
         .filter((v) => v.impact === 'serious' || v.impact === 'critical')

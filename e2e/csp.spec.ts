@@ -10,6 +10,7 @@ const PAGES = [
   '/tags/ukraine/',
   '/authors/jane-park/',
   '/no-such-page/',
+  '/search/?q=government',
 ];
 
 for (const url of PAGES) {

@@ -31,13 +31,14 @@ test('no internal link or asset in dist/ is broken', () => {
   expect(broken).toEqual([]);
 });
 
-test('pages ship no client JavaScript', () => {
+test('pages ship no client JavaScript, but the search page its own script and Pagefind', () => {
   // JSON-LD blocks (structured data, never run) are the only script elements.
   const withScripts = htmlFiles(DIST)
     .filter(({ html }) => /<script\b(?![^>]*\btype="application\/ld\+json")/i.test(html))
     .map(({ file }) => file);
-  expect(withScripts).toEqual([]);
-  expect(listFiles(DIST).filter((f) => f.endsWith('.js'))).toEqual([]);
+  expect(withScripts).toEqual(['search/index.html']);
+  const scripts = listFiles(DIST).filter((f) => f.endsWith('.js'));
+  expect(scripts.filter((f) => !f.startsWith('pagefind/'))).toEqual(['search.js']);
 });
 
 test('two builds of the same content are byte-identical', () => {
@@ -80,7 +81,7 @@ test('a story with script, event-handler and javascript: payloads runs nothing',
       expect(
         await page
           .locator(
-            'script:not([type="application/ld+json"]), iframe, object, embed, [onerror], [onload], [onclick], [onmouseover], [style]',
+            'script:not([type="application/ld+json"]), iframe, form:not(.site-search):not(.comment-form), object, embed, [onerror], [onload], [onclick], [onmouseover], [style]',
           )
           .count(),
         p,
@@ -107,6 +108,14 @@ test('a story with script, event-handler and javascript: payloads runs nothing',
     const [article] = await page.locator('script[type="application/ld+json"]').allTextContents();
     expect(article).not.toMatch(/[<>]/);
     expect((JSON.parse(article ?? '') as { headline?: string }).headline).toBe(await page.locator('h1').textContent());
+    // Search shows the same story's fields from the index as text, and runs nothing either.
+    await page.goto(`${url}/search/?q=hostile`);
+    const result = page.locator('.search-result').first();
+    await expect(result.locator('h2')).toContainText("<script>window.__pwned = 'title'</script>");
+    await expect(result.locator('.dek')).toContainText('<img src=x onerror=');
+    await page.getByRole('checkbox', { name: '<b onmouseover=alert(1)>x</b>' }).hover();
+    expect(await page.locator('.search-results').locator('script, img, b, [onerror], [onmouseover]').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned)).toBeUndefined();
   } finally {
     server.close();
     rmSync(out, { recursive: true, force: true });

@@ -13,6 +13,8 @@ export interface HttpParts {
   requests: BuildRequests;
   /** The build being served, if any. */
   current: () => Build | undefined;
+  /** The folder the search index (/pagefind/) is served from (rebuild/search.ts). */
+  searchDir: string;
   /** What GET /status answers. */
   status: () => unknown;
   /** Origins pages may show images from, besides their own. */
@@ -23,9 +25,9 @@ export interface HttpParts {
 }
 
 /**
- * The service's HTTP server: the site (the current build, fixed for each request), Sanity's webhooks at
- * `POST /hooks/sanity` (verified, counted, each a build request), readers' comments at `POST /comments`
- * (comments.ts) and `GET /status`.
+ * The service's HTTP server: the site (the current build, fixed for each request; its search index in /pagefind/ from
+ * the index folder), Sanity's webhooks at `POST /hooks/sanity` (verified, counted, each a build request), readers'
+ * comments at `POST /comments` (comments.ts) and `GET /status`.
  */
 export class ServiceHttp {
   /** Webhook deliveries by outcome, for `/status`. */
@@ -103,6 +105,11 @@ export class ServiceHttp {
     }
     if (url.pathname === '/status') {
       json(res, 200, this.#parts.status());
+      return;
+    }
+    if (url.pathname.startsWith('/pagefind/')) {
+      // The search index is written after the build it follows, into its own folder.
+      await serveStatic(this.#parts.searchDir, req, res);
       return;
     }
     const current = this.#parts.current();

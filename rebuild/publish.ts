@@ -12,6 +12,8 @@ import type { ScheduledStories } from './schedule.ts';
 import type { SimilarSettling } from './similar-settling.ts';
 import type { SiteModel } from './site-model.ts';
 import type { Site } from '../src/lib/site/site.ts';
+import type { SearchIndexer } from './search.ts';
+import { searchKey } from '../src/lib/site/search-index.ts';
 
 /** The last build that went live, for `/status`. */
 export interface PublishSuccess {
@@ -43,6 +45,7 @@ export interface PublishParts {
   builds: SiteBuilds;
   requests: BuildRequests;
   schedule: ScheduledStories;
+  search: SearchIndexer;
   log: (line: string) => void;
 }
 
@@ -66,7 +69,7 @@ export class PublishPipeline {
 
   /** Runs one publish; a failure is recorded and logged, never thrown. */
   async run(): Promise<void> {
-    const { sanity, mirror, model, content, similar, cache, builds, requests, schedule, log } = this.#parts;
+    const { sanity, mirror, model, content, similar, cache, builds, requests, schedule, search, log } = this.#parts;
     const { hint, triggeredAt } = requests.take();
     const started = new Date();
     try {
@@ -128,6 +131,13 @@ export class PublishPipeline {
         // Only the bodies this build rendered are written.
         await cache.save();
       }
+      // The search index follows the site just served, off the critical path (rebuild/search.ts).
+      search.update({
+        stories: result.site.stories,
+        timeZone: result.site.timeZone,
+        key: searchKey(result.pages),
+        triggeredAt,
+      });
       if (!result.settled) similar.settle(result.inputs);
     } catch (error) {
       this.#failed(error instanceof BuildFailure ? error : new BuildFailure(String(error), ''), started);

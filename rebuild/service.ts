@@ -14,6 +14,7 @@ import { BuildQueue } from './queue.ts';
 import { BuildRequests } from './requests.ts';
 import { ScheduledStories } from './schedule.ts';
 import { SimilarSettling } from './similar-settling.ts';
+import { SearchIndexer, type SearchStatus } from './search.ts';
 import { SiteModel } from './site-model.ts';
 import { CommentsEndpoint, type CommentCounts, type CommentStory } from './comments.ts';
 import type { Site } from '../src/lib/site/site.ts';
@@ -27,6 +28,8 @@ export interface RebuildService {
   status(): ServiceStatus;
   /** Resolves when no build is running or queued. */
   idle(): Promise<void>;
+  /** Resolves when no build is running or queued and the search index follows the last one. */
+  searchIdle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,6 +54,8 @@ export interface ServiceStatus {
   webhooks: { accepted: number; duplicates: number; refused: number };
   /** What the comments endpoint did since the start, when it runs. */
   comments?: CommentCounts;
+  /** The search index: written after each build that changed a story (rebuild/search.ts). */
+  search: SearchStatus;
 }
 
 /**
@@ -78,6 +83,8 @@ export async function startRebuildService(
     log(`a scheduled story is due (${time}): rebuilding`);
     requests.request();
   });
+  const search = new SearchIndexer(config.dir, log);
+  await search.init();
   const pipeline = new PublishPipeline({
     sanity: config.sanity,
     mirror,
@@ -88,6 +95,7 @@ export async function startRebuildService(
     builds,
     requests,
     schedule,
+    search,
     log,
   });
 
@@ -116,6 +124,7 @@ export async function startRebuildService(
       },
       webhooks: { ...http.counts },
       ...(comments ? { comments: { ...comments.counts } } : {}),
+      search: search.status(),
     };
   }
 
@@ -128,6 +137,7 @@ export async function startRebuildService(
       }),
       requests,
       current: () => builds.current,
+      searchDir: search.dir,
       status,
       // Pages show Sanity images from the API host (an http origin for the local API, which `https:` would not cover).
       imageOrigins: config.sanity.apiHost ? [new URL(config.sanity.apiHost).origin] : [],
@@ -176,6 +186,10 @@ export async function startRebuildService(
     ...(previewUrl ? { previewUrl } : {}),
     status,
     idle: () => queue.idle(),
+    async searchIdle() {
+      await queue.idle();
+      await search.idle();
+    },
     async close() {
       schedule.stop();
       builds.stop();
@@ -183,6 +197,7 @@ export async function startRebuildService(
       similar.stop();
       const closed = http.close();
       await queue.close();
+      await search.stop();
       await cache.save().catch((error: unknown) => log(`could not save the render cache: ${String(error)}`));
       // server.close() waits for every open request, and a stuck sender's never ends: cut them once the build stopped.
       http.cut();

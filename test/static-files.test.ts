@@ -98,6 +98,16 @@ describe('serveStatic', () => {
     expect(missing.headers['x-frame-options']).toBe('DENY');
   });
 
+  test('only the search page and the search index may run scripts (their own and WebAssembly) and fetch', async () => {
+    for (const target of ['/search/', '/search', '/search/index.html', '/search/?q=x', '/pagefind/pagefind.js']) {
+      const policy = (await get(target)).headers['content-security-policy'];
+      expect(policy, target).toContain("script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'");
+      expect(policy, target).not.toContain('unsafe-inline');
+    }
+    for (const target of ['/', '/news/x/', '/no-such-page/', '/searching/', '/news/search/'])
+      expect((await get(target)).headers['content-security-policy'], target).not.toMatch(/script-src|connect-src/);
+  });
+
   test('HEAD answers the headers without the body; other methods 405', async () => {
     const head = await get('/', { method: 'HEAD' });
     expect(head).toMatchObject({ status: 200, body: '' });

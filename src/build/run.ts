@@ -9,13 +9,15 @@
  */
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { buildTime, cacheDir, loadSite } from '../lib/site/load-site.ts';
 import { sourceFromEnv, type SourceConfig } from '../lib/sources/load-source.ts';
 import { SourceError } from '../lib/sources/source-error.ts';
 import { siteLayout, sitePages, STATIC_KINDS, type SitePage } from '../lib/site/pages.ts';
 import { writePlan } from '../lib/site/render-plan.ts';
+import { SEARCH_DIR, searchKey, writeSearchIndex } from '../lib/site/search-index.ts';
+import { writeFileAtomic } from '../lib/atomic-write.ts';
 import {
   codeDigest,
   contentFingerprint,
@@ -75,9 +77,10 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
   const renderers = new Renderers(work);
   try {
     // The site and its pages are dropped once the plans are written: the render processes hold them meanwhile.
-    const plan = await planBuild(options, renderers, log);
+    const plan = await planBuild(options, renderers, work, log);
     if (plan.renders.length === 0) {
       renderers.stop();
+      await placeSearch(plan.search, options.outDir);
       // Nothing to render; the manifest learns the content's new fingerprint (files touched, not changed).
       if (plan.manifest) await writeManifest(plan.manifest.file, plan.manifest.header, plan.keys);
       return plan.report;
@@ -100,6 +103,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
       'move',
     );
     await removePages(outDir, plan.gone);
+    await placeSearch(plan.search, outDir);
     if (plan.manifest) await writeManifest(plan.manifest.file, plan.manifest.header, plan.keys);
     return plan.report;
   } finally {
@@ -117,6 +121,8 @@ interface BuildPlan {
   keys: Map<string, string>;
   gone: string[];
   manifest?: { file: string; header: ManifestHeader };
+  /** The search index written for this build, to move into the folder, and its key. */
+  search?: { dir: string; file: string; key: string };
 }
 
 /**
@@ -124,7 +130,12 @@ interface BuildPlan {
  * site is computed, so that they bundle meanwhile: as many as a full build of this many story files needs, or one
  * when an earlier build exists (a few pages will have changed).
  */
-async function planBuild(options: BuildOptions, renderers: Renderers, log: (line: string) => void): Promise<BuildPlan> {
+async function planBuild(
+  options: BuildOptions,
+  renderers: Renderers,
+  work: string,
+  log: (line: string) => void,
+): Promise<BuildPlan> {
   const outDir = path.resolve(options.outDir);
   const file = manifestFile(cacheDir(), outDir);
   const source = sourceFromEnv();
@@ -178,8 +189,29 @@ async function planBuild(options: BuildOptions, renderers: Renderers, log: (line
     );
   }
   const report: BuildReport = { pages: pages.length, rendered: todo.length, removed: gone.length, jobs: 0 };
+  // The search index, while the render processes bundle: written again whenever a story page changed (Pagefind
+  // cannot update an index), by the first shard only in a sharded build.
+  let search: BuildPlan['search'];
+  if (!options.shard || options.shard.index === 1) {
+    const key = searchKey(pages, code);
+    const file = `${manifest?.file ?? path.join(work, 'manifest')}.search`;
+    const had = full ? undefined : await readFile(file, 'utf8').catch(() => undefined);
+    if (had !== key || !existsSync(path.join(outDir, SEARCH_DIR, 'pagefind-entry.json'))) {
+      const written = await writeSearchIndex(site.stories, site.timeZone, path.join(work, 'search'));
+      log(`[build] search index: ${count(written.records)} stories in ${(written.ms / 1000).toFixed(2)} s`);
+      search = { dir: path.join(work, 'search'), file, key };
+    }
+  }
   if (todo.length === 0 && gone.length === 0)
-    return { report, renders: [], full: false, keys, gone, ...(manifest ? { manifest } : {}) };
+    return {
+      report,
+      renders: [],
+      full: false,
+      keys,
+      gone,
+      ...(manifest ? { manifest } : {}),
+      ...(search ? { search } : {}),
+    };
 
   // Every render process renders the routes without parameters (home, tag index, feeds, 404): its plan has them.
   const fixed = pages.filter((p) => STATIC_KINDS.includes(p.kind));
@@ -194,7 +226,18 @@ async function planBuild(options: BuildOptions, renderers: Renderers, log: (line
     renders.push({ ...slot, pages: fixed.length + mine.length });
   }
   report.jobs = jobs;
-  return { report, renders, full, keys, gone, ...(manifest ? { manifest } : {}) };
+  return { report, renders, full, keys, gone, ...(manifest ? { manifest } : {}), ...(search ? { search } : {}) };
+}
+
+/** Moves a search index written by `planBuild` into the output folder, and records its key. */
+async function placeSearch(search: BuildPlan['search'], outDir: string): Promise<void> {
+  if (!search) return;
+  const target = path.join(path.resolve(outDir), SEARCH_DIR);
+  await rm(target, { recursive: true, force: true });
+  await mkdir(path.dirname(target), { recursive: true });
+  await rename(path.join(search.dir, SEARCH_DIR), target);
+  await mkdir(path.dirname(search.file), { recursive: true });
+  await writeFileAtomic(search.file, search.key);
 }
 
 /**

@@ -18,29 +18,50 @@ export function contentType(file: string): string {
   return type.startsWith('text/') ? `${type}; charset=utf-8` : type;
 }
 
+/** The search page, the one page with JavaScript (its own script and Pagefind's, which runs WebAssembly). */
+export const SEARCH_PAGE = '/search/';
+
 /**
  * The Content-Security-Policy of every page: the site has no JavaScript and no inline styles, so nothing but its own
- * stylesheet, images (its own, https ones such as Sanity's CDN, and `images` origins) and links to itself.
+ * stylesheet, images (its own, https ones such as Sanity's CDN, and `images` origins) and links to itself. With
+ * `search`, the search page's: also its own scripts, compiling WebAssembly, and fetching the index from itself.
  */
-export function contentSecurityPolicy(images: readonly string[] = []): string {
+export function contentSecurityPolicy(images: readonly string[] = [], search = false): string {
   return [
     "default-src 'none'",
     `img-src 'self' https: data:${images.map((origin) => ` ${origin}`).join('')}`,
     "style-src 'self'",
+    ...(search ? ["script-src 'self' 'wasm-unsafe-eval'", "connect-src 'self'"] : []),
     "base-uri 'none'",
     "form-action 'self'",
     "frame-ancestors 'none'",
   ].join('; ');
 }
 
-/** Headers every answer of a site server carries: the policy above, no MIME sniffing, no framing, no referrer leaks. */
-export function securityHeaders(images: readonly string[] = []): Record<string, string> {
+/**
+ * Headers every answer of a site server carries: the policy above (the search page's for `pathname` /search/), no
+ * MIME sniffing, no framing, no referrer leaks.
+ */
+export function securityHeaders(images: readonly string[] = [], pathname = ''): Record<string, string> {
   return {
-    'content-security-policy': contentSecurityPolicy(images),
+    'content-security-policy': contentSecurityPolicy(images, isSearchPage(pathname)),
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
     'referrer-policy': 'strict-origin-when-cross-origin',
   };
+}
+
+/**
+ * Whether a URL path gets the search page's policy: the page (/search/, /search, /search/index.html), and Pagefind's
+ * files in /pagefind/, whose worker script runs under the policy it is served with.
+ */
+export function isSearchPage(pathname: string): boolean {
+  return (
+    pathname === SEARCH_PAGE ||
+    pathname === '/search' ||
+    pathname === '/search/index.html' ||
+    pathname.startsWith('/pagefind/')
+  );
 }
 
 /** Options for `serveStatic`. */
@@ -103,12 +124,13 @@ export async function serveStatic(
   res: ServerResponse,
   options: StaticOptions = {},
 ): Promise<void> {
-  for (const [name, value] of Object.entries(securityHeaders(options.imageOrigins))) res.setHeader(name, value);
+  const pathname = (req.url ?? '/').split('?')[0] ?? '/';
+  for (const [name, value] of Object.entries(securityHeaders(options.imageOrigins, pathname)))
+    res.setHeader(name, value);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' }).end();
     return;
   }
-  const pathname = (req.url ?? '/').split('?')[0] ?? '/';
   const found = await resolveStatic(root, pathname);
   if (found) {
     const headers = { 'content-type': contentType(found.file), 'cache-control': cacheControl(pathname, found.file) };
