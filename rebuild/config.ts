@@ -90,6 +90,22 @@ const wholeNumber = (fallback: number, min: number, max: number) =>
     })
     .transform((raw) => (raw === '' ? fallback : Number(raw)));
 
+/** A comma-separated list of origins (scheme, host and port only), e.g. `example`; empty when unset. */
+function originList(example: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw) =>
+      (raw ?? '')
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .refine((origins) => origins.every((origin) => URL.canParse(origin) && new URL(origin).origin === origin), {
+      error: `expected comma-separated origins such as ${example}`,
+    });
+}
+
 /** The service's own variables (the `SANITY_*` ones are read by `sanityConfigFromEnv`); the secret is never echoed. */
 const serviceEnvSchema = z.object({
   SANITY_PROJECT_ID: z
@@ -130,34 +146,12 @@ const serviceEnvSchema = z.object({
     .refine((secret) => secret === undefined || secret === '' || secret.length >= 32, {
       error: (issue) => `expected at least 32 characters (received ${String(issue.input).length})`,
     }),
-  PREVIEW_STUDIO_ORIGINS: z
-    .string()
-    .optional()
-    .transform((raw) =>
-      (raw ?? '')
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    )
-    .refine((origins) => origins.every((origin) => URL.canParse(origin) && new URL(origin).origin === origin), {
-      error: 'expected comma-separated origins such as http://localhost:3334',
-    }),
+  PREVIEW_STUDIO_ORIGINS: originList('http://localhost:3334'),
   SANITY_COMMENTS_TOKEN: z
     .string()
     .optional()
     .transform((raw) => raw?.trim() ?? ''),
-  COMMENTS_ORIGINS: z
-    .string()
-    .optional()
-    .transform((raw) =>
-      (raw ?? '')
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    )
-    .refine((origins) => origins.every((origin) => URL.canParse(origin) && new URL(origin).origin === origin), {
-      error: 'expected comma-separated origins such as https://news.example.com',
-    }),
+  COMMENTS_ORIGINS: originList('https://news.example.com'),
   COMMENTS_TRUST_PROXY: z
     .enum(['', '0', '1'], { error: 'expected 1 (behind a proxy that sets X-Forwarded-For) or 0' })
     .optional()

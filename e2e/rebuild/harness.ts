@@ -5,9 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createClient, type SanityClient } from '@sanity/client';
+import type { SanityClient } from '@sanity/client';
 import { startLake, type RunningLake } from '../../lake/server.ts';
 import type { ServiceStatus } from '../../rebuild/service.ts';
+import { lakeClient } from '../../scripts/lib/lake-client.ts';
 
 /** The project root, where `scripts/` lives. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -202,15 +203,7 @@ export async function startRebuildStack(options: { env?: Record<string, string> 
     dir: path.join(tmp, 'site'),
     ...(options.env ? { env: options.env } : {}),
   });
-  const client = createClient({
-    projectId: 'local',
-    dataset: 'production',
-    apiVersion: '2025-02-19',
-    apiHost: lake.url,
-    useProjectHostname: false,
-    useCdn: false,
-    token: ADMIN_TOKEN,
-  });
+  const client = lakeClient(lake.url, ADMIN_TOKEN);
   const settle = async (timeoutMs = 90_000) => {
     await lake.webhooksIdle();
     // A delivered webhook has already called queue.trigger(), so "not pending and not building" means done (and not

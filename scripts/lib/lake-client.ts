@@ -1,6 +1,6 @@
 import { createClient, type SanityClient } from '@sanity/client';
 
-/** A @sanity/client for the local API at `apiHost` (`npm run lake`), as the benchmarks use it: no CDN, one token. */
+/** A @sanity/client for the local API at `apiHost` (`npm run lake`), as the benchmarks and tests use it: no CDN, one token. */
 export function lakeClient(apiHost: string, token: string): SanityClient {
   return createClient({
     projectId: 'local',

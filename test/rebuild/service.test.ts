@@ -7,12 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createClient, type SanityClient } from '@sanity/client';
+import type { SanityClient } from '@sanity/client';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startLake, type RunningLake } from '../../lake/server.ts';
 import { serviceConfigFromEnv, type ServiceConfig } from '../../rebuild/config.ts';
 import { startRebuildService, type RebuildService, type ServiceStatus } from '../../rebuild/service.ts';
 import { ADMIN_TOKEN, freePort, ROOT, runScript, SECRET } from '../../e2e/rebuild/harness.ts';
+import { lakeClient } from '../../scripts/lib/lake-client.ts';
 
 let tmp: string;
 let lake: RunningLake;
@@ -74,15 +75,7 @@ beforeAll(async () => {
     ],
     webhookRetryDelaysMs: [200, 500],
   });
-  client = createClient({
-    projectId: 'local',
-    dataset: 'production',
-    apiVersion: '2025-02-19',
-    apiHost: lake.url,
-    useProjectHostname: false,
-    useCdn: false,
-    token: ADMIN_TOKEN,
-  });
+  client = lakeClient(lake.url, ADMIN_TOKEN);
   const parsed = serviceConfigFromEnv({
     SANITY_PROJECT_ID: 'local',
     SANITY_DATASET: 'production',
