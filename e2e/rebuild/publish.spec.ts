@@ -38,7 +38,7 @@ test('a published story appears on its page, its tag pages, its section and the 
     .map(({ file }) => file);
   // The scan below must be able to see the story: here it finds it in its page, listings, feed and sitemap.
   expect(mentioning).toEqual(
-    expect.arrayContaining(['index.html', `news/${slug}/index.html`, 'rss.xml', 'sitemap.xml']),
+    expect.arrayContaining(['index.html', `news/${slug}/index.html`, 'rss.xml', 'sitemaps/stories-1.xml']),
   );
 
   const listings = [...EXISTING.tags.map((t) => `/tags/${t.slug}/`), `/section/${EXISTING.section.slug}/`, '/'];
