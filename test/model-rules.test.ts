@@ -1,19 +1,11 @@
 /** Story and tag validation rules at their boundaries: each case would pass or fail the other way if the rule broke. */
 import { describe, expect, test } from 'vitest';
 import { formatIssue } from '../src/lib/model/content-error.ts';
+import { validStory } from './fixtures/valid-story.ts';
 import { parseStory, storyRefs } from '../src/lib/model/story.ts';
 import { buildTagVocabulary } from '../src/lib/model/tags.ts';
 
-const valid = {
-  title: 'A headline',
-  slug: 'a-headline',
-  dek: 'A dek.',
-  publishedAt: '2025-11-19T21:10:00Z',
-  section: 'world',
-  tags: ['Ukraine'],
-  authors: ['jane-park'],
-  body: { format: 'markdown', value: 'Body.' },
-};
+const valid = validStory;
 const problems = (raw: Record<string, unknown>): string[] =>
   parseStory('story-x', 'x.md', { ...valid, ...raw }).issues.map(formatIssue);
 

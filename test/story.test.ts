@@ -1,17 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { formatIssue } from '../src/lib/model/content-error.ts';
+import { validStory } from './fixtures/valid-story.ts';
 import { parseStory } from '../src/lib/model/story.ts';
 
-const valid = {
-  title: 'A headline',
-  slug: 'a-headline',
-  dek: 'A dek.',
-  publishedAt: '2025-11-19T21:10:00Z',
-  section: 'world',
-  tags: ['Ukraine'],
-  authors: ['jane-park'],
-  body: { format: 'markdown', value: 'Body.' },
-};
+const valid = validStory;
 const problems = (raw: Record<string, unknown>) =>
   parseStory('story-x', 'content/stories/x.md', raw).issues.map(formatIssue);
 
