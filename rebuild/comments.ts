@@ -3,8 +3,9 @@
  * Comments.astro), checked and written to Sanity as pending comments for moderators to approve in the Studio.
  *
  * `POST /comments` takes a form-encoded body (story id, name, text and a honeypot field), at most `maxBytes`, from a
- * page of the site only (Origin / Sec-Fetch-Site), and answers with a page: a 303 to `GET /comments/received/` ("your
- * comment awaits moderation"), or the form again with the problems to fix and the reader's words kept. It refuses
+ * page of the site only (Origin / Sec-Fetch-Site), and answers with a 303 back to the story at `#comment-received`,
+ * where the page shows "your comment awaits moderation" (a notice the story page shows only when it is the URL's
+ * target), or with a page of the form again with the problems to fix and the reader's words kept. It refuses
  * comments on stories the site does not show or that are closed, limits each address to `perAddress` comments per
  * `windowMs` (in bounded memory), and takes a comment it has just taken once. Nothing it answers echoes unescaped
  * text; nothing it writes is shown before a moderator approves it.
@@ -20,10 +21,7 @@ import {
 } from '../src/lib/model/comment.ts';
 import { LIMITS } from '../src/lib/model/rules.ts';
 import { securityHeaders } from '../src/lib/server/static-files.ts';
-import { COMMENTS_PATH } from '../src/lib/site/urls.ts';
-
-/** Where a reader lands after posting: the "awaits moderation" page. */
-export const RECEIVED_PATH = `${COMMENTS_PATH}/received/`;
+import { COMMENT_RECEIVED, COMMENTS_PATH } from '../src/lib/site/urls.ts';
 
 /** A story as the endpoint needs it: where it is, its headline, and whether it takes comments. */
 export interface CommentStory {
@@ -148,15 +146,10 @@ export class CommentsEndpoint {
 
   /** Whether `pathname` is the endpoint's. */
   static handles(pathname: string): boolean {
-    return pathname === COMMENTS_PATH || pathname === RECEIVED_PATH;
+    return pathname === COMMENTS_PATH;
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    if (url.pathname === RECEIVED_PATH) {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return this.#methodNotAllowed(res, 'GET, HEAD');
-      const story = this.#parts.story(url.searchParams.get('story') ?? '');
-      return page(res, 200, 'Comment received', received(story));
-    }
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') return this.#methodNotAllowed(res, 'POST');
     const origin = this.#originProblem(req);
     if (origin !== undefined) {
@@ -218,7 +211,7 @@ export class CommentsEndpoint {
     if ((form.get('website') ?? '') !== '') {
       this.counts.honeypot += 1;
       this.#parts.log('comment dropped: the honeypot field was filled in');
-      return redirect(res, fields.story);
+      return redirect(res, this.#parts.story(fields.story));
     }
     const story = this.#parts.story(fields.story);
     if (story === undefined) {
@@ -238,7 +231,7 @@ export class CommentsEndpoint {
     if (this.#recent.get(digest).some((t) => t > now - this.#limits.duplicateMs)) {
       this.counts.duplicates += 1;
       this.#parts.log(`comment on ${story.id}: a duplicate of one just posted, not written again`);
-      return redirect(res, story.id);
+      return redirect(res, story);
     }
     const comment: PendingComment = {
       _id: `comment-${randomBytes(12).toString('base64url')}`,
@@ -266,7 +259,7 @@ export class CommentsEndpoint {
     this.#recent.set(digest, [now]);
     this.counts.accepted += 1;
     this.#parts.log(`comment ${comment._id} on ${story.id}: pending moderation`);
-    return redirect(res, story.id);
+    return redirect(res, story);
   }
 
   #methodNotAllowed(res: ServerResponse, allow: string): void {
@@ -350,11 +343,12 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function redirect(res: ServerResponse, storyId: string): void {
+/** Back to the story, where its notice says the comment awaits moderation (the front page if there is none). */
+function redirect(res: ServerResponse, story: CommentStory | undefined): void {
   res
     .writeHead(303, {
       ...securityHeaders(),
-      location: `${RECEIVED_PATH}?${new URLSearchParams({ story: storyId.slice(0, 200) }).toString()}`,
+      location: story ? `${story.url}#${COMMENT_RECEIVED}` : '/',
       'cache-control': 'no-store',
       'content-length': 0,
     })
@@ -404,10 +398,6 @@ function backLink(story: CommentStory | undefined): string {
 
 function notice(message: string, story?: CommentStory): string {
   return `<p>${escapeHtml(message)}</p>\n${backLink(story)}`;
-}
-
-function received(story: CommentStory | undefined): string {
-  return `<p role="status">Thank you: your comment awaits moderation. A moderator reads every comment before it appears under the story.</p>\n${backLink(story)}`;
 }
 
 /** The form again, with the problems above it and the reader's words in it. */

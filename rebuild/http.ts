@@ -90,7 +90,7 @@ export class ServiceHttp {
       return;
     }
     if (CommentsEndpoint.handles(url.pathname)) {
-      if (this.#parts.comments) await this.#parts.comments.handle(req, res, url);
+      if (this.#parts.comments) await this.#parts.comments.handle(req, res);
       else {
         req.resume();
         res

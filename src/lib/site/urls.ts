@@ -7,6 +7,9 @@
 /** Where the story pages' comment form posts (the comments endpoint, rebuild/comments.ts). */
 export const COMMENTS_PATH = '/comments';
 
+/** The id of a story page's notice "your comment awaits moderation": the endpoint sends the reader back to it. */
+export const COMMENT_RECEIVED = 'comment-received';
+
 export const urls = {
   home: () => '/',
   story: (slug: string) => `/news/${slug}/`,
