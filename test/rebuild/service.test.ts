@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { SanityClient } from '@sanity/client';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startLake, type RunningLake } from '../../lake/server.ts';
+import type { RunningLake } from '../../lake/server.ts';
 import { serviceConfigFromEnv, type ServiceConfig } from '../../rebuild/config.ts';
 import { startRebuildService, type RebuildService, type ServiceStatus } from '../../rebuild/service.ts';
-import { ADMIN_TOKEN, freePort, ROOT, runScript, SECRET } from '../../e2e/rebuild/harness.ts';
-import { lakeClient } from '../../scripts/lib/lake-client.ts';
+import { freePort, SECRET } from '../../e2e/rebuild/harness.ts';
+import { seededLake } from './seeded-lake.ts';
 
 let tmp: string;
 let lake: RunningLake;
@@ -46,36 +46,8 @@ async function settle(): Promise<ServiceStatus> {
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(tmpdir(), 'rebuild-unit-'));
-  const dataFile = path.join(tmp, 'data.ndjson');
-  const tokens = { [ADMIN_TOKEN]: { role: 'administrator', name: 'Unit Admin' } } as const;
-  const seed = await startLake({ dataFile, tokens });
-  const env: NodeJS.ProcessEnv = { ...process.env, SANITY_TOKEN: ADMIN_TOKEN };
-  for (const name of Object.keys(env)) if (/^(SANITY_PROJECT|SANITY_DATASET|SANITY_API)/.test(name)) delete env[name];
-  const imported = runScript(
-    'scripts/import.ts',
-    ['--api-host', seed.url, '--content', path.join(ROOT, 'content'), '--public', path.join(ROOT, 'public')],
-    env,
-  );
-  const { code } = await imported.exited;
-  await seed.close();
-  if (code !== 0) throw new Error(`scripts/import.ts exited with ${code}:\n${imported.output()}`);
-
   const port = await freePort();
-  lake = await startLake({
-    dataFile,
-    tokens,
-    webhooks: [
-      {
-        name: 'rebuild',
-        url: `http://127.0.0.1:${port}/hooks/sanity`,
-        filter: '_type in ["story", "section", "author", "tag"]',
-        projection: '{_id, _type, "slug": slug.current}',
-        secret: SECRET,
-      },
-    ],
-    webhookRetryDelaysMs: [200, 500],
-  });
-  client = lakeClient(lake.url, ADMIN_TOKEN);
+  ({ lake, client } = await seededLake(tmp, port));
   const parsed = serviceConfigFromEnv({
     SANITY_PROJECT_ID: 'local',
     SANITY_DATASET: 'production',
