@@ -19,6 +19,10 @@ import {
   type StoryImage,
 } from '../src/lib/site/content-image.ts';
 import type { Story } from '../src/lib/model/story.ts';
+import { renderBody } from '../src/lib/body/body.ts';
+import { readContentDir } from '../src/lib/sources/content-files.ts';
+import { pagesOf, sitePages } from '../src/lib/site/pages.ts';
+import { buildSite } from '../src/lib/site/site.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'content-image-'));
 const publicDir = path.join(dir, 'public');
@@ -151,10 +155,14 @@ describe('describeContentImages', () => {
     expect(issues[0]?.message).toMatch(/huge\.jpg is 51\.0 MB, over the limit of 50 MB/);
   });
 
-  test('a path that leads out of public/ is left alone', async () => {
-    const entry = story('/images/../../outside.jpg');
-    expect(await describeContentImages([entry], { publicDir, cacheDir })).toEqual([]);
-    expect((entry.story.image as StoryImage).raster).toBeUndefined();
+  test('a path that leads out of public/ or is badly escaped is left alone', async () => {
+    const entries = [
+      story('/images/../../outside.jpg'),
+      story('/images/%2e%2e/%2e%2e/x.jpg'),
+      story('/images/%E0%A4%A.jpg'),
+    ];
+    expect(await describeContentImages(entries, { publicDir, cacheDir })).toEqual([]);
+    for (const entry of entries) expect((entry.story.image as StoryImage).raster).toBeUndefined();
   });
 });
 
@@ -198,5 +206,33 @@ describe('renderImageVariant', () => {
     await expect(renderImageVariant(variant, { cacheDir, publicDir })).rejects.toThrow(/pixel limit/i);
     expect(performance.now() - started).toBeLessThan(2000);
     expect(MAX_IMAGE_PIXELS).toBe(40_000_000);
+  });
+});
+
+describe('sitePages', () => {
+  test("a raster image's variants are pages of their own, once however many stories show it", async () => {
+    const source = await readContentDir(path.resolve('content'));
+    const [first, second] = source.stories.filter((s) => s.story.image?.src === '/images/hurricane-spiral.jpg');
+    const other = source.stories.find((s) => s !== first && s.story.image !== undefined);
+    if (!first || !other || second) throw new Error('expected one demo story with the JPEG');
+    other.story = { ...other.story, image: { ...first.story.image, alt: 'The same picture.' } as Story['image'] };
+    const issues = await describeContentImages(source.stories, { publicDir: path.resolve('public'), cacheDir });
+    expect(issues).toEqual([]);
+    const site = buildSite(source, { now: new Date('2027-01-01T00:00:00Z'), render: (s) => renderBody(s.body) });
+    const pages = pagesOf(sitePages(site), 'contentImage');
+    expect(pages.map((p) => p.path.replace(/^\/img\/[A-Za-z0-9]{20}-/, ''))).toEqual([
+      '320.webp',
+      '640.webp',
+      '1024.webp',
+      '1600.webp',
+      '320.jpg',
+      '640.jpg',
+      '1024.jpg',
+      '1600.jpg',
+    ]);
+    for (const page of pages) {
+      expect(page.params).toEqual({ file: page.path.slice('/img/'.length) });
+      expect(page.key).toBe(variantKey(page.props.variant));
+    }
   });
 });

@@ -176,8 +176,8 @@ async function readProbeCache(file: string | undefined): Promise<ProbeCache> {
 
 /** Reads what the site needs of one file in public/ (headers only; the bytes are hashed when not in the cache). */
 async function probeFile(site: string, publicDir: string, cache: ProbeCache, used: ProbeCache): Promise<Probe> {
-  const file = path.join(publicDir, ...site.split('/').filter(Boolean).map(decodeURIComponent));
-  if (!file.startsWith(publicDir + path.sep)) return { kind: 'other' };
+  const file = publicFile(publicDir, site);
+  if (file === undefined) return { kind: 'other' };
   const shown = path.relative(process.cwd(), file).split(path.sep).join('/');
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) return { kind: 'other' };
@@ -231,6 +231,18 @@ async function probeFile(site: string, publicDir: string, cache: ProbeCache, use
   };
   used.entries[site] = { size: info.size, mtimeMs: info.mtimeMs, raster };
   return { kind: 'raster', raster };
+}
+
+/** The file a site path names inside `publicDir`, or undefined when it would lead out or is not well encoded. */
+function publicFile(publicDir: string, site: string): string | undefined {
+  let segments: string[];
+  try {
+    segments = site.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    return undefined; // a malformed %-escape
+  }
+  const file = path.join(publicDir, ...segments);
+  return file.startsWith(publicDir + path.sep) ? file : undefined;
 }
 
 async function readHead(file: string, bytes: number): Promise<Buffer> {
@@ -287,8 +299,8 @@ export async function renderImageVariant(
   if (cached) return cached;
   // One thread per image: render processes already run side by side.
   sharp.concurrency(1);
-  const source = path.join(publicDir, ...variant.raster.file.split('/').filter(Boolean).map(decodeURIComponent));
-  if (!source.startsWith(publicDir + path.sep)) throw new Error(`${variant.raster.file} is not a file in public/`);
+  const source = publicFile(publicDir, variant.raster.file);
+  if (source === undefined) throw new Error(`${variant.raster.file} is not a file in public/`);
   const image = sharp(source, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error', sequentialRead: true })
     .timeout({ seconds: 30 })
     .rotate()
