@@ -781,6 +781,8 @@ function groupOf(page: SitePage): string {
   if (page.kind === 'story') return `story:${(page as SitePage<'story'>).props.story.id}`;
   // A story's share image comes and goes with its page.
   if (page.kind === 'share') return `story:${(page as SitePage<'share'>).props.id}`;
+  // A raster image's variants go with the first story that shows it.
+  if (page.kind === 'contentImage') return `story:${(page as SitePage<'contentImage'>).props.id}`;
   if (page.kind === 'section' || page.kind === 'tag' || page.kind === 'author')
     return `${page.kind}:${page.params['slug'] ?? ''}`;
   // A listing's feeds go with its pages.

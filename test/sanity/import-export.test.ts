@@ -208,7 +208,7 @@ describe('export: the round trip content -> dataset -> files is lossless', () =>
     expect((await readdir(path.join(dir, 'public', 'images'))).sort()).toEqual([
       'amazon-canopy.svg',
       'chip-grid.svg',
-      'hurricane-spiral.svg',
+      'hurricane-spiral.jpg',
       'kyiv-skyline.svg',
       'mars-sample-tubes.svg',
       'rate-steps.svg',

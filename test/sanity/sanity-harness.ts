@@ -239,11 +239,22 @@ export function hrefs(elements: Element[]): string[] {
 }
 
 /**
- * The page with image URLs masked: `src` of images (their `srcset` and size dropped) and the `og:image` meta (assets have their own URLs in
- * Sanity, files under /images/ in the content folder). Everything else is compared as the build wrote it.
+ * The page with image URLs masked: `src` of images (their `srcset` and size dropped, a `<picture>` read as its
+ * `<img>`) and the `og:image` meta (assets have their own URLs in Sanity, files under /images/ in the content folder).
+ * Everything else is compared as the build wrote it.
  */
 export function withoutImageUrls(page: Page): string {
   const tree = structuredClone(page.tree);
+  // A raster file in public/ is a <picture> of variants; a Sanity image is an <img> whose URLs pick the format.
+  const unwrap = (parent: Root | Element) => {
+    parent.children.forEach((child, i) => {
+      if (child.type !== 'element') return;
+      const img = child.tagName === 'picture' ? findAll(child, (e) => e.tagName === 'img')[0] : undefined;
+      if (img) parent.children[i] = img;
+      else unwrap(child);
+    });
+  };
+  unwrap(tree);
   for (const el of findAll(tree, (e) => e.tagName === 'img')) {
     // Sanity images have a srcset of resized variants and the asset's own size; files have one URL and 1200x675.
     el.properties['src'] = '(image)';

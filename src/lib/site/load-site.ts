@@ -2,6 +2,7 @@ import path from 'node:path';
 import { renderBody } from '../body/body.ts';
 import { ContentError } from '../model/content-error.ts';
 import { RenderCache } from '../body/render-cache.ts';
+import { describeContentImages } from './content-image.ts';
 import { timeZoneFromEnv } from './dates.ts';
 import { buildSite, nextScheduled, validateSite, type RenderedBody, type Site } from './site.ts';
 import { loadSource, sourceFromEnv } from '../sources/load-source.ts';
@@ -42,6 +43,12 @@ export async function loadSite(
   const loaded = performance.now();
   const issues = validateSite(source);
   if (issues.length > 0) throw new ContentError(issues);
+  // Sizes of images in public/, and what raster images' variants are made from (content-image.ts).
+  const imageIssues = await describeContentImages(source.stories, {
+    publicDir: path.resolve('public'),
+    cacheDir: cacheDir(),
+  });
+  if (imageIssues.length > 0) throw new ContentError(imageIssues);
   const useCache = process.env['NEWS_RENDER_CACHE'] !== '0';
   const dir = useCache ? path.join(cacheDir(), 'render') : undefined;
   const cache = new RenderCache(dir);

@@ -7,6 +7,7 @@ import { PAGE_SIZE, RAIL_SIZE, SITE_DESCRIPTION, SITE_TITLE } from '../../consts
 import { cacheKey } from '../body/cache-key.ts';
 import type { CommentView } from '../model/comment.ts';
 import { FEED_SIZE, feedFullText, LISTING_FEED_SIZE, type FeedItem, type FeedMeta, type FeedText } from './feed.ts';
+import { imageVariants, variantKey, type ImageVariant } from './content-image.ts';
 import { archivePages, type ListingPage } from './paginate.ts';
 import { shareImageKey, shareImagePath, shareImageProps, type ShareImageProps } from './share-image.ts';
 import { toCard, type Site, type StoryCard, type StoryView } from './site.ts';
@@ -48,6 +49,8 @@ export interface PageProps {
   story: { story: StoryView; comments: CommentView[] };
   /** A story's 1200×630 share image (a JPEG file, `/share/<slug>.jpg`); `id` is the story's. */
   share: { id: string; image: ShareImageProps };
+  /** A variant of a raster image in public/ (`/img/<digest>-<width>.<ext>`); `id` is the first story showing it. */
+  contentImage: { id: string; variant: ImageVariant };
   section: { section: { slug: string; name: string; description?: string | undefined }; page: ListingPage<StoryCard> };
   /** `count` is on the front page only: archive pages must not change with every new story. */
   tag: {
@@ -218,6 +221,22 @@ export function sitePages(
     }
   };
 
+  // Variants of raster images in public/, once per image however many stories show it.
+  const variants = new Set<string>();
+  const contentImages = (story: StoryView) => {
+    const raster = story.image?.raster;
+    if (raster === undefined || variants.has(raster.digest)) return;
+    variants.add(raster.digest);
+    for (const variant of imageVariants(raster))
+      add(
+        'contentImage',
+        variant.path,
+        { file: variant.path.slice('/img/'.length) },
+        { id: story.id, variant },
+        variantKey(variant),
+      );
+  };
+
   const [lead, ...rest] = site.stories;
   add(
     'home',
@@ -237,6 +256,7 @@ export function sitePages(
     pages.push(storyPage(story, site.comments.get(story.id) ?? [], layoutKey, cache, cardKey));
     const image = shareImageProps(story, SITE_TITLE);
     add('share', shareImagePath(story.slug), { slug: story.slug }, { id: story.id, image }, shareImageKey(image));
+    contentImages(story);
   }
   const about = (description: string | undefined, fallback: string) => description ?? fallback;
   for (const { slug, name, description, stories } of site.sections) {

@@ -7,6 +7,7 @@ import { findSimilar } from '../similar/similar-index.ts';
 import type { Story, StoryRefs } from '../model/story.ts';
 import { buildTagVocabulary, tagIndex, type Tag, type TagCount, type tagDefSchema } from '../model/tags.ts';
 import type { Author, Section } from '../model/taxonomy.ts';
+import type { StoryImage } from './content-image.ts';
 import { DEFAULT_TIME_ZONE } from './dates.ts';
 import { urls } from './urls.ts';
 
@@ -40,7 +41,7 @@ export interface StoryCard {
   publishedAt: string;
   updatedAt?: string;
   section: { slug: string; name: string; url: string };
-  image?: Story['image'];
+  image?: StoryImage;
 }
 
 /** A Similar News link: the card, and whether it was pinned, similar or a fallback. */
