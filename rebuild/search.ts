@@ -2,8 +2,8 @@
  * The search index of the served site, kept right after every publish and unpublish. The index is in parts by
  * publish time (src/lib/site/search-index.ts); Pagefind cannot update a part, and writing one takes seconds of CPU
  * per 1,000 stories (README, "Search"), so it is written off the critical path: right after a build is swapped in,
- * in the background, into a new folder `search/<n>/` that then becomes the served one by renaming the
- * `search/current` symlink; the page goes live first and search follows. Only the parts whose key changed are
+ * in the background, into a new folder `search/<n>/` (the index in its `pagefind/`) that becomes the served one by
+ * renaming the `search/current` symlink; the page goes live first and search follows. Only the parts whose key changed are
  * written (one Pagefind process at a time); the others are hard links to the files of the folder served. Requests
  * that come meanwhile coalesce: the next index is written from the newest site. The folder before stays, for readers
  * whose page loaded the previous index.
@@ -14,6 +14,7 @@ import path from 'node:path';
 import {
   PARTS_FILE,
   partsManifest,
+  SEARCH_DIR,
   stopSearchIndex,
   writeSearchPart,
   type SearchPart,
@@ -144,18 +145,21 @@ export class SearchIndexer {
     const name = String(this.#sequence);
     const dir = path.join(this.root, name);
     await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true });
+    // The folder served at /pagefind/ is `pagefind/` of the served one.
+    const index = path.join(dir, SEARCH_DIR);
+    await mkdir(index, { recursive: true });
     const served = await readlink(this.dir).catch(() => undefined);
-    const had = served ? await readPartKeys(path.join(this.root, served, KEYS_FILE)) : new Map<string, string>();
+    const before = served ? path.join(this.root, served, SEARCH_DIR) : undefined;
+    const had = before ? await readPartKeys(path.join(before, KEYS_FILE)) : new Map<string, string>();
     let records = 0;
     let written = 0;
     for (const part of job.parts) {
       if (this.#stopped) return;
       records += part.stories.length;
-      const from = served && had.get(part.name) === part.key ? path.join(this.root, served, part.name) : undefined;
-      if (from && existsSync(path.join(from, 'pagefind-entry.json'))) await linkTree(from, path.join(dir, part.name));
+      const from = before && had.get(part.name) === part.key ? path.join(before, part.name) : undefined;
+      if (from && existsSync(path.join(from, 'pagefind-entry.json'))) await linkTree(from, path.join(index, part.name));
       else {
-        await writeSearchPart(part.stories, job.timeZone, path.join(dir, part.name));
+        await writeSearchPart(part.stories, job.timeZone, path.join(index, part.name));
         written += 1;
       }
     }
@@ -170,7 +174,6 @@ export class SearchIndexer {
     const next = path.join(this.root, `current.${process.pid}.tmp`);
     await rm(next, { force: true });
     await symlink(name, next);
-    const before = await readlink(this.dir).catch(() => undefined);
     await rename(next, this.dir);
     this.#key = job.key;
     const finished = new Date();
@@ -188,7 +191,7 @@ export class SearchIndexer {
     this.#log(
       `search index of ${records} stories is live (${written} of ${job.parts.length} parts written, ${Math.round(ms)} ms${since === null ? '' : `, ${since} ms after the publish`})`,
     );
-    await this.#prune(name, before);
+    await this.#prune(name, served);
   }
 
   /** Removes every index folder but `keep` (served) and `previous` (the one before, which open pages may still use). */
