@@ -164,9 +164,9 @@ export class SearchIndexer {
       }
     }
     if (this.#stopped) return;
-    await writeFile(path.join(dir, PARTS_FILE), partsManifest(job.parts));
+    await writeFile(path.join(index, PARTS_FILE), partsManifest(job.parts));
     await writeFile(
-      path.join(dir, KEYS_FILE),
+      path.join(index, KEYS_FILE),
       JSON.stringify(Object.fromEntries(job.parts.map((p) => [p.name, p.key]))),
     );
     const ms = performance.now() - started;
