@@ -3,7 +3,7 @@
  * published story (its headline and dek and the first words of its body; headline, dek, section and date as metadata;
  * section and tags as filters; the publish time as the sort key), written as static files into `/pagefind/` of the
  * build folder. Pagefind cannot update an index in place, and one index of the whole archive would need one process
- * holding every story (about 370 KB of memory per story), so the index is split into parts by publish time (a year,
+ * holding every story (3.7 GB at 10,000 whole stories), so the index is split into parts by publish time (a year,
  * or a quarter or month of a year with more than `PART_LIMIT` stories): each part is a complete Pagefind bundle in
  * `/pagefind/<part>/`, written again only when its stories changed, and `/pagefind/parts.json` lists the parts,
  * newest first, for the search page (public/search.js), which searches them all (README, "Search").
@@ -26,14 +26,14 @@ export const SEARCH_FORMAT = 'search-2';
 export const PARTS_FILE = 'parts.json';
 
 /**
- * The most stories in one part: one Pagefind process holds one part, so this bounds its memory (about 1.5 GB at
- * 10,000 stories of `BODY_WORDS` words; README, "Search").
+ * The most stories in one part: one Pagefind process holds one part, so this bounds its memory (1.9 GB at 10,000
+ * stories of `BODY_WORDS` words; README, "Search").
  */
 export const PART_LIMIT = 10_000;
 
 /**
  * Words of a story's body in its record. Pagefind's time and memory grow with the words it indexes (a whole body is
- * about 900 words in the bench corpus); a news story says what it is about in its first paragraphs, which the
+ * about 650 words in the bench corpus); a news story says what it is about in its first paragraphs, which the
  * headline and dek already summarize, so a search finds it by those and loses little by the rest (README, "Search").
  */
 export const BODY_WORDS = 250;
