@@ -100,12 +100,46 @@ test('section and tag filters narrow the results, and the URL keeps them', async
 
 test('a section filter alone lists that section newest first', async ({ page }) => {
   await page.goto('/search/?section=Health');
-  expect(await found(page)).toBeGreaterThan(1);
+  const n = await found(page);
+  expect(n).toBeGreaterThan(1);
+  await expect(page.locator('.search-result')).toHaveCount(Math.min(n, 20));
   const dates = await page
     .locator('.search-result time')
     .evaluateAll((els) => els.map((e) => e.getAttribute('datetime')));
   expect(dates).toEqual([...dates].sort().reverse());
   await expect(page.locator('.search-result .kicker').first()).toHaveText('Health');
+});
+
+test('one search goes through every part of the index (a year each): newest first, counted and ranked over both', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  const parts = new Set<string>();
+  page.on('request', (request) => {
+    const part = /^\/pagefind\/([^/]+)\//.exec(new URL(request.url()).pathname)?.[1];
+    if (part) parts.add(part);
+  });
+  // A tag alone: its stories of 2026 and of 2025, newest first, and the tag's count over both parts.
+  await page.goto('/search/?tag=Vaccines');
+  expect(await found(page)).toBe(4);
+  await expect(page.locator('.search-result')).toHaveCount(4);
+  const dates = await page
+    .locator('.search-result time')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('datetime') ?? ''));
+  expect(dates).toEqual([...dates].sort().reverse());
+  expect(dates.map((d) => d.slice(0, 4))).toEqual(['2026', '2025', '2025', '2025']);
+  await expect(page.locator('#search-tag-list label:has(input[value="Vaccines"]) .count')).toHaveText('(4)');
+  expect([...parts].sort()).toEqual(['2025', '2026']);
+  // A text search finds the stories of both years, ranked together.
+  await page.goto('/search/?q=vaccines');
+  const hits = await found(page);
+  expect(hits).toBeGreaterThanOrEqual(4);
+  await expect(page.locator('.search-result')).toHaveCount(Math.min(hits, 20));
+  const years = await page
+    .locator('.search-result time')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('datetime')?.slice(0, 4)));
+  expect(new Set(years)).toEqual(new Set(['2025', '2026']));
+  expect(errors).toEqual([]);
 });
 
 test('a search that finds nothing says so', async ({ page }) => {

@@ -1,7 +1,7 @@
 // The search page's script, the only JavaScript on the site (src/pages/search/index.astro): reads the query and the
-// filters from the URL and the form, searches the Pagefind index in /pagefind/ (src/lib/site/search-index.ts) and
-// lists the results. Everything the index returns is shown as text; only Pagefind's <mark> highlights become
-// elements.
+// filters from the URL and the form, searches every part of the Pagefind index in /pagefind/ (one bundle per span of
+// publish time, listed newest first in /pagefind/parts.json; src/lib/site/search-index.ts) and lists the results.
+// Everything the index returns is shown as text; only Pagefind's <mark> highlights become elements.
 
 const PAGE = 20;
 const form = /** @type {HTMLFormElement} */ (document.getElementById('search-form'));
@@ -13,7 +13,8 @@ const status = /** @type {HTMLElement} */ (document.getElementById('search-statu
 const list = /** @type {HTMLOListElement} */ (document.getElementById('search-results'));
 const more = /** @type {HTMLButtonElement} */ (document.getElementById('search-more'));
 
-/** @type {Promise<any> | undefined} */
+/** Pagefind with every part of the index merged in, and the parts' names, newest first. */
+/** @type {Promise<{ module: any; names: string[] }> | undefined} */
 let pagefind;
 /** The results of the last search, and how many are shown. */
 /** @type {{ data: () => Promise<any> }[]} */
@@ -24,14 +25,49 @@ let generation = 0;
 
 noScript.hidden = true;
 
+// Each part is merged into the newest one (Pagefind's mergeIndex) with a filter `part` of its name on all its
+// records, so that one search can also be asked of one part.
 function load() {
-  pagefind ??= import('/pagefind/pagefind.js').then(async (module) => {
-    await module.options({ excerptLength: 24 });
+  pagefind ??= (async () => {
+    const response = await fetch('/pagefind/parts.json');
+    if (!response.ok) throw new Error(`/pagefind/parts.json: ${response.status}`);
+    const manifest = await response.json();
+    const names = (Array.isArray(manifest?.parts) ? manifest.parts : [])
+      .map((part) => part?.name)
+      .filter((name) => typeof name === 'string' && /^[0-9a-z-]+$/.test(name));
+    if (names.length === 0) return { module: undefined, names };
+    const module = await import(`/pagefind/${names[0]}/pagefind.js`);
+    await module.options({ excerptLength: 24, mergeFilter: { part: names[0] } });
+    for (const name of names.slice(1)) await module.mergeIndex(`/pagefind/${name}/`, { mergeFilter: { part: name } });
     // Loads every filter's index, so that each search counts the tags of its results.
     await module.filters();
-    return module;
-  });
+    return { module, names };
+  })();
   return pagefind;
+}
+
+/**
+ * Searches every part. A text search is one search of the merged index, ranked by score. A date-sorted search is
+ * asked of each part in turn, newest first: Pagefind scores each result of a sorted search by its place within its
+ * own part, so one search of the merged index would mix the parts up; the parts are spans of time that do not
+ * overlap, so their lists one after the other are newest first. Tag counts are summed over the parts.
+ */
+async function searchParts(query, filters) {
+  const { module, names } = await load();
+  if (!module) return { results: [], tags: {} };
+  if (query) {
+    const search = await module.search(query, { filters });
+    return { results: search.results, tags: search.filters?.tag ?? {} };
+  }
+  const found = [];
+  /** @type {Record<string, number>} */
+  const tags = {};
+  for (const name of names) {
+    const search = await module.search(null, { filters: { ...filters, part: name }, sort: { date: 'desc' } });
+    found.push(...search.results);
+    for (const [tag, count] of Object.entries(search.filters?.tag ?? {})) tags[tag] = (tags[tag] ?? 0) + count;
+  }
+  return { results: found, tags };
 }
 
 /** The checked values of the checkboxes named `name`. */
@@ -141,12 +177,11 @@ async function run() {
   status.textContent = 'Searching…';
   let search;
   try {
-    const module = await load();
     /** @type {Record<string, unknown>} */
     const filters = {};
     if (sections.length) filters.section = { any: sections };
     if (tags.length) filters.tag = tags;
-    search = await module.search(query || null, query ? { filters } : { filters, sort: { date: 'desc' } });
+    search = await searchParts(query, filters);
   } catch (error) {
     console.error('search failed:', error);
     if (mine !== generation) return;
@@ -156,7 +191,7 @@ async function run() {
   }
   if (mine !== generation) return;
   results = search.results;
-  showTags(search.filters?.tag, tags);
+  showTags(search.tags, tags);
   const n = results.length;
   const what = query ? ` for “${query}”` : '';
   status.textContent = n === 0 ? `No stories found${what}.` : `${n} ${n === 1 ? 'story' : 'stories'} found${what}.`;

@@ -13,7 +13,7 @@ import type { SimilarSettling } from './similar-settling.ts';
 import type { SiteModel } from './site-model.ts';
 import type { Site } from '../src/lib/site/site.ts';
 import type { SearchIndexer } from './search.ts';
-import { searchKey } from '../src/lib/site/search-index.ts';
+import { searchKey, searchParts } from '../src/lib/site/search-index.ts';
 
 /** The last build that went live, for `/status`. */
 export interface PublishSuccess {
@@ -132,12 +132,8 @@ export class PublishPipeline {
         await cache.save();
       }
       // The search index follows the site just served, off the critical path (rebuild/search.ts).
-      search.update({
-        stories: result.site.stories,
-        timeZone: result.site.timeZone,
-        key: searchKey(result.pages),
-        triggeredAt,
-      });
+      const parts = searchParts(result.site.stories, result.site.timeZone);
+      search.update({ parts, timeZone: result.site.timeZone, key: searchKey(parts), triggeredAt });
       if (!result.settled) similar.settle(result.inputs);
     } catch (error) {
       this.#failed(error instanceof BuildFailure ? error : new BuildFailure(String(error), ''), started);

@@ -1,30 +1,47 @@
 /**
- * The search index of the served site, kept right after every publish and unpublish. Pagefind cannot update an index,
- * and writing one takes about 5 s of CPU per 1,000 stories (README, "Search"), so it is written off the critical path:
- * right after a build is swapped in, in the background, into a new folder `search/<n>/pagefind/` that then becomes
- * the served one by renaming the `search/current` symlink; the page goes live first and search follows. Requests
+ * The search index of the served site, kept right after every publish and unpublish. The index is in parts by
+ * publish time (src/lib/site/search-index.ts); Pagefind cannot update a part, and writing one takes seconds of CPU
+ * per 1,000 stories (README, "Search"), so it is written off the critical path: right after a build is swapped in,
+ * in the background, into a new folder `search/<n>/` (the index in its `pagefind/`) that becomes the served one by
+ * renaming the `search/current` symlink; the page goes live first and search follows. Only the parts whose key changed are
+ * written (one Pagefind process at a time); the others are hard links to the files of the folder served. Requests
  * that come meanwhile coalesce: the next index is written from the newest site. The folder before stays, for readers
  * whose page loaded the previous index.
  */
-import { mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { link, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { StoryView } from '../src/lib/site/site.ts';
-import { stopSearchIndex, writeSearchIndex } from '../src/lib/site/search-index.ts';
+import {
+  PARTS_FILE,
+  partsManifest,
+  SEARCH_DIR,
+  stopSearchIndex,
+  writeSearchPart,
+  type SearchPart,
+} from '../src/lib/site/search-index.ts';
 
 /** What `/status` says about search. */
 export interface SearchStatus {
   state: 'none' | 'indexing' | 'ready';
-  /** The index served: its stories, how long writing it took, when it went live, and since the publish it shows. */
+  /**
+   * The index served: its stories, its parts and how many of them were written (the others were kept), how long
+   * writing it took, when it went live, and since the publish it shows.
+   */
   records: number | null;
+  parts: number | null;
+  written: number | null;
   ms: number | null;
   finishedAt: string | null;
   sincePublishMs: number | null;
   lastError: string | null;
 }
 
-/** One index to write: the site's stories (the array is replaced, never changed, by the site model) and their key. */
+/**
+ * One index to write: the site's stories in parts (`searchParts`; their arrays are never changed) and the key of the
+ * whole (`searchKey`).
+ */
 interface SearchJob {
-  stories: readonly StoryView[];
+  parts: readonly SearchPart[];
   timeZone: string;
   key: string;
   /** When the publish it shows was asked for (a webhook's arrival), if known. */
@@ -45,6 +62,8 @@ export class SearchIndexer {
   #status: SearchStatus = {
     state: 'none',
     records: null,
+    parts: null,
+    written: null,
     ms: null,
     finishedAt: null,
     sincePublishMs: null,
@@ -121,33 +140,58 @@ export class SearchIndexer {
   }
 
   async #write(job: SearchJob): Promise<void> {
+    const started = performance.now();
     this.#sequence += 1;
     const name = String(this.#sequence);
     const dir = path.join(this.root, name);
     await rm(dir, { recursive: true, force: true });
-    const written = await writeSearchIndex(job.stories, job.timeZone, dir);
+    // The folder served at /pagefind/ is `pagefind/` of the served one.
+    const index = path.join(dir, SEARCH_DIR);
+    await mkdir(index, { recursive: true });
+    const served = await readlink(this.dir).catch(() => undefined);
+    const before = served ? path.join(this.root, served, SEARCH_DIR) : undefined;
+    const had = before ? await readPartKeys(path.join(before, KEYS_FILE)) : new Map<string, string>();
+    let records = 0;
+    let written = 0;
+    for (const part of job.parts) {
+      if (this.#stopped) return;
+      records += part.stories.length;
+      const from = before && had.get(part.name) === part.key ? path.join(before, part.name) : undefined;
+      if (from && existsSync(path.join(from, 'pagefind-entry.json'))) await linkTree(from, path.join(index, part.name));
+      else {
+        await writeSearchPart(part.stories, job.timeZone, path.join(index, part.name));
+        written += 1;
+      }
+    }
     if (this.#stopped) return;
+    await writeFile(path.join(index, PARTS_FILE), partsManifest(job.parts));
+    await writeFile(
+      path.join(index, KEYS_FILE),
+      JSON.stringify(Object.fromEntries(job.parts.map((p) => [p.name, p.key]))),
+    );
+    const ms = performance.now() - started;
     await writeFile(path.join(dir, 'key'), job.key);
-    const link = path.join(this.root, `current.${process.pid}.tmp`);
-    await rm(link, { force: true });
-    await symlink(name, link);
-    const before = await readlink(this.dir).catch(() => undefined);
-    await rename(link, this.dir);
+    const next = path.join(this.root, `current.${process.pid}.tmp`);
+    await rm(next, { force: true });
+    await symlink(name, next);
+    await rename(next, this.dir);
     this.#key = job.key;
     const finished = new Date();
     const since = job.triggeredAt ? finished.getTime() - Date.parse(job.triggeredAt) : null;
     this.#status = {
       state: 'ready',
-      records: written.records,
-      ms: Math.round(written.ms),
+      records,
+      parts: job.parts.length,
+      written,
+      ms: Math.round(ms),
       finishedAt: finished.toISOString(),
       sincePublishMs: since,
       lastError: null,
     };
     this.#log(
-      `search index of ${written.records} stories is live (${Math.round(written.ms)} ms${since === null ? '' : `, ${since} ms after the publish`})`,
+      `search index of ${records} stories is live (${written} of ${job.parts.length} parts written, ${Math.round(ms)} ms${since === null ? '' : `, ${since} ms after the publish`})`,
     );
-    await this.#prune(name, before);
+    await this.#prune(name, served);
   }
 
   /** Removes every index folder but `keep` (served) and `previous` (the one before, which open pages may still use). */
@@ -156,5 +200,31 @@ export class SearchIndexer {
       if (entry === 'current' || entry === keep || entry === previous) continue;
       await rm(path.join(this.root, entry), { recursive: true, force: true });
     }
+  }
+}
+
+/** The file of an index folder that records its parts' keys. */
+const KEYS_FILE = 'parts.keys.json';
+
+/** The part keys of an index folder: none when the file is missing or of another format. */
+async function readPartKeys(file: string): Promise<Map<string, string>> {
+  try {
+    const keys = JSON.parse(await readFile(file, 'utf8')) as unknown;
+    if (keys && typeof keys === 'object' && !Array.isArray(keys))
+      return new Map(Object.entries(keys).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    // missing or unreadable: every part is written again
+  }
+  return new Map();
+}
+
+/** Copies the folder `from` to `to` as hard links (an index's files are never changed once written). */
+async function linkTree(from: string, to: string): Promise<void> {
+  await mkdir(to, { recursive: true });
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    const target = path.join(to, entry.name);
+    if (entry.isDirectory()) await linkTree(source, target);
+    else if (entry.isFile()) await link(source, target);
   }
 }

@@ -42,12 +42,23 @@ async function expectSameSite(actual: string, expected: string): Promise<void> {
   expect(await indexedPages(actual)).toBe(stories);
 }
 
-/** The number of pages the search index of a built site holds. */
-async function indexedPages(site: string): Promise<number | undefined> {
-  const entry = JSON.parse(await readFile(path.join(site, 'pagefind', 'pagefind-entry.json'), 'utf8')) as {
-    languages: Record<string, { page_count: number }>;
+/** The number of pages the search index of a built site holds, over its parts (and nothing else is there). */
+async function indexedPages(site: string): Promise<number> {
+  const { parts } = JSON.parse(await readFile(path.join(site, 'pagefind', 'parts.json'), 'utf8')) as {
+    parts: { name: string; stories: number }[];
   };
-  return entry.languages['en']?.page_count;
+  expect((await readdir(path.join(site, 'pagefind'))).sort()).toEqual(
+    [...parts.map((p) => p.name), 'parts.json'].sort(),
+  );
+  let pages = 0;
+  for (const part of parts) {
+    const entry = JSON.parse(await readFile(path.join(site, 'pagefind', part.name, 'pagefind-entry.json'), 'utf8')) as {
+      languages: Record<string, { page_count: number }>;
+    };
+    expect(entry.languages['en']?.page_count).toBe(part.stories);
+    pages += part.stories;
+  }
+  return pages;
 }
 
 function astroBuild(outDir: string): Promise<number | null> {
@@ -109,6 +120,9 @@ describe('npm run build', () => {
     await rm(path.join(stories, removed ?? ''));
     const changed = await build(out);
     expect(changed.code, changed.stderr).toBe(0);
+    // Both stories are of 2025: the search index part of 2026 is kept.
+    expect(changed.stdout).toMatch(/\[build\] search index 2025: /);
+    expect(changed.stdout).not.toMatch(/\[build\] search index 2026: /);
     // The removed story's pages: its page and its share image.
     const [, rendered, total] = /\[build\] ([\d,]+) of ([\d,]+) pages changed, 2 gone/.exec(changed.stdout) ?? [];
     expect(Number(rendered)).toBeGreaterThan(0);

@@ -2,23 +2,31 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import type { SitePage } from '../src/lib/site/pages.ts';
 import type { StoryView } from '../src/lib/site/site.ts';
-import { bodyText, searchKey, searchRecord, writeSearchIndex } from '../src/lib/site/search-index.ts';
+import {
+  BODY_WORDS,
+  bodyText,
+  firstWords,
+  partsManifest,
+  searchKey,
+  searchParts,
+  searchRecord,
+  writeSearchPart,
+} from '../src/lib/site/search-index.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-function story(slug: string, title: string, html: string): StoryView {
+function story(slug: string, title: string, html: string, publishedAt = '2025-11-20T23:30:00.000Z'): StoryView {
   return {
     id: `story-${slug}`,
     slug,
     url: `/news/${slug}/`,
     title,
     dek: `The dek of ${slug}`,
-    publishedAt: '2025-11-20T23:30:00.000Z',
+    publishedAt,
     section: { slug: 'world', name: 'World', url: '/section/world/' },
     tags: [
       { slug: 'ukraine', name: 'Ukraine', url: '/tags/ukraine/' },
@@ -60,40 +68,121 @@ describe('searchRecord', () => {
   });
 });
 
-describe('searchKey', () => {
-  const page = (path: string, key: string, kind: SitePage['kind'] = 'story') =>
-    ({ kind, path, key, params: {}, props: {} }) as unknown as SitePage;
-  test('changes with a story page key or the code, not with other pages', () => {
-    const base = searchKey([page('/news/a/', '1'), page('/', 'h', 'home')], 'code');
-    expect(searchKey([page('/news/a/', '1'), page('/', 'other', 'home')], 'code')).toBe(base);
-    expect(searchKey([page('/news/a/', '2'), page('/', 'h', 'home')], 'code')).not.toBe(base);
-    expect(searchKey([page('/news/a/', '1'), page('/news/b/', '1'), page('/', 'h', 'home')], 'code')).not.toBe(base);
-    expect(searchKey([page('/news/a/', '1'), page('/', 'h', 'home')], 'other code')).not.toBe(base);
+describe('firstWords', () => {
+  test('keeps the first words of a text; a record holds the first BODY_WORDS words of the body', () => {
+    expect(firstWords('one two three four', 2)).toBe('one two');
+    expect(firstWords('one two', 5)).toBe('one two');
+    const body = Array.from({ length: BODY_WORDS + 50 }, (_, i) => `w${i}`);
+    const record = searchRecord(story('long', 'Long', `<p>${body.join(' ')}</p>`), 'UTC');
+    expect(record.content).toBe(`Long. The dek of long ${body.slice(0, BODY_WORDS).join(' ')}`);
   });
 });
 
-describe('writeSearchIndex', () => {
-  test('writes a Pagefind index of the stories into <dir>/pagefind/, replacing the one there, without the stock UIs', async () => {
+describe('searchParts', () => {
+  const storyPage = (slug: string, publishedAt: string, body = 'x') => story(slug, slug, `<p>${body}</p>`, publishedAt);
+  const summary = (parts: ReturnType<typeof searchParts>) => parts.map((p) => [p.name, p.stories.map((s) => s.slug)]);
+  const site = [
+    storyPage('a', '2024-03-01T10:00:00.000Z'),
+    storyPage('b', '2025-06-01T10:00:00.000Z'),
+    storyPage('c', '2024-12-31T23:00:00.000Z'),
+    storyPage('d', '2025-01-01T00:30:00.000Z'),
+  ];
+
+  test('one part per publish year (UTC), newest first', () => {
+    expect(summary(searchParts(site, 'UTC', 'code'))).toEqual([
+      ['2025', ['b', 'd']],
+      ['2024', ['c', 'a']],
+    ]);
+  });
+
+  test('a year over the limit is split into quarters, a quarter over it into months, a month into runs', () => {
+    const pages = [
+      storyPage('q1a', '2025-01-05T00:00:00.000Z'),
+      storyPage('q1b', '2025-02-05T00:00:00.000Z'),
+      storyPage('q1c', '2025-03-05T00:00:00.000Z'),
+      storyPage('q2', '2025-05-05T00:00:00.000Z'),
+      storyPage('m1', '2025-11-02T00:00:00.000Z'),
+      storyPage('m2', '2025-11-01T00:00:00.000Z'),
+      storyPage('m3', '2025-11-03T00:00:00.000Z'),
+      storyPage('old', '2024-05-05T00:00:00.000Z'),
+    ];
+    expect(summary(searchParts(pages, 'UTC', 'code', 2))).toEqual([
+      ['2025-11-2', ['m3']],
+      ['2025-11-1', ['m1', 'm2']],
+      ['2025-q2', ['q2']],
+      ['2025-03', ['q1c']],
+      ['2025-02', ['q1b']],
+      ['2025-01', ['q1a']],
+      ['2024', ['old']],
+    ]);
+    // The same stories in another order make the same parts.
+    expect(summary(searchParts([...pages].reverse(), 'UTC', 'code', 2)).map(([name]) => name)).toEqual(
+      summary(searchParts(pages, 'UTC', 'code', 2)).map(([name]) => name),
+    );
+  });
+
+  test('a change of a story changes the key of its part only; a removal removes an emptied part', () => {
+    const before = searchParts(site, 'UTC', 'code');
+    const keys = (parts: ReturnType<typeof searchParts>) => Object.fromEntries(parts.map((p) => [p.name, p.key]));
+    // Deterministic, whatever the order of the stories.
+    expect(keys(searchParts([...site].reverse(), 'UTC', 'code'))).toEqual(keys(before));
+    expect(summary(searchParts([...site].reverse(), 'UTC', 'code'))).toEqual(summary(before));
+    const changed = searchParts(
+      site.map((s) => (s.slug === 'c' ? storyPage('c', '2024-12-31T23:00:00.000Z', 'an edited body') : s)),
+      'UTC',
+      'code',
+    );
+    expect(keys(changed)['2025']).toBe(keys(before)['2025']);
+    expect(keys(changed)['2024']).not.toBe(keys(before)['2024']);
+    const added = searchParts([...site, storyPage('e', '2025-07-01T00:00:00.000Z')], 'UTC', 'code');
+    expect(keys(added)['2025']).not.toBe(keys(before)['2025']);
+    expect(keys(added)['2024']).toBe(keys(before)['2024']);
+    const removed = searchParts(
+      site.filter((s) => s.slug !== 'a' && s.slug !== 'c'),
+      'UTC',
+      'code',
+    );
+    expect(Object.keys(keys(removed))).toEqual(['2025']);
+    expect(keys(removed)['2025']).toBe(keys(before)['2025']);
+    // Other code or another time zone (the dates printed), other keys.
+    expect(keys(searchParts(site, 'UTC', 'other code'))['2024']).not.toBe(keys(before)['2024']);
+    expect(keys(searchParts(site, 'Europe/Berlin', 'code'))['2024']).not.toBe(keys(before)['2024']);
+    expect(searchKey(changed)).not.toBe(searchKey(before));
+    expect(searchKey(searchParts(site, 'UTC', 'code'))).toBe(searchKey(before));
+  });
+
+  test('the manifest lists the parts newest first with their story counts', () => {
+    expect(JSON.parse(partsManifest(searchParts(site, 'UTC', 'code')))).toEqual({
+      parts: [
+        { name: '2025', stories: 2 },
+        { name: '2024', stories: 2 },
+      ],
+    });
+  });
+});
+
+describe('writeSearchPart', () => {
+  test('writes a Pagefind bundle of the stories into <dir>, replacing the one there, without the stock UIs', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'search-index-'));
     dirs.push(dir);
-    const first = await writeSearchIndex(
+    const first = await writeSearchPart(
       [story('a', 'Alpha', '<p>first</p>'), story('b', 'Beta', '<p>second</p>')],
       'UTC',
       dir,
     );
     expect(first.records).toBe(2);
-    const files = await readdir(path.join(dir, 'pagefind'));
+    const files = await readdir(dir);
     expect(files).toEqual(expect.arrayContaining(['pagefind.js', 'pagefind-entry.json', 'fragment', 'filter']));
     expect(files.filter((f) => /ui|highlight/.test(f))).toEqual([]);
-    const entry = JSON.parse(await readFile(path.join(dir, 'pagefind', 'pagefind-entry.json'), 'utf8')) as {
+    const entry = JSON.parse(await readFile(path.join(dir, 'pagefind-entry.json'), 'utf8')) as {
       languages: Record<string, { page_count: number }>;
     };
     expect(entry.languages['en']?.page_count).toBe(2);
-    await writeSearchIndex([story('c', 'Gamma', '<p>third</p>')], 'UTC', dir);
-    const again = JSON.parse(await readFile(path.join(dir, 'pagefind', 'pagefind-entry.json'), 'utf8')) as {
+    await writeSearchPart([story('c', 'Gamma', '<p>third</p>')], 'UTC', dir);
+    const again = JSON.parse(await readFile(path.join(dir, 'pagefind-entry.json'), 'utf8')) as {
       languages: Record<string, { page_count: number }>;
     };
     expect(again.languages['en']?.page_count).toBe(1);
-    expect((await readdir(path.join(dir, 'pagefind', 'fragment'))).length).toBe(1);
+    expect((await readdir(path.join(dir, 'fragment'))).length).toBe(1);
   }, 60_000);
 });

@@ -47,6 +47,9 @@ test('a story published a moment ago is found by search; unpublished, it is gone
   const state = await service.status();
   expect(state.search.state === 'ready' || state.search.state === 'indexing').toBe(true);
   expect(state.search.records).toBeGreaterThan(1);
+  // The index is in parts by year (the content has stories of 2025 and 2026): a publish writes its own part only.
+  expect(state.search.parts).toBeGreaterThan(1);
+  expect(state.search.written).toBe(1);
 
   // The section filter keeps it; another section's does not.
   await page.goto(`${service.url}/search/?q=${word}&section=${encodeURIComponent(section)}`);

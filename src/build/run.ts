@@ -16,7 +16,14 @@ import { sourceFromEnv, type SourceConfig } from '../lib/sources/load-source.ts'
 import { SourceError } from '../lib/sources/source-error.ts';
 import { siteLayout, sitePages, STATIC_KINDS, type SitePage } from '../lib/site/pages.ts';
 import { writePlan } from '../lib/site/render-plan.ts';
-import { SEARCH_DIR, searchKey, writeSearchIndex } from '../lib/site/search-index.ts';
+import {
+  PARTS_FILE,
+  partsManifest,
+  SEARCH_DIR,
+  searchParts,
+  writeSearchPart,
+  type SearchPart,
+} from '../lib/site/search-index.ts';
 import { writeFileAtomic } from '../lib/atomic-write.ts';
 import {
   codeDigest,
@@ -121,8 +128,11 @@ interface BuildPlan {
   keys: Map<string, string>;
   gone: string[];
   manifest?: { file: string; header: ManifestHeader };
-  /** The search index written for this build, to move into the folder, and its key. */
-  search?: { dir: string; file: string; key: string };
+  /**
+   * The search index of this build: its parts (`written`: those written again, in `dir`, to move into the folder), and
+   * the file that records the parts' keys.
+   */
+  search?: { dir: string; file: string; parts: SearchPart[]; written: string[] };
 }
 
 /**
@@ -189,18 +199,24 @@ async function planBuild(
     );
   }
   const report: BuildReport = { pages: pages.length, rendered: todo.length, removed: gone.length, jobs: 0 };
-  // The search index, while the render processes bundle: written again whenever a story page changed (Pagefind
-  // cannot update an index), by the first shard only in a sharded build.
+  // The search index, while the render processes bundle: a part is written again whenever its key changed (one of
+  // its stories changed, came or went; Pagefind cannot update an index), one Pagefind process at a time; by the first
+  // shard only in a sharded build.
   let search: BuildPlan['search'];
   if (!options.shard || options.shard.index === 1) {
-    const key = searchKey(pages, code);
+    const parts = searchParts(site.stories, site.timeZone, code);
     const file = `${manifest?.file ?? path.join(work, 'manifest')}.search`;
-    const had = full ? undefined : await readFile(file, 'utf8').catch(() => undefined);
-    if (had !== key || !existsSync(path.join(outDir, SEARCH_DIR, 'pagefind-entry.json'))) {
-      const written = await writeSearchIndex(site.stories, site.timeZone, path.join(work, 'search'));
-      log(`[build] search index: ${count(written.records)} stories in ${(written.ms / 1000).toFixed(2)} s`);
-      search = { dir: path.join(work, 'search'), file, key };
+    const had = full ? new Map<string, string>() : await readSearchKeys(file);
+    const served = path.join(outDir, SEARCH_DIR);
+    const written: string[] = [];
+    for (const part of parts) {
+      if (had.get(part.name) === part.key && existsSync(path.join(served, part.name, 'pagefind-entry.json'))) continue;
+      const report = await writeSearchPart(part.stories, site.timeZone, path.join(work, 'search', part.name));
+      log(`[build] search index ${part.name}: ${count(report.records)} stories in ${(report.ms / 1000).toFixed(2)} s`);
+      written.push(part.name);
     }
+    const same = had.size === parts.length && existsSync(path.join(served, PARTS_FILE));
+    if (written.length > 0 || !same) search = { dir: path.join(work, 'search'), file, parts, written };
   }
   if (todo.length === 0 && gone.length === 0)
     return {
@@ -229,15 +245,36 @@ async function planBuild(
   return { report, renders, full, keys, gone, ...(manifest ? { manifest } : {}), ...(search ? { search } : {}) };
 }
 
-/** Moves a search index written by `planBuild` into the output folder, and records its key. */
+/**
+ * Moves the search index parts written by `planBuild` into the output folder, writes the list of parts, removes
+ * what is no longer a part (and an index of the single-bundle layout before parts), and records the parts' keys.
+ */
 async function placeSearch(search: BuildPlan['search'], outDir: string): Promise<void> {
   if (!search) return;
   const target = path.join(path.resolve(outDir), SEARCH_DIR);
-  await rm(target, { recursive: true, force: true });
-  await mkdir(path.dirname(target), { recursive: true });
-  await rename(path.join(search.dir, SEARCH_DIR), target);
+  await mkdir(target, { recursive: true });
+  for (const name of search.written) {
+    await rm(path.join(target, name), { recursive: true, force: true });
+    await rename(path.join(search.dir, name), path.join(target, name));
+  }
+  await writeFileAtomic(path.join(target, PARTS_FILE), partsManifest(search.parts));
+  const names = new Set([PARTS_FILE, ...search.parts.map((p) => p.name)]);
+  for (const entry of await readdir(target))
+    if (!names.has(entry)) await rm(path.join(target, entry), { recursive: true, force: true });
   await mkdir(path.dirname(search.file), { recursive: true });
-  await writeFileAtomic(search.file, search.key);
+  await writeFileAtomic(search.file, JSON.stringify(Object.fromEntries(search.parts.map((p) => [p.name, p.key]))));
+}
+
+/** The part keys recorded by `placeSearch`: none when the file is missing or of another format. */
+async function readSearchKeys(file: string): Promise<Map<string, string>> {
+  try {
+    const keys = JSON.parse(await readFile(file, 'utf8')) as unknown;
+    if (keys && typeof keys === 'object' && !Array.isArray(keys))
+      return new Map(Object.entries(keys).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    // missing or unreadable: every part is written again
+  }
+  return new Map();
 }
 
 /**
