@@ -272,7 +272,8 @@ async function main(): Promise<number> {
     for (const g of contents) {
       await rm(g.content, { recursive: true, force: true });
       await mkdir(path.dirname(g.content), { recursive: true });
-      await run('cp', ['-R', g.pristine(size), g.content]);
+      // -L: a corpus reached through a symbolic link is copied, never edited in place by the runs below.
+      await run('cp', ['-RL', g.pristine(size), g.content]);
     }
     for (let r = 1; r <= runs; r += 1) {
       for (const g of contents) await copyFile(path.join(g.pristine(size), g.story), path.join(g.content, g.story));
