@@ -1,5 +1,7 @@
 // Which stories get a share image of their own (share-policy.ts), on the demo content: the others show their
 // section's card, and the pages' keys follow the policy as time passes, so incremental builds stay exact.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -7,7 +9,12 @@ import { imageTransformFrom, transformImage } from '../lake/image-transform.ts';
 import { renderBody } from '../src/lib/body/body.ts';
 import { readContentDir } from '../src/lib/sources/content-files.ts';
 import { pagesOf, sitePages, type SitePage } from '../src/lib/site/pages.ts';
-import { sanityShareImageUrl } from '../src/lib/site/share-image.ts';
+import {
+  renderShareImage,
+  sanityShareImageUrl,
+  sectionShareImageProps,
+  shareImageKey,
+} from '../src/lib/site/share-image.ts';
 import {
   nextShareCardChange,
   ownCardStories,
@@ -86,6 +93,23 @@ describe('share card policy', () => {
     expect([...ownCardStories(stories, '2026-01-20T00:00:00Z', { days: 16, stories: 1 })]).toEqual(['a', 'b']);
     expect([...ownCardStories(stories, '2026-01-20T00:00:00Z', { days: 5, stories: 0 })]).toEqual([]);
     expect(nextShareCardChange(stories, '2026-01-20T00:00:00Z', { days: 10, stories: 5 })).toBeUndefined();
+  });
+
+  test('a section’s card is a 1200×630 JPEG of its own, cached apart from its stories’ cards', async () => {
+    const cacheDir = mkdtempSync(path.join(tmpdir(), 'section-card-'));
+    const section = sectionShareImageProps({ name: 'US Politics' }, 'Newsdesk');
+    const story = { ...section, title: 'A headline' };
+    expect(shareImageKey(section)).not.toBe(shareImageKey(story));
+    const [card, storyCard] = await Promise.all(
+      [section, story].map((p) => renderShareImage(p, { cacheDir, publicDir: path.resolve('public') })),
+    );
+    const meta = await sharp(card).metadata();
+    expect({ format: meta.format, width: meta.width, height: meta.height }).toEqual({
+      format: 'jpeg',
+      width: 1200,
+      height: 630,
+    });
+    expect(card?.equals(storyCard ?? Buffer.alloc(0))).toBe(false);
   });
 
   test('NEWS_SHARE_CARD_DAYS and NEWS_SHARE_CARD_STORIES: whole numbers, else the build stops saying which', () => {

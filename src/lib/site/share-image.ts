@@ -146,6 +146,25 @@ function background(site: string): Promise<Buffer> {
   return drawn;
 }
 
+/** How many backgrounds with a section's label a process keeps (2.3 MB each); a site has a few dozen sections. */
+const LABELLED_KEPT = 64;
+/** The background with a section's label, drawn once per process and section (raw RGB; copy it to paint on it). */
+const labelled = new Map<string, Promise<Buffer>>();
+function labelledBackground(site: string, section: string): Promise<Buffer> {
+  const key = `${site}\u0000${section}`;
+  let drawn = labelled.get(key);
+  if (drawn === undefined) {
+    drawn = (async () => {
+      const image = Buffer.from(await background(site));
+      paint(image, await textMask(section.toUpperCase(), 'DejaVu Sans Bold 30px', 1040, 0), 80, 108, 150, CARD.label);
+      return image;
+    })();
+    if (labelled.size >= LABELLED_KEPT) labelled.delete(labelled.keys().next().value as string);
+    labelled.set(key, drawn);
+  }
+  return drawn;
+}
+
 /** Text drawn by Pango as a one-channel coverage mask, at most `width` wide. */
 async function textMask(text: string, font: string, width: number, spacing: number) {
   const { data, info } = await sharp({ text: { text: markup(text), font, width, dpi: 72, wrap: 'word', spacing } })
@@ -186,12 +205,10 @@ function paint(
 /**
  * The card drawn for a story without an image of its own: section, headline (at most five lines, centred in its
  * band) and site name, as raw RGB; a section's card has the section's name where the headline goes. Pango lays the
- * text out with the machine's fonts; the background is drawn once.
+ * text out with the machine's fonts; the background and each section's label are drawn once.
  */
 async function drawCard({ title, section, site }: ShareImageProps): Promise<Buffer> {
-  const image = Buffer.from(await background(site));
-  const label = await textMask(section.toUpperCase(), 'DejaVu Sans Bold 30px', 1040, 0);
-  paint(image, label, 80, 108, 150, CARD.label);
+  const image = Buffer.from(await labelledBackground(site, section));
   if (title === undefined) {
     const name = await textMask(wrapLines(section, 22, 2).join('\n'), 'DejaVu Serif Bold 68px', 1040, 14);
     paint(image, name, 80, 180 + Math.max(0, Math.floor((340 - name.height) / 2)), 520, CARD.text);
