@@ -29,6 +29,7 @@ import {
 } from '../src/lib/site/site.ts';
 import { buildTagVocabulary, tagIndex } from '../src/lib/model/tags.ts';
 import { urls } from '../src/lib/site/urls.ts';
+import { ownCardStories, shareCardPolicy } from '../src/lib/site/share-policy.ts';
 import type { SanityDocument, Unchecked, UncheckedDocument } from '../src/lib/sources/sanity/documents.ts';
 import type { Story, StoryReference } from '../src/lib/sources/sanity/sanity.types.ts';
 
@@ -645,6 +646,12 @@ export class SiteModel {
     // parameters; the others are kept.
     const storyIds = new Set([...changedViews.keys(), ...replaced.keys()]);
     for (const id of recommented) if (state.views.has(id)) storyIds.add(id);
+    // And of the stories that got or lost a share card of their own as time passed or newer stories came.
+    const policy = shareCardPolicy();
+    const ownBefore = ownCardStories(previousSite.stories, previousSite.now, policy);
+    const ownAfter = ownCardStories(site.stories, site.now, policy);
+    for (const id of ownBefore) if (!ownAfter.has(id) && state.views.has(id)) storyIds.add(id);
+    for (const id of ownAfter) if (!ownBefore.has(id)) storyIds.add(id);
     const fresh = sitePages(site, this.#keys, { stories: storyIds, listings });
     for (const id of oldViews.keys()) state.groups.delete(`story:${id}`);
     for (const id of storyIds) state.groups.delete(`story:${id}`);
@@ -783,6 +790,8 @@ function groupOf(page: SitePage): string {
   if (page.kind === 'share') return `story:${(page as SitePage<'share'>).props.id}`;
   // A raster image's variants go with the first story that shows it.
   if (page.kind === 'contentImage') return `story:${(page as SitePage<'contentImage'>).props.id}`;
+  // A section's card goes with its pages.
+  if (page.kind === 'shareSection') return `section:${page.params['slug'] ?? ''}`;
   if (page.kind === 'section' || page.kind === 'tag' || page.kind === 'author')
     return `${page.kind}:${page.params['slug'] ?? ''}`;
   // A listing's feeds go with its pages.

@@ -1,5 +1,6 @@
 // `npm run build` as a real process on a copy of content/: the coordinated build (render processes side by side,
 // only changed pages, shards) must give exactly the site Astro gives when it renders everything itself.
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -61,11 +62,11 @@ async function indexedPages(site: string): Promise<number> {
   return pages;
 }
 
-function astroBuild(outDir: string): Promise<number | null> {
+function astroBuild(outDir: string, buildEnv: NodeJS.ProcessEnv = env): Promise<number | null> {
   return new Promise((resolve, reject) => {
     const child = spawn(NODE, [path.join(ROOT, 'node_modules/astro/bin/astro.mjs'), 'build', '--outDir', outDir], {
       cwd: ROOT,
-      env,
+      env: buildEnv,
       stdio: 'ignore',
     });
     child.on('error', reject);
@@ -199,4 +200,24 @@ describe('npm run build', () => {
       expect(result.stderr).toContain('Usage: npm run build');
     }
   });
+
+  test('a story whose share card ages out: a build with no edit renders it again, as a fresh build has it', async () => {
+    const out = path.join(dir, 'aging');
+    const policy = { ...env, NEWS_SHARE_CARD_STORIES: '0', NEWS_SHARE_CARD_DAYS: '30' };
+    // Published 2026-10-26T11:00Z: its own card on 2026-11-20, its section's from 2026-11-25T11:00Z.
+    const slug = 'midterms-2026-final-stretch';
+    const before = { ...policy, NEWS_BUILD_TIME: '2026-11-20T00:00:00Z' };
+    const after = { ...policy, NEWS_BUILD_TIME: '2026-11-30T00:00:00Z' };
+    expect((await runScript('scripts/build.ts', ['--outDir', out], before)).code).toBe(0);
+    expect(existsSync(path.join(out, 'share', `${slug}.jpg`))).toBe(true);
+    const aged = await runScript('scripts/build.ts', ['--outDir', out], after);
+    expect(aged.code, aged.stderr).toBe(0);
+    expect(aged.stdout).not.toMatch(/Nothing changed/);
+    expect(existsSync(path.join(out, 'share', `${slug}.jpg`))).toBe(false);
+    const html = await readFile(path.join(out, 'news', slug, 'index.html'), 'utf8');
+    expect(html).toMatch(/<meta property="og:image" content="[^"]*\/share\/sections\/us-politics\.jpg"/);
+    const fresh = path.join(dir, 'aging-fresh');
+    expect(await astroBuild(fresh, after)).toBe(0);
+    await expectSameSite(out, fresh);
+  }, 240_000);
 });

@@ -13,8 +13,8 @@ import { writeFileAtomicInParts } from '../lib/atomic-write.ts';
 
 /** Files and folders whose content changes what a page looks like for the same data. */
 const CODE = ['src', 'public', 'astro.config.mjs', 'package-lock.json', 'tsconfig.json'];
-/** Environment variables that change the output (canonical URLs, feeds; the zone dates print in). */
-const CODE_ENV = ['SITE_URL', 'NEWS_TIME_ZONE'];
+/** Environment variables that change the output (canonical URLs, feeds; the zone dates print in; share images). */
+const CODE_ENV = ['SITE_URL', 'NEWS_TIME_ZONE', 'NEWS_SHARE_CARD_DAYS', 'NEWS_SHARE_CARD_STORIES'];
 
 /** A digest of everything besides the content that shapes the output: the code, the config, the packages. */
 export async function codeDigest(root: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {

@@ -271,4 +271,47 @@ describe('SiteModel, incremental', () => {
     const again = [...docs, story('one-more')];
     expect(ok(model.compute(input(again), { now: NOW, stamp: stamp(again) })).mode).toBe('incremental');
   });
+
+  test('a story that ages out of the share-card window gets its section’s card in an incremental computation too', () => {
+    const saved = { days: process.env['NEWS_SHARE_CARD_DAYS'], stories: process.env['NEWS_SHARE_CARD_STORIES'] };
+    process.env['NEWS_SHARE_CARD_DAYS'] = '30';
+    process.env['NEWS_SHARE_CARD_STORIES'] = '0';
+    try {
+      // Published 2026-10-26T11:00Z: inside the window on 2026-11-20, outside it on 2026-11-30.
+      const aging = '/news/midterms-2026-final-stretch/';
+      const model = new SiteModel(new RenderCache(), CONFIG);
+      const first = ok(
+        model.compute(input(base), { now: new Date('2026-11-20T00:00:00Z'), stamp: stamp(base), links: new Map() }),
+      );
+      const index = SimilarIndex.build(first.inputs, { limit: 5 });
+      model.settle({ index, links: index.all(), inputs: first.inputs, limit: 5 });
+      expect(pagesOf(first.pages, 'story').find((p) => p.path === aging)?.props.shareImage).toBe(
+        '/share/midterms-2026-final-stretch.jpg',
+      );
+      // Settled (Similar News in place), then nothing edited: the model computes incrementally at the later time.
+      ok(model.compute(input(base), { now: new Date('2026-11-20T00:00:00Z'), stamp: stamp(base) }));
+      const docs = base;
+      const later = { now: new Date('2026-11-30T00:00:00Z'), stamp: stamp(docs) };
+      const result = ok(model.compute(input(docs), later));
+      expect(result.mode).toBe('incremental');
+      expect(pagesOf(result.pages, 'story').find((p) => p.path === aging)?.props.shareImage).toBe(
+        '/share/sections/us-politics.jpg',
+      );
+      expect(pagesOf(result.pages, 'share').map((p) => p.path)).toEqual([
+        '/share/midterm-ballots-counting-house-control.jpg',
+      ]);
+      const fresh = new SiteModel(new RenderCache(), CONFIG);
+      const freshFirst = ok(fresh.compute(input(docs), { ...later, links: new Map() }));
+      const freshIndex = SimilarIndex.build(freshFirst.inputs, { limit: 5 });
+      fresh.settle({ index: freshIndex, links: freshIndex.all(), inputs: freshFirst.inputs, limit: 5 });
+      expect(keys(result)).toEqual(keys(ok(fresh.compute(input(docs), later))));
+    } finally {
+      for (const [name, value] of [
+        ['NEWS_SHARE_CARD_DAYS', saved.days],
+        ['NEWS_SHARE_CARD_STORIES', saved.stories],
+      ] as const)
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+    }
+  });
 });

@@ -240,8 +240,9 @@ export function hrefs(elements: Element[]): string[] {
 
 /**
  * The page with image URLs masked: `src` of images (their `srcset` and size dropped, a `<picture>` read as its
- * `<img>`) and the `og:image` meta (assets have their own URLs in Sanity, files under /images/ in the content folder).
- * Everything else is compared as the build wrote it.
+ * `<img>`), the `og:image` and `twitter:image` metas and the JSON-LD's images (assets have their own URLs in Sanity,
+ * files under /images/ in the content folder; a story with a Sanity image shares the image service's crop of it, one
+ * with a file its own card). Everything else is compared as the build wrote it.
  */
 export function withoutImageUrls(page: Page): string {
   const tree = structuredClone(page.tree);
@@ -260,14 +261,19 @@ export function withoutImageUrls(page: Page): string {
     el.properties['src'] = '(image)';
     for (const key of ['srcSet', 'sizes', 'width', 'height']) delete el.properties[key];
   }
-  for (const el of findAll(tree, (e) => e.tagName === 'meta' && e.properties['property'] === 'og:image'))
+  for (const el of findAll(
+    tree,
+    (e) =>
+      e.tagName === 'meta' && (e.properties['property'] === 'og:image' || e.properties['name'] === 'twitter:image'),
+  ))
     el.properties['content'] = '(image)';
-  // A story's JSON-LD names its share image (the same in both) and its own image's URL.
+  // A story's JSON-LD names its share image (its size the same in both) and its own image's URL.
   for (const el of findAll(tree, (e) => e.tagName === 'script' && e.properties['type'] === 'application/ld+json')) {
     const text = el.children[0];
     if (text?.type !== 'text') continue;
     const data = JSON.parse(text.value) as { image?: unknown[] };
-    if (Array.isArray(data.image)) data.image = data.image.map((i) => (typeof i === 'string' ? '(image)' : i));
+    if (Array.isArray(data.image))
+      data.image = data.image.map((i) => (typeof i === 'string' ? '(image)' : { ...(i as object), url: '(image)' }));
     text.value = JSON.stringify(data);
   }
   return toHtml(tree);

@@ -5,6 +5,7 @@ import { RenderCache } from '../body/render-cache.ts';
 import { describeContentImages } from './content-image.ts';
 import { timeZoneFromEnv } from './dates.ts';
 import { buildSite, nextScheduled, validateSite, type RenderedBody, type Site } from './site.ts';
+import { nextShareCardChange, shareCardPolicy } from './share-policy.ts';
 import { loadSource, sourceFromEnv } from '../sources/load-source.ts';
 import type { StoryFilesReader } from '../sources/content-files.ts';
 import type { StoryBody } from '../model/story.ts';
@@ -22,7 +23,7 @@ export interface ParallelWork {
   ) => Promise<({ body: RenderedBody; fresh: boolean } | undefined)[]>;
 }
 
-/** The site, and when the next scheduled story goes live (the site changes then, with no edit). */
+/** The site, and when it next changes with no edit (a scheduled story goes live, a story's share card ages out). */
 export type LoadedSite = Site & { nextChange?: string };
 
 /** Where the build keeps its caches (rendered bodies, page manifests): `NEWS_CACHE_DIR`, by default under node_modules. */
@@ -71,7 +72,10 @@ export async function loadSite(
     timeZone: timeZoneFromEnv(),
   });
   timings.render += parallelMs;
-  const next = nextScheduled(source, now);
+  // The site changes with no edit when a scheduled story goes live, or a story's share card gives way to its section's.
+  const next = [nextScheduled(source, now), nextShareCardChange(site.stories, site.now, shareCardPolicy())]
+    .filter((t) => t !== undefined)
+    .sort()[0];
   if (next !== undefined) site.nextChange = next;
   // A full build used every body there is: what it did not use is gone from the content.
   if (cache.misses > 0) await cache.save({ prune: true });

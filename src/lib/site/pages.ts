@@ -9,7 +9,15 @@ import type { CommentView } from '../model/comment.ts';
 import { FEED_SIZE, feedFullText, LISTING_FEED_SIZE, type FeedItem, type FeedMeta, type FeedText } from './feed.ts';
 import { imageVariants, variantKey, type ImageVariant } from './content-image.ts';
 import { archivePages, type ListingPage } from './paginate.ts';
-import { shareImageKey, shareImagePath, shareImageProps, type ShareImageProps } from './share-image.ts';
+import {
+  sectionShareImagePath,
+  sectionShareImageProps,
+  shareImageKey,
+  shareImagePath,
+  shareImageProps,
+  type ShareImageProps,
+} from './share-image.ts';
+import { ownCardStories, shareCardPolicy, storyShareImage, type ShareCardPolicy } from './share-policy.ts';
 import { toCard, type Site, type StoryCard, type StoryView } from './site.ts';
 import { urls } from './urls.ts';
 import {
@@ -45,12 +53,14 @@ export interface PageProps {
     latest: StoryCard[];
     rails: { slug: string; name: string; url: string; stories: StoryCard[] }[];
   };
-  /** `comments`: the story's approved comments, oldest first. */
-  story: { story: StoryView; comments: CommentView[] };
+  /** `comments`: the story's approved comments, oldest first; `shareImage`: its og:image (see share-policy.ts). */
+  story: { story: StoryView; comments: CommentView[]; shareImage: string };
   /** A story's 1200×630 share image (a JPEG file, `/share/<slug>.jpg`); `id` is the story's. */
   share: { id: string; image: ShareImageProps };
   /** A variant of a raster image in public/ (`/img/<digest>-<width>.<ext>`); `id` is the first story showing it. */
   contentImage: { id: string; variant: ImageVariant };
+  /** A section's card (`/share/sections/<slug>.jpg`), the share image of its older stories. */
+  shareSection: { image: ShareImageProps };
   section: { section: { slug: string; name: string; description?: string | undefined }; page: ListingPage<StoryCard> };
   /** `count` is on the front page only: archive pages must not change with every new story. */
   tag: {
@@ -130,7 +140,7 @@ export function sitePages(
   site: Site,
   cache: PageKeyCache = new PageKeyCache(),
   only?: { stories: ReadonlySet<string>; listings: ReadonlySet<string> },
-  options: { sitemapLimit?: number; fullText?: FeedText } = {},
+  options: { sitemapLimit?: number; fullText?: FeedText; shareCards?: ShareCardPolicy } = {},
 ): SitePage[] {
   const layoutKey = site.layoutKey;
   const pages: SitePage[] = [];
@@ -237,6 +247,8 @@ export function sitePages(
       );
   };
 
+  // The stories that get a share image of their own; the others show their section's card.
+  const ownCards = ownCardStories(site.stories, site.now, options.shareCards ?? shareCardPolicy());
   const [lead, ...rest] = site.stories;
   add(
     'home',
@@ -253,14 +265,20 @@ export function sitePages(
   );
   for (const story of site.stories) {
     if (only && !only.stories.has(story.id)) continue;
-    pages.push(storyPage(story, site.comments.get(story.id) ?? [], layoutKey, cache, cardKey));
-    const image = shareImageProps(story, SITE_TITLE);
-    add('share', shareImagePath(story.slug), { slug: story.slug }, { id: story.id, image }, shareImageKey(image));
+    const shareImage = storyShareImage(story, ownCards.has(story.id));
+    pages.push(storyPage(story, site.comments.get(story.id) ?? [], layoutKey, cache, cardKey, shareImage));
     contentImages(story);
+    if (shareImage !== shareImagePath(story.slug)) continue;
+    const image = shareImageProps(story, SITE_TITLE);
+    add('share', shareImage, { slug: story.slug }, { id: story.id, image }, shareImageKey(image));
   }
   const about = (description: string | undefined, fallback: string) => description ?? fallback;
   for (const { slug, name, description, stories } of site.sections) {
     listing('section', slug, stories, () => ({ section: { slug, name, description } }));
+    if (stories.length > 0 && (!only || only.listings.has(`section:${slug}`))) {
+      const image = sectionShareImageProps({ name }, SITE_TITLE);
+      add('shareSection', sectionShareImagePath(slug), { slug }, { image }, shareImageKey(image));
+    }
     if (!only || only.listings.has(`section:${slug}`))
       listingFeeds('section', slug, stories, {
         title: `${name} news | ${SITE_TITLE}`,
@@ -318,13 +336,17 @@ export function sitePages(
   return pages;
 }
 
-/** A story's page with its approved comments; `cardKey` digests the cards of its Similar News (`cache.card` unless the caller keeps its own). */
+/**
+ * A story's page with its approved comments; `cardKey` digests the cards of its Similar News (`cache.card` unless the
+ * caller keeps its own); `shareImage` is its og:image (its own, unless the caller applies the share-card policy).
+ */
 export function storyPage(
   story: StoryView,
   comments: CommentView[],
   layoutKey: string,
   cache: PageKeyCache,
   cardKey: (card: StoryCard) => string = (card) => cache.card(card),
+  shareImage: string = storyShareImage(story, true),
 ): SitePage<'story'> {
   const { html, similar, ...fields } = story;
   const key = cacheKey(
@@ -335,8 +357,9 @@ export function storyPage(
     similar.map((s) => s.reason),
     similar.map(cardKey),
     comments,
+    shareImage,
   );
-  return { kind: 'story', path: story.url, params: { slug: story.slug }, props: { story, comments }, key };
+  return { kind: 'story', path: story.url, params: { slug: story.slug }, props: { story, comments, shareImage }, key };
 }
 
 /**

@@ -15,11 +15,14 @@ import { isSitePath } from './urls.ts';
 export const SHARE_IMAGE = { width: 1200, height: 630, type: 'image/jpeg' } as const;
 
 /** Changes whenever the drawing below does, so that cached images of the old drawing are not used. */
-const DRAWING = 2;
+const DRAWING = 3;
 
-/** What a share image shows: the headline, the section's name, the site's name, and the story's own image if any. */
+/**
+ * What a share image shows: the headline, the section's name, the site's name, and the story's own image if any. A
+ * section's card (see share-policy.ts) has no headline.
+ */
 export interface ShareImageProps {
-  title: string;
+  title?: string;
   section: string;
   site: string;
   /** A site path (public/) of the story's image; remote images are not fetched by the build. */
@@ -28,6 +31,34 @@ export interface ShareImageProps {
 
 /** The share image's path on the site. */
 export const shareImagePath = (slug: string): string => `/share/${slug}.jpg`;
+
+/** A section's card: its name and the site's, no headline (the share image of its older stories). */
+export const sectionShareImagePath = (slug: string): string => `/share/sections/${slug}.jpg`;
+
+/** The props of a section's card. */
+export const sectionShareImageProps = (section: { name: string }, site: string): ShareImageProps => ({
+  section: section.name,
+  site,
+});
+
+/**
+ * A 1200×630 JPEG crop of a Sanity image (`https://…/images/<project>/<dataset>/<id>-<w>x<h>.<ext>`, the CDN's or the
+ * lake's), keeping the editor's crop (`rect`); undefined for any other URL. The image service draws it, not the build.
+ */
+export function sanityShareImageUrl(src: string): string | undefined {
+  if (!/^https?:\/\//i.test(src) || !URL.canParse(src)) return undefined;
+  const url = new URL(src);
+  if (!/^\/images\/[\w-]+\/[\w.-]+\/\w+-\d+x\d+\.[a-z0-9]+$/i.test(url.pathname)) return undefined;
+  const rect = url.searchParams.get('rect');
+  const { width, height } = SHARE_IMAGE;
+  const params = new URLSearchParams({ ...(rect !== null ? { rect } : {}), w: String(width), h: String(height) });
+  params.set('fit', 'crop');
+  params.set('fm', 'jpg');
+  params.set('q', '80');
+  url.search = params.toString();
+  url.hash = '';
+  return url.href;
+}
 
 /** The props of a story's share image. */
 export function shareImageProps(
@@ -90,7 +121,12 @@ export function wrapLines(text: string, maxChars: number, maxLines: number): str
   return shown;
 }
 
-const CARD = { background: '#0b3d5c', accent: '#ffd166', text: [255, 255, 255], label: [255, 209, 102] } as const;
+const CARD = {
+  background: '#0b3d5c',
+  accent: '#ffd166',
+  text: [255, 255, 255] as [number, number, number],
+  label: [255, 209, 102] as [number, number, number],
+} as const;
 
 /** The card's background with the site's name, drawn once per process (raw RGB). */
 const backgrounds = new Map<string, Promise<Buffer>>();
@@ -106,6 +142,25 @@ function background(site: string): Promise<Buffer> {
       `</svg>`;
     drawn = sharp(Buffer.from(svg)).removeAlpha().raw().toBuffer();
     backgrounds.set(site, drawn);
+  }
+  return drawn;
+}
+
+/** How many backgrounds with a section's label a process keeps (2.3 MB each); a site has a few dozen sections. */
+const LABELLED_KEPT = 64;
+/** The background with a section's label, drawn once per process and section (raw RGB; copy it to paint on it). */
+const labelled = new Map<string, Promise<Buffer>>();
+function labelledBackground(site: string, section: string): Promise<Buffer> {
+  const key = `${site}\u0000${section}`;
+  let drawn = labelled.get(key);
+  if (drawn === undefined) {
+    drawn = (async () => {
+      const image = Buffer.from(await background(site));
+      paint(image, await textMask(section.toUpperCase(), 'DejaVu Sans Bold 30px', 1040, 0), 80, 108, 150, CARD.label);
+      return image;
+    })();
+    if (labelled.size >= LABELLED_KEPT) labelled.delete(labelled.keys().next().value as string);
+    labelled.set(key, drawn);
   }
   return drawn;
 }
@@ -126,26 +181,39 @@ function paint(
   left: number,
   top: number,
   bottom: number,
-  colour: readonly number[],
+  colour: readonly [number, number, number],
 ): void {
   const { width } = SHARE_IMAGE;
-  for (let y = 0; y < mask.height && top + y < bottom; y++)
-    for (let x = 0; x < mask.width && left + x < width; x++) {
-      const a = mask.data[y * mask.width + x] ?? 0;
+  const [r, g, b] = colour;
+  const rows = Math.min(mask.height, bottom - top);
+  const columns = Math.min(mask.width, width - left);
+  const data = mask.data;
+  for (let y = 0; y < rows; y++) {
+    const from = y * mask.width;
+    let o = ((top + y) * width + left) * 3;
+    for (let x = 0; x < columns; x++, o += 3) {
+      const a = data[from + x] as number;
       if (a === 0) continue;
-      const o = ((top + y) * width + left + x) * 3;
-      for (let c = 0; c < 3; c++) image[o + c] = ((image[o + c] ?? 0) * (255 - a) + (colour[c] ?? 0) * a + 127) / 255;
+      const k = 255 - a;
+      image[o] = ((image[o] as number) * k + r * a + 127) / 255;
+      image[o + 1] = ((image[o + 1] as number) * k + g * a + 127) / 255;
+      image[o + 2] = ((image[o + 2] as number) * k + b * a + 127) / 255;
     }
+  }
 }
 
 /**
  * The card drawn for a story without an image of its own: section, headline (at most five lines, centred in its
- * band) and site name, as raw RGB. Pango lays the text out with the machine's fonts; the background is drawn once.
+ * band) and site name, as raw RGB; a section's card has the section's name where the headline goes. Pango lays the
+ * text out with the machine's fonts; the background and each section's label are drawn once.
  */
 async function drawCard({ title, section, site }: ShareImageProps): Promise<Buffer> {
-  const image = Buffer.from(await background(site));
-  const label = await textMask(section.toUpperCase(), 'DejaVu Sans Bold 30px', 1040, 0);
-  paint(image, label, 80, 108, 150, CARD.label);
+  const image = Buffer.from(await labelledBackground(site, section));
+  if (title === undefined) {
+    const name = await textMask(wrapLines(section, 22, 2).join('\n'), 'DejaVu Serif Bold 68px', 1040, 14);
+    paint(image, name, 80, 180 + Math.max(0, Math.floor((340 - name.height) / 2)), 520, CARD.text);
+    return image;
+  }
   // A bold serif glyph is at most about 0.66 em wide on average: the size keeps the headline within five lines.
   const size = title.length <= 60 ? 68 : title.length <= 110 ? 56 : 46;
   const lines = wrapLines(title, Math.floor(1040 / (size * 0.66)), 5);
@@ -178,7 +246,8 @@ export async function renderShareImage(
     own !== undefined && own.startsWith(publicDir + path.sep) && existsSync(own)
       ? sharp(own, { density: 144 }).resize(width, height, { fit: 'cover' }).flatten({ background: '#ffffff' })
       : sharp(await drawCard(props), { raw: { width, height, channels: 3 } });
-  const image = await input.jpeg({ quality: 80 }).toBuffer();
+  // Without optimised Huffman tables: about 3 ms less per image for files about 5 % larger.
+  const image = await input.jpeg({ quality: 80, optimiseCoding: false }).toBuffer();
   await mkdir(path.dirname(file), { recursive: true });
   await writeFileAtomic(file, image, { durable: false });
   return image;
