@@ -177,3 +177,47 @@ describe('readContentDir', () => {
     `);
   });
 });
+
+describe('buildSite: views', () => {
+  test('only a story whose comments are closed says so', () => {
+    const site = build(source([story('open'), story('closed', { commentsClosed: true })]));
+    expect(site.stories.map((s) => [s.slug, s.commentsClosed])).toEqual([
+      ['closed', true],
+      ['open', undefined],
+    ]);
+    expect(site.stories.find((s) => s.slug === 'open')).not.toHaveProperty('commentsClosed');
+  });
+
+  test('a body the renderer throws a non-Error at is a content problem quoting it', () => {
+    const s = source([story('a')]);
+    expect(() =>
+      buildSite(s, {
+        now: NOW,
+        render: () => {
+          // eslint-disable-next-line @typescript-eslint/only-throw-error -- the case under test
+          throw 'no renderer';
+        },
+      }),
+    ).toThrow('stories/a.md → body: the body was not built: it could not be rendered (no renderer)');
+  });
+
+  test('Similar News links to stories the site does not show are dropped; the others become cards', () => {
+    const site = buildSite(source([story('a'), story('b')]), {
+      now: NOW,
+      render: (x) => renderBody(x.body),
+      similar: () =>
+        new Map([
+          [
+            'story-a',
+            [
+              { id: 'story-gone', score: 0.9, reason: 'similar' as const },
+              { id: 'story-b', score: 0.5, reason: 'similar' as const },
+            ],
+          ],
+        ]),
+    });
+    const a = site.stories.find((s) => s.slug === 'a');
+    expect(a?.similar.map((c) => [c.slug, c.reason])).toEqual([['b', 'similar']]);
+    expect(site.stories.find((s) => s.slug === 'b')?.similar).toEqual([]);
+  });
+});
