@@ -1,13 +1,16 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 
-// Accessibility: axe finds no serious or critical violation on each page type, in light and dark mode.
+// Accessibility: axe finds no violation, of any impact, on each page type, in light and dark mode.
 for (const colorScheme of ['light', 'dark'] as const) {
-  test(`pages have no serious accessibility violations (${colorScheme})`, async ({ page }) => {
+  test(`pages have no accessibility violations (${colorScheme})`, async ({ page }) => {
     await page.emulateMedia({ colorScheme });
     for (const path of [
       '/',
       '/news/us-drafted-28-point-plan-ukraine-war/',
+      // A story with a raster image (a <picture>), and one with its comment notice shown (the URL's target).
+      '/news/hurricane-melissa-jamaica-landfall/',
+      '/news/us-china-trade-truce-busan/#comment-received',
       '/tags/',
       '/tags/ukraine/',
       '/section/world/',
@@ -19,10 +22,7 @@ for (const colorScheme of ['light', 'dark'] as const) {
       // The search page's results and tag filter come from its script.
       if (path.startsWith('/search/')) await page.locator('.search-result').first().waitFor();
       const { violations } = await new AxeBuilder({ page }).analyze();
-      const serious = violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => `${path}: ${v.id} (${v.nodes.length}) ${v.help}`);
-      expect(serious).toEqual([]);
+      expect(violations.map((v) => `${path}: ${v.id} (${v.impact ?? '?'}, ${v.nodes.length}) ${v.help}`)).toEqual([]);
     }
   });
 }

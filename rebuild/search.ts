@@ -14,6 +14,7 @@ import path from 'node:path';
 import {
   PARTS_FILE,
   partsManifest,
+  readPartKeys,
   SEARCH_DIR,
   stopSearchIndex,
   writeSearchPart,
@@ -205,18 +206,6 @@ export class SearchIndexer {
 
 /** The file of an index folder that records its parts' keys. */
 const KEYS_FILE = 'parts.keys.json';
-
-/** The part keys of an index folder: none when the file is missing or of another format. */
-async function readPartKeys(file: string): Promise<Map<string, string>> {
-  try {
-    const keys = JSON.parse(await readFile(file, 'utf8')) as unknown;
-    if (keys && typeof keys === 'object' && !Array.isArray(keys))
-      return new Map(Object.entries(keys).filter((e): e is [string, string] => typeof e[1] === 'string'));
-  } catch {
-    // missing or unreadable: every part is written again
-  }
-  return new Map();
-}
 
 /** Copies the folder `from` to `to` as hard links (an index's files are never changed once written). */
 async function linkTree(from: string, to: string): Promise<void> {

@@ -9,7 +9,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { buildTime, cacheDir, loadSite } from '../lib/site/load-site.ts';
 import { sourceFromEnv, type SourceConfig } from '../lib/sources/load-source.ts';
@@ -19,6 +19,7 @@ import { writePlan } from '../lib/site/render-plan.ts';
 import {
   PARTS_FILE,
   partsManifest,
+  readPartKeys,
   SEARCH_DIR,
   searchParts,
   writeSearchPart,
@@ -206,7 +207,7 @@ async function planBuild(
   if (!options.shard || options.shard.index === 1) {
     const parts = searchParts(site.stories, site.timeZone, code);
     const file = `${manifest?.file ?? path.join(work, 'manifest')}.search`;
-    const had = full ? new Map<string, string>() : await readSearchKeys(file);
+    const had = full ? new Map<string, string>() : await readPartKeys(file);
     const served = path.join(outDir, SEARCH_DIR);
     const written: string[] = [];
     for (const part of parts) {
@@ -263,18 +264,6 @@ async function placeSearch(search: BuildPlan['search'], outDir: string): Promise
     if (!names.has(entry)) await rm(path.join(target, entry), { recursive: true, force: true });
   await mkdir(path.dirname(search.file), { recursive: true });
   await writeFileAtomic(search.file, JSON.stringify(Object.fromEntries(search.parts.map((p) => [p.name, p.key]))));
-}
-
-/** The part keys recorded by `placeSearch`: none when the file is missing or of another format. */
-async function readSearchKeys(file: string): Promise<Map<string, string>> {
-  try {
-    const keys = JSON.parse(await readFile(file, 'utf8')) as unknown;
-    if (keys && typeof keys === 'object' && !Array.isArray(keys))
-      return new Map(Object.entries(keys).filter((e): e is [string, string] => typeof e[1] === 'string'));
-  } catch {
-    // missing or unreadable: every part is written again
-  }
-  return new Map();
 }
 
 /**

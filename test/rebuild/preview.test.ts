@@ -12,11 +12,10 @@ import path from 'node:path';
 import type { SanityClient } from '@sanity/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunningLake } from '../../lake/server.ts';
-import { serviceConfigFromEnv } from '../../rebuild/config.ts';
 import { signPreviewToken } from '../../rebuild/preview-token.ts';
 import { startRebuildService, type RebuildService } from '../../rebuild/service.ts';
-import { ADMIN_TOKEN, freePort, SECRET } from '../../e2e/rebuild/harness.ts';
-import { seededLake } from './seeded-lake.ts';
+import { ADMIN_TOKEN, freePort } from '../../e2e/rebuild/harness.ts';
+import { seededLake, serviceConfig } from './seeded-lake.ts';
 
 const STUDIO = 'http://studio.test';
 const KEY = 'preview-unit-test-signing-key-0123456789';
@@ -65,22 +64,13 @@ beforeAll(async () => {
   tmp = await mkdtemp(path.join(tmpdir(), 'preview-unit-'));
   const port = await freePort();
   ({ lake, client } = await seededLake(tmp, port));
-  const parsed = serviceConfigFromEnv({
-    SANITY_PROJECT_ID: 'local',
-    SANITY_DATASET: 'production',
-    SANITY_API_HOST: lake.url,
-    SANITY_WEBHOOK_SECRET: SECRET,
-    SERVE_HOST: '127.0.0.1',
-    SERVE_PORT: String(port),
-    SERVE_DIR: path.join(tmp, 'site'),
+  const config = serviceConfig(lake, port, tmp, {
     SERVE_PREVIEW_PORT: '0',
     SANITY_PREVIEW_TOKEN: ADMIN_TOKEN,
     PREVIEW_SECRET: KEY,
     PREVIEW_STUDIO_ORIGINS: STUDIO,
-    REBUILD_DEBOUNCE_MS: '50',
   });
-  if (!parsed.config) throw new Error(parsed.problems.join('\n'));
-  service = await startRebuildService(parsed.config, (line) => lines.push(line));
+  service = await startRebuildService(config, (line) => lines.push(line));
   if (!service.previewUrl) throw new Error('the preview server did not start');
   preview = service.previewUrl;
   await firstBuild();

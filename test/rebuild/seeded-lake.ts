@@ -1,9 +1,11 @@
 /**
  * A lake for in-process tests of the rebuild service: its data seeded from content/ and public/ by the import script,
- * then served again with a webhook to the service's port, and an administrator's client.
+ * then served again with a webhook to the service's port, and an administrator's client; and the service's settings
+ * for it.
  */
 import path from 'node:path';
 import type { SanityClient } from '@sanity/client';
+import { serviceConfigFromEnv, type ServiceConfig } from '../../rebuild/config.ts';
 import { startLake, type RunningLake } from '../../lake/server.ts';
 import { ADMIN_TOKEN, ROOT, runScript, SECRET } from '../../e2e/rebuild/harness.ts';
 import { lakeClient } from '../../scripts/lib/lake-client.ts';
@@ -40,4 +42,26 @@ export async function seededLake(
     webhookRetryDelaysMs: [200, 500],
   });
   return { lake, client: lakeClient(lake.url, ADMIN_TOKEN) };
+}
+
+/** The rebuild service's settings for `lake`, serving on `port` from `<dir>/site`, with `env` added. */
+export function serviceConfig(
+  lake: RunningLake,
+  port: number,
+  dir: string,
+  env: Record<string, string> = {},
+): ServiceConfig {
+  const parsed = serviceConfigFromEnv({
+    SANITY_PROJECT_ID: 'local',
+    SANITY_DATASET: 'production',
+    SANITY_API_HOST: lake.url,
+    SANITY_WEBHOOK_SECRET: SECRET,
+    SERVE_HOST: '127.0.0.1',
+    SERVE_PORT: String(port),
+    SERVE_DIR: path.join(dir, 'site'),
+    REBUILD_DEBOUNCE_MS: '50',
+    ...env,
+  });
+  if (!parsed.config) throw new Error(parsed.problems.join('\n'));
+  return parsed.config;
 }

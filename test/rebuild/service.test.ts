@@ -10,10 +10,10 @@ import path from 'node:path';
 import type { SanityClient } from '@sanity/client';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { RunningLake } from '../../lake/server.ts';
-import { serviceConfigFromEnv, type ServiceConfig } from '../../rebuild/config.ts';
+import type { ServiceConfig } from '../../rebuild/config.ts';
 import { startRebuildService, type RebuildService, type ServiceStatus } from '../../rebuild/service.ts';
-import { freePort, SECRET } from '../../e2e/rebuild/harness.ts';
-import { seededLake } from './seeded-lake.ts';
+import { freePort } from '../../e2e/rebuild/harness.ts';
+import { seededLake, serviceConfig } from './seeded-lake.ts';
 
 let tmp: string;
 let lake: RunningLake;
@@ -48,18 +48,7 @@ beforeAll(async () => {
   tmp = await mkdtemp(path.join(tmpdir(), 'rebuild-unit-'));
   const port = await freePort();
   ({ lake, client } = await seededLake(tmp, port));
-  const parsed = serviceConfigFromEnv({
-    SANITY_PROJECT_ID: 'local',
-    SANITY_DATASET: 'production',
-    SANITY_API_HOST: lake.url,
-    SANITY_WEBHOOK_SECRET: SECRET,
-    SERVE_HOST: '127.0.0.1',
-    SERVE_PORT: String(port),
-    SERVE_DIR: path.join(tmp, 'site'),
-    REBUILD_DEBOUNCE_MS: '50',
-  });
-  if (!parsed.config) throw new Error(parsed.problems.join('\n'));
-  config = parsed.config;
+  config = serviceConfig(lake, port, tmp);
 }, 180_000);
 
 afterAll(async () => {

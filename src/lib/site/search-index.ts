@@ -9,7 +9,7 @@
  * newest first, for the search page (public/search.js), which searches them all (README, "Search").
  */
 import { hash } from 'node:crypto';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { close, createIndex, type CustomRecord } from 'pagefind';
 import { cacheKey } from '../body/cache-key.ts';
@@ -242,4 +242,16 @@ export async function writeSearchPart(
 /** Ends the Pagefind process, if one runs: a write under way fails. */
 export async function stopSearchIndex(): Promise<void> {
   await close();
+}
+
+/** The part keys recorded beside an index (a JSON object of part name to key): none when missing or of another format. */
+export async function readPartKeys(file: string): Promise<Map<string, string>> {
+  try {
+    const keys = JSON.parse(await readFile(file, 'utf8')) as unknown;
+    if (keys && typeof keys === 'object' && !Array.isArray(keys))
+      return new Map(Object.entries(keys).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    // missing or unreadable: every part is written again
+  }
+  return new Map();
 }
