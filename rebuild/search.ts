@@ -13,6 +13,7 @@ import { link, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFil
 import path from 'node:path';
 import {
   PARTS_FILE,
+  partKeysText,
   partsManifest,
   readPartKeys,
   SEARCH_DIR,
@@ -166,10 +167,7 @@ export class SearchIndexer {
     }
     if (this.#stopped) return;
     await writeFile(path.join(index, PARTS_FILE), partsManifest(job.parts));
-    await writeFile(
-      path.join(index, KEYS_FILE),
-      JSON.stringify(Object.fromEntries(job.parts.map((p) => [p.name, p.key]))),
-    );
+    await writeFile(path.join(index, KEYS_FILE), partKeysText(job.parts));
     const ms = performance.now() - started;
     await writeFile(path.join(dir, 'key'), job.key);
     const next = path.join(this.root, `current.${process.pid}.tmp`);

@@ -18,6 +18,7 @@ import { siteLayout, sitePages, STATIC_KINDS, type SitePage } from '../lib/site/
 import { writePlan } from '../lib/site/render-plan.ts';
 import {
   PARTS_FILE,
+  partKeysText,
   partsManifest,
   readPartKeys,
   SEARCH_DIR,
@@ -263,7 +264,7 @@ async function placeSearch(search: BuildPlan['search'], outDir: string): Promise
   for (const entry of await readdir(target))
     if (!names.has(entry)) await rm(path.join(target, entry), { recursive: true, force: true });
   await mkdir(path.dirname(search.file), { recursive: true });
-  await writeFileAtomic(search.file, JSON.stringify(Object.fromEntries(search.parts.map((p) => [p.name, p.key]))));
+  await writeFileAtomic(search.file, partKeysText(search.parts));
 }
 
 /**

@@ -234,7 +234,7 @@ async function probeFile(site: string, publicDir: string, cache: ProbeCache, use
 }
 
 /** The file a site path names inside `publicDir`, or undefined when it would lead out or is not well encoded. */
-function publicFile(publicDir: string, site: string): string | undefined {
+export function publicFile(publicDir: string, site: string): string | undefined {
   let segments: string[];
   try {
     segments = site.split('/').filter(Boolean).map(decodeURIComponent);

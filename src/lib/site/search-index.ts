@@ -244,6 +244,11 @@ export async function stopSearchIndex(): Promise<void> {
   await close();
 }
 
+/** The text `readPartKeys` reads: each part's name and key. */
+export function partKeysText(parts: readonly SearchPart[]): string {
+  return JSON.stringify(Object.fromEntries(parts.map((p) => [p.name, p.key])));
+}
+
 /** The part keys recorded beside an index (a JSON object of part name to key): none when missing or of another format. */
 export async function readPartKeys(file: string): Promise<Map<string, string>> {
   try {

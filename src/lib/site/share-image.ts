@@ -10,6 +10,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../atomic-write.ts';
 import { cacheKey } from '../body/cache-key.ts';
+import { publicFile } from './content-image.ts';
 import { isSitePath } from './urls.ts';
 
 export const SHARE_IMAGE = { width: 1200, height: 630, type: 'image/jpeg' } as const;
@@ -241,9 +242,9 @@ export async function renderShareImage(
   // One thread per image: render processes already run side by side, and libvips' pool costs more than it gives here.
   sharp.concurrency(1);
   const { width, height } = SHARE_IMAGE;
-  const own = props.image === undefined ? undefined : path.join(publicDir, ...props.image.split('/').filter(Boolean));
+  const own = props.image === undefined ? undefined : publicFile(publicDir, props.image);
   const input =
-    own !== undefined && own.startsWith(publicDir + path.sep) && existsSync(own)
+    own !== undefined && existsSync(own)
       ? sharp(own, { density: 144 }).resize(width, height, { fit: 'cover' }).flatten({ background: '#ffffff' })
       : sharp(await drawCard(props), { raw: { width, height, channels: 3 } });
   // Without optimised Huffman tables: about 3 ms less per image for files about 5 % larger.
