@@ -111,12 +111,30 @@ describe('image URLs', () => {
     ['images/relative.png', false],
     ['/a b.png', false],
     ['', false],
+    ['http://localhost:3333/a.png', true],
+    ['http://[::1]:3333/a.png', true],
+    ['HTTPS://CDN.EXAMPLE.COM/A.PNG', true],
+    ['https://cdn.example.com/a b.png', false],
+    ['https://cdn.example.com/a\u0000.png', false],
+    ['https://', false],
+    ['https:cdn.example.com/a.png', false],
+    ['https:/cdn.example.com/?u=https://a.png', false],
+    ['ftp://cdn.example.com/a.png', false],
   ])('isImageUrl(%j) is %s', (url, expected) => {
     expect(isImageUrl(url)).toBe(expected);
   });
 
   test('isSitePath accepts a query after the path', () => {
     expect(isSitePath('/images/a.png?v=2')).toBe(true);
+  });
+
+  test('isSitePath looks for a .. segment in the path only, not in the query or fragment', () => {
+    expect(isSitePath('/images/a.png?next=/../x')).toBe(true);
+    expect(isSitePath('/images/a.png#/../x')).toBe(true);
+    expect(isSitePath('/images/..?v=2')).toBe(false);
+    expect(isSitePath('/images/..')).toBe(false);
+    expect(isSitePath('/images/..#top')).toBe(false);
+    expect(isSitePath('/images/..a.png')).toBe(true);
   });
 
   test.each([
@@ -128,6 +146,17 @@ describe('image URLs', () => {
     ['/a.png, /b.png 2x', ['/a.png', '/b.png']],
     ['data:image/png;base64,AA,BB 1x', ['data:image/png;base64,AA,BB']],
     ['/a.png 480w onerror=alert(1)', undefined],
+    ['/a.png', ['/a.png']],
+    ['/a.png , /b.png 2x', ['/a.png', '/b.png']],
+    [',  /a.png 1x,  \t/b.png 2x, ', ['/a.png', '/b.png']],
+    ['/a.png,, /b.png 2x', ['/a.png', '/b.png']],
+    ['/a,b.png, /c.png', ['/a,b.png', '/c.png']],
+    ['/a.png 1.25x, /b.png 2.5x', ['/a.png', '/b.png']],
+    ['/a.png a1w', undefined],
+    ['/a.png 1w2', undefined],
+    ['/a.png 1.x', undefined],
+    ['/a.png 1.5', undefined],
+    ['', []],
   ])('srcsetUrls(%j)', (srcset, urls) => {
     expect(srcsetUrls(srcset)).toEqual(urls);
   });

@@ -24,9 +24,13 @@ export const urls = {
  * `..` segment (the import reads images from `public/` by this path), no whitespace or control characters.
  */
 export function isSitePath(value: string): boolean {
-  return (
-    /^\/(?![/\\])/.test(value) && !/[\s\\\p{Cc}]/u.test(value) && !value.split(/[?#]/, 1)[0]?.split('/').includes('..')
-  );
+  return /^\/(?![/\\])/.test(value) && !/[\s\\\p{Cc}]/u.test(value) && !upTo(value, /[?#]/).split('/').includes('..');
+}
+
+/** The part of `value` before the first match of `pattern`, or all of it. */
+function upTo(value: string, pattern: RegExp): string {
+  const end = value.search(pattern);
+  return end === -1 ? value : value.slice(0, end);
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -38,8 +42,9 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 export function isImageUrl(value: string): boolean {
   if (isSitePath(value)) return true;
   if (!/^https?:\/\//i.test(value) || /[\s\p{Cc}]/u.test(value) || !URL.canParse(value)) return false;
+  // The pattern above lets only http: and https: through.
   const url = new URL(value);
-  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+  return url.protocol === 'https:' || LOOPBACK.has(url.hostname);
 }
 
 /**
@@ -52,7 +57,7 @@ export function srcsetUrls(srcset: string): string[] | undefined {
   for (;;) {
     rest = rest.replace(/^[\s,]+/, '');
     if (rest === '') return urls;
-    const url = /^\S+/.exec(rest)?.[0] ?? '';
+    const url = upTo(rest, /\s/);
     rest = rest.slice(url.length);
     if (url.endsWith(',')) {
       urls.push(url.replace(/,+$/, ''));
