@@ -19,14 +19,20 @@ class QuickestFirst extends BaseSequencer {
 }
 
 // The tests as `npm run test:mutation` runs them: Stryker's instrumented code runs slower, so the time limits are
-// longer (a test that only times out would count every mutant it covers as killed, or fail the dry run). The build
-// test is left out: it builds whole sites with Astro (over two minutes), so every mutant it reaches would cost
-// minutes, and a mutant only it notices is a rule with no unit test, which is what the score is for.
+// longer (a test that only times out would count every mutant it covers as killed, or fail the dry run). The slowest
+// end-to-end tests are left out: the build test builds whole sites with Astro (over two minutes), the three Sanity
+// tests run whole imports, exports and builds against a lake (20 s each). A mutant only they notice would cost
+// minutes, and it is a rule without a unit test, which is what the score is for.
 export default mergeConfig(
   base,
   defineConfig({
     test: {
-      exclude: ['test/build.test.ts'],
+      exclude: [
+        'test/build.test.ts',
+        'test/sanity/import-export.test.ts',
+        'test/sanity/perspectives.test.ts',
+        'test/sanity/files-vs-sanity.test.ts',
+      ],
       testTimeout: 180_000,
       hookTimeout: 300_000,
       sequence: { sequencer: QuickestFirst },
