@@ -61,12 +61,13 @@ describe('storyRefs', () => {
         authors: ['jane', '', 3, null, 'joe'],
         related: [{ slug: 'x' }, 'b', ''],
       }),
-    ).toEqual({ slug: 'a', section: 'world', authors: ['jane', 'joe'], related: ['b'] });
+    ).toStrictEqual({ slug: 'a', section: 'world', authors: ['jane', 'joe'], related: ['b'] });
   });
 
   test('drops fields of the wrong type or empty', () => {
-    expect(storyRefs({ slug: '', section: 5, authors: 'jane', related: null })).toEqual({});
-    expect(storyRefs({ authors: [], related: [''] })).toEqual({ authors: [], related: [] });
+    // Strict: a field left out is absent, not present as undefined.
+    expect(storyRefs({ slug: '', section: 5, authors: 'jane', related: null })).toStrictEqual({});
+    expect(storyRefs({ authors: [], related: [''] })).toStrictEqual({ authors: [], related: [] });
   });
 });
 

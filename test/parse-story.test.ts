@@ -70,20 +70,26 @@ describe('parseStory', () => {
     expect(parse({ publishedAt: ' 2025-11-20 14:30:00Z ' }).story?.publishedAt).toBe('2025-11-20T14:30:00.000Z');
     expect(parse({ publishedAt: ' 2025-11-20 ' }).story?.publishedAt).toBe('2025-11-20T00:00:00.000Z');
     expect(parse({ publishedAt: '2025-11-20T14:30:00+0200' }).story?.publishedAt).toBe('2025-11-20T12:30:00.000Z');
+    expect(parse({ publishedAt: '2025-11-20T14:30Z' }).story?.publishedAt).toBe('2025-11-20T14:30:00.000Z');
   });
 
-  test.each(['2025-02-30', '2025-11-20T14:30', '20-11-2025', '2025-11-20T25:00:00Z'])(
-    'the date %j is refused with the expected form',
-    (publishedAt) => {
-      expect(parse({ publishedAt }).issues).toEqual([
-        {
-          where: 'stories/x.md',
-          field: 'publishedAt',
-          message: `expected a date like 2025-11-20T14:30:00Z (ISO 8601, with a time zone), received "${publishedAt}"`,
-        },
-      ]);
-    },
-  );
+  test.each([
+    '2025-02-30',
+    '2025-11-20T14:30',
+    '20-11-2025',
+    '2025-11-20T25:00:00Z',
+    '12025-11-20',
+    '2025-11-20T14:30:00Z junk',
+    '2025-11-20x',
+  ])('the date %j is refused with the expected form', (publishedAt) => {
+    expect(parse({ publishedAt }).issues).toEqual([
+      {
+        where: 'stories/x.md',
+        field: 'publishedAt',
+        message: `expected a date like 2025-11-20T14:30:00Z (ISO 8601, with a time zone), received "${publishedAt}"`,
+      },
+    ]);
+  });
 
   test("a markdown body's problems are reported on body, each with its hint and nothing added", () => {
     expect(parse({ body: { format: 'markdown', value: `Intro.\n\n${'> '.repeat(9)}deep` } }).issues).toStrictEqual([

@@ -63,10 +63,11 @@ function parseIsoDate(value: string): Date | undefined {
   const text = value.trim();
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/.exec(text);
   if (!m) return undefined;
-  const date = new Date(m[4] ? text.replace(' ', 'T') : `${text}T00:00:00Z`);
+  const [matched] = m;
+  const date = new Date(m[4] ? matched.replace(' ', 'T') : `${matched}T00:00:00Z`);
   // Reject dates that JavaScript silently rolls over, such as 2025-02-30.
   if (Number.isNaN(date.getTime())) return undefined;
-  if (!m[4] && date.toISOString().slice(0, 10) !== text) return undefined;
+  if (!m[4] && date.toISOString().slice(0, 10) !== matched) return undefined;
   return date;
 }
 
@@ -110,14 +111,14 @@ export const storyBodySchema = z.discriminatedUnion('format', [
   z.object({
     format: z.literal('markdown'),
     value: z.string().superRefine((value, ctx) => {
-      if (bodyTooLarge(Buffer.byteLength(value, 'utf8'), ctx)) return;
+      if (bodyTooLarge(Buffer.byteLength(value), ctx)) return;
       for (const { message, hint } of markdownProblems(value)) report(ctx, message, { complete: true, hint });
     }),
   }),
   z.object({
     format: z.literal('portable-text'),
     value: z.array(z.unknown(), { error: 'expected a list of blocks' }).superRefine((value, ctx) => {
-      if (bodyTooLarge(Buffer.byteLength(JSON.stringify(value), 'utf8'), ctx)) return;
+      if (bodyTooLarge(Buffer.byteLength(JSON.stringify(value)), ctx)) return;
       for (const problem of portableTextProblems(value))
         report(ctx, problem.message, { path: problem.path, complete: true });
     }),
