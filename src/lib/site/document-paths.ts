@@ -27,7 +27,6 @@ export function documentPath(doc: PathDocument): string | undefined {
       const folded = slug ?? (typeof doc.name === 'string' ? tagSlug(doc.name) : '');
       return folded ? urls.tag(folded) : undefined;
     }
-    default:
-      return undefined;
   }
+  return undefined;
 }
