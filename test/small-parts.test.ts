@@ -139,9 +139,11 @@ describe('render plan files', () => {
 
   test('a plan reads back as written: the layout, then the pages in order, one JSON line each', async () => {
     const file = path.join(dir, 'plan.ndjson');
-    await writePlan(file, layout, [page(1), page(2), page(3)]);
+    // Text that is not ASCII, split across the stream's chunks, reads back whole.
+    const wide = { sections: [{ name: 'Ünïcödé '.repeat(20_000) }] } as unknown as Layout;
+    await writePlan(file, wide, [page(1), page(2), page(3)]);
     expect(readFileSync(file, 'utf8').split('\n')).toHaveLength(5);
-    expect(await readPlan(file)).toEqual({ layout, pages: [page(1), page(2), page(3)] });
+    expect(await readPlan(file)).toEqual({ layout: wide, pages: [page(1), page(2), page(3)] });
   });
 
   test('a plan without pages has its layout', async () => {
@@ -153,6 +155,7 @@ describe('render plan files', () => {
   test('a line that is not JSON is an error naming the file and the line', async () => {
     const file = path.join(dir, 'broken.ndjson');
     writeFileSync(file, `${JSON.stringify({ layout })}\n${JSON.stringify(page(1))}\n{oops\n`);
+    await expect(readPlan(file)).rejects.toHaveProperty('cause', expect.any(SyntaxError));
     await expect(readPlan(file)).rejects.toThrow(
       new RegExp(
         `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3 is not a render plan line \\(.*\\); plans are written`,

@@ -20,13 +20,14 @@ export async function writePlan(file: string, layout: Layout, pages: Iterable<Si
       await write(`${JSON.stringify({ layout })}\n`);
       for (const page of pages) await write(`${JSON.stringify(page)}\n`);
     },
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: whether the file is fsynced shows only after a crash
     { durable: false },
   );
 }
 
 /** Reads a plan file written by `writePlan`; a malformed one is an error that names the file and the line. */
 export async function readPlan(file: string): Promise<RenderPlan> {
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   let layout: Layout | undefined;
   const pages: SitePage[] = [];
   let number = 0;
