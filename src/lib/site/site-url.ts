@@ -24,7 +24,8 @@ export function siteUrl(env: NodeJS.ProcessEnv = process.env): URL {
   const value = env['SITE_URL'];
   if (value === undefined || value === '') {
     if (isProduction(env)) {
-      const why = env['NODE_ENV'] === 'production' ? 'NODE_ENV=production' : `CI=${env['CI'] ?? ''}`;
+      // Here CI is set whenever NODE_ENV is not production.
+      const why = env['NODE_ENV'] === 'production' ? 'NODE_ENV=production' : `CI=${String(env['CI'])}`;
       throw new SiteUrlError(
         `SITE_URL is not set: a production build (${why}) will not fall back to ${DEFAULT_SITE_URL}, which would ` +
           'put a local address in canonical links, feeds and sitemaps. Set SITE_URL to the public origin of the ' +
