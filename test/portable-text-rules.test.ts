@@ -249,7 +249,7 @@ describe('portableTextToHast: images and tables', () => {
           )
         : undefined;
     };
-    expect(cells([' a\r\n b ', 'c \n\n\td', '\te\t', 'f  g', '\n', 5, null, 'h'])).toEqual([
+    expect(cells([' a\r\n b ', 'c \n\n\td', '\te\t', 'f  g', '\n', 5, null, 'h', ' \t i \t '])).toEqual([
       'a b',
       'c d',
       'e',
@@ -258,6 +258,7 @@ describe('portableTextToHast: images and tables', () => {
       '',
       '',
       'h',
+      'i',
     ]);
     const [table] = portableTextToMdast([{ _type: 'table', rows: [{ cells: ['', 'x'] }] }]).children;
     expect(table).toEqual({
