@@ -206,6 +206,16 @@ function addListItem(
   return stack;
 }
 
+/** `Number.isFinite`, telling the type checker that the value is a number. */
+function isFiniteNumber(value: unknown): value is number {
+  return Number.isFinite(value);
+}
+
+/** `Number.isInteger`, telling the type checker that the value is a number. */
+function isInteger(value: unknown): value is number {
+  return Number.isInteger(value);
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -229,10 +239,7 @@ function cleanBlock(raw: unknown): CleanBlock | undefined {
         // `reorderCoextensive` finds a span's marks by the key the toolkit copies onto its nodes: keys must be unique.
         children.push({ _type: 'span', _key: `${children.length}`, text: child['text'], marks: [...new Set(marks)] });
       }
-      const level =
-        typeof raw['level'] === 'number' && Number.isFinite(raw['level']) && raw['level'] >= 1
-          ? Math.floor(raw['level'])
-          : 1;
+      const level = isFiniteNumber(raw['level']) ? Math.max(1, Math.floor(raw['level'])) : 1;
       const block: CleanTextBlock = {
         _type: 'block',
         style: typeof raw['style'] === 'string' ? raw['style'] : 'normal',
@@ -511,10 +518,7 @@ function checkTextBlock(
   optionalString(block, at, 'style');
   optionalString(block, at, 'listItem');
   const level = block['level'];
-  if (
-    level !== undefined &&
-    !(Number.isInteger(level) && typeof level === 'number' && level >= 1 && level <= MAX_LIST_LEVEL)
-  ) {
+  if (level !== undefined && !(isInteger(level) && level >= 1 && level <= MAX_LIST_LEVEL)) {
     add([...at, 'level'], `a list level from 1 to ${MAX_LIST_LEVEL}`, level);
   }
   const markDefs = block['markDefs'];
