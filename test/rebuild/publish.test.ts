@@ -278,8 +278,12 @@ describe('a publish after the first', () => {
     const story = published()[0]!;
     const slug = (story['slug'] as { current: string }).current;
     await p.client.patch(String(story['_id'])).set({ title: 'An edited headline' }).commit();
+    // A change no webhook announced is not read: the sync reads the documents named only.
+    const other = published()[1]!;
+    await p.client.patch(String(other['_id'])).set({ title: 'An edit nobody announced' }).commit();
     p.requests.webhook(String(story['_id']));
     await p.publish.run();
+    expect(p.mirror.documents.get(String(other['_id']))?.['title']).toBe(other['title']);
 
     expect(p.builds.plans).toHaveLength(2);
     const { plan, options } = p.builds.plans[1]!;
