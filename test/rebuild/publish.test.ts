@@ -153,7 +153,21 @@ async function pipeline(docs: SanityDocument[], target: { url: string } = lake.l
     search,
     log,
   });
-  return { publish, client, mirror, model, content, requests, schedule, builds, search, lines, counts, cacheDir };
+  return {
+    publish,
+    client,
+    mirror,
+    model,
+    content,
+    similar,
+    requests,
+    schedule,
+    builds,
+    search,
+    lines,
+    counts,
+    cacheDir,
+  };
 }
 
 const scheduledStory = (): SanityDocument => {
@@ -236,6 +250,8 @@ describe('a first publish', () => {
 
     // The next scheduled story arms the timer.
     expect(p.schedule.next).toBe(SCHEDULED);
+    // Similar News was computed in full before this first build: nothing left to settle.
+    expect(p.similar.settling).toBe(false);
 
     // The bodies rendered were saved: a fresh cache on the same folder finds them all.
     const fresh = new RenderCache(p.cacheDir);
@@ -318,6 +334,7 @@ describe('a publish after the first', () => {
     const story = published()[3]!;
     await p.client.delete(String(story['_id']));
     p.requests.webhook(String(story['_id']));
+    const triggers = p.counts.triggers;
     await p.publish.run();
 
     const { options } = p.builds.plans[1]!;
@@ -334,6 +351,21 @@ describe('a publish after the first', () => {
       ),
     );
     expect(p.lines).toContainEqual(expect.stringContaining(`page(s) rendered, ${removed.length} removed, revision`));
+
+    // Similar News provisional (its full computation is not cheap enough to run inline): settled in the worker after
+    // the publish, which then asks for a build; that build adopts it.
+    const provisional = p.lines.some((line) => /Similar News provisional for \d+ stories/.test(line));
+    expect(p.similar.settling).toBe(provisional);
+    if (provisional) {
+      const deadline = Date.now() + 20_000;
+      while (p.counts.triggers === triggers && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(p.counts.triggers).toBe(triggers + 1);
+      p.lines.length = 0;
+      await p.publish.run();
+      expect(p.lines).toContainEqual(expect.stringMatching(/^model: .*, Similar News settled /));
+      expect(p.similar.settling).toBe(false);
+    }
   });
 });
 
