@@ -9,12 +9,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { CommentsEndpoint } from '../../rebuild/comments.ts';
 import { ServiceHttp, type HttpParts } from '../../rebuild/http.ts';
 import { BuildRequests } from '../../rebuild/requests.ts';
 import type { Build } from '../../rebuild/site-folders.ts';
 import { WebhookVerifier } from '../../rebuild/webhook.ts';
+
+// Every test takes about a second: a mutant that leaves a request unanswered fails here, not after minutes.
+vi.setConfig({ testTimeout: 15_000, hookTimeout: 15_000 });
 
 const SECRET = 'http-unit-test-secret';
 const IMAGE_ORIGIN = 'http://127.0.0.1:9';
@@ -58,11 +61,20 @@ interface Running {
   served: { build: Build | undefined };
 }
 
+/** `promise`, or a rejection naming `what` after `ms` (a server that never answers fails the test, quickly). */
+function within<T>(promise: Promise<T>, what: string, ms = 5_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 const running: Running[] = [];
 afterEach(async () => {
   for (const r of running.splice(0)) {
     r.http.cut();
-    await r.http.close();
+    await within(r.http.close(), 'close');
   }
 });
 
@@ -341,7 +353,7 @@ describe('listening and closing', () => {
       imageOrigins: [],
       log: () => {},
     });
-    await expect(other.listen(r.port, '127.0.0.1')).rejects.toThrow(/EADDRINUSE/);
+    await expect(within(other.listen(r.port, '127.0.0.1'), 'listen')).rejects.toThrow(/EADDRINUSE/);
   });
 
   test('close waits for open requests; cut ends them, a stuck sender’s too', async () => {
@@ -365,8 +377,8 @@ describe('listening and closing', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(closed).toBe(false);
     r.http.cut();
-    await closing;
+    await within(closing, 'close after cut');
     expect(closed).toBe(true);
-    expect(await ended).toBe('socket hang up');
+    expect(await within(ended, 'the stuck request')).toBe('socket hang up');
   });
 });

@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { BuildFailure } from '../../src/build/failure.ts';
 import { RenderCache } from '../../src/lib/body/render-cache.ts';
 import type { ContentIssue } from '../../src/lib/model/content-error.ts';
@@ -30,6 +30,9 @@ import type { Build } from '../../rebuild/site-folders.ts';
 import { SiteModel } from '../../rebuild/site-model.ts';
 import { ADMIN_TOKEN, startTestLake, type TestLake } from '../sanity/sanity-harness.ts';
 import { freePort } from '../../e2e/rebuild/harness.ts';
+
+// Each test takes seconds: a mutant that makes a publish hang fails here, not after minutes.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 const SCHEDULED = '2099-06-01T08:00:00.000Z';
 let tmp: string;
@@ -575,7 +578,7 @@ describe('a sync that fails', () => {
     await p.publish.run();
     expect(p.lines).toContain('retrying the sync in 2 s');
     await startOwn();
-  }, 30_000);
+  });
 
   test('the retry asks for a build when its time comes; a service that never synced serves nothing meanwhile', async () => {
     const p = await pipeline([], { url: `http://127.0.0.1:${await freePort()}` });
