@@ -104,8 +104,6 @@ export class PublishPipeline {
       log(
         `model: ${result.site.stories.length} stories, ${result.pages.length} pages, ${changed.length} changed, ${removed.length} removed, Similar News ${result.settled ? 'settled' : `provisional for ${result.provisional} stories`} (${result.mode}, ${Math.round(result.ms)} ms)`,
       );
-      // Without a build with keys every page counts as changed, and a page never goes alone (its sitemap changes):
-      // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, see above
       if (current && known && changed.length === 0 && removed.length === 0) {
         log(`no page changed since build ${current.id}: not rebuilding`);
         builds.adopt(revision);
