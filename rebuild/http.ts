@@ -67,8 +67,9 @@ export class ServiceHttp {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { verifier, requests, log } = this.#parts;
-    // Stryker disable next-line StringLiteral: a request always has a URL, and '' would resolve to '/' as well
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // Stryker disable next-line StringLiteral: equivalent, a request always has a URL, and '' resolves to '/' as well
+    const target = req.url ?? '/';
+    const url = new URL(target, 'http://localhost');
     if (url.pathname === '/hooks/sanity') {
       const result = await verifier.verify(req);
       if (isRefusal(result)) {
