@@ -175,6 +175,7 @@ function contentFailure(issues: readonly ContentIssue[]): BuildFailure {
   return new BuildFailure(
     `${n} content problem${n === 1 ? '' : 's'} found; nothing was built`,
     problems.map((p) => `  - ${p}`).join('\n'),
+    // Stryker disable next-line StringLiteral: the stage is read only to tell a sync failure (retried) from the rest
     { stage: 'content', problems },
   );
 }

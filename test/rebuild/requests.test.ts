@@ -16,6 +16,8 @@ describe('BuildRequests', () => {
     ['a draft is read as its published document', ['drafts.a'], ['a']],
     ['a version id reads every change', ['a', 'versions.r1.a'], null],
     ['a webhook that names nothing reads every change', ['a', undefined], null],
+    ['an empty id names nothing', ['a', ''], null],
+    ['only a leading "drafts." marks a draft', ['a', 'notdrafts.b'], null],
   ])('%s', (_, ids, hint) => {
     const { made, triggers } = requests();
     made.take(); // after the first build: hints start empty
@@ -52,5 +54,18 @@ describe('BuildRequests', () => {
     made.start();
     expect(made.take().triggeredAt).not.toBeNull();
     expect(triggers()).toBe(5);
+  });
+
+  test('the trigger time is the first webhook’s since the last build began, not a later one’s', async () => {
+    const { made } = requests();
+    made.take();
+    const before = Date.now();
+    made.webhook('a');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const later = Date.now();
+    made.webhook('b');
+    const at = Date.parse(made.take().triggeredAt ?? '');
+    expect(at).toBeGreaterThanOrEqual(before);
+    expect(at).toBeLessThan(later);
   });
 });
