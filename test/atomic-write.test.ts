@@ -29,8 +29,18 @@ describe('writeFileAtomic', () => {
   });
 
   test('a folder that does not exist is an error, and nothing is left behind', async () => {
-    await expect(writeFileAtomic(path.join(dir, 'missing', 'file'), 'x')).rejects.toThrow(/ENOENT/);
+    // The error is the open's own, not one from cleaning up a temporary file that was never made.
+    await expect(writeFileAtomic(path.join(dir, 'missing', 'file'), 'x')).rejects.toMatchObject({
+      code: 'ENOENT',
+      syscall: 'open',
+    });
     expect(await readdir(dir)).toEqual([]);
+  });
+
+  test('the mode is set as asked, bits the umask would clear included', async () => {
+    const file = path.join(dir, 'shared');
+    await writeFileAtomic(file, 'x', { mode: 0o666 });
+    expect((await stat(file)).mode & 0o777).toBe(0o666);
   });
 });
 
@@ -43,6 +53,25 @@ describe('writeFileAtomicInParts', () => {
     });
     expect(await readFile(file, 'utf8')).toBe(lines.join(''));
     expect(await readdir(dir)).toEqual(['plan.ndjson']);
+  });
+
+  test('parts are gathered until 64 KiB, then written at once', async () => {
+    const file = path.join(dir, 'parts');
+    const written = async () => {
+      const [temporary] = (await readdir(dir)).filter((name) => name.startsWith('parts.tmp-'));
+      return (await stat(path.join(dir, temporary ?? 'missing'))).size;
+    };
+    const sizes: number[] = [];
+    await writeFileAtomicInParts(file, async (write) => {
+      await write('a'.repeat(1000));
+      sizes.push(await written());
+      await write('b'.repeat(65_536 - 1000));
+      sizes.push(await written());
+      await write('c');
+      sizes.push(await written());
+    });
+    expect(sizes).toEqual([0, 65_536, 65_536]);
+    expect((await stat(file)).size).toBe(65_537);
   });
 
   test('a writer that fails leaves the old file as it was and no temporary file', async () => {

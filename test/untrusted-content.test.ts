@@ -62,6 +62,27 @@ describe('parseFrontMatter', () => {
       problem: 'expected the front matter to be fields (name: value), received a list of 2',
     });
   });
+
+  test('each problem says how to fix it; the opener is quoted up to 40 characters', () => {
+    expect(parseFrontMatter(`---js${'x'.repeat(60)}\n---\n`)).toEqual({
+      problem: `front matter must be YAML, received a block opened with "---js${'x'.repeat(38)}"`,
+      hint: 'open the front matter with a line of just --- (other languages, such as ---js, are never run)',
+    });
+    // A file of just the opener, with no line break.
+    expect(parseFrontMatter('---toml')).toMatchObject({
+      problem: 'front matter must be YAML, received a block opened with "---toml"',
+    });
+    expect(parseFrontMatter('---\n42\n---\n')).toEqual({
+      problem: 'expected the front matter to be fields (name: value), received 42',
+      hint: 'write one "field: value" per line between the two --- markers',
+    });
+    expect(parseFrontMatter('---\na: [\n---\n')).toMatchObject({ hint: 'check the lines between the two --- markers' });
+  });
+
+  test('a null YAML document is no fields, and the body is kept', () => {
+    expect(parseFrontMatter('---\n~\n---\nBody')).toEqual({ data: {}, content: 'Body' });
+    expect(parseFrontMatter('---\ntitle: A\n---\nBody')).toEqual({ data: { title: 'A' }, content: 'Body' });
+  });
 });
 
 describe('the YAML lists', () => {

@@ -45,6 +45,7 @@ export async function writeFileAtomicInParts(
         await handle.writeFile(part);
       }
     });
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: writing an empty string changes nothing
     if (pending.length > 0) await handle.writeFile(pending);
   });
 }
@@ -63,11 +64,12 @@ async function writeAtomic(
   // A fresh name each time (and `wx`), so that two writers, or a temporary file left by a crash, never share one.
   const temporary = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    const handle = await open(temporary, 'wx', options.mode ?? 0o666);
+    const handle = await open(temporary, 'wx', options.mode);
     try {
       if (options.mode !== undefined) await handle.chmod(options.mode);
       // A file handle's writeFile writes from where the last write ended, so parts follow one another.
       await write(handle);
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: whether a file was fsynced shows only after a crash
       if (options.durable !== false) await handle.sync();
     } finally {
       await handle.close();

@@ -18,7 +18,10 @@ const YAML_NAMES = new Set(['', 'yaml', 'yml']);
 /** A front matter block split from its body, or the reason it cannot be read. */
 export type FrontMatter = { data: Record<string, unknown>; content: string } | { problem: string; hint: string };
 
+// Unreachable while parseFrontMatter refuses every opener but YAML's first: kept in case gray-matter finds another way.
+// Stryker disable next-line BlockStatement: unreachable (see above)
 const refuse = (): never => {
+  // Stryker disable next-line StringLiteral: unreachable (see above)
   throw new Error('front matter must be YAML');
 };
 // gray-matter stores whatever the engine returns; a list or a scalar is reported after it returns.
