@@ -12,7 +12,16 @@ import {
   storiesToJsonFeed,
   storiesToRss,
 } from '../src/lib/site/feed.ts';
-import { lastModified, newsSitemap, robotsTxt, sitemapIndex } from '../src/lib/site/sitemaps.ts';
+import type { Site, StoryView } from '../src/lib/site/site.ts';
+import {
+  childSitemaps,
+  lastModified,
+  NEWS_WINDOW_MS,
+  newsEntries,
+  newsSitemap,
+  robotsTxt,
+  sitemapIndex,
+} from '../src/lib/site/sitemaps.ts';
 
 const SITE = new URL('https://news.example.test');
 const world = { slug: 'world', name: 'World news', url: '/section/world/' };
@@ -309,5 +318,63 @@ describe('sitemap files', () => {
     expect(robotsTxt(['/sitemap.xml', '/sitemaps/news.xml'], SITE)).toBe(
       'User-agent: *\nAllow: /\n\nSitemap: https://news.example.test/sitemap.xml\nSitemap: https://news.example.test/sitemaps/news.xml\n',
     );
+  });
+
+  test('children are named in order, each at most the limit, with no empty child', () => {
+    const card = (n: number, updatedAt?: string) =>
+      ({
+        url: `/news/s${n}/`,
+        publishedAt: `2026-01-0${n}T00:00:00Z`,
+        ...(updatedAt ? { updatedAt } : {}),
+      }) as StoryView;
+    const listing = (slug: string, count: number) => ({
+      slug,
+      stories: Array.from({ length: count }, (_, i) => card(i)),
+    });
+    // Stories newest first, as the site holds them; 25 stories make one archive page (the front page holds 20).
+    const site = {
+      stories: [card(4, '2026-02-01T00:00:00Z'), card(3), card(2), card(1)],
+      sections: [listing('world', 25)],
+      tags: [listing('trade', 1)],
+      authors: [],
+    } as unknown as Site;
+    const children = [...childSitemaps(site, 2)];
+    expect(children.map((c) => [c.name, c.path])).toEqual([
+      ['stories-1', '/sitemaps/stories-1.xml'],
+      ['stories-2', '/sitemaps/stories-2.xml'],
+      ['pages-1', '/sitemaps/pages-1.xml'],
+      ['pages-2', '/sitemaps/pages-2.xml'],
+      ['pages-3', '/sitemaps/pages-3.xml'],
+    ]);
+    expect(children.flatMap((c) => c.entries)).toEqual([
+      { path: '/news/s1/', lastmod: '2026-01-01T00:00:00Z' },
+      { path: '/news/s2/', lastmod: '2026-01-02T00:00:00Z' },
+      { path: '/news/s3/', lastmod: '2026-01-03T00:00:00Z' },
+      { path: '/news/s4/', lastmod: '2026-02-01T00:00:00Z' },
+      { path: '/' },
+      { path: '/tags/' },
+      { path: '/section/world/' },
+      { path: '/section/world/1/' },
+      { path: '/tags/trade/' },
+    ]);
+    expect([...childSitemaps({ ...site, stories: [card(1)] }, 1)].map((c) => c.name)).toEqual([
+      'stories-1',
+      'pages-1',
+      'pages-2',
+      'pages-3',
+      'pages-4',
+      'pages-5',
+    ]);
+  });
+
+  test('the news sitemap takes a story published exactly at the build time, or exactly at the window start', () => {
+    const now = '2026-11-28T12:00:00.000Z';
+    const from = new Date(Date.parse(now) - NEWS_WINDOW_MS).toISOString();
+    const story = (slug: string, publishedAt: string) =>
+      ({ url: `/news/${slug}/`, title: slug, publishedAt }) as StoryView;
+    expect(newsEntries([story('now', now), story('edge', from)], now).map((e) => e.path)).toEqual([
+      '/news/now/',
+      '/news/edge/',
+    ]);
   });
 });

@@ -76,12 +76,29 @@ describe('parseFrontMatter', () => {
       problem: 'expected the front matter to be fields (name: value), received 42',
       hint: 'write one "field: value" per line between the two --- markers',
     });
-    expect(parseFrontMatter('---\na: [\n---\n')).toMatchObject({ hint: 'check the lines between the two --- markers' });
+    expect(parseFrontMatter('---\na: [\n---\n')).toEqual({
+      // The first line of js-yaml's message, without its snippet of the text.
+      problem: 'the front matter is not valid YAML: unexpected end of the stream within a flow collection (2:5)',
+      hint: 'check the lines between the two --- markers',
+    });
   });
 
-  test('a null YAML document is no fields, and the body is kept', () => {
+  test('a null YAML document, or one of comments only, is no fields, and the body is kept', () => {
     expect(parseFrontMatter('---\n~\n---\nBody')).toEqual({ data: {}, content: 'Body' });
+    expect(parseFrontMatter('---\n# just a comment\n---\nBody')).toEqual({ data: {}, content: 'Body' });
     expect(parseFrontMatter('---\ntitle: A\n---\nBody')).toEqual({ data: { title: 'A' }, content: 'Body' });
+  });
+
+  test('YAML is read with the core schema: dates stay strings, and no other tags', () => {
+    expect(parseFrontMatter('---\nd: 2025-01-02\n---\n')).toEqual({ data: { d: '2025-01-02' }, content: '' });
+    expect(parseFrontMatter('---\nb: !!binary aGVsbG8=\n---\n')).toMatchObject({
+      problem: expect.stringContaining('unknown scalar tag !<tag:yaml.org,2002:binary>') as unknown,
+    });
+  });
+
+  test('only a leading byte order mark is dropped; four dashes open no front matter', () => {
+    expect(parseFrontMatter('---\ntitle: a\uFEFFb\n---\n')).toEqual({ data: { title: 'a\uFEFFb' }, content: '' });
+    expect(parseFrontMatter('----\ntitle: x\n----\nBody')).toEqual({ data: {}, content: '----\ntitle: x\n----\nBody' });
   });
 });
 

@@ -119,6 +119,7 @@ export function storiesToRss(
   let lastBuild: string | undefined;
   for (const s of items) {
     const changed = s.updatedAt ?? s.publishedAt;
+    // Stryker disable next-line EqualityOperator: two times that parse equal print the same lastBuildDate
     if (lastBuild === undefined || Date.parse(changed) > Date.parse(lastBuild)) lastBuild = changed;
   }
   const page = new URL(options.feed?.page ?? '/', site).href;
