@@ -1,8 +1,9 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { writeFileAtomic, writeFileAtomicInParts } from '../src/lib/atomic-write.ts';
+import { syncDir, writeFileAtomic, writeFileAtomicInParts } from '../src/lib/atomic-write.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -86,4 +87,15 @@ describe('writeFileAtomicInParts', () => {
     expect(await readFile(file, 'utf8')).toBe('old');
     expect(await readdir(dir)).toEqual(['manifest']);
   });
+});
+
+// Linux lists a process's open files in /proc/self/fd: a write must leave the count as it found it.
+test.skipIf(!existsSync('/proc/self/fd'))('every file handle opened is closed, the folder sync included', async () => {
+  const open = () => readdirSync('/proc/self/fd').length;
+  await writeFileAtomic(path.join(dir, 'warm-up'), 'x');
+  const before = open();
+  await writeFileAtomic(path.join(dir, 'a'), 'x');
+  await writeFileAtomicInParts(path.join(dir, 'b'), (write) => write('y'));
+  await syncDir(dir);
+  expect(open()).toBe(before);
 });
