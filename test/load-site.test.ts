@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { ContentError } from '../src/lib/model/content-error.ts';
 import { buildTime, cacheDir, loadSite } from '../src/lib/site/load-site.ts';
@@ -23,10 +24,26 @@ describe('buildTime', () => {
     expect(buildTime({ NEWS_BUILD_TIME: '2026-11-27T16:00:00Z' }).getTime()).toBe(Date.UTC(2026, 10, 27, 16));
   });
 
-  test.each(['2026-11-27', 'tomorrow 2026-11-27T16:00:00Z', '2026-13-45T99:00:00Z'])('%s is refused', (value) => {
-    expect(() => buildTime({ NEWS_BUILD_TIME: value })).toThrow(ContentError);
-    expect(() => buildTime({ NEWS_BUILD_TIME: value })).toThrow(/NEWS_BUILD_TIME.*ISO 8601/s);
-  });
+  // An expanded year (+002026-…) is a date to JavaScript, but not the form asked for.
+  test.each(['2026-11-27', 'tomorrow 2026-11-27T16:00:00Z', '2026-13-45T99:00:00Z', '+002026-11-27T16:00:00Z'])(
+    '%s is refused',
+    (value) => {
+      let error: unknown;
+      try {
+        buildTime({ NEWS_BUILD_TIME: value });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ContentError);
+      expect((error as ContentError).issues).toEqual([
+        {
+          where: 'NEWS_BUILD_TIME',
+          field: '',
+          message: `expected a date and time in ISO 8601 (e.g. 2026-11-27T16:00:00Z), received ${JSON.stringify(value)}`,
+        },
+      ]);
+    },
+  );
 });
 
 describe('cacheDir', () => {
@@ -169,5 +186,78 @@ describe('loadSite', () => {
     ]);
     // One found by the worker; three rendered by it and Old's here are new.
     expect(lines[0]).toMatch(/\(1 cached, 4 new\)/);
+  });
+
+  test('the log line: each time in seconds, none negative, none longer than the whole call', async () => {
+    const lines: string[] = [];
+    const before = performance.now();
+    await loadSite({
+      now,
+      log: (line) => lines.push(line),
+      parallel: {
+        readStories: (files) => Promise.all(files.map(({ file, where }) => readStoryFile(file, where))),
+        // The parallel part takes at least 50 ms, which the render time includes.
+        renderBodies: async (bodies) => {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          return bodies.map(() => undefined);
+        },
+      },
+    });
+    const elapsed = (performance.now() - before) / 1000;
+    const match =
+      /^\[site\] 2 stories: loaded in (\d+\.\d\d) s, bodies rendered in (\d+\.\d\d) s \(0 cached, 2 new\), Similar News in (\d+\.\d\d) s, total (\d+\.\d\d) s$/.exec(
+        lines[0] ?? '',
+      );
+    expect(match, lines[0]).not.toBeNull();
+    const [loaded, rendered, similar, total] = (match ?? []).slice(1).map(Number) as [number, number, number, number];
+    for (const part of [loaded, rendered, similar]) expect(part).toBeLessThanOrEqual(total);
+    expect(rendered).toBeGreaterThanOrEqual(0.05);
+    expect(total).toBeLessThanOrEqual(elapsed + 0.01);
+  });
+
+  test('the next change is the earlier of a scheduled story and a share card leaving its window', async () => {
+    // With the newest one story always carded and a 50-day window, Old (1 Jan) leaves it 50 days later: 20 Feb.
+    vi.stubEnv('NEWS_SHARE_CARD_STORIES', '1');
+    vi.stubEnv('NEWS_SHARE_CARD_DAYS', '50');
+    expect((await loadSite({ now })).nextChange).toBe('2026-02-20T00:00:00.001Z');
+    // After the last scheduled story, the share card alone.
+    // Soon (1 Mar) is then the oldest carded story, and leaves 50 days later.
+    expect((await loadSite({ now: new Date('2026-04-02T00:00:00Z') })).nextChange).toBe('2026-04-20T00:00:00.001Z');
+  });
+
+  test('a build that rendered something prunes the bodies it did not use; one that rendered nothing writes nothing', async () => {
+    const rows = () => {
+      const db = new DatabaseSync(path.join(dir, 'cache/render/bodies.sqlite'));
+      try {
+        return (db.prepare('SELECT count(*) AS n FROM body').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    await loadSite({ now });
+    expect(rows()).toBe(2);
+    // Old is gone: nothing new to render, so the cache is left as it was.
+    rmSync(path.join(dir, 'content/stories/old.md'));
+    await loadSite({ now });
+    expect(rows()).toBe(2);
+    // A story changed: its new body is written, and the two no build uses are pruned.
+    story('new', '2026-02-01T00:00:00Z', 'New text, edited.');
+    await loadSite({ now });
+    expect(rows()).toBe(1);
+  });
+
+  test("images are looked up in the working folder's public/, and a broken one there is a content problem", async () => {
+    story('pictured', '2026-01-15T00:00:00Z', 'Text.', 'image: { src: /images/photo.jpg, alt: "A storm" }\n');
+    mkdirSync(path.join(dir, 'public/images'), { recursive: true });
+    cpSync(path.join(process.cwd(), 'public/images/hurricane-spiral.jpg'), path.join(dir, 'public/images/photo.jpg'));
+    vi.spyOn(process, 'cwd').mockReturnValue(dir);
+    try {
+      const site = await loadSite({ now });
+      expect(site.stories.find((s) => s.slug === 'pictured')?.image).toMatchObject({ width: 2400, height: 1350 });
+      writeFileSync(path.join(dir, 'public/images/photo.jpg'), 'not a JPEG');
+      await expect(loadSite({ now })).rejects.toThrow(/pictured\.md.*photo\.jpg is not a JPEG, PNG or WebP image/s);
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 });

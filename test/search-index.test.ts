@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -7,10 +8,13 @@ import {
   BODY_WORDS,
   bodyText,
   firstWords,
+  partKeysText,
   partsManifest,
+  readPartKeys,
   searchKey,
   searchParts,
   searchRecord,
+  stopSearchIndex,
   writeSearchPart,
 } from '../src/lib/site/search-index.ts';
 
@@ -44,6 +48,8 @@ describe('bodyText', () => {
       'Fish & chips a<b — — end one',
     );
     expect(bodyText('<p>&unknown; &#0; &#x110000;</p>')).toBe('&unknown;');
+    // Hexadecimal with either x, up to the last code point; one past it is a space.
+    expect(bodyText('a&#X41;b&#x10FFFF;c&#x110000;d')).toBe('aAb\u{10FFFF}c d');
   });
 });
 
@@ -151,6 +157,47 @@ describe('searchParts', () => {
     expect(searchKey(searchParts(site, 'UTC', 'code'))).toBe(searchKey(before));
   });
 
+  test('a month is cut into runs of exactly the limit, oldest first, ties by id; no empty run', () => {
+    const at = '2025-11-02T00:00:00.000Z';
+    const parts = searchParts(
+      [storyPage('d', at), storyPage('b', at), storyPage('c', at), storyPage('a', at)],
+      'UTC',
+      'code',
+      2,
+    );
+    // Runs of equal times: ordered by name, as their stories are.
+    expect(summary(parts)).toEqual([
+      ['2025-11-1', ['b', 'a']],
+      ['2025-11-2', ['d', 'c']],
+    ]);
+    // A year of exactly the limit stays one part.
+    expect(
+      summary(searchParts([storyPage('x', at), storyPage('y', '2025-01-01T00:00:00.000Z')], 'UTC', 'code', 2)),
+    ).toEqual([['2025', ['x', 'y']]]);
+  });
+
+  test("a story's tags are part of its part's key", () => {
+    const one = storyPage('t', '2025-01-01T00:00:00.000Z');
+    const retagged = { ...one, tags: [{ slug: 'peace', name: 'Peace', url: '/tags/peace/' }] };
+    expect(searchParts([retagged], 'UTC', 'code')[0]?.key).not.toBe(searchParts([one], 'UTC', 'code')[0]?.key);
+  });
+
+  test('the part keys beside an index: written as name to key, read back; anything else reads as none', async () => {
+    const parts = searchParts(site, 'UTC', 'code');
+    const dir = await mkdtemp(path.join(tmpdir(), 'part-keys-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'keys.json');
+    await writeFile(file, partKeysText(parts));
+    expect(await readPartKeys(file)).toEqual(new Map(parts.map((p) => [p.name, p.key])));
+    await writeFile(file, JSON.stringify({ '2025': 'k', '2024': 7 }));
+    expect(await readPartKeys(file)).toEqual(new Map([['2025', 'k']]));
+    for (const text of ['["2025", "k"]', 'null', '"2025"', '{ not json'] as const) {
+      await writeFile(file, text);
+      expect(await readPartKeys(file), text).toEqual(new Map());
+    }
+    expect(await readPartKeys(path.join(dir, 'missing.json'))).toEqual(new Map());
+  });
+
   test('the manifest lists the parts newest first with their story counts', () => {
     expect(JSON.parse(partsManifest(searchParts(site, 'UTC', 'code')))).toEqual({
       parts: [
@@ -184,5 +231,42 @@ describe('writeSearchPart', () => {
     };
     expect(again.languages['en']?.page_count).toBe(1);
     expect((await readdir(path.join(dir, 'fragment'))).length).toBe(1);
+  }, 60_000);
+
+  /** The command lines of this process's child processes (Linux). */
+  const children = () =>
+    readdirSync('/proc/self/task').flatMap((task) =>
+      readFileSync(`/proc/self/task/${task}/children`, 'utf8')
+        .split(' ')
+        .filter(Boolean)
+        .map((pid) => (existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8') : '')),
+    );
+
+  test.skipIf(!existsSync('/proc/self/task'))(
+    'Pagefind runs only for the time of a write; its report counts the records and a time within the call',
+    async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'search-index-'));
+      dirs.push(dir);
+      const before = performance.now();
+      const report = await writeSearchPart([story('a', 'Alpha', '<p>first</p>')], 'UTC', dir);
+      expect(report.records).toBe(1);
+      expect(report.ms).toBeGreaterThan(0);
+      expect(report.ms).toBeLessThanOrEqual(performance.now() - before);
+      expect(children().filter((cmd) => cmd.includes('pagefind'))).toEqual([]);
+    },
+    60_000,
+  );
+
+  test('stopSearchIndex ends a write under way', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'search-index-'));
+    dirs.push(dir);
+    let stopped: Promise<void> | undefined;
+    function* stories() {
+      yield story('a', 'Alpha', '<p>first</p>');
+      stopped = stopSearchIndex();
+      yield story('b', 'Beta', '<p>second</p>');
+    }
+    await expect(writeSearchPart(stories(), 'UTC', dir)).rejects.toThrow();
+    await stopped;
   }, 60_000);
 });

