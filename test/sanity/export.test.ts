@@ -2,7 +2,11 @@
 // assets it keeps (drafts only when asked, release versions never, other types never), their order, the asset
 // projection, and a refusal told with its status.
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { createServer } from 'node:net';
+import { ContentError } from '../../src/lib/model/content-error.ts';
 import { exportSiteDocuments } from '../../src/lib/sources/sanity/export.ts';
+import { fetchSiteDocuments, loadSanitySource } from '../../src/lib/sources/sanity/site-source.ts';
+import { SourceError } from '../../src/lib/sources/source-error.ts';
 import { startTestLake, TOKENS, type TestLake } from '../lake/lake-harness.ts';
 
 /** A real 1x1 PNG. */
@@ -111,6 +115,61 @@ describe('exportSiteDocuments', () => {
     expect(error).toMatchObject({
       statusCode: 404,
       message: expect.stringMatching(/^the export of dataset "missing" answered 404: .*not found/) as unknown,
+    });
+  });
+});
+
+describe('loadSanitySource and fetchSiteDocuments', () => {
+  const env = (extra: Record<string, string> = {}) => ({
+    SANITY_PROJECT_ID: 'local',
+    SANITY_API_HOST: t.lake.url,
+    SANITY_TOKEN: TOKENS.admin,
+    ...extra,
+  });
+
+  test("the site's documents through the export, mapped to the model", async () => {
+    await t
+      .client(TOKENS.admin)
+      .create({ _id: 'section-world', _type: 'section', name: 'World', slug: { current: 'world' } });
+    const source = await loadSanitySource(env());
+    expect(source.sections).toEqual([{ def: { slug: 'world', name: 'World' }, where: 'section-world' }]);
+    expect(source.issues).toEqual([]);
+  });
+
+  test('a bad setting is a content error naming the variable', async () => {
+    const error = await loadSanitySource(env({ SANITY_DATASET: 'Not Valid' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContentError);
+    expect((error as ContentError).issues.map((i) => i.field)).toEqual(['SANITY_DATASET']);
+  });
+
+  test('a refusal or an unreachable API is a source error naming the API and saying what to check', async () => {
+    const config = {
+      projectId: 'local',
+      dataset: 'missing',
+      apiVersion: '2025-02-19',
+      preview: false,
+      apiHost: t.lake.url,
+    };
+    const refused = await fetchSiteDocuments(config).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(SourceError);
+    expect(refused).toMatchObject({
+      source: t.lake.url,
+      message: `the content source failed: dataset "missing" or project "local" was not found at ${t.lake.url} (404); check SANITY_DATASET and SANITY_PROJECT_ID`,
+    });
+    expect((refused as SourceError).cause).toMatchObject({ statusCode: 404 });
+    // A port nothing listens on: taken, then let go.
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = server.address() as { port: number };
+        server.close(() => resolve(free));
+      });
+    });
+    const host = `http://127.0.0.1:${port}`;
+    const unreachable = await fetchSiteDocuments({ ...config, apiHost: host }).catch((e: unknown) => e);
+    expect(unreachable).toMatchObject({
+      name: 'SourceError',
+      source: host,
+      message: expect.stringContaining(`could not reach Sanity at ${host} (ECONNREFUSED)`) as unknown,
     });
   });
 });

@@ -322,3 +322,102 @@ describe('sanityConfigFromEnv', () => {
     expect(issues.map(formatIssue).join('\n')).not.toContain(SECRET);
   });
 });
+
+describe('siteSourceFromDocuments: the rest of the mapping', () => {
+  test('comments: approved and well formed only, never a draft, with their story reference resolved to its id', () => {
+    const comment = (id: string, fields: Doc = {}): Doc => ({
+      _id: id,
+      _type: 'comment',
+      story: ref('story-a'),
+      name: 'Ana',
+      text: 'A fair point.',
+      postedAt: '2025-11-20T10:00:00Z',
+      state: 'approved',
+      ...fields,
+    });
+    const { comments, issues } = read([
+      story('story-a'),
+      comment('comment-1'),
+      comment('comment-2', { state: 'pending' }),
+      comment('drafts.comment-3'),
+      comment('comment-4', { text: 7 }),
+    ]);
+    expect(issues).toEqual([]);
+    expect(comments).toEqual([
+      { id: 'comment-1', story: 'story-a', name: 'Ana', text: 'A fair point.', postedAt: '2025-11-20T10:00:00.000Z' },
+    ]);
+  });
+
+  test('a story carries its source, SEO fields and closed comments (open unless closed is true); unset parts are left out', () => {
+    const { stories, issues } = read([
+      story('story-a', {
+        source: { name: 'Reuters', url: 'https://www.reuters.com/x', extra: null },
+        seo: { metaTitle: 'A title for search', metaDescription: null },
+        commentsClosed: true,
+      }),
+      story('story-b', { commentsClosed: false }),
+    ]);
+    expect(issues).toEqual([]);
+    const [a, b] = stories.map((s) => s.story);
+    expect(a?.source).toEqual({ name: 'Reuters', url: 'https://www.reuters.com/x' });
+    expect(a?.seo).toEqual({ metaTitle: 'A title for search' });
+    expect(a?.commentsClosed).toBe(true);
+    expect(b?.commentsClosed).toBe(false);
+    expect(b).not.toHaveProperty('source');
+  });
+
+  test('a bad section, author or tag document is an issue on its _id and field; the others are read', () => {
+    const { sections, authors, issues } = siteSourceFromDocuments(
+      {
+        documents: [
+          { _id: 'section-ok', _type: 'section', name: 'Ok', slug: slug('ok') },
+          { _id: 'section-bad', _type: 'section', name: 'Bad', slug: slug('Not A Slug') },
+          { _id: 'author-bad', _type: 'author', slug: slug('ana') },
+        ] as SanityDocument[],
+        assets: [],
+      },
+      CONFIG,
+    );
+    expect(sections.map((s) => s.where)).toEqual(['section-ok']);
+    expect(authors).toEqual([]);
+    expect(issues.map((i) => [i.where, i.field])).toEqual([
+      ['section-bad', 'slug'],
+      ['author-bad', 'name'],
+    ]);
+  });
+
+  test("an author's portrait: the image service's 400 px URL with its alt, or an issue when its asset is gone", () => {
+    const author = (id: string, asset: string): Doc => ({
+      _id: id,
+      _type: 'author',
+      name: 'Ana Ruiz',
+      slug: slug(id.replace('author-', '')),
+      image: { _type: 'image', asset: ref(asset), alt: 'Ana, smiling' },
+    });
+    const { authors, issues } = read([author('author-ana', ASSET._id), author('author-bo', 'image-gone-10x10-png')]);
+    const ana = authors.find((a) => a.where === 'author-ana');
+    expect(ana?.def.image).toEqual({
+      src: 'http://127.0.0.1:3333/images/local/production/abc123-1200x675.png?w=400',
+      alt: 'Ana, smiling',
+    });
+    expect(authors.find((a) => a.where === 'author-bo')?.def).not.toHaveProperty('image');
+    expect(issues.map(formatIssue)).toEqual([
+      'author-bo → image.asset: the image asset "image-gone-10x10-png" does not exist (upload the image again)',
+    ]);
+  });
+
+  test('an inline image whose asset is gone is an issue on its block', () => {
+    const image = { _type: 'image', _key: 'i1', asset: ref('image-gone-10x10-png'), alt: 'Gone' };
+    expect(formatted([story('story-a', { body: [block('Text.'), image] })])).toContain(
+      'story-a → body[1].asset: the image asset "image-gone-10x10-png" does not exist (upload the image again)',
+    );
+  });
+
+  test('croppedSize: a crop that leaves nothing serves the whole image; an unknown size is none', () => {
+    expect(croppedSize({ width: 100, height: 50 }, { left: 0.6, right: 0.5, top: 0, bottom: 0 })).toEqual({
+      width: 100,
+      height: 50,
+    });
+    expect(croppedSize({ width: 100 }, undefined)).toBeUndefined();
+  });
+});
