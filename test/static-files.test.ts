@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { contentType, serveStatic } from '../src/lib/server/static-files.ts';
+import { contentType, resolveStatic, serveStatic } from '../src/lib/server/static-files.ts';
 
 /** One answer of the server, read whole. */
 interface Answer {
@@ -149,6 +149,43 @@ describe('serveStatic', () => {
     } finally {
       await symlink('a', path.join(base, 'live.next'));
       await rename(path.join(base, 'live.next'), path.join(base, 'live'));
+    }
+  });
+});
+
+describe('resolveStatic', () => {
+  test('a malformed escape, a folder without index.html, a missing root: nothing', async () => {
+    const root = path.join(base, 'a');
+    await mkdir(path.join(root, 'empty'), { recursive: true });
+    expect(await resolveStatic(root, '/%E0%A4%A')).toBeUndefined();
+    expect(await resolveStatic(root, '/empty/')).toBeUndefined();
+    expect(await resolveStatic(path.join(base, 'nowhere'), '/index.html')).toBeUndefined();
+    expect(await resolveStatic(root, '/news/x')).toMatchObject({ file: path.join(root, 'news', 'x', 'index.html') });
+  });
+
+  test('an index.html that is a link out of the root is not served', async () => {
+    const root = path.join(base, 'linked');
+    await mkdir(path.join(root, 'section'), { recursive: true });
+    await symlink('/etc/passwd', path.join(root, 'section', 'index.html'));
+    expect(await resolveStatic(root, '/section/')).toBeUndefined();
+  });
+});
+
+describe('serveStatic without a 404 page', () => {
+  test('a missing file is a plain-text 404', async () => {
+    const root = path.join(base, 'bare');
+    await mkdir(root, { recursive: true });
+    const bare = createServer((req, res) => void serveStatic(root, req, res));
+    await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+    const saved = port;
+    port = (bare.address() as AddressInfo).port;
+    try {
+      const answer = await get('/missing');
+      expect(answer).toMatchObject({ status: 404, body: 'Not found\n' });
+      expect(answer.headers['content-type']).toBe('text/plain; charset=utf-8');
+    } finally {
+      port = saved;
+      await new Promise((resolve) => bare.close(resolve));
     }
   });
 });
