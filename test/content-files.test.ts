@@ -44,11 +44,11 @@ describe('storyIdFromFile', () => {
 
 describe('readStoryFile', () => {
   test('the slug defaults to the file name; blank lines before the body are dropped', async () => {
-    await write('stories/rates-rise.md', `${story()}\n\nThe body.\n`);
+    await write('stories/rates-rise.md', `${story()}\n\nThe body.\n\nMore.\n`);
     const read = await readStoryFile(path.join(dir, 'stories/rates-rise.md'), 'content/stories/rates-rise.md');
     expect(read.issues).toEqual([]);
     expect(read.story).toMatchObject({ id: 'story-rates-rise', slug: 'rates-rise', title: 'A title long enough' });
-    expect(read.story?.body).toEqual({ format: 'markdown', value: 'The body.\n' });
+    expect(read.story?.body).toEqual({ format: 'markdown', value: 'The body.\n\nMore.\n' });
     expect(read.refs).toMatchObject({ slug: 'rates-rise' });
   });
 
@@ -111,14 +111,15 @@ describe('readStoryFile', () => {
 describe('readContentDir', () => {
   test('reads the .md stories in name order, and names files from the display root', async () => {
     await taxonomies();
-    await write('stories/b.md', `${story()}Body b.\n`);
-    await write('stories/a.md', `${story()}Body a.\n`);
+    for (const name of ['c', 'a', 'd', 'b']) await write(`stories/${name}.md`, `${story()}Body ${name}.\n`);
     await write('stories/notes.txt', 'not a story');
     const source = await readContentDir(dir, 'site/content');
     expect(source.issues).toEqual([]);
     expect(source.stories.map((s) => [s.story.slug, s.where])).toEqual([
       ['a', 'site/content/stories/a.md'],
       ['b', 'site/content/stories/b.md'],
+      ['c', 'site/content/stories/c.md'],
+      ['d', 'site/content/stories/d.md'],
     ]);
     expect(source.sections).toEqual([
       { def: { slug: 'world', name: 'World' }, where: 'site/content/sections.yaml[0]' },
@@ -170,17 +171,22 @@ describe('readContentDir', () => {
       hint: 'create it as a YAML list (see README, "Content format")',
     });
     expect(source.issues).toEqual([missing('sections.yaml'), missing('authors.yaml'), missing('tags.yaml')]);
+    expect([source.sections, source.authors, source.tags]).toEqual([[], [], []]);
   });
 
   test('a taxonomy file that is not YAML, not a list, too large, or has bad entries is reported, and the rest is read', async () => {
     await write(
       'sections.yaml',
-      '- slug: world\n  name: World\n- slug: Bad Slug\n  name: X\n- slug: ok\n  name: Ok\n  extra: 1\n',
+      '- slug: world\n  name: World\n  description: 2025-01-01\n- slug: Bad Slug\n  name: X\n- slug: ok\n  name: Ok\n  extra: 1\n  more: 2\n',
     );
     await write('authors.yaml', 'slug: ana\n');
     await write('tags.yaml', '- name: [unclosed\n  more: x');
     const source = await readContentDir(dir, 'c');
-    expect(source.sections).toEqual([{ def: { slug: 'world', name: 'World' }, where: 'c/sections.yaml[0]' }]);
+    // The core schema: a date stays the text it was written as.
+    expect(source.sections).toEqual([
+      { def: { slug: 'world', name: 'World', description: '2025-01-01' }, where: 'c/sections.yaml[0]' },
+    ]);
+    expect([source.authors, source.tags]).toEqual([[], []]);
     expect(source.issues).toEqual([
       {
         where: 'c/sections.yaml[1]',
@@ -190,18 +196,19 @@ describe('readContentDir', () => {
       {
         where: 'c/sections.yaml[2]',
         field: '',
-        message: expect.stringMatching(/, unknown field\(s\) extra$/) as unknown,
+        message: expect.stringMatching(/, unknown field\(s\) extra, more$/) as unknown,
       },
       { where: 'c/authors.yaml', field: '', message: 'expected a YAML list of entries, received an object' },
       {
         where: 'c/tags.yaml',
         field: '',
-        message: expect.stringMatching(/^not valid YAML: [^\n]+$/) as unknown,
+        message: 'not valid YAML: deficient indentation (2:3)',
       },
     ]);
 
     await write('tags.yaml', Buffer.alloc(MAX_YAML_FILE_BYTES + 1, ' '));
     const tooBig = await readContentDir(dir, 'c');
+    expect(tooBig.tags).toEqual([]);
     expect(tooBig.issues.at(-1)).toEqual({
       where: 'c/tags.yaml',
       field: '',

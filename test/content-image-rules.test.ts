@@ -8,6 +8,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   truncateSync,
   utimesSync,
   writeFileSync,
@@ -87,6 +88,7 @@ beforeAll(async () => {
   writeFileSync(path.join(images, 'limit.png'), png(8000, 5000));
   writeFileSync(path.join(images, 'over.png'), png(8000, 6000));
   writeFileSync(path.join(images, 'broken.jpg'), 'not an image at all');
+  await solid(30, 20).gif().toFile(path.join(images, 'gif.jpg'));
   writeFileSync(path.join(images, 'notes.txt'), 'not an image');
   writeFileSync(path.join(images, 'nosize.svg'), '<svg xmlns="http://www.w3.org/2000/svg"></svg>');
   writeFileSync(path.join(images, 'exact.jpg'), '');
@@ -143,6 +145,8 @@ describe('describeContentImages', () => {
     const unreadable = (name: string) =>
       problem(name, 'is not a JPEG, PNG or WebP image whose size can be read', 'export it again as a JPEG or PNG');
     expect((await describe1('/images/broken.jpg')).issues).toEqual(unreadable('broken.jpg'));
+    // A GIF, whatever its name says.
+    expect((await describe1('/images/gif.jpg')).issues).toEqual(unreadable('gif.jpg'));
     expect((await describe1('/images/wide0.png')).issues).toEqual(unreadable('wide0.png'));
     expect((await describe1('/images/high0.png')).issues).toEqual(unreadable('high0.png'));
     // Exactly at the size limit the file is read (and found to be no image).
@@ -178,18 +182,23 @@ describe('describeContentImages', () => {
     expect(Object.keys(cache.entries)).toEqual(['/images/a.jpg']);
     expect(cache.entries['/images/a.jpg']?.raster.digest).toBe(real);
     // The cache is believed while the file's size and time match.
-    const planted = (digest: string) => {
+    // A cache entry for the file as it is now on disk (or with `size` instead), its digest replaced.
+    const file = path.join(images, 'a.jpg');
+    const planted = (digest: string, size = statSync(file).size) => {
       const entry = cache.entries['/images/a.jpg'];
       if (!entry) throw new Error('no entry');
-      writeFileSync(
-        cacheFile,
-        JSON.stringify({ entries: { '/images/a.jpg': { ...entry, raster: { ...entry.raster, digest } } } }),
-      );
+      const { mtimeMs } = statSync(file);
+      const raster = { ...entry.raster, digest };
+      writeFileSync(cacheFile, JSON.stringify({ entries: { '/images/a.jpg': { size, mtimeMs, raster } } }));
     };
     planted('planted');
     expect((await describe1('/images/a.jpg', cacheDir)).image.raster?.digest).toBe('planted');
+    // Another size at the same modification time: probed again.
+    planted('planted', statSync(file).size + 1);
+    expect((await describe1('/images/a.jpg', cacheDir)).image.raster?.digest).toBe(real);
     // A new modification time: probed again, and the cache rewritten.
-    utimesSync(path.join(images, 'a.jpg'), new Date(), new Date(Date.now() + 5000));
+    planted('planted');
+    utimesSync(file, new Date(), new Date(Date.now() + 5000));
     expect((await describe1('/images/a.jpg', cacheDir)).image.raster?.digest).toBe(real);
     expect(readFileSync(cacheFile, 'utf8')).toContain(real);
     for (const broken of ['{ not json', '{"entries": null}', '{"entries": "x"}', '[]']) {
@@ -213,7 +222,7 @@ describe('describeContentImages', () => {
 
 describe('svgSize', () => {
   test('the viewBox, however spaced and separated; one side from the other and the ratio', () => {
-    expect(svgSize('<svg viewBox = "  -10.5,-20  ,  800.5 ,, 450 ">')).toEqual({ width: 801, height: 450 });
+    expect(svgSize('<svg viewBox = "  -10.5 ,-20  ,  800.5 ,, 450 ">')).toEqual({ width: 801, height: 450 });
     expect(svgSize("<svg viewBox='0 0 800 450'>")).toEqual({ width: 800, height: 450 });
     expect(svgSize('<svg height="225" viewBox="0 0 800 450">')).toEqual({ width: 400, height: 225 });
     expect(svgSize('<svg width="400" viewBox="0 0 800 450">')).toEqual({ width: 400, height: 225 });
@@ -243,6 +252,7 @@ describe('renderImageVariant', () => {
     const webpBytes = await renderImageVariant(webp, { cacheDir, publicDir });
     expect(webpBytes.equals(await resize().webp({ quality: 75, effort: 4 }).toBuffer())).toBe(true);
     const jpegBytes = await renderImageVariant(jpeg, { cacheDir, publicDir });
+    expect((await sharp(jpegBytes).metadata()).isProgressive).toBe(true);
     expect(
       jpegBytes.equals(
         await resize()

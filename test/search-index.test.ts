@@ -257,6 +257,14 @@ describe('writeSearchPart', () => {
     60_000,
   );
 
+  test('writes into a folder that does not exist yet', async () => {
+    const parent = await mkdtemp(path.join(tmpdir(), 'search-index-'));
+    dirs.push(parent);
+    const dir = path.join(parent, 'part');
+    expect((await writeSearchPart([story('a', 'Alpha', '<p>first</p>')], 'UTC', dir)).records).toBe(1);
+    expect(await readdir(dir)).toContain('pagefind-entry.json');
+  }, 60_000);
+
   test('stopSearchIndex ends a write under way', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'search-index-'));
     dirs.push(dir);

@@ -93,6 +93,8 @@ describe('share card policy', () => {
     expect([...ownCardStories(stories, '2026-01-20T00:00:00Z', { days: 16, stories: 1 })]).toEqual(['a', 'b']);
     expect([...ownCardStories(stories, '2026-01-20T00:00:00Z', { days: 5, stories: 0 })]).toEqual([]);
     expect(nextShareCardChange(stories, '2026-01-20T00:00:00Z', { days: 10, stories: 5 })).toBeUndefined();
+    // As many own cards as the floor: the floor alone decides, so no change comes with time.
+    expect(nextShareCardChange(stories, '2026-01-20T00:00:00Z', { days: 16, stories: 2 })).toBeUndefined();
   });
 
   test('a section’s card is a 1200×630 JPEG of its own, cached apart from its stories’ cards', async () => {
@@ -118,6 +120,10 @@ describe('share card policy', () => {
       stories: 0,
     });
     expect(shareCardPolicy({})).toEqual({ days: 30, stories: 100 });
+    expect(shareCardPolicy({ NEWS_SHARE_CARD_DAYS: '', NEWS_SHARE_CARD_STORIES: '' })).toEqual({
+      days: 30,
+      stories: 100,
+    });
     expect(() => shareCardPolicy({ NEWS_SHARE_CARD_DAYS: '-1' })).toThrow(
       /NEWS_SHARE_CARD_DAYS: expected a whole number/,
     );
