@@ -29,6 +29,8 @@ function get(target: string, options: { method?: string; headers?: Record<string
       });
     });
     req.on('error', reject);
+    // A server that never answers fails the test in seconds, not at the test's time limit.
+    req.setTimeout(5000, () => req.destroy(new Error(`no answer to ${method} ${target} in 5 s`)));
     req.end();
   });
 }
