@@ -4,7 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { contentType, resolveStatic, serveStatic } from '../src/lib/server/static-files.ts';
+import {
+  contentSecurityPolicy,
+  contentType,
+  resolveStatic,
+  securityHeaders,
+  serveStatic,
+} from '../src/lib/server/static-files.ts';
 
 /** One answer of the server, read whole. */
 interface Answer {
@@ -155,6 +161,35 @@ describe('serveStatic', () => {
   });
 });
 
+describe('security headers', () => {
+  const POLICY =
+    "default-src 'none'; img-src 'self' https: data:; style-src 'self'; connect-src 'self'; base-uri 'none'; " +
+    "form-action 'self'; frame-ancestors 'none'";
+
+  test('the policy of every page, written out; image origins added; scripts and WebAssembly on the search page only', () => {
+    expect(contentSecurityPolicy()).toBe(POLICY);
+    expect(contentSecurityPolicy(['http://a.test', 'http://b.test'])).toBe(
+      POLICY.replace('data:;', 'data: http://a.test http://b.test;'),
+    );
+    expect(contentSecurityPolicy([], true)).toBe(
+      POLICY.replace("style-src 'self';", "style-src 'self'; script-src 'self' 'wasm-unsafe-eval';"),
+    );
+  });
+
+  test('every answer: the policy for its path, no sniffing, no framing, no referrer across origins', () => {
+    const rest = {
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'strict-origin-when-cross-origin',
+    };
+    expect(securityHeaders()).toEqual({ 'content-security-policy': POLICY, ...rest });
+    expect(securityHeaders([], '/search/')).toEqual({
+      'content-security-policy': contentSecurityPolicy([], true),
+      ...rest,
+    });
+  });
+});
+
 describe('resolveStatic', () => {
   test('a malformed escape, a folder without index.html, a missing root: nothing', async () => {
     const root = path.join(base, 'a');
@@ -163,6 +198,15 @@ describe('resolveStatic', () => {
     expect(await resolveStatic(root, '/empty/')).toBeUndefined();
     expect(await resolveStatic(path.join(base, 'nowhere'), '/index.html')).toBeUndefined();
     expect(await resolveStatic(root, '/news/x')).toMatchObject({ file: path.join(root, 'news', 'x', 'index.html') });
+  });
+
+  test("a link to a sibling folder whose name starts with the root's is outside the root", async () => {
+    const root = path.join(base, 'site');
+    await mkdir(path.join(base, 'site-private'), { recursive: true });
+    await mkdir(root, { recursive: true });
+    await writeFile(path.join(base, 'site-private', 'secret.txt'), 'secret');
+    await symlink('../site-private/secret.txt', path.join(root, 'secret.txt'));
+    expect(await resolveStatic(root, '/secret.txt')).toBeUndefined();
   });
 
   test('an index.html that is a link out of the root is not served', async () => {
