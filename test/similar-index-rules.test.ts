@@ -3,7 +3,7 @@
  * large generated corpus is in similar-corpus.test.ts (slow: kept apart so that mutation testing can run these alone).
  */
 import { describe, expect, test } from 'vitest';
-import type { SimilarInput, SimilarLink } from '../src/lib/similar/options.ts';
+import type { SimilarInput, SimilarLink, SimilarOptions, SimilarSignals } from '../src/lib/similar/options.ts';
 import { findSimilar, SimilarIndex } from '../src/lib/similar/similar-index.ts';
 
 function story(id: string, title: string, text: string, extra: Partial<SimilarInput> = {}): SimilarInput {
@@ -148,10 +148,204 @@ describe('SimilarIndex.build input checks', () => {
 });
 
 describe('SimilarIndex transfer', () => {
+  test.each<SimilarSignals>(['hybrid', 'text', 'tags'])(
+    '%s: every typed array buffer is listed once, and the transferred copy answers the same',
+    (signals) => {
+      const index = SimilarIndex.build(NEWSROOM, { signals });
+      const all = index.all();
+      const queried = index.query(NEW_STORY);
+      const { data, transfer } = index.toTransfer();
+      // Every typed array's buffer, found by walking the data rather than by the list transferList keeps.
+      const buffers = new Set<ArrayBufferLike>();
+      const walk = (value: unknown): void => {
+        if (ArrayBuffer.isView(value)) buffers.add(value.buffer);
+        else if (typeof value === 'object' && value !== null) Object.values(value).forEach(walk);
+      };
+      walk(data);
+      expect(new Set(transfer)).toEqual(buffers);
+      expect(transfer).toHaveLength(buffers.size);
+      const restored = SimilarIndex.fromTransfer(structuredClone(data, { transfer }));
+      expect(transfer.every((buffer) => buffer.byteLength === 0)).toBe(true);
+      expect(() => SimilarIndex.fromTransfer(data)).toThrow(
+        /received 8 ids but 0 times \(were its buffers transferred away already\?\)/,
+      );
+      expect([...restored.all()]).toEqual([...all]);
+      expect(restored.query(NEW_STORY)).toEqual(queried);
+    },
+  );
+
   test.each([
     ['nothing', undefined, /received nothing/],
-    ['another format', { format: 2 }, /received format 2/],
+    ['null', null, /received null$/],
+    ['a number', 42, /received 42$/],
+    ['another format', { format: 2 }, /received format 2$/],
+    ['no ids list', { format: 1, ids: 'a', time: new Float64Array(1) }, /received no ids list or no time array$/],
+    ['a time list that is no Float64Array', { format: 1, ids: ['a'], time: [0] }, /received no ids list or no time/],
+    ['fewer ids than times', { format: 1, ids: ['a'], time: new Float64Array(2) }, /received 1 ids but 2 times/],
   ])('fromTransfer rejects %s', (_name, data, message) => {
     expect(() => SimilarIndex.fromTransfer(data as never)).toThrow(message);
+  });
+});
+
+describe('SimilarIndex search: one search leaves nothing behind for the next', () => {
+  test('each story searched after the others gets what a fresh index gives it', () => {
+    const index = SimilarIndex.build(NEWSROOM, { minScore: 0 });
+    const before = index.query(NEW_STORY);
+    const all = index.all();
+    for (const doc of NEWSROOM) {
+      expect(all.get(doc.id)).toEqual(SimilarIndex.build(NEWSROOM, { minScore: 0 }).linksFor([doc.id]).get(doc.id));
+    }
+    expect(index.query(NEW_STORY)).toEqual(before);
+    expect(SimilarIndex.build(NEWSROOM, { minScore: 0 }).query(NEW_STORY)).toEqual(before);
+  });
+
+  test('an excluded story stays excluded for every story asked, its own search included', () => {
+    const index = SimilarIndex.build(NEWSROOM);
+    // The control: without the exclusion, "close" is a link of "partial".
+    expect(ids(index.linksFor(['partial']).get('partial'))).toContain('close');
+    const links = index.linksFor(['close', 'partial', 'bg-budget'], new Set(['close']));
+    expect([...links.keys()]).toEqual(['close', 'partial', 'bg-budget']);
+    for (const list of links.values()) expect(ids(list)).not.toContain('close');
+  });
+});
+
+describe('SimilarIndex gather step: only stories sharing a probe are candidates', () => {
+  // Term ids follow first occurrence in id order: lamp 0, harbour 1, zebra 2. The query's title word "harbour"
+  // outweighs its body word "lamp", so with one probe term "harbour" is the probe.
+  const docs = [
+    story('a', '', 'lamp'),
+    story('b', '', 'harbour'),
+    story('c', '', 'harbour'),
+    story('d', '', 'zebra lamp'),
+    story('e', '', 'zebra'),
+  ];
+  const query = story('q', 'harbour', 'lamp');
+  const options = { signals: 'text', minScore: 0, maxDocFrequency: 1 } as const;
+
+  test('with one probe term, stories sharing only the other term are never scored', () => {
+    expect(ids(SimilarIndex.build(docs, { ...options, probeTerms: 1 }).query(query))).toEqual(['b', 'c']);
+  });
+
+  test('with two probe terms they are, below the stories sharing the heavier term', () => {
+    expect(ids(SimilarIndex.build(docs, { ...options, probeTerms: 2 }).query(query))).toEqual(['b', 'c', 'a', 'd']);
+  });
+});
+
+describe('SimilarIndex gather step: about 1000 postings read per signal', () => {
+  /**
+   * An index of tag groups: group k is `sizes[k]` stories with the one tag `t{k}` (ids `g{k}-00000` on, so the
+   * tags are numbered in group order and each tag's postings are its group in id order), and a story with no tag.
+   * Returns, per group, the positions of its stories among the links of a query with `tags`.
+   */
+  function gathered(sizes: number[], tags: string[]): number[][] {
+    const docs = sizes.flatMap((size, k) =>
+      Array.from({ length: size }, (_, i) => story(`g${k}-${String(i).padStart(5, '0')}`, '', '', { tags: [`t${k}`] })),
+    );
+    docs.push(story('zz', '', ''));
+    const options = { signals: 'tags', maxDocFrequency: 1, minScore: 0, limit: 10_000, candidates: 10_000 } as const;
+    const found = sizes.map((): number[] => []);
+    for (const link of SimilarIndex.build(docs, options).query(story('q', '', '', { tags }))) {
+      const [, group, position] = /^g(\d+)-(\d+)$/.exec(link.id) ?? [];
+      found[Number(group)]?.push(Number(position));
+    }
+    return found.map((list) => list.sort((a, b) => a - b));
+  }
+  /** Positions 0 to size - 1, every `stride`-th. */
+  const every = (size: number, stride = 1): number[] =>
+    Array.from({ length: Math.ceil(size / stride) }, (_, i) => i * stride);
+
+  test.each<[string, number[], string[], number[][]]>([
+    [
+      'probes with 900 postings in all are read whole',
+      [300, 300, 300],
+      ['t0', 't1', 't2'],
+      [every(300), every(300), every(300)],
+    ],
+    ['a probe with exactly 1000 postings is read whole', [1000], ['t0'], [every(1000)]],
+    ['a probe with 1001 postings is read at a stride of 2', [1001], ['t0'], [every(1001, 2)]],
+    ['a probe with 2001 postings is read at a stride of 3', [2001], ['t0'], [every(2001, 3)]],
+    [
+      'the rarest probes first: the budget is spent after 400 + 600',
+      [400, 600, 700],
+      ['t0', 't1', 't2'],
+      [every(400), every(600), []],
+    ],
+    [
+      'the rarest probes first, whatever their order in the story',
+      [700, 600, 400],
+      ['t0', 't1', 't2'],
+      [[], every(600), every(400)],
+    ],
+    ['the last probe read is read whole', [300, 800, 900], ['t0', 't1', 't2'], [every(300), every(800), []]],
+    [
+      'probes of equal length in tag order, whatever their order in the story',
+      [500, 500, 500],
+      ['t2', 't1', 't0'],
+      [every(500), every(500), []],
+    ],
+    ['a strided probe spends only the postings it reads', [1500, 1600], ['t1', 't0'], [every(1500, 2), every(1600, 2)]],
+  ])('%s', (_name, sizes, tags, expected) => {
+    expect(gathered(sizes, tags)).toEqual(expected);
+  });
+});
+
+describe('SimilarIndex pool: the candidates scored exactly are the best by an approximate score', () => {
+  // Tags only, with one candidate scored exactly, so that the approximate score alone picks the link.
+  const pick = (docs: SimilarInput[], query: SimilarInput, options: SimilarOptions = {}): [string, number][] =>
+    SimilarIndex.build(docs, { signals: 'tags', minScore: 0, candidates: 1, limit: 1, ...options })
+      .query(query)
+      .map((link) => [link.id, Math.round(link.score * 1e6) / 1e6]);
+  const q = story('q', '', '', { tags: ['x', 'y'] });
+
+  test('the tag score divides by the larger tag sum in the pool too', () => {
+    // Every tag is in two of five stories (idf ln 2.5): "xyw" scores 2/5 (its three other tags count in its own
+    // sum), "x1" and "y1" 1/2 each, and "x1" comes first in id order.
+    const docs = [
+      story('xyw', '', '', { tags: ['x', 'y', 'w1', 'w2', 'w3'] }),
+      story('x1', '', '', { tags: ['x'] }),
+      story('y1', '', '', { tags: ['y'] }),
+      story('w', '', '', { tags: ['w1', 'w2', 'w3'] }),
+      story('z', '', ''),
+    ];
+    expect(pick(docs, q)).toEqual([['x1', 0.5]]);
+  });
+
+  // x and y are each in two of four stories (idf ln 2): "xy" scores 1 before recency, "x1" and "y1" 1/2 each.
+  const day = (d: number): string => new Date(Date.UTC(2025, 0, 31 + d)).toISOString();
+  type Dates = Partial<Record<'q' | 'xy' | 'x1', number>>;
+  /** The link picked with the given dates (in days; undated when absent; "y1" always undated). */
+  function best(dates: Dates, options: SimilarOptions = {}): [string, number][] {
+    const dated = (doc: SimilarInput): SimilarInput => {
+      const d = dates[doc.id as keyof Dates];
+      return d === undefined ? doc : { ...doc, publishedAt: day(d) };
+    };
+    const docs = [
+      story('xy', '', '', { tags: ['x', 'y'] }),
+      story('x1', '', '', { tags: ['x'] }),
+      story('y1', '', '', { tags: ['y'] }),
+      story('z', '', ''),
+    ];
+    return pick(docs.map(dated), dated(q), options);
+  }
+
+  test('every probe adds to the approximate score', () => {
+    // With only one probe counted "xy" would tie with "x1" and "y1", and "x1" comes first in id order.
+    expect(best({})).toEqual([['xy', 1]]);
+  });
+
+  const decay = { recencyHalfLifeDays: 10, recencyFloor: 0 };
+  const floor = { recencyHalfLifeDays: 10, recencyFloor: 0.4 };
+  test.each<[string, Dates, SimilarOptions, [string, number][]]>([
+    // "x1" beats "y1" on the date: same score, and an undated story comes after a dated one.
+    ['two half-lives apart, the best scores a quarter', { q: 0, xy: -20, x1: 0 }, decay, [['x1', 0.5]]],
+    ['half a half-life apart, the best still wins', { q: 0, xy: -5, x1: 0 }, decay, [['xy', 0.707107]]],
+    ['forward in time as backward', { q: 0, xy: 20, x1: 0 }, decay, [['x1', 0.5]]],
+    ['an undated query decays nothing', { xy: -40, x1: 0 }, decay, [['xy', 1]]],
+    ['an undated story decays nothing', { q: 0, x1: 0 }, decay, [['xy', 1]]],
+    ['past the floor the factor is the floor', { q: 0, xy: -30, x1: 0 }, floor, [['x1', 0.5]]],
+    ['before the floor, as decayed', { q: 0, xy: -12, x1: 0 }, floor, [['x1', 0.5]]],
+    ['well before the floor, as decayed', { q: 0, xy: -9, x1: 0 }, floor, [['xy', 0.535887]]],
+  ])('recency picks the pool too: %s', (_name, dates, options, expected) => {
+    expect(best(dates, options)).toEqual(expected);
   });
 });
