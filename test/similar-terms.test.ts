@@ -65,6 +65,21 @@ describe('TermCounter', () => {
     expect(result[1199]).toEqual(['w1199', 1, 0]);
   });
 
+  test('a body with more than 1024 distinct terms keeps every count', () => {
+    const numbers = new TermNumbers();
+    const words = Array.from({ length: 1100 }, (_, i) => `w${i}`);
+    const result = counted(
+      new TermCounter().count('w7', `${words.join(' ')} w0 w1099`, (t) => numbers.numberOf(t)),
+      (n) => numbers.term(n),
+    );
+    expect(result).toHaveLength(1100);
+    expect(result.slice(0, 2)).toEqual([
+      ['w7', 1, 1],
+      ['w0', 0, 2],
+    ]);
+    expect(result[1099]).toEqual(['w1099', 0, 2]);
+  });
+
   test('a term numbered far past the counted ones is counted too', () => {
     const result = new TermCounter().count('near far', 'far', (t) => (t === 'far' ? 5000 : 0));
     expect([...result.terms]).toEqual([0, 5000]);

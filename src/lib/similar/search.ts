@@ -113,16 +113,17 @@ export function search(context: SearchContext, row: QueryRow, scratch: Scratch):
       total += length(k);
     }
     // Over the budget: the rarest probes first, until the budget is spent; a probe with more postings than the
-    // whole budget is read at a stride (see the module comment).
-    const over = total > GATHER_BUDGET;
-    if (over) probes.sort((a, b) => length(a) - length(b) || (span.item[a] ?? 0) - (span.item[b] ?? 0));
+    // whole budget is read at a stride (see the module comment). Within the budget every probe is read whole: the
+    // stride is 1 and the budget is spent, if at all, by the last probe (each has postings: two stories at least).
+    if (total > GATHER_BUDGET)
+      probes.sort((a, b) => length(a) - length(b) || (span.item[a] ?? 0) - (span.item[b] ?? 0));
     let remaining = GATHER_BUDGET;
     for (const k of probes) {
-      if (over && remaining <= 0) break;
+      if (remaining <= 0) break;
       const item = span.item[k] ?? 0;
       const w = span.weight[k] ?? 0;
       const size = length(k);
-      const stride = over && size > GATHER_BUDGET ? Math.ceil(size / GATHER_BUDGET) : 1;
+      const stride = Math.ceil(size / GATHER_BUDGET);
       remaining -= Math.ceil(size / stride);
       for (let p = postings.start[item] ?? 0, pEnd = postings.start[item + 1] ?? 0; p < pEnd; p += stride) {
         // The row's own story may be gathered too: it is excluded below, before the pool is picked.
