@@ -121,8 +121,41 @@ describe('SimilarIndex.query of a story the index does not hold', () => {
     expect(SimilarIndex.build([]).all().size).toBe(0);
   });
 
+  test('an id excluded from one query is back in the next', () => {
+    expect(ids(index.query(NEW_STORY, new Set(['close', 'nope'])))).not.toContain('close');
+    expect(ids(index.query(NEW_STORY))[0]).toBe('close');
+  });
+
+  // Only "close" and "bg-budget" have the tag labour (idf ln 4): with the query's one tag each scores 1 (undated, so
+  // in id order); the query's section, business, fills in latest first.
+  const byTag = ['bg-budget', 'close', 'biz-new', 'biz-old', 'partial'];
+
+  test('a tag given twice counts once', () => {
+    const tagsOnly = SimilarIndex.build(NEWSROOM, { signals: 'tags' });
+    const once = tagsOnly.query({ ...NEW_STORY, tags: ['labour'] });
+    expect(once.map((link) => [link.id, link.score])).toEqual([
+      ['bg-budget', 1],
+      ['close', 1],
+      ['biz-new', 0],
+      ['biz-old', 0],
+      ['partial', 0],
+    ]);
+    expect(tagsOnly.query({ ...NEW_STORY, tags: ['labour', 'labour'] })).toEqual(once);
+  });
+
+  test('a text-only and a tags-only index answer from their one signal', () => {
+    // The one query word that two index stories have is "container" ("close" and "partial").
+    const text = SimilarIndex.build(NEWSROOM, { signals: 'text' }).query(NEW_STORY);
+    expect(text.map((link) => link.reason)).toEqual(['similar', 'similar', 'fallback', 'fallback']);
+    expect(ids(text).slice(0, 2).sort()).toEqual(['close', 'partial']);
+    expect(ids(text).slice(2)).toEqual(['biz-new', 'biz-old']);
+    const tags = SimilarIndex.build(NEWSROOM, { signals: 'tags' }).query({ ...NEW_STORY, title: 'x', text: 'y' });
+    expect(ids(tags)).toEqual(byTag);
+  });
+
   test.each([
-    ['an empty id', { ...NEW_STORY, id: '' }, /SimilarIndex\.query: the story has an empty id/],
+    ['an empty id', { ...NEW_STORY, id: '' }, /SimilarIndex\.query: the story has an empty id \(received ""\)/],
+    ['an id that is no string', { ...NEW_STORY, id: 42 as never }, /the story has an empty id \(received 42\)/],
     [
       'a bad date',
       { ...NEW_STORY, publishedAt: 'soon' },
@@ -130,6 +163,28 @@ describe('SimilarIndex.query of a story the index does not hold', () => {
     ],
   ])('rejects %s', (_name, input, message) => {
     expect(() => index.query(input)).toThrow(message);
+  });
+});
+
+describe('SimilarIndex.linksFor', () => {
+  test('answers only the ids asked, in that order, skipping unknown ids and repeats, as all() has them', () => {
+    const index = SimilarIndex.build(NEWSROOM);
+    const all = index.all();
+    const links = index.linksFor(['partial', 'nope', 'close', 'partial']);
+    expect([...links.keys()]).toEqual(['partial', 'close']);
+    for (const [id, list] of links) expect(list).toEqual(all.get(id));
+    expect(index.linksFor([]).size).toBe(0);
+    expect(index.ids()).toEqual([
+      'bg-bank',
+      'bg-budget',
+      'bg-film',
+      'bg-match',
+      'biz-new',
+      'biz-old',
+      'close',
+      'partial',
+    ]);
+    expect(index.size).toBe(8);
   });
 });
 
