@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { rowOrder, termFrequency, tfIdf, tagIdf } from '../src/lib/similar/index-data.ts';
 import type { SimilarInput } from '../src/lib/similar/options.ts';
-import { SimilarIndex } from '../src/lib/similar/similar-index.ts';
+import { findSimilar, SimilarIndex } from '../src/lib/similar/similar-index.ts';
 import { TermCache } from '../src/lib/similar/terms.ts';
 
 const near = (x: number): number => expect.closeTo(x, 12) as number;
@@ -134,5 +134,72 @@ describe('SimilarIndex data layout', () => {
     expect([...(tags?.postings.start ?? [])]).toEqual([0, 3, 5]);
     expect([...(tags?.postings.item ?? [])]).toEqual([0, 1, 3, 1, 3]);
     expect([...(tags?.postings.weight ?? [])]).toEqual([labour, labour, labour, port, port].map(near));
+  });
+});
+
+describe('SimilarIndex data: signals and probes', () => {
+  test('an ablation builds one signal only', () => {
+    const docs = [story('a', 'harbour', '', { tags: ['port'] }), story('b', 'harbour', '', { tags: ['port'] })];
+    const text = SimilarIndex.build(docs, { signals: 'text' }).toTransfer().data;
+    expect(text.tags).toBeNull();
+    expect([...text.tagNorm]).toEqual([0, 0]);
+    expect(text.text?.keys).toEqual(['harbour']);
+    const tags = SimilarIndex.build(docs, { signals: 'tags' }).toTransfer().data;
+    expect(tags.text).toBeNull();
+    expect(tags.tags?.keys).toEqual(['port']);
+  });
+
+  test('an item in up to maxDocFrequency of the stories (here 100 of 200) has postings, one in more has none', () => {
+    const docs = Array.from({ length: 200 }, (_, i) =>
+      story(`s${String(i).padStart(3, '0')}`, '', '', {
+        tags: [...(i < 100 ? ['half'] : []), ...(i < 101 ? [] : ['most'])],
+      }),
+    );
+    // "half" is in s000 to s099, "most" in s101 to s199 (99 stories): both have postings; still with "most" in 100
+    // stories, no longer in 101.
+    const postings = (list: SimilarInput[]): number[] => [
+      ...(SimilarIndex.build(list, { signals: 'tags', maxDocFrequency: 0.5 }).toTransfer().data.tags?.postings.start ??
+        []),
+    ];
+    expect(postings(docs)).toEqual([0, 100, 199]);
+    const more = docs.map((doc, i) => (i === 100 ? { ...doc, tags: ['most'] } : doc));
+    expect(postings(more)).toEqual([0, 100, 200]);
+    const tooMany = more.map((doc, i) => (i === 99 ? { ...doc, tags: ['half', 'most'] } : doc));
+    expect(postings(tooMany)).toEqual([0, 100, 100]);
+  });
+});
+
+describe('SimilarIndex.build with a TermCache', () => {
+  test('a story not forgotten keeps the terms of the build before, even with a new text', () => {
+    const cache = new TermCache();
+    const docs = [story('a', 'harbour', ''), story('b', 'harbour', ''), story('c', 'vote', '')];
+    SimilarIndex.build(docs, {}, cache);
+    const changed = docs.map((doc) => (doc.id === 'c' ? { ...doc, title: 'harbour' } : doc));
+    expect(SimilarIndex.build(changed, {}, cache).toTransfer().data.text?.keys).toEqual(['harbour', 'vote']);
+    cache.forget('c');
+    expect(SimilarIndex.build(changed, {}, cache).toTransfer().data.text?.keys).toEqual(['harbour']);
+  });
+
+  test('a build that failed half-way keeps nothing', () => {
+    const cache = new TermCache();
+    const bad = { ...story('z', '', ''), title: 42 as never };
+    expect(() => SimilarIndex.build([story('a', 'harbour', ''), bad], {}, cache)).toThrow(TypeError);
+    SimilarIndex.build([story('b', 'vote', '')], {}, cache);
+    // "a" was not in the last build that ended: it is tokenized again.
+    const keys = SimilarIndex.build([story('a', 'budget', '')], {}, cache).toTransfer().data.text?.keys;
+    expect(keys).toEqual(['budget']);
+  });
+});
+
+describe('findSimilar input checks name findSimilar', () => {
+  test.each([
+    ['a duplicate id', [story('x', 'A', 'a'), story('x', 'B', 'b')], /^findSimilar: duplicate story id "x"/],
+    [
+      'an id that is no string',
+      [story('a', 'A', 'a'), { ...story('b', 'B', 'b'), id: 42 as never }],
+      /^findSimilar: story at position 1 has an empty id/,
+    ],
+  ])('%s', (_name, docs, message) => {
+    expect(() => findSimilar(docs)).toThrow(message);
   });
 });
