@@ -199,7 +199,6 @@ function buildTextIndex(
         id = keys.length;
         idOf[number] = id;
         keys.push(cache.term(number));
-        df.push(0);
       }
       terms[k] = id;
       const packed = counts[k] ?? 0;
@@ -224,9 +223,8 @@ function buildTagIndex(stories: readonly SimilarInput[], maxDf: number): { index
     for (const tag of story.tags) {
       let id = tagIds.get(tag);
       if (id === undefined) {
-        id = df.length;
+        id = tagIds.size;
         tagIds.set(tag, id);
-        df.push(0);
       }
       if (!ids.has(id)) {
         ids.add(id);

@@ -62,10 +62,13 @@ export interface SearchContext {
 export function searchContext(data: SimilarIndexData): SearchContext {
   const o = data.options;
   const weights = signalWeights(o);
+  // Without decay (no half-life, or a floor of 1) every factor is 1 whether or not this is set: it only skips work.
+  // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: equivalent, see above
   const decays = Number.isFinite(o.recencyHalfLifeDays) && o.recencyFloor < 1;
-  // Up to the day the floor is reached (at most ten half-lives): past it the factor no longer changes much.
+  // Up to the day the floor is reached (a floor under 1/1000 counts as 1/1000: about ten half-lives): past it the
+  // factor no longer changes much.
   const lastDay = decays
-    ? Math.min(36_500, Math.ceil(o.recencyHalfLifeDays * Math.min(10, Math.log2(1 / Math.max(o.recencyFloor, 1e-3)))))
+    ? Math.min(36_500, Math.ceil(o.recencyHalfLifeDays * Math.log2(1 / Math.max(o.recencyFloor, 1e-3))))
     : 0;
   return {
     data,
@@ -98,6 +101,7 @@ export function search(context: SearchContext, row: QueryRow, scratch: Scratch):
   let count = 0;
   // Step 1: gather candidates through the probes' postings, scoring them on the probes alone.
   const gather = (index: SignalIndex | null, span: RowSpan | null, acc: Float64Array): void => {
+    // Stryker disable next-line LogicalOperator: equivalent, a row has a span exactly when the index has the signal
     if (!index || !span) return;
     const postings = index.postings;
     const length = (k: number): number =>
@@ -109,20 +113,21 @@ export function search(context: SearchContext, row: QueryRow, scratch: Scratch):
       total += length(k);
     }
     // Over the budget: the rarest probes first, until the budget is spent; a probe with more postings than the
-    // whole budget is read at a stride (see the module comment).
-    const over = total > GATHER_BUDGET;
-    if (over) probes.sort((a, b) => length(a) - length(b) || (span.item[a] ?? 0) - (span.item[b] ?? 0));
+    // whole budget is read at a stride (see the module comment). Within the budget every probe is read whole: the
+    // stride is 1 and the budget is spent, if at all, by the last probe (each has postings: two stories at least).
+    if (total > GATHER_BUDGET)
+      probes.sort((a, b) => length(a) - length(b) || (span.item[a] ?? 0) - (span.item[b] ?? 0));
     let remaining = GATHER_BUDGET;
     for (const k of probes) {
-      if (over && remaining <= 0) break;
+      if (remaining <= 0) break;
       const item = span.item[k] ?? 0;
       const w = span.weight[k] ?? 0;
       const size = length(k);
-      const stride = over && size > GATHER_BUDGET ? Math.ceil(size / GATHER_BUDGET) : 1;
+      const stride = Math.ceil(size / GATHER_BUDGET);
       remaining -= Math.ceil(size / stride);
       for (let p = postings.start[item] ?? 0, pEnd = postings.start[item + 1] ?? 0; p < pEnd; p += stride) {
+        // The row's own story may be gathered too: it is excluded below, before the pool is picked.
         const j = postings.item[p] ?? 0;
-        if (j === self) continue;
         if (seen[j] === 0) {
           seen[j] = 1;
           touched[count++] = j;
@@ -144,8 +149,7 @@ export function search(context: SearchContext, row: QueryRow, scratch: Scratch):
     return Math.round((textWeight * textDot + tagWeight * tagScore) * decay * ROUND) / ROUND;
   };
   // The approximate score only picks the pool, so it takes the decay from a table of whole days.
-  for (let c = 0; c < count; c++) {
-    const j = touched[c] ?? 0;
+  for (const j of touched.subarray(0, count)) {
     const sharedTagIdf = accTag[j] ?? 0;
     const tagScore = sharedTagIdf > 0 ? sharedTagIdf / Math.max(tagNormI, tagNorm[j] ?? 0) : 0;
     const days =
@@ -161,6 +165,7 @@ export function search(context: SearchContext, row: QueryRow, scratch: Scratch):
   const ids = d.ids;
   const links: SimilarLink[] = [];
   // Marks set by this search only: ids excluded by the caller stay excluded after it.
+  // Stryker disable next-line ArrayDeclaration: equivalent, a non-numeric key written on a typed array changes no entry
   const marked: number[] = [];
   const exclude = (j: number): void => {
     excluded[j] = 1;
@@ -182,18 +187,16 @@ export function search(context: SearchContext, row: QueryRow, scratch: Scratch):
     links.push({ id: ids[j] ?? '', score: score[j] ?? 0, reason: 'similar' });
   }
 
-  if (links.length < o.limit && row.section >= 0) {
+  // The fallback comes last: its ids are distinct and nothing is added after them, so they need no exclusion mark.
+  if (row.section >= 0) {
     const { start, item } = d.fallback;
     for (let f = start[row.section] ?? 0, end = start[row.section + 1] ?? 0; f < end && links.length < o.limit; f++) {
       const j = item[f] ?? 0;
-      if (excluded[j] === 1) continue;
-      exclude(j);
-      links.push({ id: ids[j] ?? '', score: 0, reason: 'fallback' });
+      if (excluded[j] === 0) links.push({ id: ids[j] ?? '', score: 0, reason: 'fallback' });
     }
   }
 
-  for (let c = 0; c < count; c++) {
-    const j = touched[c] ?? 0;
+  for (const j of touched.subarray(0, count)) {
     accText[j] = 0;
     accTag[j] = 0;
     approx[j] = 0;

@@ -56,12 +56,11 @@ export class TermCounter {
     }
     const terms = Int32Array.from(numbers);
     const counts = new Float64Array(numbers.length);
-    for (let k = 0; k < numbers.length; k++) {
-      const number = numbers[k] ?? 0;
+    numbers.forEach((number, k) => {
       counts[k] = (this.#titleCount[number] ?? 0) * COUNT_SPLIT + (this.#bodyCount[number] ?? 0);
       this.#titleCount[number] = 0;
       this.#bodyCount[number] = 0;
-    }
+    });
     return { terms, counts };
   }
 }

@@ -24,7 +24,8 @@ export function transferList(d: SimilarIndexData): ArrayBuffer[] {
     );
   }
   const buffers = new Set<ArrayBuffer>();
-  for (const array of arrays) if (array.buffer instanceof ArrayBuffer) buffers.add(array.buffer);
+  // The index makes every array on a plain ArrayBuffer (never a SharedArrayBuffer).
+  for (const array of arrays) buffers.add(array.buffer as ArrayBuffer);
   return [...buffers];
 }
 
