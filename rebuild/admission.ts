@@ -39,6 +39,7 @@ export function admitDocuments(
   /** Builds without this version of `id`: its last valid one if it differs, else nothing. */
   const holdBack = (id: string, problems: ContentIssue[]) => {
     const previous = accepted.get(id);
+    // Stryker disable next-line OptionalChaining: each id held back is in current (a takeover's or one named)
     const usable = previous !== undefined && previous['_rev'] !== current.get(id)?.['_rev'];
     if (usable) current.set(id, previous);
     else {
@@ -69,6 +70,7 @@ export function admitDocuments(
     // Stories depend on sections, tags and authors, not the other way round: settle those first, so that a story
     // is held back only for a problem of its own (or one that remains once they are settled).
     const named = [...new Set(issues.map((i) => i.where))];
+    // Stryker disable next-line OptionalChaining: every id named is in current (checked above)
     const taxonomy = named.filter((id) => current.get(id)?.['_type'] !== 'story');
     for (const id of taxonomy.length > 0 ? taxonomy : named)
       holdBack(
@@ -89,6 +91,7 @@ function slugTakeovers(
   const key = (doc: SanityDocument | undefined) => {
     const slug = ((doc as UncheckedDocument<{ slug?: Slug }> | undefined)?.slug as Unchecked<Slug> | undefined)
       ?.current;
+    // Stryker disable next-line OptionalChaining: a slug was found, so doc is there
     return typeof slug === 'string' ? `${String(doc?.['_type'])}:${slug}` : undefined;
   };
   const holders = new Map<string, string>();
@@ -101,6 +104,7 @@ function slugTakeovers(
     const k = key(doc);
     const holder = k ? holders.get(k) : undefined;
     if (!holder || holder === id) continue;
+    // Stryker disable next-line OptionalChaining: k is set (a holder was found for it)
     const slug = k?.slice(k.indexOf(':') + 1);
     found.push({
       id,
@@ -124,6 +128,7 @@ function explain(issue: ContentIssue, excluded: ReadonlySet<string>): string {
 
 /** A copy of `doc` whose references to `excluded` documents are weak; `doc` itself when it has none. */
 function weaken(doc: SanityDocument, excluded: ReadonlySet<string>): SanityDocument {
+  // Stryker disable next-line ConditionalExpression: a shortcut: with nothing excluded, doc is returned below
   if (excluded.size === 0) return doc;
   let copy: SanityDocument | undefined;
   for (const [field, value] of Object.entries(doc)) {
@@ -141,5 +146,6 @@ function weakRefs(values: unknown[], excluded: ReadonlySet<string>): unknown[] {
 function weakRef(value: unknown, excluded: ReadonlySet<string>): unknown {
   if (typeof value !== 'object' || value === null || !('_ref' in value)) return value;
   const ref = value._ref;
+  // Stryker disable next-line ConditionalExpression: excluded holds strings only, so has() is false for any other ref
   return typeof ref === 'string' && excluded.has(ref) ? { ...value, _weak: true } : value;
 }

@@ -171,7 +171,8 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv): { config?: Service
   // The Sanity settings are checked only once there is a project id (its absence is the one problem to report then).
   const { config: sanity, issues: sanityIssues } = env['SANITY_PROJECT_ID'] ? sanityConfigFromEnv(env) : { issues: [] };
   const issues = [...sanityIssues, ...(parsed.success ? [] : environmentIssues(parsed.error))];
-  if (issues.length > 0 || !sanity || !parsed.success) return { problems: issues.map(formatIssue) };
+  // Without Sanity settings or the service's own there are issues to report (and with both, none).
+  if (!sanity || !parsed.success) return { problems: issues.map(formatIssue) };
   const { data } = parsed;
   const idleMs = data.SERVE_IDLE_TIMEOUT_MS;
   const previewPort = data.SERVE_PREVIEW_PORT;
@@ -181,6 +182,7 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv): { config?: Service
   try {
     siteUrl(env);
   } catch (error) {
+    // Stryker disable next-line ConditionalExpression: siteUrl throws only SiteUrlError (it parses with canParse)
     if (error instanceof SiteUrlError) return { problems: [error.message] };
     throw error;
   }

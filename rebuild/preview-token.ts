@@ -36,7 +36,7 @@ export function signPreviewToken(key: Buffer, docId: string, now = Date.now(), t
 export function checkPreviewToken(key: Buffer, token: string, docId: string, now = Date.now()): string | undefined {
   const parts = token.split('.');
   if (parts.length !== 4 || parts[0] !== 'v1') return 'malformed token';
-  const [, expText = '', id = '', given = ''] = parts;
+  const [, expText, id, given] = parts as [string, string, string, string];
   if (!/^\d{1,12}$/.test(expText)) return 'malformed token';
   const exp = Number(expText);
   const expected = Buffer.from(mac(key, exp, id));
@@ -56,7 +56,7 @@ export function checkPreviewToken(key: Buffer, token: string, docId: string, now
 export async function previewKey(file: string, secret?: string): Promise<Buffer> {
   if (secret !== undefined) {
     if (secret.length < 32) throw new Error('the preview secret must be at least 32 characters (it is not shown)');
-    return Buffer.from(secret, 'utf8');
+    return Buffer.from(secret); // as UTF-8
   }
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   try {
@@ -72,7 +72,8 @@ export async function previewKey(file: string, secret?: string): Promise<Buffer>
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
-  const key = Buffer.from((await readFile(file, 'utf8')).trim(), 'base64url');
+  // The base64url decoder skips white space (a newline an editor added).
+  const key = Buffer.from(await readFile(file, 'utf8'), 'base64url');
   if (key.length < 32) throw new Error(`${file} does not hold a preview key: delete it to have a new one made`);
   return key;
 }
