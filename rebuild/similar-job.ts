@@ -43,10 +43,12 @@ export class SimilarJob {
     return run;
   }
 
-  /** Stops the worker. */
+  /** Stops the worker; a computation asked for after this starts afresh in a new one. */
   stop(): void {
     void this.#worker?.terminate();
     this.#worker = undefined;
+    this.#sent.clear();
+    this.#links.clear();
   }
 
   async #compute(inputs: SimilarInput[], limit: number): Promise<SettledSimilar> {
@@ -94,8 +96,6 @@ export class SimilarJob {
     } catch (error) {
       // Whatever the worker held is unknown now: the next computation starts from nothing in a new one.
       this.stop();
-      this.#sent.clear();
-      this.#links.clear();
       throw error;
     }
   }
