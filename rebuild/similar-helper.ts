@@ -5,7 +5,11 @@ import type { SimilarIndexData } from '../src/lib/similar/index-data.ts';
 import type { SimilarLink } from '../src/lib/similar/options.ts';
 import { SimilarIndex } from '../src/lib/similar/similar-index.ts';
 
+/** The links of `ids` in the index of `data`. */
+export function searchShared(data: SimilarIndexData, ids: string[]): [string, SimilarLink[]][] {
+  return [...SimilarIndex.fromTransfer(data).linksFor(ids)];
+}
+
 parentPort?.on('message', (message: { data: SimilarIndexData; ids: string[] }) => {
-  const links: [string, SimilarLink[]][] = [...SimilarIndex.fromTransfer(message.data).linksFor(message.ids)];
-  parentPort?.postMessage(links);
+  parentPort?.postMessage(searchShared(message.data, message.ids));
 });
