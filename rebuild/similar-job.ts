@@ -4,6 +4,9 @@ import { sameSimilarInput, type SimilarInput, type SimilarLink } from '../src/li
 import { SimilarIndex } from '../src/lib/similar/similar-index.ts';
 import type { SettledSimilar } from './site-model.ts';
 
+/** The `workerData` of the worker thread: similar-worker.ts listens only there, not where it is imported. */
+export const SIMILAR_WORKER = 'similar-worker';
+
 /** What the main thread sends the worker: the stories changed since the last computation, and those gone. */
 export interface SimilarRequest {
   upsert: SimilarInput[];
@@ -101,7 +104,7 @@ export class SimilarJob {
   }
 
   #start(): Worker {
-    const worker = new Worker(new URL('./similar-worker.ts', import.meta.url));
+    const worker = new Worker(new URL('./similar-worker.ts', import.meta.url), { workerData: SIMILAR_WORKER });
     worker.unref();
     return worker;
   }

@@ -2,12 +2,13 @@
 // only tokenizing reads), their terms and the links of its last answer between computations. The search, most of
 // a computation at 100,000 stories, is split with a helper thread (the machine's second core): the index goes into
 // shared memory, and each thread searches half of the stories.
-import { Worker, parentPort } from 'node:worker_threads';
+import { Worker, parentPort, workerData } from 'node:worker_threads';
 import type { SimilarIndexData } from '../src/lib/similar/index-data.ts';
 import type { SimilarInput, SimilarLink } from '../src/lib/similar/options.ts';
 import { SimilarIndex } from '../src/lib/similar/similar-index.ts';
 import { TermCache } from '../src/lib/similar/terms.ts';
-import type { SimilarAnswer, SimilarRequest } from './similar-job.ts';
+import { SIMILAR_HELPER } from './similar-helper.ts';
+import { SIMILAR_WORKER, type SimilarAnswer, type SimilarRequest } from './similar-job.ts';
 
 /** Links of some stories, searched elsewhere (the helper thread) in an index's data. */
 export type SearchElsewhere = (data: SimilarIndexData, ids: string[]) => Promise<[string, SimilarLink[]][]>;
@@ -60,14 +61,18 @@ export class SimilarWorker {
 let helper: Worker | undefined;
 const worker = new SimilarWorker(search);
 
-// A failure is left unhandled: it ends this thread, and the job sees its 'error' event and starts a new worker.
-parentPort?.on('message', (request: SimilarRequest) => {
-  void worker.compute(request).then((answer) => parentPort?.postMessage(answer));
-});
+// Only in the thread the job starts (a test imports this module in a thread of the test runner's own): a failure
+// is left unhandled there, which ends the thread; the job sees its 'error' event and starts a new worker.
+if (workerData === SIMILAR_WORKER)
+  parentPort?.on('message', (request: SimilarRequest) => {
+    void worker.compute(request).then((answer) => parentPort?.postMessage(answer));
+  });
 
 /** The links of `ids`, searched by the helper thread in the shared index. */
 function search(data: SimilarIndexData, ids: string[]): Promise<[string, SimilarLink[]][]> {
-  const thread = (helper ??= new Worker(new URL('./similar-helper.ts', import.meta.url)));
+  const thread = (helper ??= new Worker(new URL('./similar-helper.ts', import.meta.url), {
+    workerData: SIMILAR_HELPER,
+  }));
   return new Promise((resolve, reject) => {
     const onMessage = (links: [string, SimilarLink[]][]) => {
       thread.off('error', onError);
