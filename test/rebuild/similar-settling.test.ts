@@ -127,13 +127,16 @@ test('a failed computation is logged, and settling stops', async () => {
 });
 
 test('after a cheap computation, a publish’s provisional links are made final at once', async () => {
-  const { model, settling, compute, edit, asked } = setup();
+  const { model, settling, compute, edit, asked, logs } = setup();
   const first = await settling.site(compute);
   if (!first.ok) throw new Error('invalid');
-  // A warm worker: its computation of this small site takes well under the inline limit.
+  // A warm worker: its computation of this small site takes well under the inline limit of 250 ms (on a machine
+  // that busy, the publish keeps its provisional links instead).
   settling.settle(first.inputs);
   await until(() => asked() > 0);
   settling.adopt();
+  const ms = Number(/\((\d+) ms\)/.exec(logs.at(-1) ?? '')?.[1]);
+  const inline = ms <= 250;
   // A new story: its links come from a query, and no other story lists it yet.
   const story = documents.find((d) => d['_type'] === 'story') as SanityDocument;
   const copy = (n: number) => ({
@@ -149,8 +152,9 @@ test('after a cheap computation, a publish’s provisional links are made final 
   edit([...documents, copy(1), copy(2)]);
   const result = await settling.site(compute);
   if (!result.ok) throw new Error('invalid');
-  expect(result.settled).toBe(true);
-  expect(targets(model.settled?.links ?? new Map<string, SimilarLink[]>())).toEqual(reference(result.inputs));
+  expect(result.settled).toBe(inline);
+  if (inline)
+    expect(targets(model.settled?.links ?? new Map<string, SimilarLink[]>())).toEqual(reference(result.inputs));
   expect(settling.settling).toBe(false);
   settling.stop();
 });
