@@ -4,6 +4,9 @@ import { sameSimilarInput, type SimilarInput, type SimilarLink } from '../src/li
 import { SimilarIndex } from '../src/lib/similar/similar-index.ts';
 import type { SettledSimilar } from './site-model.ts';
 
+/** The `workerData` of the worker thread: similar-worker.ts listens only there, not where it is imported. */
+export const SIMILAR_WORKER = 'similar-worker';
+
 /** What the main thread sends the worker: the stories changed since the last computation, and those gone. */
 export interface SimilarRequest {
   upsert: SimilarInput[];
@@ -43,10 +46,12 @@ export class SimilarJob {
     return run;
   }
 
-  /** Stops the worker. */
+  /** Stops the worker; a computation asked for after this starts afresh in a new one. */
   stop(): void {
     void this.#worker?.terminate();
     this.#worker = undefined;
+    this.#sent.clear();
+    this.#links.clear();
   }
 
   async #compute(inputs: SimilarInput[], limit: number): Promise<SettledSimilar> {
@@ -94,14 +99,12 @@ export class SimilarJob {
     } catch (error) {
       // Whatever the worker held is unknown now: the next computation starts from nothing in a new one.
       this.stop();
-      this.#sent.clear();
-      this.#links.clear();
       throw error;
     }
   }
 
   #start(): Worker {
-    const worker = new Worker(new URL('./similar-worker.ts', import.meta.url));
+    const worker = new Worker(new URL('./similar-worker.ts', import.meta.url), { workerData: SIMILAR_WORKER });
     worker.unref();
     return worker;
   }
