@@ -2,7 +2,9 @@
 // assets it keeps (drafts only when asked, release versions never, other types never), their order, the asset
 // projection, and a refusal told with its status.
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer } from 'node:net';
+import { createClient } from '@sanity/client';
 import { ContentError } from '../../src/lib/model/content-error.ts';
 import { exportSiteDocuments } from '../../src/lib/sources/sanity/export.ts';
 import { fetchSiteDocuments, loadSanitySource } from '../../src/lib/sources/sanity/site-source.ts';
@@ -171,5 +173,80 @@ describe('loadSanitySource and fetchSiteDocuments', () => {
       source: host,
       message: expect.stringContaining(`could not reach Sanity at ${host} (ECONNREFUSED)`) as unknown,
     });
+  });
+});
+
+// What the real Sanity may send that the lake does not: documents out of order, blank lines, other types and drafts
+// of assets. A server on 127.0.0.1 answers the export with such a text; the real client addresses it.
+describe('exportSiteDocuments on an export the lake would not write', () => {
+  async function serve(status: number, body: string) {
+    const seen: IncomingMessage[] = [];
+    const server = createHttpServer((req, res) => {
+      seen.push(req);
+      res.writeHead(status, { 'content-type': 'application/x-ndjson' }).end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const client = (token?: string) =>
+      createClient({
+        projectId: 'local',
+        dataset: 'production',
+        apiVersion: '2025-02-19',
+        apiHost: `http://127.0.0.1:${port}`,
+        useProjectHostname: false,
+        useCdn: false,
+        ...(token ? { token } : {}),
+      });
+    return { seen, client, close: () => new Promise((resolve) => server.close(resolve)) };
+  }
+
+  test('any order, blank lines, lines without an id, other types and drafts of assets: sorted and sifted', async () => {
+    const lines = [
+      { _id: 'story-b', _type: 'story' },
+      '',
+      '   ',
+      { _id: 'image-b', _type: 'sanity.imageAsset' },
+      { _type: 'story', title: 'no id' },
+      { _id: 7, _type: 'story' },
+      { _id: 'story-a', _type: 'story' },
+      { _id: 'drafts.story-a', _type: 'story' },
+      { _id: 'drafts.story-a.extra', _type: 'story' },
+      { _id: 'xdrafts.story-c', _type: 'story' },
+      { _id: 'drafts.image-a', _type: 'sanity.imageAsset' },
+      { _id: 'image-a', _type: 'sanity.imageAsset' },
+      { _id: 'settings', _type: 'siteSettings' },
+      { _id: 'section-world', _type: 'section' },
+    ];
+    const text = lines.map((line) => (typeof line === 'string' ? line : JSON.stringify(line))).join('\n');
+    const server = await serve(200, `${text}\n`);
+    try {
+      const published = await exportSiteDocuments(server.client());
+      expect(published.documents.map((d) => d._id)).toEqual(['section-world', 'story-a', 'story-b']);
+      expect(published.assets.map((a) => a._id)).toEqual(['image-a', 'image-b']);
+      const drafts = await exportSiteDocuments(server.client(), { drafts: true });
+      expect(drafts.documents.map((d) => d._id)).toEqual(['drafts.story-a', 'section-world', 'story-a', 'story-b']);
+      expect(drafts.assets.map((a) => a._id)).toEqual(['image-a', 'image-b']);
+      // The site's types and image assets are asked for by name; a token goes as a bearer token, none without.
+      const url = new URL(server.seen[0]?.url ?? '', 'http://x');
+      expect(url.pathname).toMatch(/\/data\/export\/production$/);
+      expect(url.searchParams.get('types')).toBe('story,section,author,tag,comment,sanity.imageAsset');
+      expect(server.seen[0]?.headers.authorization).toBeUndefined();
+      await exportSiteDocuments(server.client('sk-token'));
+      expect(server.seen[2]?.headers.authorization).toBe('Bearer sk-token');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a refusal quotes at most 200 characters of the answer', async () => {
+    const server = await serve(500, 'x'.repeat(500));
+    try {
+      await expect(exportSiteDocuments(server.client())).rejects.toMatchObject({
+        statusCode: 500,
+        message: `the export of dataset "production" answered 500: ${'x'.repeat(200)}`,
+      });
+    } finally {
+      await server.close();
+    }
   });
 });

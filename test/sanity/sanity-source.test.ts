@@ -294,12 +294,48 @@ describe('sanityConfigFromEnv', () => {
     ['SANITY_PREVIEW', { SANITY_PREVIEW: 'yes' }, /expected 1 or 0, received "yes"/],
     ['SANITY_PREVIEW', { SANITY_PREVIEW: '1', SANITY_TOKEN: '' }, /needs SANITY_TOKEN/],
     ['SANITY_TOKEN', { SANITY_TOKEN: `${SECRET} with spaces` }, /without spaces \(the value is not shown\)/],
+    // Each pattern holds for the whole value, not a part of it.
+    ['SANITY_PROJECT_ID', { SANITY_PROJECT_ID: 'abc!' }, /received "abc!"/],
+    ['SANITY_DATASET', { SANITY_DATASET: 'prod!' }, /received "prod!"/],
+    ['SANITY_API_VERSION', { SANITY_API_VERSION: 'x2025-02-19' }, /received "x2025-02-19"/],
+    ['SANITY_API_VERSION', { SANITY_API_VERSION: '2025-02-19x' }, /received "2025-02-19x"/],
+    ['SANITY_API_VERSION', { SANITY_API_VERSION: '2025v-02-19' }, /received "2025v-02-19"/],
+    ['SANITY_API_HOST', { SANITY_API_HOST: 'x-http://example.com' }, /received "x-http:\/\/example.com"/],
+    ['SANITY_PREVIEW', { SANITY_PREVIEW: 'true', SANITY_TOKEN: '' }, /needs SANITY_TOKEN/],
   ])('%s: %j is one issue naming the variable', (name, bad, message) => {
     const { config, issues } = sanityConfigFromEnv({ ...GOOD, ...bad });
     expect(config).toBeUndefined();
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatchObject({ where: 'environment', field: name, message: expect.stringMatching(message) });
     expect(JSON.stringify(issues)).not.toContain(SECRET);
+  });
+
+  test('values are trimmed; preview takes 1, true, 0, false or nothing; every trailing slash of the host goes', () => {
+    const config = (env: Record<string, string>) => sanityConfigFromEnv({ ...GOOD, ...env }).config;
+    expect(config({ SANITY_PROJECT_ID: '  local  ', SANITY_DATASET: ' staging ' })).toMatchObject({
+      projectId: 'local',
+      dataset: 'staging',
+    });
+    expect(config({ SANITY_PREVIEW: 'true' })?.preview).toBe(true);
+    for (const off of ['0', 'false', '']) expect(config({ SANITY_PREVIEW: off })?.preview, off).toBe(false);
+    expect(config({ SANITY_API_HOST: 'https://api.example.test//' })?.apiHost).toBe('https://api.example.test');
+  });
+
+  test("an issue keeps its refinement's hint; the others have none", () => {
+    const { issues } = sanityConfigFromEnv({ SANITY_PROJECT_ID: 'Bad Id', SANITY_DATASET: 'UPPER' });
+    expect(issues).toEqual([
+      {
+        where: 'environment',
+        field: 'SANITY_PROJECT_ID',
+        message: 'expected a project id of lower-case letters, digits and hyphens, received "Bad Id"',
+        hint: 'find it in sanity.io/manage, or use "local" with the local API',
+      },
+      {
+        where: 'environment',
+        field: 'SANITY_DATASET',
+        message: 'expected a dataset name of lower-case letters, digits, "_" and "-" (at most 64), received "UPPER"',
+      },
+    ]);
   });
 
   test('every bad value at once: one issue each, the token never shown', () => {
