@@ -224,6 +224,13 @@ describe('a story’s card', () => {
     expect(runs.at(-1)?.[1]).toBeLessThanOrEqual(521);
     expect(inkRuns(card, 150, 180)).toEqual([]);
   });
+  test('a word wider than the card is cut at its right edge, not carried onto the next rows', async () => {
+    // 23 characters: one line at 68 px, about 1750 px wide (Pango does not break a word).
+    const card = await render({ title: 'W'.repeat(23), section: 'World', site: 'Newsdesk' });
+    expect(inkColumns(card, 180, 520)?.[1]).toBeGreaterThanOrEqual(1195);
+    expect(inkColumns(card, 180, 520)?.[0]).toBeGreaterThanOrEqual(78);
+    expect(inkRuns(card, 180, 520)).toHaveLength(1);
+  });
 });
 
 describe('a section’s card', () => {
