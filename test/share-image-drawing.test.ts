@@ -177,6 +177,13 @@ describe('a story’s card', () => {
     expect(columns?.[0]).toBeGreaterThanOrEqual(80);
     expect(columns?.[0]).toBeLessThanOrEqual(86);
     expect(columns?.[1]).toBeLessThan(1120);
+    // The headline's edges blend the background into white: blue never stands out more than the background's, red never more than green.
+    for (let y = top - 4; y < bottom + 4; y++)
+      for (let x = 76; x < 1124; x++) {
+        const [r = 0, g = 0, b = 0] = card.at(x, y);
+        if (b - r > BACKGROUND[2]! - BACKGROUND[0]! + 30 || r - g > 30)
+          throw new Error(`(${x}, ${y}): ${card.at(x, y).join(', ')}`);
+      }
     // Nothing darker than the background: no row of the band is darker on average.
     for (let y = 160; y < 545; y++) {
       let sum = 0;
@@ -262,8 +269,8 @@ describe('a section’s card', () => {
 
 describe('an own image', () => {
   const publicDir = tempDir('share-public-');
-  // Stripes half a unit wide: drawn at 144 dpi each is one pixel; at 72 dpi they would blur into grey. The left half is
-  // transparent.
+  // Stripes half a unit wide: drawn at the card's size each is one pixel; drawn at its own size and enlarged they would
+  // blur into grey. The left half is transparent.
   const stripes = Array.from({ length: 300 }, (_, i) => `<rect x="${300 + i}" y="0" width="0.5" height="315"/>`);
   writeFileSync(
     path.join(publicDir, 'stripes.svg'),
@@ -277,7 +284,7 @@ describe('an own image', () => {
       `<rect width="500" height="100" fill="#ff0000"/><rect y="400" width="500" height="100" fill="#0000ff"/></svg>`,
   );
 
-  test('an SVG is drawn at 144 dpi, its transparency white', async () => {
+  test('an SVG is drawn at the card’s size, not enlarged from its own; its transparency white', async () => {
     const card = await render({ title: 'T', section: 'S', site: 'N', image: '/stripes.svg' }, publicDir);
     expect(near(card.at(300, 315), WHITE)).toBe(true);
     let contrast = 0;

@@ -68,10 +68,10 @@ export function shareImageProps(
 ): ShareImageProps {
   const image = story.image?.src;
   return {
-    // Stryker disable next-line ConditionalExpression: a narrowing for the type; isSitePath(undefined) is false anyway
     title: story.title,
     section: story.section.name,
     site,
+    // Stryker disable next-line ConditionalExpression: a narrowing for the type; isSitePath(undefined) is false anyway
     ...(image !== undefined && isSitePath(image) ? { image: image.split(/[?#]/, 1)[0] ?? image } : {}),
   };
 }
@@ -120,7 +120,8 @@ export function wrapLines(text: string, maxChars: number, maxLines: number): str
   const shown = lines.slice(0, maxLines);
   // Stryker disable next-line StringLiteral: there are more than maxLines lines here, so this one exists
   const last = shown[maxLines - 1] ?? '';
-  shown[maxLines - 1] = `${last.length >= maxChars ? last.slice(0, maxChars - 1).trimEnd() : last}…`;
+  // The ellipsis takes the place of the last character of a full line (a line never ends in a space).
+  shown[maxLines - 1] = `${last.slice(0, maxChars - 1).trimEnd()}…`;
   return shown;
 }
 
@@ -256,8 +257,9 @@ export async function renderShareImage(
   const input =
     // Stryker disable next-line ConditionalExpression,LogicalOperator: existsSync(undefined) is false
     own !== undefined && existsSync(own)
-      ? // Resized to cover the card and cropped (sharp's default fit); SVG drawn at twice its size, transparency white.
-        sharp(own, { density: 144 }).resize(width, height).flatten({ background: '#ffffff' })
+      ? // Resized to cover the card and cropped (sharp's default fit; it draws an SVG at the size the resize needs),
+        // transparency white.
+        sharp(own).resize(width, height).flatten({ background: '#ffffff' })
       : sharp(await drawCard(props), { raw: { width, height, channels: 3 } });
   // Without optimised Huffman tables: about 3 ms less per image for files about 5 % larger.
   const image = await input.jpeg({ quality: 80, optimiseCoding: false }).toBuffer();
