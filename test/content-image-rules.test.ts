@@ -15,9 +15,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { bombPng } from './fixtures/bomb-png.ts';
 import {
   describeContentImages,
   imageVariants,
@@ -35,29 +35,6 @@ const dir = mkdtempSync(path.join(tmpdir(), 'content-image-rules-'));
 const publicDir = path.join(dir, 'public');
 const images = path.join(publicDir, 'images');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A PNG header of `width`×`height` one-bit pixels, all zero (small however many pixels it claims). */
-function png(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([1, 0, 0, 0, 0], 8);
-  const rows = Buffer.alloc(height * (1 + Math.ceil(width / 8)));
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(rows, { level: 9 })),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 const entry = (src: string) => ({
   story: { id: `story-${src}`, image: { src, alt: 'An image.' } } as unknown as Story,
@@ -83,10 +60,10 @@ beforeAll(async () => {
   await sharp({ create: { width: 40, height: 20, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
     .webp({ lossless: true })
     .toFile(path.join(images, 'clear.webp'));
-  writeFileSync(path.join(images, 'wide0.png'), png(0, 10));
-  writeFileSync(path.join(images, 'high0.png'), png(10, 0));
-  writeFileSync(path.join(images, 'limit.png'), png(8000, 5000));
-  writeFileSync(path.join(images, 'over.png'), png(8000, 6000));
+  writeFileSync(path.join(images, 'wide0.png'), bombPng(0, 10));
+  writeFileSync(path.join(images, 'high0.png'), bombPng(10, 0));
+  writeFileSync(path.join(images, 'limit.png'), bombPng(8000, 5000));
+  writeFileSync(path.join(images, 'over.png'), bombPng(8000, 6000));
   writeFileSync(path.join(images, 'broken.jpg'), 'not an image at all');
   await solid(30, 20).gif().toFile(path.join(images, 'gif.jpg'));
   writeFileSync(path.join(images, 'notes.txt'), 'not an image');
