@@ -1,12 +1,11 @@
-import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { previewPlan } from '../../rebuild/preview-model.ts';
 import { SiteModel } from '../../rebuild/site-model.ts';
 import { RenderCache } from '../../src/lib/body/render-cache.ts';
 import { SimilarIndex } from '../../src/lib/similar/similar-index.ts';
-import { readContentDir } from '../../src/lib/sources/content-files.ts';
-import { siteSourceToDocuments, type SanityDocument } from '../../src/lib/sources/sanity/documents.ts';
+import type { SanityDocument } from '../../src/lib/sources/sanity/documents.ts';
 import type { SitePage } from '../../src/lib/site/pages.ts';
+import { contentDocuments } from './content-documents.ts';
 
 // The rules of a draft preview's render plan (rebuild/preview-model.ts) one by one, over the content of content/:
 // the draft's own page for each type, the time a story is shown at, the render and Similar News it is given.
@@ -15,12 +14,7 @@ const SANITY = { projectId: 'local', dataset: 'production' };
 let documents: SanityDocument[];
 
 beforeAll(async () => {
-  const source = await readContentDir(path.resolve('content'));
-  const stories = source.stories.map(({ story, where }) => {
-    const { image: _image, ...rest } = story;
-    return { story: rest, where };
-  });
-  documents = siteSourceToDocuments({ ...source, stories }, () => undefined);
+  documents = await contentDocuments();
 });
 
 const byType = (type: string) => documents.find((d) => d['_type'] === type) as SanityDocument;

@@ -1,12 +1,11 @@
-import path from 'node:path';
 import { beforeAll, describe, expect, test, vi } from 'vitest';
 import { previewPlan } from '../../rebuild/preview-model.ts';
 import { SiteModel } from '../../rebuild/site-model.ts';
 import { RenderCache } from '../../src/lib/body/render-cache.ts';
 import { SimilarIndex } from '../../src/lib/similar/similar-index.ts';
-import { readContentDir } from '../../src/lib/sources/content-files.ts';
-import { siteSourceToDocuments, type SanityDocument } from '../../src/lib/sources/sanity/documents.ts';
+import type { SanityDocument } from '../../src/lib/sources/sanity/documents.ts';
 import { STATIC_KINDS, type SitePage } from '../../src/lib/site/pages.ts';
+import { contentDocuments } from './content-documents.ts';
 
 // A draft preview's render plan: the live content with one document replaced by its draft, and that document's page.
 const NOW = new Date('2027-01-01T00:00:00Z');
@@ -14,12 +13,7 @@ const SANITY = { projectId: 'local', dataset: 'production' };
 let documents: SanityDocument[];
 
 beforeAll(async () => {
-  const source = await readContentDir(path.resolve('content'));
-  const stories = source.stories.map(({ story, where }) => {
-    const { image: _image, ...rest } = story;
-    return { story: rest, where };
-  });
-  documents = siteSourceToDocuments({ ...source, stories }, () => undefined);
+  documents = await contentDocuments();
 });
 
 const byType = (type: string) => documents.find((d) => d['_type'] === type) as SanityDocument;

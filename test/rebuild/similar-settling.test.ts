@@ -1,12 +1,11 @@
-import path from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
 import { SiteModel } from '../../rebuild/site-model.ts';
 import { SimilarSettling } from '../../rebuild/similar-settling.ts';
 import { RenderCache } from '../../src/lib/body/render-cache.ts';
 import type { SimilarInput, SimilarLink } from '../../src/lib/similar/options.ts';
 import { SimilarIndex } from '../../src/lib/similar/similar-index.ts';
-import { readContentDir } from '../../src/lib/sources/content-files.ts';
-import { siteSourceToDocuments, type SanityDocument } from '../../src/lib/sources/sanity/documents.ts';
+import type { SanityDocument } from '../../src/lib/sources/sanity/documents.ts';
+import { contentDocuments } from './content-documents.ts';
 
 // When Similar News is computed in full (rebuild/similar-settling.ts), over the real site model of content/ and
 // the real worker: the reference is the same stories' links computed in full in this thread.
@@ -16,12 +15,7 @@ const SANITY = { projectId: 'local', dataset: 'production' };
 let documents: SanityDocument[];
 
 beforeAll(async () => {
-  const source = await readContentDir(path.resolve('content'));
-  const stories = source.stories.map(({ story, where }) => {
-    const { image: _image, ...rest } = story;
-    return { story: rest, where };
-  });
-  documents = siteSourceToDocuments({ ...source, stories }, () => undefined);
+  documents = await contentDocuments();
 });
 
 const targets = (links: Map<string, SimilarLink[]>) =>
